@@ -1,0 +1,78 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace UnitScope.Protocol;
+
+// The subset of the Language Server Protocol the daemon speaks. Property names follow the LSP
+// specification; unknown properties sent by a client are ignored.
+
+/// <summary>Zero-based line and UTF-16 character offset.</summary>
+public sealed record Position(int Line, int Character);
+
+/// <summary>End exclusive.</summary>
+public sealed record Range(Position Start, Position End);
+
+public sealed record ClientInfo(string Name, string? Version = null);
+
+/// <param name="Capabilities">The client's capabilities, as sent; the daemon does not depend on them.</param>
+public sealed record InitializeParams(
+    int? ProcessId = null,
+    string? RootUri = null,
+    ClientInfo? ClientInfo = null,
+    JsonElement? Capabilities = null,
+    InitializationOptions? InitializationOptions = null);
+
+/// <summary>UnitScope's <c>initializationOptions</c>.</summary>
+/// <param name="Token">Required on TCP connections (<c>unitscope serve --port … --token …</c>); ignored on stdio.</param>
+public sealed record InitializationOptions(
+    string? Token = null);
+
+/// <summary>How documents are synced. The daemon asks for <see cref="Full"/>.</summary>
+public enum TextDocumentSyncKind
+{
+    None = 0,
+    Full = 1,
+    Incremental = 2,
+}
+
+public sealed record ServerCapabilities(bool HoverProvider, TextDocumentSyncKind TextDocumentSync);
+
+public sealed record ServerInfo(string Name, string? Version = null);
+
+public sealed record InitializeResult(ServerCapabilities Capabilities, ServerInfo? ServerInfo = null);
+
+/// <summary>The <c>initialized</c> notification's (empty) params.</summary>
+public sealed record InitializedParams;
+
+/// <summary><c>$/cancelRequest</c>: the id of the request to cancel (number or string).</summary>
+public sealed record CancelParams(JsonElement Id);
+
+public sealed record TextDocumentItem(string Uri, string LanguageId, int Version, string Text);
+
+public sealed record TextDocumentIdentifier(string Uri);
+
+public sealed record VersionedTextDocumentIdentifier(string Uri, int Version);
+
+/// <summary>With full sync only <c>text</c> is sent; a <c>range</c>, when present, replaces that span.</summary>
+public sealed record TextDocumentContentChangeEvent(string Text, Range? Range = null);
+
+public sealed record DidOpenTextDocumentParams(TextDocumentItem TextDocument);
+
+public sealed record DidChangeTextDocumentParams(
+    VersionedTextDocumentIdentifier TextDocument,
+    IReadOnlyList<TextDocumentContentChangeEvent> ContentChanges);
+
+public sealed record DidCloseTextDocumentParams(TextDocumentIdentifier TextDocument);
+
+public sealed record HoverParams(TextDocumentIdentifier TextDocument, Position Position);
+
+[JsonConverter(typeof(JsonStringEnumConverter<MarkupKind>))]
+public enum MarkupKind
+{
+    [JsonStringEnumMemberName("plaintext")] PlainText,
+    [JsonStringEnumMemberName("markdown")] Markdown,
+}
+
+public sealed record MarkupContent(MarkupKind Kind, string Value);
+
+public sealed record Hover(MarkupContent Contents, Range? Range = null);
