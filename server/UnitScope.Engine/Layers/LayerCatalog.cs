@@ -1,0 +1,71 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace UnitScope.Engine.Layers;
+
+/// <summary>Every addressable layer of a model, found by one forward pass of a blank image.</summary>
+public static class LayerCatalog
+{
+    /// <summary>The model's named submodules whose forward takes and returns one tensor (they can be hooked).</summary>
+    public static IReadOnlyDictionary<string, nn.Module<Tensor, Tensor>> HookableModules(nn.Module model)
+    {
+        var modules = new Dictionary<string, nn.Module<Tensor, Tensor>>(StringComparer.Ordinal);
+        foreach (var (name, module) in model.named_modules())
+        {
+            if (name.Length > 0 && module is nn.Module<Tensor, Tensor> hookable)
+                modules.TryAdd(name, hookable);
+        }
+        return modules;
+    }
+
+    /// <summary>
+    /// Name, kind, units and output shape of every layer the forward pass reaches, in
+    /// <c>named_modules()</c> order. <paramref name="inputShape"/> is [C, H, W].
+    /// </summary>
+    public static IReadOnlyList<LayerInfo> Describe(nn.Module<Tensor, Tensor> model, IReadOnlyList<int> inputShape, Device device)
+    {
+        var modules = HookableModules(model);
+        using var scope = torch.NewDisposeScope();
+        using var noGrad = torch.no_grad();
+        using var capture = new ActivationCapture(model, modules.Keys);
+        long[] batchShape = [1, .. inputShape.Select(d => (long)d)];
+        model.call(torch.zeros(batchShape, device: device));
+
+        var layers = new List<LayerInfo>();
+        foreach (var (name, module) in modules)
+        {
+            if (!capture.TryGet(name, out var output)) continue; // defined but not used by forward
+            int[] shape = [.. output.shape.Skip(1).Select(d => (int)d)];
+            layers.Add(new LayerInfo(name, KindOf(module), shape.Length > 0 ? shape[0] : 1, shape));
+        }
+        return layers;
+    }
+
+    /// <summary>PyTorch's class name for the module (TorchSharp's names match for built-in layers).</summary>
+    public static string KindOf(nn.Module module) => module.GetType().Name;
+
+    public static UnitScopeException UnknownLayer(string name, IEnumerable<string> known)
+    {
+        var names = known.ToList();
+        var close = names
+            .OrderBy(n => EditDistance(n, name))
+            .Take(5);
+        return new UnitScopeException(EngineErrorKind.UnknownLayer,
+            $"Unknown layer '{name}'. The model has {names.Count} layers; closest: {string.Join(", ", close)}.");
+    }
+
+    static int EditDistance(string a, string b)
+    {
+        var previous = Enumerable.Range(0, b.Length + 1).ToArray();
+        for (int i = 1; i <= a.Length; i++)
+        {
+            var current = new int[b.Length + 1];
+            current[0] = i;
+            for (int j = 1; j <= b.Length; j++)
+                current[j] = Math.Min(Math.Min(current[j - 1] + 1, previous[j] + 1),
+                                      previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
+            previous = current;
+        }
+        return previous[b.Length];
+    }
+}
