@@ -20,16 +20,18 @@ public static class LayerCatalog
 
     /// <summary>
     /// Name, kind, units and output shape of every layer the forward pass reaches, in
-    /// <c>named_modules()</c> order. <paramref name="inputShape"/> is [C, H, W].
+    /// <c>named_modules()</c> order, and the model's own output shape (without the batch
+    /// dimension). <paramref name="inputShape"/> is [C, H, W].
     /// </summary>
-    public static IReadOnlyList<LayerInfo> Describe(nn.Module<Tensor, Tensor> model, IReadOnlyList<int> inputShape, Device device)
+    public static (IReadOnlyList<LayerInfo> Layers, int[] OutputShape) Describe(
+        nn.Module<Tensor, Tensor> model, IReadOnlyList<int> inputShape, Device device)
     {
         var modules = HookableModules(model);
         using var scope = torch.NewDisposeScope();
         using var noGrad = torch.no_grad();
         using var capture = new ActivationCapture(model, modules.Keys);
         long[] batchShape = [1, .. inputShape.Select(d => (long)d)];
-        model.call(torch.zeros(batchShape, device: device));
+        var modelOutput = model.call(torch.zeros(batchShape, device: device));
 
         var layers = new List<LayerInfo>();
         foreach (var (name, module) in modules)
@@ -38,7 +40,7 @@ public static class LayerCatalog
             int[] shape = [.. output.shape.Skip(1).Select(d => (int)d)];
             layers.Add(new LayerInfo(name, KindOf(module), shape.Length > 0 ? shape[0] : 1, shape));
         }
-        return layers;
+        return (layers, [.. modelOutput.shape.Skip(1).Select(d => (int)d)]);
     }
 
     /// <summary>PyTorch's class name for the module (TorchSharp's names match for built-in layers).</summary>
