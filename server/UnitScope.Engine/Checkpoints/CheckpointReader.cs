@@ -1,0 +1,68 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using TorchSharp;
+using UnitScope.Engine.Runtime;
+
+namespace UnitScope.Engine.Checkpoints;
+
+/// <summary>
+/// The one entry point for reading weights: recognises a checkpoint by its content (not its
+/// extension) and returns its state_dict on the CPU. Every failure is a
+/// <see cref="UnitScopeException"/> naming the file: FileNotFound, CorruptCheckpoint (with what was
+/// wrong) or UnsafeCheckpoint (a pickle naming a global outside the allow-list). No pickle code runs.
+/// </summary>
+public static class CheckpointReader
+{
+    /// <summary>Reads a PyTorch zip or legacy checkpoint (.pt/.pth/.tar …) or a safetensors file.</summary>
+    public static StateDict Read(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        using var file = Open(path);
+        TorchRuntime.EnsureLoaded();
+        try
+        {
+            using var scope = torch.NewDisposeScope();
+            return CheckpointSniffer.Sniff(file) switch
+            {
+                CheckpointKind.PyTorchZip => TorchZipReader.Read(file),
+                CheckpointKind.PyTorchLegacy => TorchLegacyReader.Read(file),
+                CheckpointKind.Safetensors => SafetensorsReader.Read(file),
+                _ => throw new InvalidOperationException("unreachable"),
+            };
+        }
+        catch (CheckpointProblem p)
+        {
+            throw new UnitScopeException(p.Kind, $"Cannot read checkpoint {path}: {p.Message}.", p);
+        }
+        catch (Exception e) when (e is EndOfStreamException or InvalidDataException or IOException
+                                      or JsonException or OverflowException or FormatException or ArgumentException)
+        {
+            throw new UnitScopeException(EngineErrorKind.CorruptCheckpoint,
+                $"Cannot read checkpoint {path}: the file is damaged or truncated ({e.Message.TrimEnd('.')}).", e);
+        }
+    }
+
+    /// <summary>SHA-256 of the file's bytes, lower-case hex: a checkpoint's identity for caching. Streams the file.</summary>
+    public static string ComputeHash(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        using var file = Open(path);
+        return Convert.ToHexStringLower(SHA256.HashData(file));
+    }
+
+    static FileStream Open(string path)
+    {
+        try
+        {
+            return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1 << 16);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw new UnitScopeException(EngineErrorKind.FileNotFound, $"Checkpoint file not found: {path}", e);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new UnitScopeException(EngineErrorKind.FileNotFound, $"Cannot open checkpoint file {path}: {e.Message}", e);
+        }
+    }
+}

@@ -1,0 +1,44 @@
+using System.Buffers.Binary;
+
+namespace UnitScope.Engine.Checkpoints;
+
+internal enum CheckpointKind { PyTorchZip, PyTorchLegacy, Safetensors }
+
+/// <summary>Tells checkpoint formats apart by their first bytes.</summary>
+internal static class CheckpointSniffer
+{
+    /// <summary>Leaves the stream at position 0.</summary>
+    public static CheckpointKind Sniff(Stream file)
+    {
+        Span<byte> head = stackalloc byte[16];
+        file.Position = 0;
+        int n = file.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
+        head = head[..n];
+        file.Position = 0;
+
+        if (n == 0)
+            throw CheckpointProblem.Corrupt("the file is empty");
+        if (n >= 4 && head[0] == 'P' && head[1] == 'K' && (head[2], head[3]) is (3, 4) or (5, 6))
+            return CheckpointKind.PyTorchZip;
+        if (n >= 2 && head[0] == 0x80 && head[1] is >= 2 and <= 5)
+            return CheckpointKind.PyTorchLegacy; // a pickle: the legacy reader checks the magic number
+        if (n >= 9 && head[8] == '{' && BinaryPrimitives.ReadUInt64LittleEndian(head) > 0)
+            return CheckpointKind.Safetensors;
+        if (IsTar(file))
+            throw CheckpointProblem.Corrupt("this is the tar-based torch.save format of PyTorch before 0.4; load and re-save it with a current PyTorch");
+        throw CheckpointProblem.Corrupt(
+            "not a recognised checkpoint (expected a PyTorch zip or legacy pickle, or safetensors); it starts with "
+            + Convert.ToHexString(head[..Math.Min(n, 8)]).ToLowerInvariant());
+    }
+
+    static bool IsTar(Stream file)
+    {
+        Span<byte> magic = stackalloc byte[5];
+        if (file.Length < 262)
+            return false;
+        file.Position = 257;
+        file.ReadExactly(magic);
+        file.Position = 0;
+        return magic.SequenceEqual("ustar"u8);
+    }
+}
