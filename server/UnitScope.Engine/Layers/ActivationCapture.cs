@@ -6,7 +6,8 @@ namespace UnitScope.Engine.Layers;
 /// Forward hooks that record the outputs of named layers during the forward passes made while it
 /// is alive; disposing removes every hook, leaving the model as it was. A layer called several
 /// times in one pass (a shared ReLU) keeps its last output, as a PyTorch hook that stores would.
-/// The recorded tensors belong to the caller's dispose scope.
+/// The recorded tensors are aliases (new handles to the same storage: TorchSharp's Sequential
+/// disposes intermediate outputs) and belong to the caller's dispose scope.
 /// </summary>
 public sealed class ActivationCapture : IDisposable
 {
@@ -23,7 +24,7 @@ public sealed class ActivationCapture : IDisposable
             string captured = name;
             var remover = module.register_forward_hook((_, _, output) =>
             {
-                _outputs[captured] = output;
+                _outputs[captured] = output.alias();
                 return null;
             });
             _removers.Add(remover.remove);

@@ -6,15 +6,27 @@ namespace UnitScope.Engine.Layers;
 /// <summary>Every addressable layer of a model, found by one forward pass of a blank image.</summary>
 public static class LayerCatalog
 {
-    /// <summary>The model's named submodules whose forward takes and returns one tensor (they can be hooked).</summary>
+    /// <summary>
+    /// The model's named submodules whose forward takes and returns one tensor (they can be hooked),
+    /// in PyTorch's <c>named_modules()</c> order: depth-first, parents before children, each module
+    /// once. (TorchSharp's own <c>named_modules()</c> lists breadth-first.)
+    /// </summary>
     public static IReadOnlyDictionary<string, nn.Module<Tensor, Tensor>> HookableModules(nn.Module model)
     {
         var modules = new Dictionary<string, nn.Module<Tensor, Tensor>>(StringComparer.Ordinal);
-        foreach (var (name, module) in model.named_modules())
+        var seen = new HashSet<nn.Module>(ReferenceEqualityComparer.Instance);
+        void Visit(nn.Module parent, string prefix)
         {
-            if (name.Length > 0 && module is nn.Module<Tensor, Tensor> hookable)
-                modules.TryAdd(name, hookable);
+            foreach (var (name, child) in parent.named_children())
+            {
+                if (!seen.Add(child)) continue;
+                string path = prefix.Length == 0 ? name : prefix + "." + name;
+                if (child is nn.Module<Tensor, Tensor> hookable)
+                    modules.Add(path, hookable);
+                Visit(child, path);
+            }
         }
+        Visit(model, "");
         return modules;
     }
 
