@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text.Json;
 using TorchSharp;
@@ -33,6 +34,12 @@ public static class CheckpointReader
         catch (CheckpointProblem p)
         {
             throw new UnitScopeException(p.Kind, $"Cannot read checkpoint {path}: {p.Message}.", p);
+        }
+        catch (ExternalException e)
+        {
+            // libtorch refused an allocation or view the checks above let through (e.g. out of memory).
+            throw new UnitScopeException(EngineErrorKind.CorruptCheckpoint,
+                $"Cannot read checkpoint {path}: libtorch could not build its tensors ({e.Message.TrimEnd('.')}).", e);
         }
         catch (Exception e) when (e is EndOfStreamException or InvalidDataException or IOException
                                       or JsonException or OverflowException or FormatException or ArgumentException)

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Text;
 using System.Text.Json;
 using static TorchSharp.torch;
 
@@ -14,6 +15,8 @@ internal static class SafetensorsReader
 {
     public const string Format = "safetensors";
     const long MaxHeaderBytes = 100_000_000; // the reference implementation's limit
+
+    static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     sealed record Entry(string Name, TorchDtype Dtype, long[] Shape, long Begin, long End);
 
@@ -62,7 +65,11 @@ internal static class SafetensorsReader
         JsonDocument doc;
         try
         {
-            doc = JsonDocument.Parse(header);
+            doc = JsonDocument.Parse(StrictUtf8.GetString(header));
+        }
+        catch (DecoderFallbackException)
+        {
+            throw CheckpointProblem.Corrupt("safetensors header is not valid UTF-8");
         }
         catch (JsonException e)
         {
@@ -73,8 +80,11 @@ internal static class SafetensorsReader
             if (doc.RootElement.ValueKind != JsonValueKind.Object)
                 throw CheckpointProblem.Corrupt("safetensors header is not a JSON object");
             var entries = new List<Entry>();
+            var names = new HashSet<string>(StringComparer.Ordinal);
             foreach (var property in doc.RootElement.EnumerateObject())
             {
+                if (!names.Add(property.Name))
+                    throw CheckpointProblem.Corrupt($"safetensors header names '{property.Name}' twice");
                 if (property.Name == "__metadata__")
                 {
                     if (property.Value.ValueKind != JsonValueKind.Object)

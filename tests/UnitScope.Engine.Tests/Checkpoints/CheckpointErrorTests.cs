@@ -59,4 +59,24 @@ public class CheckpointErrorTests
         }
         File.Exists(CheckpointFixtures.ExecutionMarker).Should().BeFalse();
     }
+
+    [Fact]
+    public void Safetensors_naming_a_tensor_twice_is_corrupt()
+    {
+        byte[] header = System.Text.Encoding.UTF8.GetBytes(
+            "{\"w\":{\"dtype\":\"U8\",\"shape\":[1],\"data_offsets\":[0,1]},\"w\":{\"dtype\":\"U8\",\"shape\":[1],\"data_offsets\":[0,1]}}");
+        string path = Path.Combine(Path.GetTempPath(), $"unitscope-{Guid.NewGuid():N}.safetensors");
+        File.WriteAllBytes(path, [.. BitConverter.GetBytes((ulong)header.Length), .. header, 7]);
+        try
+        {
+            var act = () => CheckpointReader.Read(path);
+            var error = act.Should().Throw<UnitScopeException>().Which;
+            error.Kind.Should().Be(EngineErrorKind.CorruptCheckpoint);
+            error.Message.Should().Contain(path).And.Contain("names 'w' twice");
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
 }
