@@ -1,0 +1,42 @@
+// Bundles the extension host code (out/main.js) and the webview scripts (media/*.js).
+import * as esbuild from "esbuild";
+
+const watch = process.argv.includes("--watch");
+const production = process.argv.includes("--production");
+
+/** @type {esbuild.BuildOptions[]} */
+const builds = [
+  {
+    entryPoints: ["src/main.ts"],
+    outfile: "out/main.js",
+    bundle: true,
+    platform: "node",
+    format: "cjs",
+    target: "node20",
+    external: ["vscode"],
+    sourcemap: !production,
+    minify: production,
+    logLevel: "warning",
+  },
+  {
+    entryPoints: ["src/webview/unitMap.ts"],
+    outfile: "media/unitMap.js",
+    bundle: true,
+    platform: "browser",
+    format: "iife",
+    target: "es2022",
+    sourcemap: false,
+    minify: production,
+    logLevel: "warning",
+  },
+];
+
+if (watch) {
+  for (const options of builds) {
+    const ctx = await esbuild.context(options);
+    await ctx.watch();
+  }
+  console.log("esbuild: watching src/ …");
+} else {
+  await Promise.all(builds.map((options) => esbuild.build(options)));
+}

@@ -1,0 +1,51 @@
+// The `unitscope.*` settings as the extension reads them from VS Code. Parsing and validation
+// live in settings.ts; this file only connects it to the workspace configuration.
+
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as vscode from "vscode";
+import { discoverServer, type Discovery } from "./serverDiscovery";
+import { parseSettings, resolveSettingPath, type ParsedSettings } from "./settings";
+
+export const SECTION = "unitscope";
+
+export function readSettings(): ParsedSettings {
+  const config = vscode.workspace.getConfiguration(SECTION);
+  return parseSettings((key) => config.get(key));
+}
+
+export function workspaceFolderPaths(): string[] {
+  return (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === "file").map((f) => f.uri.fsPath);
+}
+
+/** The absolute path of a path-valued setting (see settings.resolveSettingPath). */
+export function resolvePath(raw: string): string | undefined {
+  return resolveSettingPath(raw, workspaceFolderPaths(), os.homedir());
+}
+
+/** Where the daemon is, from the settings and this machine. */
+export function findServer(command: string, args: readonly string[], extensionPath: string): Discovery {
+  return discoverServer(command, args, {
+    platform: process.platform,
+    pathEnv: process.env.PATH ?? "",
+    workspaceFolders: workspaceFolderPaths(),
+    extensionPath,
+    fileMtime: (file) => {
+      try {
+        const st = fs.statSync(file);
+        return st.isFile() ? st.mtimeMs : undefined;
+      } catch {
+        return undefined;
+      }
+    },
+  });
+}
+
+/** Whether a configuration change needs the daemon restarted. */
+export function affectsServer(e: vscode.ConfigurationChangeEvent): boolean {
+  return e.affectsConfiguration(`${SECTION}.server`) || e.affectsConfiguration(`${SECTION}.device`);
+}
+
+export async function openSettings(): Promise<void> {
+  await vscode.commands.executeCommand("workbench.action.openSettings", `@ext:unitscope.unitscope`);
+}

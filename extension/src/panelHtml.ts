@@ -1,0 +1,141 @@
+// The unit-map webview's HTML. Pure (no `vscode` import): the panel passes in the webview's CSP
+// source and resource URIs. Every load gets a fresh nonce; every piece of model data is escaped.
+
+import { randomBytes } from "node:crypto";
+import * as path from "node:path";
+import { isBase64, type UnitMapPanelState } from "./messages";
+
+export interface UnitMapHtmlInput {
+  /** `webview.cspSource`. */
+  cspSource: string;
+  /** `webview.asWebviewUri(...)` of media/unitMap.js and media/unitMap.css, as strings. */
+  scriptUri: string;
+  styleUri: string;
+  state: UnitMapPanelState;
+  /** The source image under the overlay, when it could be read. */
+  baseImage?: { mime: string; base64: string } | undefined;
+}
+
+/** A new CSP nonce: 128 random bits from `crypto`, base64url (valid in CSP and in attributes). */
+export function newNonce(): string {
+  return randomBytes(16).toString("base64url");
+}
+
+/** Escapes text for HTML element content and double-quoted attribute values (the only kind used here). */
+export function escapeHtml(text: string): string {
+  return text
+    .replace(/&/g, "&amp;")
+    .replace(/</g, "&lt;")
+    .replace(/>/g, "&gt;")
+    .replace(/"/g, "&quot;");
+}
+
+/** JSON that is safe inside a <script> element: nothing in it can close the element. */
+export function scriptJson(value: unknown): string {
+  return JSON.stringify(value)
+    .replace(/</g, "\\u003c")
+    .replace(/>/g, "\\u003e")
+    .replace(/&/g, "\\u0026")
+    .replace(/\u2028/g, "\\u2028")
+    .replace(/\u2029/g, "\\u2029");
+}
+
+/** A statistic for display: 4 significant digits, no exponent for ordinary magnitudes. */
+export function formatStat(n: number): string {
+  if (!Number.isFinite(n)) return String(n);
+  if (n === 0) return "0";
+  const a = Math.abs(n);
+  if (a >= 1e-3 && a < 1e6) return String(Number(n.toPrecision(4)));
+  return n.toExponential(3);
+}
+
+export function contentSecurityPolicy(cspSource: string, nonce: string): string {
+  return [
+    "default-src 'none'",
+    `img-src ${cspSource} data:`,
+    `style-src ${cspSource} 'nonce-${nonce}'`,
+    `script-src 'nonce-${nonce}'`,
+  ].join("; ");
+}
+
+const IMAGE_MIME = /^image\/(png|jpeg|bmp|gif|webp)$/;
+
+export function buildUnitMapHtml(input: UnitMapHtmlInput): string {
+  const nonce = newNonce();
+  const { view, opacity } = input.state;
+  const e = escapeHtml;
+  const imageName = path.basename(view.imagePath.replace(/\\/g, "/")) || view.imagePath;
+  const size = `width="${view.imageWidth}" height="${view.imageHeight}"`;
+  const percent = Math.round(Math.min(1, Math.max(0, opacity)) * 100);
+
+  const base =
+    input.baseImage && IMAGE_MIME.test(input.baseImage.mime) && isBase64(input.baseImage.base64)
+      ? `<img class="base" src="data:${input.baseImage.mime};base64,${input.baseImage.base64}" alt="" ${size}>`
+      : "";
+  const overlay = isBase64(view.overlayPng)
+    ? `<img id="overlay" class="overlay" src="data:image/png;base64,${view.overlayPng}" ` +
+      `alt="${e(`Unit ${view.unit} of ${view.layer} over ${imageName}`)}" ${size}>`
+    : `<p class="missing">The daemon sent no overlay image.</p>`;
+
+  const stats: [string, string][] = [
+    ["min", formatStat(view.min)],
+    ["max", formatStat(view.max)],
+    ["mean", formatStat(view.mean)],
+    ["map", `${view.mapWidth} × ${view.mapHeight}`],
+    ["image", `${view.imageWidth} × ${view.imageHeight}`],
+  ];
+
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="UTF-8">
+<meta http-equiv="Content-Security-Policy" content="${e(contentSecurityPolicy(input.cspSource, nonce))}">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<link rel="stylesheet" href="${e(input.styleUri)}" nonce="${nonce}">
+<title>${e(`${view.layer} · unit ${view.unit}`)}</title>
+</head>
+<body>
+<header class="head">
+<h1><span class="layer">${e(view.layer)}</span> <span class="unit">unit ${view.unit}</span></h1>
+<p class="meta">${e(view.layerKind)} · ${view.units} units · ${e(view.modelLabel)}</p>
+</header>
+<nav class="toolbar" aria-label="Unit">
+<button id="prev" type="button" data-unit="${view.unit - 1}"${view.unit <= 0 ? " disabled" : ""}>◀ Unit ${Math.max(0, view.unit - 1)}</button>
+<button id="pick" type="button">Unit…</button>
+<button id="next" type="button" data-unit="${view.unit + 1}"${view.unit + 1 >= view.units ? " disabled" : ""}>Unit ${Math.min(view.units - 1, view.unit + 1)} ▶</button>
+<label class="opacity">Overlay <input id="opacity" type="range" min="0" max="100" step="1" value="${percent}"></label>
+</nav>
+<p id="status" class="status" role="status" aria-live="polite"></p>
+<figure class="stage">
+<div class="frame">${base}${overlay}</div>
+<figcaption><button id="open-image" type="button" class="link" title="${e(view.imagePath)}">${e(imageName)}</button></figcaption>
+</figure>
+<dl class="stats">
+${stats.map(([k, v]) => `<div><dt>${k}</dt><dd>${e(v)}</dd></div>`).join("\n")}
+</dl>
+<script id="unitscope-state" type="application/json" nonce="${nonce}">${scriptJson(input.state)}</script>
+<script nonce="${nonce}" src="${e(input.scriptUri)}"></script>
+</body>
+</html>
+`;
+}
+
+/** The MIME type of an image file by its extension, undefined for ones a webview cannot show. */
+export function imageMime(file: string): string | undefined {
+  const ext = path.extname(file).toLowerCase();
+  switch (ext) {
+    case ".png":
+      return "image/png";
+    case ".jpg":
+    case ".jpeg":
+      return "image/jpeg";
+    case ".bmp":
+      return "image/bmp";
+    case ".gif":
+      return "image/gif";
+    case ".webp":
+      return "image/webp";
+    default:
+      return undefined;
+  }
+}

@@ -1,0 +1,180 @@
+// Hover through the real daemon over stdio, as the language client does it: initialize, load the
+// sample checkpoint, open the sample training script, hover layer attributes. Skipped only when
+// the daemon is not built; every other problem (fixtures missing, daemon errors) fails.
+
+import * as assert from "node:assert/strict";
+import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { pathToFileURL } from "node:url";
+import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from "vscode-jsonrpc/node";
+import type { ModelInfo, NotificationMap, RequestMap } from "../src/protocol.generated";
+import { REPO_ROOT } from "./support/fixtures";
+
+const DLL = path.join(REPO_ROOT, "server/UnitScope.Cli/bin/Debug/net10.0/unitscope.dll");
+const SCRIPT = path.join(REPO_ROOT, "samples/train_smallcnn.py");
+/** The checkpoint the sample script writes (the first that exists). */
+const CHECKPOINTS = ["tests/fixtures/models/smallcnn.pth", "samples/smallcnn.pth"].map((p) => path.join(REPO_ROOT, p));
+
+/** Typed over the generated protocol, like the extension's own requests. */
+class Daemon {
+  readonly stderr: string[] = [];
+  private readonly connection: MessageConnection;
+  private readonly exited: Promise<number | null>;
+
+  constructor(private readonly proc: ChildProcessWithoutNullStreams) {
+    proc.stderr.setEncoding("utf8");
+    proc.stderr.on("data", (d: string) => this.stderr.push(d));
+    // Writing to a daemon that died must fail the test, not crash mocha.
+    proc.stdin.on("error", (e) => this.stderr.push(`[stdin] ${e.message}\n`));
+    this.exited = new Promise((resolve) => proc.on("exit", (code) => resolve(code)));
+    this.connection = createMessageConnection(new StreamMessageReader(proc.stdout), new StreamMessageWriter(proc.stdin));
+    // Server → client requests (e.g. window/workDoneProgress/create) get an empty answer.
+    this.connection.onRequest(() => null);
+    this.connection.onNotification(() => undefined);
+    this.connection.listen();
+  }
+
+  /** A request; rejects at once if the daemon exits before answering. */
+  request<M extends keyof RequestMap>(method: M, params: RequestMap[M][0]): Promise<RequestMap[M][1]> {
+    const died = this.exited.then((code) => Promise.reject(new Error(`${method}: the daemon exited (code ${code}) before answering`)));
+    return Promise.race([this.connection.sendRequest<RequestMap[M][1]>(method, params), died]);
+  }
+
+  notify<M extends keyof NotificationMap>(method: M, params: NotificationMap[M]): Promise<void> {
+    return this.connection.sendNotification(method, params);
+  }
+
+  /** LSP shutdown + exit; returns the exit code (killing the process if it does not exit). */
+  async close(): Promise<number | null> {
+    try {
+      await withTimeout(this.request("shutdown", undefined), 10_000, "shutdown");
+      await this.notify("exit", undefined);
+    } catch {
+      /* fall through to kill */
+    }
+    const code = await Promise.race([this.exited, delay(10_000).then(() => "timeout" as const)]);
+    this.connection.dispose();
+    if (code === "timeout") {
+      this.proc.kill();
+      return null;
+    }
+    return code;
+  }
+
+  log(): string {
+    return this.stderr.join("").slice(-4000);
+  }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms).unref());
+}
+
+async function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  return Promise.race([p, delay(ms).then(() => Promise.reject(new Error(`${what}: no answer in ${ms} ms`)))]);
+}
+
+/** Line and character of the `index`-th character of `text`. */
+function positionAt(text: string, index: number): { line: number; character: number } {
+  const before = text.slice(0, index);
+  const line = before.split("\n").length - 1;
+  return { line, character: index - (before.lastIndexOf("\n") + 1) };
+}
+
+describe("hover through the daemon (stdio)", function () {
+  this.timeout(180_000);
+  let daemon: Daemon | undefined;
+  /** The handshake and the load succeeded: only then is a clean exit expected. */
+  let ready = false;
+  let info: ModelInfo;
+  let text: string;
+  let uri: string;
+
+  before(async function () {
+    if (!fs.existsSync(DLL)) {
+      console.log(`      SKIPPED: the daemon is not built (${path.relative(REPO_ROOT, DLL)} is missing); run \`dotnet build server/UnitScope.Cli\`.`);
+      this.skip();
+    }
+    const checkpoint = CHECKPOINTS.find((p) => fs.existsSync(p));
+    assert.ok(checkpoint, `no sample checkpoint: ${CHECKPOINTS.join(", ")}`);
+    assert.ok(fs.existsSync(SCRIPT), `no sample script: ${SCRIPT}`);
+
+    daemon = new Daemon(spawn("dotnet", [DLL, "serve"], { cwd: REPO_ROOT, stdio: "pipe" }));
+    try {
+      const init = await withTimeout(
+        daemon.request("initialize", {
+          processId: process.pid,
+          rootUri: pathToFileURL(REPO_ROOT).href,
+          clientInfo: { name: "unitscope-extension-tests" },
+          capabilities: {},
+        }),
+        60_000,
+        "initialize",
+      );
+      assert.equal(init.capabilities.hoverProvider, true, "the daemon offers hover");
+      await daemon.notify("initialized", {});
+      info = await withTimeout(daemon.request("unitscope/loadModel", { path: checkpoint }), 120_000, "loadModel");
+      text = fs.readFileSync(SCRIPT, "utf8");
+      uri = pathToFileURL(SCRIPT).href;
+      await daemon.notify("textDocument/didOpen", { textDocument: { uri, languageId: "python", version: 1, text } });
+      ready = true;
+    } catch (e) {
+      throw new Error(`${(e as Error).message}\n--- daemon stderr ---\n${daemon.log()}`);
+    }
+  });
+
+  after(async () => {
+    if (daemon) {
+      const code = await daemon.close();
+      if (ready) assert.equal(code, 0, `daemon exit code after shutdown+exit\n${daemon.log()}`);
+    }
+  });
+
+  /** The code after the module docstring, so hovers land on code, not on the prose about it. */
+  function codeStart(): number {
+    const first = text.indexOf('"""');
+    return first < 0 ? 0 : text.indexOf('"""', first + 3) + 3;
+  }
+
+  /** Hovers the attribute of the first match of `pattern` in the code (group 1 = the attribute; it is the
+   * expected layer unless given) and checks that the markdown names the layer, its kind and units. */
+  async function check(pattern: RegExp, expectedLayer?: string): Promise<void> {
+    const re = new RegExp(pattern.source, "g");
+    re.lastIndex = codeStart();
+    const m = re.exec(text);
+    assert.ok(m && m[1], `${pattern} occurs in ${path.basename(SCRIPT)}`);
+    const index = m.index + m[0].indexOf(m[1]) + 1; // inside the attribute name
+    const hover = await daemon!.request("textDocument/hover", { textDocument: { uri }, position: positionAt(text, index) });
+    assert.ok(hover, `hover at ${m[0]} (${JSON.stringify(positionAt(text, index))})\n${daemon!.log()}`);
+    const name = expectedLayer ?? m[1];
+    const layer = info.layers.find((l) => l.name === name);
+    assert.ok(layer, `${name} among the model's layers: ${info.layers.map((l) => l.name).join(", ")}`);
+    const md = hover.contents.value;
+    assert.equal(hover.contents.kind, "markdown");
+    assert.ok(md.includes(layer.name), `names the layer ${layer.name}:\n${md}`);
+    assert.ok(md.includes(layer.kind), `names the kind ${layer.kind}:\n${md}`);
+    assert.match(md, new RegExp(`\\b${layer.units}\\b`), `gives the units ${layer.units}:\n${md}`);
+  }
+
+  it("loads the sample checkpoint as a SmallCNN with conv1..conv4", () => {
+    const conv1 = info.layers.find((l) => l.name === "conv1");
+    assert.equal(conv1?.kind, "Conv2d");
+    assert.equal(conv1?.units, 16);
+    for (const name of ["conv2", "conv3", "conv4", "fc"]) assert.ok(info.layers.some((l) => l.name === name), name);
+  });
+
+  it("hovers self.conv1 where it is defined", () => check(/\bself\.(conv1)\s*=/, "conv1"));
+
+  it("hovers self.conv1 where forward uses it", () => check(/\bself\.(conv1)\(/, "conv1"));
+
+  it("hovers self.bn2", () => check(/\bself\.(bn2)\b/, "bn2"));
+
+  it("hovers a model.convN use outside the class", () => check(/\bmodel\.(conv\d)\b/));
+
+  it("has no hover away from layer names", async () => {
+    const index = text.indexOf("import math") + 2;
+    const hover = await daemon!.request("textDocument/hover", { textDocument: { uri }, position: positionAt(text, index) });
+    assert.equal(hover, null);
+  });
+});
