@@ -1,0 +1,203 @@
+using System.Diagnostics;
+using System.Reflection;
+using Microsoft.VisualStudio.Threading;
+using StreamJsonRpc;
+using UnitScope.Engine;
+using UnitScope.Protocol;
+using UnitScope.Server.Documents;
+using UnitScope.Server.Rpc;
+
+namespace UnitScope.Server;
+
+internal enum LifecycleState { Created, Initialized, ShutDown }
+
+/// <summary>
+/// One client connection (stdio, or one TCP socket): its JSON-RPC channel, LSP lifecycle and open
+/// documents. Requests are entered in arrival order (a non-concurrent synchronization context),
+/// checked against the lifecycle, then run by the shared <see cref="RequestScheduler"/>; every
+/// exception becomes an error response and never ends the connection.
+/// </summary>
+internal sealed class Connection(DaemonServices services, string name, string? requiredToken)
+{
+    private readonly TaskCompletionSource _exit = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private volatile LifecycleState _state;
+    private volatile bool _closeAfterNextResponse;
+    private JsonRpc? _rpc;
+
+    public DaemonServices Services { get; } = services;
+    public DaemonLog Log => Services.Log;
+    public string Name { get; } = name;
+    public DocumentStore Documents { get; } = new();
+    public LifecycleState State => _state;
+    public bool RequiresToken => requiredToken is not null;
+
+    /// <summary>Serves until <c>exit</c>, end of input, or cancellation; returns the LSP exit code.</summary>
+    public async Task<int> RunAsync(Stream input, Stream output, CancellationToken ct)
+    {
+        var formatter = new SystemTextJsonFormatter { JsonSerializerOptions = ProtocolJson.Options };
+        var handler = new LspMessageHandler(output, input, formatter, Log);
+        using var rpc = new DaemonJsonRpc(handler, () =>
+        {
+            if (_closeAfterNextResponse) Close();
+        })
+        {
+            SynchronizationContext = new NonConcurrentSynchronizationContext(sticky: false),
+            CancelLocallyInvokedMethodsWhenConnectionIsClosed = true,
+        };
+        _rpc = rpc;
+        rpc.TraceSource = new TraceSource("UnitScope.JsonRpc", SourceLevels.Warning);
+        rpc.TraceSource.Listeners.Clear();
+        rpc.TraceSource.Listeners.Add(new LogTraceListener(Log));
+        Register(rpc);
+        rpc.Disconnected += (_, e) =>
+        {
+            if (e.Reason is not (DisconnectedReason.RemotePartyTerminated or DisconnectedReason.LocallyDisposed))
+                Log.Warn($"{Name}: disconnected: {e.Description}", e.Exception);
+        };
+
+        Log.Info($"{Name}: connected");
+        rpc.StartListening();
+        await using (ct.Register(Close))
+        {
+            await Task.WhenAny(rpc.Completion, _exit.Task).ConfigureAwait(false);
+        }
+        rpc.Dispose();
+        await rpc.Completion.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        var code = _state == LifecycleState.ShutDown ? 0 : 1;
+        Log.Info($"{Name}: closed (exit code {code})");
+        return code;
+    }
+
+    // Lifecycle, driven by the lifecycle handlers.
+
+    public bool TokenMatches(string? token) =>
+        requiredToken is null
+        || (token is not null && System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(
+            System.Text.Encoding.UTF8.GetBytes(token), System.Text.Encoding.UTF8.GetBytes(requiredToken)));
+
+    public void MarkInitialized() => _state = LifecycleState.Initialized;
+    public void MarkShutDown() => _state = LifecycleState.ShutDown;
+
+    /// <summary>The <c>exit</c> notification: stop serving.</summary>
+    public void Exit() => _exit.TrySetResult();
+
+    /// <summary>Close the connection once the response being prepared has been sent.</summary>
+    public void CloseAfterResponse() => _closeAfterNextResponse = true;
+
+    private void Close() => _exit.TrySetResult();
+
+    // Dispatch.
+
+    public Task<TResponse> DispatchRequest<TRequest, TResponse>(
+        HandlesAttribute handles, IRequestHandler<TRequest, TResponse> handler, TRequest request, CancellationToken ct)
+    {
+        var method = handles.Method;
+        if (method == Methods.Initialize)
+        {
+            if (_state != LifecycleState.Created)
+                throw RpcErrors.Standard(ErrorCodes.InvalidRequest, "initialize was already received on this connection.");
+        }
+        else if (_state == LifecycleState.Created)
+        {
+            if (RequiresToken)
+            {
+                CloseAfterResponse();
+                throw RpcErrors.Application(ErrorKind.Unauthorized,
+                    $"'{method}' before initialize: this server requires initialize with initializationOptions.token first; closing the connection.");
+            }
+            throw RpcErrors.Standard(ErrorCodes.ServerNotInitialized, $"'{method}' before initialize: the server is not initialized.");
+        }
+        else if (_state == LifecycleState.ShutDown)
+        {
+            throw RpcErrors.Standard(ErrorCodes.InvalidRequest, $"'{method}' after shutdown: only exit is accepted.");
+        }
+        if (request is null)
+            throw RpcErrors.InvalidParams($"'{method}' needs params.");
+        return Services.Scheduler.Enqueue(handles.Execution, token => Guard(method, () => handler.HandleAsync(request, token), token), ct);
+    }
+
+    public Task DispatchNotification<TParams>(HandlesAttribute handles, INotificationHandler<TParams> handler, TParams notification)
+    {
+        var method = handles.Method;
+        if (method != Methods.Exit && _state != LifecycleState.Initialized)
+        {
+            Log.Debug($"{Name}: dropped '{method}' ({_state})");
+            return Task.CompletedTask;
+        }
+        return Services.Scheduler.Enqueue(handles.Execution, async token =>
+        {
+            await Guard(method, async () => { await handler.HandleAsync(notification, token).ConfigureAwait(false); return true; }, token)
+                .ConfigureAwait(false);
+            return true;
+        }, CancellationToken.None);
+    }
+
+    private async Task<T> Guard<T>(string method, Func<Task<T>> run, CancellationToken ct)
+    {
+        var watch = Stopwatch.StartNew();
+        try
+        {
+            var result = await run().ConfigureAwait(false);
+            Log.Debug($"{Name}: {method} done in {watch.ElapsedMilliseconds} ms");
+            return result;
+        }
+        catch (LocalRpcException e)
+        {
+            Log.Info($"{Name}: {method}: error {e.ErrorCode}: {e.Message}");
+            throw;
+        }
+        catch (UnitScopeException e)
+        {
+            Log.Info($"{Name}: {method}: {e.Kind}: {e.Message}");
+            throw RpcErrors.From(e);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            Log.Info($"{Name}: {method} cancelled after {watch.ElapsedMilliseconds} ms");
+            throw;
+        }
+        catch (Exception e)
+        {
+            Log.Error($"{Name}: {method} failed", e);
+            throw RpcErrors.Standard(ErrorCodes.InternalError, $"Internal error in {method}: {e.GetType().Name}: {e.Message}");
+        }
+    }
+
+    private void Register(JsonRpc rpc)
+    {
+        foreach (var handler in HandlerCatalog.Create(this))
+        {
+            var handles = handler.GetType().GetCustomAttribute<HandlesAttribute>()
+                          ?? throw new InvalidOperationException($"{handler.GetType().Name} lacks [Handles].");
+            var (endpoint, method) = HandlerCatalog.Endpoint(this, handles, handler);
+            rpc.AddLocalRpcMethod(method, endpoint, new JsonRpcMethodAttribute(handles.Method) { UseSingleObjectParameterDeserialization = true });
+        }
+    }
+
+    /// <summary>JsonRpc that reports each response sent (to close a refused connection after its error).</summary>
+    private sealed class DaemonJsonRpc(IJsonRpcMessageHandler handler, Action responseSent) : JsonRpc(handler)
+    {
+        protected override void OnResponseSent(StreamJsonRpc.Protocol.JsonRpcMessage response)
+        {
+            base.OnResponseSent(response);
+            responseSent();
+        }
+    }
+
+    /// <summary>StreamJsonRpc's own warnings, into the daemon log.</summary>
+    private sealed class LogTraceListener(DaemonLog log) : TraceListener
+    {
+        public override void Write(string? message) { }
+        public override void WriteLine(string? message) { }
+        public override void TraceEvent(TraceEventCache? eventCache, string source, TraceEventType eventType, int id, string? message)
+        {
+            if (message is not null) log.Debug($"jsonrpc {eventType}: {message}");
+        }
+        public override void TraceEvent(TraceEventCache? eventCache, string source, TraceEventType eventType, int id, string? format, params object?[]? args)
+        {
+            if (format is not null) log.Debug($"jsonrpc {eventType}: {(args is null ? format : string.Format(System.Globalization.CultureInfo.InvariantCulture, format, args))}");
+        }
+        public override void TraceData(TraceEventCache? eventCache, string source, TraceEventType eventType, int id, object? data) { }
+        public override void TraceData(TraceEventCache? eventCache, string source, TraceEventType eventType, int id, params object?[]? data) { }
+    }
+}

@@ -1,0 +1,25 @@
+using UnitScope.Server.Images;
+using UnitScope.Server.Models;
+using UnitScope.Server.Rpc;
+
+namespace UnitScope.Server;
+
+/// <summary>
+/// What every connection shares: the loaded models, the request queue that orders mutations
+/// against reads, the per-device gates, the engine seams and the log.
+/// </summary>
+internal sealed class DaemonServices(DaemonLog log, IModelLoader loader, IImageCodec images, IOverlayRenderer overlay) : IDisposable
+{
+    public DaemonLog Log { get; } = log;
+    public IModelLoader Loader { get; } = loader;
+    public IImageCodec Images { get; } = images;
+    public IOverlayRenderer Overlay { get; } = overlay;
+    public ModelRegistry Models { get; } = new();
+    public RequestScheduler Scheduler { get; } = new();
+    public DeviceGates Devices { get; } = new();
+
+    public static DaemonServices CreateDefault(DaemonLog log) =>
+        new(log, new EngineModelLoader(), new EngineImageCodec(), new SkiaOverlayRenderer());
+
+    public void Dispose() => Models.Dispose();
+}

@@ -1,0 +1,27 @@
+using UnitScope.Protocol;
+using UnitScope.Server.Images;
+using UnitScope.Server.Rpc;
+
+namespace UnitScope.Server.Handlers;
+
+/// <summary>
+/// <c>unitscope/unitMap</c>: one unit's activation over one image — the raw map at the layer's
+/// resolution, its statistics, and a PNG of the map upsampled and overlaid on the image.
+/// </summary>
+[Handles(Methods.UnitMap, Execution.Reading)]
+internal sealed class UnitMapHandler(DaemonServices services) : IRequestHandler<UnitMapParams, UnitMapResult>
+{
+    public async Task<UnitMapResult> HandleAsync(UnitMapParams request, CancellationToken ct)
+    {
+        if (string.IsNullOrWhiteSpace(request.Layer)) throw RpcErrors.InvalidParams("layer is empty.");
+        var model = services.Models.Get(request.ModelId).Model;
+        var image = ImageInput.Read(services.Images, request.ImagePath, request.ImageBase64);
+        var map = await services.Devices.RunAsync(model.DeviceName, () => model.ComputeUnitMap(image, request.Layer, request.Unit), ct)
+            .ConfigureAwait(false);
+        ct.ThrowIfCancellationRequested();
+        var png = services.Overlay.RenderOverlayPng(image, map);
+        return new UnitMapResult(
+            map.Layer, map.Unit, map.Width, map.Height, map.Min, map.Max, map.Mean, map.Values,
+            Convert.ToBase64String(png), image.Width, image.Height);
+    }
+}

@@ -1,0 +1,49 @@
+using UnitScope.Engine;
+using UnitScope.Engine.Analysis;
+using UnitScope.Engine.Imaging;
+using UnitScope.Engine.Layers;
+
+namespace UnitScope.Server.Models;
+
+/// <summary>
+/// What the daemon needs of a loaded model: <see cref="ModelSession"/>'s surface, behind an
+/// interface so handler tests can run without TorchSharp.
+/// </summary>
+internal interface IModel : IDisposable
+{
+    string CheckpointPath { get; }
+    string CheckpointHash { get; }
+    string Architecture { get; }
+    InputSpec Input { get; }
+    int ClassCount { get; }
+    string DeviceName { get; }
+    IReadOnlyList<LayerInfo> Layers { get; }
+    Prediction Predict(RgbImage image, int top);
+    UnitMap ComputeUnitMap(RgbImage image, string layer, int unit);
+}
+
+internal interface IModelLoader
+{
+    /// <exception cref="UnitScopeException">the engine's errors, as they are.</exception>
+    IModel Load(string checkpointPath, ModelOptions options);
+}
+
+/// <summary>The real thing: <see cref="ModelSession"/>.</summary>
+internal sealed class EngineModelLoader : IModelLoader
+{
+    public IModel Load(string checkpointPath, ModelOptions options) => new EngineModel(ModelSession.Load(checkpointPath, options));
+
+    private sealed class EngineModel(ModelSession session) : IModel
+    {
+        public string CheckpointPath => session.CheckpointPath;
+        public string CheckpointHash => session.CheckpointHash;
+        public string Architecture => session.Architecture;
+        public InputSpec Input => session.Input;
+        public int ClassCount => session.ClassCount;
+        public string DeviceName => session.DeviceName;
+        public IReadOnlyList<LayerInfo> Layers => session.Layers;
+        public Prediction Predict(RgbImage image, int top) => session.Predict(image, top);
+        public UnitMap ComputeUnitMap(RgbImage image, string layer, int unit) => session.ComputeUnitMap(image, layer, unit);
+        public void Dispose() => session.Dispose();
+    }
+}
