@@ -1,0 +1,54 @@
+using System.CommandLine;
+using Spectre.Console;
+
+namespace UnitScope.Cli.Commands;
+
+/// <summary><c>unitscope predict MODEL.pth --image IMG [--top 5]</c>: the most probable classes.</summary>
+static class PredictCommand
+{
+    public static Command Create(CliContext cli)
+    {
+        var model = new Argument<string>("MODEL") { Description = "Checkpoint file (.pth, .pt, .safetensors)." };
+        var image = new Option<string>("--image") { Description = "Image file (PNG, JPEG, BMP, WebP).", Required = true, HelpName = "IMG" };
+        var top = new Option<int>("--top") { Description = "How many classes to list.", DefaultValueFactory = _ => 5, HelpName = "K" };
+        var shared = new ModelOptionSet();
+        var command = new Command("predict", "Classify an image: top classes with probabilities (--json adds all logits and probabilities).") { model, image, top };
+        shared.AddTo(command);
+        command.SetAction((parse, ct) => cli.RunAsync(async () =>
+        {
+            var options = shared.Read(parse);
+            int k = parse.GetValue(top);
+            if (k < 1)
+                throw new Engine.UnitScopeException(Engine.EngineErrorKind.InvalidArgument, $"--top must be at least 1, not {k}.");
+            var imagePath = parse.GetValue(image)!;
+            var picture = await Sessions.LoadImageAsync(imagePath, ct);
+            using var session = await Sessions.LoadAsync(cli, parse.GetValue(model)!, options, ct);
+            var prediction = await Sessions.Background(() => session.Predict(picture, Math.Min(k, Math.Max(1, session.ClassCount))), ct);
+
+            if (parse.GetValue(shared.Json))
+            {
+                cli.WriteJson(new
+                {
+                    checkpoint = session.CheckpointPath,
+                    image = imagePath,
+                    architecture = session.Architecture,
+                    device = session.DeviceName,
+                    top = prediction.Top.Select(s => new { index = s.Index, label = s.Label, probability = s.Probability }),
+                    logits = prediction.Logits,
+                    probabilities = prediction.Probabilities,
+                });
+                return ExitCodes.Ok;
+            }
+            var table = new Table().Border(TableBorder.Rounded)
+                .Title(Markup.Escape(Path.GetFileName(imagePath)))
+                .AddColumn(new TableColumn("#").RightAligned()).AddColumn("Class").AddColumn(new TableColumn("Index").RightAligned())
+                .AddColumn(new TableColumn("Probability").RightAligned());
+            int rank = 1;
+            foreach (var s in prediction.Top)
+                table.AddRow((rank++).ToString(), Markup.Escape(s.Label), s.Index.ToString(), Output.Percent(s.Probability));
+            cli.Out.Write(table);
+            return ExitCodes.Ok;
+        }, ct));
+        return command;
+    }
+}

@@ -1,0 +1,3 @@
+using UnitScope.Cli;
+
+return await CliApp.RunAsync(args, CliContext.ForProcess(), handleTermination: true);
