@@ -265,7 +265,8 @@ internal static class LayerReferenceResolver
                 var s = src.Parent[r];
                 if (src.IsPunct(s, "(") && CalleeName(s) is { } outer && NamedContainers.Contains(outer))
                     return Join(ContainerPath(s, depth), name);
-                return Join(ExpressionPath(CallStart(r), src.Match[r], depth + 1), name);
+                // An OrderedDict kept in a variable is usually passed to a Sequential later: match by name.
+                return new PathRef(name, false);
             }
             return new PathRef(name, false);
         }

@@ -69,7 +69,13 @@ internal sealed class TokenizedSource
         for (var i = 0; i < Tokens.Count; i++)
         {
             var t = Tokens[i];
-            if (t.Start <= offset && offset < t.End) return i;
+            if (t.Start <= offset && offset < t.End)
+            {
+                // Right after a name and before punctuation ("conv1|(" or "28|]"): the name.
+                if (t.Kind == TokenKind.Punct && t.Start == offset && i > 0 && Tokens[i - 1].End == offset && Tokens[i - 1].Kind != TokenKind.Punct)
+                    return i - 1;
+                return i;
+            }
             if (t.Start > offset) break;
         }
         for (var i = 0; i < Tokens.Count; i++)
