@@ -65,7 +65,7 @@ public sealed class CliContext
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
-            Error("Cancelled.");
+            Err.MarkupLine("[yellow]Cancelled.[/]");
             return ExitCodes.Cancelled;
         }
         catch (Exception e)

@@ -17,11 +17,13 @@ static class Cli
 
     public static string Repo(string relative) => Path.Combine(RepoRoot, relative.Replace('/', Path.DirectorySeparatorChar));
 
-    public static CliRun Run(params string[] args)
+    public static CliRun Run(params string[] args) => RunAsync(args, CancellationToken.None).GetAwaiter().GetResult();
+
+    public static async Task<CliRun> RunAsync(string[] args, CancellationToken ct)
     {
         var stdout = new StringWriter();
         var stderr = new StringWriter();
-        int exit = CliApp.RunAsync(args, new CliContext(stdout, stderr, colors: false)).GetAwaiter().GetResult();
+        int exit = await CliApp.RunAsync(args, new CliContext(stdout, stderr, colors: false), ct: ct);
         return new CliRun(exit, stdout.ToString(), stderr.ToString());
     }
 

@@ -1,6 +1,8 @@
 using System.CommandLine;
+using System.Net.Sockets;
 using System.Security.Cryptography;
 using UnitScope.Engine;
+using UnitScope.Server;
 
 namespace UnitScope.Cli.Commands;
 
@@ -24,10 +26,10 @@ static class ServeCommand
                 if (secret is not null)
                     throw new CliUsageException("--token only applies with --tcp PORT.");
                 // stdout carries the protocol and nothing else.
-                await using var stdin = Console.OpenStandardInput();
+                await using var stdin = new AbandonableReadStream(Console.OpenStandardInput());
                 await using var stdout = Console.OpenStandardOutput();
-                await Daemon.RunStdioAsync(stdin, stdout, ct);
-                return ExitCodes.Ok;
+                // 0 after shutdown + exit, 1 when the client went away without shutdown (LSP's rule).
+                return await DaemonHost.RunAsync(stdin, stdout, ct);
             }
             if (port is < 0 or > 65535)
                 throw new UnitScopeException(EngineErrorKind.InvalidArgument, $"--tcp {port} is not a TCP port (0…65535).");
@@ -36,8 +38,14 @@ static class ServeCommand
                 secret = NewToken();
                 cli.StdErr.WriteLine($"Token for this daemon (pass it to the client): {secret}");
             }
-            cli.Info($"Listening on TCP port {port} …");
-            await Daemon.RunTcpAsync(port.Value, secret, ct);
+            try
+            {
+                await DaemonHost.RunTcpAsync(port.Value, secret, ct);
+            }
+            catch (SocketException e)
+            {
+                throw new UnitScopeException(EngineErrorKind.InvalidArgument, $"Cannot listen on TCP port {port}: {e.Message}", e);
+            }
             return ExitCodes.Ok;
         }, ct));
         return command;
