@@ -16,7 +16,7 @@ public class ProcessTests
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         process.WaitForExit(60_000).Should().BeTrue("the CLI must finish");
-        return (process.ExitCode, stdout.Result, stderr.Result);
+        return (process.ExitCode, stdout.GetAwaiter().GetResult(), stderr.GetAwaiter().GetResult());
     }
 
     [Fact]

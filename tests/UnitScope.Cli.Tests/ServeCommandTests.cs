@@ -38,7 +38,7 @@ public class ServeCommandTests
     }
 
     [Fact]
-    public void Stdio_speaks_lsp_and_nothing_else_on_stdout()
+    public async Task Stdio_speaks_lsp_and_nothing_else_on_stdout()
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -47,6 +47,8 @@ public class ServeCommandTests
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "unitscope.dll"));
         start.ArgumentList.Add("serve");
         using var process = Process.Start(start)!;
+        // A hung daemon must fail the test, not block the blocking reads below forever.
+        using var guard = new Timer(_ => { try { process.Kill(); } catch (InvalidOperationException) { } }, null, 60_000, Timeout.Infinite);
         var stderr = process.StandardError.ReadToEndAsync();
         var input = process.StandardInput.BaseStream;
         var output = process.StandardOutput.BaseStream;
@@ -61,7 +63,7 @@ public class ServeCommandTests
         Send(input, """{"jsonrpc":"2.0","method":"exit"}""");
 
         process.WaitForExit(30_000).Should().BeTrue("exit ends the daemon");
-        process.ExitCode.Should().Be(0, stderr.Result);
+        process.ExitCode.Should().Be(0, await stderr);
         output.ReadByte().Should().Be(-1, "nothing follows the protocol messages on stdout");
     }
 

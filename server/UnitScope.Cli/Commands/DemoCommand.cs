@@ -14,6 +14,8 @@ namespace UnitScope.Cli.Commands;
 /// </summary>
 static class DemoCommand
 {
+    const int DisplaySide = 256;
+
     public static Command Create(CliContext cli)
     {
         var output = new Option<string>("--out") { Description = "Folder for the PNGs.", DefaultValueFactory = _ => "unitscope-demo-out", HelpName = "DIR" };
@@ -54,8 +56,11 @@ static class DemoCommand
             string stem = $"{Path.GetFileNameWithoutExtension(imagePath)}_{chosenLayer.Name}_u{map.Unit}";
             string overlayPath = Path.Combine(outDir, stem + "_overlay.png");
             string heatmapPath = Path.Combine(outDir, stem + "_heatmap.png");
-            Sessions.WriteFile(overlayPath, UnitMapRenderer.RenderOverlayPng(picture, map));
-            Sessions.WriteFile(heatmapPath, Heatmap.RenderPng(map, picture.Width, picture.Height));
+            // Sample images are small (64×64): draw at a whole multiple of their size, at least 256 px.
+            int scale = Math.Max(1, (int)Math.Ceiling(DisplaySide / (double)Math.Max(picture.Width, picture.Height)));
+            var shown = Engine.Imaging.ImageResize.Resize(picture, picture.Width * scale, picture.Height * scale);
+            Sessions.WriteFile(overlayPath, UnitMapRenderer.RenderOverlayPng(shown, map));
+            Sessions.WriteFile(heatmapPath, Heatmap.RenderPng(map, shown.Width, shown.Height));
 
             cli.Out.MarkupLine($"Unit [bold]{map.Unit}[/] of [bold]{Markup.Escape(map.Layer)}[/] ({chosenLayer.Units} units, map {map.Height}×{map.Width}): " +
                 $"min {Output.Number(map.Min)}, max {Output.Number(map.Max)}, mean {Output.Number(map.Mean)}");
