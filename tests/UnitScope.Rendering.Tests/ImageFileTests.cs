@@ -49,6 +49,16 @@ public class ImageFileTests
         diffs.Average().Should().BeLessThan(1.5f);
     }
 
+    [Theory]
+    [InlineData("rgb_12x10.bmp")]
+    [InlineData("rgb_12x10.webp")]
+    public void Lossless_formats_decode_to_the_pngs_pixels(string name)
+    {
+        var image = ImageFile.Load(Fixtures.Image(name));
+        (image.Width, image.Height, image.Channels).Should().Be((12, 10, 3));
+        image.Pixels.Should().Equal(ImageFile.Load(Fixtures.Image("rgb_12x10.png")).Pixels);
+    }
+
     [Fact]
     public void Decode_reads_bytes_the_same_as_load()
     {
