@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Reflection;
+using System.Text.Json;
 using Microsoft.VisualStudio.Threading;
 using StreamJsonRpc;
 using UnitScope.Engine;
@@ -89,7 +90,7 @@ internal sealed class Connection(DaemonServices services, string name, string? r
     // Dispatch.
 
     public Task<TResponse> DispatchRequest<TRequest, TResponse>(
-        HandlesAttribute handles, IRequestHandler<TRequest, TResponse> handler, TRequest request, CancellationToken ct)
+        HandlesAttribute handles, IRequestHandler<TRequest, TResponse> handler, JsonElement? rawParams, CancellationToken ct)
     {
         var method = handles.Method;
         if (method == Methods.Initialize)
@@ -111,17 +112,26 @@ internal sealed class Connection(DaemonServices services, string name, string? r
         {
             throw RpcErrors.Standard(ErrorCodes.InvalidRequest, $"'{method}' after shutdown: only exit is accepted.");
         }
-        if (request is null)
-            throw RpcErrors.InvalidParams($"'{method}' needs params.");
+        var request = Params.Read<TRequest>(rawParams, method);
         return Services.Scheduler.Enqueue(handles.Execution, token => Guard(method, () => handler.HandleAsync(request, token), token), ct);
     }
 
-    public Task DispatchNotification<TParams>(HandlesAttribute handles, INotificationHandler<TParams> handler, TParams notification)
+    public Task DispatchNotification<TParams>(HandlesAttribute handles, INotificationHandler<TParams> handler, JsonElement? rawParams)
     {
         var method = handles.Method;
         if (method != Methods.Exit && _state != LifecycleState.Initialized)
         {
             Log.Debug($"{Name}: dropped '{method}' ({_state})");
+            return Task.CompletedTask;
+        }
+        TParams notification;
+        try
+        {
+            notification = Params.Read<TParams>(rawParams, method);
+        }
+        catch (LocalRpcException e)
+        {
+            Log.Warn($"{Name}: dropped '{method}': {e.Message}");
             return Task.CompletedTask;
         }
         return Services.Scheduler.Enqueue(handles.Execution, async token =>

@@ -1,4 +1,6 @@
 using System.Reflection;
+using System.Text.Json;
+using UnitScope.Protocol;
 using UnitScope.Server.Handlers;
 using UnitScope.Server.Rpc;
 
@@ -53,18 +55,43 @@ internal static class HandlerCatalog
     }
 }
 
+/// <summary>
+/// Receives params as raw JSON and deserializes them itself (after the lifecycle checks), so that
+/// params that do not fit the record give InvalidParams with the serializer's explanation.
+/// </summary>
 internal sealed class RequestEndpoint<TRequest, TResponse>(Connection connection, HandlesAttribute handles, IRequestHandler<TRequest, TResponse> handler)
 {
-    public Task<TResponse> InvokeAsync(TRequest request, CancellationToken cancellationToken) =>
+    public Task<TResponse> InvokeAsync(JsonElement? request = null, CancellationToken cancellationToken = default) =>
         connection.DispatchRequest(handles, handler, request, cancellationToken);
 
     public Task<TResponse> InvokeWithoutParamsAsync(CancellationToken cancellationToken) =>
-        connection.DispatchRequest(handles, handler, (TRequest)(object)NoParams.Instance, cancellationToken);
+        connection.DispatchRequest(handles, handler, null, cancellationToken);
 }
 
 internal sealed class NotificationEndpoint<TParams>(Connection connection, HandlesAttribute handles, INotificationHandler<TParams> handler)
 {
-    public Task InvokeAsync(TParams notification) => connection.DispatchNotification(handles, handler, notification);
+    public Task InvokeAsync(JsonElement? notification = null) => connection.DispatchNotification(handles, handler, notification);
 
-    public Task InvokeWithoutParamsAsync() => connection.DispatchNotification(handles, handler, (TParams)(object)NoParams.Instance);
+    public Task InvokeWithoutParamsAsync() => connection.DispatchNotification(handles, handler, null);
+}
+
+internal static class Params
+{
+    /// <exception cref="StreamJsonRpc.LocalRpcException">InvalidParams.</exception>
+    public static T Read<T>(JsonElement? raw, string method)
+    {
+        if (typeof(T) == typeof(NoParams)) return (T)(object)NoParams.Instance;
+        if (raw is not { ValueKind: not (JsonValueKind.Null or JsonValueKind.Undefined) } json)
+            throw RpcErrors.InvalidParams($"'{method}' needs params.");
+        if (json.ValueKind != JsonValueKind.Object)
+            throw RpcErrors.InvalidParams($"'{method}' takes one params object; got {json.ValueKind.ToString().ToLowerInvariant()}.");
+        try
+        {
+            return json.Deserialize<T>(ProtocolJson.Options) ?? throw RpcErrors.InvalidParams($"'{method}' needs params.");
+        }
+        catch (JsonException e)
+        {
+            throw RpcErrors.InvalidParams($"Invalid params for '{method}': {e.Message}");
+        }
+    }
 }

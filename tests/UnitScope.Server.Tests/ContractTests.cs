@@ -1,0 +1,69 @@
+using System.Reflection;
+using UnitScope.Engine;
+using UnitScope.Protocol;
+using UnitScope.Server.Rpc;
+
+namespace UnitScope.Server.Tests;
+
+/// <summary>The daemon serves exactly the protocol's methods, and every engine error has a code.</summary>
+public class ContractTests
+{
+    private static readonly Type[] HandlerTypes = typeof(DaemonHost).Assembly.GetTypes()
+        .Where(t => t.Namespace == "UnitScope.Server.Handlers" && t.GetCustomAttribute<HandlesAttribute>() is not null)
+        .ToArray();
+
+    [Fact]
+    public void Every_protocol_method_has_exactly_one_handler()
+    {
+        var served = HandlerTypes.Select(t => t.GetCustomAttribute<HandlesAttribute>()!.Method).ToList();
+        served.Should().OnlyHaveUniqueItems();
+        var declared = typeof(Methods).GetFields().Where(f => f.IsLiteral).Select(f => (string)f.GetRawConstantValue()!)
+            .Where(m => m != Methods.CancelRequest); // handled by StreamJsonRpc's cancellation strategy
+        served.Should().BeEquivalentTo(declared);
+    }
+
+    [Fact]
+    public void Handlers_have_the_protocol_types()
+    {
+        foreach (var field in typeof(Methods).GetFields().Where(f => f.IsLiteral))
+        {
+            var method = (string)field.GetRawConstantValue()!;
+            var handler = HandlerTypes.SingleOrDefault(t => t.GetCustomAttribute<HandlesAttribute>()!.Method == method);
+            if (handler is null) continue;
+            var iface = handler.GetInterfaces().Single(i => i.IsGenericType);
+            if (field.GetCustomAttribute<RequestAttribute>() is { } request)
+            {
+                iface.GetGenericTypeDefinition().Should().Be(typeof(IRequestHandler<,>), method);
+                iface.GenericTypeArguments[0].Should().Be(request.ParamsType ?? typeof(NoParams), method);
+                if (request.ResultType is not null) iface.GenericTypeArguments[1].Should().Be(request.ResultType, method);
+            }
+            else
+            {
+                iface.GetGenericTypeDefinition().Should().Be(typeof(INotificationHandler<>), method);
+                iface.GenericTypeArguments[0].Should().Be(field.GetCustomAttribute<NotificationAttribute>()!.ParamsType ?? typeof(NoParams), method);
+            }
+        }
+    }
+
+    [Fact]
+    public void Model_changing_handlers_are_mutating_and_model_reading_ones_are_not()
+    {
+        Execution Of(string method) => HandlerTypes.Single(t => t.GetCustomAttribute<HandlesAttribute>()!.Method == method)
+            .GetCustomAttribute<HandlesAttribute>()!.Execution;
+        Of(Methods.LoadModel).Should().Be(Execution.Mutating);
+        Of(Methods.UnloadModel).Should().Be(Execution.Mutating);
+        foreach (var m in new[] { Methods.Predict, Methods.UnitMap, Methods.ListLayers, Methods.ListModels, Methods.Hover })
+            Of(m).Should().Be(Execution.Reading, m);
+    }
+
+    [Fact]
+    public void Every_engine_error_kind_has_a_protocol_kind_of_the_same_name()
+    {
+        foreach (var kind in Enum.GetValues<EngineErrorKind>())
+        {
+            Enum.TryParse<ErrorKind>(kind.ToString(), out var mapped).Should().BeTrue($"{kind} needs an ErrorKind and an ErrorCodes entry");
+            RpcErrors.KindOf(kind).Should().Be(mapped);
+            RpcErrors.From(new UnitScopeException(kind, "m")).ErrorCode.Should().Be(ErrorCodes.Of(mapped));
+        }
+    }
+}
