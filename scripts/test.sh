@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Runs every test: the C# projects in Backend.sln, then the extension's (which talk to the built
+# daemon). Ends with one line "N passed, N failed". Exit status 0 only when nothing failed.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+log=$(mktemp -d)
+trap 'rm -rf "$log"' EXIT
+status=0
+
+# Works on a fresh clone too: install what is missing first (quick when already installed).
+[ -d node_modules ] || npm ci --no-audit --no-fund
+echo "== build (C#)"
+dotnet build Backend.sln -nologo -v quiet 2>&1 | tee "$log/build.txt" | grep -E "error|Warn|Build succeeded" || true
+if ! grep -q "Build succeeded" "$log/build.txt"; then
+  echo "C# build failed"; echo "0 passed, 1 failed"; exit 1
+fi
+
+echo "== tests (C#)"
+dotnet test Backend.sln --no-build -nologo 2>&1 | tee "$log/dotnet.txt" || status=1
+
+echo "== tests (extension)"
+npm run --silent test:extension 2>&1 | tee "$log/extension.txt"
+[ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+
+# dotnet: "Passed!  - Failed:     0, Passed:    38, Skipped: ..." per test assembly; mocha: "N passing", "N failing".
+read -r dn_pass dn_fail < <(grep -E "^(Passed|Failed)!" "$log/dotnet.txt" |
+  sed -E 's/.*Failed: *([0-9]+), Passed: *([0-9]+).*/\2 \1/' |
+  awk '{p+=$1; f+=$2} END {print p+0, f+0}')
+ext_pass=$(grep -Eo "^ *[0-9]+ passing" "$log/extension.txt" | awk '{s+=$1} END {print s+0}')
+ext_fail=$(grep -Eo "^ *[0-9]+ failing" "$log/extension.txt" | awk '{s+=$1} END {print s+0}')
+
+passed=$((dn_pass + ext_pass))
+failed=$((dn_fail + ext_fail))
+if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi   # a runner crashed without counting
+echo "C#: $dn_pass passed, $dn_fail failed; extension: $ext_pass passed, $ext_fail failed"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
