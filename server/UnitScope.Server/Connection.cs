@@ -112,7 +112,16 @@ internal sealed class Connection(DaemonServices services, string name, string? r
         {
             throw RpcErrors.Standard(ErrorCodes.InvalidRequest, $"'{method}' after shutdown: only exit is accepted.");
         }
-        var request = Params.Read<TRequest>(rawParams, method);
+        TRequest request;
+        try
+        {
+            request = Params.Read<TRequest>(rawParams, method);
+        }
+        catch (LocalRpcException e)
+        {
+            Log.Info($"{Name}: {method}: error {e.ErrorCode}: {e.Message}");
+            throw;
+        }
         return Services.Scheduler.Enqueue(handles.Execution, token => Guard(method, () => handler.HandleAsync(request, token), token), ct);
     }
 

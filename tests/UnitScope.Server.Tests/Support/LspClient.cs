@@ -43,6 +43,9 @@ public sealed class LspClient : IAsyncDisposable
         _reader = Task.Run(ReadLoopAsync);
     }
 
+    /// <summary>Lines in a header block that are not headers: anything but the protocol on the stream.</summary>
+    public List<string> ProtocolViolations { get; } = [];
+
     /// <summary>Completes when the server closes its output.</summary>
     public Task Closed => _closed.Task;
 
@@ -174,6 +177,8 @@ public sealed class LspClient : IAsyncDisposable
                 var colon = text.IndexOf(':');
                 if (colon > 0 && text[..colon].Trim().Equals("Content-Length", StringComparison.OrdinalIgnoreCase))
                     length = int.Parse(text[(colon + 1)..].Trim(), System.Globalization.CultureInfo.InvariantCulture);
+                else if (colon <= 0 || !text[..colon].Trim().StartsWith("Content-", StringComparison.OrdinalIgnoreCase))
+                    lock (ProtocolViolations) ProtocolViolations.Add(text);
             }
             else
             {
