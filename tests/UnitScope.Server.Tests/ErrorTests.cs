@@ -39,6 +39,7 @@ public class ErrorTests
     [InlineData("[1, 2, 3]")]
     [InlineData("{\"jsonrpc\":\"2.0\",\"id\":5}")]
     [InlineData("\"just a string\"")]
+    [InlineData("{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":5}")]
     public async Task Json_that_is_not_a_message_gets_invalid_request(string body)
     {
         await using var d = await StartWithModelAsync();

@@ -14,14 +14,21 @@ namespace UnitScope.Server.Rpc;
 internal sealed class LspMessageHandler(Stream sendingStream, Stream receivingStream, SystemTextJsonFormatter formatter, DaemonLog log)
     : HeaderDelimitedMessageHandler(sendingStream, receivingStream, formatter)
 {
+    /// <summary>Past this many bad messages in a row the stream is taken to be broken, and the connection ends.</summary>
+    private const int MaxConsecutiveBadMessages = 100;
+
     protected override async ValueTask<JsonRpcMessage?> ReadCoreAsync(CancellationToken cancellationToken)
     {
-        while (true)
+        for (var bad = 0; ; bad++)
         {
             JsonRpcError reply;
             try
             {
                 return await base.ReadCoreAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception) when (bad >= MaxConsecutiveBadMessages)
+            {
+                throw;
             }
             catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException or KeyNotFoundException
                                       && !cancellationToken.IsCancellationRequested)
