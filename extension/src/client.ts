@@ -2,21 +2,104 @@
 // hover for Python and C# files (the daemon resolves hovers itself) and carries the typed
 // `unitscope/*` requests.
 
+import { spawn, type ChildProcess } from "node:child_process";
 import * as vscode from "vscode";
 import {
+  CloseAction,
+  ErrorAction,
   LanguageClient,
   RevealOutputChannelOn,
   State,
+  type ErrorHandler,
   type LanguageClientOptions,
   type ServerOptions,
 } from "vscode-languageclient/node";
+import { startFailureMessage } from "./errors";
 import type { RequestFn } from "./rpc";
-import type { ServerSpec } from "./serverDiscovery";
+import { describeSpec, type ServerSpec } from "./serverDiscovery";
 
 export const DOCUMENT_SELECTOR = [
   { scheme: "file", language: "python" },
   { scheme: "file", language: "csharp" },
 ];
+
+/** Restarts after a crash allowed within RESTART_WINDOW_MS before the client gives up. */
+const MAX_RESTARTS = 2;
+const RESTART_WINDOW_MS = 3 * 60 * 1000;
+
+/**
+ * A LanguageClient whose own failures go to the log only: some of them would otherwise pop up
+ * as notifications even with RevealOutputChannelOn.Never, next to the one Ctx shows (which
+ * says what to do about it).
+ */
+class QuietLanguageClient extends LanguageClient {
+  override error(message: string, data?: unknown, _showNotification?: boolean | "force"): void {
+    super.error(message, data, false);
+  }
+}
+
+/** Never restart a daemon that did not come up; restart a crashed one a few times. */
+function errorHandler(isStarted: () => boolean): ErrorHandler {
+  const restarts: number[] = [];
+  return {
+    error: (_error, _message, count) => ({
+      action: count !== undefined && count <= 3 ? ErrorAction.Continue : ErrorAction.Shutdown,
+      handled: true,
+    }),
+    closed: () => {
+      if (!isStarted()) return { action: CloseAction.DoNotRestart, handled: true };
+      const now = Date.now();
+      while (restarts.length && now - restarts[0]! > RESTART_WINDOW_MS) restarts.shift();
+      restarts.push(now);
+      return {
+        action: restarts.length <= MAX_RESTARTS ? CloseAction.Restart : CloseAction.DoNotRestart,
+        handled: true,
+      };
+    },
+  };
+}
+
+/** What the last daemon process did: for a message that says why it did not start. */
+class ProcessWatch {
+  exit: string | undefined;
+  readonly stderrTail: string[] = [];
+  private exited: Promise<void> = Promise.resolve();
+  private process: ChildProcess | undefined;
+
+  /** Starts the daemon process (the LanguageClient reads and writes its stdio). */
+  async spawn(spec: ServerSpec, cwd: string | undefined): Promise<ChildProcess> {
+    this.exit = undefined;
+    this.stderrTail.length = 0;
+    const cp = spawn(spec.command, spec.args, { cwd, stdio: "pipe", env: process.env });
+    this.process = cp;
+    cp.stderr?.on("data", (chunk: Buffer) => {
+      this.stderrTail.push(...chunk.toString("utf8").split(/\r?\n/));
+      this.stderrTail.splice(0, Math.max(0, this.stderrTail.length - 20));
+    });
+    this.exited = new Promise((resolve) =>
+      cp.once("exit", (code, signal) => {
+        this.exit = signal ? `was killed by ${signal}` : `exited with code ${code}`;
+        resolve();
+      }),
+    );
+    await new Promise<void>((resolve, reject) => {
+      cp.once("spawn", () => resolve());
+      cp.once("error", reject);
+    });
+    return cp;
+  }
+
+  /** Waits (briefly) for the process to end, so its exit code can be told. */
+  settle(ms: number): Promise<void> {
+    return Promise.race([this.exited, new Promise<void>((r) => setTimeout(r, ms))]);
+  }
+
+  /** After shutdown/exit: gives the process `ms` to end on its own, then kills it. */
+  async reap(ms: number): Promise<void> {
+    await this.settle(ms);
+    if (this.process && this.exit === undefined) this.process.kill();
+  }
+}
 
 export class DaemonClient implements vscode.Disposable {
   private readonly stateChanged = new vscode.EventEmitter<"running" | "stopped">();
@@ -24,36 +107,47 @@ export class DaemonClient implements vscode.Disposable {
   readonly onDidChangeRunning = this.stateChanged.event;
   private readonly subscription: vscode.Disposable;
 
-  private constructor(private readonly client: LanguageClient) {
+  private constructor(
+    private readonly client: LanguageClient,
+    private readonly watch: ProcessWatch,
+  ) {
     this.subscription = client.onDidChangeState((e) => {
       if (e.newState === State.Running) this.stateChanged.fire("running");
       else if (e.newState === State.Stopped || e.newState === State.StartFailed) this.stateChanged.fire("stopped");
     });
   }
 
-  /** Starts the daemon and completes the LSP handshake; rejects when either fails. */
+  /** Starts the daemon and completes the LSP handshake; rejects, saying why, when either fails. */
   static async start(spec: ServerSpec, output: vscode.LogOutputChannel, cwd: string | undefined): Promise<DaemonClient> {
-    const serverOptions: ServerOptions = {
-      command: spec.command,
-      args: spec.args,
-      options: cwd ? { cwd } : {},
-    };
+    const watch = new ProcessWatch();
+    const serverOptions: ServerOptions = () => watch.spawn(spec, cwd);
+    let started = false;
     const clientOptions: LanguageClientOptions = {
       documentSelector: DOCUMENT_SELECTOR,
       outputChannel: output,
       revealOutputChannelOn: RevealOutputChannelOn.Never,
-      // Our own commands tell the user; the client should not retry a failed handshake.
+      // Ctx tells the user; the client should not retry a failed handshake.
       initializationFailedHandler: () => false,
-      connectionOptions: { maxRestartCount: 2 },
+      errorHandler: errorHandler(() => started),
     };
-    const client = new LanguageClient("unitscope", "UnitScope daemon", serverOptions, clientOptions);
+    const client = new QuietLanguageClient("unitscope", "UnitScope daemon", serverOptions, clientOptions);
     try {
       await client.start();
     } catch (e) {
       await client.dispose().catch(() => undefined);
-      throw e;
+      await watch.settle(1000);
+      throw new Error(
+        startFailureMessage({
+          commandLine: describeSpec(spec),
+          command: spec.command,
+          error: e,
+          exit: watch.exit,
+          stderrTail: watch.stderrTail,
+        }),
+      );
     }
-    return new DaemonClient(client);
+    started = true;
+    return new DaemonClient(client, watch);
   }
 
   get isRunning(): boolean {
@@ -70,6 +164,7 @@ export class DaemonClient implements vscode.Disposable {
     this.stateChanged.dispose();
     if (this.client.state !== State.Stopped) await this.client.stop(5000).catch(() => undefined);
     await this.client.dispose().catch(() => undefined);
+    await this.watch.reap(2000);
   }
 
   dispose(): void {

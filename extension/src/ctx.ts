@@ -101,8 +101,15 @@ export class Ctx implements vscode.Disposable {
   }
 
   private start(): Promise<DaemonClient | undefined> {
-    const ready = this.startDaemon();
+    let settle!: (client: DaemonClient | undefined) => void;
+    const ready = new Promise<DaemonClient | undefined>((resolve) => (settle = resolve));
+    // Set before startDaemon runs: it may fail (and set "failed") before its first await.
     this.daemon = { state: "starting", ready };
+    void this.startDaemon().then(settle, (e: unknown) => {
+      this.output.error(`Starting the daemon failed: ${describeFailure(e).message}`);
+      this.daemon = { state: "failed", message: describeFailure(e).message };
+      settle(undefined);
+    });
     return ready;
   }
 
@@ -122,7 +129,7 @@ export class Ctx implements vscode.Disposable {
     try {
       client = await DaemonClient.start(spec, this.output, workspaceFolderPaths()[0]);
     } catch (e) {
-      const message = `The UnitScope daemon did not start (${describeSpec(spec)}): ${describeFailure(e).message}`;
+      const message = describeFailure(e).message;
       this.output.error(message);
       this.daemon = { state: "failed", message };
       return undefined;
@@ -177,8 +184,13 @@ export class Ctx implements vscode.Disposable {
       this.output.warn("The daemon restarted; reloading the model.");
       void this.loadInitialModel();
     } else {
-      this.daemon = { state: "failed", message: "The UnitScope daemon stopped." };
-      this.output.error("The daemon stopped.");
+      const message = "The UnitScope daemon stopped (it crashed repeatedly).";
+      this.daemon = { state: "failed", message };
+      this.output.error(message);
+      void vscode.window.showErrorMessage(message, "Restart daemon", "Show log").then((choice) => {
+        if (choice === "Restart daemon") void this.restart();
+        else if (choice === "Show log") this.output.show(true);
+      });
     }
   }
 

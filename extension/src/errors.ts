@@ -39,3 +39,28 @@ export function describeFailure(error: unknown): DaemonFailure {
 function isRecord(x: unknown): x is Record<string, unknown> {
   return typeof x === "object" && x !== null;
 }
+
+/** What is known about a daemon process that did not come up. */
+export interface StartFailure {
+  /** The command line, for the message. */
+  commandLine: string;
+  /** The executable. */
+  command: string;
+  /** The error spawning or talking to it. */
+  error: unknown;
+  /** "exited with code 2", "was killed by SIGKILL", when it ended. */
+  exit?: string | undefined;
+  /** The last lines it wrote to stderr. */
+  stderrTail: readonly string[];
+}
+
+/** One sentence saying why the daemon did not start, from the most telling evidence. */
+export function startFailureMessage(f: StartFailure): string {
+  const head = `The UnitScope daemon did not start (${f.commandLine})`;
+  const code = typeof f.error === "object" && f.error !== null ? (f.error as { code?: unknown }).code : undefined;
+  if (code === "ENOENT") return `${head}: \`${f.command}\` was not found.`;
+  if (code === "EACCES") return `${head}: \`${f.command}\` is not executable.`;
+  const lastLine = [...f.stderrTail].reverse().find((l) => l.trim().length > 0)?.trim();
+  if (f.exit) return `${head}: it ${f.exit}${lastLine ? `: ${lastLine}` : "."}`;
+  return `${head}: ${describeFailure(f.error).message}`;
+}

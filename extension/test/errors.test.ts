@@ -1,5 +1,5 @@
 import * as assert from "node:assert/strict";
-import { describeFailure } from "../src/errors";
+import { describeFailure, startFailureMessage, type StartFailure } from "../src/errors";
 
 describe("daemon failures", () => {
   const check = (error: unknown, expected: { message: RegExp; code?: number; kind?: string; cancelled?: boolean }) => {
@@ -33,4 +33,24 @@ describe("daemon failures", () => {
     check(new Error("spawn dotnet ENOENT"), { message: /ENOENT/ });
     check("boom", { message: /^boom$/ });
   });
+});
+
+describe("daemon start failures", () => {
+  const base: StartFailure = { commandLine: "dotnet /r/unitscope.dll serve", command: "dotnet", error: new Error("Pending response rejected since connection got disposed"), stderrTail: [] };
+  const check = (f: Partial<StartFailure>, expected: string) => assert.equal(startFailureMessage({ ...base, ...f }), expected);
+
+  it("says the executable is missing", () =>
+    check({ error: Object.assign(new Error("spawn dotnet ENOENT"), { code: "ENOENT" }) }, "The UnitScope daemon did not start (dotnet /r/unitscope.dll serve): `dotnet` was not found."));
+
+  it("says the executable cannot run", () =>
+    check({ error: Object.assign(new Error("spawn EACCES"), { code: "EACCES" }) }, "The UnitScope daemon did not start (dotnet /r/unitscope.dll serve): `dotnet` is not executable."));
+
+  it("gives the exit code and the last thing the daemon said", () =>
+    check({ exit: "exited with code 2", stderrTail: ["", "error: no daemon in this build", "", ""] }, "The UnitScope daemon did not start (dotnet /r/unitscope.dll serve): it exited with code 2: error: no daemon in this build"));
+
+  it("gives the exit alone when stderr was silent", () =>
+    check({ exit: "was killed by SIGKILL" }, "The UnitScope daemon did not start (dotnet /r/unitscope.dll serve): it was killed by SIGKILL."));
+
+  it("falls back to the error when the process is still there", () =>
+    check({}, "The UnitScope daemon did not start (dotnet /r/unitscope.dll serve): Pending response rejected since connection got disposed"));
 });

@@ -38,11 +38,16 @@ class Daemon {
   /** A request; rejects at once if the daemon exits before answering. */
   request<M extends keyof RequestMap>(method: M, params: RequestMap[M][0]): Promise<RequestMap[M][1]> {
     const died = this.exited.then((code) => Promise.reject(new Error(`${method}: the daemon exited (code ${code}) before answering`)));
-    return Promise.race([this.connection.sendRequest<RequestMap[M][1]>(method, params), died]);
+    // No params (shutdown) means no "params" member at all: JSON-RPC allows only objects/arrays there.
+    const sent =
+      params === undefined
+        ? this.connection.sendRequest<RequestMap[M][1]>(method)
+        : this.connection.sendRequest<RequestMap[M][1]>(method, params);
+    return Promise.race([sent, died]);
   }
 
   notify<M extends keyof NotificationMap>(method: M, params: NotificationMap[M]): Promise<void> {
-    return this.connection.sendNotification(method, params);
+    return params === undefined ? this.connection.sendNotification(method) : this.connection.sendNotification(method, params);
   }
 
   /** LSP shutdown + exit; returns the exit code (killing the process if it does not exit). */
@@ -139,14 +144,16 @@ describe("hover through the daemon (stdio)", function () {
 
   /** Hovers the attribute of the first match of `pattern` in the code (group 1 = the attribute; it is the
    * expected layer unless given) and checks that the markdown names the layer, its kind and units. */
-  async function check(pattern: RegExp, expectedLayer?: string): Promise<void> {
+  async function check(pattern: RegExp, expectedLayer?: string, doc?: { uri: string; text: string }): Promise<void> {
+    const { uri: docUri, text: docText } = doc ?? { uri, text };
     const re = new RegExp(pattern.source, "g");
-    re.lastIndex = codeStart();
-    const m = re.exec(text);
-    assert.ok(m && m[1], `${pattern} occurs in ${path.basename(SCRIPT)}`);
+    re.lastIndex = doc ? 0 : codeStart();
+    const m = re.exec(docText);
+    assert.ok(m && m[1], `${pattern} occurs in ${docUri}`);
     const index = m.index + m[0].indexOf(m[1]) + 1; // inside the attribute name
-    const hover = await daemon!.request("textDocument/hover", { textDocument: { uri }, position: positionAt(text, index) });
-    assert.ok(hover, `hover at ${m[0]} (${JSON.stringify(positionAt(text, index))})\n${daemon!.log()}`);
+    const position = positionAt(docText, index);
+    const hover = await daemon!.request("textDocument/hover", { textDocument: { uri: docUri }, position });
+    assert.ok(hover, `hover at ${m[0]} (${JSON.stringify(position)})\n${daemon!.log()}`);
     const name = expectedLayer ?? m[1];
     const layer = info.layers.find((l) => l.name === name);
     assert.ok(layer, `${name} among the model's layers: ${info.layers.map((l) => l.name).join(", ")}`);
@@ -170,7 +177,18 @@ describe("hover through the daemon (stdio)", function () {
 
   it("hovers self.bn2", () => check(/\bself\.(bn2)\b/, "bn2"));
 
-  it("hovers a model.convN use outside the class", () => check(/\bmodel\.(conv\d)\b/));
+  it("hovers model.conv2 in plain code of another open document", async () => {
+    // The sample's only `model.convN` sits inside an f-string; this probe has plain uses.
+    const probeUri = pathToFileURL(path.join(REPO_ROOT, "samples/hover_probe.py")).href;
+    const probe = "from train_smallcnn import SmallCNN\n\nmodel = SmallCNN()\nweights = model.conv2.weight\nprint(model.fc)\n";
+    await daemon!.notify("textDocument/didOpen", { textDocument: { uri: probeUri, languageId: "python", version: 1, text: probe } });
+    try {
+      await check(/\bmodel\.(conv2)\b/, undefined, { uri: probeUri, text: probe });
+      await check(/\bmodel\.(fc)\b/, undefined, { uri: probeUri, text: probe });
+    } finally {
+      await daemon!.notify("textDocument/didClose", { textDocument: { uri: probeUri } });
+    }
+  });
 
   it("has no hover away from layer names", async () => {
     const index = text.indexOf("import math") + 2;
