@@ -3,6 +3,8 @@
 // `unitscope/*` requests.
 
 import { spawn, type ChildProcess } from "node:child_process";
+import * as readline from "node:readline";
+import type { Readable } from "node:stream";
 import * as vscode from "vscode";
 import {
   CloseAction,
@@ -14,6 +16,7 @@ import {
   type LanguageClientOptions,
   type ServerOptions,
 } from "vscode-languageclient/node";
+import { daemonLogLine } from "./daemonLog";
 import { startFailureMessage } from "./errors";
 import type { RequestFn } from "./rpc";
 import { describeSpec, type ServerSpec } from "./serverDiscovery";
@@ -36,6 +39,14 @@ class QuietLanguageClient extends LanguageClient {
   override error(message: string, data?: unknown, _showNotification?: boolean | "force"): void {
     super.error(message, data, false);
   }
+}
+
+/** Each line of a stream, to the log at the daemon's own level. */
+function logLines(input: Readable, output: vscode.LogOutputChannel): void {
+  readline.createInterface({ input, crlfDelay: Infinity, terminal: false }).on("line", (line) => {
+    const { level, text } = daemonLogLine(line);
+    output[level](text);
+  });
 }
 
 /** Never restart a daemon that did not come up; restart a crashed one a few times. */
@@ -129,6 +140,7 @@ export class DaemonClient implements vscode.Disposable {
       // Ctx tells the user; the client should not retry a failed handshake.
       initializationFailedHandler: () => false,
       errorHandler: errorHandler(() => started),
+      stdioOptions: { stdout: logLines, stderr: logLines },
     };
     const client = new QuietLanguageClient("unitscope", "UnitScope daemon", serverOptions, clientOptions);
     try {
@@ -156,7 +168,11 @@ export class DaemonClient implements vscode.Disposable {
 
   /** A UnitScope request, typed by the generated protocol. */
   readonly request: RequestFn = (method, params, token) =>
-    this.client.sendRequest(method, params, token as vscode.CancellationToken | undefined);
+    // Never pass an `undefined` token: the client would send it as a second positional parameter
+    // (`"params": [params, null]`), which the daemon rightly rejects.
+    token === undefined
+      ? this.client.sendRequest(method, params)
+      : this.client.sendRequest(method, params, token as vscode.CancellationToken);
 
   /** Shuts the daemon down (LSP shutdown + exit). */
   async stop(): Promise<void> {

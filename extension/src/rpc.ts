@@ -18,3 +18,4 @@ export type RequestFn = <M extends UnitScopeMethod>(
   params: RequestParams<M>,
   token?: CancelToken,
 ) => Promise<RequestResult<M>>;
+
