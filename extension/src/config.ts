@@ -41,9 +41,9 @@ export function findServer(command: string, args: readonly string[], extensionPa
   });
 }
 
-/** Whether a configuration change needs the daemon restarted. */
+/** Whether a configuration change needs the daemon restarted (device, input size, mean and std apply to the next load). */
 export function affectsServer(e: vscode.ConfigurationChangeEvent): boolean {
-  return e.affectsConfiguration(`${SECTION}.server`) || e.affectsConfiguration(`${SECTION}.device`);
+  return e.affectsConfiguration(`${SECTION}.server`);
 }
 
 export async function openSettings(): Promise<void> {
