@@ -121,7 +121,8 @@ def main():
         with torch.no_grad():
             accuracy = (model(test_x).argmax(1) == test_y).float().mean().item()
         print(f"epoch {epoch + 1}/{epochs}: loss {loss.item():.3f}, test accuracy {accuracy:.3f}")
-    print(f"conv4 has {model.conv4.out_channels} units; fc sees {model.fc.in_features} features")
+    conv4_units = model.conv4.out_channels
+    print(f"conv4 has {conv4_units} units; fc sees {model.fc.in_features} features")
 
     torch.save({"epoch": epochs, "best_acc": accuracy, "arch": "smallcnn",
                 "model_state_dict": model.state_dict(),
