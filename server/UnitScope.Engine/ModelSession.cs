@@ -46,7 +46,7 @@ public sealed class ModelSession : IDisposable
         var model = ModelZoo.Build(architecture, shapes);
         try
         {
-            WeightLoader.Load(model, checkpoint, architecture);
+            LoadWeights(model, checkpoint, architecture, shapes);
             model.to(device);
             var input = InputSpecFor(model, architecture, options);
             var (layers, outputShape) = DescribeOrExplain(model, input, device);
@@ -142,6 +142,21 @@ public sealed class ModelSession : IDisposable
             $"Could not tell the architecture of {Path.GetFileName(path)} from its {shapes.Keys.Count} tensors " +
             $"(first: {string.Join(", ", shapes.Keys.Take(4))}). Known architectures: {string.Join(", ", ModelZoo.Names)}; " +
             "pass one with --arch if the checkpoint is one of them.");
+    }
+
+    static void LoadWeights(nn.Module model, StateDict checkpoint, string architecture, ParameterShapes shapes)
+    {
+        try
+        {
+            WeightLoader.Load(model, checkpoint, architecture);
+        }
+        catch (UnitScopeException e) when (e.Kind == EngineErrorKind.ArchitectureMismatch)
+        {
+            string hint = ModelZoo.Detect(shapes) is { } detected && detected != architecture
+                ? $" Its keys and shapes are those of {detected}: use --arch {detected}, or leave --arch out."
+                : " Check that the checkpoint belongs to this architecture.";
+            throw new UnitScopeException(e.Kind, e.Message + hint, e);
+        }
     }
 
     static InputSpec InputSpecFor(nn.Module<Tensor, Tensor> model, string architecture, ModelOptions options)

@@ -125,7 +125,7 @@ public class ModelSessionLoadingTests
     {
         var act = () => ModelSession.Load(Fixture("resnet18_small.pth"), new ModelOptions { Architecture = "alexnet" });
         act.Should().Throw<UnitScopeException>().Where(e => e.Kind == EngineErrorKind.ArchitectureMismatch)
-            .WithMessage("*does not fit alexnet*");
+            .WithMessage("*does not fit alexnet*use --arch resnet18, or leave --arch out.");
     }
 
     [Fact]

@@ -47,7 +47,8 @@ public static class WeightLoader
         Append(message, "missing from the checkpoint", missing);
         Append(message, "not in " + architecture, unexpected);
         Append(message, "with a different shape", wrongShape);
-        message.Append(" Pass the right --arch, or check that the checkpoint belongs to this model.");
+        message.Length--; // the last list's ';'
+        message.Append('.');
         return message.ToString();
     }
 
