@@ -127,6 +127,33 @@ public sealed class ModelSession : IDisposable
         return new UnitMap(layer, unit, height, width, values, values.Min(), values.Max(), values.Average());
     }
 
+    /// <summary>
+    /// Runs a batch [N, C, H, W] (already preprocessed, e.g. by <see cref="ImageTensor.ToBatch"/>;
+    /// on any device) through the model and hands <paramref name="consume"/> the model's output and
+    /// the outputs of <paramref name="layers"/>, on the model's device. The tensors are valid only
+    /// during the call: copy out what you keep. Serialised with this model's other forward passes.
+    /// </summary>
+    /// <exception cref="UnitScopeException">UnknownLayer.</exception>
+    public T ForwardBatch<T>(Tensor batch, IReadOnlyCollection<string> layers, Func<ForwardPass, T> consume)
+    {
+        foreach (string layer in layers) GetLayer(layer);
+        lock (_forwardLock)
+        {
+            using var scope = torch.NewDisposeScope();
+            using var noGrad = torch.no_grad();
+            using var capture = new ActivationCapture(_model, layers);
+            var output = _model.call(batch.to(_device));
+            return consume(new ForwardPass(output, capture.Outputs));
+        }
+    }
+
+    /// <inheritdoc cref="ForwardBatch{T}(Tensor, IReadOnlyCollection{string}, Func{ForwardPass, T})"/>
+    public T ForwardBatch<T>(IReadOnlyList<RgbImage> images, IReadOnlyCollection<string> layers, Func<ForwardPass, T> consume)
+    {
+        using var batch = ImageTensor.ToBatch(images, Input);
+        return ForwardBatch(batch, layers, consume);
+    }
+
     public void Dispose() => _model.Dispose();
 
     static string ChooseArchitecture(string? requested, ParameterShapes shapes, StateDict checkpoint, string path)

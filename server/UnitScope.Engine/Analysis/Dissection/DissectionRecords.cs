@@ -1,0 +1,53 @@
+namespace UnitScope.Engine.Analysis.Dissection;
+
+/// <summary>
+/// Network dissection's parameters (Bau et al.; defaults as NetDissect-Lite). Part of the cache key:
+/// change one and the result is computed anew.
+/// </summary>
+public sealed record DissectionOptions
+{
+    /// <summary>Top fraction of a unit's activations (over all images and positions) that counts as "on": t_u is its (1 − Quantile) quantile.</summary>
+    public double Quantile { get; init; } = 0.005;
+    /// <summary>A unit is labelled with its best concept only when their IoU exceeds this.</summary>
+    public double IouThreshold { get; init; } = 0.04;
+    /// <summary>How many top-activating images to keep per unit.</summary>
+    public int TopImages { get; init; } = 8;
+    /// <summary>Images per forward pass.</summary>
+    public int BatchSize { get; init; } = 16;
+    /// <summary>Use only the first N images of the dataset (null: all).</summary>
+    public int? MaxImages { get; init; }
+}
+
+/// <summary>How well a unit's "on" region matches a concept over the probe set.</summary>
+public sealed record ConceptScore(int ConceptId, string Concept, string Category, double Iou);
+
+/// <summary>An image where the unit is among its most active: by the unit's maximum over positions.</summary>
+public sealed record TopImage(int ImageIndex, float MaxActivation);
+
+/// <summary>
+/// One unit's dissection: its threshold t_u, its label (the best concept, when its IoU exceeds the
+/// threshold; else null), the best concept regardless, the best per category, and its top images.
+/// </summary>
+public sealed record UnitDissection(
+    int Unit,
+    float Threshold,
+    ConceptScore? Label,
+    ConceptScore? Best,
+    IReadOnlyList<ConceptScore> BestPerCategory,
+    IReadOnlyList<TopImage> TopImages);
+
+/// <summary>A layer's dissection: every unit, and how many units are labelled per category.</summary>
+public sealed record LayerDissection(
+    string Layer,
+    string CheckpointHash,
+    string DatasetHash,
+    DissectionOptions Options,
+    int ImageCount,
+    IReadOnlyList<UnitDissection> Units,
+    IReadOnlyDictionary<string, int> LabelledByCategory)
+{
+    public int LabelledUnits => Units.Count(u => u.Label is not null);
+}
+
+/// <summary>Where a dissection run is: Phase is "thresholds" (pass 1) or "iou" (pass 2).</summary>
+public sealed record DissectionProgress(string Phase, int ImagesDone, int ImagesTotal, LayerDissection? CompletedLayer = null);
