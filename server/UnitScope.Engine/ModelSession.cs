@@ -163,8 +163,9 @@ public sealed class ModelSession : IDisposable
         if (ModelZoo.Detect(shapes) is { } detected)
             return detected;
         // Training scripts (e.g. pytorch/examples' ImageNet one) often store the architecture's name.
-        if (checkpoint.Metadata.TryGetValue("arch", out var stored) && ModelZoo.Names.Contains(ModelZoo.Normalize(stored)))
-            return ModelZoo.Normalize(stored);
+        foreach (string key in (string[])["arch", "args.arch"])
+            if (checkpoint.Metadata.TryGetValue(key, out var stored) && ModelZoo.Names.Contains(ModelZoo.Normalize(stored)))
+                return ModelZoo.Normalize(stored);
         throw new UnitScopeException(EngineErrorKind.UnknownArchitecture,
             $"Could not tell the architecture of {Path.GetFileName(path)} from its {shapes.Keys.Count} tensors " +
             $"(first: {string.Join(", ", shapes.Keys.Take(4))}). Known architectures: {string.Join(", ", ModelZoo.Names)}; " +

@@ -8,7 +8,8 @@ namespace UnitScope.Engine.Checkpoints;
 /// <summary>
 /// Finds the state_dict in what a PyTorch pickle holds: a bare (Ordered)dict of name → tensor, or a
 /// training checkpoint holding one under state_dict / model_state_dict / model. The checkpoint's
-/// scalar entries (int, float, str, bool, 0-d tensor) become <see cref="StateDict.Metadata"/>;
+/// scalar entries (int, float, str, bool, 0-d tensor) become <see cref="StateDict.Metadata"/>, and so do
+/// the scalar attributes of an argparse.Namespace entry, as "args.arch";
 /// everything else beside the weights (optimizer state …) is ignored and never read from disk.
 /// A DataParallel/DDP "module." prefix is stripped when every key has it.
 /// </summary>
@@ -46,8 +47,11 @@ internal static class StateDictExtractor
                 + string.Join(", ", top.Entries.Take(10).Select(e => PyTypes.AsText(e.Key) ?? PyTypes.Describe(e.Key))) + ")");
 
         var metadata = top.Entries
-            .Where(e => e.Key is string k && k != wrapper && IsMetadata(e.Value, wrapped: wrapper is not null))
-            .Select(e => (Name: (string)e.Key!, e.Value))
+            .Where(e => e.Key is string k && k != wrapper)
+            .SelectMany(e => e.Value is PyNamespace ns
+                ? ns.Attributes.Entries.Where(a => a.Key is string).Select(a => (Name: $"{e.Key}.{a.Key}", a.Value))
+                : [(Name: (string)e.Key!, e.Value)])
+            .Where(e => IsMetadata(e.Value, wrapped: wrapper is not null))
             .ToList();
 
         bool strip = tensors.Count > 0 && tensors.All(t => t.Name.StartsWith(DataParallelPrefix, StringComparison.Ordinal));

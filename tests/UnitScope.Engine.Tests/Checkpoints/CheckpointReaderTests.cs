@@ -60,6 +60,7 @@ public class CheckpointReaderTests
     [InlineData("wrapped_state_dict.pt")]
     [InlineData("wrapped_model_state_dict_legacy.pt")]
     [InlineData("wrapped_model_numpy.pt")]
+    [InlineData("wrapped_with_args.pt")]
     public void Training_checkpoints_give_their_state_dict_and_scalar_metadata(string fixture) => Check(fixture);
 
     [Fact]

@@ -11,8 +11,9 @@ namespace UnitScope.Engine.Checkpoints.Pickle;
 /// <item>numpy scalars, which training scripts store as epoch/best_prec1: numpy.core.multiarray.scalar
 /// (and numpy 2's numpy._core), numpy.dtype, and _codecs.encode(text, 'latin1'), which is how
 /// protocol 2 pickles the scalar's bytes. Decoded from bytes; numpy arrays stay refused.</item>
+/// <item>argparse.Namespace (saved args): an inert <see cref="PyNamespace"/> whose attributes BUILD sets.</item>
 /// </list>
-/// Everything else (os.system, builtins.eval, a model class, argparse.Namespace …) is refused with
+/// Everything else (os.system, builtins.eval, a model class …) is refused with
 /// <see cref="EngineErrorKind.UnsafeCheckpoint"/> as soon as the pickle names it.
 /// </summary>
 internal static class AllowedGlobals
@@ -27,11 +28,12 @@ internal static class AllowedGlobals
     const string NumpyScalar = "numpy.core.multiarray.scalar";
     const string NumpyScalar2 = "numpy._core.multiarray.scalar";
     const string NumpyDtypeName = "numpy.dtype";
+    const string ArgparseNamespace = "argparse.Namespace";
 
     static readonly HashSet<string> Callables =
     [
         OrderedDict, RebuildTensorV2, RebuildTensor, RebuildParameter, RebuildParameterWithState,
-        TorchSize, CodecsEncode, NumpyScalar, NumpyScalar2, NumpyDtypeName,
+        TorchSize, CodecsEncode, NumpyScalar, NumpyScalar2, NumpyDtypeName, ArgparseNamespace,
     ];
 
     // Modules whose capitalised names are still not model classes (for the refusal's hint).
@@ -102,6 +104,9 @@ internal static class AllowedGlobals
             case NumpyDtypeName:
                 Arity(g, args, 1, 3);
                 return new NumpyDtype(Expect<string>(args[0], g, "type code"));
+            case ArgparseNamespace:
+                Arity(g, args, 0, 0);
+                return new PyNamespace();
             default:
                 throw CheckpointProblem.Corrupt($"the pickle calls {g.FullName} in a way UnitScope does not support");
         }
@@ -112,6 +117,8 @@ internal static class AllowedGlobals
     {
         if (cls is PyGlobal { FullName: OrderedDict })
             return new PyDict();
+        if (cls is PyGlobal { FullName: ArgparseNamespace })
+            return new PyNamespace();
         throw CheckpointProblem.Corrupt($"the pickle constructs a {PyTypes.Describe(cls)}, which UnitScope does not support");
     }
 
@@ -120,6 +127,9 @@ internal static class AllowedGlobals
     {
         if (obj is NumpyDtype dtype)
             dtype.SetState(state);
+        if (obj is PyNamespace ns && state is PyDict attributes)
+            foreach (var (name, value) in attributes.Entries)
+                ns.Attributes.Set(name, value);
         // A dict's attributes (state_dict()._metadata) and a Parameter's state are not needed.
     }
 

@@ -53,6 +53,15 @@ internal sealed class PyDict
     }
 }
 
+/// <summary>
+/// An argparse.Namespace (training scripts store their command-line arguments in checkpoints):
+/// an inert bag of attributes set by BUILD; its scalar attributes become metadata.
+/// </summary>
+internal sealed class PyNamespace
+{
+    public PyDict Attributes { get; } = new();
+}
+
 /// <summary>An allowed global that REDUCE/NEWOBJ may call (see <see cref="AllowedGlobals"/>).</summary>
 internal sealed record PyGlobal(string Module, string Name)
 {
