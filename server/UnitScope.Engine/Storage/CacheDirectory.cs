@@ -4,6 +4,11 @@ namespace UnitScope.Engine.Storage;
 /// The folder where UnitScope keeps what it computed (dissection results, the generated probe set, …),
 /// shared by the CLI and the daemon.
 /// </summary>
+/// <remarks>
+/// Layout: <c>dissections/{checkpoint hash}/{key}.json</c> (<see cref="DissectionStore"/>) and the
+/// built-in probe sets, one folder each (<c>ProbeSet.EnsureBuiltIn(CacheDirectory.Resolve(), …)</c>
+/// creates <c>probe-v{format}-n…-s{seed}/</c>). Everything in it can be deleted at any time.
+/// </remarks>
 public static class CacheDirectory
 {
     /// <summary>Overrides everything else when set and not empty.</summary>
