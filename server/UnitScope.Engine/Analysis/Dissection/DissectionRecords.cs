@@ -34,7 +34,14 @@ public sealed record UnitDissection(
     ConceptScore? Label,
     ConceptScore? Best,
     IReadOnlyList<ConceptScore> BestPerCategory,
-    IReadOnlyList<TopImage> TopImages);
+    IReadOnlyList<TopImage> TopImages)
+{
+    /// <summary>
+    /// Bound on |Threshold − exact quantile|: the width of the final histogram bin the quantile was
+    /// read from (see <see cref="UnitHistograms"/>). 0 when unknown.
+    /// </summary>
+    public float ThresholdErrorBound { get; init; }
+}
 
 /// <summary>A layer's dissection: every unit, and how many units are labelled per category.</summary>
 public sealed record LayerDissection(
@@ -50,4 +57,8 @@ public sealed record LayerDissection(
 }
 
 /// <summary>Where a dissection run is: Phase is "thresholds" (pass 1) or "iou" (pass 2).</summary>
-public sealed record DissectionProgress(string Phase, int ImagesDone, int ImagesTotal, LayerDissection? CompletedLayer = null);
+public sealed record DissectionProgress(string Phase, int ImagesDone, int ImagesTotal, LayerDissection? CompletedLayer = null)
+{
+    /// <summary>The layer pass 2 ("iou") is on: it runs layer after layer, each over every image; null in pass 1 (all layers at once).</summary>
+    public string? Layer { get; init; }
+}

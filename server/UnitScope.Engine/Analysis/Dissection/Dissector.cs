@@ -1,0 +1,307 @@
+using UnitScope.Engine.Datasets;
+using static TorchSharp.torch;
+
+namespace UnitScope.Engine.Analysis.Dissection;
+
+/// <summary>
+/// Network dissection (Bau et al., "Understanding the role of individual units in a deep network",
+/// PNAS 2020; counts as NetDissect-Lite's <c>tally</c>): which concept of a probe set each unit of a
+/// layer detects.
+///
+/// <para><b>Definitions</b>, for unit u of a layer, probe image x and mask pixel p:</para>
+/// <list type="bullet">
+/// <item>a_u(x, p): the unit's map bilinearly resampled to x's mask size (MaskHeight × MaskWidth),
+/// as PyTorch's <c>F.interpolate(mode="bilinear", align_corners=False)</c> (<see cref="MaskUpsampling"/>).</item>
+/// <item>t_u: the (1 − <see cref="DissectionOptions.Quantile"/>) quantile of a_u over all images and
+/// positions, estimated in one streaming pass within a stated bound (<see cref="UnitHistograms"/>;
+/// <see cref="UnitDissection.ThresholdErrorBound"/>).</item>
+/// <item>M_u(x) = {p : a_u(x, p) &gt; t_u}.</item>
+/// <item>L_c(x): the pixels labelled c in any of x's label maps (a pixel may carry several concepts);
+/// every pixel when c is one of x's image-level labels (e.g. a scene).</item>
+/// <item>IoU(u, c) = Σ_x |M_u(x) ∩ L_c(x)| / (Σ_{x ∈ X_k} |M_u(x)| + Σ_x |L_c(x)| − Σ_x |M_u(x) ∩ L_c(x)|),
+/// where X_k is the set of images with any label of c's category k. Broden is annotated partially:
+/// an image without any label of a category (say, no part annotations) says nothing about whether
+/// the unit's "on" pixels there are or are not one of that category's concepts, so those pixels
+/// are left out of the union rather than counted as false positives (NetDissect-Lite conditions on
+/// the category in the same spirit; it tests the category's labels under the unit's mask, we test
+/// the image).</item>
+/// <item>Label(u) = argmax_c IoU(u, c) if that IoU &gt; <see cref="DissectionOptions.IouThreshold"/>, else none;
+/// Best(u) the argmax regardless (none when every IoU is 0); BestPerCategory the argmax within each
+/// category with an IoU &gt; 0, in the dataset's category order. Ties go to the lower concept id.</item>
+/// <item>Top images: by the unit's maximum over its own positions (before resampling), largest first.</item>
+/// <item>LabelledByCategory: how many units' labels fall in each category (every category listed).</item>
+/// </list>
+///
+/// <para><b>Passes.</b> Pass 1 is the only one that runs the model: one forward pass per batch for all
+/// layers at once, which feeds each unit's histogram with a_u, ranks images for the top lists, writes
+/// the labels (run-length encoded) and each layer's raw activations (float32, exactly as the model
+/// produced them, so pass 2 thresholds the same values pass 1 counted) to temporary spill files.
+/// Pass 2, layer by layer, reads the spill, resamples, thresholds and counts on the source's device.
+/// Memory holds the histograms (units × <see cref="UnitHistograms.DefaultBins"/>), the tallies
+/// (units × concepts), one batch and the top lists — nothing grows with the number of images.
+/// The spill files are deleted when the run ends, fails or is cancelled.</para>
+/// </summary>
+public static class Dissector
+{
+    /// <summary>Dissects <paramref name="layers"/> of a loaded model over <paramref name="data"/>.</summary>
+    /// <param name="spillDirectory">Where the temporary activation files go (default: the system's temp folder).</param>
+    /// <exception cref="UnitScopeException">UnknownLayer; InvalidArgument (bad options, a layer without maps, a bad probe image).</exception>
+    /// <exception cref="OperationCanceledException">When <paramref name="ct"/> is cancelled (checked between batches).</exception>
+    public static IReadOnlyList<LayerDissection> Run(ModelSession model, ISegmentationDataset data, IReadOnlyList<string> layers,
+        DissectionOptions options, IProgress<DissectionProgress>? progress, CancellationToken ct, string? spillDirectory = null) =>
+        Run(new ModelActivationSource(model), data, layers, options, progress, ct, spillDirectory);
+
+    /// <summary>Dissects the activations <paramref name="source"/> gives for <paramref name="data"/>'s images.</summary>
+    /// <inheritdoc cref="Run(ModelSession, ISegmentationDataset, IReadOnlyList{string}, DissectionOptions, IProgress{DissectionProgress}?, CancellationToken, string?)"/>
+    public static IReadOnlyList<LayerDissection> Run(IActivationSource source, ISegmentationDataset data, IReadOnlyList<string> layers,
+        DissectionOptions options, IProgress<DissectionProgress>? progress, CancellationToken ct, string? spillDirectory = null) =>
+        Run(source, data, layers, options, progress, ct, spillDirectory, iouSink: null);
+
+    /// <param name="iouSink">Gets each layer's whole IoU table, [unit × (max concept id + 1)] (for tests).</param>
+    internal static IReadOnlyList<LayerDissection> Run(IActivationSource source, ISegmentationDataset data, IReadOnlyList<string> layers,
+        DissectionOptions options, IProgress<DissectionProgress>? progress, CancellationToken ct, string? spillDirectory,
+        Action<string, double[]>? iouSink)
+    {
+        Validate(options, layers);
+        source.CheckLayers(layers);
+        int imageCount = Math.Min(data.Count, options.MaxImages ?? int.MaxValue);
+        if (imageCount == 0)
+            throw new UnitScopeException(EngineErrorKind.InvalidArgument, $"The probe set at {data.Root} has no images to dissect.");
+        var concepts = new ConceptIndex(data);
+        string directory = spillDirectory ?? Path.GetTempPath();
+
+        var runs = new List<LayerRun>();
+        SpillFile? labelSpill = null;
+        try
+        {
+            labelSpill = new SpillFile(directory, "labels");
+            foreach (string layer in layers)
+                runs.Add(new LayerRun(layer, source.Device, options.TopImages, new SpillFile(directory, layer)));
+
+            var labelArea = new long[concepts.MaxId + 1];
+            CountThresholds(source, data, layers, options, imageCount, concepts, labelArea, labelSpill, runs, progress, ct);
+
+            var results = new List<LayerDissection>();
+            foreach (var run in runs)
+            {
+                var result = Tally(run, source, data, options, imageCount, concepts, labelArea, labelSpill, progress, ct, iouSink);
+                results.Add(result);
+                run.Dispose(); // frees its spill and histograms as soon as it is done
+                progress?.Report(new DissectionProgress("iou", imageCount, imageCount, result) { Layer = run.Name });
+            }
+            return results;
+        }
+        finally
+        {
+            foreach (var run in runs) run.Dispose();
+            labelSpill?.Dispose();
+        }
+    }
+
+    /// <summary>Pass 1: the forward passes, thresholds (histograms), top images, spills.</summary>
+    static void CountThresholds(IActivationSource source, ISegmentationDataset data, IReadOnlyList<string> layers,
+        DissectionOptions options, int imageCount, ConceptIndex concepts, long[] labelArea, SpillFile labelSpill,
+        List<LayerRun> runs, IProgress<DissectionProgress>? progress, CancellationToken ct)
+    {
+        for (int start = 0; start < imageCount; start += options.BatchSize)
+        {
+            ct.ThrowIfCancellationRequested();
+            int count = Math.Min(options.BatchSize, imageCount - start);
+            var samples = new ProbeSample[count];
+            var labels = new ImageLabels[count];
+            for (int i = 0; i < count; i++)
+            {
+                samples[i] = data.Load(start + i);
+                labels[i] = ImageLabels.From(samples[i], start + i, concepts, labelArea);
+                labels[i].WriteTo(labelSpill.Writer);
+            }
+
+            using var scope = NewDisposeScope();
+            var activations = source.Forward(samples, layers);
+            try
+            {
+                foreach (var run in runs)
+                    run.AddBatch(activations.TryGetValue(run.Name, out var a) ? a
+                        : throw new InvalidOperationException($"The activation source gave no output for layer '{run.Name}'."), labels, start);
+            }
+            finally
+            {
+                foreach (var tensor in activations.Values) tensor.Dispose();
+            }
+            progress?.Report(new DissectionProgress("thresholds", start + count, imageCount));
+        }
+        foreach (var run in runs) run.FinishThresholds(options.Quantile);
+    }
+
+    /// <summary>Pass 2 for one layer: the spill, thresholded, against the labels.</summary>
+    static LayerDissection Tally(LayerRun run, IActivationSource source, ISegmentationDataset data, DissectionOptions options,
+        int imageCount, ConceptIndex concepts, long[] labelArea, SpillFile labelSpill, IProgress<DissectionProgress>? progress, CancellationToken ct,
+        Action<string, double[]>? iouSink)
+    {
+        labelSpill.Rewind();
+        run.Spill.Rewind();
+        using var tally = new ConceptTally(run.Units, concepts.MaxId, concepts.Categories.Count, run.Thresholds, source.Device);
+        for (int start = 0; start < imageCount; start += options.BatchSize)
+        {
+            ct.ThrowIfCancellationRequested();
+            int count = Math.Min(options.BatchSize, imageCount - start);
+            var labels = new ImageLabels[count];
+            for (int i = 0; i < count; i++) labels[i] = ImageLabels.ReadFrom(labelSpill.Reader);
+
+            using var scope = NewDisposeScope();
+            var raw = run.ReadBatch(count).to(source.Device);
+            foreach (var (positions, group) in GroupByMaskSize(labels))
+                tally.Add(positions.Length == count ? raw : raw.index_select(0, tensor(positions, device: source.Device)), group);
+            progress?.Report(new DissectionProgress("iou", start + count, imageCount) { Layer = run.Name });
+        }
+        var iou = tally.Iou(labelArea, concepts.CategoryOf);
+        iouSink?.Invoke(run.Name, iou);
+        return Summarise(run, iou, concepts, source, data, options, imageCount);
+    }
+
+    static LayerDissection Summarise(LayerRun run, double[] iou, ConceptIndex concepts, IActivationSource source,
+        ISegmentationDataset data, DissectionOptions options, int imageCount)
+    {
+        int slots = concepts.MaxId + 1;
+        var units = new List<UnitDissection>(run.Units);
+        var labelled = concepts.Categories.ToDictionary(c => c, _ => 0, StringComparer.Ordinal);
+        for (int u = 0; u < run.Units; u++)
+        {
+            var scores = iou.AsSpan(u * slots, slots);
+            var bestPerCategory = new ConceptScore?[concepts.Categories.Count];
+            ConceptScore? best = null;
+            for (int c = 1; c < slots; c++)
+            {
+                if (concepts.ById[c] is not { } concept || scores[c] <= 0) continue;
+                var score = new ConceptScore(c, concept.Name, concept.Category, scores[c]);
+                int k = concepts.CategoryOf[c];
+                if (bestPerCategory[k] is null || score.Iou > bestPerCategory[k]!.Iou) bestPerCategory[k] = score;
+                if (best is null || score.Iou > best.Iou) best = score;
+            }
+            var label = best is not null && best.Iou > options.IouThreshold ? best : null;
+            if (label is not null) labelled[label.Category]++;
+            units.Add(new UnitDissection(u, run.Thresholds[u], label, best,
+                [.. bestPerCategory.OfType<ConceptScore>()], run.Top.For(u))
+            {
+                ThresholdErrorBound = run.Bounds[u],
+            });
+        }
+        return new LayerDissection(run.Name, source.Identity, data.ContentHash, options, imageCount, units, labelled);
+    }
+
+    static IEnumerable<(long[] Positions, ImageLabels[] Labels)> GroupByMaskSize(ImageLabels[] labels) =>
+        labels.Select((l, i) => (Label: l, Index: (long)i))
+            .GroupBy(e => (e.Label.MaskHeight, e.Label.MaskWidth))
+            .Select(g => (g.Select(e => e.Index).ToArray(), g.Select(e => e.Label).ToArray()));
+
+    static void Validate(DissectionOptions options, IReadOnlyList<string> layers)
+    {
+        static UnitScopeException Bad(string message) => new(EngineErrorKind.InvalidArgument, message);
+        if (!(options.Quantile > 0 && options.Quantile < 1))
+            throw Bad($"Quantile must be between 0 and 1 (exclusive): the top fraction of activations that counts as \"on\" (got {options.Quantile}).");
+        if (!(options.IouThreshold >= 0 && options.IouThreshold <= 1))
+            throw Bad($"IouThreshold must be between 0 and 1 (got {options.IouThreshold}).");
+        if (options.TopImages < 0)
+            throw Bad($"TopImages must be 0 or more (got {options.TopImages}).");
+        if (options.BatchSize < 1)
+            throw Bad($"BatchSize must be at least 1 (got {options.BatchSize}).");
+        if (options.MaxImages is < 1)
+            throw Bad($"MaxImages must be at least 1 when given (got {options.MaxImages}).");
+        if (layers.Count == 0)
+            throw Bad("Name at least one layer to dissect.");
+        if (layers.Distinct(StringComparer.Ordinal).Count() != layers.Count)
+            throw Bad($"A layer is named twice: {string.Join(", ", layers)}.");
+    }
+
+    /// <summary>Pass 1 state of one layer: histograms, top images, the activation spill; then its thresholds.</summary>
+    sealed class LayerRun(string name, Device device, int topImages, SpillFile spill) : IDisposable
+    {
+        UnitHistograms? _histograms;
+        long _bytesPerImage;
+        int _height, _width;
+        bool _disposed;
+
+        public string Name { get; } = name;
+        public SpillFile Spill { get; } = spill;
+        public int Units { get; private set; }
+        public TopImageTracker Top { get; private set; } = null!;
+        public float[] Thresholds { get; private set; } = [];
+        public float[] Bounds { get; private set; } = [];
+
+        /// <summary><paramref name="raw"/> [N, U, h, w]: the layer's output for images firstImage….</summary>
+        public void AddBatch(Tensor raw, ImageLabels[] labels, int firstImage)
+        {
+            if (raw.dim() != 4 || raw.shape[0] != labels.Length)
+                throw new UnitScopeException(EngineErrorKind.InvalidArgument,
+                    $"Layer '{Name}' gave activations of shape [{string.Join(", ", raw.shape)}] for {labels.Length} images: dissection needs [images, units, height, width].");
+            if (raw.dtype != ScalarType.Float32) raw = raw.to(ScalarType.Float32);
+            raw = raw.contiguous();
+            if (_histograms is null)
+            {
+                Units = (int)raw.shape[1];
+                _height = (int)raw.shape[2];
+                _width = (int)raw.shape[3];
+                _bytesPerImage = (long)Units * _height * _width * sizeof(float);
+                _histograms = new UnitHistograms(Units, device);
+                Top = new TopImageTracker(Units, topImages);
+            }
+            else if (raw.shape[1] != Units || raw.shape[2] != _height || raw.shape[3] != _width)
+                throw new UnitScopeException(EngineErrorKind.InvalidArgument,
+                    $"Layer '{Name}' changed shape between batches: [{Units}, {_height}, {_width}], then [{string.Join(", ", raw.shape.Skip(1))}].");
+
+            var min = raw.amin([0, 2, 3]).to(ScalarType.Float64).cpu().data<double>().ToArray();
+            var max = raw.amax([0, 2, 3]).to(ScalarType.Float64).cpu().data<double>().ToArray();
+            for (int u = 0; u < Units; u++)
+                if (!double.IsFinite(min[u]) || !double.IsFinite(max[u]))
+                    throw new UnitScopeException(EngineErrorKind.InvalidArgument,
+                        $"Layer '{Name}' unit {u} has non-finite activations (NaN or infinity) among probe images {firstImage}–{firstImage + labels.Length - 1}.");
+            _histograms.Include(min, max);
+
+            var maxima = raw.amax([2, 3]).cpu();
+            Top.Add(maxima.data<float>().ToArray(), firstImage, labels.Length);
+
+            foreach (var (positions, group) in GroupByMaskSize(labels))
+            {
+                var part = positions.Length == labels.Length ? raw : raw.index_select(0, tensor(positions, device: raw.device));
+                var rows = part.reshape(-1, _height, _width);
+                long rowCount = rows.shape[0];
+                int height = group[0].MaskHeight, width = group[0].MaskWidth;
+                long chunk = MaskUpsampling.RowsPerChunk((long)height * width);
+                for (long start = 0; start < rowCount; start += chunk)
+                {
+                    using var chunkScope = NewDisposeScope();
+                    long count = Math.Min(chunk, rowCount - start);
+                    var values = MaskUpsampling.ToMask(rows.narrow(0, start, count), height, width);
+                    var rowUnits = arange(start, start + count, ScalarType.Int64, raw.device).remainder_(Units);
+                    _histograms.Add(values, rowUnits);
+                }
+            }
+
+            Spill.Write(raw.cpu().bytes);
+        }
+
+        public void FinishThresholds(double quantile)
+        {
+            (Thresholds, Bounds) = _histograms!.Quantiles(1 - quantile);
+            _histograms.Dispose();
+            _histograms = null;
+            Spill.Rewind();
+        }
+
+        /// <summary>The next <paramref name="count"/> images' raw activations from the spill, on the CPU.</summary>
+        public Tensor ReadBatch(int count)
+        {
+            var batch = empty([count, Units, _height, _width], ScalarType.Float32);
+            Spill.ReadExactly(batch.bytes);
+            return batch;
+        }
+
+        public void Dispose()
+        {
+            if (_disposed) return;
+            _disposed = true;
+            _histograms?.Dispose();
+            Spill.Dispose();
+        }
+    }
+}

@@ -1,0 +1,172 @@
+using UnitScope.Engine.Datasets;
+
+namespace UnitScope.Engine.Analysis.Dissection;
+
+/// <summary>The dataset's concepts by id, and the category each belongs to (its primary one).</summary>
+internal sealed class ConceptIndex
+{
+    public ConceptIndex(ISegmentationDataset data)
+    {
+        MaxId = Math.Max(data.MaxConceptId, data.Concepts.Count == 0 ? 0 : data.Concepts.Max(c => c.Id));
+        var categories = new List<string>(data.Categories);
+        foreach (var concept in data.Concepts)
+            if (!categories.Contains(concept.Category, StringComparer.Ordinal))
+                categories.Add(concept.Category);
+        Categories = categories;
+        ById = new Concept?[MaxId + 1];
+        CategoryOf = Enumerable.Repeat(-1, MaxId + 1).ToArray();
+        foreach (var concept in data.Concepts)
+        {
+            if (concept.Id <= 0)
+                throw new UnitScopeException(EngineErrorKind.InvalidArgument,
+                    $"Concept '{concept.Name}' has id {concept.Id}: concept ids start at 1 (0 means unlabelled).");
+            ById[concept.Id] = concept;
+            CategoryOf[concept.Id] = categories.IndexOf(concept.Category);
+        }
+    }
+
+    public int MaxId { get; }
+    /// <summary>The dataset's categories, then any category only a concept names.</summary>
+    public IReadOnlyList<string> Categories { get; }
+    public Concept?[] ById { get; }
+    /// <summary>Category index by concept id; −1 for ids that name no concept.</summary>
+    public int[] CategoryOf { get; }
+}
+
+/// <summary>
+/// One image's labels as dissection counts them: <see cref="Maps"/> hold pixel labels with every
+/// concept at most once per pixel (a pixel can still carry several concepts, from several maps), and
+/// without the image-level labels (an image-level label already covers every pixel); ids that name no
+/// concept are dropped. <see cref="PresentCategories"/>: the categories with any label in the image.
+/// </summary>
+internal sealed record ImageLabels(int MaskHeight, int MaskWidth, int[][] Maps, int[] ImageLevel, int[] PresentCategories)
+{
+    public int Pixels => MaskHeight * MaskWidth;
+
+    /// <summary>
+    /// Checks and normalises <paramref name="sample"/>'s labels (see the record's comment) and adds
+    /// each concept's area to <paramref name="labelArea"/> (by id: pixels, or the whole mask for an
+    /// image-level label).
+    /// </summary>
+    /// <exception cref="UnitScopeException">InvalidArgument: a map of the wrong size, an id out of range.</exception>
+    public static ImageLabels From(ProbeSample sample, int index, ConceptIndex concepts, long[] labelArea)
+    {
+        int height = sample.MaskHeight, width = sample.MaskWidth, pixels = height * width;
+        if (height <= 0 || width <= 0)
+            throw Bad(index, $"its mask size is {height}x{width}");
+
+        var imageLevel = new SortedSet<int>();
+        foreach (var (category, ids) in sample.ImageLabels)
+            foreach (int id in ids)
+            {
+                CheckId(id, index, category, concepts);
+                if (id != 0 && concepts.ById[id] is not null) imageLevel.Add(id);
+            }
+
+        var maps = new List<int[]>();
+        foreach (var (category, categoryMaps) in sample.PixelLabels)
+            foreach (var source in categoryMaps)
+            {
+                if (source.Length != pixels)
+                    throw Bad(index, $"a '{category}' label map has {source.Length} values for a {height}x{width} mask");
+                int[]? map = null;
+                for (int p = 0; p < source.Length; p++)
+                {
+                    int id = source[p];
+                    if (id == 0) continue;
+                    CheckId(id, index, category, concepts);
+                    if (concepts.ById[id] is null || imageLevel.Contains(id) || SeenBefore(maps, p, id)) continue;
+                    map ??= new int[pixels];
+                    map[p] = id;
+                    labelArea[id]++;
+                }
+                if (map is not null) maps.Add(map);
+            }
+
+        var present = new SortedSet<int>();
+        foreach (int id in imageLevel)
+        {
+            labelArea[id] += pixels;
+            present.Add(concepts.CategoryOf[id]);
+        }
+        foreach (var map in maps)
+            foreach (int id in map)
+                if (id != 0) present.Add(concepts.CategoryOf[id]);
+
+        return new ImageLabels(height, width, [.. maps], [.. imageLevel], [.. present]);
+    }
+
+    static bool SeenBefore(List<int[]> maps, int pixel, int id)
+    {
+        foreach (var map in maps)
+            if (map[pixel] == id) return true;
+        return false;
+    }
+
+    static void CheckId(int id, int index, string category, ConceptIndex concepts)
+    {
+        if (id < 0 || id > concepts.MaxId)
+            throw Bad(index, $"its '{category}' labels hold id {id}, outside 0–{concepts.MaxId}");
+    }
+
+    static UnitScopeException Bad(int index, string what) =>
+        new(EngineErrorKind.InvalidArgument, $"Probe image {index} cannot be dissected: {what}.");
+
+    /// <summary>Appends the labels to a spill: maps run-length encoded (value, run) in row-major order.</summary>
+    public void WriteTo(BinaryWriter writer)
+    {
+        writer.Write(MaskHeight);
+        writer.Write(MaskWidth);
+        WriteInts(writer, ImageLevel);
+        WriteInts(writer, PresentCategories);
+        writer.Write(Maps.Length);
+        foreach (var map in Maps)
+        {
+            int runs = 0;
+            for (int p = 0; p < map.Length; p++)
+                if (p == 0 || map[p] != map[p - 1]) runs++;
+            writer.Write(runs);
+            for (int start = 0; start < map.Length;)
+            {
+                int end = start + 1;
+                while (end < map.Length && map[end] == map[start]) end++;
+                writer.Write(map[start]);
+                writer.Write(end - start);
+                start = end;
+            }
+        }
+    }
+
+    public static ImageLabels ReadFrom(BinaryReader reader)
+    {
+        int height = reader.ReadInt32(), width = reader.ReadInt32();
+        var imageLevel = ReadInts(reader);
+        var present = ReadInts(reader);
+        var maps = new int[reader.ReadInt32()][];
+        for (int m = 0; m < maps.Length; m++)
+        {
+            var map = maps[m] = new int[height * width];
+            int runs = reader.ReadInt32(), position = 0;
+            for (int r = 0; r < runs; r++)
+            {
+                int value = reader.ReadInt32(), length = reader.ReadInt32();
+                if (value != 0) map.AsSpan(position, length).Fill(value);
+                position += length;
+            }
+        }
+        return new ImageLabels(height, width, maps, imageLevel, present);
+    }
+
+    static void WriteInts(BinaryWriter writer, int[] values)
+    {
+        writer.Write(values.Length);
+        foreach (int v in values) writer.Write(v);
+    }
+
+    static int[] ReadInts(BinaryReader reader)
+    {
+        var values = new int[reader.ReadInt32()];
+        for (int i = 0; i < values.Length; i++) values[i] = reader.ReadInt32();
+        return values;
+    }
+}

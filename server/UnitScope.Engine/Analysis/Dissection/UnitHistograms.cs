@@ -1,0 +1,196 @@
+using static TorchSharp.torch;
+
+namespace UnitScope.Engine.Analysis.Dissection;
+
+/// <summary>
+/// Streaming per-unit quantiles in memory bounded by units × bins, whatever the number of values:
+/// one adaptive-range histogram per unit, counted on the device.
+///
+/// <para><b>Method.</b> Unit u has <c>B</c> equal bins of width w_u starting at lo_u, plus its exact
+/// running min and max. The first values seen set lo_u = min and w_u = (max − min) / B. When a later
+/// batch falls outside [lo_u, lo_u + B·w_u], the grid is rebuilt to hold the new values and every
+/// occupied bin: the width is multiplied by the smallest 2^k (k ≥ 0) with (B − 1)·w_u·2^k ≥ that
+/// span, and lo_u moves by a whole number of new bins. Every old bin then lies inside exactly one new
+/// bin, so the counts are merged exactly (no value is re-binned approximately). Since the occupied
+/// bins reach at most one old bin past the data, the width never exceeds 2·(max_u − min_u)/(B − 3).</para>
+///
+/// <para><b>Read-out.</b> For a fraction q, the quantile is the order statistic of 0-based rank
+/// r = ⌈q·n⌉ − 1 (the smallest value v with #{a ≤ v} ≥ q·n; n values in all). The histogram
+/// locates the bin holding rank r exactly, and the estimate is interpolated inside that bin (as if
+/// its values were spread evenly), then clamped to [min_u, max_u].</para>
+///
+/// <para><b>Error bound.</b> The exact quantile and the estimate lie in the same bin, so
+/// |t̂_u − t_u| ≤ w_u (the final bin width, <see cref="Quantiles"/> returns it per unit)
+/// ≤ 2·(max_u − min_u)/(B − 3), up to float32 rounding when a value is assigned to a bin (a value
+/// within about 2^-22·max(|min_u|, |max_u|) of a bin edge may be counted in the neighbouring bin).
+/// The bound is on the value, not the rank: it is tight where values are spread and loose for
+/// heavy tails (a huge maximum widens every bin).</para>
+/// </summary>
+internal sealed class UnitHistograms : IDisposable
+{
+    public const int DefaultBins = 4096;
+
+    readonly int _units;
+    readonly int _bins;
+    readonly Device _device;
+    readonly double[] _lo;
+    readonly double[] _width;
+    readonly double[] _min;
+    readonly double[] _max;
+    Tensor _counts;          // [units * bins] int64, on the device
+    Tensor? _loT, _invWidthT; // [units] float32, the current ranges on the device
+
+    public UnitHistograms(int units, Device device, int bins = DefaultBins)
+    {
+        if (bins < 2) throw new ArgumentOutOfRangeException(nameof(bins));
+        _units = units;
+        _bins = bins;
+        _device = device;
+        _lo = new double[units];
+        _width = new double[units];
+        _min = Enumerable.Repeat(double.PositiveInfinity, units).ToArray();
+        _max = Enumerable.Repeat(double.NegativeInfinity, units).ToArray();
+        // These tensors outlive any dispose scope the caller has open.
+        _counts = zeros(units * (long)bins, ScalarType.Int64, device).DetachFromDisposeScope();
+    }
+
+    public int Units => _units;
+    public int Bins => _bins;
+    /// <summary>How many counters the histograms hold: units × bins, whatever has been added.</summary>
+    public long CountsLength => _counts.shape[0];
+
+    /// <summary>
+    /// Widens the ranges so that they hold [<paramref name="min"/>[u], <paramref name="max"/>[u]]:
+    /// call it before <see cref="Add"/> with (at least) the extremes of the values to come.
+    /// </summary>
+    public void Include(ReadOnlySpan<double> min, ReadOnlySpan<double> max)
+    {
+        bool changed = false;
+        long[]? host = null;
+        for (int u = 0; u < _units; u++)
+        {
+            double lo = Math.Min(min[u], _min[u]), hi = Math.Max(max[u], _max[u]);
+            if (_width[u] == 0)
+            {
+                _min[u] = lo;
+                _max[u] = hi;
+                // A constant unit still needs a positive width; later values widen it.
+                double span = Math.Max(hi - lo, Math.Max(Math.Max(Math.Abs(lo), Math.Abs(hi)) * 1e-6, 1e-12));
+                _lo[u] = lo;
+                _width[u] = span / _bins;
+                changed = true;
+                continue;
+            }
+            _min[u] = lo;
+            _max[u] = hi;
+            if (lo >= _lo[u] && hi <= _lo[u] + _bins * _width[u])
+                continue;
+            host ??= _counts.cpu().data<long>().ToArray();
+            Regrid(u, lo, hi, host.AsSpan(u * _bins, _bins));
+            changed = true;
+        }
+        if (host is not null)
+        {
+            _counts.Dispose();
+            _counts = tensor(host, ScalarType.Int64).to(_device).DetachFromDisposeScope();
+        }
+        if (changed)
+        {
+            _loT?.Dispose();
+            _invWidthT?.Dispose();
+            _loT = tensor(_lo.Select(v => (float)v).ToArray()).to(_device).DetachFromDisposeScope();
+            _invWidthT = tensor(_width.Select(w => (float)(1.0 / w)).ToArray()).to(_device).DetachFromDisposeScope();
+        }
+    }
+
+    /// <summary>
+    /// Counts <paramref name="values"/> [R, P] (float32, on the device): row r holds P values of unit
+    /// <paramref name="rowUnits"/>[r] (int64 [R]). Every value must lie in the range given to
+    /// <see cref="Include"/>; values outside are counted in the end bins.
+    /// </summary>
+    public void Add(Tensor values, Tensor rowUnits)
+    {
+        if (_loT is null || _invWidthT is null)
+            throw new InvalidOperationException("Include the values' range before adding them.");
+        using var scope = NewDisposeScope();
+        var lo = _loT.index_select(0, rowUnits).unsqueeze(1);
+        var inv = _invWidthT.index_select(0, rowUnits).unsqueeze(1);
+        var bin = values.sub(lo).mul_(inv).clamp_(0, _bins - 1).to(ScalarType.Int64);
+        bin.add_(rowUnits.mul(_bins).unsqueeze(1));
+        var flat = bin.reshape(-1);
+        // bincount allocates units × bins each call: worth it only when the chunk is at least as large.
+        if (flat.shape[0] >= _counts.shape[0])
+            _counts.add_(flat.bincount(null, _counts.shape[0]));
+        else
+            _counts.index_add_(0, flat, ones(flat.shape[0], ScalarType.Int64, _device), 1);
+    }
+
+    /// <summary>
+    /// The <paramref name="fraction"/> quantile of each unit (e.g. 0.995 for the top 0.5 %), with its
+    /// error bound (the bin width) — see the class comment. NaN for a unit that has seen nothing.
+    /// </summary>
+    public (float[] Thresholds, float[] Bounds) Quantiles(double fraction)
+    {
+        var counts = _counts.cpu().data<long>().ToArray();
+        var thresholds = new float[_units];
+        var bounds = new float[_units];
+        for (int u = 0; u < _units; u++)
+        {
+            var unitCounts = counts.AsSpan(u * _bins, _bins);
+            long n = 0;
+            foreach (long c in unitCounts) n += c;
+            if (n == 0)
+            {
+                thresholds[u] = float.NaN;
+                bounds[u] = float.NaN;
+                continue;
+            }
+            long rank = Math.Clamp((long)Math.Ceiling(fraction * n) - 1, 0, n - 1);
+            long below = 0;
+            int bin = 0;
+            while (below + unitCounts[bin] <= rank) below += unitCounts[bin++];
+            double inBin = (rank - below + 0.5) / unitCounts[bin];
+            double estimate = _lo[u] + _width[u] * (bin + inBin);
+            thresholds[u] = (float)Math.Clamp(estimate, _min[u], _max[u]);
+            bounds[u] = (float)_width[u];
+        }
+        return (thresholds, bounds);
+    }
+
+    /// <summary>
+    /// New range for unit <paramref name="u"/> that holds [lo, hi] and every occupied bin: the width
+    /// times the smallest 2^k (k ≥ 0) that fits, the origin moved by a whole number M of new bins
+    /// (either way), so old bin i falls wholly into new bin (i >> k) − M.
+    /// </summary>
+    void Regrid(int u, double lo, double hi, Span<long> counts)
+    {
+        double width = _width[u], oldLo = _lo[u];
+        int first = counts.IndexOfAnyExcept(0L), last = counts.LastIndexOfAnyExcept(0L);
+        double low = first < 0 ? lo : Math.Min(lo, oldLo + first * width);
+        double high = last < 0 ? hi : Math.Max(hi, oldLo + (last + 1) * width);
+        double span = high - low;
+        int k = 0;
+        while ((_bins - 1) * width * Math.Pow(2, k) < span) k++;
+        double newWidth = width * Math.Pow(2, k);
+        long shift = (long)Math.Floor((low - oldLo) / newWidth);
+        double newLo = oldLo + shift * newWidth;
+
+        var merged = new long[_bins];
+        for (int i = 0; i < _bins; i++)
+        {
+            if (counts[i] == 0) continue;
+            long target = (k >= 31 ? 0 : i >> k) - shift;
+            merged[Math.Clamp(target, 0, _bins - 1)] += counts[i];
+        }
+        merged.CopyTo(counts);
+        _lo[u] = newLo;
+        _width[u] = newWidth;
+    }
+
+    public void Dispose()
+    {
+        _counts.Dispose();
+        _loT?.Dispose();
+        _invWidthT?.Dispose();
+    }
+}
