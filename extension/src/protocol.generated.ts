@@ -16,6 +16,12 @@ export const Methods = {
   Exit: "exit",
   /** Handled by the JSON-RPC layer: cancels the request with that id (error -32800). */
   CancelRequest: "$/cancelRequest",
+  /** Daemon → client: work-done progress and partial results of a request that carried a token. */
+  Progress: "$/progress",
+  /** Daemon → client, only when the client advertised `window.workDoneProgress` and sent no `workDoneToken`. */
+  WorkDoneProgressCreate: "window/workDoneProgress/create",
+  /** Client → daemon: cancels the request whose progress uses this daemon-created token. */
+  WorkDoneProgressCancel: "window/workDoneProgress/cancel",
   DidOpen: "textDocument/didOpen",
   DidChange: "textDocument/didChange",
   DidClose: "textDocument/didClose",
@@ -28,6 +34,14 @@ export const Methods = {
   ListLayers: "unitscope/listLayers",
   Predict: "unitscope/predict",
   UnitMap: "unitscope/unitMap",
+  /** Dissects layers (network dissection) with work-done progress, partial results and cancellation; results are cached. */
+  Dissect: "unitscope/dissect",
+  /** A layer's cached dissection, or null when it has none for that dataset and options. */
+  Dissection: "unitscope/dissection",
+  /** The layers of a model with cached dissections. */
+  DissectedLayers: "unitscope/dissectedLayers",
+  /** A PNG of a dissected unit's top images with its "on" region outlined. */
+  UnitCard: "unitscope/unitCard",
 } as const;
 export type MethodName = (typeof Methods)[keyof typeof Methods];
 
@@ -78,6 +92,19 @@ export interface CancelParams {
   id: unknown;
 }
 
+/** How many units of a layer are labelled with a concept of one category. */
+export interface CategoryCount {
+  category: string;
+  units: number;
+}
+
+/** A concept category of the dataset (color, texture, shape, object, part, material, scene…) with the colour reports draw it in. */
+export interface CategoryInfo {
+  name: string;
+  /** CSS hex colour, `#rrggbb`. */
+  color: string;
+}
+
 export interface ClassScore {
   index: number;
   label: string;
@@ -87,6 +114,14 @@ export interface ClassScore {
 export interface ClientInfo {
   name: string;
   version?: string;
+}
+
+/** How well a unit's "on" region matches a concept over the probe set (intersection over union). */
+export interface ConceptScore {
+  conceptId: number;
+  concept: string;
+  category: string;
+  iou: number;
 }
 
 export interface DidChangeTextDocumentParams {
@@ -100,6 +135,77 @@ export interface DidCloseTextDocumentParams {
 
 export interface DidOpenTextDocumentParams {
   textDocument: TextDocumentItem;
+}
+
+/** `unitscope/dissect`: dissects layers of a loaded model, or returns their cached results. Progress: LSP work-done progress on `workDoneToken` (or, without one, on a token the daemon creates with `window/workDoneProgress/create` when the client advertised `window.workDoneProgress`). With `partialResultToken`, each layer is sent as a `$/progress` whose value is a DissectResult of that one layer as soon as it is done (cached layers first), and the final result is then empty (`layers: []`), as LSP prescribes. `$/cancelRequest` stops the run between batches (error RequestCancelled); layers finished before stay cached. */
+export interface DissectParams {
+  modelId: string;
+  /** Layer names with spatial output ([C,H,W]); duplicates are ignored. */
+  layers: string[];
+  /** "probe" (default: the built-in generated probe set, built on first use) or the path of a Broden-format folder. */
+  dataset?: string;
+  options?: DissectionOptions;
+  /** LSP progress token (integer or string) for work-done progress. */
+  workDoneToken?: unknown;
+  /** LSP progress token (integer or string) for partial results. */
+  partialResultToken?: unknown;
+}
+
+/** The layers dissected, in the order asked (empty when they were all sent as partial results). */
+export interface DissectResult {
+  layers: LayerDissection[];
+}
+
+/** One cached dissection of a layer (a layer may have several: other datasets or options). */
+export interface DissectedLayer {
+  layer: string;
+  datasetHash: string;
+  options: DissectionSettings;
+  units: number;
+  labelledUnits: number;
+  /** Computed on the built-in probe set with the default options: the one hovers show. */
+  isDefault: boolean;
+}
+
+/** `unitscope/dissectedLayers`: which layers of a model have cached dissections. */
+export interface DissectedLayersParams {
+  modelId: string;
+}
+
+export interface DissectedLayersResult {
+  layers: DissectedLayer[];
+}
+
+/** Dissection parameters; each one left out takes its default (quantile 0.005, iouThreshold 0.04, topImages 8, batchSize 16, every image). All of them but `batchSize` change the result. */
+export interface DissectionOptions {
+  /** Top fraction of a unit's activations (over all images and positions) that counts as "on", in (0, 0.5]. */
+  quantile?: number;
+  /** A unit is labelled with its best concept only when their IoU exceeds this, in [0, 1]. */
+  iouThreshold?: number;
+  /** How many top-activating images to keep per unit (1–64). */
+  topImages?: number;
+  /** Use only the first N images of the dataset (default: all). */
+  maxImages?: number;
+  /** Images per forward pass (1–1024). */
+  batchSize?: number;
+}
+
+/** `unitscope/dissection`: a layer's cached dissection for this dataset and these options; never computes. */
+export interface DissectionParams {
+  modelId: string;
+  layer: string;
+  dataset?: string;
+  options?: DissectionOptions;
+}
+
+/** The parameters a dissection was computed with, every one resolved. */
+export interface DissectionSettings {
+  quantile: number;
+  iouThreshold: number;
+  topImages: number;
+  batchSize: number;
+  /** Absent when every image of the dataset was used. */
+  maxImages?: number;
 }
 
 /** The `data` of every UnitScope error response. */
@@ -144,7 +250,7 @@ export interface InitializeParams {
   processId?: number;
   rootUri?: string;
   clientInfo?: ClientInfo;
-  /** The client's capabilities, as sent; the daemon does not depend on them. */
+  /** The client's capabilities, as sent; the daemon reads only `window.workDoneProgress`. */
   capabilities?: unknown;
   initializationOptions?: InitializationOptions;
 }
@@ -164,6 +270,25 @@ export interface InputSpec {
   width: number;
   mean: number[];
   std: number[];
+}
+
+/** A layer's dissection: every unit, and how many are labelled per category. */
+export interface LayerDissection {
+  layer: string;
+  checkpointHash: string;
+  /** "probe" (the built-in generated set) or the Broden folder, as the daemon resolved it. */
+  dataset: string;
+  /** Identity of the dataset's content: part of the cache key. */
+  datasetHash: string;
+  options: DissectionSettings;
+  /** Images the dissection went over. */
+  imageCount: number;
+  labelledUnits: number;
+  /** The dataset's categories in its order, with their colours. */
+  categories: CategoryInfo[];
+  /** Labelled units per category, in the dataset's category order (categories with none included). */
+  labelledByCategory: CategoryCount[];
+  units: UnitDissection[];
 }
 
 /** One addressable layer, by the dotted name PyTorch's `named_modules()` gives it (`features.28`, `layer4.1.conv2`). */
@@ -255,6 +380,13 @@ export interface PredictResult {
   top: ClassScore[];
 }
 
+/** `$/progress` (daemon → client): `value` is a work-done progress record (WorkDoneProgressBegin, WorkDoneProgressReport, WorkDoneProgressEnd) on a work-done token, or a partial result (the request's result type) on a partial-result token. */
+export interface ProgressParams {
+  /** The progress token (integer or string) the client sent or the daemon created. */
+  token: unknown;
+  value: unknown;
+}
+
 /** End exclusive. */
 export interface Range {
   start: Position;
@@ -296,6 +428,45 @@ export const TextDocumentSyncKind = {
 } as const;
 export type TextDocumentSyncKind = (typeof TextDocumentSyncKind)[keyof typeof TextDocumentSyncKind];
 
+/** An image where the unit is among its most active (by its maximum over positions). */
+export interface TopImage {
+  /** Index of the image in the dataset. */
+  imageIndex: number;
+  maxActivation: number;
+}
+
+/** `unitscope/unitCard`: a PNG of one unit's top images with the region where the unit is "on" outlined, from the layer's cached dissection (dataset and options as for `unitscope/dissection`). Error InvalidArgument when the layer has not been dissected so. */
+export interface UnitCardParams {
+  modelId: string;
+  layer: string;
+  unit: number;
+  dataset?: string;
+  options?: DissectionOptions;
+}
+
+export interface UnitCardResult {
+  layer: string;
+  unit: number;
+  /** Base64 PNG. */
+  png: string;
+  width: number;
+  height: number;
+}
+
+/** One unit's dissection. */
+export interface UnitDissection {
+  unit: number;
+  /** t_u: the activation above which the unit counts as "on". */
+  threshold: number;
+  /** The best concept of each category. */
+  bestPerCategory: ConceptScore[];
+  topImages: TopImage[];
+  /** The best concept when its IoU exceeds the threshold; absent when the unit is unlabelled. */
+  label?: ConceptScore;
+  /** The best concept regardless of the threshold. */
+  best?: ConceptScore;
+}
+
 /** `unitscope/unitMap`: one unit's activation over one image. Give exactly one of `imagePath` and `imageBase64`. */
 export interface UnitMapParams {
   modelId: string;
@@ -333,10 +504,49 @@ export interface VersionedTextDocumentIdentifier {
   version: number;
 }
 
+/** The first `$/progress` value of a work-done token. */
+export interface WorkDoneProgressBegin {
+  title: string;
+  /** The client may cancel: `$/cancelRequest` for the request, or `window/workDoneProgress/cancel` for a token the daemon created. */
+  cancellable?: boolean;
+  message?: string;
+  /** 0–100. */
+  percentage?: number;
+  /** Always "begin". */
+  kind: string;
+}
+
+/** `window/workDoneProgress/cancel` (client → daemon): the user cancelled the work behind a token the daemon created. */
+export interface WorkDoneProgressCancelParams {
+  token: unknown;
+}
+
+/** `window/workDoneProgress/create` (daemon → client): asks the client to show progress for a token the daemon chose. */
+export interface WorkDoneProgressCreateParams {
+  token: unknown;
+}
+
+/** The last `$/progress` value of a work-done token (sent whether the work succeeded, failed or was cancelled). */
+export interface WorkDoneProgressEnd {
+  message?: string;
+  /** Always "end". */
+  kind: string;
+}
+
+export interface WorkDoneProgressReport {
+  message?: string;
+  /** 0–100, never decreasing. */
+  percentage?: number;
+  cancellable?: boolean;
+  /** Always "report". */
+  kind: string;
+}
+
 /** Each request method's [params, result]. */
 export interface RequestMap {
   "initialize": [InitializeParams, InitializeResult];
   "shutdown": [void, null];
+  "window/workDoneProgress/create": [WorkDoneProgressCreateParams, null];
   "textDocument/hover": [HoverParams, Hover | null];
   "unitscope/loadModel": [LoadModelParams, ModelInfo];
   "unitscope/listModels": [ListModelsParams, ListModelsResult];
@@ -344,6 +554,10 @@ export interface RequestMap {
   "unitscope/listLayers": [ListLayersParams, ListLayersResult];
   "unitscope/predict": [PredictParams, PredictResult];
   "unitscope/unitMap": [UnitMapParams, UnitMapResult];
+  "unitscope/dissect": [DissectParams, DissectResult];
+  "unitscope/dissection": [DissectionParams, LayerDissection | null];
+  "unitscope/dissectedLayers": [DissectedLayersParams, DissectedLayersResult];
+  "unitscope/unitCard": [UnitCardParams, UnitCardResult];
 }
 
 /** Each notification method's params. */
@@ -351,6 +565,8 @@ export interface NotificationMap {
   "initialized": InitializedParams;
   "exit": void;
   "$/cancelRequest": CancelParams;
+  "$/progress": ProgressParams;
+  "window/workDoneProgress/cancel": WorkDoneProgressCancelParams;
   "textDocument/didOpen": DidOpenTextDocumentParams;
   "textDocument/didChange": DidChangeTextDocumentParams;
   "textDocument/didClose": DidCloseTextDocumentParams;

@@ -14,7 +14,7 @@ public sealed record Range(Position Start, Position End);
 
 public sealed record ClientInfo(string Name, string? Version = null);
 
-/// <param name="Capabilities">The client's capabilities, as sent; the daemon does not depend on them.</param>
+/// <param name="Capabilities">The client's capabilities, as sent; the daemon reads only <c>window.workDoneProgress</c>.</param>
 public sealed record InitializeParams(
     int? ProcessId = null,
     string? RootUri = null,
@@ -46,6 +46,43 @@ public sealed record InitializedParams;
 
 /// <summary><c>$/cancelRequest</c>: the id of the request to cancel (number or string).</summary>
 public sealed record CancelParams(JsonElement Id);
+
+/// <summary>
+/// <c>$/progress</c> (daemon → client): <c>value</c> is a work-done progress record
+/// (<see cref="WorkDoneProgressBegin"/>, <see cref="WorkDoneProgressReport"/>, <see cref="WorkDoneProgressEnd"/>)
+/// on a work-done token, or a partial result (the request's result type) on a partial-result token.
+/// </summary>
+/// <param name="Token">The progress token (integer or string) the client sent or the daemon created.</param>
+public sealed record ProgressParams(JsonElement Token, JsonElement Value);
+
+/// <summary>The first <c>$/progress</c> value of a work-done token.</summary>
+/// <param name="Cancellable">The client may cancel: <c>$/cancelRequest</c> for the request, or <c>window/workDoneProgress/cancel</c> for a token the daemon created.</param>
+/// <param name="Percentage">0–100.</param>
+public sealed record WorkDoneProgressBegin(string Title, bool? Cancellable = null, string? Message = null, int? Percentage = null)
+{
+    /// <summary>Always "begin".</summary>
+    public string Kind { get; init; } = "begin";
+}
+
+/// <param name="Percentage">0–100, never decreasing.</param>
+public sealed record WorkDoneProgressReport(string? Message = null, int? Percentage = null, bool? Cancellable = null)
+{
+    /// <summary>Always "report".</summary>
+    public string Kind { get; init; } = "report";
+}
+
+/// <summary>The last <c>$/progress</c> value of a work-done token (sent whether the work succeeded, failed or was cancelled).</summary>
+public sealed record WorkDoneProgressEnd(string? Message = null)
+{
+    /// <summary>Always "end".</summary>
+    public string Kind { get; init; } = "end";
+}
+
+/// <summary><c>window/workDoneProgress/create</c> (daemon → client): asks the client to show progress for a token the daemon chose.</summary>
+public sealed record WorkDoneProgressCreateParams(JsonElement Token);
+
+/// <summary><c>window/workDoneProgress/cancel</c> (client → daemon): the user cancelled the work behind a token the daemon created.</summary>
+public sealed record WorkDoneProgressCancelParams(JsonElement Token);
 
 public sealed record TextDocumentItem(string Uri, string LanguageId, int Version, string Text);
 

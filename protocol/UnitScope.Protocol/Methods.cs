@@ -26,6 +26,18 @@ public static class Methods
     [Notification(typeof(CancelParams))]
     public const string CancelRequest = "$/cancelRequest";
 
+    /// <summary>Daemon → client: work-done progress and partial results of a request that carried a token.</summary>
+    [Notification(typeof(ProgressParams), FromServer = true)]
+    public const string Progress = "$/progress";
+
+    /// <summary>Daemon → client, only when the client advertised <c>window.workDoneProgress</c> and sent no <c>workDoneToken</c>.</summary>
+    [Request(typeof(WorkDoneProgressCreateParams), null, FromServer = true)]
+    public const string WorkDoneProgressCreate = "window/workDoneProgress/create";
+
+    /// <summary>Client → daemon: cancels the request whose progress uses this daemon-created token.</summary>
+    [Notification(typeof(WorkDoneProgressCancelParams))]
+    public const string WorkDoneProgressCancel = "window/workDoneProgress/cancel";
+
     [Notification(typeof(DidOpenTextDocumentParams))]
     public const string DidOpen = "textDocument/didOpen";
 
@@ -59,6 +71,22 @@ public static class Methods
 
     [Request(typeof(UnitMapParams), typeof(UnitMapResult))]
     public const string UnitMap = "unitscope/unitMap";
+
+    /// <summary>Dissects layers (network dissection) with work-done progress, partial results and cancellation; results are cached.</summary>
+    [Request(typeof(DissectParams), typeof(DissectResult))]
+    public const string Dissect = "unitscope/dissect";
+
+    /// <summary>A layer's cached dissection, or null when it has none for that dataset and options.</summary>
+    [Request(typeof(DissectionParams), typeof(LayerDissection), ResultNullable = true)]
+    public const string Dissection = "unitscope/dissection";
+
+    /// <summary>The layers of a model with cached dissections.</summary>
+    [Request(typeof(DissectedLayersParams), typeof(DissectedLayersResult))]
+    public const string DissectedLayers = "unitscope/dissectedLayers";
+
+    /// <summary>A PNG of a dissected unit's top images with its "on" region outlined.</summary>
+    [Request(typeof(UnitCardParams), typeof(UnitCardResult))]
+    public const string UnitCard = "unitscope/unitCard";
 }
 
 /// <summary>Marks a <see cref="Methods"/> constant as a request: its params and result types (null: none / null).</summary>
@@ -69,6 +97,8 @@ public sealed class RequestAttribute(Type? paramsType, Type? resultType) : Attri
     public Type? ResultType { get; } = resultType;
     /// <summary>The result may be null (e.g. no hover).</summary>
     public bool ResultNullable { get; init; }
+    /// <summary>Sent by the daemon to the client (the daemon has no handler for it).</summary>
+    public bool FromServer { get; init; }
 }
 
 /// <summary>Marks a <see cref="Methods"/> constant as a notification with its params type (null: none).</summary>
@@ -76,4 +106,6 @@ public sealed class RequestAttribute(Type? paramsType, Type? resultType) : Attri
 public sealed class NotificationAttribute(Type? paramsType) : Attribute
 {
     public Type? ParamsType { get; } = paramsType;
+    /// <summary>Sent by the daemon to the client (the daemon has no handler for it).</summary>
+    public bool FromServer { get; init; }
 }

@@ -23,6 +23,7 @@ internal sealed class Connection(DaemonServices services, string name, string? r
     private readonly TaskCompletionSource _exit = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private volatile LifecycleState _state;
     private volatile bool _closeAfterNextResponse;
+    private volatile bool _workDoneProgress;
     private JsonRpc? _rpc;
 
     public DaemonServices Services { get; } = services;
@@ -31,6 +32,12 @@ internal sealed class Connection(DaemonServices services, string name, string? r
     public DocumentStore Documents { get; } = new();
     public LifecycleState State => _state;
     public bool RequiresToken => requiredToken is not null;
+
+    /// <summary>The client advertised <c>window.workDoneProgress</c>: the daemon may create progress tokens.</summary>
+    public bool ClientSupportsWorkDoneProgress => _workDoneProgress;
+
+    /// <summary>Progress tokens of running requests, for <c>window/workDoneProgress/cancel</c>.</summary>
+    public ProgressTokens ProgressTokens { get; } = new();
 
     /// <summary>Serves until <c>exit</c>, end of input, or cancellation; returns the LSP exit code.</summary>
     public async Task<int> RunAsync(Stream input, Stream output, CancellationToken ct)
@@ -76,7 +83,46 @@ internal sealed class Connection(DaemonServices services, string name, string? r
         || (token is not null && System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(
             System.Text.Encoding.UTF8.GetBytes(token), System.Text.Encoding.UTF8.GetBytes(requiredToken)));
 
-    public void MarkInitialized() => _state = LifecycleState.Initialized;
+    public void MarkInitialized(InitializeParams request)
+    {
+        _workDoneProgress = ReadsTrue(request.Capabilities, "window", "workDoneProgress");
+        _state = LifecycleState.Initialized;
+    }
+
+    private static bool ReadsTrue(JsonElement? json, params string[] path)
+    {
+        if (json is not { } e) return false;
+        foreach (var name in path)
+        {
+            if (e.ValueKind != JsonValueKind.Object || !e.TryGetProperty(name, out e)) return false;
+        }
+        return e.ValueKind == JsonValueKind.True;
+    }
+
+    // Daemon → client.
+
+    /// <summary>Sends a notification to the client; false when the connection is gone.</summary>
+    public async Task<bool> NotifyClientAsync(string method, object argument)
+    {
+        if (_rpc is not { IsDisposed: false } rpc) return false;
+        try
+        {
+            await rpc.NotifyWithParameterObjectAsync(method, argument).ConfigureAwait(false);
+            return true;
+        }
+        catch (Exception e) when (e is ConnectionLostException or ObjectDisposedException or IOException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Sends a request to the client and waits for its answer.</summary>
+    /// <exception cref="RemoteInvocationException">The client answered with an error.</exception>
+    public Task InvokeClientAsync(string method, object argument, CancellationToken ct)
+    {
+        var rpc = _rpc ?? throw new InvalidOperationException("The connection is not running.");
+        return rpc.InvokeWithParameterObjectAsync(method, argument, ct);
+    }
     public void MarkShutDown() => _state = LifecycleState.ShutDown;
 
     /// <summary>The <c>exit</c> notification: stop serving.</summary>

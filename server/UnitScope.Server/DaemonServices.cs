@@ -1,3 +1,4 @@
+using UnitScope.Server.Dissection;
 using UnitScope.Server.Images;
 using UnitScope.Server.Models;
 using UnitScope.Server.Rpc;
@@ -8,12 +9,14 @@ namespace UnitScope.Server;
 /// What every connection shares: the loaded models, the request queue that orders mutations
 /// against reads, the per-device gates, the engine seams and the log.
 /// </summary>
-internal sealed class DaemonServices(DaemonLog log, IModelLoader loader, IImageCodec images, IOverlayRenderer overlay) : IDisposable
+internal sealed class DaemonServices(
+    DaemonLog log, IModelLoader loader, IImageCodec images, IOverlayRenderer overlay, IDissectionEngine? dissection = null) : IDisposable
 {
     public DaemonLog Log { get; } = log;
     public IModelLoader Loader { get; } = loader;
     public IImageCodec Images { get; } = images;
     public IOverlayRenderer Overlay { get; } = overlay;
+    public IDissectionEngine Dissection { get; } = dissection ?? new UnavailableDissectionEngine();
     public ModelRegistry Models { get; } = new();
     public RequestScheduler Scheduler { get; } = new();
     public DeviceGates Devices { get; } = new();

@@ -21,13 +21,18 @@ internal static class HandlerCatalog
             new DidOpenHandler(c.Documents),
             new DidChangeHandler(c.Documents, c.Log),
             new DidCloseHandler(c.Documents),
-            new HoverHandler(c.Documents, s.Models),
+            new HoverHandler(c.Documents, s.Models, s.Dissection, s.Log),
             new LoadModelHandler(s),
             new ListModelsHandler(s.Models),
             new UnloadModelHandler(s.Models),
             new ListLayersHandler(s.Models),
             new PredictHandler(s),
             new UnitMapHandler(s),
+            new DissectHandler(c, s),
+            new DissectionHandler(s),
+            new DissectedLayersHandler(s),
+            new UnitCardHandler(s),
+            new WorkDoneProgressCancelHandler(c),
         ];
     }
 

@@ -17,9 +17,20 @@ public class ContractTests
     {
         var served = HandlerTypes.Select(t => t.GetCustomAttribute<HandlesAttribute>()!.Method).ToList();
         served.Should().OnlyHaveUniqueItems();
-        var declared = typeof(Methods).GetFields().Where(f => f.IsLiteral).Select(f => (string)f.GetRawConstantValue()!)
+        var declared = typeof(Methods).GetFields().Where(f => f.IsLiteral && !FromServer(f)).Select(f => (string)f.GetRawConstantValue()!)
             .Where(m => m != Methods.CancelRequest); // handled by StreamJsonRpc's cancellation strategy
         served.Should().BeEquivalentTo(declared);
+    }
+
+    private static bool FromServer(FieldInfo f) =>
+        f.GetCustomAttribute<RequestAttribute>()?.FromServer == true || f.GetCustomAttribute<NotificationAttribute>()?.FromServer == true;
+
+    [Fact]
+    public void Daemon_to_client_methods_are_marked_and_have_no_handler()
+    {
+        var fromServer = typeof(Methods).GetFields().Where(f => f.IsLiteral && FromServer(f)).Select(f => (string)f.GetRawConstantValue()!).ToList();
+        fromServer.Should().BeEquivalentTo(Methods.Progress, Methods.WorkDoneProgressCreate);
+        HandlerTypes.Select(t => t.GetCustomAttribute<HandlesAttribute>()!.Method).Should().NotIntersectWith(fromServer);
     }
 
     [Fact]
@@ -52,8 +63,11 @@ public class ContractTests
             .GetCustomAttribute<HandlesAttribute>()!.Execution;
         Of(Methods.LoadModel).Should().Be(Execution.Mutating);
         Of(Methods.UnloadModel).Should().Be(Execution.Mutating);
-        foreach (var m in new[] { Methods.Predict, Methods.UnitMap, Methods.ListLayers, Methods.ListModels, Methods.Hover })
+        foreach (var m in new[] { Methods.Predict, Methods.UnitMap, Methods.ListLayers, Methods.ListModels, Methods.Hover,
+                     Methods.Dissection, Methods.DissectedLayers, Methods.UnitCard })
             Of(m).Should().Be(Execution.Reading, m);
+        // Minutes long: nothing may queue behind it.
+        Of(Methods.Dissect).Should().Be(Execution.Background);
     }
 
     [Fact]

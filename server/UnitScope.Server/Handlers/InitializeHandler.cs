@@ -23,7 +23,7 @@ internal sealed class InitializeHandler(Connection connection) : IRequestHandler
             throw RpcErrors.Application(ErrorKind.Unauthorized,
                 "Unauthorized: initialize must carry this server's token in initializationOptions.token; closing the connection.");
         }
-        connection.MarkInitialized();
+        connection.MarkInitialized(request);
         connection.Log.Info($"{connection.Name}: initialized by {request.ClientInfo?.Name ?? "a client"} {request.ClientInfo?.Version}".TrimEnd());
         return Task.FromResult(new InitializeResult(
             new ServerCapabilities(HoverProvider: true, TextDocumentSync: TextDocumentSyncKind.Full),

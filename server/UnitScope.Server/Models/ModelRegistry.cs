@@ -8,16 +8,30 @@ namespace UnitScope.Server.Models;
 /// <summary>A model the daemon holds, with its id and the options it was loaded with.</summary>
 internal sealed record LoadedModel(string Id, IModel Model, string OptionsKey, P.ModelInfo Info);
 
+/// <summary>A loaded model kept alive for long work; dispose once (further disposals do nothing).</summary>
+internal sealed class ModelLease(ModelRegistry registry, LoadedModel model) : IDisposable
+{
+    private Action<LoadedModel>? _return = registry.ReturnLease;
+
+    public LoadedModel Loaded { get; } = model;
+    public IModel Model => Loaded.Model;
+
+    public void Dispose() => Interlocked.Exchange(ref _return, null)?.Invoke(Loaded);
+}
+
 /// <summary>
 /// The loaded models, shared by every connection. A model is identified by its checkpoint's hash
 /// plus the options it was loaded with; the last one loaded (or re-requested) is the active one,
 /// which hover uses. Thread-safe; disposal of a model happens only in <see cref="Remove"/>, which
-/// the scheduler runs when no read is using it.
+/// the scheduler runs when no read is using it, and, for background work that holds a
+/// <see cref="Lease"/>, only once the last lease is returned.
 /// </summary>
 internal sealed class ModelRegistry : IDisposable
 {
     private readonly Lock _lock = new();
     private readonly List<LoadedModel> _models = [];
+    private readonly Dictionary<LoadedModel, int> _leases = new(ReferenceEqualityComparer.Instance);
+    private readonly HashSet<LoadedModel> _disposeWhenReturned = new(ReferenceEqualityComparer.Instance);
     private string? _activeId;
 
     public IReadOnlyList<LoadedModel> All
@@ -38,6 +52,52 @@ internal sealed class ModelRegistry : IDisposable
             return _models.FirstOrDefault(m => m.Id == modelId)
                    ?? throw RpcErrors.UnknownModel(modelId, _models.Select(m => m.Id));
         }
+    }
+
+    /// <summary>
+    /// The model, kept from disposal until the lease is disposed (an unload meanwhile removes it
+    /// from the registry at once and disposes it when the lease ends).
+    /// </summary>
+    /// <exception cref="StreamJsonRpc.LocalRpcException">UnknownModel.</exception>
+    public ModelLease Lease(string modelId)
+    {
+        lock (_lock)
+        {
+            var model = _models.FirstOrDefault(m => m.Id == modelId)
+                        ?? throw RpcErrors.UnknownModel(modelId, _models.Select(m => m.Id));
+            _leases[model] = _leases.GetValueOrDefault(model) + 1;
+            return new ModelLease(this, model);
+        }
+    }
+
+    internal void ReturnLease(LoadedModel model)
+    {
+        lock (_lock)
+        {
+            var left = _leases.GetValueOrDefault(model) - 1;
+            if (left > 0)
+            {
+                _leases[model] = left;
+                return;
+            }
+            _leases.Remove(model);
+            if (!_disposeWhenReturned.Remove(model)) return;
+        }
+        model.Model.Dispose();
+    }
+
+    /// <summary>Disposes now, or when its last lease ends.</summary>
+    private void DisposeWhenFree(LoadedModel model)
+    {
+        lock (_lock)
+        {
+            if (_leases.ContainsKey(model))
+            {
+                _disposeWhenReturned.Add(model);
+                return;
+            }
+        }
+        model.Model.Dispose();
     }
 
     /// <summary>The model already loaded from these bytes with these options, made active.</summary>
@@ -81,7 +141,7 @@ internal sealed class ModelRegistry : IDisposable
             _models.Remove(removed);
             if (_activeId == modelId) _activeId = _models.Count > 0 ? _models[^1].Id : null;
         }
-        removed.Model.Dispose();
+        DisposeWhenFree(removed);
         return true;
     }
 
@@ -94,7 +154,7 @@ internal sealed class ModelRegistry : IDisposable
             _models.Clear();
             _activeId = null;
         }
-        foreach (var m in models) m.Model.Dispose();
+        foreach (var m in models) DisposeWhenFree(m);
     }
 
     /// <summary>The options that make two loads of the same bytes different models.</summary>

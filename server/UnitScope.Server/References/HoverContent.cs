@@ -1,5 +1,8 @@
+using System.Globalization;
 using System.Text;
+using System.Text.Json;
 using UnitScope.Protocol;
+using E = UnitScope.Engine.Analysis.Dissection;
 
 namespace UnitScope.Server.References;
 
@@ -7,8 +10,16 @@ namespace UnitScope.Server.References;
 internal static class HoverContent
 {
     public const int MaxListed = 12;
+    /// <summary>Labelled units named in a dissection hover, best IoU first.</summary>
+    public const int TopUnits = 4;
 
-    public static string Markdown(LayerResolution resolution, ModelInfo model)
+    /// <summary>Commands the hover links to; the extension trusts exactly these in our hovers.</summary>
+    public const string OpenDissectionCommand = "unitscope.openDissection";
+    public const string DissectLayerCommand = "unitscope.dissectLayer";
+    public const string AblateUnitsCommand = "unitscope.ablateUnits";
+
+    /// <param name="dissectionOf">The layer's default dissection (probe set, default options), or null.</param>
+    public static string Markdown(LayerResolution resolution, ModelInfo model, Func<string, E.LayerDissection?>? dissectionOf = null)
     {
         var byName = model.Layers.ToDictionary(l => l.Name, StringComparer.Ordinal);
         var sb = new StringBuilder();
@@ -18,6 +29,8 @@ internal static class HoverContent
             sb.Append($"**`{layer.Name}`**");
             if (!resolution.Exact) sb.Append($" (from `{resolution.Reference}`)");
             sb.Append(" — ").Append(Describe(layer)).Append("\n\n");
+            if (dissectionOf is not null && layer.OutputShape.Count == 3)
+                AppendDissection(sb, model, layer, dissectionOf(layer.Name));
         }
         else
         {
@@ -29,6 +42,59 @@ internal static class HoverContent
             sb.Append('\n');
         }
         sb.Append($"Model: {model.Architecture} · `{Path.GetFileName(model.Path)}`");
+        return sb.ToString();
+    }
+
+    /// <summary>
+    /// "37/64 units labelled: 12 object, 9 color … Top: unit 12 *circle* (object) IoU 0.31, …" with
+    /// links to the panel and to ablation; or a link to dissect the layer.
+    /// </summary>
+    private static void AppendDissection(StringBuilder sb, ModelInfo model, LayerInfo layer, E.LayerDissection? d)
+    {
+        var args = CommandArguments(model.ModelId, layer.Name);
+        if (d is null)
+        {
+            sb.Append($"Not dissected yet — [Dissect {Escape(layer.Name)}](command:{DissectLayerCommand}?{args} \"Run network dissection on this layer\")\n\n");
+            return;
+        }
+        var counts = d.LabelledByCategory.Where(c => c.Value > 0)
+            .OrderByDescending(c => c.Value).ThenBy(c => c.Key, StringComparer.Ordinal)
+            .Select(c => $"{c.Value} {Escape(c.Key)}")
+            .ToList();
+        sb.Append($"**Dissection** ({d.ImageCount.ToString(CultureInfo.InvariantCulture)} probe images): ");
+        sb.Append($"{d.LabelledUnits}/{d.Units.Count} units labelled");
+        sb.Append(counts.Count > 0 ? $": {string.Join(", ", counts)}" : $" (none above IoU {Number(d.Options.IouThreshold)})");
+        var labelled = d.Units.Where(u => u.Label is not null)
+            .OrderByDescending(u => u.Label!.Iou).ThenBy(u => u.Unit)
+            .ToList();
+        if (labelled.Count > 0)
+        {
+            sb.Append("  \nTop: ");
+            sb.Append(string.Join(", ", labelled.Take(TopUnits).Select(u =>
+                $"unit {u.Unit} *{Escape(u.Label!.Concept)}* ({Escape(u.Label.Category)}) IoU {Number(u.Label.Iou)}")));
+            if (labelled.Count > TopUnits) sb.Append(", …");
+        }
+        sb.Append("\n\n");
+        sb.Append($"[Open dissection](command:{OpenDissectionCommand}?{args} \"Show every unit of {Escape(layer.Name)}\")");
+        sb.Append($" · [Ablate units…](command:{AblateUnitsCommand}?{args} \"Zero units of {Escape(layer.Name)} and measure the effect\")\n\n");
+    }
+
+    /// <summary>The URI-encoded JSON array VS Code passes to the command: one object {modelId, layer}.</summary>
+    public static string CommandArguments(string modelId, string layer) =>
+        Uri.EscapeDataString(JsonSerializer.Serialize(new[] { new Dictionary<string, string> { ["modelId"] = modelId, ["layer"] = layer } }));
+
+    private static string Number(double v) => v.ToString("0.00", CultureInfo.InvariantCulture);
+
+    /// <summary>Backslash-escapes markdown punctuation, so names from a dataset cannot add links or markup.</summary>
+    public static string Escape(string text)
+    {
+        var sb = new StringBuilder(text.Length);
+        foreach (var c in text)
+        {
+            if (c is '\r' or '\n') { sb.Append(' '); continue; }
+            if ("\\`*_{}[]()<>#+-.!|~\"&".Contains(c)) sb.Append('\\');
+            sb.Append(c);
+        }
         return sb.ToString();
     }
 

@@ -9,6 +9,12 @@ public enum Execution
     Reading,
     /// <summary>Changes the set of models; waits for every earlier request and runs alone.</summary>
     Mutating,
+    /// <summary>
+    /// Long work on a model (dissection): starts like a read, but later mutations and the reads
+    /// behind them do not wait for it. It holds a lease on its model, so an unload frees the model
+    /// only when the work is done.
+    /// </summary>
+    Background,
 }
 
 /// <summary>The wire method a handler class serves and how it runs.</summary>

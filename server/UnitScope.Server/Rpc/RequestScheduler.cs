@@ -4,7 +4,9 @@ namespace UnitScope.Server.Rpc;
 /// Runs handlers in arrival order as a fair reader/writer queue: a <see cref="Execution.Reading"/>
 /// item starts once every earlier mutating item is done and runs alongside other reads; a
 /// <see cref="Execution.Mutating"/> item starts once everything before it is done, and nothing
-/// after it starts until it is done. Enqueueing is synchronous, so arrival order is call order.
+/// after it starts until it is done. A <see cref="Execution.Background"/> item starts like a read
+/// but nothing waits for it (it may run for minutes; hovers must not queue behind it).
+/// Enqueueing is synchronous, so arrival order is call order.
 /// </summary>
 internal sealed class RequestScheduler
 {
@@ -17,6 +19,8 @@ internal sealed class RequestScheduler
         if (execution == Execution.Inline) return work(ct);
         lock (_lock)
         {
+            if (execution == Execution.Background) return RunAfterAsync(_lastMutation, work, ct);
+
             Task prior;
             if (execution == Execution.Reading)
             {

@@ -9,6 +9,7 @@ internal sealed class InProcessDaemon : IAsyncDisposable
     private readonly StringWriter _log = new();
 
     public FakeEngine Engine { get; } = new();
+    public FakeDissection Dissection { get; } = new();
     public LspClient Client { get; }
     public Task<int> ExitCode { get; }
     public string Log => _log.ToString();
@@ -18,7 +19,7 @@ internal sealed class InProcessDaemon : IAsyncDisposable
     {
         System.IO.Directory.CreateDirectory(Directory);
         var (serverSide, clientSide) = FullDuplexStream.CreatePair();
-        var services = new DaemonServices(new DaemonLog(TextWriter.Synchronized(_log), DaemonLogLevel.Debug), Engine, Engine, Engine);
+        var services = new DaemonServices(new DaemonLog(TextWriter.Synchronized(_log), DaemonLogLevel.Debug), Engine, Engine, Engine, Dissection);
         ExitCode = DaemonHost.RunAsync(serverSide, serverSide, services, _cts.Token);
         Client = new LspClient(clientSide, clientSide);
     }
@@ -38,9 +39,11 @@ internal sealed class InProcessDaemon : IAsyncDisposable
         return path;
     }
 
-    public async Task InitializeAsync()
+    /// <param name="capabilities">The client capabilities to advertise (e.g. <c>{ window = new { workDoneProgress = true } }</c>).</param>
+    public async Task InitializeAsync(object? capabilities = null)
     {
-        await Client.CallAsync<UnitScope.Protocol.InitializeResult>("initialize", new UnitScope.Protocol.InitializeParams(ProcessId: null));
+        var caps = capabilities is null ? (System.Text.Json.JsonElement?)null : System.Text.Json.JsonSerializer.SerializeToElement(capabilities);
+        await Client.CallAsync<UnitScope.Protocol.InitializeResult>("initialize", new UnitScope.Protocol.InitializeParams(ProcessId: null, Capabilities: caps));
         await Client.NotifyAsync("initialized", new { });
     }
 

@@ -49,6 +49,40 @@ public sealed class LspClient : IAsyncDisposable
     /// <summary>Completes when the server closes its output.</summary>
     public Task Closed => _closed.Task;
 
+    private readonly List<JsonElement> _notifications = [];
+    private readonly SemaphoreSlim _notified = new(0);
+
+    /// <summary>Server → client notifications, in arrival order.</summary>
+    public IReadOnlyList<JsonElement> Notifications
+    {
+        get { lock (_notifications) return [.. _notifications]; }
+    }
+
+    /// <summary>Server → client requests, in arrival order.</summary>
+    public List<JsonElement> ServerRequests { get; } = [];
+
+    /// <summary>Answers a server → client request: a result object, or an <see cref="RpcError"/>. Default: result null.</summary>
+    public Func<JsonElement, object?> AnswerServerRequest { get; set; } = _ => null;
+
+    /// <summary>Waits for a notification that matches (already received ones count).</summary>
+    public async Task<JsonElement> WaitForNotificationAsync(Func<JsonElement, bool> match, TimeSpan? timeout = null)
+    {
+        using var cts = new CancellationTokenSource(timeout ?? DefaultTimeout);
+        while (true)
+        {
+            var found = Notifications.FirstOrDefault(n => match(n));
+            if (found.ValueKind != JsonValueKind.Undefined) return found;
+            await _notified.WaitAsync(cts.Token).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The <c>$/progress</c> values sent on a token (compared by JSON text), in order.</summary>
+    public List<JsonElement> ProgressValues(JsonElement token) =>
+        Notifications.Where(n => n.GetProperty("method").GetString() == Methods.Progress
+                                 && n.GetProperty("params").GetProperty("token").GetRawText() == token.GetRawText())
+            .Select(n => n.GetProperty("params").GetProperty("value"))
+            .ToList();
+
     /// <summary>Sends a request and returns its id and the task of its response message.</summary>
     public async Task<(long Id, Task<JsonElement> Response)> SendRequestAsync(string method, object? @params)
     {
@@ -132,7 +166,11 @@ public sealed class LspClient : IAsyncDisposable
                 if (body is null) break;
                 using var doc = JsonDocument.Parse(body);
                 var root = doc.RootElement.Clone();
-                if (root.TryGetProperty("method", out _)) continue; // server → client notifications/requests: not used here
+                if (root.TryGetProperty("method", out _))
+                {
+                    OnServerMessage(root);
+                    continue;
+                }
                 if (root.TryGetProperty("id", out var id) && id.ValueKind == JsonValueKind.Number
                     && _pending.TryRemove(id.GetInt64(), out var tcs))
                 {
@@ -152,6 +190,25 @@ public sealed class LspClient : IAsyncDisposable
             foreach (var p in _pending.Values) p.TrySetException(new IOException("The server closed the connection."));
             _closed.TrySetResult();
         }
+    }
+
+    private void OnServerMessage(JsonElement message)
+    {
+        if (!message.TryGetProperty("id", out var id))
+        {
+            lock (_notifications) _notifications.Add(message);
+            _notified.Release();
+            return;
+        }
+        lock (ServerRequests) ServerRequests.Add(message);
+        var answer = AnswerServerRequest(message);
+        var reply = new JsonObject { ["jsonrpc"] = "2.0", ["id"] = JsonNode.Parse(id.GetRawText()) };
+        if (answer is RpcError error)
+            reply["error"] = new JsonObject { ["code"] = error.Code, ["message"] = error.Message };
+        else
+            reply["result"] = answer is null ? null : JsonSerializer.SerializeToNode(answer, ProtocolJson.Options);
+        // Not awaited on the read loop's own path to the server: a reply never waits for a read.
+        _ = SendRawAsync(reply.ToJsonString());
     }
 
     private readonly byte[] _one = new byte[1];

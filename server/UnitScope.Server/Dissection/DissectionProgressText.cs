@@ -1,0 +1,87 @@
+using System.Globalization;
+using UnitScope.Engine.Analysis.Dissection;
+
+namespace UnitScope.Server.Dissection;
+
+/// <summary>A progress line for the client: its text, the overall percentage and the stage it belongs to.</summary>
+internal sealed record ProgressLine(string Message, int Percentage, string Stage);
+
+/// <summary>
+/// Turns the engine's dissection progress into LSP progress messages such as
+/// "conv3: IoU pass, 640/2000 images" with an overall percentage that never decreases. Building the
+/// probe set takes the first 10%. The rest is shared by the engine's passes over the images: one
+/// thresholds pass for all layers at once, then one IoU pass per layer (the engine names the layer
+/// it is on). Not thread-safe: the engine reports from one thread.
+/// </summary>
+internal sealed class DissectionProgressText(IReadOnlyList<string> layers)
+{
+    public const int DatasetShare = 10;
+
+    private readonly List<string> _pending = [.. layers];
+    private readonly List<string> _iouLayers = [];
+    private int _percentage;
+
+    public ProgressLine Update(DissectionProgress p)
+    {
+        if (p.CompletedLayer is { } done) _pending.Remove(done.Layer);
+
+        var count = p.ImagesTotal > 0
+            ? $"{p.ImagesDone.ToString(CultureInfo.InvariantCulture)}/{p.ImagesTotal.ToString(CultureInfo.InvariantCulture)} images"
+            : "";
+        var within = p.ImagesTotal > 0 ? Math.Clamp((double)p.ImagesDone / p.ImagesTotal, 0, 1) : 0;
+        var passes = 1.0 + layers.Count;
+
+        int percentage;
+        string message;
+        string stage;
+        switch (p.Phase)
+        {
+            case "dataset":
+                percentage = (int)(within * DatasetShare);
+                message = Join("building the probe set", count);
+                stage = "dataset";
+                break;
+            case "iou" when p.Layer is { } layer:
+                if (!_iouLayers.Contains(layer)) _iouLayers.Add(layer);
+                var index = _iouLayers.IndexOf(layer);
+                percentage = Overall((1 + index + within) / passes);
+                message = $"{layer}: {Join(PhaseText(p.Phase), count)}" +
+                          (layers.Count > 1 ? $" (layer {Math.Min(index + 1, layers.Count)} of {layers.Count})" : "");
+                stage = $"iou {layer}";
+                break;
+            case "iou":
+                percentage = Overall((1 + within * layers.Count) / passes);
+                message = $"{Label()}: {Join(PhaseText(p.Phase), count)}";
+                stage = $"iou {string.Join(',', _pending)}";
+                break;
+            default:
+                percentage = Overall(within / passes);
+                message = $"{Label()}: {Join(PhaseText(p.Phase), count)}";
+                stage = p.Phase;
+                break;
+        }
+        _percentage = Math.Max(_percentage, Math.Min(percentage, 100));
+        return new ProgressLine(message, _percentage, stage);
+    }
+
+    private static int Overall(double fraction) => DatasetShare + (int)(Math.Clamp(fraction, 0, 1) * (100 - DatasetShare));
+
+    private static string Join(string what, string count) => count.Length == 0 ? what : $"{what}, {count}";
+
+    public static string PhaseText(string phase) => phase switch
+    {
+        "thresholds" => "threshold pass",
+        "iou" => "IoU pass",
+        "dataset" => "building the probe set",
+        _ => phase,
+    };
+
+    /// <summary>The layers still being worked on: "conv3", "conv3, conv4", "conv3, conv4 +2 more".</summary>
+    private string Label() => _pending.Count switch
+    {
+        0 => layers.Count == 1 ? layers[0] : $"{layers.Count} layers",
+        1 => _pending[0],
+        2 or 3 => string.Join(", ", _pending),
+        _ => $"{_pending[0]}, {_pending[1]} +{_pending.Count - 2} more",
+    };
+}
