@@ -58,6 +58,16 @@ public static class DissectionReport
             var layer = layers[i];
             string slug = slugs[i];
             WriteFile(Path.Combine(images, $"{slug}-summary.png"), LayerSummaryChart.RenderPng(layer));
+            // The cards depend only on the result (its key) and the tile size: a report rewritten for
+            // the same result keeps them instead of running the model again.
+            string stampPath = Path.Combine(images, $"{slug}-cards.stamp");
+            string stamp = $"unitscope-cards v1 {Engine.Storage.DissectionKey.For(layer).Value} tile {o.TileSize} units {string.Join(",", layer.Units.Select(u => u.Unit))}";
+            if (ReadText(stampPath) == stamp && layer.Units.All(u => File.Exists(Path.Combine(images, CardFile(slug, u.Unit)))))
+            {
+                progress?.Report(new ReportProgress(layer.Layer, layer.Units.Count, layer.Units.Count));
+                continue;
+            }
+            TryDelete(stampPath);
             int done = 0;
             progress?.Report(new ReportProgress(layer.Layer, 0, layer.Units.Count));
             foreach (var (unit, tiles) in TopImageTiles.ForLayer(session, dataset, layer, o.TileSize, o.BatchSize, ct: ct))
@@ -66,6 +76,7 @@ public static class DissectionReport
                 WriteFile(Path.Combine(images, CardFile(slug, unit.Unit)), UnitCard.RenderPng(layer.Layer, unit, tiles, o.TileSize));
                 progress?.Report(new ReportProgress(layer.Layer, ++done, layer.Units.Count));
             }
+            WriteFile(stampPath, Encoding.UTF8.GetBytes(stamp));
         }
 
         WriteFile(Path.Combine(root, DataFile), JsonSerializer.SerializeToUtf8Bytes(layers, Engine.Storage.DissectionStore.JsonOptions));
@@ -233,6 +244,29 @@ public static class DissectionReport
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException or ArgumentException)
         {
             throw new UnitScopeException(EngineErrorKind.InvalidArgument, $"Cannot create the report folder '{folder}': {e.Message}", e);
+        }
+    }
+
+    static string? ReadText(string path)
+    {
+        try
+        {
+            return File.Exists(path) ? File.ReadAllText(path) : null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    static void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
         }
     }
 

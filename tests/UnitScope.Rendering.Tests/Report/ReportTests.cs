@@ -99,6 +99,22 @@ public sealed class ReportTests : IDisposable
     }
 
     [Fact]
+    public void Writing_the_report_again_for_the_same_results_keeps_the_cards_and_a_changed_result_redraws_them()
+    {
+        var layer = Dissection("conv2", units: 4);
+        DissectionReport.Write(_out, Model, new FakeProbeDataset(), [layer]);
+        string card = Path.Combine(_out, "images", "conv2-unit0001.png");
+        var old = new DateTime(2001, 1, 1, 0, 0, 0, DateTimeKind.Utc);
+        File.SetLastWriteTimeUtc(card, old);
+
+        DissectionReport.Write(_out, Model, new FakeProbeDataset(), [layer]);
+        File.GetLastWriteTimeUtc(card).Should().Be(old, because: "the same result's cards are kept");
+
+        DissectionReport.Write(_out, Model, new FakeProbeDataset(), [layer with { Options = layer.Options with { Quantile = 0.01 } }]);
+        File.GetLastWriteTimeUtc(card).Should().BeAfter(old, because: "another result gets new cards");
+    }
+
+    [Fact]
     public void Report_escapes_names_and_keeps_odd_layer_names_in_distinct_files()
     {
         var odd = Dissection() with { Units = Dissection().Units.Select(u => u with { Label = new ConceptScore(1, "<b>&\"x\"", "weird cat/égal", 0.5) }).ToList() };
