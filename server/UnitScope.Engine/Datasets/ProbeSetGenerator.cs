@@ -125,7 +125,7 @@ public static class ProbeSetGenerator
         return new ImageStats(scene, counts);
     }
 
-    static byte[] EncodeRgb(byte[] rgb, int size)
+    internal static byte[] EncodeRgb(byte[] rgb, int size)
     {
         var rgba = new byte[size * size * 4];
         for (int i = 0, n = size * size; i < n; i++)
@@ -139,7 +139,7 @@ public static class ProbeSetGenerator
     }
 
     /// <summary>Broden's mask encoding: R = label mod 256, G = label / 256, B = 0.</summary>
-    static byte[] EncodeLabels(int[] labels, int size)
+    internal static byte[] EncodeLabels(int[] labels, int size)
     {
         var rgba = new byte[size * size * 4];
         for (int i = 0; i < labels.Length; i++)

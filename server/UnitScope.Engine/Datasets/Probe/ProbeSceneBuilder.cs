@@ -9,7 +9,7 @@ namespace UnitScope.Engine.Datasets.Probe;
 /// <item>parking-lot: little or no sky, asphalt with bay lines, 3–7 cars parked in rows, no houses.</item>
 /// <item>forest: grass, 5–9 overlapping trees (round and pine), thin or no sky.</item>
 /// <item>garden: sky, grass, 1–2 trees, a fence and/or a house behind it, balls, people, crates.</item>
-/// <item>beach: sky, sea with boats, sand with people, beach balls, starfish.</item>
+/// <item>beach: sky, sea with 1–3 sailing boats (mostly), sand with people, beach balls, starfish.</item>
 /// <item>playroom: a patterned wall and floor (textures, wood), toys (balls, boxes, stars, toy cars).</item>
 /// </list>
 /// Colours, fills (plain, material, texture), positions, sizes and overlaps vary within every scene.
@@ -147,7 +147,7 @@ internal sealed class ProbeSceneBuilder(ProbeRandom rng, double px)
         var s = new ProbeScene(Beach);
         double horizon = rng.Range(0.22, 0.42);
         AddSky(s, horizon, sun: 0.5, clouds: 2);
-        double shore = horizon + rng.Range(0.14, 0.28);
+        double shore = horizon + rng.Range(0.2, 0.34);
         var sea = new SceneObject(Sea, -8);
         sea.Add(new RectShape(0, horizon, 1, shore + 0.06), new WaterFill(
             Paint(Blue), rng.Chance(0.5) ? Paint(White) : Paint(Blue), rng.Range(0.03, 0.05), horizon, rng.Seed32()));
@@ -162,9 +162,9 @@ internal sealed class ProbeSceneBuilder(ProbeRandom rng, double px)
         }
         s.Add(new SceneObject(0, -7).Add(new PolygonShape([.. edge]),
             new SandFill(Paint(Yellow), Paint(rng.Pick(new[] { Brown, Orange })), px, rng.Seed32())));
-        for (int i = rng.Chance(0.65) ? rng.Int(1, 3) : 0; i > 0; i--)
+        for (int i = rng.Chance(0.85) ? rng.Int(1, 4) : 0; i > 0; i--)
         {
-            double l = rng.Range(0.14, 0.28);
+            double l = rng.Range(0.16, 0.3);
             s.Add(Boat(rng.Range(-0.05, 0.95 - l), rng.Range(horizon + 0.05, shore - 0.01), l));
         }
         for (int i = rng.Int(0, 3); i > 0; i--)
@@ -500,7 +500,7 @@ internal sealed class ProbeSceneBuilder(ProbeRandom rng, double px)
         Fill hull = rng.Chance(0.45) ? Wood(0, Math.Max(l * 0.08, 4 * px), x, deck)
             : Solid(rng.Pick(new[] { White, Red, Brown, Yellow, Black, Orange }), gy: -80, oy: deck);
         o.Add(new PolygonShape((x, deck), (x + l, deck), (x + l * 0.85, waterY + 0.01), (x + l * 0.15, waterY + 0.01)), hull, Hull);
-        double mastX = x + l * rng.Range(0.42, 0.55), mastTop = deck - l * rng.Range(0.6, 0.85), mw = Math.Max(l * 0.035, 1.2 * px);
+        double mastX = x + l * rng.Range(0.42, 0.55), mastTop = deck - l * rng.Range(0.6, 0.85), mw = Math.Max(l * 0.045, 1.5 * px);
         o.Add(new RectShape(mastX - mw / 2, mastTop, mastX + mw / 2, deck), Solid(rng.Pick(new[] { Brown, Grey, Black })), Mast);
         Fill sail = rng.Chance(0.3) ? Texture(Striped, Math.Max(l * 0.12, 4 * px), mastX, mastTop)
             : Solid(rng.Pick(new[] { White, White, Red, Yellow, Orange, Blue }), gx: -60, ox: mastX);
