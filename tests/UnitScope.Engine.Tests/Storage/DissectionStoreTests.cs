@@ -169,7 +169,7 @@ public sealed class DissectionStoreTests : IDisposable
     }
 
     [Fact]
-    public void Concurrent_writers_and_readers_of_one_key_leave_one_whole_entry()
+    public async Task Concurrent_writers_and_readers_of_one_key_leave_one_whole_entry()
     {
         var key = DissectionKey.For(Layer());
         using var stop = new CancellationTokenSource();
@@ -196,9 +196,9 @@ public sealed class DissectionStoreTests : IDisposable
             for (int i = 0; i < 40; i++)
                 store.Put(Layer(units: 8 + (w * 40 + i) % 5) with { ImageCount = w * 1000 + i });
         })).ToArray();
-        Task.WaitAll(writers);
+        await Task.WhenAll(writers);
         stop.Cancel();
-        reader.Wait(TimeSpan.FromSeconds(30)).Should().BeTrue();
+        await reader.WaitAsync(TimeSpan.FromSeconds(30));
 
         _store.TryGet(key, out var final).Should().BeTrue();
         final.ImageCount.Should().BeOneOf(39, 1039, 2039);
