@@ -36,7 +36,13 @@ internal static class BrodenCsv
         {
             string text = row.Fields[column];
             if (!int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int value))
-                throw Bad(row, $"'{Header[column]}' must be a whole number, not '{text}'");
+            {
+                // Tools that went through floats write counts as "12.0".
+                if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double d)
+                    || d != Math.Floor(d) || d < int.MinValue || d > int.MaxValue)
+                    throw Bad(row, $"'{Header[column]}' must be a whole number, not '{text}'");
+                value = (int)d;
+            }
             if (value < min || value > max)
                 throw Bad(row, $"'{Header[column]}' must be between {min} and {max}, not {value}");
             return value;
