@@ -1,0 +1,150 @@
+using System.Text.Json;
+
+namespace UnitScope.Cli.Tests;
+
+/// <summary>
+/// <c>unitscope dissect</c> end to end on a fixture model (smallcnn_cifar) with tiny probe data
+/// (tests/fixtures/broden_mini, or a generated probe set of a few images), each test with its own
+/// cache and report folders.
+/// </summary>
+public sealed class DissectCommandTests : IDisposable
+{
+    static readonly string Model = Cli.Repo("tests/fixtures/models/smallcnn_cifar.pth");
+    static readonly string Broden = Cli.Repo("tests/fixtures/broden_mini");
+
+    readonly string _root = Path.Combine(Path.GetTempPath(), "unitscope-dissect-" + Guid.NewGuid().ToString("N"));
+
+    string CacheDir => Path.Combine(_root, "cache");
+    string OutDir => Path.Combine(_root, "report");
+
+    public void Dispose()
+    {
+        try { Directory.Delete(_root, recursive: true); } catch (IOException) { }
+    }
+
+    string[] Args(string layers, string data, params string[] more) =>
+        ["dissect", "--model", Model, "--input-size", "32", "--device", "cpu", "--layer", layers, "--data", data,
+         "--out", OutDir, "--cache", CacheDir, .. more];
+
+    [Fact]
+    public void Dissects_broden_layers_writes_the_report_and_a_second_run_reads_the_cache()
+    {
+        var first = Cli.Run(Args("conv2,conv3", Broden));
+        first.Exit.Should().Be(0, first.ToString());
+        first.Out.Should().MatchRegex(@"conv2: \d+ of 16 units labelled").And.MatchRegex(@"conv3: \d+ of 32 units labelled");
+        first.Out.Should().NotContain("from the cache");
+        first.Out.Should().Contain("Report: ").And.Contain(Path.Combine(OutDir, "index.html"));
+        first.Err.Should().Contain("Probe data:");
+        string html = File.ReadAllText(Path.Combine(OutDir, "index.html"));
+        html.Should().Contain("id=\"conv2\"").And.Contain("id=\"conv3\"");
+        File.Exists(Path.Combine(OutDir, "images", "conv3-unit0031.png")).Should().BeTrue();
+        Directory.GetFiles(Path.Combine(CacheDir, "dissections"), "*.json", SearchOption.AllDirectories).Should().HaveCount(2);
+
+        var second = Cli.Run(Args("conv3,conv2", Broden, "--batch-size", "2"));
+        second.Exit.Should().Be(0, second.ToString());
+        second.Out.Should().MatchRegex(@"conv3: \d+ of 32 units labelled .*\(from the cache\)");
+        second.Out.Should().MatchRegex(@"conv2: \d+ of 16 units labelled .*\(from the cache\)");
+    }
+
+    [Fact]
+    public void Json_prints_only_the_dissections_on_stdout()
+    {
+        var run = Cli.Run(Args("conv2", Broden, "--json", "--top-images", "2", "--quantile", "0.01"));
+        run.Exit.Should().Be(0, run.ToString());
+        var json = run.Json;
+        json.GetProperty("checkpointHash").GetString().Should().MatchRegex("^[0-9a-f]{64}$");
+        json.GetProperty("report").GetString().Should().Be(Path.Combine(OutDir, "index.html"));
+        json.GetProperty("cached").GetArrayLength().Should().Be(0);
+        var layer = json.GetProperty("layers").EnumerateArray().Single();
+        layer.GetProperty("layer").GetString().Should().Be("conv2");
+        layer.GetProperty("imageCount").GetInt32().Should().Be(3);
+        layer.GetProperty("options").GetProperty("quantile").GetDouble().Should().Be(0.01);
+        var units = layer.GetProperty("units").EnumerateArray().ToList();
+        units.Should().HaveCount(16);
+        units.Should().OnlyContain(u => u.GetProperty("topImages").GetArrayLength() <= 2);
+
+        var again = Cli.Run(Args("conv2", Broden, "--json", "--top-images", "2", "--quantile", "0.01"));
+        again.Json.GetProperty("cached").EnumerateArray().Select(e => e.GetString()).Should().Equal("conv2");
+        JsonSerializer.Serialize(again.Json.GetProperty("layers")).Should().Be(JsonSerializer.Serialize(json.GetProperty("layers")));
+    }
+
+    [Fact]
+    public void Dissects_over_a_generated_probe_set()
+    {
+        var run = Cli.Run(Args("conv2", "probe", "--probe-count", "12", "--probe-size", "32", "--json"));
+        run.Exit.Should().Be(0, run.ToString());
+        run.Json.GetProperty("layers")[0].GetProperty("imageCount").GetInt32().Should().Be(12);
+        Directory.GetDirectories(CacheDir, "probe-*").Should().ContainSingle(because: "the probe set is generated into the cache");
+    }
+
+    [Fact]
+    public void Max_images_limits_the_probe_data()
+    {
+        var run = Cli.Run(Args("conv2", Broden, "--json", "--max-images", "2"));
+        run.Exit.Should().Be(0, run.ToString());
+        run.Json.GetProperty("layers")[0].GetProperty("imageCount").GetInt32().Should().Be(2);
+    }
+
+    [Fact]
+    public void Unknown_layer_is_a_user_error_naming_it() => CheckError(2, Args("conv2,conv9", Broden), "conv9");
+
+    [Fact]
+    public void A_layer_without_maps_is_a_user_error() => CheckError(2, Args("fc", Broden), "fc", "no spatial maps");
+
+    [Fact]
+    public void Missing_data_folder_is_a_user_error() => CheckError(2, Args("conv2", Path.Combine(_root, "no-such-broden")), "no-such-broden", "not found");
+
+    [Fact]
+    public void Data_folder_without_an_index_is_a_user_error()
+    {
+        Directory.CreateDirectory(Path.Combine(_root, "empty"));
+        CheckError(2, Args("conv2", Path.Combine(_root, "empty")), "index.csv");
+    }
+
+    [Fact]
+    public void Data_that_is_a_file_is_a_user_error() =>
+        CheckError(2, Args("conv2", Model), "is a file");
+
+    [Theory]
+    [InlineData("--quantile", "0")]
+    [InlineData("--quantile", "1.5")]
+    [InlineData("--iou-threshold", "-1")]
+    [InlineData("--top-images", "0")]
+    [InlineData("--batch-size", "0")]
+    [InlineData("--max-images", "0")]
+    public void Bad_option_values_are_user_errors(string option, string value) =>
+        CheckError(2, Args("conv2", Broden, option, value));
+
+    [Fact]
+    public void Missing_layer_option_is_a_usage_error()
+    {
+        var run = Cli.Run("dissect", "--model", Model, "--out", OutDir);
+        run.Exit.Should().Be(1, run.ToString());
+        run.Err.Should().Contain("--layer");
+    }
+
+    [Fact]
+    public void Probe_options_with_a_broden_folder_are_a_usage_error() =>
+        CheckError(1, Args("conv2", Broden, "--probe-count", "10"), "--probe-count");
+
+    [Fact]
+    public async Task Cancelling_exits_130_and_stores_nothing()
+    {
+        using var cancelled = new CancellationTokenSource();
+        cancelled.Cancel();
+        var run = await Cli.RunAsync(Args("conv2", Broden), cancelled.Token);
+        run.Exit.Should().Be(130, run.ToString());
+        Directory.Exists(Path.Combine(CacheDir, "dissections")).Should().BeFalse();
+    }
+
+    void CheckError(int exit, string[] args, params string[] messageParts)
+    {
+        var run = Cli.Run([.. args, "--json"]);
+        run.Exit.Should().Be(exit, run.ToString());
+        foreach (string part in messageParts)
+            run.Err.Should().Contain(part, run.ToString());
+        run.Err.Should().NotContain("   at ", "user errors show no stack trace");
+        run.Out.Should().BeEmpty("nothing but JSON goes to stdout, and there is none on failure");
+        Directory.Exists(Path.Combine(CacheDir, "dissections")).Should().BeFalse();
+    }
+}
