@@ -69,7 +69,7 @@ public class UnitHistogramTests
         {
             double exact = ReferenceDissection.ExactQuantile(all[u], fraction);
             double lo = all[u].Min(), hi = all[u].Max(), magnitude = Math.Max(Math.Abs(lo), Math.Abs(hi));
-            double rounding = magnitude * Math.Pow(2, -22);
+            double rounding = magnitude * Math.Pow(2, -21);
             Math.Abs(thresholds[u] - exact).Should().BeLessThanOrEqualTo(bounds[u] + rounding,
                 $"unit {u}: estimate {thresholds[u]}, exact {exact}, bound {bounds[u]}");
             if (hi > lo)

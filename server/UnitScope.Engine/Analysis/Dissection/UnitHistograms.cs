@@ -22,7 +22,8 @@ namespace UnitScope.Engine.Analysis.Dissection;
 /// <para><b>Error bound.</b> The exact quantile and the estimate lie in the same bin, so
 /// |t̂_u − t_u| ≤ w_u (the final bin width, <see cref="Quantiles"/> returns it per unit)
 /// ≤ 2·(max_u − min_u)/(B − 3), up to float32 rounding when a value is assigned to a bin (a value
-/// within about 2^-22·max(|min_u|, |max_u|) of a bin edge may be counted in the neighbouring bin).
+/// within about 2^-21·max(|min_u|, |max_u|) of a bin edge may be counted in the neighbouring bin:
+/// bins are computed as x·(1/w) − lo/w in float32).
 /// The bound is on the value, not the rank: it is tight where values are spread and loose for
 /// heavy tails (a huge maximum widens every bin).</para>
 /// </summary>
@@ -38,7 +39,7 @@ internal sealed class UnitHistograms : IDisposable
     readonly double[] _min;
     readonly double[] _max;
     Tensor _counts;          // [units * bins] int64, on the device
-    Tensor? _loT, _invWidthT; // [units] float32, the current ranges on the device
+    Tensor? _scaleT, _shiftT; // [units] float32 on the device: 1/w_u and −lo_u/w_u
 
     public UnitHistograms(int units, Device device, int bins = DefaultBins)
     {
@@ -96,33 +97,35 @@ internal sealed class UnitHistograms : IDisposable
         }
         if (changed)
         {
-            _loT?.Dispose();
-            _invWidthT?.Dispose();
-            _loT = tensor(_lo.Select(v => (float)v).ToArray()).to(_device).DetachFromDisposeScope();
-            _invWidthT = tensor(_width.Select(w => (float)(1.0 / w)).ToArray()).to(_device).DetachFromDisposeScope();
+            _scaleT?.Dispose();
+            _shiftT?.Dispose();
+            _scaleT = tensor(_width.Select(w => (float)(1.0 / w)).ToArray()).to(_device).DetachFromDisposeScope();
+            _shiftT = tensor(_lo.Zip(_width, (lo, w) => (float)(-lo / w)).ToArray()).to(_device).DetachFromDisposeScope();
         }
     }
 
     /// <summary>
-    /// Counts <paramref name="values"/> [R, P] (float32, on the device): row r holds P values of unit
-    /// <paramref name="rowUnits"/>[r] (int64 [R]). Every value must lie in the range given to
-    /// <see cref="Include"/>; values outside are counted in the end bins.
+    /// Counts <paramref name="values"/> [R, P] (float32, on the device, overwritten: it is used as
+    /// scratch space): row r holds P values of unit <paramref name="rowUnits"/>[r] (int64 [R]). Every
+    /// value must lie in the range given to <see cref="Include"/>; values outside are counted in the end bins.
     /// </summary>
     public void Add(Tensor values, Tensor rowUnits)
     {
-        if (_loT is null || _invWidthT is null)
+        if (_scaleT is null || _shiftT is null)
             throw new InvalidOperationException("Include the values' range before adding them.");
         using var scope = NewDisposeScope();
-        var lo = _loT.index_select(0, rowUnits).unsqueeze(1);
-        var inv = _invWidthT.index_select(0, rowUnits).unsqueeze(1);
-        var bin = values.sub(lo).mul_(inv).clamp_(0, _bins - 1).to(ScalarType.Int64);
-        bin.add_(rowUnits.mul(_bins).unsqueeze(1));
-        var flat = bin.reshape(-1);
+        // bin = ⌊(x − lo)/w⌋ = ⌊x·(1/w) − lo/w⌋, in place; truncation is the floor once clamped at 0.
+        var bin = values.mul_(_scaleT.index_select(0, rowUnits).unsqueeze(1))
+            .add_(_shiftT.index_select(0, rowUnits).unsqueeze(1))
+            .clamp_(0, _bins - 1)
+            .to(ScalarType.Int32)
+            .add_(rowUnits.mul(_bins).to(ScalarType.Int32).unsqueeze(1))
+            .reshape(-1);
         // bincount allocates units × bins each call: worth it only when the chunk is at least as large.
-        if (flat.shape[0] >= _counts.shape[0])
-            _counts.add_(flat.bincount(null, _counts.shape[0]));
+        if (bin.shape[0] >= _counts.shape[0])
+            _counts.add_(bin.bincount(null, _counts.shape[0]));
         else
-            _counts.index_add_(0, flat, ones(flat.shape[0], ScalarType.Int64, _device), 1);
+            _counts.index_add_(0, bin.to(ScalarType.Int64), ones(bin.shape[0], ScalarType.Int64, _device), 1);
     }
 
     /// <summary>
@@ -190,7 +193,7 @@ internal sealed class UnitHistograms : IDisposable
     public void Dispose()
     {
         _counts.Dispose();
-        _loT?.Dispose();
-        _invWidthT?.Dispose();
+        _scaleT?.Dispose();
+        _shiftT?.Dispose();
     }
 }
