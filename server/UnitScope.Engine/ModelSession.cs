@@ -3,7 +3,9 @@ using UnitScope.Engine.Analysis;
 using UnitScope.Engine.Checkpoints;
 using UnitScope.Engine.Imaging;
 using UnitScope.Engine.Layers;
+using UnitScope.Engine.ModelDescription;
 using UnitScope.Engine.Models;
+using UnitScope.Engine.Onnx;
 using UnitScope.Engine.Runtime;
 using static TorchSharp.torch;
 
@@ -32,12 +34,23 @@ public sealed class ModelSession : IDisposable
         _layersByName = layers.ToDictionary(l => l.Name, StringComparer.Ordinal);
     }
 
-    /// <exception cref="UnitScopeException">missing/corrupt/unsafe file, unknown or mismatched architecture, bad options.</exception>
+    /// <summary>
+    /// Loads a state_dict checkpoint (PyTorch zip/legacy, safetensors: a zoo architecture) or an ONNX
+    /// model, told apart by content. A <c>NAME.unitscope.json</c> beside the file
+    /// (<see cref="ModelDescriptionFile"/>) supplies what the file does not say; explicit
+    /// <paramref name="options"/> win over it.
+    /// </summary>
+    /// <exception cref="UnitScopeException">missing/corrupt/unsafe file, unknown or mismatched architecture,
+    /// unsupported ONNX operator or opset, malformed description file, bad options.</exception>
     public static ModelSession Load(string checkpointPath, ModelOptions? options = null)
     {
         options ??= new ModelOptions();
         var device = TorchRuntime.ResolveDevice(options.Device);
         string path = Path.GetFullPath(checkpointPath);
+        var description = ModelDescriptionFile.ReadBeside(path);
+        options = WithDescription(options, description);
+        if (IsOnnx(path))
+            return LoadOnnx(path, options, description, device);
 
         using var checkpoint = CheckpointReader.Read(path);
         var shapes = ParameterShapes.Of(checkpoint);
@@ -58,7 +71,7 @@ public sealed class ModelSession : IDisposable
                 Architecture = architecture,
                 Input = input,
                 ClassCount = classCount,
-                ClassNames = ClassNameFile.Read(path, classCount),
+                ClassNames = ClassNamesFor(path, classCount, description),
                 DeviceName = device.ToString(),
             };
         }
@@ -166,10 +179,124 @@ public sealed class ModelSession : IDisposable
         foreach (string key in (string[])["arch", "args.arch"])
             if (checkpoint.Metadata.TryGetValue(key, out var stored) && ModelZoo.Names.Contains(ModelZoo.Normalize(stored)))
                 return ModelZoo.Normalize(stored);
-        throw new UnitScopeException(EngineErrorKind.UnknownArchitecture,
-            $"Could not tell the architecture of {Path.GetFileName(path)} from its {shapes.Keys.Count} tensors " +
-            $"(first: {string.Join(", ", shapes.Keys.Take(4))}). Known architectures: {string.Join(", ", ModelZoo.Names)}; " +
-            "pass one with --arch if the checkpoint is one of them.");
+        throw ModelZoo.UnknownArchitecture(Path.GetFileName(path), shapes);
+    }
+
+    /// <summary>Options with the description file's values where the caller gave none.</summary>
+    static ModelOptions WithDescription(ModelOptions options, Description? description)
+    {
+        if (description is null) return options;
+        bool sizeGiven = options.InputHeight is not null || options.InputWidth is not null;
+        return options with
+        {
+            Architecture = string.IsNullOrWhiteSpace(options.Architecture) ? description.Architecture : options.Architecture,
+            InputHeight = sizeGiven ? options.InputHeight : description.InputSize?[0],
+            InputWidth = sizeGiven ? options.InputWidth : description.InputSize?[1],
+            Mean = options.Mean ?? description.Mean,
+            Std = options.Std ?? description.Std,
+        };
+    }
+
+    /// <summary>The description's class names (which must fit the model), else NAME.classes.txt, else "class i".</summary>
+    static IReadOnlyList<string> ClassNamesFor(string path, int classCount, Description? description)
+    {
+        if (description?.ClassNames is not { } names)
+            return ClassNameFile.Read(path, classCount);
+        if (names.Count != classCount)
+            throw new UnitScopeException(EngineErrorKind.InvalidArgument,
+                $"Model description {ModelDescriptionFile.PathFor(path)}: {(description.ClassNamesFile is { } file ? $"'classNamesFile' ({file})" : "'classNames'")} " +
+                $"has {names.Count} names but the model has {classCount} classes.");
+        return names;
+    }
+
+    /// <summary>ONNX by content (a serialized ModelProto); a .onnx file that is no known checkpoint format goes to the ONNX reader for its error.</summary>
+    static bool IsOnnx(string path)
+    {
+        if (!File.Exists(path)) return false; // the checkpoint reader reports it
+        try
+        {
+            using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+            if (OnnxFile.LooksLikeOnnx(file)) return true;
+            if (!string.Equals(Path.GetExtension(path), ".onnx", StringComparison.OrdinalIgnoreCase)) return false;
+            try
+            {
+                CheckpointSniffer.Sniff(file);
+                return false; // a renamed checkpoint
+            }
+            catch (CheckpointProblem)
+            {
+                return true;
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false; // the checkpoint reader reports it
+        }
+    }
+
+    static ModelSession LoadOnnx(string path, ModelOptions options, Description? description, Device device)
+    {
+        if (!string.IsNullOrWhiteSpace(options.Architecture) && ModelZoo.Normalize(options.Architecture) != "onnx")
+            throw new UnitScopeException(EngineErrorKind.InvalidArgument,
+                $"{Path.GetFileName(path)} is an ONNX model, which carries its own architecture; the architecture " +
+                $"'{options.Architecture}' (--arch or the description file) applies to state_dict checkpoints only.");
+        var model = OnnxModel.Load(path, options.InputHeight, options.InputWidth ?? options.InputHeight);
+        try
+        {
+            model.to(device);
+            var input = OnnxInputSpec(model, options, path);
+            var (layers, outputShape) = DescribeOrExplain(model, input, device);
+            var kinds = model.TapKinds;
+            layers = [.. layers.Select(l => kinds.TryGetValue(l.Name, out var kind) ? l with { Kind = kind } : l)];
+            int classCount = outputShape.Aggregate(1, (a, b) => a * b);
+            return new ModelSession(model, device, layers)
+            {
+                CheckpointPath = path,
+                CheckpointHash = OnnxHash(path, model),
+                Architecture = string.IsNullOrEmpty(model.GraphName) ? "onnx" : $"onnx ({model.GraphName})",
+                Input = input,
+                ClassCount = classCount,
+                ClassNames = ClassNamesFor(path, classCount, description),
+                DeviceName = device.ToString(),
+            };
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>[C, H, W] from the graph's input; symbolic height/width from the options (--input-size or the description file).</summary>
+    static InputSpec OnnxInputSpec(OnnxModel model, ModelOptions options, string path)
+    {
+        var dims = model.InputShape;
+        string shown = "[" + string.Join(", ", dims.Select(d => d?.ToString() ?? "?")) + "]";
+        if (dims.Count != 4)
+            throw new UnitScopeException(EngineErrorKind.UnknownArchitecture,
+                $"{Path.GetFileName(path)}: the model's input '{model.InputName}' is {shown}; UnitScope feeds images as [N, C, H, W].");
+        int channels = dims[1] is > 0 and <= 4 ? (int)dims[1]!.Value
+            : throw new UnitScopeException(EngineErrorKind.UnknownArchitecture,
+                $"{Path.GetFileName(path)}: the model's input '{model.InputName}' {shown} does not say how many channels it takes (1 to 4).");
+        int? height = options.InputHeight ?? (int?)dims[2], width = options.InputWidth ?? options.InputHeight ?? (int?)dims[3];
+        if (height is null || width is null)
+            throw new UnitScopeException(EngineErrorKind.InvalidArgument,
+                $"{Path.GetFileName(path)}: the model's input '{model.InputName}' is {shown}, so its size must be given: " +
+                $"--input-size, or \"inputSize\": [height, width] in {Path.GetFileName(ModelDescriptionFile.PathFor(path))}.");
+        var spec = new InputSpec(channels, height.Value, width.Value,
+            options.Mean ?? (channels == 1 ? GrayMean : InputSpec.ImageNetMean),
+            options.Std ?? (channels == 1 ? GrayStd : InputSpec.ImageNetStd));
+        ImageTensor.Validate(spec);
+        return spec;
+    }
+
+    /// <summary>The graph file's hash, combined with its external-data files' when it has any (they hold the weights).</summary>
+    static string OnnxHash(string path, OnnxModel model)
+    {
+        string graph = CheckpointReader.ComputeHash(path);
+        if (model.ExternalDataFiles.Count == 0) return graph;
+        var all = string.Join("\n", [graph, .. model.ExternalDataFiles.Select(CheckpointReader.ComputeHash)]);
+        return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(all)));
     }
 
     static void LoadWeights(nn.Module model, StateDict checkpoint, string architecture, ParameterShapes shapes)

@@ -39,6 +39,11 @@ static class OnnxGraphBuilder
             constants[Id(initializer.Name)] = OnnxTensors.ToTensor(initializer, directory, $"initializer '{initializer.Name}'").DetachFromDisposeScope();
         }
 
+        string[] externalFiles = [.. graph.Initializer
+            .Where(t => t.DataLocation == P.TensorProto.Types.DataLocation.External)
+            .Select(t => Path.GetFullPath(Path.Combine(directory, t.ExternalData.First(e => e.Key == "location").Value)))
+            .Distinct(StringComparer.Ordinal)];
+
         // The one image input.
         var inputs = graph.Input.Where(i => !initializerNames.Contains(i.Name)).ToList();
         if (inputs.Count != 1)
@@ -206,7 +211,7 @@ static class OnnxGraphBuilder
             graph.Name, opset, $"{model.ProducerName} {model.ProducerVersion}".Trim(), input.Name, inputShape,
             [.. steps], valueCount, inputId, outputId,
             [.. deviceConstants], [.. deviceConstants.Select(id => constants[id])], constantNames,
-            cpuConstants, shapeIds, taps);
+            cpuConstants, shapeIds, taps, externalFiles);
     }
 
     /// <summary>Kahn's algorithm, keeping the file's order among ready nodes; a cycle is reported by name.</summary>

@@ -55,6 +55,7 @@ public sealed class OnnxModel : nn.Module<Tensor, Tensor>
         InputName = graph.InputName;
         InputShape = graph.InputShape;
         Producer = graph.Producer;
+        ExternalDataFiles = graph.ExternalDataFiles;
         _steps = graph.Steps;
         _valueCount = graph.ValueCount;
         _inputId = graph.InputId;
@@ -77,6 +78,8 @@ public sealed class OnnxModel : nn.Module<Tensor, Tensor>
     /// <summary>"pytorch 1.13.0", or empty.</summary>
     public string Producer { get; }
     public string InputName { get; }
+    /// <summary>Files beside the model that hold its external-data initializers (full paths).</summary>
+    public IReadOnlyList<string> ExternalDataFiles { get; }
     /// <summary>The graph input's dimensions; null where the dimension is symbolic (e.g. the batch).</summary>
     public IReadOnlyList<long?> InputShape { get; }
     /// <summary>Every addressable module path and its kind, in the order the graph first reaches them.</summary>
@@ -318,5 +321,5 @@ public sealed class OnnxModel : nn.Module<Tensor, Tensor>
         Step[] Steps, int ValueCount, int InputId, int OutputId,
         int[] ConstantIds, Tensor[] Constants, string[] ConstantNames,
         IReadOnlyList<(int Id, Tensor Cpu)> CpuConstants, int[] ShapeIds,
-        IReadOnlyList<TapPlan> Taps);
+        IReadOnlyList<TapPlan> Taps, IReadOnlyList<string> ExternalDataFiles);
 }

@@ -1,0 +1,26 @@
+namespace UnitScope.Engine.ModelDescription;
+
+/// <summary>
+/// What a user tells about a model that its file does not: <c>NAME.unitscope.json</c> beside
+/// <c>NAME.pth</c> / <c>NAME.onnx</c>. Every field is optional; explicit <see cref="ModelOptions"/>
+/// win over it, and it wins over what is detected or defaulted.
+/// <code>
+/// { "architecture": "resnet18", "inputSize": [224, 224],
+///   "mean": [0.485, 0.456, 0.406], "std": [0.229, 0.224, 0.225],
+///   "classNames": ["cat", "dog"]  or  "classNamesFile": "classes.txt" }
+/// </code>
+/// </summary>
+public sealed record Description
+{
+    /// <summary>Zoo name (resnet18, vgg16_bn, …), or "onnx" for an ONNX model.</summary>
+    public string? Architecture { get; init; }
+    /// <summary>[height, width] in pixels.</summary>
+    public int[]? InputSize { get; init; }
+    /// <summary>Per-channel mean in [0, 1] units, one value per input channel.</summary>
+    public float[]? Mean { get; init; }
+    public float[]? Std { get; init; }
+    /// <summary>One name per class, in output order (read from <see cref="ClassNamesFile"/> when that is given).</summary>
+    public IReadOnlyList<string>? ClassNames { get; init; }
+    /// <summary>A text file with one class name per line, relative to the description file's folder.</summary>
+    public string? ClassNamesFile { get; init; }
+}
