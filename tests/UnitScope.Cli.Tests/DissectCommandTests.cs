@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.Json;
 
 namespace UnitScope.Cli.Tests;
@@ -135,6 +136,69 @@ public sealed class DissectCommandTests : IDisposable
         var run = await Cli.RunAsync(Args("conv2", Broden), cancelled.Token);
         run.Exit.Should().Be(130, run.ToString());
         Directory.Exists(Path.Combine(CacheDir, "dissections")).Should().BeFalse();
+    }
+
+    [Fact]
+    public void Two_processes_dissecting_at_once_share_the_store_and_leave_one_valid_entry_per_layer()
+    {
+        var runs = Enumerable.Range(0, 2).Select(i =>
+        {
+            var args = Args("conv2,conv3", Broden, "--json").ToList();
+            args[args.IndexOf(OutDir)] = Path.Combine(_root, $"report{i}");
+            return Start([.. args]);
+        }).ToList();
+        foreach (var (process, stdout, stderr) in runs)
+        {
+            process.WaitForExit(120_000).Should().BeTrue("the CLI must finish");
+            process.WaitForExit(); // and its output read to the end
+            process.ExitCode.Should().Be(0, stderr.ToString());
+            JsonDocument.Parse(stdout.ToString()).RootElement.GetProperty("layers").GetArrayLength().Should().Be(2);
+            process.Dispose();
+        }
+        Directory.GetFiles(Path.Combine(CacheDir, "dissections"), "*", SearchOption.AllDirectories)
+            .Select(Path.GetExtension).Should().Equal(".json", ".json");
+
+        var third = Cli.Run(Args("conv2,conv3", Broden, "--json"));
+        third.Json.GetProperty("cached").GetArrayLength().Should().Be(2);
+    }
+
+    [Fact]
+    public void Ctrl_C_in_a_real_process_cancels_and_exits_130()
+    {
+        if (OperatingSystem.IsWindows())
+            return;
+        var (process, _, stderr) = Start(Args("conv2", "probe", "--probe-count", "100000", "--probe-size", "64"));
+        using (process)
+        {
+            var deadline = DateTime.UtcNow.AddSeconds(60);
+            while (!stderr.ToString().Contains("input 3x32x32") && DateTime.UtcNow < deadline && !process.HasExited)
+                Thread.Sleep(50);
+            Thread.Sleep(500); // into the probe set's generation
+            process.HasExited.Should().BeFalse(stderr.ToString());
+            using (var kill = Process.Start("kill", ["-INT", process.Id.ToString()]))
+                kill.WaitForExit();
+            process.WaitForExit(30_000).Should().BeTrue("Ctrl-C ends the run");
+            process.WaitForExit();
+            process.ExitCode.Should().Be(130, stderr.ToString());
+        }
+        Directory.GetDirectories(CacheDir, "probe-*").Should().BeEmpty("an interrupted probe set is not kept");
+    }
+
+    /// <summary>The real executable as a child process, its output collected as it comes.</summary>
+    static (Process Process, System.Text.StringBuilder Out, System.Text.StringBuilder Err) Start(string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Cli.RepoRoot };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "unitscope.dll"));
+        foreach (string a in args) start.ArgumentList.Add(a);
+        var stdout = new System.Text.StringBuilder();
+        var stderr = new System.Text.StringBuilder();
+        var process = new Process { StartInfo = start };
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (stdout) stdout.AppendLine(e.Data); };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (stderr) stderr.AppendLine(e.Data); };
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return (process, stdout, stderr);
     }
 
     void CheckError(int exit, string[] args, params string[] messageParts)

@@ -69,25 +69,28 @@ public static class TopImageTiles
             {
                 var activations = pass.Activations[layer];
                 int unitCount = (int)activations.shape[1];
+                foreach (var (_, unit) in batch.SelectMany(g => g).Where(p => p.Unit.Unit < 0 || p.Unit.Unit >= unitCount))
+                    throw new UnitScopeException(EngineErrorKind.UnitOutOfRange,
+                        $"The dissection names unit {unit.Unit} of '{layer}', which has {unitCount} units: was it made with another checkpoint?");
+                // Every (image, unit) map of the batch as one row of [N·U, h, w]; one interpolation per mask size.
+                var rows = activations.flatten(0, 1).to(torch.float32);
                 var result = new Dictionary<(int, int), bool[]>();
-                for (int i = 0; i < batch.Length; i++)
+                var bySize = Enumerable.Range(0, batch.Length).GroupBy(i => (samples[i].MaskHeight, samples[i].MaskWidth));
+                foreach (var group in bySize)
                 {
-                    var wanted = batch[i].Select(p => p.Unit).ToList();
-                    foreach (var unit in wanted.Where(u => u.Unit < 0 || u.Unit >= unitCount))
-                        throw new UnitScopeException(EngineErrorKind.UnitOutOfRange,
-                            $"The dissection names unit {unit.Unit} of '{layer}', which has {unitCount} units: was it made with another checkpoint?");
-                    var sample = samples[i];
-                    using var index = torch.tensor(wanted.Select(u => (long)u.Unit).ToArray(), device: activations.device);
-                    using var thresholds = torch.tensor(wanted.Select(u => u.Threshold).ToArray(), device: activations.device);
-                    var maps = activations[i].index_select(0, index).to(torch.float32); // [k, h, w]
-                    var upsampled = maps.shape[1] == sample.MaskHeight && maps.shape[2] == sample.MaskWidth
+                    var pairs = group.SelectMany(i => batch[i].Select(p => (Image: i, p.Unit))).ToList();
+                    var (maskHeight, maskWidth) = group.Key;
+                    using var index = torch.tensor(pairs.Select(p => (long)p.Image * unitCount + p.Unit.Unit).ToArray(), device: activations.device);
+                    using var thresholds = torch.tensor(pairs.Select(p => p.Unit.Threshold).ToArray(), device: activations.device);
+                    var maps = rows.index_select(0, index); // [k, h, w]
+                    var upsampled = maps.shape[1] == maskHeight && maps.shape[2] == maskWidth
                         ? maps
-                        : torch.nn.functional.interpolate(maps.unsqueeze(1), [sample.MaskHeight, sample.MaskWidth],
+                        : torch.nn.functional.interpolate(maps.unsqueeze(1), [maskHeight, maskWidth],
                             mode: torch.InterpolationMode.Bilinear, align_corners: false).squeeze(1);
                     var on = upsampled.gt(thresholds.view(-1, 1, 1)).cpu().contiguous().data<bool>().ToArray();
-                    int pixels = sample.MaskHeight * sample.MaskWidth;
-                    for (int k = 0; k < wanted.Count; k++)
-                        result[(i, wanted[k].Unit)] = on.AsSpan(k * pixels, pixels).ToArray();
+                    int pixels = maskHeight * maskWidth;
+                    for (int k = 0; k < pairs.Count; k++)
+                        result[(pairs[k].Image, pairs[k].Unit.Unit)] = on.AsSpan(k * pixels, pixels).ToArray();
                 }
                 return result;
             });
