@@ -22,7 +22,7 @@ internal sealed class DaemonServices(
     public DeviceGates Devices { get; } = new();
 
     public static DaemonServices CreateDefault(DaemonLog log) =>
-        new(log, new EngineModelLoader(), new EngineImageCodec(), new SkiaOverlayRenderer());
+        new(log, new EngineModelLoader(), new EngineImageCodec(), new SkiaOverlayRenderer(), new EngineDissection(log));
 
     public void Dispose() => Models.Dispose();
 }

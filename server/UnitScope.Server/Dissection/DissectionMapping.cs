@@ -36,6 +36,10 @@ internal static class DissectionMapping
         };
     }
 
+    /// <summary>As the engine keys results: a maxImages of at least the dataset's size means every image.</summary>
+    public static E.DissectionOptions ForDataset(E.DissectionOptions o, int datasetCount) =>
+        o.MaxImages is { } max && max >= datasetCount ? o with { MaxImages = null } : o;
+
     public static P.DissectionSettings Settings(E.DissectionOptions o) =>
         new(o.Quantile, o.IouThreshold, o.TopImages, o.BatchSize, o.MaxImages);
 

@@ -41,6 +41,11 @@ internal sealed class DissectionProgressText(IReadOnlyList<string> layers)
                 message = Join("building the probe set", count);
                 stage = "dataset";
                 break;
+            case "cached":
+                percentage = _percentage;
+                message = $"{p.CompletedLayer?.Layer ?? Label()}: from the cache";
+                stage = $"cached {p.CompletedLayer?.Layer}";
+                break;
             case "iou" when p.Layer is { } layer:
                 if (!_iouLayers.Contains(layer)) _iouLayers.Add(layer);
                 var index = _iouLayers.IndexOf(layer);
@@ -73,6 +78,7 @@ internal sealed class DissectionProgressText(IReadOnlyList<string> layers)
         "thresholds" => "threshold pass",
         "iou" => "IoU pass",
         "dataset" => "building the probe set",
+        "cached" => "from the cache",
         _ => phase,
     };
 

@@ -18,5 +18,5 @@ internal sealed class UnavailableDissectionEngine : IDissectionEngine
     public IReadOnlyList<LayerDissection> Dissect(IModel model, ISegmentationDataset dataset, IReadOnlyList<string> layers, DissectionOptions options,
         IProgress<DissectionProgress>? progress, CancellationToken ct) => throw NotAvailable();
     public byte[] RenderUnitCard(IModel model, ISegmentationDataset dataset, LayerDissection layer, int unit, CancellationToken ct) => throw NotAvailable();
-    public string CategoryColor(string category) => CategoryPalette.Color(category);
+    public string CategoryColor(string category) => Rendering.Charts.CategoryPalette.HexOf(category);
 }

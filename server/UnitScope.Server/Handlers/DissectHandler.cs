@@ -53,6 +53,7 @@ internal sealed class DissectHandler(Connection connection, DaemonServices servi
             });
             var dataset = await Task.Run(() => engine.OpenDataset(spec, datasetProgress, token), token).ConfigureAwait(false);
             var categories = dataset.Categories;
+            options = DissectionMapping.ForDataset(options, dataset.Count);
             LayerDissection Map(E.LayerDissection d) => DissectionMapping.ToProtocol(d, spec.Name, categories, engine.CategoryColor);
 
             foreach (var layer in layers)

@@ -19,7 +19,8 @@ internal sealed class DissectionHandler(DaemonServices services) : IRequestHandl
         if (string.IsNullOrWhiteSpace(request.Layer)) throw RpcErrors.InvalidParams("layer is empty.");
         var engine = services.Dissection;
         if (engine.TryOpenDataset(spec) is not { } dataset) return Task.FromResult<LayerDissection?>(null);
-        var found = DissectionCache.Find(engine, model.CheckpointHash, request.Layer.Trim(), dataset.ContentHash, options);
+        var found = DissectionCache.Find(engine, model.CheckpointHash, request.Layer.Trim(), dataset.ContentHash,
+            DissectionMapping.ForDataset(options, dataset.Count));
         return Task.FromResult(found is null ? null : DissectionMapping.ToProtocol(found, spec.Name, dataset.Categories, engine.CategoryColor));
     }
 }

@@ -20,7 +20,9 @@ internal sealed class UnitCardHandler(DaemonServices services) : IRequestHandler
         var model = services.Models.Get(request.ModelId).Model;
         var engine = services.Dissection;
         var dataset = engine.TryOpenDataset(spec);
-        var dissection = dataset is null ? null : DissectionCache.Find(engine, model.CheckpointHash, layer, dataset.ContentHash, options);
+        var dissection = dataset is null
+            ? null
+            : DissectionCache.Find(engine, model.CheckpointHash, layer, dataset.ContentHash, DissectionMapping.ForDataset(options, dataset.Count));
         if (dataset is null || dissection is null)
             throw RpcErrors.Application(ErrorKind.InvalidArgument,
                 $"Layer '{layer}' has no dissection on {spec.Name} with these options; run unitscope/dissect first.");

@@ -22,6 +22,12 @@ internal interface IModel : IDisposable
     UnitMap ComputeUnitMap(RgbImage image, string layer, int unit);
 }
 
+/// <summary>A model backed by a real <see cref="ModelSession"/> (what engine analyses such as dissection take).</summary>
+internal interface ISessionModel
+{
+    ModelSession Session { get; }
+}
+
 internal interface IModelLoader
 {
     /// <exception cref="UnitScopeException">the engine's errors, as they are.</exception>
@@ -33,8 +39,9 @@ internal sealed class EngineModelLoader : IModelLoader
 {
     public IModel Load(string checkpointPath, ModelOptions options) => new EngineModel(ModelSession.Load(checkpointPath, options));
 
-    private sealed class EngineModel(ModelSession session) : IModel
+    private sealed class EngineModel(ModelSession session) : IModel, ISessionModel
     {
+        public ModelSession Session => session;
         public string CheckpointPath => session.CheckpointPath;
         public string CheckpointHash => session.CheckpointHash;
         public string Architecture => session.Architecture;

@@ -24,7 +24,8 @@ internal sealed class DaemonProcess : IAsyncDisposable
         Client = new LspClient(process.StandardInput.BaseStream, process.StandardOutput.BaseStream);
     }
 
-    public static DaemonProcess Start()
+    /// <param name="environment">Extra environment variables for the daemon (e.g. UNITSCOPE_CACHE).</param>
+    public static DaemonProcess Start(IReadOnlyDictionary<string, string>? environment = null)
     {
         var cli = CliPath();
         var info = new ProcessStartInfo("dotnet")
@@ -38,6 +39,7 @@ internal sealed class DaemonProcess : IAsyncDisposable
         info.ArgumentList.Add(cli);
         info.ArgumentList.Add("serve");
         info.Environment["UNITSCOPE_LOG"] = "debug";
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>()) info.Environment[name] = value;
         return new DaemonProcess(Process.Start(info) ?? throw new InvalidOperationException("could not start dotnet"));
     }
 

@@ -97,7 +97,7 @@ internal sealed class FakeDissection : IDissectionEngine
             0, 0, 0, 64, 0, 0, 0, 32, 8, 2, 0, 0, 0, (byte)unit];
     }
 
-    public string CategoryColor(string category) => CategoryPalette.Color(category);
+    public string CategoryColor(string category) => UnitScope.Rendering.Charts.CategoryPalette.HexOf(category);
 
     /// <summary>A made-up result: unit u labelled with concept u % 3 + 1 unless u % 3 == 2; IoU falls with u.</summary>
     public static LayerDissection Result(string checkpointHash, string layer, int units, string datasetHash, DissectionOptions options, int images = Images)

@@ -1,0 +1,104 @@
+using System.Collections.Concurrent;
+using UnitScope.Engine;
+using UnitScope.Engine.Analysis.Dissection;
+using UnitScope.Engine.Datasets;
+using UnitScope.Engine.Storage;
+using UnitScope.Rendering.Charts;
+using UnitScope.Rendering.Report;
+using UnitScope.Server.Models;
+
+namespace UnitScope.Server.Dissection;
+
+/// <summary>
+/// The real thing: <see cref="DissectionService"/> over the shared <see cref="DissectionStore"/>
+/// (the CLI's cache too), the built-in probe set from <see cref="ProbeSet"/> (default options) in the
+/// same cache folder, Broden folders, and unit cards from Rendering. Opened datasets and read results
+/// are kept in memory, so hovers read the disk once per layer.
+/// </summary>
+internal sealed class EngineDissection : IDissectionEngine
+{
+    private readonly DissectionService _service;
+    private readonly DissectionStore _store;
+    private readonly string _cacheFolder;
+    private readonly DaemonLog _log;
+    private readonly ConcurrentDictionary<string, ISegmentationDataset> _datasets = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, LayerDissection> _results = new(StringComparer.Ordinal);
+
+    /// <param name="cacheFolder">Default: <see cref="CacheDirectory.Resolve()"/> (UNITSCOPE_CACHE, else the user's cache folder).</param>
+    public EngineDissection(DaemonLog log, string? cacheFolder = null)
+    {
+        _log = log;
+        _cacheFolder = Path.GetFullPath(cacheFolder ?? CacheDirectory.Resolve());
+        _store = new DissectionStore(_cacheFolder);
+        _service = new DissectionService(_store, log: m => log.Warn(m));
+    }
+
+    public static ProbeSetOptions ProbeOptions { get; } = new();
+
+    public ISegmentationDataset OpenDataset(DatasetSpec spec, IProgress<DissectionProgress>? progress, CancellationToken ct)
+    {
+        if (_datasets.TryGetValue(spec.Name, out var open)) return open;
+        ISegmentationDataset dataset;
+        if (spec.IsProbe)
+        {
+            var generated = progress is null ? null : new Relay<int>(n => progress.Report(new DissectionProgress("dataset", n, ProbeOptions.Count)));
+            dataset = ProbeSet.EnsureBuiltIn(_cacheFolder, ProbeOptions, generated, ct);
+        }
+        else
+        {
+            dataset = BrodenDataset.Open(spec.Folder!);
+        }
+        return _datasets.GetOrAdd(spec.Name, dataset);
+    }
+
+    public ISegmentationDataset? TryOpenDataset(DatasetSpec spec)
+    {
+        if (_datasets.TryGetValue(spec.Name, out var open)) return open;
+        var folder = spec.IsProbe ? Path.Combine(_cacheFolder, ProbeSet.FolderName(ProbeOptions)) : spec.Folder!;
+        if (!File.Exists(Path.Combine(folder, "index.csv"))) return null;
+        try
+        {
+            return _datasets.GetOrAdd(spec.Name, BrodenDataset.Open(folder));
+        }
+        catch (UnitScopeException e)
+        {
+            _log.Warn($"dataset {spec.Name} cannot be opened: {e.Message}");
+            return null;
+        }
+    }
+
+    public LayerDissection? TryGetCached(string checkpointHash, string layer, string datasetHash, DissectionOptions options)
+    {
+        var key = new DissectionKey(checkpointHash, layer, datasetHash, options);
+        if (_results.TryGetValue(key.Value, out var known)) return known;
+        if (!_store.TryGet(key, out var stored)) return null;
+        _results[key.Value] = stored;
+        return stored;
+    }
+
+    public IReadOnlyList<LayerDissection> ListCached(string checkpointHash) => _store.ListFor(checkpointHash).ToList();
+
+    public IReadOnlyList<LayerDissection> Dissect(IModel model, ISegmentationDataset dataset, IReadOnlyList<string> layers,
+        DissectionOptions options, IProgress<DissectionProgress>? progress, CancellationToken ct)
+    {
+        var results = _service.Dissect(Session(model), dataset, layers, options, progress, ct);
+        foreach (var r in results) _results[DissectionKey.For(r).Value] = r;
+        return results;
+    }
+
+    public byte[] RenderUnitCard(IModel model, ISegmentationDataset dataset, LayerDissection layer, int unit, CancellationToken ct)
+    {
+        var (dissected, tiles) = TopImageTiles.ForLayer(Session(model), dataset, layer, units: [unit], ct: ct).Single();
+        return UnitCard.RenderPng(layer.Layer, dissected, tiles);
+    }
+
+    public string CategoryColor(string category) => CategoryPalette.HexOf(category);
+
+    private static ModelSession Session(IModel model) =>
+        model is ISessionModel s ? s.Session : throw new InvalidOperationException($"{model.GetType().Name} is not backed by a ModelSession.");
+
+    private sealed class Relay<T>(Action<T> report) : IProgress<T>
+    {
+        public void Report(T value) => report(value);
+    }
+}
