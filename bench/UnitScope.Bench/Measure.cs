@@ -7,18 +7,26 @@ namespace UnitScope.Bench;
 
 static class Measure
 {
-    public sealed record DissectRun(double Seconds, double Pass1Seconds, double PeakRssMiB, double PeakManagedMiB, IReadOnlyList<LayerDissection> Result);
+    public sealed record DissectRun(double Seconds, double CpuSeconds, double Pass1Seconds, double PeakRssMiB, double PeakManagedMiB, IReadOnlyList<LayerDissection> Result);
 
-    /// <summary>Forward passes only: load the images, run them with the layers hooked, nothing else. Seconds.</summary>
-    public static double Forward(ModelSession model, ISegmentationDataset data, IReadOnlyList<string> layers, int batchSize)
+    static double CpuNow() => Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds;
+
+    public static string LoadAverage()
     {
+        try { return string.Join(" ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3)); } catch (Exception) { return "?"; }
+    }
+
+    /// <summary>Forward passes only: load the images, run them with the layers hooked, nothing else. Wall and CPU seconds.</summary>
+    public static (double Wall, double Cpu) Forward(ModelSession model, ISegmentationDataset data, IReadOnlyList<string> layers, int batchSize)
+    {
+        double cpu = CpuNow();
         var clock = Stopwatch.StartNew();
         for (int start = 0; start < data.Count; start += batchSize)
         {
             var images = Enumerable.Range(start, Math.Min(batchSize, data.Count - start)).Select(i => data.Load(i).Image).ToList();
             model.ForwardBatch(images, [.. layers], _ => 0);
         }
-        return clock.Elapsed.TotalSeconds;
+        return (clock.Elapsed.TotalSeconds, CpuNow() - cpu);
     }
 
     public static DissectRun Dissect(ModelSession model, ISegmentationDataset data, IReadOnlyList<string> layers, int batchSize)
@@ -27,12 +35,12 @@ static class Measure
         GC.WaitForPendingFinalizers();
         ResetPeakRss();
         using var sampler = new ManagedPeak();
-        double pass1 = 0;
+        double pass1 = 0, cpu = CpuNow();
         var clock = Stopwatch.StartNew();
         var progress = new Sync(p => { if (p.Phase == "thresholds") pass1 = clock.Elapsed.TotalSeconds; });
         var result = Dissector.Run(model, data, layers, new DissectionOptions { BatchSize = batchSize }, progress, CancellationToken.None);
         double seconds = clock.Elapsed.TotalSeconds;
-        return new DissectRun(seconds, pass1, PeakRssMiB(), sampler.PeakMiB, result);
+        return new DissectRun(seconds, CpuNow() - cpu, pass1, PeakRssMiB(), sampler.PeakMiB, result);
     }
 
     /// <summary>Linux: writing 5 to clear_refs resets VmHWM (the peak resident set) to the current RSS.</summary>

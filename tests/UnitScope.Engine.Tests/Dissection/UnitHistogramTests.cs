@@ -40,7 +40,9 @@ public class UnitHistogramTests
         const int units = 3, batches = 6, perBatch = 5000;
         var random = new Random(distribution.Name.Length * 7919 + bins);
         var all = Enumerable.Range(0, units).Select(_ => new List<double>()).ToArray();
+        // Both ways of counting: managed (the CPU's) and tensor ops (other devices'), on the same stream.
         using var histograms = new UnitHistograms(units, CPU, bins);
+        using var withTensors = new UnitHistograms(units, CPU, bins, tensorOps: true);
 
         for (int b = 0; b < batches; b++)
         {
@@ -60,10 +62,13 @@ public class UnitHistogramTests
             }
             using var scope = NewDisposeScope();
             histograms.Include(min, max);
-            histograms.Add(tensor(values, [units, perBatch]), arange(units, ScalarType.Int64));
+            histograms.Add(tensor(values, [units, perBatch]), 0);
+            withTensors.Include(min, max);
+            withTensors.Add(tensor(values, [units, perBatch]), 0);
         }
 
         var (thresholds, bounds) = histograms.Quantiles(fraction);
+        withTensors.Quantiles(fraction).Should().BeEquivalentTo((thresholds, bounds), "both ways count the same bins");
 
         for (int u = 0; u < units; u++)
         {
@@ -89,7 +94,7 @@ public class UnitHistogramTests
             using var scope = NewDisposeScope();
             var values = Enumerable.Range(0, 4 * 1000).Select(_ => (float)(Gaussian(random) * (b + 1))).ToArray();
             histograms.Include(Enumerable.Repeat((double)values.Min(), 4).ToArray(), Enumerable.Repeat((double)values.Max(), 4).ToArray());
-            histograms.Add(tensor(values, [4, 1000]), arange(4, ScalarType.Int64));
+            histograms.Add(tensor(values, [4, 1000]), 0);
         }
         histograms.Bins.Should().Be(256);
         histograms.CountsLength.Should().Be(4 * 256);

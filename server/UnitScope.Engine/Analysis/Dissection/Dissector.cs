@@ -272,9 +272,8 @@ public static class Dissector
                     using var chunkScope = NewDisposeScope();
                     long count = Math.Min(chunk, rowCount - start);
                     var values = MaskUpsampling.ToMask(rows.narrow(0, start, count), height, width);
-                    if (height == _height && width == _width) values = values.clone(); // a view of raw: Add overwrites it
-                    var rowUnits = arange(start, start + count, ScalarType.Int64, raw.device).remainder_(Units);
-                    _histograms.Add(values, rowUnits);
+                    if (height == _height && width == _width) values = values.clone(); // a view of raw: Add may overwrite it
+                    _histograms.Add(values, start);
                 }
             }
 

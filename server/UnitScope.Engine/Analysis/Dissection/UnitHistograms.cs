@@ -1,10 +1,13 @@
+using System.Runtime.InteropServices;
 using static TorchSharp.torch;
 
 namespace UnitScope.Engine.Analysis.Dissection;
 
 /// <summary>
 /// Streaming per-unit quantiles in memory bounded by units × bins, whatever the number of values:
-/// one adaptive-range histogram per unit, counted on the device.
+/// one adaptive-range histogram per unit. On a CUDA device the bins are counted with tensor ops
+/// (bincount); on the CPU in managed code, one pass over the values, units spread over the cores
+/// (libtorch's elementwise ops allocate a temporary per step and bincount is single-threaded).
 ///
 /// <para><b>Method.</b> Unit u has <c>B</c> equal bins of width w_u starting at lo_u, plus its exact
 /// running min and max. The first values seen set lo_u = min and w_u = (max − min) / B. When a later
@@ -38,10 +41,14 @@ internal sealed class UnitHistograms : IDisposable
     readonly double[] _width;
     readonly double[] _min;
     readonly double[] _max;
-    Tensor _counts;          // [units * bins] int64, on the device
-    Tensor? _scaleT, _shiftT; // [units] float32 on the device: 1/w_u and −lo_u/w_u
+    readonly float[] _scale;  // 1/w_u
+    readonly float[] _shift;  // −lo_u/w_u
+    readonly long[]? _hostCounts; // [units * bins] on the CPU path
+    Tensor? _counts;          // [units * bins] int64 on the device, on the tensor path
+    Tensor? _scaleT, _shiftT; // _scale, _shift on the device, on the tensor path
 
-    public UnitHistograms(int units, Device device, int bins = DefaultBins)
+    /// <param name="tensorOps">Count with tensor ops even on the CPU (default: only on other devices).</param>
+    public UnitHistograms(int units, Device device, int bins = DefaultBins, bool? tensorOps = null)
     {
         if (bins < 2) throw new ArgumentOutOfRangeException(nameof(bins));
         _units = units;
@@ -51,14 +58,19 @@ internal sealed class UnitHistograms : IDisposable
         _width = new double[units];
         _min = Enumerable.Repeat(double.PositiveInfinity, units).ToArray();
         _max = Enumerable.Repeat(double.NegativeInfinity, units).ToArray();
-        // These tensors outlive any dispose scope the caller has open.
-        _counts = zeros(units * (long)bins, ScalarType.Int64, device).DetachFromDisposeScope();
+        _scale = new float[units];
+        _shift = new float[units];
+        if (tensorOps ?? device.type != TorchSharp.DeviceType.CPU)
+            // It outlives any dispose scope the caller has open.
+            _counts = zeros(units * (long)bins, ScalarType.Int64, device).DetachFromDisposeScope();
+        else
+            _hostCounts = new long[units * (long)bins];
     }
 
     public int Units => _units;
     public int Bins => _bins;
     /// <summary>How many counters the histograms hold: units × bins, whatever has been added.</summary>
-    public long CountsLength => _counts.shape[0];
+    public long CountsLength => _hostCounts?.LongLength ?? _counts!.shape[0];
 
     /// <summary>
     /// Widens the ranges so that they hold [<paramref name="min"/>[u], <paramref name="max"/>[u]]:
@@ -86,43 +98,80 @@ internal sealed class UnitHistograms : IDisposable
             _max[u] = hi;
             if (lo >= _lo[u] && hi <= _lo[u] + _bins * _width[u])
                 continue;
-            host ??= _counts.cpu().data<long>().ToArray();
+            host ??= _hostCounts ?? _counts!.cpu().data<long>().ToArray();
             Regrid(u, lo, hi, host.AsSpan(u * _bins, _bins));
             changed = true;
         }
-        if (host is not null)
+        if (host is not null && _counts is not null)
         {
             _counts.Dispose();
             _counts = tensor(host, ScalarType.Int64).to(_device).DetachFromDisposeScope();
         }
         if (changed)
         {
+            for (int u = 0; u < _units; u++)
+            {
+                _scale[u] = (float)(1.0 / _width[u]);
+                _shift[u] = (float)(-_lo[u] / _width[u]);
+            }
+            if (_counts is null) return;
             _scaleT?.Dispose();
             _shiftT?.Dispose();
-            _scaleT = tensor(_width.Select(w => (float)(1.0 / w)).ToArray()).to(_device).DetachFromDisposeScope();
-            _shiftT = tensor(_lo.Zip(_width, (lo, w) => (float)(-lo / w)).ToArray()).to(_device).DetachFromDisposeScope();
+            _scaleT = tensor(_scale).to(_device).DetachFromDisposeScope();
+            _shiftT = tensor(_shift).to(_device).DetachFromDisposeScope();
         }
     }
 
     /// <summary>
-    /// Counts <paramref name="values"/> [R, P] (float32, on the device, overwritten: it is used as
-    /// scratch space): row r holds P values of unit <paramref name="rowUnits"/>[r] (int64 [R]). Every
-    /// value must lie in the range given to <see cref="Include"/>; values outside are counted in the end bins.
+    /// Counts <paramref name="values"/> [R, P] (float32, contiguous, on the device; overwritten on the
+    /// tensor path, which uses it as scratch space): row r holds P values of unit (firstRow + r) mod units.
+    /// Every value must lie in the range given to <see cref="Include"/>; values outside are counted in
+    /// the end bins.
     /// </summary>
-    public void Add(Tensor values, Tensor rowUnits)
+    public void Add(Tensor values, long firstRow)
     {
-        if (_scaleT is null || _shiftT is null)
+        if (_width.Length > 0 && _width[0] == 0)
             throw new InvalidOperationException("Include the values' range before adding them.");
+        // bin = ⌊(x − lo)/w⌋ = ⌊x·(1/w) − lo/w⌋ (float32), clamped to the unit's bins.
+        if (_hostCounts is not null) AddOnHost(values, firstRow);
+        else AddWithTensors(values, firstRow);
+    }
+
+    void AddOnHost(Tensor values, long firstRow)
+    {
+        if (!values.is_contiguous()) values = values.contiguous();
+        long rows = values.shape[0];
+        int perRow = (int)values.shape[1], bins = _bins, units = _units;
+        var counts = _hostCounts!;
+        // Unit by unit (rows first, first + units, … belong to one unit): no two threads touch the same counts.
+        Parallel.For(0, (int)Math.Min(units, rows), first =>
+        {
+            var all = MemoryMarshal.Cast<byte, float>(values.bytes);
+            int unit = (int)((firstRow + first) % units);
+            float scale = _scale[unit], shift = _shift[unit], top = bins - 1;
+            var unitCounts = counts.AsSpan(unit * bins, bins);
+            for (long r = first; r < rows; r += units)
+                foreach (float x in all.Slice((int)(r * perRow), perRow))
+                {
+                    float b = x * scale + shift;
+                    unitCounts[b <= 0 ? 0 : b >= top ? bins - 1 : (int)b]++;
+                }
+        });
+    }
+
+    void AddWithTensors(Tensor values, long firstRow)
+    {
         using var scope = NewDisposeScope();
-        // bin = ⌊(x − lo)/w⌋ = ⌊x·(1/w) − lo/w⌋, in place; truncation is the floor once clamped at 0.
-        var bin = values.mul_(_scaleT.index_select(0, rowUnits).unsqueeze(1))
-            .add_(_shiftT.index_select(0, rowUnits).unsqueeze(1))
+        long rows = values.shape[0];
+        var rowUnits = arange(firstRow, firstRow + rows, ScalarType.Int64, _device).remainder_(_units);
+        var bin = values.mul_(_scaleT!.index_select(0, rowUnits).unsqueeze(1))
+            .add_(_shiftT!.index_select(0, rowUnits).unsqueeze(1))
             .clamp_(0, _bins - 1)
             .to(ScalarType.Int32)
             .add_(rowUnits.mul(_bins).to(ScalarType.Int32).unsqueeze(1))
             .reshape(-1);
         // bincount allocates units × bins each call: worth it only when the chunk is at least as large.
-        if (bin.shape[0] >= _counts.shape[0])
+        if (bin.shape[0] >= _counts!.shape[0])
             _counts.add_(bin.bincount(null, _counts.shape[0]));
         else
             _counts.index_add_(0, bin.to(ScalarType.Int64), ones(bin.shape[0], ScalarType.Int64, _device), 1);
@@ -134,7 +183,7 @@ internal sealed class UnitHistograms : IDisposable
     /// </summary>
     public (float[] Thresholds, float[] Bounds) Quantiles(double fraction)
     {
-        var counts = _counts.cpu().data<long>().ToArray();
+        var counts = _hostCounts ?? _counts!.cpu().data<long>().ToArray();
         var thresholds = new float[_units];
         var bounds = new float[_units];
         for (int u = 0; u < _units; u++)
@@ -192,7 +241,7 @@ internal sealed class UnitHistograms : IDisposable
 
     public void Dispose()
     {
-        _counts.Dispose();
+        _counts?.Dispose();
         _scaleT?.Dispose();
         _shiftT?.Dispose();
     }
