@@ -18,9 +18,9 @@ const builds = [
     minify: production,
     logLevel: "warning",
   },
-  {
-    entryPoints: ["src/webview/unitMap.ts"],
-    outfile: "media/unitMap.js",
+  ...["unitMap", "dissection"].map((name) => ({
+    entryPoints: [`src/webview/${name}.ts`],
+    outfile: `media/${name}.js`,
     bundle: true,
     platform: "browser",
     format: "iife",
@@ -28,7 +28,7 @@ const builds = [
     sourcemap: false,
     minify: production,
     logLevel: "warning",
-  },
+  })),
 ];
 
 if (watch) {

@@ -10,6 +10,7 @@ import {
   CloseAction,
   ErrorAction,
   LanguageClient,
+  ProgressType,
   RevealOutputChannelOn,
   State,
   type ErrorHandler,
@@ -18,6 +19,7 @@ import {
 } from "vscode-languageclient/node";
 import { daemonLogLine } from "./daemonLog";
 import { startFailureMessage } from "./errors";
+import { hoverTrust } from "./hoverTrust";
 import type { RequestFn } from "./rpc";
 import { describeSpec, type ServerSpec } from "./serverDiscovery";
 
@@ -141,6 +143,16 @@ export class DaemonClient implements vscode.Disposable {
       initializationFailedHandler: () => false,
       errorHandler: errorHandler(() => started),
       stdioOptions: { stdout: logLines, stderr: logLines },
+      middleware: {
+        // Our hovers link to our commands ("Dissect conv4", "Open dissection"): trust exactly those.
+        provideHover: async (document, position, token, next) => {
+          const hover = await next(document, position, token);
+          for (const content of hover?.contents ?? []) {
+            if (content instanceof vscode.MarkdownString) content.isTrusted = hoverTrust();
+          }
+          return hover;
+        },
+      },
     };
     const client = new QuietLanguageClient("unitscope", "UnitScope daemon", serverOptions, clientOptions);
     try {
@@ -173,6 +185,11 @@ export class DaemonClient implements vscode.Disposable {
     token === undefined
       ? this.client.sendRequest(method, params)
       : this.client.sendRequest(method, params, token as vscode.CancellationToken);
+
+  /** Subscribes to `$/progress` notifications on one token (work-done progress or partial results). */
+  onProgress(token: string, handler: (value: unknown) => void): vscode.Disposable {
+    return this.client.onProgress(new ProgressType<unknown>(), token, handler);
+  }
 
   /** Shuts the daemon down (LSP shutdown + exit). */
   async stop(): Promise<void> {

@@ -5,6 +5,7 @@ import * as path from "node:path";
 import * as vscode from "vscode";
 import { readSettings } from "./config";
 import { DaemonUnavailable, type Ctx } from "./ctx";
+import { dissectLayerCommand, openDissectionCommand } from "./dissect";
 import { describeFailure } from "./errors";
 import { validateUnitInput } from "./messages";
 import type { LayerInfo, ModelInfo } from "./protocol.generated";
@@ -15,6 +16,8 @@ export const Commands = {
   loadCheckpoint: "unitscope.loadCheckpoint",
   showUnitMap: "unitscope.showUnitMap",
   restartDaemon: "unitscope.restartDaemon",
+  dissectLayer: "unitscope.dissectLayer",
+  openDissection: "unitscope.openDissection",
 } as const;
 
 export function registerCommands(ctx: Ctx): vscode.Disposable[] {
@@ -22,6 +25,8 @@ export function registerCommands(ctx: Ctx): vscode.Disposable[] {
     vscode.commands.registerCommand(Commands.loadCheckpoint, () => loadCheckpoint(ctx)),
     vscode.commands.registerCommand(Commands.showUnitMap, () => showUnitMap(ctx)),
     vscode.commands.registerCommand(Commands.restartDaemon, () => restartDaemon(ctx)),
+    vscode.commands.registerCommand(Commands.dissectLayer, (args?: unknown) => dissectLayerCommand(ctx, args)),
+    vscode.commands.registerCommand(Commands.openDissection, (args?: unknown) => openDissectionCommand(ctx, args)),
   ];
 }
 

@@ -4,6 +4,7 @@
 import * as vscode from "vscode";
 import { DaemonClient } from "./client";
 import { findServer, openSettings, readSettings, resolvePath, workspaceFolderPaths } from "./config";
+import type { ProgressClient } from "./dissectRun";
 import { describeFailure } from "./errors";
 import type { LoadModelParams, ModelInfo, RequestParams, RequestResult } from "./protocol.generated";
 import type { CancelToken, UnitScopeMethod } from "./rpc";
@@ -74,6 +75,13 @@ export class Ctx implements vscode.Disposable {
     const client = await this.client();
     if (!client) throw new DaemonUnavailable(this.unavailableMessage());
     return client.request(method, params, token);
+  }
+
+  /** The running client as a request function plus `$/progress` subscriptions; undefined (user told) when the daemon is down. */
+  async progressClient(): Promise<ProgressClient | undefined> {
+    const client = await this.client();
+    if (!client) return undefined;
+    return { request: client.request, onProgress: (token, handler) => client.onProgress(token, handler) };
   }
 
   /** Loads a checkpoint; it becomes the active model. */

@@ -5,6 +5,7 @@ import * as vscode from "vscode";
 import { registerCommands } from "./commands";
 import { affectsServer } from "./config";
 import { Ctx } from "./ctx";
+import { DissectionPanel } from "./dissectionPanel";
 import { UnitMapPanel } from "./unitMapPanel";
 
 let ctx: Ctx | undefined;
@@ -16,6 +17,7 @@ export function activate(context: vscode.ExtensionContext): void {
     c,
     ...registerCommands(c),
     UnitMapPanel.registerSerializer(c),
+    DissectionPanel.registerSerializer(c),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (!affectsServer(e)) return;
       void vscode.window

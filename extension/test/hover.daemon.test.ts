@@ -3,82 +3,13 @@
 // the daemon is not built; every other problem (fixtures missing, daemon errors) fails.
 
 import * as assert from "node:assert/strict";
-import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { pathToFileURL } from "node:url";
-import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from "vscode-jsonrpc/node";
-import type { ModelInfo, NotificationMap, RequestMap } from "../src/protocol.generated";
+import { commandLinks, TRUSTED_HOVER_COMMANDS } from "../src/hoverTrust";
+import type { ModelInfo } from "../src/protocol.generated";
+import { CHECKPOINTS, DLL, removeCache, SCRIPT, startDaemon, withTimeout, type Daemon } from "./support/daemon";
 import { REPO_ROOT } from "./support/fixtures";
-
-const DLL = path.join(REPO_ROOT, "server/UnitScope.Cli/bin/Debug/net10.0/unitscope.dll");
-const SCRIPT = path.join(REPO_ROOT, "samples/train_smallcnn.py");
-/** The checkpoint the sample script writes (the first that exists). */
-const CHECKPOINTS = ["tests/fixtures/models/smallcnn.pth", "samples/smallcnn.pth"].map((p) => path.join(REPO_ROOT, p));
-
-/** Typed over the generated protocol, like the extension's own requests. */
-class Daemon {
-  readonly stderr: string[] = [];
-  private readonly connection: MessageConnection;
-  private readonly exited: Promise<number | null>;
-
-  constructor(private readonly proc: ChildProcessWithoutNullStreams) {
-    proc.stderr.setEncoding("utf8");
-    proc.stderr.on("data", (d: string) => this.stderr.push(d));
-    // Writing to a daemon that died must fail the test, not crash mocha.
-    proc.stdin.on("error", (e) => this.stderr.push(`[stdin] ${e.message}\n`));
-    this.exited = new Promise((resolve) => proc.on("exit", (code) => resolve(code)));
-    this.connection = createMessageConnection(new StreamMessageReader(proc.stdout), new StreamMessageWriter(proc.stdin));
-    // Server → client requests (e.g. window/workDoneProgress/create) get an empty answer.
-    this.connection.onRequest(() => null);
-    this.connection.onNotification(() => undefined);
-    this.connection.listen();
-  }
-
-  /** A request; rejects at once if the daemon exits before answering. */
-  request<M extends keyof RequestMap>(method: M, params: RequestMap[M][0]): Promise<RequestMap[M][1]> {
-    const died = this.exited.then((code) => Promise.reject(new Error(`${method}: the daemon exited (code ${code}) before answering`)));
-    // No params (shutdown) means no "params" member at all: JSON-RPC allows only objects/arrays there.
-    const sent =
-      params === undefined
-        ? this.connection.sendRequest<RequestMap[M][1]>(method)
-        : this.connection.sendRequest<RequestMap[M][1]>(method, params);
-    return Promise.race([sent, died]);
-  }
-
-  notify<M extends keyof NotificationMap>(method: M, params: NotificationMap[M]): Promise<void> {
-    return params === undefined ? this.connection.sendNotification(method) : this.connection.sendNotification(method, params);
-  }
-
-  /** LSP shutdown + exit; returns the exit code (killing the process if it does not exit). */
-  async close(): Promise<number | null> {
-    try {
-      await withTimeout(this.request("shutdown", undefined), 10_000, "shutdown");
-      await this.notify("exit", undefined);
-    } catch {
-      /* fall through to kill */
-    }
-    const code = await Promise.race([this.exited, delay(10_000).then(() => "timeout" as const)]);
-    this.connection.dispose();
-    if (code === "timeout") {
-      this.proc.kill();
-      return null;
-    }
-    return code;
-  }
-
-  log(): string {
-    return this.stderr.join("").slice(-4000);
-  }
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms).unref());
-}
-
-async function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  return Promise.race([p, delay(ms).then(() => Promise.reject(new Error(`${what}: no answer in ${ms} ms`)))]);
-}
 
 /** Line and character of the `index`-th character of `text`. */
 function positionAt(text: string, index: number): { line: number; character: number } {
@@ -90,6 +21,7 @@ function positionAt(text: string, index: number): { line: number; character: num
 describe("hover through the daemon (stdio)", function () {
   this.timeout(180_000);
   let daemon: Daemon | undefined;
+  let cache: string | undefined;
   /** The handshake and the load succeeded: only then is a clean exit expected. */
   let ready = false;
   let info: ModelInfo;
@@ -105,7 +37,8 @@ describe("hover through the daemon (stdio)", function () {
     assert.ok(checkpoint, `no sample checkpoint: ${CHECKPOINTS.join(", ")}`);
     assert.ok(fs.existsSync(SCRIPT), `no sample script: ${SCRIPT}`);
 
-    daemon = new Daemon(spawn("dotnet", [DLL, "serve"], { cwd: REPO_ROOT, stdio: "pipe" }));
+    // A cache folder of its own: nothing is dissected there, whatever the user's cache holds.
+    ({ daemon, cache } = startDaemon());
     try {
       const init = await withTimeout(
         daemon.request("initialize", {
@@ -134,6 +67,7 @@ describe("hover through the daemon (stdio)", function () {
       const code = await daemon.close();
       if (ready) assert.equal(code, 0, `daemon exit code after shutdown+exit\n${daemon.log()}`);
     }
+    if (cache) removeCache(cache);
   });
 
   /** The code after the module docstring, so hovers land on code, not on the prose about it. */
@@ -162,6 +96,13 @@ describe("hover through the daemon (stdio)", function () {
     assert.ok(md.includes(layer.name), `names the layer ${layer.name}:\n${md}`);
     assert.ok(md.includes(layer.kind), `names the kind ${layer.kind}:\n${md}`);
     assert.match(md, new RegExp(`\\b${layer.units}\\b`), `gives the units ${layer.units}:\n${md}`);
+    // Command links (dissect, open dissection) go only to commands the client trusts in our hovers.
+    for (const command of commandLinks(md)) assert.ok(TRUSTED_HOVER_COMMANDS.includes(command), `untrusted link ${command}:\n${md}`);
+    if (layer.outputShape.length === 3) {
+      assert.ok(md.includes(`Not dissected yet — [Dissect ${layer.name}](command:unitscope.dissectLayer?`), `offers to dissect:\n${md}`);
+      const args = /command:unitscope\.dissectLayer\?([^ )]+)/.exec(md)?.[1];
+      assert.deepEqual(JSON.parse(decodeURIComponent(args ?? "")), [{ modelId: info.modelId, layer: layer.name }]);
+    }
   }
 
   it("loads the sample checkpoint as a SmallCNN with conv1..conv4", () => {

@@ -1,0 +1,165 @@
+// The dissection commands. "Dissect layer" (from the palette: a multi-select of the model's layers;
+// from a hover link: the layer given) runs unitscope/dissect in a progress notification with a
+// Cancel button, names each layer as it completes and adds it to an open dissection panel, then
+// opens the panel. "Open dissection" shows what is cached.
+
+import * as vscode from "vscode";
+import { DaemonUnavailable, type Ctx } from "./ctx";
+import { parseLayerCommandArgs, type LayerCommandArgs } from "./dissectionMessages";
+import { DissectionPanel, modelRef } from "./dissectionPanel";
+import { labelledSummary } from "./dissectionTable";
+import { runDissection } from "./dissectRun";
+import { describeFailure } from "./errors";
+import type { LayerDissection, ModelInfo } from "./protocol.generated";
+
+/** Layers dissection can take: those with [C, H, W] output. */
+export function dissectableLayers(model: ModelInfo): ModelInfo["layers"] {
+  return model.layers.filter((l) => l.outputShape.length === 3 && l.units > 0);
+}
+
+/** The model a command acts on: the active one; a command for another model id says so. */
+async function modelFor(ctx: Ctx, args: LayerCommandArgs): Promise<ModelInfo | undefined> {
+  if (!(await ctx.client())) return undefined;
+  const model = ctx.activeModel;
+  if (!model) {
+    const choice = await vscode.window.showInformationMessage("UnitScope: no model is loaded.", "Load checkpoint");
+    if (choice === "Load checkpoint") return vscode.commands.executeCommand<ModelInfo | undefined>("unitscope.loadCheckpoint");
+    return undefined;
+  }
+  if (args.modelId && args.modelId !== model.modelId) {
+    void vscode.window.showWarningMessage(
+      `UnitScope: that link is for model ${args.modelId}, but the active model is ${model.modelId}; hover the layer again.`,
+    );
+    return undefined;
+  }
+  return model;
+}
+
+export async function dissectLayerCommand(ctx: Ctx, raw?: unknown): Promise<LayerDissection[] | undefined> {
+  const args = parseLayerCommandArgs(raw);
+  if (!args) {
+    ctx.output.warn(`unitscope.dissectLayer: ignored malformed arguments ${JSON.stringify(raw)?.slice(0, 200)}`);
+    return undefined;
+  }
+  const model = await modelFor(ctx, args);
+  if (!model) return undefined;
+  const layers = args.layers.length > 0 ? args.layers : await pickLayers(ctx, model);
+  if (!layers || layers.length === 0) return undefined;
+
+  const title = layers.length === 1 ? `UnitScope: dissecting ${layers[0]}` : `UnitScope: dissecting ${layers.length} layers`;
+  const done: LayerDissection[] = [];
+  const ref = modelRef(model);
+  try {
+    const result = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title, cancellable: true },
+      async (progress, token) => {
+        const client = await ctx.progressClient();
+        if (!client) throw new DaemonUnavailable("The UnitScope daemon is not running.");
+        return runDissection(
+          client,
+          { modelId: model.modelId, layers },
+          {
+            report: (step) => progress.report(step),
+            layer: (layer) => {
+              done.push(layer);
+              ctx.output.info(`Dissected ${layer.layer}: ${labelledSummary(layer)}.`);
+              // An open panel for this model shows each layer as it completes.
+              if (DissectionPanel.open?.model.checkpointHash === model.checkpointHash) DissectionPanel.show(ctx, ref, [layer]);
+            },
+          },
+          token,
+        );
+      },
+    );
+    DissectionPanel.show(ctx, ref, result, result[result.length - 1]?.layer);
+    return result;
+  } catch (e) {
+    if (e instanceof DaemonUnavailable) return undefined; // Ctx has told the user.
+    const failure = describeFailure(e);
+    if (failure.cancelled) {
+      const message =
+        done.length > 0
+          ? `UnitScope: dissection cancelled; ${done.map((l) => l.layer).join(", ")} finished and ${done.length === 1 ? "is" : "are"} kept.`
+          : "UnitScope: dissection cancelled.";
+      const open = done.length > 0 ? await vscode.window.showInformationMessage(message, "Open dissection") : undefined;
+      if (done.length === 0) void vscode.window.showInformationMessage(message);
+      if (open) DissectionPanel.show(ctx, ref, done);
+      return undefined;
+    }
+    ctx.output.error(`Could not dissect ${layers.join(", ")}: ${failure.message}`);
+    void vscode.window.showErrorMessage(`UnitScope could not dissect ${layers.join(", ")}: ${failure.message}`, "Show log").then((c) => {
+      if (c === "Show log") ctx.output.show(true);
+    });
+    return undefined;
+  }
+}
+
+/** A multi-select of the layers that have spatial maps; already dissected ones say so. */
+async function pickLayers(ctx: Ctx, model: ModelInfo): Promise<string[] | undefined> {
+  const dissected = new Map<string, string>();
+  try {
+    const cached = await ctx.request("unitscope/dissectedLayers", { modelId: model.modelId });
+    for (const d of cached.layers) if (d.isDefault) dissected.set(d.layer, `dissected: ${d.labelledUnits}/${d.units} labelled`);
+  } catch (e) {
+    ctx.output.warn(`dissectedLayers: ${describeFailure(e).message}`);
+  }
+  const items = dissectableLayers(model).map((l) => ({
+    label: l.name,
+    description: `${l.kind} · ${l.units} units · ${l.outputShape.join("×")}`,
+    ...(dissected.has(l.name) ? { detail: dissected.get(l.name) } : {}),
+  }));
+  if (items.length === 0) {
+    void vscode.window.showInformationMessage("UnitScope: this model has no layer with spatial maps to dissect.");
+    return undefined;
+  }
+  const picked = await vscode.window.showQuickPick(items, {
+    title: `Dissect layers of ${modelRef(model).modelLabel}`,
+    placeHolder: "Layers to dissect on the built-in probe set",
+    canPickMany: true,
+    matchOnDescription: true,
+  });
+  return picked?.map((p) => p.label);
+}
+
+export async function openDissectionCommand(ctx: Ctx, raw?: unknown): Promise<void> {
+  const args = parseLayerCommandArgs(raw);
+  if (!args) {
+    ctx.output.warn(`unitscope.openDissection: ignored malformed arguments ${JSON.stringify(raw)?.slice(0, 200)}`);
+    return;
+  }
+  const model = await modelFor(ctx, args);
+  if (!model) return;
+  try {
+    const listed = await ctx.request("unitscope/dissectedLayers", { modelId: model.modelId });
+    const names = [...new Set(listed.layers.filter((l) => l.isDefault).map((l) => l.layer))];
+    const wanted = args.layers.length > 0 ? args.layers : names;
+    if (wanted.length === 0) {
+      const choice = await vscode.window.showInformationMessage("UnitScope: no layer of this model is dissected yet.", "Dissect layer…");
+      if (choice) await dissectLayerCommand(ctx, { modelId: model.modelId });
+      return;
+    }
+    // The asked layers and the other dissected ones, so the panel can switch between them.
+    const load = [...new Set([...wanted, ...names])];
+    const layers = (
+      await Promise.all(load.map((layer) => ctx.request("unitscope/dissection", { modelId: model.modelId, layer })))
+    ).filter((l): l is LayerDissection => l !== null && l !== undefined);
+    const missing = wanted.filter((w) => !layers.some((l) => l.layer === w));
+    if (missing.length > 0) {
+      const choice = await vscode.window.showInformationMessage(
+        `UnitScope: ${missing.join(", ")} ${missing.length === 1 ? "is" : "are"} not dissected yet.`,
+        "Dissect",
+      );
+      if (choice) {
+        await dissectLayerCommand(ctx, { modelId: model.modelId, layers: missing });
+        return;
+      }
+    }
+    DissectionPanel.show(ctx, modelRef(model), layers, wanted.find((w) => layers.some((l) => l.layer === w)));
+  } catch (e) {
+    if (e instanceof DaemonUnavailable) return;
+    const failure = describeFailure(e);
+    if (failure.cancelled) return;
+    ctx.output.error(`Could not open the dissection: ${failure.message}`);
+    void vscode.window.showErrorMessage(`UnitScope could not open the dissection: ${failure.message}`);
+  }
+}

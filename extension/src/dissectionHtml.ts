@@ -1,0 +1,69 @@
+// The dissection webview's HTML. Pure (no `vscode` import): the panel passes in the webview's CSP
+// source and resource URIs. Every load gets a fresh nonce; everything from the model or the
+// dataset is escaped here or set as text by the webview script.
+
+import type { DissectionPanelState } from "./dissectionMessages";
+import { contentSecurityPolicy, escapeHtml, newNonce, scriptJson } from "./panelHtml";
+
+export interface DissectionHtmlInput {
+  /** `webview.cspSource`. */
+  cspSource: string;
+  /** `webview.asWebviewUri(...)` of media/dissection.js and media/dissection.css, as strings. */
+  scriptUri: string;
+  styleUri: string;
+  state: DissectionPanelState;
+}
+
+/** Column headers: the sort key each one sorts by, and its label. */
+const COLUMNS: readonly (readonly [string, string])[] = [
+  ["unit", "Unit"],
+  ["label", "Label"],
+  ["category", "Category"],
+  ["iou", "IoU"],
+];
+
+export function buildDissectionHtml(input: DissectionHtmlInput): string {
+  const nonce = newNonce();
+  const e = escapeHtml;
+  const { state } = input;
+  const headers = COLUMNS.map(
+    ([key, label]) => `<th scope="col" data-sort="${key}"><button type="button" class="sort" data-sort="${key}">${label}</button></th>`,
+  ).join("");
+
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="UTF-8">
+<meta http-equiv="Content-Security-Policy" content="${e(contentSecurityPolicy(input.cspSource, nonce))}">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<link rel="stylesheet" href="${e(input.styleUri)}" nonce="${nonce}">
+<title>${e(`Dissection · ${state.model.modelLabel}`)}</title>
+</head>
+<body>
+<header class="head">
+<h1>Dissection <span class="model">${e(state.model.modelLabel)}</span></h1>
+<p id="meta" class="meta"></p>
+</header>
+<nav class="toolbar" aria-label="Dissection view">
+<label>Layer <select id="layer"></select></label>
+<label>Concept <input id="filter" type="search" placeholder="concept or unit #" spellcheck="false" autocomplete="off"></label>
+<label>Category <select id="category"></select></label>
+<button id="dissect-more" type="button">Dissect layers…</button>
+</nav>
+<p id="status" class="status" role="status" aria-live="polite"></p>
+<section class="summary" aria-labelledby="summary-title">
+<h2 id="summary-title">Labelled units per category</h2>
+<div id="chart" class="chart"></div>
+</section>
+<p id="count" class="count" aria-live="polite"></p>
+<table id="units" class="units">
+<caption class="visually-hidden">Units of the layer; the column buttons sort, the card images load as they scroll into view.</caption>
+<thead><tr>${headers}<th scope="col">Top images</th></tr></thead>
+<tbody id="rows"></tbody>
+</table>
+<script id="unitscope-state" type="application/json" nonce="${nonce}">${scriptJson(state)}</script>
+<script nonce="${nonce}" src="${e(input.scriptUri)}"></script>
+</body>
+</html>
+`;
+}
