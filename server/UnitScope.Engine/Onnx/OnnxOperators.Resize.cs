@@ -72,6 +72,7 @@ static partial class OnnxOperators
         double[] scale = scales ?? [.. outShape.Select((o, i) => inShape[i] == 0 ? 1.0 : (double)o / inShape[i])];
         if (outShape[0] != inShape[0] || (rank > 1 && outShape[1] != inShape[1]))
             throw new OnnxProblem($"resizing the batch or channel dimension ({OnnxTensors.Shape(inShape)} → {OnnxTensors.Shape(outShape)}) is not supported");
+        CheckCreated(outShape[1..]); // per image: a large batch is the caller's choice
         if (outShape.Any(d => d <= 0))
             throw new OnnxProblem($"output shape {OnnxTensors.Shape(outShape)} has an empty dimension");
         int spatial = (int)rank - 2;

@@ -117,13 +117,15 @@ static partial class OnnxOperators
         {
             var x = In(inputs, 0);
             var shape = NodeContext.Ints(In(inputs, 1));
-            return One(x.expand(Broadcast(x.shape, shape)));
+            return One(x.expand(CheckCreated(Broadcast(x.shape, shape))));
         });
         Register("Range", _ => inputs =>
         {
             var start = In(inputs, 0);
-            return One(torch.arange(start.item<long>(), In(inputs, 1).item<long>(), In(inputs, 2).item<long>(), ScalarType.Int64)
-                .to(start.dtype));
+            double from = NodeContext.Doubles(start)[0], to = NodeContext.Doubles(In(inputs, 1))[0], step = NodeContext.Doubles(In(inputs, 2))[0];
+            if (step == 0 || !double.IsFinite(from + to + step)) throw new OnnxProblem("Range needs finite bounds and a non-zero step");
+            CheckCreated([(long)Math.Max(0, Math.Ceiling((to - from) / step))]);
+            return One(torch.arange(from, to, step, ScalarType.Float64).to(start.dtype));
         });
         Register("ReduceMean", c => Reduce(c, (x, axes, keep) => x.mean(axes, keep)));
         Register("ReduceSum", c => Reduce(c, (x, axes, keep) => x.sum(axes, keep)));
@@ -205,8 +207,7 @@ static partial class OnnxOperators
         value?.Dispose();
         return inputs =>
         {
-            var shape = NodeContext.Ints(In(inputs, 0));
-            if (shape.Any(d => d < 0)) throw new OnnxProblem($"negative shape {OnnxTensors.Shape(shape)}");
+            var shape = CheckCreated(NodeContext.Ints(In(inputs, 0)));
             return One(torch.full(shape, fill, type));
         };
     }

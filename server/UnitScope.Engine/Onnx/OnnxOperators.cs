@@ -103,4 +103,18 @@ static partial class OnnxOperators
     }
 
     static long[] SpatialShape(Tensor x) => x.shape[2..];
+
+    /// <summary>Most elements one node may create from a shape it computes (a file must not make us allocate gigabytes).</summary>
+    const long MaxCreatedElements = 1L << 28;
+
+    static long[] CheckCreated(long[] shape)
+    {
+        long count = 1;
+        foreach (long d in shape)
+        {
+            if (d < 0) throw new OnnxProblem($"negative shape {OnnxTensors.Shape(shape)}");
+            count = d == 0 ? 0 : count > MaxCreatedElements / d ? MaxCreatedElements + 1 : count * d;
+        }
+        return count <= MaxCreatedElements ? shape : throw new OnnxProblem($"shape {OnnxTensors.Shape(shape)} would create more than {MaxCreatedElements} elements");
+    }
 }

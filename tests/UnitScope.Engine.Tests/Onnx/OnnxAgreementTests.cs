@@ -57,6 +57,21 @@ public class OnnxAgreementTests
     }
 
     [Fact]
+    public void Graph_without_module_names_gets_one_tap_per_computing_node()
+    {
+        using var temp = new OnnxFixtures.TempFolder();
+        var proto = OnnxFixtures.Proto("custom_cnn_opset13");
+        foreach (var node in proto.Graph.Node) node.Name = "";
+        string path = temp.Write("anonymous.onnx", proto);
+        using var session = ModelSession.Load(path, new ModelOptions { Device = "cpu" });
+
+        var names = session.Layers.Select(l => l.Name).ToList();
+        names.Should().OnlyHaveUniqueItems().And.Contain("_stem_Conv_output_0").And.NotContain(n => n.Contains('.'));
+        session.GetLayer("_stem_Conv_output_0").Kind.Should().Be("Conv");
+        names.Should().NotContain(n => n.Contains("Shape") || n.Contains("Constant"), "shape arithmetic and constants are no activations");
+    }
+
+    [Fact]
     public void Batch_size_may_change_between_calls()
     {
         using var scope = torch.NewDisposeScope();

@@ -15,7 +15,7 @@ static class OnnxFixtures
     public static readonly TheoryData<string> Names = new()
     {
         "resnet18_small", "resnet18_small_bn", "vgg11_small",
-        "custom_cnn_opset9", "custom_cnn_opset11", "custom_cnn_opset13", "custom_cnn_opset17",
+        "custom_cnn_opset9", "custom_cnn_opset10", "custom_cnn_opset11", "custom_cnn_opset13", "custom_cnn_opset17",
     };
 
     public static string Model(string name) => Path.Combine(Folder, name + ".onnx");
