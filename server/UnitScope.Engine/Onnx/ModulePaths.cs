@@ -25,6 +25,9 @@ sealed record TapPlan(string Path, string Kind, IReadOnlyList<TapSite> Sites, in
 /// was called by an ancestor rather than its parent (a ModuleDict entry called from the root), the
 /// names of the parameters its nodes read (<c>heads.mix.weight</c>) give the full path.
 /// A graph without such names (other exporters) gets one tap per computing node, named after it.
+/// Limits, from what the names can say: a parameter-free module called by an ancestor rather than
+/// its parent gets its parent-relative path; a container module called more than once has its calls
+/// told apart only by its own direct nodes (a leaf module called twice, like ResNet's relu, is exact).
 /// </summary>
 static partial class ModulePaths
 {

@@ -293,8 +293,7 @@ public sealed class OnnxModel : nn.Module<Tensor, Tensor>
             if (step.Taps.Length < step.Outputs.Length) step.Taps = [.. Enumerable.Range(0, step.Outputs.Length).Select(_ => Array.Empty<OnnxTap>())];
             step.Taps[output] = [.. list.OrderByDescending(t => t.Depth).Select(t => t.Tap).Distinct()];
         }
-        // Containers that are never called themselves (a ModuleList) keep an empty kind.
-        foreach (var tap in byPath.Values.Where(t => t.Kind.Length == 0)) tap.Kind = "";
+        // Containers that are never called themselves (a ModuleList) keep an empty kind and never fire.
         return byPath;
     }
 

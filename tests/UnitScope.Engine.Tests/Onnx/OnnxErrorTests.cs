@@ -39,6 +39,15 @@ public class OnnxErrorTests : IDisposable
     }
 
     [Fact]
+    public void File_cut_where_the_opset_import_begins_is_corrupt()
+    {
+        // The file ends with opset_import (42 02 10 0e): cut just before it, every field before is whole.
+        var bytes = File.ReadAllBytes(OnnxFixtures.Model("resnet18_small"));
+        bytes[^4..].Should().Equal(0x42, 0x02, 0x10, 0x0e);
+        Fails(_temp.Write("no-opset.onnx", bytes[..^4]), EngineErrorKind.CorruptCheckpoint, "no ai.onnx opset", "truncated");
+    }
+
+    [Fact]
     public void Empty_file_is_corrupt() =>
         Fails(_temp.Write("empty.onnx", []), EngineErrorKind.CorruptCheckpoint, "empty");
 
