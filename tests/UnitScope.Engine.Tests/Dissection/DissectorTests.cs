@@ -11,19 +11,22 @@ public class DissectorTests
 {
     /// <summary>A case: a random probe set and random activations correlated with its labels.</summary>
     public sealed record Case(string Name, int Seed, int Images, (int, int)[] MaskSizes, (int Units, int Height, int Width)[] Layers,
-        double Quantile, int BatchSize, int? MaxImages = null, double Offset = 0)
+        double Quantile, int BatchSize, int? MaxImages = null, double Offset = 0, bool TensorOps = false)
     {
-        public override string ToString() => Name;
+        public override string ToString() => Name + (TensorOps ? " (tensor ops)" : "");
     }
 
-    public static readonly TheoryData<Case> Cases = new()
-    {
+    static readonly Case[] BaseCases =
+    [
         new("mixed mask sizes, two layers, partial last batch", 1, 13, [(8, 8), (12, 10), (5, 7)], [(4, 6, 6), (3, 3, 4)], 0.05, 4),
         new("masks the size of the maps", 2, 10, [(6, 6)], [(5, 6, 6)], 0.1, 5),
         new("default quantile, negative activations", 3, 40, [(16, 16)], [(3, 4, 4)], 0.005, 16, Offset: -5),
         new("masks smaller than the maps", 4, 9, [(3, 3), (4, 2)], [(2, 6, 6)], 0.2, 2),
         new("first images only, batch of one", 5, 12, [(7, 9)], [(3, 5, 3)], 0.03, 1, MaxImages: 7),
-    };
+    ];
+
+    /// <summary>Every case twice: counted as on the CPU (managed code) and as on other devices (tensor ops).</summary>
+    public static readonly TheoryData<Case> Cases = [.. BaseCases, .. BaseCases.Select(c => c with { TensorOps = true })];
 
     [Theory]
     [MemberData(nameof(Cases))]
@@ -35,7 +38,7 @@ public class DissectorTests
             e => (e.Value.Units, e.Value.Height, e.Value.Width, CorrelatedMaps(e.Value.Units, e.Value.Height, e.Value.Width, c.Seed, c.Offset))));
         var options = new DissectionOptions { Quantile = c.Quantile, BatchSize = c.BatchSize, MaxImages = c.MaxImages, TopImages = 3 };
 
-        Check(data, source, [.. layers.Keys], options);
+        Check(data, source, [.. layers.Keys], options, tensorOps: c.TensorOps);
     }
 
     [Fact]
@@ -56,10 +59,10 @@ public class DissectorTests
     /// quantile, every IoU to 1e-6, labels/best/per-category bests/top images/counts exactly.
     /// </summary>
     static void Check(InMemoryProbeSet data, IActivationSource source, string[] layers, DissectionOptions options,
-        CapturingSource? captured = null)
+        CapturingSource? captured = null, bool tensorOps = false)
     {
         var tables = new Dictionary<string, double[]>();
-        var results = Dissector.Run(source, data, layers, options, null, CancellationToken.None, null, (l, t) => tables[l] = t);
+        var results = Dissector.Run(source, data, layers, options, null, CancellationToken.None, null, (l, t) => tables[l] = t, tensorOps);
         int images = Math.Min(data.Count, options.MaxImages ?? int.MaxValue);
         var samples = data.Samples.Take(images).ToList();
         int slots = data.MaxConceptId + 1;

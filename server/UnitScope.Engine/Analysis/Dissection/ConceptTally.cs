@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using static TorchSharp.torch;
 
 namespace UnitScope.Engine.Analysis.Dissection;
@@ -5,13 +7,21 @@ namespace UnitScope.Engine.Analysis.Dissection;
 /// <summary>
 /// Pass 2 for one layer: with the thresholds fixed, counts over the probe set, per unit u and concept c,
 /// <list type="bullet">
-/// <item>I[u, c] = Σ_x |M_u(x) ∩ L_c(x)| — pixel labels on the device (gather the labels under the
-/// "on" pixels, then one bincount over (unit, concept) pairs), image-level labels on the host
-/// (|M_u(x)| for every image-level label of x);</item>
+/// <item>I[u, c] = Σ_x |M_u(x) ∩ L_c(x)|: for pixel labels, the labels under each "on" pixel of every
+/// map; for image-level labels, |M_u(x)|;</item>
 /// <item>A[u, k] = Σ |M_u(x)| over the images x with any label of category k.</item>
 /// </list>
-/// Only the maps whose raw maximum exceeds t_u are upsampled: bilinear values are convex combinations
-/// of the raw ones, so the others have no pixel above t_u. Memory: units × (concepts + categories).
+/// Only the maps whose raw maximum exceeds t_u are resampled (bilinear values are convex combinations
+/// of the raw ones, so the others have no pixel above t_u); resampling is a device matmul
+/// (<see cref="MaskUpsampling"/>). The "on" pixels are then counted
+/// <list type="bullet">
+/// <item>on a CUDA device with tensor ops: threshold, nonzero, gather the labels under the hits,
+/// index_add over (unit, concept) pairs;</item>
+/// <item>on the CPU in managed code: one vectorised scan of each resampled map for values above t_u,
+/// reading the labels of the (few) hits straight from the label maps — libtorch's nonzero, gathers and
+/// small ops cost more there than the counting itself.</item>
+/// </list>
+/// Both give the same integers (tests run both). Memory: units × (concepts + categories).
 /// </summary>
 internal sealed class ConceptTally : IDisposable
 {
@@ -19,25 +29,29 @@ internal sealed class ConceptTally : IDisposable
     readonly int _conceptSlots; // max concept id + 1 (slot 0 = unlabelled, never read)
     readonly int _categories;
     readonly Device _device;
+    readonly float[] _thresholdValues;
     readonly Tensor _thresholds;      // [U] float32
     readonly Tensor _activeAbove;     // [U] float32: a map can have pixels above t_u only if its raw max exceeds this
-    readonly Tensor _pixelIntersection; // [U * slots] int64
-    readonly long[] _imageIntersection; // [U * slots]
-    readonly long[] _maskInCategory;    // [U * categories]
-    readonly long[] _maskPixels;        // [U]
+    readonly Tensor? _pixelIntersection; // [U * slots] int64 on the device (tensor path)
+    readonly long[] _hostIntersection;   // [U * slots]: image-level labels, and pixel labels on the CPU path
+    readonly long[] _maskInCategory;     // [U * categories]
+    readonly long[] _maskPixels;         // [U]
 
-    public ConceptTally(int units, int maxConceptId, int categories, float[] thresholds, Device device)
+    /// <param name="tensorOps">Count with tensor ops even on the CPU (default: only on other devices).</param>
+    public ConceptTally(int units, int maxConceptId, int categories, float[] thresholds, Device device, bool? tensorOps = null)
     {
         _units = units;
         _conceptSlots = maxConceptId + 1;
         _categories = categories;
         _device = device;
+        _thresholdValues = thresholds;
         _thresholds = tensor(thresholds).to(device).DetachFromDisposeScope();
         // Rounding in the interpolation can put a value an ulp above the largest raw value: keep a margin.
         var margin = thresholds.Select(t => (float)(t - Math.Abs((double)t) * 1e-6)).ToArray();
         _activeAbove = tensor(margin).to(device).DetachFromDisposeScope();
-        _pixelIntersection = zeros(units * (long)_conceptSlots, ScalarType.Int64, device).DetachFromDisposeScope();
-        _imageIntersection = new long[units * (long)_conceptSlots];
+        if (tensorOps ?? device.type != TorchSharp.DeviceType.CPU)
+            _pixelIntersection = zeros(units * (long)_conceptSlots, ScalarType.Int64, device).DetachFromDisposeScope();
+        _hostIntersection = new long[units * (long)_conceptSlots];
         _maskInCategory = new long[units * (long)categories];
         _maskPixels = new long[units];
     }
@@ -58,33 +72,23 @@ internal sealed class ConceptTally : IDisposable
         var image = active.select(1, 0);
         var unit = active.select(1, 1);
         var maps = raw.reshape(images * (long)_units, raw.shape[2], raw.shape[3]).index_select(0, image.mul(_units).add(unit));
-        var thresholds = _thresholds.index_select(0, unit);
+        var pairImage = HostLongs(image);
+        var pairUnit = HostLongs(unit);
+        var area = new long[pairs];
 
-        int mapsPerImage = labels.Max(l => l.Maps.Length);
-        Tensor? labelTable = mapsPerImage == 0 ? null : LabelTable(labels, mapsPerImage, pixels); // [G * P, maps]
-        var onPerPair = empty(pairs, ScalarType.Int64, _device);
         long rowsPerChunk = MaskUpsampling.RowsPerChunk(pixels);
         for (long start = 0; start < pairs; start += rowsPerChunk)
         {
             using var chunkScope = NewDisposeScope();
             long rows = Math.Min(rowsPerChunk, pairs - start);
-            var on = MaskUpsampling.ToMask(maps.narrow(0, start, rows), height, width)
-                .gt(thresholds.narrow(0, start, rows).unsqueeze(1)); // [rows, P]
-            onPerPair.narrow(0, start, rows).copy_(on.sum(1, type: ScalarType.Int64));
-            if (labelTable is null) continue;
-            var hits = on.nonzero(); // [Z, 2]: (row, pixel)
-            if (hits.shape[0] == 0) continue;
-            var row = hits.select(1, 0).add(start);
-            var pixel = image.index_select(0, row).mul(pixels).add(hits.select(1, 1));
-            var concept = labelTable.index_select(0, pixel).to(ScalarType.Int64); // [Z, maps]
-            var key = concept.add_(unit.index_select(0, row).mul(_conceptSlots).unsqueeze(1)).reshape(-1);
-            _pixelIntersection.index_add_(0, key, ones(key.shape[0], ScalarType.Int64, _device), 1);
+            var values = MaskUpsampling.ToMask(maps.narrow(0, start, rows), height, width); // [rows, P]
+            if (_pixelIntersection is null)
+                CountOnHost(values, start, pairImage, pairUnit, labels, area);
+            else
+                CountWithTensors(values, start, image, unit, labels, area);
         }
 
-        // Per (image, unit) mask areas, for image-level labels and the category denominators.
-        var pairImage = image.cpu().data<long>().ToArray();
-        var pairUnit = unit.cpu().data<long>().ToArray();
-        var area = onPerPair.cpu().data<long>().ToArray();
+        // Per (image, unit) mask areas: image-level labels and the category denominators.
         for (int i = 0; i < area.Length; i++)
         {
             if (area[i] == 0) continue;
@@ -94,11 +98,74 @@ internal sealed class ConceptTally : IDisposable
             foreach (int k in imageLabels.PresentCategories)
                 _maskInCategory[u * (long)_categories + k] += area[i];
             foreach (int c in imageLabels.ImageLevel)
-                _imageIntersection[u * (long)_conceptSlots + c] += area[i];
+                _hostIntersection[u * (long)_conceptSlots + c] += area[i];
         }
     }
 
-    /// <summary>[G × P, maps] int32 concept ids (0 where a map is absent or unlabelled), on the device.</summary>
+    /// <summary>Row r of <paramref name="values"/> is pair start + r: its "on" pixels and the labels under them.</summary>
+    void CountOnHost(Tensor values, long start, long[] pairImage, long[] pairUnit, IReadOnlyList<ImageLabels> labels, long[] area)
+    {
+        long rows = values.shape[0];
+        int perRow = (int)values.shape[1];
+        var all = MemoryMarshal.Cast<byte, float>(values.bytes);
+        for (int r = 0; r < rows; r++)
+        {
+            long pair = start + r;
+            int u = (int)pairUnit[pair];
+            float threshold = _thresholdValues[u];
+            var maps = labels[(int)pairImage[pair]].Maps;
+            var intersection = _hostIntersection.AsSpan((int)(u * (long)_conceptSlots), _conceptSlots);
+            var row = all.Slice(r * perRow, perRow);
+            long on = 0;
+            for (int p = NextAbove(row, 0, threshold); p >= 0; p = NextAbove(row, p + 1, threshold))
+            {
+                on++;
+                foreach (var map in maps)
+                    intersection[map[p]]++; // slot 0 (unlabelled) is never read
+            }
+            area[pair] = on;
+        }
+    }
+
+    /// <summary>The first index ≥ <paramref name="from"/> whose value exceeds <paramref name="threshold"/>, or −1.</summary>
+    static int NextAbove(ReadOnlySpan<float> row, int from, float threshold)
+    {
+        int i = from;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var t = Vector256.Create(threshold);
+            ref float start = ref MemoryMarshal.GetReference(row);
+            for (; i + 8 <= row.Length; i += 8)
+            {
+                uint above = Vector256.GreaterThan(Vector256.LoadUnsafe(ref start, (nuint)i), t).ExtractMostSignificantBits();
+                if (above != 0) return i + System.Numerics.BitOperations.TrailingZeroCount(above);
+            }
+        }
+        for (; i < row.Length; i++)
+            if (row[i] > threshold) return i;
+        return -1;
+    }
+
+    void CountWithTensors(Tensor values, long start, Tensor image, Tensor unit, IReadOnlyList<ImageLabels> labels, long[] area)
+    {
+        long rows = values.shape[0], pixels = values.shape[1];
+        var rowUnits = unit.narrow(0, start, rows);
+        var on = values.gt(_thresholds.index_select(0, rowUnits).unsqueeze(1)); // [rows, P]
+        HostLongs(on.sum(1, type: ScalarType.Int64)).CopyTo(area, start);
+        int mapsPerImage = labels.Max(l => l.Maps.Length);
+        if (mapsPerImage == 0) return;
+        var hits = on.nonzero(); // [Z, 2]: (row, pixel)
+        if (hits.shape[0] == 0) return;
+        var row = hits.select(1, 0);
+        // Where each hit's labels are in the table: ((image · maps + m) · P + pixel) for every map m.
+        var where = image.narrow(0, start, rows).index_select(0, row).mul(mapsPerImage * pixels).add(hits.select(1, 1)).unsqueeze(1)
+            .add(arange(0, mapsPerImage * pixels, pixels, ScalarType.Int64, _device).unsqueeze(0));
+        var concept = LabelTable(labels, mapsPerImage, pixels).take(where).to(ScalarType.Int64); // [Z, maps]
+        var key = concept.add_(rowUnits.index_select(0, row).mul(_conceptSlots).unsqueeze(1)).reshape(-1);
+        _pixelIntersection!.index_add_(0, key, ones(key.shape[0], ScalarType.Int64, _device), 1);
+    }
+
+    /// <summary>[G × maps × P] int32 concept ids (0 where a map is absent or unlabelled), on the device.</summary>
     Tensor LabelTable(IReadOnlyList<ImageLabels> labels, int mapsPerImage, long pixels)
     {
         var table = new int[labels.Count * pixels * mapsPerImage];
@@ -106,15 +173,14 @@ internal sealed class ConceptTally : IDisposable
         {
             var maps = labels[g].Maps;
             for (int m = 0; m < maps.Length; m++)
-            {
-                var map = maps[m];
-                long offset = g * pixels * mapsPerImage + m;
-                for (int p = 0; p < map.Length; p++)
-                    table[offset + p * mapsPerImage] = map[p];
-            }
+                maps[m].CopyTo(table, (g * mapsPerImage + m) * pixels);
         }
-        return tensor(table, [labels.Count * pixels, mapsPerImage]).to(_device);
+        return tensor(table).to(_device);
     }
+
+    /// <summary>A copy on the host (temporaries go to the caller's dispose scope).</summary>
+    static long[] HostLongs(Tensor t) =>
+        MemoryMarshal.Cast<byte, long>(t.to(ScalarType.Int64).cpu().contiguous().bytes).ToArray();
 
     /// <summary>
     /// IoU[u, c] = I / (A[u, category(c)] + |L_c| − I), over every concept id (0 where the denominator
@@ -122,7 +188,13 @@ internal sealed class ConceptTally : IDisposable
     /// </summary>
     public double[] Iou(long[] labelArea, int[] categoryOf)
     {
-        var pixelIntersection = _pixelIntersection.cpu().data<long>().ToArray();
+        using var scope = NewDisposeScope();
+        var intersection = (long[])_hostIntersection.Clone();
+        if (_pixelIntersection is not null)
+        {
+            var device = HostLongs(_pixelIntersection);
+            for (int i = 0; i < intersection.Length; i++) intersection[i] += device[i];
+        }
         var iou = new double[_units * (long)_conceptSlots];
         for (int u = 0; u < _units; u++)
             for (int c = 1; c < _conceptSlots; c++)
@@ -130,9 +202,8 @@ internal sealed class ConceptTally : IDisposable
                 int k = categoryOf[c];
                 if (k < 0) continue;
                 long slot = u * (long)_conceptSlots + c;
-                long intersection = pixelIntersection[slot] + _imageIntersection[slot];
-                long union = _maskInCategory[u * (long)_categories + k] + labelArea[c] - intersection;
-                iou[slot] = union > 0 ? (double)intersection / union : 0;
+                long union = _maskInCategory[u * (long)_categories + k] + labelArea[c] - intersection[slot];
+                iou[slot] = union > 0 ? (double)intersection[slot] / union : 0;
             }
         return iou;
     }
@@ -144,6 +215,6 @@ internal sealed class ConceptTally : IDisposable
     {
         _thresholds.Dispose();
         _activeAbove.Dispose();
-        _pixelIntersection.Dispose();
+        _pixelIntersection?.Dispose();
     }
 }

@@ -58,9 +58,10 @@ public static class Dissector
         Run(source, data, layers, options, progress, ct, spillDirectory, iouSink: null);
 
     /// <param name="iouSink">Gets each layer's whole IoU table, [unit × (max concept id + 1)] (for tests).</param>
+    /// <param name="tensorOps">Count with tensor ops even on the CPU, as on other devices (for tests; default: by device).</param>
     internal static IReadOnlyList<LayerDissection> Run(IActivationSource source, ISegmentationDataset data, IReadOnlyList<string> layers,
         DissectionOptions options, IProgress<DissectionProgress>? progress, CancellationToken ct, string? spillDirectory,
-        Action<string, double[]>? iouSink)
+        Action<string, double[]>? iouSink, bool? tensorOps = null)
     {
         Validate(options, layers);
         source.CheckLayers(layers);
@@ -76,7 +77,7 @@ public static class Dissector
         {
             labelSpill = new SpillFile(directory, "labels");
             foreach (string layer in layers)
-                runs.Add(new LayerRun(layer, source.Device, options.TopImages, new SpillFile(directory, layer)));
+                runs.Add(new LayerRun(layer, source.Device, options.TopImages, new SpillFile(directory, layer), tensorOps));
 
             var labelArea = new long[concepts.MaxId + 1];
             CountThresholds(source, data, layers, options, imageCount, concepts, labelArea, labelSpill, runs, progress, ct);
@@ -84,7 +85,7 @@ public static class Dissector
             var results = new List<LayerDissection>();
             foreach (var run in runs)
             {
-                var result = Tally(run, source, data, options, imageCount, concepts, labelArea, labelSpill, progress, ct, iouSink);
+                var result = Tally(run, source, data, options, imageCount, concepts, labelArea, labelSpill, progress, ct, iouSink, tensorOps);
                 results.Add(result);
                 run.Dispose(); // frees its spill and histograms as soon as it is done
                 progress?.Report(new DissectionProgress("iou", imageCount, imageCount, result) { Layer = run.Name });
@@ -136,11 +137,11 @@ public static class Dissector
     /// <summary>Pass 2 for one layer: the spill, thresholded, against the labels.</summary>
     static LayerDissection Tally(LayerRun run, IActivationSource source, ISegmentationDataset data, DissectionOptions options,
         int imageCount, ConceptIndex concepts, long[] labelArea, SpillFile labelSpill, IProgress<DissectionProgress>? progress, CancellationToken ct,
-        Action<string, double[]>? iouSink)
+        Action<string, double[]>? iouSink, bool? tensorOps)
     {
         labelSpill.Rewind();
         run.Spill.Rewind();
-        using var tally = new ConceptTally(run.Units, concepts.MaxId, concepts.Categories.Count, run.Thresholds, source.Device);
+        using var tally = new ConceptTally(run.Units, concepts.MaxId, concepts.Categories.Count, run.Thresholds, source.Device, tensorOps);
         for (int start = 0; start < imageCount; start += options.BatchSize)
         {
             ct.ThrowIfCancellationRequested();
@@ -214,7 +215,7 @@ public static class Dissector
     }
 
     /// <summary>Pass 1 state of one layer: histograms, top images, the activation spill; then its thresholds.</summary>
-    sealed class LayerRun(string name, Device device, int topImages, SpillFile spill) : IDisposable
+    sealed class LayerRun(string name, Device device, int topImages, SpillFile spill, bool? tensorOps) : IDisposable
     {
         UnitHistograms? _histograms;
         long _bytesPerImage;
@@ -242,7 +243,7 @@ public static class Dissector
                 _height = (int)raw.shape[2];
                 _width = (int)raw.shape[3];
                 _bytesPerImage = (long)Units * _height * _width * sizeof(float);
-                _histograms = new UnitHistograms(Units, device);
+                _histograms = new UnitHistograms(Units, device, tensorOps: tensorOps);
                 Top = new TopImageTracker(Units, topImages);
             }
             else if (raw.shape[1] != Units || raw.shape[2] != _height || raw.shape[3] != _width)

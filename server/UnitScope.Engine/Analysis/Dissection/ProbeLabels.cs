@@ -55,14 +55,16 @@ internal sealed record ImageLabels(int MaskHeight, int MaskWidth, int[][] Maps, 
         if (height <= 0 || width <= 0)
             throw Bad(index, $"its mask size is {height}x{width}");
 
-        var imageLevel = new SortedSet<int>();
+        var imageLevel = new List<int>();
         foreach (var (category, ids) in sample.ImageLabels)
             foreach (int id in ids)
             {
                 CheckId(id, index, category, concepts);
-                if (id != 0 && concepts.ById[id] is not null) imageLevel.Add(id);
+                if (id != 0 && concepts.ById[id] is not null && !imageLevel.Contains(id)) imageLevel.Add(id);
             }
+        imageLevel.Sort();
 
+        var present = new bool[concepts.Categories.Count];
         var maps = new List<int[]>();
         foreach (var (category, categoryMaps) in sample.PixelLabels)
             foreach (var source in categoryMaps)
@@ -70,30 +72,34 @@ internal sealed record ImageLabels(int MaskHeight, int MaskWidth, int[][] Maps, 
                 if (source.Length != pixels)
                     throw Bad(index, $"a '{category}' label map has {source.Length} values for a {height}x{width} mask");
                 int[]? map = null;
+                int previous = 0; // the last id seen and checked: runs of one label are checked once
+                bool previousKept = false;
                 for (int p = 0; p < source.Length; p++)
                 {
                     int id = source[p];
                     if (id == 0) continue;
-                    CheckId(id, index, category, concepts);
-                    if (concepts.ById[id] is null || imageLevel.Contains(id) || SeenBefore(maps, p, id)) continue;
+                    if (id != previous)
+                    {
+                        CheckId(id, index, category, concepts);
+                        previous = id;
+                        previousKept = concepts.ById[id] is not null && !imageLevel.Contains(id);
+                    }
+                    if (!previousKept || SeenBefore(maps, p, id)) continue;
                     map ??= new int[pixels];
                     map[p] = id;
                     labelArea[id]++;
+                    present[concepts.CategoryOf[id]] = true;
                 }
                 if (map is not null) maps.Add(map);
             }
 
-        var present = new SortedSet<int>();
         foreach (int id in imageLevel)
         {
             labelArea[id] += pixels;
-            present.Add(concepts.CategoryOf[id]);
+            present[concepts.CategoryOf[id]] = true;
         }
-        foreach (var map in maps)
-            foreach (int id in map)
-                if (id != 0) present.Add(concepts.CategoryOf[id]);
-
-        return new ImageLabels(height, width, [.. maps], [.. imageLevel], [.. present]);
+        var presentCategories = Enumerable.Range(0, present.Length).Where(k => present[k]).ToArray();
+        return new ImageLabels(height, width, [.. maps], [.. imageLevel], presentCategories);
     }
 
     static bool SeenBefore(List<int[]> maps, int pixel, int id)

@@ -1,4 +1,6 @@
+using System.Buffers;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using static TorchSharp.torch;
 
 namespace UnitScope.Engine.Analysis.Dissection;
@@ -148,15 +150,66 @@ internal sealed class UnitHistograms : IDisposable
         {
             var all = MemoryMarshal.Cast<byte, float>(values.bytes);
             int unit = (int)((firstRow + first) % units);
-            float scale = _scale[unit], shift = _shift[unit], top = bins - 1;
+            float scale = _scale[unit], shift = _shift[unit];
             var unitCounts = counts.AsSpan(unit * bins, bins);
-            for (long r = first; r < rows; r += units)
-                foreach (float x in all.Slice((int)(r * perRow), perRow))
+            // Four interleaved sub-histograms (bin·4 + lane): runs of equal values (a ReLU's zeros) do
+            // not wait on one counter.
+            var lanes = ArrayPool<int>.Shared.Rent(4 * bins);
+            try
+            {
+                Array.Clear(lanes, 0, 4 * bins);
+                for (long r = first; r < rows; r += units)
                 {
-                    float b = x * scale + shift;
-                    unitCounts[b <= 0 ? 0 : b >= top ? bins - 1 : (int)b]++;
+                    var row = all.Slice((int)(r * perRow), perRow);
+                    if (row.IndexOfAnyExcept(row[0]) < 0)
+                        unitCounts[Bin(row[0], scale, shift, bins)] += perRow; // a constant map (e.g. all zeros)
+                    else
+                        CountRow(row, scale, shift, bins, lanes);
                 }
+                for (int bin = 0; bin < bins; bin++)
+                    unitCounts[bin] += (long)lanes[4 * bin] + lanes[4 * bin + 1] + lanes[4 * bin + 2] + lanes[4 * bin + 3];
+            }
+            finally
+            {
+                ArrayPool<int>.Shared.Return(lanes);
+            }
         });
+    }
+
+    static int Bin(float x, float scale, float shift, int bins)
+    {
+        float b = x * scale + shift;
+        return b <= 0 ? 0 : b >= bins - 1 ? bins - 1 : (int)b;
+    }
+
+    /// <summary>Adds one row's values to <paramref name="lanes"/>; bins computed 8 at a time where the CPU has 256-bit vectors.</summary>
+    static void CountRow(ReadOnlySpan<float> row, float scale, float shift, int bins, int[] lanes)
+    {
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var vScale = Vector256.Create(scale);
+            var vShift = Vector256.Create(shift);
+            var vTop = Vector256.Create((float)(bins - 1));
+            Span<int> k = stackalloc int[8];
+            ref float start = ref MemoryMarshal.GetReference(row);
+            for (; i + 8 <= row.Length; i += 8)
+            {
+                // Same operations as Bin: multiply, add (not fused), clamp, truncate.
+                var b = Vector256.Min(Vector256.Max(Vector256.LoadUnsafe(ref start, (nuint)i) * vScale + vShift, Vector256<float>.Zero), vTop);
+                Vector256.ConvertToInt32(b).CopyTo(k);
+                lanes[4 * k[0]]++;
+                lanes[4 * k[1] + 1]++;
+                lanes[4 * k[2] + 2]++;
+                lanes[4 * k[3] + 3]++;
+                lanes[4 * k[4]]++;
+                lanes[4 * k[5] + 1]++;
+                lanes[4 * k[6] + 2]++;
+                lanes[4 * k[7] + 3]++;
+            }
+        }
+        for (; i < row.Length; i++)
+            lanes[4 * Bin(row[i], scale, shift, bins) + (i & 3)]++;
     }
 
     void AddWithTensors(Tensor values, long firstRow)
