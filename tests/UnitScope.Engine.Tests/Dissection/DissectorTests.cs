@@ -11,7 +11,7 @@ public class DissectorTests
 {
     /// <summary>A case: a random probe set and random activations correlated with its labels.</summary>
     public sealed record Case(string Name, int Seed, int Images, (int, int)[] MaskSizes, (int Units, int Height, int Width)[] Layers,
-        double Quantile, int BatchSize, int? MaxImages = null, double Offset = 0, bool TensorOps = false)
+        double Quantile, int BatchSize, int? MaxImages = null, double Offset = 0, bool TensorOps = false, double Drift = 0)
     {
         public override string ToString() => Name + (TensorOps ? " (tensor ops)" : "");
     }
@@ -23,6 +23,7 @@ public class DissectorTests
         new("default quantile, negative activations", 3, 40, [(16, 16)], [(3, 4, 4)], 0.005, 16, Offset: -5),
         new("masks smaller than the maps", 4, 9, [(3, 3), (4, 2)], [(2, 6, 6)], 0.2, 2),
         new("first images only, batch of one", 5, 12, [(7, 9)], [(3, 5, 3)], 0.03, 1, MaxImages: 7),
+        new("first batch far above the rest: thresholds counted again", 6, 200, [(24, 24)], [(3, 6, 6)], 0.05, 8, Drift: 50),
     ];
 
     /// <summary>Every case twice: counted as on the CPU (managed code) and as on other devices (tensor ops).</summary>
@@ -35,10 +36,14 @@ public class DissectorTests
         var data = InMemoryProbeSet.Random(c.Seed, c.Images, c.MaskSizes);
         var layers = c.Layers.Select((l, i) => ($"layer{i}", l)).ToDictionary(e => e.Item1, e => e.l);
         var source = new PlantedActivations(layers.ToDictionary(e => e.Key,
-            e => (e.Value.Units, e.Value.Height, e.Value.Width, CorrelatedMaps(e.Value.Units, e.Value.Height, e.Value.Width, c.Seed, c.Offset))));
+            e => (e.Value.Units, e.Value.Height, e.Value.Width, CorrelatedMaps(e.Value.Units, e.Value.Height, e.Value.Width, c.Seed, c.Offset,
+                drift: s => s.Index < c.BatchSize ? c.Drift : 0))));
         var options = new DissectionOptions { Quantile = c.Quantile, BatchSize = c.BatchSize, MaxImages = c.MaxImages, TopImages = 3 };
 
-        Check(data, source, [.. layers.Keys], options, tensorOps: c.TensorOps);
+        var trace = Check(data, source, [.. layers.Keys], options, tensorOps: c.TensorOps);
+
+        if (c.Drift > 0 && !c.TensorOps)
+            trace.Recounted.Values.Should().OnlyContain(n => n > 0, "the first batch set floors above the final thresholds");
     }
 
     [Fact]
@@ -58,11 +63,12 @@ public class DissectorTests
     /// Runs the engine and the reference and compares: thresholds within the stated bound of the exact
     /// quantile, every IoU to 1e-6, labels/best/per-category bests/top images/counts exactly.
     /// </summary>
-    static void Check(InMemoryProbeSet data, IActivationSource source, string[] layers, DissectionOptions options,
+    static Dissector.DissectionTrace Check(InMemoryProbeSet data, IActivationSource source, string[] layers, DissectionOptions options,
         CapturingSource? captured = null, bool tensorOps = false)
     {
-        var tables = new Dictionary<string, double[]>();
-        var results = Dissector.Run(source, data, layers, options, null, CancellationToken.None, null, (l, t) => tables[l] = t, tensorOps);
+        var trace = new Dissector.DissectionTrace();
+        var results = Dissector.Run(source, data, layers, options, null, CancellationToken.None, null, trace, tensorOps);
+        var tables = trace.Iou;
         int images = Math.Min(data.Count, options.MaxImages ?? int.MaxValue);
         var samples = data.Samples.Take(images).ToList();
         int slots = data.MaxConceptId + 1;
@@ -109,6 +115,7 @@ public class DissectorTests
             }
             result.LabelledByCategory.Should().Equal(labelled);
         }
+        return trace;
     }
 
     /// <summary>
@@ -154,9 +161,10 @@ public class DissectorTests
         });
         // 5 of the 8 values are "on": the top 5/8.
         var options = new DissectionOptions { Quantile = 5.0 / 8, IouThreshold = 0 };
-        var tables = new Dictionary<string, double[]>();
+        var trace = new Dissector.DissectionTrace();
 
-        var result = Dissector.Run(source, data, ["conv"], options, null, CancellationToken.None, null, (l, t) => tables[l] = t).Single();
+        var result = Dissector.Run(source, data, ["conv"], options, null, CancellationToken.None, null, trace).Single();
+        var tables = trace.Iou;
 
         tables["conv"][concept].Should().BeApproximately(expected, 1e-12, why);
         result.Units[0].Label!.ConceptId.Should().Be(10, "street has the highest IoU, 0.75");
@@ -359,7 +367,7 @@ public class DissectorTests
     }
 
     /// <summary>Noise plus, for unit u, a bump where the sample's labels hold concept (u mod 11) + 1.</summary>
-    static Func<ProbeSample, float[]> CorrelatedMaps(int units, int height, int width, int seed, double offset)
+    static Func<ProbeSample, float[]> CorrelatedMaps(int units, int height, int width, int seed, double offset, Func<ProbeSample, double>? drift = null)
     {
         var noise = new Noise(seed);
         return PlantedActivations.Maps(units, height, width, (sample, u, y, x) =>
@@ -368,7 +376,7 @@ public class DissectorTests
             int concept = u % 11 + 1;
             bool hit = sample.PixelLabels.Values.SelectMany(m => m).Any(m => m[my * sample.MaskWidth + mx] == concept)
                 || sample.ImageLabels.Values.Any(ids => ids.Contains(concept));
-            return (float)(offset + noise.Gaussian(sample.Index, u, y * width + x) + (hit ? 2 : 0));
+            return (float)(offset + (drift?.Invoke(sample) ?? 0) + noise.Gaussian(sample.Index, u, y * width + x) + (hit ? 2 : 0));
         });
     }
 

@@ -40,7 +40,9 @@ public class UnitHistogramTests
         const int units = 3, batches = 6, perBatch = 5000;
         var random = new Random(distribution.Name.Length * 7919 + bins);
         var all = Enumerable.Range(0, units).Select(_ => new List<double>()).ToArray();
-        // Both ways of counting: managed (the CPU's) and tensor ops (other devices'), on the same stream.
+        // Both ways of counting, on the same stream: managed with floors (the CPU's) and tensor ops (other
+        // devices'). They bin alike, but where the quantile shares a bin with a floor they interpolate
+        // from different counts inside that bin: both within the bound, not always equal.
         using var histograms = new UnitHistograms(units, CPU, bins);
         using var withTensors = new UnitHistograms(units, CPU, bins, tensorOps: true);
 
@@ -63,13 +65,12 @@ public class UnitHistogramTests
             using var scope = NewDisposeScope();
             histograms.Include(min, max);
             histograms.Add(tensor(values, [units, perBatch]), 0);
+            histograms.RaiseFloors(fraction); // the CPU path's floors must not change the result
             withTensors.Include(min, max);
             withTensors.Add(tensor(values, [units, perBatch]), 0);
         }
 
-        var (thresholds, bounds) = histograms.Quantiles(fraction);
-        withTensors.Quantiles(fraction).Should().BeEquivalentTo((thresholds, bounds), "both ways count the same bins");
-
+        foreach (var (thresholds, bounds) in new[] { histograms.Quantiles(fraction), withTensors.Quantiles(fraction) })
         for (int u = 0; u < units; u++)
         {
             double exact = ReferenceDissection.ExactQuantile(all[u], fraction);
@@ -82,6 +83,34 @@ public class UnitHistogramTests
             else
                 thresholds[u].Should().Be((float)exact, "a constant unit's threshold is its value");
         }
+    }
+
+    [Fact]
+    public void A_quantile_that_falls_under_the_floor_is_reported_for_recounting()
+    {
+        const int perBatch = 5000;
+        var random = new Random(3);
+        using var histograms = new UnitHistograms(2, CPU, 256);
+        for (int b = 0; b < 30; b++)
+        {
+            // Unit 0 is stationary; unit 1 is high in the first batch only (1/30 of its values), which
+            // sets its floor (at the 60% quantile so far) far above its final 95% quantile.
+            var values = new float[2 * perBatch];
+            for (int i = 0; i < perBatch; i++)
+            {
+                values[i] = (float)Gaussian(random);
+                values[perBatch + i] = (float)(Gaussian(random) + (b == 0 ? 100 : 0));
+            }
+            using var scope = NewDisposeScope();
+            histograms.Include([values[..perBatch].Min(), values[perBatch..].Min()], [values[..perBatch].Max(), values[perBatch..].Max()]);
+            histograms.Add(tensor(values, [2, perBatch]), 0);
+            histograms.RaiseFloors(0.95);
+        }
+
+        var (thresholds, _) = histograms.Quantiles(0.95);
+
+        float.IsNaN(thresholds[0]).Should().BeFalse();
+        float.IsNaN(thresholds[1]).Should().BeTrue("its 95% quantile (≈ 1.8) lies under the floor set from the first batch (≈ 100)");
     }
 
     [Fact]

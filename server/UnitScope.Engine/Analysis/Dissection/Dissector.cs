@@ -55,13 +55,13 @@ public static class Dissector
     /// <inheritdoc cref="Run(ModelSession, ISegmentationDataset, IReadOnlyList{string}, DissectionOptions, IProgress{DissectionProgress}?, CancellationToken, string?)"/>
     public static IReadOnlyList<LayerDissection> Run(IActivationSource source, ISegmentationDataset data, IReadOnlyList<string> layers,
         DissectionOptions options, IProgress<DissectionProgress>? progress, CancellationToken ct, string? spillDirectory = null) =>
-        Run(source, data, layers, options, progress, ct, spillDirectory, iouSink: null);
+        Run(source, data, layers, options, progress, ct, spillDirectory, trace: null);
 
-    /// <param name="iouSink">Gets each layer's whole IoU table, [unit × (max concept id + 1)] (for tests).</param>
+    /// <param name="trace">Collects what tests look at beyond the result (IoU tables, recounted units).</param>
     /// <param name="tensorOps">Count with tensor ops even on the CPU, as on other devices (for tests; default: by device).</param>
     internal static IReadOnlyList<LayerDissection> Run(IActivationSource source, ISegmentationDataset data, IReadOnlyList<string> layers,
         DissectionOptions options, IProgress<DissectionProgress>? progress, CancellationToken ct, string? spillDirectory,
-        Action<string, double[]>? iouSink, bool? tensorOps = null)
+        DissectionTrace? trace, bool? tensorOps = null)
     {
         Validate(options, layers);
         source.CheckLayers(layers);
@@ -81,11 +81,16 @@ public static class Dissector
 
             var labelArea = new long[concepts.MaxId + 1];
             CountThresholds(source, data, layers, options, imageCount, concepts, labelArea, labelSpill, runs, progress, ct);
+            foreach (var run in runs)
+            {
+                int recounted = run.FinishThresholds(options.Quantile, labelSpill, imageCount, options.BatchSize, ct);
+                trace?.Recounted.Add(run.Name, recounted);
+            }
 
             var results = new List<LayerDissection>();
             foreach (var run in runs)
             {
-                var result = Tally(run, source, data, options, imageCount, concepts, labelArea, labelSpill, progress, ct, iouSink, tensorOps);
+                var result = Tally(run, source, data, options, imageCount, concepts, labelArea, labelSpill, progress, ct, trace, tensorOps);
                 results.Add(result);
                 run.Dispose(); // frees its spill and histograms as soon as it is done
                 progress?.Report(new DissectionProgress("iou", imageCount, imageCount, result) { Layer = run.Name });
@@ -123,7 +128,7 @@ public static class Dissector
             {
                 foreach (var run in runs)
                     run.AddBatch(activations.TryGetValue(run.Name, out var a) ? a
-                        : throw new InvalidOperationException($"The activation source gave no output for layer '{run.Name}'."), labels, start);
+                        : throw new InvalidOperationException($"The activation source gave no output for layer '{run.Name}'."), labels, start, options.Quantile);
             }
             finally
             {
@@ -131,13 +136,12 @@ public static class Dissector
             }
             progress?.Report(new DissectionProgress("thresholds", start + count, imageCount));
         }
-        foreach (var run in runs) run.FinishThresholds(options.Quantile);
     }
 
     /// <summary>Pass 2 for one layer: the spill, thresholded, against the labels.</summary>
     static LayerDissection Tally(LayerRun run, IActivationSource source, ISegmentationDataset data, DissectionOptions options,
         int imageCount, ConceptIndex concepts, long[] labelArea, SpillFile labelSpill, IProgress<DissectionProgress>? progress, CancellationToken ct,
-        Action<string, double[]>? iouSink, bool? tensorOps)
+        DissectionTrace? trace, bool? tensorOps)
     {
         labelSpill.Rewind();
         run.Spill.Rewind();
@@ -156,7 +160,7 @@ public static class Dissector
             progress?.Report(new DissectionProgress("iou", start + count, imageCount) { Layer = run.Name });
         }
         var iou = tally.Iou(labelArea, concepts.CategoryOf);
-        iouSink?.Invoke(run.Name, iou);
+        trace?.Iou.Add(run.Name, iou);
         return Summarise(run, iou, concepts, source, data, options, imageCount);
     }
 
@@ -214,6 +218,15 @@ public static class Dissector
             throw Bad($"A layer is named twice: {string.Join(", ", layers)}.");
     }
 
+    /// <summary>What a run reports beyond its result, for tests.</summary>
+    internal sealed class DissectionTrace
+    {
+        /// <summary>Each layer's IoU table, [unit × (max concept id + 1)].</summary>
+        public Dictionary<string, double[]> Iou { get; } = [];
+        /// <summary>How many units of each layer had their threshold counted a second time (quantile under the floor).</summary>
+        public Dictionary<string, int> Recounted { get; } = [];
+    }
+
     /// <summary>Pass 1 state of one layer: histograms, top images, the activation spill; then its thresholds.</summary>
     sealed class LayerRun(string name, Device device, int topImages, SpillFile spill, bool? tensorOps) : IDisposable
     {
@@ -230,7 +243,7 @@ public static class Dissector
         public float[] Bounds { get; private set; } = [];
 
         /// <summary><paramref name="raw"/> [N, U, h, w]: the layer's output for images firstImage….</summary>
-        public void AddBatch(Tensor raw, ImageLabels[] labels, int firstImage)
+        public void AddBatch(Tensor raw, ImageLabels[] labels, int firstImage, double quantile)
         {
             if (raw.dim() != 4 || raw.shape[0] != labels.Length)
                 throw new UnitScopeException(EngineErrorKind.InvalidArgument,
@@ -277,16 +290,64 @@ public static class Dissector
                     _histograms.Add(values, start);
                 }
             }
+            _histograms.RaiseFloors(1 - quantile);
 
             Spill.Write(raw.cpu().bytes);
         }
 
-        public void FinishThresholds(double quantile)
+        /// <summary>
+        /// Reads the thresholds out of the histograms; units whose quantile fell under their floor
+        /// (see <see cref="UnitHistograms"/>) are counted again from the spill, without floors.
+        /// Returns how many units were counted again.
+        /// </summary>
+        public int FinishThresholds(double quantile, SpillFile labelSpill, int imageCount, int batchSize, CancellationToken ct)
         {
             (Thresholds, Bounds) = _histograms!.Quantiles(1 - quantile);
+            var again = Enumerable.Range(0, Units).Where(u => float.IsNaN(Thresholds[u])).ToArray();
+            if (again.Length > 0)
+                Recount(again, quantile, labelSpill, imageCount, batchSize, ct);
             _histograms.Dispose();
             _histograms = null;
             Spill.Rewind();
+            return again.Length;
+        }
+
+        void Recount(int[] units, double quantile, SpillFile labelSpill, int imageCount, int batchSize, CancellationToken ct)
+        {
+            using var histograms = new UnitHistograms(units.Length, device, tensorOps: tensorOps);
+            var extremes = units.Select(_histograms!.Extremes).ToArray();
+            histograms.Include(extremes.Select(e => e.Min).ToArray(), extremes.Select(e => e.Max).ToArray());
+            Spill.Rewind();
+            labelSpill.Rewind();
+            for (int start = 0; start < imageCount; start += batchSize)
+            {
+                ct.ThrowIfCancellationRequested();
+                int count = Math.Min(batchSize, imageCount - start);
+                var labels = new ImageLabels[count];
+                for (int i = 0; i < count; i++) labels[i] = ImageLabels.ReadFrom(labelSpill.Reader);
+                using var scope = NewDisposeScope();
+                var raw = ReadBatch(count).to(device).index_select(1, tensor(units.Select(u => (long)u).ToArray(), device: device));
+                foreach (var (positions, group) in GroupByMaskSize(labels))
+                {
+                    var part = positions.Length == count ? raw : raw.index_select(0, tensor(positions, device: device));
+                    var rows = part.reshape(-1, _height, _width);
+                    int height = group[0].MaskHeight, width = group[0].MaskWidth;
+                    long chunk = MaskUpsampling.RowsPerChunk((long)height * width);
+                    for (long first = 0; first < rows.shape[0]; first += chunk)
+                    {
+                        using var chunkScope = NewDisposeScope();
+                        var values = MaskUpsampling.ToMask(rows.narrow(0, first, Math.Min(chunk, rows.shape[0] - first)), height, width);
+                        if (height == _height && width == _width) values = values.clone();
+                        histograms.Add(values, first);
+                    }
+                }
+            }
+            var (thresholds, bounds) = histograms.Quantiles(1 - quantile);
+            for (int i = 0; i < units.Length; i++)
+            {
+                Thresholds[units[i]] = thresholds[i];
+                Bounds[units[i]] = bounds[i];
+            }
         }
 
         /// <summary>The next <paramref name="count"/> images' raw activations from the spill, on the CPU.</summary>

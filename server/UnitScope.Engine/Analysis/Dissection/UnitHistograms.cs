@@ -19,6 +19,15 @@ namespace UnitScope.Engine.Analysis.Dissection;
 /// bin, so the counts are merged exactly (no value is re-binned approximately). Since the occupied
 /// bins reach at most one old bin past the data, the width never exceeds 2·(max_u − min_u)/(B − 3).</para>
 ///
+/// <para><b>Floors</b> (CPU path). Only the top of each distribution matters, so once the counts are
+/// large enough <see cref="RaiseFloors"/> moves everything below a conservative lower quantile (by
+/// default the one 8 × further from the top than the quantile asked for; the floor is that bin's lower
+/// edge, a value) into one exact count of values below the floor: later values under the floor are
+/// then counted with a vectorised compare, not binned. Floors only rise, and stay put when the grid
+/// changes (the bin holding a floor then only holds values above it, which keeps the bound). If the
+/// final quantile falls below a unit's floor (the stream drifted down), <see cref="Quantiles"/> says
+/// so and the caller counts that unit again without a floor.</para>
+///
 /// <para><b>Read-out.</b> For a fraction q, the quantile is the order statistic of 0-based rank
 /// r = ⌈q·n⌉ − 1 (the smallest value v with #{a ≤ v} ≥ q·n; n values in all). The histogram
 /// locates the bin holding rank r exactly, and the estimate is interpolated inside that bin (as if
@@ -46,6 +55,9 @@ internal sealed class UnitHistograms : IDisposable
     readonly float[] _scale;  // 1/w_u
     readonly float[] _shift;  // −lo_u/w_u
     readonly long[]? _hostCounts; // [units * bins] on the CPU path
+    readonly double[] _floor;     // per unit: values under it are counted in _below, not binned (−∞: none)
+    readonly float[] _floorBin;   // _floor in bin coordinates, (floor − lo)/w, for the counting loop
+    readonly long[] _below;
     Tensor? _counts;          // [units * bins] int64 on the device, on the tensor path
     Tensor? _scaleT, _shiftT; // _scale, _shift on the device, on the tensor path
 
@@ -62,6 +74,9 @@ internal sealed class UnitHistograms : IDisposable
         _max = Enumerable.Repeat(double.NegativeInfinity, units).ToArray();
         _scale = new float[units];
         _shift = new float[units];
+        _floor = Enumerable.Repeat(double.NegativeInfinity, units).ToArray();
+        _floorBin = Enumerable.Repeat(float.NegativeInfinity, units).ToArray();
+        _below = new long[units];
         if (tensorOps ?? device.type != TorchSharp.DeviceType.CPU)
             // It outlives any dispose scope the caller has open.
             _counts = zeros(units * (long)bins, ScalarType.Int64, device).DetachFromDisposeScope();
@@ -115,6 +130,7 @@ internal sealed class UnitHistograms : IDisposable
             {
                 _scale[u] = (float)(1.0 / _width[u]);
                 _shift[u] = (float)(-_lo[u] / _width[u]);
+                _floorBin[u] = (float)((_floor[u] - _lo[u]) / _width[u]);
             }
             if (_counts is null) return;
             _scaleT?.Dispose();
@@ -151,6 +167,8 @@ internal sealed class UnitHistograms : IDisposable
             var all = MemoryMarshal.Cast<byte, float>(values.bytes);
             int unit = (int)((firstRow + first) % units);
             float scale = _scale[unit], shift = _shift[unit];
+            float floor = _floorBin[unit];
+            long below = 0;
             var unitCounts = counts.AsSpan(unit * bins, bins);
             // Four interleaved sub-histograms (bin·4 + lane): runs of equal values (a ReLU's zeros) do
             // not wait on one counter.
@@ -162,10 +180,15 @@ internal sealed class UnitHistograms : IDisposable
                 {
                     var row = all.Slice((int)(r * perRow), perRow);
                     if (row.IndexOfAnyExcept(row[0]) < 0)
-                        unitCounts[Bin(row[0], scale, shift, bins)] += perRow; // a constant map (e.g. all zeros)
+                    {
+                        // A constant map (e.g. all zeros): one value, perRow times.
+                        if (row[0] * scale + shift < floor) below += perRow;
+                        else unitCounts[Bin(row[0], scale, shift, bins)] += perRow;
+                    }
                     else
-                        CountRow(row, scale, shift, bins, lanes);
+                        below += CountRow(row, scale, shift, bins, floor, lanes);
                 }
+                _below[unit] += below;
                 for (int bin = 0; bin < bins; bin++)
                     unitCounts[bin] += (long)lanes[4 * bin] + lanes[4 * bin + 1] + lanes[4 * bin + 2] + lanes[4 * bin + 3];
             }
@@ -182,34 +205,59 @@ internal sealed class UnitHistograms : IDisposable
         return b <= 0 ? 0 : b >= bins - 1 ? bins - 1 : (int)b;
     }
 
-    /// <summary>Adds one row's values to <paramref name="lanes"/>; bins computed 8 at a time where the CPU has 256-bit vectors.</summary>
-    static void CountRow(ReadOnlySpan<float> row, float scale, float shift, int bins, int[] lanes)
+    /// <summary>
+    /// Adds one row's values to <paramref name="lanes"/>, except those whose bin is under
+    /// <paramref name="floor"/>: returns how many those were. Bins computed 8 at a time where the CPU
+    /// has 256-bit vectors.
+    /// </summary>
+    static long CountRow(ReadOnlySpan<float> row, float scale, float shift, int bins, float floor, int[] lanes)
     {
         int i = 0;
+        long below = 0;
         if (Vector256.IsHardwareAccelerated)
         {
             var vScale = Vector256.Create(scale);
             var vShift = Vector256.Create(shift);
             var vTop = Vector256.Create((float)(bins - 1));
+            var vFloor = Vector256.Create(floor);
             Span<int> k = stackalloc int[8];
             ref float start = ref MemoryMarshal.GetReference(row);
             for (; i + 8 <= row.Length; i += 8)
             {
-                // Same operations as Bin: multiply, add (not fused), clamp, truncate.
-                var b = Vector256.Min(Vector256.Max(Vector256.LoadUnsafe(ref start, (nuint)i) * vScale + vShift, Vector256<float>.Zero), vTop);
-                Vector256.ConvertToInt32(b).CopyTo(k);
-                lanes[4 * k[0]]++;
-                lanes[4 * k[1] + 1]++;
-                lanes[4 * k[2] + 2]++;
-                lanes[4 * k[3] + 3]++;
-                lanes[4 * k[4]]++;
-                lanes[4 * k[5] + 1]++;
-                lanes[4 * k[6] + 2]++;
-                lanes[4 * k[7] + 3]++;
+                // Same operations as Bin: multiply, add (not fused), then the floor test, clamp, truncate.
+                var b = Vector256.LoadUnsafe(ref start, (nuint)i) * vScale + vShift;
+                uint under = Vector256.LessThan(b, vFloor).ExtractMostSignificantBits();
+                if (under == 0xFF)
+                {
+                    below += 8;
+                    continue;
+                }
+                Vector256.ConvertToInt32(Vector256.Min(Vector256.Max(b, Vector256<float>.Zero), vTop)).CopyTo(k);
+                if (under == 0)
+                {
+                    lanes[4 * k[0]]++;
+                    lanes[4 * k[1] + 1]++;
+                    lanes[4 * k[2] + 2]++;
+                    lanes[4 * k[3] + 3]++;
+                    lanes[4 * k[4]]++;
+                    lanes[4 * k[5] + 1]++;
+                    lanes[4 * k[6] + 2]++;
+                    lanes[4 * k[7] + 3]++;
+                    continue;
+                }
+                for (int j = 0; j < 8; j++)
+                {
+                    if ((under & (1u << j)) != 0) below++;
+                    else lanes[4 * k[j] + (j & 3)]++;
+                }
             }
         }
         for (; i < row.Length; i++)
-            lanes[4 * Bin(row[i], scale, shift, bins) + (i & 3)]++;
+        {
+            if (row[i] * scale + shift < floor) below++;
+            else lanes[4 * Bin(row[i], scale, shift, bins) + (i & 3)]++;
+        }
+        return below;
     }
 
     void AddWithTensors(Tensor values, long firstRow)
@@ -230,9 +278,43 @@ internal sealed class UnitHistograms : IDisposable
             _counts.index_add_(0, bin.to(ScalarType.Int64), ones(bin.shape[0], ScalarType.Int64, _device), 1);
     }
 
+    /// <summary>The smallest and largest value unit <paramref name="unit"/> has seen.</summary>
+    public (double Min, double Max) Extremes(int unit) => (_min[unit], _max[unit]);
+
+    /// <summary>
+    /// Raises each unit's floor (CPU path only; see the class comment) to the bin holding its
+    /// (1 − <paramref name="margin"/>·(1 − <paramref name="fraction"/>)) quantile so far, once the unit
+    /// has at least 100/(1 − fraction) values.
+    /// </summary>
+    public void RaiseFloors(double fraction, double margin = 8)
+    {
+        if (_hostCounts is null) return;
+        double floorFraction = 1 - margin * (1 - fraction);
+        if (floorFraction <= 0.5) return;
+        for (int u = 0; u < _units; u++)
+        {
+            var counts = _hostCounts.AsSpan(u * _bins, _bins);
+            long n = _below[u];
+            foreach (long c in counts) n += c;
+            if (n < 100 / (1 - fraction)) continue;
+            long rank = Math.Clamp((long)Math.Ceiling(floorFraction * n) - 1, 0, n - 1);
+            if (rank < _below[u]) continue;
+            long below = _below[u];
+            int bin = 0;
+            while (bin < _bins - 1 && below + counts[bin] <= rank) below += counts[bin++];
+            double edge = _lo[u] + bin * _width[u]; // the lower edge of the bin holding that quantile
+            if (edge <= _floor[u]) continue;
+            counts[..bin].Clear();
+            _below[u] = below;
+            _floor[u] = edge;
+            _floorBin[u] = bin;
+        }
+    }
+
     /// <summary>
     /// The <paramref name="fraction"/> quantile of each unit (e.g. 0.995 for the top 0.5 %), with its
-    /// error bound (the bin width) — see the class comment. NaN for a unit that has seen nothing.
+    /// error bound (the bin width) — see the class comment. NaN for a unit that has seen nothing, or
+    /// whose quantile fell under its floor (count it again without floors).
     /// </summary>
     public (float[] Thresholds, float[] Bounds) Quantiles(double fraction)
     {
@@ -242,16 +324,17 @@ internal sealed class UnitHistograms : IDisposable
         for (int u = 0; u < _units; u++)
         {
             var unitCounts = counts.AsSpan(u * _bins, _bins);
-            long n = 0;
+            long n = _below[u];
             foreach (long c in unitCounts) n += c;
-            if (n == 0)
+            long rank = Math.Clamp((long)Math.Ceiling(fraction * n) - 1, 0, n - 1);
+            if (n == 0 || rank < _below[u])
             {
+                // Nothing seen, or the quantile lies under the unit's floor: count it again.
                 thresholds[u] = float.NaN;
                 bounds[u] = float.NaN;
                 continue;
             }
-            long rank = Math.Clamp((long)Math.Ceiling(fraction * n) - 1, 0, n - 1);
-            long below = 0;
+            long below = _below[u];
             int bin = 0;
             while (below + unitCounts[bin] <= rank) below += unitCounts[bin++];
             double inBin = (rank - below + 0.5) / unitCounts[bin];
