@@ -11,7 +11,7 @@ public class DissectorTests
 {
     /// <summary>A case: a random probe set and random activations correlated with its labels.</summary>
     public sealed record Case(string Name, int Seed, int Images, (int, int)[] MaskSizes, (int Units, int Height, int Width)[] Layers,
-        double Quantile, int BatchSize, int? MaxImages = null, double Offset = 0, bool TensorOps = false, double Drift = 0)
+        double Quantile, int BatchSize, int? MaxImages = null, double Offset = 0, bool TensorOps = false, double Drift = 0, bool Relu = false)
     {
         public override string ToString() => Name + (TensorOps ? " (tensor ops)" : "");
     }
@@ -24,6 +24,7 @@ public class DissectorTests
         new("masks smaller than the maps", 4, 9, [(3, 3), (4, 2)], [(2, 6, 6)], 0.2, 2),
         new("first images only, batch of one", 5, 12, [(7, 9)], [(3, 5, 3)], 0.03, 1, MaxImages: 7),
         new("first batch far above the rest: thresholds counted again", 6, 200, [(24, 24)], [(3, 6, 6)], 0.05, 8, Drift: 50),
+        new("ReLU maps, floors raised after the first batch", 7, 120, [(20, 20), (16, 24)], [(4, 5, 5), (3, 2, 2)], 0.02, 16, Offset: -1.5, Relu: true),
     ];
 
     /// <summary>Every case twice: counted as on the CPU (managed code) and as on other devices (tensor ops).</summary>
@@ -37,7 +38,7 @@ public class DissectorTests
         var layers = c.Layers.Select((l, i) => ($"layer{i}", l)).ToDictionary(e => e.Item1, e => e.l);
         var source = new PlantedActivations(layers.ToDictionary(e => e.Key,
             e => (e.Value.Units, e.Value.Height, e.Value.Width, CorrelatedMaps(e.Value.Units, e.Value.Height, e.Value.Width, c.Seed, c.Offset,
-                drift: s => s.Index < c.BatchSize ? c.Drift : 0))));
+                drift: s => s.Index < c.BatchSize ? c.Drift : 0, relu: c.Relu))));
         var options = new DissectionOptions { Quantile = c.Quantile, BatchSize = c.BatchSize, MaxImages = c.MaxImages, TopImages = 3 };
 
         var trace = Check(data, source, [.. layers.Keys], options, tensorOps: c.TensorOps);
@@ -367,7 +368,8 @@ public class DissectorTests
     }
 
     /// <summary>Noise plus, for unit u, a bump where the sample's labels hold concept (u mod 11) + 1.</summary>
-    static Func<ProbeSample, float[]> CorrelatedMaps(int units, int height, int width, int seed, double offset, Func<ProbeSample, double>? drift = null)
+    static Func<ProbeSample, float[]> CorrelatedMaps(int units, int height, int width, int seed, double offset,
+        Func<ProbeSample, double>? drift = null, bool relu = false)
     {
         var noise = new Noise(seed);
         return PlantedActivations.Maps(units, height, width, (sample, u, y, x) =>
@@ -376,7 +378,8 @@ public class DissectorTests
             int concept = u % 11 + 1;
             bool hit = sample.PixelLabels.Values.SelectMany(m => m).Any(m => m[my * sample.MaskWidth + mx] == concept)
                 || sample.ImageLabels.Values.Any(ids => ids.Contains(concept));
-            return (float)(offset + (drift?.Invoke(sample) ?? 0) + noise.Gaussian(sample.Index, u, y * width + x) + (hit ? 2 : 0));
+            double value = offset + (drift?.Invoke(sample) ?? 0) + noise.Gaussian(sample.Index, u, y * width + x) + (hit ? 2 : 0);
+            return (float)(relu ? Math.Max(0, value) : value);
         });
     }
 

@@ -64,10 +64,10 @@ public class UnitHistogramTests
             }
             using var scope = NewDisposeScope();
             histograms.Include(min, max);
-            histograms.Add(tensor(values, [units, perBatch]), 0);
+            histograms.Add(tensor(values, [units, perBatch]), [0, 1, 2]);
             histograms.RaiseFloors(fraction); // the CPU path's floors must not change the result
             withTensors.Include(min, max);
-            withTensors.Add(tensor(values, [units, perBatch]), 0);
+            withTensors.Add(tensor(values, [units, perBatch]), [0, 1, 2]);
         }
 
         foreach (var (thresholds, bounds) in new[] { histograms.Quantiles(fraction), withTensors.Quantiles(fraction) })
@@ -103,7 +103,7 @@ public class UnitHistogramTests
             }
             using var scope = NewDisposeScope();
             histograms.Include([values[..perBatch].Min(), values[perBatch..].Min()], [values[..perBatch].Max(), values[perBatch..].Max()]);
-            histograms.Add(tensor(values, [2, perBatch]), 0);
+            histograms.Add(tensor(values, [2, perBatch]), [0, 1]);
             histograms.RaiseFloors(0.95);
         }
 
@@ -123,7 +123,7 @@ public class UnitHistogramTests
             using var scope = NewDisposeScope();
             var values = Enumerable.Range(0, 4 * 1000).Select(_ => (float)(Gaussian(random) * (b + 1))).ToArray();
             histograms.Include(Enumerable.Repeat((double)values.Min(), 4).ToArray(), Enumerable.Repeat((double)values.Max(), 4).ToArray());
-            histograms.Add(tensor(values, [4, 1000]), 0);
+            histograms.Add(tensor(values, [4, 1000]), [0, 1, 2, 3]);
         }
         histograms.Bins.Should().Be(256);
         histograms.CountsLength.Should().Be(4 * 256);

@@ -271,25 +271,9 @@ public static class Dissector
                         $"Layer '{Name}' unit {u} has non-finite activations (NaN or infinity) among probe images {firstImage}–{firstImage + labels.Length - 1}.");
             _histograms.Include(min, max);
 
-            var maxima = raw.amax([2, 3]).cpu();
-            Top.Add(maxima.data<float>().ToArray(), firstImage, labels.Length);
-
-            foreach (var (positions, group) in GroupByMaskSize(labels))
-            {
-                var part = positions.Length == labels.Length ? raw : raw.index_select(0, tensor(positions, device: raw.device));
-                var rows = part.reshape(-1, _height, _width);
-                long rowCount = rows.shape[0];
-                int height = group[0].MaskHeight, width = group[0].MaskWidth;
-                long chunk = MaskUpsampling.RowsPerChunk((long)height * width);
-                for (long start = 0; start < rowCount; start += chunk)
-                {
-                    using var chunkScope = NewDisposeScope();
-                    long count = Math.Min(chunk, rowCount - start);
-                    var values = MaskUpsampling.ToMask(rows.narrow(0, start, count), height, width);
-                    if (height == _height && width == _width) values = values.clone(); // a view of raw: Add may overwrite it
-                    _histograms.Add(values, start);
-                }
-            }
+            var maxima = raw.amax([2, 3]).cpu().data<float>().ToArray(); // [N × U]
+            Top.Add(maxima, firstImage, labels.Length);
+            Histogram(_histograms, raw, labels, maxima, Enumerable.Range(0, Units).ToArray());
             _histograms.RaiseFloors(1 - quantile);
 
             Spill.Write(raw.cpu().bytes);
@@ -312,6 +296,47 @@ public static class Dissector
             return again.Length;
         }
 
+        /// <summary>
+        /// Adds images' a_u to <paramref name="histograms"/>, whose unit i is this layer's unit
+        /// <paramref name="units"/>[i] (<paramref name="raw"/> [N, units, h, w] holds just those). A map
+        /// whose raw maximum (<paramref name="maxima"/>[n × units + i]) lies under its unit's floor
+        /// is counted as under it whole, without resampling: bilinear values are convex combinations of the raw ones.
+        /// </summary>
+        void Histogram(UnitHistograms histograms, Tensor raw, ImageLabels[] labels, float[] maxima, int[] units)
+        {
+            int count = units.Length;
+            var floors = Enumerable.Range(0, count)
+                .Select(i => histograms.Floor(i) is var f && double.IsNegativeInfinity(f) ? f : f - Math.Abs(f) * 1e-6).ToArray();
+            var flat = raw.reshape(-1, _height, _width); // row n × count + i
+            foreach (var (positions, group) in GroupByMaskSize(labels))
+            {
+                int height = group[0].MaskHeight, width = group[0].MaskWidth;
+                var rows = new List<long>();
+                var rowUnits = new List<int>();
+                foreach (long n in positions)
+                    for (int i = 0; i < count; i++)
+                    {
+                        if (maxima[n * count + i] < floors[i]) histograms.AddBelow(i, (long)height * width);
+                        else
+                        {
+                            rows.Add(n * count + i);
+                            rowUnits.Add(i);
+                        }
+                    }
+                if (rows.Count == 0) continue;
+                var selected = rows.Count == flat.shape[0] ? flat : flat.index_select(0, tensor(rows.ToArray(), device: flat.device));
+                long chunk = MaskUpsampling.RowsPerChunk((long)height * width);
+                for (int start = 0; start < rows.Count; start += (int)chunk)
+                {
+                    using var chunkScope = NewDisposeScope();
+                    int length = (int)Math.Min(chunk, rows.Count - start);
+                    var values = MaskUpsampling.ToMask(selected.narrow(0, start, length), height, width);
+                    if (height == _height && width == _width) values = values.clone(); // may be a view of raw: Add may overwrite it
+                    histograms.Add(values, rowUnits.GetRange(start, length).ToArray());
+                }
+            }
+        }
+
         void Recount(int[] units, double quantile, SpillFile labelSpill, int imageCount, int batchSize, CancellationToken ct)
         {
             using var histograms = new UnitHistograms(units.Length, device, tensorOps: tensorOps);
@@ -326,21 +351,9 @@ public static class Dissector
                 var labels = new ImageLabels[count];
                 for (int i = 0; i < count; i++) labels[i] = ImageLabels.ReadFrom(labelSpill.Reader);
                 using var scope = NewDisposeScope();
-                var raw = ReadBatch(count).to(device).index_select(1, tensor(units.Select(u => (long)u).ToArray(), device: device));
-                foreach (var (positions, group) in GroupByMaskSize(labels))
-                {
-                    var part = positions.Length == count ? raw : raw.index_select(0, tensor(positions, device: device));
-                    var rows = part.reshape(-1, _height, _width);
-                    int height = group[0].MaskHeight, width = group[0].MaskWidth;
-                    long chunk = MaskUpsampling.RowsPerChunk((long)height * width);
-                    for (long first = 0; first < rows.shape[0]; first += chunk)
-                    {
-                        using var chunkScope = NewDisposeScope();
-                        var values = MaskUpsampling.ToMask(rows.narrow(0, first, Math.Min(chunk, rows.shape[0] - first)), height, width);
-                        if (height == _height && width == _width) values = values.clone();
-                        histograms.Add(values, first);
-                    }
-                }
+                var raw = ReadBatch(count).to(device).index_select(1, tensor(units.Select(u => (long)u).ToArray(), device: device)).contiguous();
+                var maxima = raw.amax([2, 3]).cpu().data<float>().ToArray();
+                Histogram(histograms, raw, labels, maxima, units);
             }
             var (thresholds, bounds) = histograms.Quantiles(1 - quantile);
             for (int i = 0; i < units.Length; i++)

@@ -20,10 +20,10 @@ namespace UnitScope.Engine.Analysis.Dissection;
 /// bins reach at most one old bin past the data, the width never exceeds 2·(max_u − min_u)/(B − 3).</para>
 ///
 /// <para><b>Floors</b> (CPU path). Only the top of each distribution matters, so once the counts are
-/// large enough <see cref="RaiseFloors"/> moves everything below a conservative lower quantile (by
-/// default the one 8 × further from the top than the quantile asked for; the floor is that bin's lower
-/// edge, a value) into one exact count of values below the floor: later values under the floor are
-/// then counted with a vectorised compare, not binned. Floors only rise, and stay put when the grid
+/// large enough <see cref="RaiseFloors"/> moves everything below a conservative lower quantile (a
+/// bin edge with between 1 − 8·Q and 1 − 2·Q of the values under it, for a top fraction Q) into one
+/// exact count of values below the floor: later values under the floor are then counted with a
+/// vectorised compare, not binned. Floors only rise, and stay put when the grid
 /// changes (the bin holding a floor then only holds values above it, which keeps the bound). If the
 /// final quantile falls below a unit's floor (the stream drifted down), <see cref="Quantiles"/> says
 /// so and the caller counts that unit again without a floor.</para>
@@ -58,6 +58,7 @@ internal sealed class UnitHistograms : IDisposable
     readonly double[] _floor;     // per unit: values under it are counted in _below, not binned (−∞: none)
     readonly float[] _floorBin;   // _floor in bin coordinates, (floor − lo)/w, for the counting loop
     readonly long[] _below;
+    readonly int[] _hot;          // per unit: its most populated bin at the last RaiseFloors, counted apart
     Tensor? _counts;          // [units * bins] int64 on the device, on the tensor path
     Tensor? _scaleT, _shiftT; // _scale, _shift on the device, on the tensor path
 
@@ -77,6 +78,7 @@ internal sealed class UnitHistograms : IDisposable
         _floor = Enumerable.Repeat(double.NegativeInfinity, units).ToArray();
         _floorBin = Enumerable.Repeat(float.NegativeInfinity, units).ToArray();
         _below = new long[units];
+        _hot = new int[units];
         if (tensorOps ?? device.type != TorchSharp.DeviceType.CPU)
             // It outlives any dispose scope the caller has open.
             _counts = zeros(units * (long)bins, ScalarType.Int64, device).DetachFromDisposeScope();
@@ -142,53 +144,58 @@ internal sealed class UnitHistograms : IDisposable
 
     /// <summary>
     /// Counts <paramref name="values"/> [R, P] (float32, contiguous, on the device; overwritten on the
-    /// tensor path, which uses it as scratch space): row r holds P values of unit (firstRow + r) mod units.
-    /// Every value must lie in the range given to <see cref="Include"/>; values outside are counted in
-    /// the end bins.
+    /// tensor path, which uses it as scratch space): row r holds P values of unit
+    /// <paramref name="rowUnits"/>[r]. Every value must lie in the range given to <see cref="Include"/>;
+    /// values outside are counted in the end bins.
     /// </summary>
-    public void Add(Tensor values, long firstRow)
+    public void Add(Tensor values, int[] rowUnits)
     {
         if (_width.Length > 0 && _width[0] == 0)
             throw new InvalidOperationException("Include the values' range before adding them.");
         // bin = ⌊(x − lo)/w⌋ = ⌊x·(1/w) − lo/w⌋ (float32), clamped to the unit's bins.
-        if (_hostCounts is not null) AddOnHost(values, firstRow);
-        else AddWithTensors(values, firstRow);
+        if (_hostCounts is not null) AddOnHost(values, rowUnits);
+        else AddWithTensors(values, rowUnits);
     }
 
-    void AddOnHost(Tensor values, long firstRow)
+    /// <summary>
+    /// Counts <paramref name="count"/> values of <paramref name="unit"/> known to lie under its floor
+    /// (e.g. a map whose largest value does), without seeing them.
+    /// </summary>
+    public void AddBelow(int unit, long count)
+    {
+        if (double.IsNegativeInfinity(_floor[unit]))
+            throw new InvalidOperationException($"Unit {unit} has no floor.");
+        _below[unit] += count;
+    }
+
+    /// <summary>Unit <paramref name="unit"/>'s floor (−∞ while it has none): values under it are only counted.</summary>
+    public double Floor(int unit) => _floor[unit];
+
+    void AddOnHost(Tensor values, int[] rowUnits)
     {
         if (!values.is_contiguous()) values = values.contiguous();
-        long rows = values.shape[0];
-        int perRow = (int)values.shape[1], bins = _bins, units = _units;
+        int perRow = (int)values.shape[1], bins = _bins;
         var counts = _hostCounts!;
-        // Unit by unit (rows first, first + units, … belong to one unit): no two threads touch the same counts.
-        Parallel.For(0, (int)Math.Min(units, rows), first =>
+        var byUnit = rowUnits.Select((unit, row) => (unit, row)).GroupBy(e => e.unit, e => e.row).ToArray();
+        // Unit by unit: no two threads touch the same counts. On half the cores: libtorch's OpenMP
+        // threads keep spinning on the others for a while after each op, and competing with them costs
+        // more than it gains.
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, Environment.ProcessorCount / 2) };
+        Parallel.ForEach(byUnit, parallel, rows =>
         {
             var all = MemoryMarshal.Cast<byte, float>(values.bytes);
-            int unit = (int)((firstRow + first) % units);
-            float scale = _scale[unit], shift = _shift[unit];
-            float floor = _floorBin[unit];
-            long below = 0;
+            int unit = rows.Key;
+            var row = new RowCounter(_scale[unit], _shift[unit], _floorBin[unit], _hot[unit], bins);
             var unitCounts = counts.AsSpan(unit * bins, bins);
-            // Four interleaved sub-histograms (bin·4 + lane): runs of equal values (a ReLU's zeros) do
-            // not wait on one counter.
+            // Four interleaved sub-histograms (bin·4 + lane): runs of one bin do not wait on one counter.
             var lanes = ArrayPool<int>.Shared.Rent(4 * bins);
             try
             {
                 Array.Clear(lanes, 0, 4 * bins);
-                for (long r = first; r < rows; r += units)
-                {
-                    var row = all.Slice((int)(r * perRow), perRow);
-                    if (row.IndexOfAnyExcept(row[0]) < 0)
-                    {
-                        // A constant map (e.g. all zeros): one value, perRow times.
-                        if (row[0] * scale + shift < floor) below += perRow;
-                        else unitCounts[Bin(row[0], scale, shift, bins)] += perRow;
-                    }
-                    else
-                        below += CountRow(row, scale, shift, bins, floor, lanes);
-                }
-                _below[unit] += below;
+                foreach (int r in rows)
+                    row.Count(all.Slice(r * perRow, perRow), lanes, unitCounts);
+                _below[unit] += row.Below;
+                unitCounts[_hot[unit]] += row.Hot;
                 for (int bin = 0; bin < bins; bin++)
                     unitCounts[bin] += (long)lanes[4 * bin] + lanes[4 * bin + 1] + lanes[4 * bin + 2] + lanes[4 * bin + 3];
             }
@@ -206,65 +213,67 @@ internal sealed class UnitHistograms : IDisposable
     }
 
     /// <summary>
-    /// Adds one row's values to <paramref name="lanes"/>, except those whose bin is under
-    /// <paramref name="floor"/>: returns how many those were. Bins computed 8 at a time where the CPU
-    /// has 256-bit vectors.
+    /// Counts one unit's rows: values whose bin coordinate b = x·(1/w) − lo/w is under the floor are only
+    /// counted (<see cref="Below"/>), so are those in the unit's most populated bin (<see cref="Hot"/>:
+    /// a ReLU's zeros); the others are binned. 8 values at a time where the CPU has 256-bit vectors.
     /// </summary>
-    static long CountRow(ReadOnlySpan<float> row, float scale, float shift, int bins, float floor, int[] lanes)
+    struct RowCounter(float scale, float shift, float floor, int hot, int bins)
     {
-        int i = 0;
-        long below = 0;
-        if (Vector256.IsHardwareAccelerated)
+        public long Below;
+        public long Hot;
+
+        public void Count(ReadOnlySpan<float> row, int[] lanes, Span<long> counts)
         {
-            var vScale = Vector256.Create(scale);
-            var vShift = Vector256.Create(shift);
-            var vTop = Vector256.Create((float)(bins - 1));
-            var vFloor = Vector256.Create(floor);
-            Span<int> k = stackalloc int[8];
-            ref float start = ref MemoryMarshal.GetReference(row);
-            for (; i + 8 <= row.Length; i += 8)
+            if (row.IndexOfAnyExcept(row[0]) < 0)
             {
-                // Same operations as Bin: multiply, add (not fused), then the floor test, clamp, truncate.
-                var b = Vector256.LoadUnsafe(ref start, (nuint)i) * vScale + vShift;
-                uint under = Vector256.LessThan(b, vFloor).ExtractMostSignificantBits();
-                if (under == 0xFF)
+                // A constant map (e.g. all zeros): one value, row.Length times.
+                if (row[0] * scale + shift < floor) Below += row.Length;
+                else counts[Bin(row[0], scale, shift, bins)] += row.Length;
+                return;
+            }
+            int i = 0;
+            if (Vector256.IsHardwareAccelerated)
+            {
+                var vScale = Vector256.Create(scale);
+                var vShift = Vector256.Create(shift);
+                var vTop = Vector256.Create((float)(bins - 1));
+                var vFloor = Vector256.Create(floor);
+                var vHot = Vector256.Create((float)hot);
+                var vHotEnd = Vector256.Create((float)(hot + 1));
+                Span<int> k = stackalloc int[8];
+                ref float start = ref MemoryMarshal.GetReference(row);
+                for (; i + 8 <= row.Length; i += 8)
                 {
-                    below += 8;
-                    continue;
-                }
-                Vector256.ConvertToInt32(Vector256.Min(Vector256.Max(b, Vector256<float>.Zero), vTop)).CopyTo(k);
-                if (under == 0)
-                {
-                    lanes[4 * k[0]]++;
-                    lanes[4 * k[1] + 1]++;
-                    lanes[4 * k[2] + 2]++;
-                    lanes[4 * k[3] + 3]++;
-                    lanes[4 * k[4]]++;
-                    lanes[4 * k[5] + 1]++;
-                    lanes[4 * k[6] + 2]++;
-                    lanes[4 * k[7] + 3]++;
-                    continue;
-                }
-                for (int j = 0; j < 8; j++)
-                {
-                    if ((under & (1u << j)) != 0) below++;
-                    else lanes[4 * k[j] + (j & 3)]++;
+                    // Same operations as Bin: multiply, add (not fused), then the tests, clamp, truncate.
+                    var b = Vector256.LoadUnsafe(ref start, (nuint)i) * vScale + vShift;
+                    uint under = Vector256.LessThan(b, vFloor).ExtractMostSignificantBits();
+                    uint inHot = (Vector256.GreaterThanOrEqual(b, vHot) & Vector256.LessThan(b, vHotEnd)).ExtractMostSignificantBits() & ~under;
+                    Below += System.Numerics.BitOperations.PopCount(under);
+                    Hot += System.Numerics.BitOperations.PopCount(inHot);
+                    uint rest = ~(under | inHot) & 0xFF;
+                    if (rest == 0) continue;
+                    Vector256.ConvertToInt32(Vector256.Min(Vector256.Max(b, Vector256<float>.Zero), vTop)).CopyTo(k);
+                    for (; rest != 0; rest &= rest - 1)
+                    {
+                        int j = System.Numerics.BitOperations.TrailingZeroCount(rest);
+                        lanes[4 * k[j] + (j & 3)]++;
+                    }
                 }
             }
+            for (; i < row.Length; i++)
+            {
+                float b = row[i] * scale + shift;
+                if (b < floor) Below++;
+                else if (b >= hot && b < hot + 1) Hot++;
+                else lanes[4 * Bin(row[i], scale, shift, bins) + (i & 3)]++;
+            }
         }
-        for (; i < row.Length; i++)
-        {
-            if (row[i] * scale + shift < floor) below++;
-            else lanes[4 * Bin(row[i], scale, shift, bins) + (i & 3)]++;
-        }
-        return below;
     }
 
-    void AddWithTensors(Tensor values, long firstRow)
+    void AddWithTensors(Tensor values, int[] units)
     {
         using var scope = NewDisposeScope();
-        long rows = values.shape[0];
-        var rowUnits = arange(firstRow, firstRow + rows, ScalarType.Int64, _device).remainder_(_units);
+        var rowUnits = tensor(units.Select(u => (long)u).ToArray(), device: _device);
         var bin = values.mul_(_scaleT!.index_select(0, rowUnits).unsqueeze(1))
             .add_(_shiftT!.index_select(0, rowUnits).unsqueeze(1))
             .clamp_(0, _bins - 1)
@@ -282,32 +291,41 @@ internal sealed class UnitHistograms : IDisposable
     public (double Min, double Max) Extremes(int unit) => (_min[unit], _max[unit]);
 
     /// <summary>
-    /// Raises each unit's floor (CPU path only; see the class comment) to the bin holding its
-    /// (1 − <paramref name="margin"/>·(1 − <paramref name="fraction"/>)) quantile so far, once the unit
-    /// has at least 100/(1 − fraction) values.
+    /// Raises each unit's floor (CPU path only; see the class comment), once the unit has at least
+    /// 100/(1 − <paramref name="fraction"/>) values, to the first bin edge with at least a
+    /// (1 − 8·(1 − fraction)) share of the values under it — or, when that edge has more than a
+    /// (1 − 2·(1 − fraction)) share under it (a bin holding a large mass, e.g. a ReLU's zeros), to the
+    /// last edge under that share.
     /// </summary>
-    public void RaiseFloors(double fraction, double margin = 8)
+    public void RaiseFloors(double fraction)
     {
         if (_hostCounts is null) return;
-        double floorFraction = 1 - margin * (1 - fraction);
-        if (floorFraction <= 0.5) return;
+        double low = 1 - 8 * (1 - fraction), high = 1 - 2 * (1 - fraction);
+        if (low <= 0.5) return;
         for (int u = 0; u < _units; u++)
         {
             var counts = _hostCounts.AsSpan(u * _bins, _bins);
             long n = _below[u];
             foreach (long c in counts) n += c;
             if (n < 100 / (1 - fraction)) continue;
-            long rank = Math.Clamp((long)Math.Ceiling(floorFraction * n) - 1, 0, n - 1);
-            if (rank < _below[u]) continue;
-            long below = _below[u];
-            int bin = 0;
-            while (bin < _bins - 1 && below + counts[bin] <= rank) below += counts[bin++];
-            double edge = _lo[u] + bin * _width[u]; // the lower edge of the bin holding that quantile
-            if (edge <= _floor[u]) continue;
-            counts[..bin].Clear();
-            _below[u] = below;
-            _floor[u] = edge;
-            _floorBin[u] = bin;
+            long lowCount = (long)Math.Ceiling(low * n), highCount = (long)Math.Floor(high * n);
+            // edge e_j = lo + j·w has under(j) = below + Σ_{i<j} counts[i] values under it.
+            long under = _below[u];
+            int edge = 0;
+            while (edge < _bins && under < lowCount && under + counts[edge] <= highCount) under += counts[edge++];
+            double value = _lo[u] + edge * _width[u];
+            if (edge > 0 && value > _floor[u])
+            {
+                counts[..edge].Clear();
+                _below[u] = under;
+                _floor[u] = value;
+                _floorBin[u] = edge;
+            }
+            // The bin most values fall in (above the floor), counted without binning from now on.
+            int hot = edge;
+            for (int bin = edge + 1; bin < _bins; bin++)
+                if (counts[bin] > counts[hot]) hot = bin;
+            _hot[u] = hot;
         }
     }
 
