@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using UnitScope.Engine.Datasets;
 using static TorchSharp.torch;
 
@@ -109,33 +110,65 @@ public static class Dissector
         DissectionOptions options, int imageCount, ConceptIndex concepts, long[] labelArea, SpillFile labelSpill,
         List<LayerRun> runs, IProgress<DissectionProgress>? progress, CancellationToken ct)
     {
-        for (int start = 0; start < imageCount; start += options.BatchSize)
+        Task? counting = null;
+        try
         {
-            ct.ThrowIfCancellationRequested();
-            int count = Math.Min(options.BatchSize, imageCount - start);
-            var samples = new ProbeSample[count];
-            var labels = new ImageLabels[count];
-            for (int i = 0; i < count; i++)
+            for (int start = 0; start < imageCount; start += options.BatchSize)
             {
-                samples[i] = data.Load(start + i);
-                labels[i] = ImageLabels.From(samples[i], start + i, concepts, labelArea);
-                labels[i].WriteTo(labelSpill.Writer);
-            }
+                ct.ThrowIfCancellationRequested();
+                int count = Math.Min(options.BatchSize, imageCount - start);
+                var samples = new ProbeSample[count];
+                var labels = new ImageLabels[count];
+                for (int i = 0; i < count; i++)
+                {
+                    samples[i] = data.Load(start + i);
+                    labels[i] = ImageLabels.From(samples[i], start + i, concepts, labelArea);
+                    labels[i].WriteTo(labelSpill.Writer);
+                }
 
-            using var scope = NewDisposeScope();
-            var activations = source.Forward(samples, layers);
-            try
-            {
-                foreach (var run in runs)
-                    run.AddBatch(activations.TryGetValue(run.Name, out var a) ? a
-                        : throw new InvalidOperationException($"The activation source gave no output for layer '{run.Name}'."), labels, start, options.Quantile);
+                using var scope = NewDisposeScope();
+                var activations = source.Forward(samples, layers);
+                // The previous batch's counting (on the CPU, on another thread) must be done before the
+                // ranges change.
+                Finish(ref counting);
+                var work = new List<(LayerRun Run, float[] Raw, (int, int)[] Masks)>();
+                try
+                {
+                    foreach (var run in runs)
+                    {
+                        var raw = activations.TryGetValue(run.Name, out var a) ? a
+                            : throw new InvalidOperationException($"The activation source gave no output for layer '{run.Name}'.");
+                        if (run.AddBatch(raw, labels, start, options.Quantile) is { } host)
+                            work.Add((run, host, labels.Select(l => (l.MaskHeight, l.MaskWidth)).ToArray()));
+                    }
+                }
+                finally
+                {
+                    foreach (var tensor in activations.Values) tensor.Dispose();
+                }
+                // On the CPU, resampling and counting run beside the next batch's loading and forward pass
+                // (which leave a core idle much of the time).
+                if (work.Count > 0)
+                    counting = Task.Run(() =>
+                    {
+                        foreach (var (run, raw, masks) in work) run.CountOnHost(raw, masks, options.Quantile);
+                    });
+                progress?.Report(new DissectionProgress("thresholds", start + count, imageCount));
             }
-            finally
-            {
-                foreach (var tensor in activations.Values) tensor.Dispose();
-            }
-            progress?.Report(new DissectionProgress("thresholds", start + count, imageCount));
+            Finish(ref counting);
         }
+        finally
+        {
+            // On failure or cancellation: let the counting end before anything is disposed.
+            try { counting?.Wait(); } catch (AggregateException) { }
+        }
+    }
+
+    static void Finish(ref Task? counting)
+    {
+        var task = counting;
+        counting = null;
+        task?.GetAwaiter().GetResult();
     }
 
     /// <summary>Pass 2 for one layer: the spill, thresholded, against the labels.</summary>
@@ -242,8 +275,12 @@ public static class Dissector
         public float[] Thresholds { get; private set; } = [];
         public float[] Bounds { get; private set; } = [];
 
-        /// <summary><paramref name="raw"/> [N, U, h, w]: the layer's output for images firstImage….</summary>
-        public void AddBatch(Tensor raw, ImageLabels[] labels, int firstImage, double quantile)
+        /// <summary>
+        /// <paramref name="raw"/> [N, U, h, w]: the layer's output for images firstImage…: widens the
+        /// histograms' ranges, ranks the images, writes the spill, and counts the values — with tensor
+        /// ops here, or, on the CPU, returns a copy of the activations for <see cref="CountOnHost"/>.
+        /// </summary>
+        public float[]? AddBatch(Tensor raw, ImageLabels[] labels, int firstImage, double quantile)
         {
             if (raw.dim() != 4 || raw.shape[0] != labels.Length)
                 throw new UnitScopeException(EngineErrorKind.InvalidArgument,
@@ -273,10 +310,20 @@ public static class Dissector
 
             var maxima = raw.amax([2, 3]).cpu().data<float>().ToArray(); // [N × U]
             Top.Add(maxima, firstImage, labels.Length);
+            var host = raw.cpu();
+            Spill.Write(host.bytes);
+            if (_histograms.OnHost)
+                return MemoryMarshal.Cast<byte, float>(host.bytes).ToArray();
             Histogram(_histograms, raw, labels, maxima, Enumerable.Range(0, Units).ToArray());
             _histograms.RaiseFloors(1 - quantile);
+            return null;
+        }
 
-            Spill.Write(raw.cpu().bytes);
+        /// <summary>The CPU path's counting of one batch (<see cref="AddBatch"/>'s copy); may run on another thread.</summary>
+        public void CountOnHost(float[] raw, (int Height, int Width)[] masks, double quantile)
+        {
+            _histograms!.AddMaps(raw, masks.Length, _height, _width, masks);
+            _histograms.RaiseFloors(1 - quantile);
         }
 
         /// <summary>

@@ -90,6 +90,8 @@ internal sealed class UnitHistograms : IDisposable
     public int Bins => _bins;
     /// <summary>How many counters the histograms hold: units × bins, whatever has been added.</summary>
     public long CountsLength => _hostCounts?.LongLength ?? _counts!.shape[0];
+    /// <summary>Whether this counts in managed memory (<see cref="AddMaps"/> works) rather than with tensor ops.</summary>
+    public bool OnHost => _hostCounts is not null;
 
     /// <summary>
     /// Widens the ranges so that they hold [<paramref name="min"/>[u], <paramref name="max"/>[u]]:
@@ -195,9 +197,7 @@ internal sealed class UnitHistograms : IDisposable
                 foreach (int r in rows)
                     row.Count(all.Slice(r * perRow, perRow), lanes, unitCounts);
                 _below[unit] += row.Below;
-                unitCounts[_hot[unit]] += row.Hot;
-                for (int bin = 0; bin < bins; bin++)
-                    unitCounts[bin] += (long)lanes[4 * bin] + lanes[4 * bin + 1] + lanes[4 * bin + 2] + lanes[4 * bin + 3];
+                row.Flush(lanes, unitCounts);
             }
             finally
             {
@@ -221,17 +221,25 @@ internal sealed class UnitHistograms : IDisposable
     {
         public long Below;
         public long Hot;
+        /// <summary>The range of bins <see cref="Count"/> touched in the lanes (empty while MinBin > MaxBin).</summary>
+        public int MinBin = int.MaxValue, MaxBin = -1;
+
+        /// <summary><paramref name="count"/> copies of <paramref name="x"/> (a constant map).</summary>
+        public void CountConstant(float x, long count, Span<long> counts)
+        {
+            float b = x * scale + shift;
+            if (b < floor) Below += count;
+            else counts[Bin(x, scale, shift, bins)] += count;
+        }
 
         public void Count(ReadOnlySpan<float> row, int[] lanes, Span<long> counts)
         {
             if (row.IndexOfAnyExcept(row[0]) < 0)
             {
-                // A constant map (e.g. all zeros): one value, row.Length times.
-                if (row[0] * scale + shift < floor) Below += row.Length;
-                else counts[Bin(row[0], scale, shift, bins)] += row.Length;
+                CountConstant(row[0], row.Length, counts);
                 return;
             }
-            int i = 0;
+            int i = 0, minBin = MinBin, maxBin = MaxBin;
             if (Vector256.IsHardwareAccelerated)
             {
                 var vScale = Vector256.Create(scale);
@@ -256,7 +264,10 @@ internal sealed class UnitHistograms : IDisposable
                     for (; rest != 0; rest &= rest - 1)
                     {
                         int j = System.Numerics.BitOperations.TrailingZeroCount(rest);
-                        lanes[4 * k[j] + (j & 3)]++;
+                        int bin = k[j];
+                        lanes[4 * bin + (j & 3)]++;
+                        if (bin < minBin) minBin = bin;
+                        if (bin > maxBin) maxBin = bin;
                     }
                 }
             }
@@ -265,9 +276,91 @@ internal sealed class UnitHistograms : IDisposable
                 float b = row[i] * scale + shift;
                 if (b < floor) Below++;
                 else if (b >= hot && b < hot + 1) Hot++;
-                else lanes[4 * Bin(row[i], scale, shift, bins) + (i & 3)]++;
+                else
+                {
+                    int bin = Bin(row[i], scale, shift, bins);
+                    lanes[4 * bin + (i & 3)]++;
+                    if (bin < minBin) minBin = bin;
+                    if (bin > maxBin) maxBin = bin;
+                }
+            }
+            MinBin = minBin;
+            MaxBin = maxBin;
+        }
+
+        /// <summary>Adds the lanes into <paramref name="counts"/> (with the hot bin) and clears what was touched.</summary>
+        public readonly void Flush(int[] lanes, Span<long> counts)
+        {
+            counts[hot] += Hot;
+            for (int bin = MinBin; bin <= MaxBin; bin++)
+            {
+                counts[bin] += (long)lanes[4 * bin] + lanes[4 * bin + 1] + lanes[4 * bin + 2] + lanes[4 * bin + 3];
+                lanes[4 * bin] = lanes[4 * bin + 1] = lanes[4 * bin + 2] = lanes[4 * bin + 3] = 0;
             }
         }
+    }
+
+    /// <summary>
+    /// The CPU path without tensors: resamples (<see cref="MaskUpsampling.Resample"/>) and counts
+    /// <paramref name="images"/> images' maps in managed code, on the calling thread.
+    /// <paramref name="raw"/> is [images × units × h × w] (this histogram's units, in order);
+    /// <paramref name="masks"/>[n] image n's mask size. A map whose largest value lies under its
+    /// unit's floor is counted under it whole, without resampling (bilinear values are convex
+    /// combinations of the raw ones).
+    /// </summary>
+    public void AddMaps(ReadOnlySpan<float> raw, int images, int height, int width, IReadOnlyList<(int Height, int Width)> masks)
+    {
+        if (_hostCounts is null) throw new InvalidOperationException("AddMaps counts on the host only.");
+        int mapSize = height * width, largest = masks.Max(m => m.Height * m.Width), widest = masks.Max(m => m.Width);
+        var output = ArrayPool<float>.Shared.Rent(largest);
+        var scratch = ArrayPool<float>.Shared.Rent(height * widest);
+        var lanes = ArrayPool<int>.Shared.Rent(4 * _bins);
+        try
+        {
+            Array.Clear(lanes, 0, 4 * _bins);
+            for (int u = 0; u < _units; u++)
+            {
+                var counts = _hostCounts.AsSpan(u * _bins, _bins);
+                var counter = new RowCounter(_scale[u], _shift[u], _floorBin[u], _hot[u], _bins);
+                double floor = _floor[u];
+                float cut = double.IsNegativeInfinity(floor) ? float.NegativeInfinity : (float)(floor - Math.Abs(floor) * 1e-6);
+                for (int n = 0; n < images; n++)
+                {
+                    var map = raw.Slice((n * _units + u) * mapSize, mapSize);
+                    var (maskHeight, maskWidth) = masks[n];
+                    int pixels = maskHeight * maskWidth;
+                    float max = MaxOf(map);
+                    if (max < cut)
+                    {
+                        counter.Below += pixels;
+                        continue;
+                    }
+                    if (map.IndexOfAnyExcept(max) < 0)
+                    {
+                        counter.CountConstant(max, pixels, counts);
+                        continue;
+                    }
+                    var values = output.AsSpan(0, pixels);
+                    MaskUpsampling.Resample(map, height, width, maskHeight, maskWidth, scratch, values);
+                    counter.Count(values, lanes, counts);
+                }
+                _below[u] += counter.Below;
+                counter.Flush(lanes, counts);
+            }
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(output);
+            ArrayPool<float>.Shared.Return(scratch);
+            ArrayPool<int>.Shared.Return(lanes);
+        }
+    }
+
+    static float MaxOf(ReadOnlySpan<float> values)
+    {
+        float max = float.NegativeInfinity;
+        foreach (float v in values) if (v > max) max = v;
+        return max;
     }
 
     void AddWithTensors(Tensor values, int[] units)
