@@ -1,0 +1,48 @@
+using UnitScope.Engine.Analysis.Dissection;
+using UnitScope.Server.Dissection;
+
+namespace UnitScope.Server.Tests;
+
+/// <summary>Engine progress → LSP progress lines: what they say and a percentage that never goes back.</summary>
+public class DissectionProgressTextTests
+{
+    private static LayerDissection Done(string layer) => new(layer, "c", "d", new DissectionOptions(), 40, [], new Dictionary<string, int>());
+
+    [Fact]
+    public void Lines_name_the_phase_the_layers_and_the_images_done()
+    {
+        var text = new DissectionProgressText(["conv3", "conv4"]);
+        var lines = new[]
+        {
+            new DissectionProgress("dataset", 1000, 2000),
+            new DissectionProgress("thresholds", 640, 2000),
+            new DissectionProgress("thresholds", 2000, 2000),
+            new DissectionProgress("iou", 640, 2000) { Layer = "conv3" },
+            new DissectionProgress("iou", 2000, 2000, Done("conv3")) { Layer = "conv3" },
+            new DissectionProgress("iou", 1000, 2000) { Layer = "conv4" },
+            new DissectionProgress("iou", 2000, 2000, Done("conv4")) { Layer = "conv4" },
+        }.Select(text.Update).ToList();
+
+        lines.Select(l => l.Message).Should().Equal(
+            "building the probe set, 1000/2000 images",
+            "conv3, conv4: threshold pass, 640/2000 images",
+            "conv3, conv4: threshold pass, 2000/2000 images",
+            "conv3: IoU pass, 640/2000 images (layer 1 of 2)",
+            "conv3: IoU pass, 2000/2000 images (layer 1 of 2)",
+            "conv4: IoU pass, 1000/2000 images (layer 2 of 2)",
+            "conv4: IoU pass, 2000/2000 images (layer 2 of 2)");
+        lines.Select(l => l.Percentage).Should().Equal(5, 19, 40, 49, 70, 85, 100);
+        lines.Select(l => l.Stage).Distinct().Should().HaveCount(4);
+    }
+
+    [Fact]
+    public void A_single_layer_has_no_layer_count_and_the_percentage_never_goes_back()
+    {
+        var text = new DissectionProgressText(["conv1"]);
+        text.Update(new DissectionProgress("iou", 30, 40) { Layer = "conv1" }).Message.Should().Be("conv1: IoU pass, 30/40 images");
+        var later = text.Update(new DissectionProgress("thresholds", 10, 40));
+        later.Percentage.Should().BeGreaterThanOrEqualTo(77);
+        text.Update(new DissectionProgress("cached", 40, 40, Done("conv1"))).Message.Should().Be("conv1: from the cache");
+        text.Update(new DissectionProgress("somethingNew", 0, 0)).Message.Should().Be("conv1: somethingNew");
+    }
+}
