@@ -15,6 +15,7 @@ public static class CliApp
             UnitMapCommand.Create(cli),
             ServeCommand.Create(cli),
             DemoCommand.Create(cli),
+            SampleCommand.Create(cli),
             DissectCommand.Create(cli),
         };
         return root;

@@ -2,15 +2,15 @@ using SkiaSharp;
 
 namespace UnitScope.Cli.Tests;
 
-public class DemoCommandTests
+public class SampleCommandTests
 {
     [Fact]
-    public void Demo_prints_layers_and_writes_a_unit_map_png()
+    public void Sample_prints_layers_and_writes_a_unit_map_png()
     {
-        var outDir = Path.Combine(Path.GetTempPath(), $"unitscope-demo-{Guid.NewGuid():N}");
+        var outDir = Path.Combine(Path.GetTempPath(), $"unitscope-sample-{Guid.NewGuid():N}");
         try
         {
-            var run = Cli.Run("demo", "--out", outDir, "--device", "cpu");
+            var run = Cli.Run("sample", "--out", outDir, "--device", "cpu");
             run.Exit.Should().Be(0, run.ToString());
             run.Out.Should().Contain("conv4").And.Contain("Prediction").And.Contain(outDir);
             var pngs = Directory.GetFiles(outDir, "*.png");
@@ -28,12 +28,12 @@ public class DemoCommandTests
     }
 
     [Fact]
-    public void Demo_with_a_chosen_image_layer_and_unit()
+    public void Sample_with_a_chosen_image_layer_and_unit()
     {
-        var outDir = Path.Combine(Path.GetTempPath(), $"unitscope-demo-{Guid.NewGuid():N}");
+        var outDir = Path.Combine(Path.GetTempPath(), $"unitscope-sample-{Guid.NewGuid():N}");
         try
         {
-            var run = Cli.Run("demo", "--out", outDir, "--image", "triangle", "--layer", "conv2", "--unit", "3",
+            var run = Cli.Run("sample", "--out", outDir, "--image", "triangle", "--layer", "conv2", "--unit", "3",
                 "--samples", Cli.Repo("samples"), "--device", "cpu");
             run.Exit.Should().Be(0, run.ToString());
             File.Exists(Path.Combine(outDir, "triangle_conv2_u3_overlay.png")).Should().BeTrue(run.ToString());
@@ -47,7 +47,7 @@ public class DemoCommandTests
     [Fact]
     public void Samples_folder_without_the_checkpoint_is_a_user_error()
     {
-        var run = Cli.Run("demo", "--samples", Path.GetTempPath());
+        var run = Cli.Run("sample", "--samples", Path.GetTempPath());
         run.Exit.Should().Be(2, run.ToString());
         run.Err.Should().Contain("--samples");
     }

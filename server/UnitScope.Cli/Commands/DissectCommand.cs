@@ -17,8 +17,6 @@ namespace UnitScope.Cli.Commands;
 /// </summary>
 static class DissectCommand
 {
-    const int TopUnitsShown = 10;
-
     public static Command Create(CliContext cli)
     {
         var model = new Option<string>("--model") { Description = "Checkpoint file (.pth, .pt, .safetensors).", Required = true, HelpName = "FILE" };
@@ -78,12 +76,12 @@ static class DissectCommand
             IReadOnlyList<LayerDissection> results = [];
             string report = "";
             var clock = Stopwatch.StartNew();
-            await WithProgress(cli, async bars =>
+            await DissectionConsole.WithProgress(cli, async bars =>
             {
-                var dataset = await Run(() => source.Open(cacheFolder, bars.ForProbeSet(source.Probe.Count), ct), ct);
+                var dataset = await DissectionConsole.Run(() => source.Open(cacheFolder, bars.ForProbeSet(source.Probe.Count), ct), ct);
                 cli.Info($"Probe data: {dataset.Root} ({dataset.Count} images, {dataset.Concepts.Count} concepts).");
-                results = await Run(() => service.Dissect(session, dataset, layers, options, bars.ForDissection(cached), ct), ct);
-                report = await Run(() => DissectionReport.Write(outDir, session, dataset, results,
+                results = await DissectionConsole.Run(() => service.Dissect(session, dataset, layers, options, bars.ForDissection(cached), ct), ct);
+                report = await DissectionConsole.Run(() => DissectionReport.Write(outDir, session, dataset, results,
                     new ReportOptions { BatchSize = options.BatchSize }, bars.ForReport(), ct), ct);
             });
 
@@ -100,7 +98,7 @@ static class DissectCommand
                 return ExitCodes.Ok;
             }
             foreach (var result in results)
-                PrintSummary(cli, result, cached.Contains(result.Layer));
+                DissectionConsole.PrintSummary(cli, result, cached.Contains(result.Layer));
             cli.Out.MarkupLine($"Report: [green]{Markup.Escape(report)}[/] ({clock.Elapsed.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s)");
             return ExitCodes.Ok;
         }, ct));
@@ -124,32 +122,6 @@ static class DissectCommand
         if (info.OutputShape.Count != 3)
             throw new UnitScopeException(EngineErrorKind.InvalidArgument,
                 $"Layer '{name}' ({info.Kind}, output {Output.Shape(info.OutputShape)}) has no spatial maps to dissect: pick a convolutional layer (see `unitscope layers`).");
-    }
-
-    /// <summary>Synchronous Engine work on the thread pool, awaited to its end so a cancelled run cleans up after itself.</summary>
-    static async Task<T> Run<T>(Func<T> work, CancellationToken ct)
-    {
-        ct.ThrowIfCancellationRequested();
-        return await Task.Run(work, CancellationToken.None);
-    }
-
-    static void PrintSummary(CliContext cli, LayerDissection layer, bool cached)
-    {
-        var perCategory = Rendering.Charts.LayerSummaryChart.Counts(layer);
-        string categories = perCategory.Count == 0
-            ? "no unit labelled"
-            : string.Join(" · ", perCategory.Select(c => $"{c.Units} {c.Category}"));
-        cli.Out.MarkupLine($"[bold]{Markup.Escape(layer.Layer)}[/]: {layer.LabelledUnits} of {layer.Units.Count} units labelled ({Markup.Escape(categories)})" +
-            $"{(cached ? " [grey](from the cache)[/]" : "")}");
-        var best = layer.Units.Where(u => u.Label is not null).OrderByDescending(u => u.Label!.Iou).ThenBy(u => u.Unit).Take(TopUnitsShown).ToList();
-        if (best.Count == 0)
-            return;
-        var table = new Table().Border(TableBorder.Rounded)
-            .AddColumn(new TableColumn("Unit").RightAligned()).AddColumn("Label").AddColumn("Category").AddColumn(new TableColumn("IoU").RightAligned());
-        foreach (var unit in best)
-            table.AddRow(unit.Unit.ToString(CultureInfo.InvariantCulture), Markup.Escape(unit.Label!.Concept), Markup.Escape(unit.Label.Category),
-                unit.Label.Iou.ToString("0.000", CultureInfo.InvariantCulture));
-        cli.Out.Write(table);
     }
 
     /// <summary>"probe" (the built-in set, with its generation options) or a Broden folder.</summary>
@@ -182,82 +154,5 @@ static class DissectCommand
 
         public ISegmentationDataset Open(string cacheFolder, IProgress<int> generated, CancellationToken ct) =>
             Folder is null ? ProbeSet.EnsureBuiltIn(cacheFolder, Probe, generated, ct) : BrodenDataset.Open(Folder);
-    }
-
-    /// <summary>Runs <paramref name="body"/> with a Spectre progress display on stderr: a live bar on a terminal, milestone lines otherwise.</summary>
-    static async Task WithProgress(CliContext cli, Func<ProgressBars, Task> body)
-    {
-        var console = ReferenceEquals(cli.StdErr, Console.Error) && !Console.IsErrorRedirected
-            ? AnsiConsole.Create(new AnsiConsoleSettings
-            {
-                Out = new AnsiConsoleOutput(Console.Error),
-                Ansi = AnsiSupport.Detect,
-                ColorSystem = ColorSystemSupport.Detect,
-                Interactive = InteractionSupport.Detect,
-            })
-            : cli.Err;
-        await console.Progress()
-            .AutoClear(false)
-            .HideCompleted(false)
-            .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(),
-                new ElapsedTimeColumn(), new SpinnerColumn())
-            .StartAsync(ctx => body(new ProgressBars(ctx)));
-    }
-
-    /// <summary>One bar per phase (probe set, thresholds, IoU per layer, report per layer), with images/s.</summary>
-    sealed class ProgressBars(ProgressContext ctx)
-    {
-        readonly object _gate = new();
-        readonly Dictionary<string, (ProgressTask Task, Stopwatch Clock)> _tasks = new(StringComparer.Ordinal);
-        ProgressTask? _current;
-
-        public IProgress<int> ForProbeSet(int total) => new Sync<int>(done => Update("generating the probe set", done, total, "images"));
-
-        public IProgress<DissectionProgress> ForDissection(HashSet<string> cached) => new Sync<DissectionProgress>(p =>
-        {
-            if (p.Phase == DissectionService.CachedPhase && p.CompletedLayer is { } hit)
-            {
-                lock (cached) cached.Add(hit.Layer);
-                Update($"{hit.Layer}: from the cache", 1, 1, null);
-                return;
-            }
-            string what = p.Phase switch
-            {
-                "thresholds" => "pass 1: unit thresholds",
-                "iou" => $"pass 2: IoU{(p.Layer is { } l ? " of " + l : "")}",
-                _ => p.Phase,
-            };
-            Update(what, p.ImagesDone, p.ImagesTotal, "images");
-        });
-
-        public IProgress<ReportProgress> ForReport() => new Sync<ReportProgress>(p => Update($"report: {p.Layer} unit cards", p.UnitsDone, p.UnitsTotal, "units"));
-
-        void Update(string phase, int done, int? total, string? unit)
-        {
-            lock (_gate)
-            {
-                if (!_tasks.TryGetValue(phase, out var entry))
-                {
-                    if (_current is { IsFinished: false } previous)
-                        previous.Value = previous.MaxValue;
-                    entry = (ctx.AddTask(Markup.Escape(phase), maxValue: Math.Max(1, total ?? done)), Stopwatch.StartNew());
-                    _tasks[phase] = entry;
-                    _current = entry.Task;
-                }
-                var (task, clock) = entry;
-                if (total is { } t && t > 0) task.MaxValue = t;
-                else if (done > task.MaxValue) task.MaxValue = done;
-                task.Value = Math.Min(done, task.MaxValue);
-                double seconds = clock.Elapsed.TotalSeconds;
-                if (unit is not null && seconds > 0.5 && done > 0)
-                    task.Description = Markup.Escape($"{phase} · {done / seconds:0.#} {unit}/s");
-            }
-        }
-    }
-
-    /// <summary>Reports on the reporting thread (unlike <see cref="Progress{T}"/>, which posts and can arrive after the run ended).</summary>
-    sealed class Sync<T>(Action<T> report) : IProgress<T>
-    {
-        public void Report(T value) => report(value);
     }
 }

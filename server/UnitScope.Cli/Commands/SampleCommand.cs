@@ -8,23 +8,23 @@ using UnitScope.Rendering;
 namespace UnitScope.Cli.Commands;
 
 /// <summary>
-/// <c>unitscope demo [--out DIR]</c>: loads the bundled SmallCNN, prints its layers and its
+/// <c>unitscope sample [--out DIR]</c>: a quick look at the bundled sample checkpoint: loads the SmallCNN, prints its layers and its
 /// prediction on a bundled image, finds the unit of the last convolution that responds most to
 /// that image, and writes its activation map (overlay and heatmap PNGs).
 /// </summary>
-static class DemoCommand
+static class SampleCommand
 {
     const int DisplaySide = 256;
 
     public static Command Create(CliContext cli)
     {
-        var output = new Option<string>("--out") { Description = "Folder for the PNGs.", DefaultValueFactory = _ => "unitscope-demo-out", HelpName = "DIR" };
+        var output = new Option<string>("--out") { Description = "Folder for the PNGs.", DefaultValueFactory = _ => "unitscope-sample-out", HelpName = "DIR" };
         var samples = new Option<string?>("--samples") { Description = "The samples folder (smallcnn.pth, images/); default: found next to the program or in the checkout.", HelpName = "DIR" };
         var image = new Option<string?>("--image") { Description = "Image to use: a file, or the name of a sample image (circle, square, …); default: the first sample.", HelpName = "IMG" };
         var layer = new Option<string?>("--layer") { Description = "Layer to show; default: the last convolution.", HelpName = "NAME" };
         var unit = new Option<int?>("--unit") { Description = "Unit to show; default: the one with the highest activation on the image.", HelpName = "U" };
         var device = new Option<string>("--device") { Description = "auto, cpu, cuda or cuda:N.", DefaultValueFactory = _ => "auto", HelpName = "DEVICE" };
-        var command = new Command("demo", "Run the bundled sample model on a bundled image and write a unit-activation map PNG.")
+        var command = new Command("sample", "Run the bundled sample model on a bundled image and write a unit-activation map PNG.")
         {
             output, samples, image, layer, unit, device,
         };

@@ -59,6 +59,10 @@ public static class DemoModel
         return new ModelOptions { Architecture = Architecture, InputHeight = first.Height, InputWidth = first.Width, Device = device };
     }
 
+    /// <summary>The layers the main job dissects: each conv block's output after its ReLU.</summary>
+    public static IReadOnlyList<string> DissectedLayers(ModelSession session) =>
+        [.. session.Layers.Where(l => l.Kind == "ReLU" && l.OutputShape.Count == 3 && l.Name.StartsWith("features.", StringComparison.Ordinal)).Select(l => l.Name)];
+
     static string CheckpointPath(ISegmentationDataset probe, string cacheDirectory, DemoTrainingOptions options, bool trained)
     {
         string key = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(

@@ -1,0 +1,124 @@
+using System.Diagnostics;
+using System.Globalization;
+using Spectre.Console;
+using UnitScope.Engine.Analysis.Dissection;
+using UnitScope.Engine.Demo;
+using UnitScope.Engine.Storage;
+using UnitScope.Rendering.Report;
+
+namespace UnitScope.Cli.Commands;
+
+/// <summary>What <c>dissect</c> and <c>demo</c> share on the terminal: progress bars, background runs, summaries.</summary>
+static class DissectionConsole
+{
+    const int TopUnitsShown = 10;
+
+    /// <summary>Synchronous Engine work on the thread pool, awaited to its end so a cancelled run cleans up after itself.</summary>
+    public static async Task<T> Run<T>(Func<T> work, CancellationToken ct)
+    {
+        ct.ThrowIfCancellationRequested();
+        return await Task.Run(work, CancellationToken.None);
+    }
+
+    public static void PrintSummary(CliContext cli, LayerDissection layer, bool cached)
+    {
+        var perCategory = Rendering.Charts.LayerSummaryChart.Counts(layer);
+        string categories = perCategory.Count == 0
+            ? "no unit labelled"
+            : string.Join(" · ", perCategory.Select(c => $"{c.Units} {c.Category}"));
+        cli.Out.MarkupLine($"[bold]{Markup.Escape(layer.Layer)}[/]: {layer.LabelledUnits} of {layer.Units.Count} units labelled ({Markup.Escape(categories)})" +
+            $"{(cached ? " [grey](from the cache)[/]" : "")}");
+        var best = layer.Units.Where(u => u.Label is not null).OrderByDescending(u => u.Label!.Iou).ThenBy(u => u.Unit).Take(TopUnitsShown).ToList();
+        if (best.Count == 0)
+            return;
+        var table = new Table().Border(TableBorder.Rounded)
+            .AddColumn(new TableColumn("Unit").RightAligned()).AddColumn("Label").AddColumn("Category").AddColumn(new TableColumn("IoU").RightAligned());
+        foreach (var unit in best)
+            table.AddRow(unit.Unit.ToString(CultureInfo.InvariantCulture), Markup.Escape(unit.Label!.Concept), Markup.Escape(unit.Label.Category),
+                unit.Label.Iou.ToString("0.000", CultureInfo.InvariantCulture));
+        cli.Out.Write(table);
+    }
+
+    /// <summary>Runs <paramref name="body"/> with a Spectre progress display on stderr: a live bar on a terminal, milestone lines otherwise.</summary>
+    public static async Task WithProgress(CliContext cli, Func<ProgressBars, Task> body)
+    {
+        var console = ReferenceEquals(cli.StdErr, Console.Error) && !Console.IsErrorRedirected
+            ? AnsiConsole.Create(new AnsiConsoleSettings
+            {
+                Out = new AnsiConsoleOutput(Console.Error),
+                Ansi = AnsiSupport.Detect,
+                ColorSystem = ColorSystemSupport.Detect,
+                Interactive = InteractionSupport.Detect,
+            })
+            : cli.Err;
+        await console.Progress()
+            .AutoClear(false)
+            .HideCompleted(false)
+            .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(),
+                new ElapsedTimeColumn(), new SpinnerColumn())
+            .StartAsync(ctx => body(new ProgressBars(ctx)));
+    }
+
+    /// <summary>One bar per phase (probe set, thresholds, IoU per layer, report per layer), with images/s.</summary>
+    public sealed class ProgressBars(ProgressContext ctx)
+    {
+        readonly object _gate = new();
+        readonly Dictionary<string, (ProgressTask Task, Stopwatch Clock)> _tasks = new(StringComparer.Ordinal);
+        ProgressTask? _current;
+
+        public IProgress<int> ForProbeSet(int total) => new Sync<int>(done => Update("generating the probe set", done, total, "images"));
+
+        public IProgress<DissectionProgress> ForDissection(HashSet<string> cached) => new Sync<DissectionProgress>(p =>
+        {
+            if (p.Phase == DissectionService.CachedPhase && p.CompletedLayer is { } hit)
+            {
+                lock (cached) cached.Add(hit.Layer);
+                Update($"{hit.Layer}: from the cache", 1, 1, null);
+                return;
+            }
+            string what = p.Phase switch
+            {
+                "thresholds" => "pass 1: unit thresholds",
+                "iou" => $"pass 2: IoU{(p.Layer is { } l ? " of " + l : "")}",
+                _ => p.Phase,
+            };
+            Update(what, p.ImagesDone, p.ImagesTotal, "images");
+        });
+
+        public IProgress<TrainingProgress> ForTraining() => new Sync<TrainingProgress>(p =>
+            Update(p.ValidationAccuracy is { } accuracy
+                    ? $"training the demo model: epoch {p.Epoch}/{p.Epochs}, validation accuracy {accuracy:P0}"
+                    : $"training the demo model: epoch {p.Epoch}/{p.Epochs}",
+                p.ImagesDone, p.ImagesPerEpoch, "images"));
+
+        public IProgress<ReportProgress> ForReport() => new Sync<ReportProgress>(p => Update($"report: {p.Layer} unit cards", p.UnitsDone, p.UnitsTotal, "units"));
+
+        void Update(string phase, int done, int? total, string? unit)
+        {
+            lock (_gate)
+            {
+                if (!_tasks.TryGetValue(phase, out var entry))
+                {
+                    if (_current is { IsFinished: false } previous)
+                        previous.Value = previous.MaxValue;
+                    entry = (ctx.AddTask(Markup.Escape(phase), maxValue: Math.Max(1, total ?? done)), Stopwatch.StartNew());
+                    _tasks[phase] = entry;
+                    _current = entry.Task;
+                }
+                var (task, clock) = entry;
+                if (total is { } t && t > 0) task.MaxValue = t;
+                else if (done > task.MaxValue) task.MaxValue = done;
+                task.Value = Math.Min(done, task.MaxValue);
+                double seconds = clock.Elapsed.TotalSeconds;
+                if (unit is not null && seconds > 0.5 && done > 0)
+                    task.Description = Markup.Escape($"{phase} · {done / seconds:0.#} {unit}/s");
+            }
+        }
+    }
+
+    /// <summary>Reports on the reporting thread (unlike <see cref="Progress{T}"/>, which posts and can arrive after the run ended).</summary>
+    sealed class Sync<T>(Action<T> report) : IProgress<T>
+    {
+        public void Report(T value) => report(value);
+    }
+}
