@@ -35,12 +35,21 @@ namespace UnitScope.Engine.Analysis.Dissection;
 ///
 /// <para><b>Passes.</b> Pass 1 is the only one that runs the model: one forward pass per batch for all
 /// layers at once, which feeds each unit's histogram with a_u, ranks images for the top lists, writes
-/// the labels (run-length encoded) and each layer's raw activations (float32, exactly as the model
-/// produced them, so pass 2 thresholds the same values pass 1 counted) to temporary spill files.
-/// Pass 2, layer by layer, reads the spill, resamples, thresholds and counts on the source's device.
-/// Memory holds the histograms (units × <see cref="UnitHistograms.DefaultBins"/>), the tallies
-/// (units × concepts), one batch and the top lists — nothing grows with the number of images.
-/// The spill files are deleted when the run ends, fails or is cancelled.</para>
+/// the labels (run-length encoded) and each layer's raw activations to temporary spill files.
+/// Pass 2, layer by layer, reads the spill, resamples, thresholds and counts (<see cref="ConceptTally"/>).
+/// On a CUDA device both passes count with tensor ops on the device; on the CPU, where libtorch's small
+/// ops cost more than the counting, in vectorised managed code, pass 1's on a background task beside
+/// the next batch's forward pass.</para>
+///
+/// <para><b>Spill.</b> Raw (not resampled) activations in float32, as the model produced them: pass 2
+/// thresholds exactly the values pass 1 counted (float16 would halve the disk, 2·units·h·w bytes per
+/// image and layer instead of 4·units·h·w, but move values by up to 2^-11 relative, across t_u for some).
+/// Written and read front to back through a FileStream; on Unix unlinked as soon as it is open, and
+/// deleted on every platform when the run ends, fails or is cancelled (<see cref="SpillFile"/>).</para>
+///
+/// <para><b>Memory</b> holds the histograms (units × <see cref="UnitHistograms.DefaultBins"/>), the
+/// tallies (units × concepts), one or two batches and the top lists: nothing grows with the number of
+/// images.</para>
 /// </summary>
 public static class Dissector
 {

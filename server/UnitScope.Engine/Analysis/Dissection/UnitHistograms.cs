@@ -8,8 +8,9 @@ namespace UnitScope.Engine.Analysis.Dissection;
 /// <summary>
 /// Streaming per-unit quantiles in memory bounded by units × bins, whatever the number of values:
 /// one adaptive-range histogram per unit. On a CUDA device the bins are counted with tensor ops
-/// (bincount); on the CPU in managed code, one pass over the values, units spread over the cores
-/// (libtorch's elementwise ops allocate a temporary per step and bincount is single-threaded).
+/// (bincount, <see cref="Add"/>); on the CPU in managed code (<see cref="AddMaps"/> resamples and
+/// counts raw maps in one go; libtorch's elementwise ops allocate a temporary per step and its
+/// bincount is single-threaded), with floors and a hot bin that spare most values the binning.
 ///
 /// <para><b>Method.</b> Unit u has <c>B</c> equal bins of width w_u starting at lo_u, plus its exact
 /// running min and max. The first values seen set lo_u = min and w_u = (max − min) / B. When a later
