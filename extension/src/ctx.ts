@@ -150,8 +150,24 @@ export class Ctx implements vscode.Disposable {
     this.daemon = { state: "running", client };
     client.onDidChangeRunning((state) => this.onClientStateChanged(client, state));
     this.output.info("The daemon is running.");
-    void this.loadInitialModel();
+    void this.reloadModel();
     return client;
+  }
+
+  /** The load `reloadModel` runs, while it runs: commands wait for it before concluding no model is loaded. */
+  private initialLoad: Promise<void> | undefined;
+
+  /** Waits for a model load the daemon (re)start began, if one is under way. */
+  async modelSettled(): Promise<void> {
+    await this.initialLoad;
+  }
+
+  private reloadModel(): Promise<void> {
+    const load = this.loadInitialModel().finally(() => {
+      if (this.initialLoad === load) this.initialLoad = undefined;
+    });
+    this.initialLoad = load;
+    return load;
   }
 
   /** After a (re)start: the last model loaded, else the `unitscope.checkpoint` setting. */
@@ -190,7 +206,7 @@ export class Ctx implements vscode.Disposable {
     this.setActiveModel(undefined);
     if (state === "running") {
       this.output.warn("The daemon restarted; reloading the model.");
-      void this.loadInitialModel();
+      void this.reloadModel();
     } else {
       const message = "The UnitScope daemon stopped (it crashed repeatedly).";
       this.daemon = { state: "failed", message };

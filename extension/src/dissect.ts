@@ -20,6 +20,7 @@ export function dissectableLayers(model: ModelInfo): ModelInfo["layers"] {
 /** The model a command acts on: the active one; a command for another model id says so. */
 async function modelFor(ctx: Ctx, args: LayerCommandArgs): Promise<ModelInfo | undefined> {
   if (!(await ctx.client())) return undefined;
+  await ctx.modelSettled(); // the daemon may be loading the model from the settings right now
   const model = ctx.activeModel;
   if (!model) {
     const choice = await vscode.window.showInformationMessage("UnitScope: no model is loaded.", "Load checkpoint");
@@ -46,7 +47,8 @@ export async function dissectLayerCommand(ctx: Ctx, raw?: unknown): Promise<Laye
   const layers = args.layers.length > 0 ? args.layers : await pickLayers(ctx, model);
   if (!layers || layers.length === 0) return undefined;
 
-  const title = layers.length === 1 ? `UnitScope: dissecting ${layers[0]}` : `UnitScope: dissecting ${layers.length} layers`;
+  // The daemon's messages name the layer ("conv3: IoU pass, 640/2000 images").
+  const title = "UnitScope dissection";
   const done: LayerDissection[] = [];
   const ref = modelRef(model);
   try {
@@ -112,13 +114,26 @@ async function pickLayers(ctx: Ctx, model: ModelInfo): Promise<string[] | undefi
     void vscode.window.showInformationMessage("UnitScope: this model has no layer with spatial maps to dissect.");
     return undefined;
   }
-  const picked = await vscode.window.showQuickPick(items, {
-    title: `Dissect layers of ${modelRef(model).modelLabel}`,
-    placeHolder: "Layers to dissect on the built-in probe set",
-    canPickMany: true,
-    matchOnDescription: true,
+  // Enter with nothing ticked takes the highlighted layer, or the one whose name was typed: "conv3⏎" dissects conv3.
+  const quickPick = vscode.window.createQuickPick<(typeof items)[number]>();
+  quickPick.items = items;
+  quickPick.canSelectMany = true;
+  quickPick.matchOnDescription = true;
+  quickPick.title = `Dissect layers of ${modelRef(model).modelLabel}`;
+  quickPick.placeholder = "Layers to dissect on the built-in probe set (tick several, or Enter for the highlighted one)";
+  const picked = await new Promise<string[] | undefined>((resolve) => {
+    quickPick.onDidAccept(() => {
+      const typed = items.filter((i) => i.label === quickPick.value.trim());
+      const chosen =
+        quickPick.selectedItems.length > 0 ? quickPick.selectedItems : quickPick.activeItems.length > 0 ? quickPick.activeItems : typed;
+      resolve(chosen.map((i) => i.label));
+      quickPick.hide();
+    });
+    quickPick.onDidHide(() => resolve(undefined));
+    quickPick.show();
   });
-  return picked?.map((p) => p.label);
+  quickPick.dispose();
+  return picked;
 }
 
 export async function openDissectionCommand(ctx: Ctx, raw?: unknown): Promise<void> {

@@ -43,7 +43,7 @@ export function rowsOf(layer: LayerDissection): UnitRow[] {
 }
 
 export interface RowFilter {
-  /** Matches a concept name (substring, any case) or, as "12" or "#12", a unit number. */
+  /** Matches the start of a concept name or of a word in it (any case), or, as "12" or "#12", a unit number. */
   text: string;
   /** "" for all, a category (units labelled with it), or `unlabelled` for units without a label. */
   category: string;
@@ -56,7 +56,7 @@ export function filterRows(rows: readonly UnitRow[], filter: RowFilter, unlabell
     if (filter.category === unlabelled ? r.label !== undefined : filter.category !== "" && r.category !== filter.category) return false;
     if (text === "") return true;
     if (unitNumber !== undefined && r.unit === Number(unitNumber)) return true;
-    return r.concepts.some((c) => c.includes(text));
+    return r.concepts.some((c) => c.startsWith(text) || c.split(/[\s_\-/]+/).some((word) => word.startsWith(text)));
   });
 }
 

@@ -1,7 +1,7 @@
 import * as assert from "node:assert/strict";
 import { categoryBars, filterRows, formatIou, labelledSummary, rowsOf, sortRows, type SortKey } from "../src/dissectionTable";
 import { UNLABELLED } from "../src/dissectionMessages";
-import { layer } from "./support/dissectionFixtures";
+import { concept, layer, unit } from "./support/dissectionFixtures";
 
 const rows = rowsOf(layer());
 const units = (r: { unit: number }[]) => r.map((x) => x.unit);
@@ -58,10 +58,18 @@ describe("dissection table: filtering", () => {
   const check = (text: string, category: string, expected: number[]) =>
     assert.deepEqual(units(filterRows(rows, { text, category }, UNLABELLED)), expected, `${JSON.stringify(text)} in ${JSON.stringify(category)}`);
 
-  it("matches concept names as substrings in any case", () => {
+  it("matches the start of a concept name or of a word in it, in any case", () => {
     check("RE", "", [1, 4]);
     check("  circ ", "", [0]);
+    check("ouse", "", []); // not inside a word: "red" must not find "chequered"
     check("", "", [0, 1, 2, 3, 4]);
+  });
+
+  it("matches words inside multi-word concepts", () => {
+    const windows = rowsOf(layer({ units: [unit(0, concept("car-window", "part", 0.1)), unit(1, concept("stained glass", "material", 0.1))] }));
+    assert.deepEqual(units(filterRows(windows, { text: "win", category: "" }, UNLABELLED)), [0]);
+    assert.deepEqual(units(filterRows(windows, { text: "glass", category: "" }, UNLABELLED)), [1]);
+    assert.deepEqual(units(filterRows(windows, { text: "car-w", category: "" }, UNLABELLED)), [0]);
   });
 
   it("matches an unlabelled unit's best concepts too", () => {
