@@ -246,8 +246,6 @@ public sealed class ModelSession : IDisposable
             model.to(device);
             var input = OnnxInputSpec(model, options, path);
             var (layers, outputShape) = DescribeOrExplain(model, input, device);
-            var kinds = model.TapKinds;
-            layers = [.. layers.Select(l => kinds.TryGetValue(l.Name, out var kind) ? l with { Kind = kind } : l)];
             int classCount = outputShape.Aggregate(1, (a, b) => a * b);
             return new ModelSession(model, device, layers)
             {

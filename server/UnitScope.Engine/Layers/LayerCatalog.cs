@@ -55,8 +55,11 @@ public static class LayerCatalog
         return (layers, [.. modelOutput.shape.Skip(1).Select(d => (int)d)]);
     }
 
-    /// <summary>PyTorch's class name for the module (TorchSharp's names match for built-in layers).</summary>
-    public static string KindOf(nn.Module module) => module.GetType().Name;
+    /// <summary>
+    /// What the layer is: the module's own answer when it has one (<see cref="INamedKind"/>, e.g. an
+    /// ONNX op type), else its class name, which is PyTorch's for TorchSharp's built-in layers.
+    /// </summary>
+    public static string KindOf(nn.Module module) => module is INamedKind { Kind.Length: > 0 } named ? named.Kind : module.GetType().Name;
 
     public static UnitScopeException UnknownLayer(string name, IEnumerable<string> known)
     {

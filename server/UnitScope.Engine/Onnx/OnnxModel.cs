@@ -82,8 +82,6 @@ public sealed class OnnxModel : nn.Module<Tensor, Tensor>
     public IReadOnlyList<string> ExternalDataFiles { get; }
     /// <summary>The graph input's dimensions; null where the dimension is symbolic (e.g. the batch).</summary>
     public IReadOnlyList<long?> InputShape { get; }
-    /// <summary>Every addressable module path and its kind, in the order the graph first reaches them.</summary>
-    public IReadOnlyDictionary<string, string> TapKinds => _taps.Where(t => t.Value.Kind.Length > 0).ToDictionary(t => t.Key, t => t.Value.Kind);
 
     /// <summary>
     /// Loads and checks <paramref name="path"/>. When the input's channels, height and width are

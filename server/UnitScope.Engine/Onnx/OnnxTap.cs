@@ -1,3 +1,4 @@
+using UnitScope.Engine.Layers;
 using static TorchSharp.torch;
 
 namespace UnitScope.Engine.Onnx;
@@ -8,7 +9,7 @@ namespace UnitScope.Engine.Onnx;
 /// per call of the module. A hook that returns a tensor replaces that output for the rest of the
 /// graph, as it would in PyTorch. Its children are the submodules, under their PyTorch names.
 /// </summary>
-public sealed class OnnxTap : nn.Module<Tensor, Tensor>
+public sealed class OnnxTap : nn.Module<Tensor, Tensor>, INamedKind
 {
     internal OnnxTap(string name, string kind) : base(name) => Kind = kind;
 
