@@ -69,7 +69,9 @@ static class Measure
         public ManagedPeak() => _timer = new Timer(_ => Sample(), null, 0, 5);
         void Sample()
         {
-            long now = GC.GetTotalMemory(false);
+            // The heap's size after the last collection: what was live then (plus fragmentation), not
+            // garbage waiting for the next one (which depends on the GC's budget, not on the run).
+            long now = GC.GetGCMemoryInfo().HeapSizeBytes;
             long peak;
             do peak = Interlocked.Read(ref _peak); while (now > peak && Interlocked.CompareExchange(ref _peak, now, peak) != peak);
         }

@@ -3,6 +3,7 @@ using System.Globalization;
 using UnitScope.Bench;
 using UnitScope.Engine;
 using UnitScope.Engine.Analysis.Dissection;
+using UnitScope.Engine.Datasets;
 
 // bench/dissect: network dissection against forward passes alone, on the same images, batch size and
 // layers, at 1× and 4× the images; prints times, the ratio, images/s and peak memory per run.
@@ -16,12 +17,23 @@ var layers = arguments.Layers;
 var shapes = layers.Select(model.GetLayer).ToList();
 Console.WriteLine($"model     {arguments.Model} at {arguments.InputSize}x{arguments.InputSize} px, device {model.DeviceName}, torch threads {TorchSharp.torch.get_num_threads()}");
 Console.WriteLine($"layers    {string.Join(", ", shapes.Select(l => $"{l.Name} [{string.Join("x", l.OutputShape)}]"))}");
-Console.WriteLine($"probe set synthetic, masks {arguments.InputSize / 2}x{arguments.InputSize / 2}, 4 categories (2 part maps, image-level scene), batch {arguments.BatchSize}, best of {arguments.Repeat}");
+// The probe set: the built-in generated one (Broden format on disk, cached under .cache/bench-probe;
+// PNGs decoded on every load) or an in-memory synthetic one generated on demand.
+var generation = Stopwatch.StartNew();
+Func<int, ISegmentationDataset> probe = arguments.Probe switch
+{
+    "builtin" => BuiltIn(arguments, repo),
+    "synthetic" => n => new SyntheticProbeSet(n, arguments.InputSize),
+    _ => throw new ArgumentException("--probe is builtin or synthetic"),
+};
+var sample = probe(arguments.Images * arguments.Scale);
+Console.WriteLine($"probe set {arguments.Probe}: {sample.Count} images, masks {sample.Load(0).MaskHeight}x{sample.Load(0).MaskWidth}, " +
+    $"categories {string.Join("/", sample.Categories)}, {sample.Concepts.Count} concepts (ready in {generation.Elapsed.TotalSeconds:F1} s); batch {arguments.BatchSize}, best of {arguments.Repeat}");
 Console.WriteLine();
 
 // Warm-up: JIT, libtorch's allocator and thread pool.
-Measure.Forward(model, new SyntheticProbeSet(2 * arguments.BatchSize, arguments.InputSize), layers, arguments.BatchSize);
-Measure.Dissect(model, new SyntheticProbeSet(2 * arguments.BatchSize, arguments.InputSize), layers, arguments.BatchSize);
+Measure.Forward(model, probe(2 * arguments.BatchSize), layers, arguments.BatchSize);
+Measure.Dissect(model, probe(2 * arguments.BatchSize), layers, arguments.BatchSize);
 
 // Each size: forward-only and dissection alternately, --repeat times; the fastest of each counts
 // (the machine is shared), and peak memory is the largest seen.
@@ -29,7 +41,7 @@ var rows = new List<(int Images, double Forward, double ForwardCpu, Measure.Diss
 foreach (int scale in new[] { 1, arguments.Scale })
 {
     int images = arguments.Images * scale;
-    var data = new SyntheticProbeSet(images, arguments.InputSize);
+    var data = probe(images);
     (double Wall, double Cpu) forward = (double.MaxValue, double.MaxValue);
     Measure.DissectRun? best = null;
     double peakRss = 0, peakManaged = 0;
@@ -56,7 +68,8 @@ Console.WriteLine($"ratio dissect/forward at {small.Images} images: {small.Run.S
 Console.WriteLine($"peak RSS {large.Images} vs {small.Images} images: {large.Run.PeakRssMiB / small.Run.PeakRssMiB:F2}x; peak managed heap: {large.Run.PeakManagedMiB / small.Run.PeakManagedMiB:F2}x (target: flat)");
 Console.WriteLine($"labelled units at {large.Images} images: {string.Join(", ", large.Run.Result.Select(l => $"{l.Layer} {l.LabelledUnits}/{l.Units.Count}"))}");
 Console.WriteLine("peak RSS: the kernel's VmHWM for this process, reset before each dissection (managed heap + libtorch + runtime);");
-Console.WriteLine("peak managed: GC heap size sampled every 5 ms during the run. The spill is on disk (unlinked temp files), not in RAM.");
+Console.WriteLine("peak managed: the GC heap's size after each collection (GCMemoryInfo.HeapSizeBytes), sampled every 5 ms during the run.");
+Console.WriteLine("The spill is on disk (unlinked temp files), not in RAM.");
 
 static string FindRepoRoot()
 {
@@ -65,11 +78,23 @@ static string FindRepoRoot()
     throw new InvalidOperationException("Backend.sln not found above " + AppContext.BaseDirectory);
 }
 
-sealed record Arguments(string Model, int InputSize, string[] Layers, int Images, int Scale, int BatchSize, int Repeat)
+/// <summary>The first n images of one built-in probe set of the largest size asked for.</summary>
+static Func<int, ISegmentationDataset> BuiltIn(Arguments arguments, string repo)
+{
+    var set = ProbeSet.EnsureBuiltIn(Path.Combine(repo, ".cache", "bench-probe"), new ProbeSetOptions
+    {
+        Count = arguments.Images * arguments.Scale,
+        ImageSize = arguments.InputSize,
+        MaskSize = arguments.InputSize / 2,
+    });
+    return n => new FirstImages(set, n);
+}
+
+sealed record Arguments(string Model, int InputSize, string[] Layers, int Images, int Scale, int BatchSize, int Repeat, string Probe)
 {
     public static Arguments Parse(string[] args)
     {
-        var a = new Arguments("resnet18_small", 112, ["layer3", "layer4"], 256, 4, 16, 3);
+        var a = new Arguments("resnet18_small", 112, ["layer3", "layer4"], 256, 4, 16, 3, "builtin");
         for (int i = 0; i < args.Length; i++)
         {
             string value = i + 1 < args.Length ? args[i + 1] : throw new ArgumentException($"{args[i]} needs a value");
@@ -82,10 +107,23 @@ sealed record Arguments(string Model, int InputSize, string[] Layers, int Images
                 "--scale" => a with { Scale = int.Parse(value) },
                 "--batch" => a with { BatchSize = int.Parse(value) },
                 "--repeat" => a with { Repeat = int.Parse(value) },
-                _ => throw new ArgumentException($"Unknown option {args[i]}: use --model --input-size --layers --images --scale --batch --repeat"),
+                "--probe" => a with { Probe = value },
+                _ => throw new ArgumentException($"Unknown option {args[i]}: use --model --input-size --layers --images --scale --batch --repeat --probe"),
             };
             i++;
         }
         return a;
     }
+}
+
+/// <summary>A dataset's first <paramref name="count"/> images (its identity includes the count).</summary>
+sealed class FirstImages(ISegmentationDataset inner, int count) : ISegmentationDataset
+{
+    public string Root => inner.Root;
+    public string ContentHash => $"{inner.ContentHash}-first{count}";
+    public IReadOnlyList<string> Categories => inner.Categories;
+    public IReadOnlyList<Concept> Concepts => inner.Concepts;
+    public int MaxConceptId => inner.MaxConceptId;
+    public int Count => Math.Min(count, inner.Count);
+    public ProbeSample Load(int index) => inner.Load(index);
 }
