@@ -15,14 +15,9 @@ public sealed class ReportTests : IDisposable
         try { Directory.Delete(_out, recursive: true); } catch (IOException) { }
     }
 
-    [Fact]
-    public void Mask_is_the_bilinearly_upsampled_map_strictly_above_the_threshold()
-    {
-        float[] map = [0, 1, 2, 3];
-        TopImageTiles.Mask(map, 2, 2, 2, 2, 1f).Should().Equal(false, false, true, true);
-        var up = MapUpsampling.Bilinear(map, 2, 2, 4, 4);
-        TopImageTiles.Mask(map, 2, 2, 4, 4, 1.5f).Should().Equal(up.Select(v => v > 1.5f));
-    }
+    /// <summary>The dissector's mask computed independently, in C#: bilinear upsampling, then strictly above the threshold.</summary>
+    static bool[] ReferenceMask(float[] map, int mapHeight, int mapWidth, int maskHeight, int maskWidth, float threshold) =>
+        [.. MapUpsampling.Bilinear(map, mapHeight, mapWidth, maskHeight, maskWidth).Select(v => v > threshold)];
 
     [Fact]
     public void Tiles_hold_each_top_image_with_the_mask_of_the_units_own_activation()
@@ -41,7 +36,7 @@ public sealed class ReportTests : IDisposable
                 // 16×16 mask size (equal to libtorch's up to float rounding: skip values at the threshold).
                 var map = Model.ComputeUnitMap(dataset.Load(tile.ImageIndex).Image, "conv2", unit.Unit);
                 var values = MapUpsampling.Bilinear(map.Values, map.Height, map.Width, 16, 16);
-                var expected = TopImageTiles.Mask(map.Values, map.Height, map.Width, 16, 16, unit.Threshold);
+                var expected = ReferenceMask(map.Values, map.Height, map.Width, 16, 16, unit.Threshold);
                 for (int p = 0; p < values.Length; p++)
                     if (Math.Abs(values[p] - unit.Threshold) > 1e-4)
                         tile.Mask[p].Should().Be(expected[p], because: $"pixel {p} of image {tile.ImageIndex}, unit {unit.Unit}");
