@@ -61,19 +61,8 @@ public sealed class ModelSession : IDisposable
         {
             LoadWeights(model, checkpoint, architecture, shapes);
             model.to(device);
-            var input = InputSpecFor(model, architecture, options);
-            var (layers, outputShape) = DescribeOrExplain(model, input, device);
-            int classCount = outputShape.Length == 1 ? outputShape[0] : outputShape.Aggregate(1, (a, b) => a * b);
-            return new ModelSession(model, device, layers)
-            {
-                CheckpointPath = path,
-                CheckpointHash = CheckpointReader.ComputeHash(path),
-                Architecture = architecture,
-                Input = input,
-                ClassCount = classCount,
-                ClassNames = ClassNamesFor(path, classCount, description),
-                DeviceName = device.ToString(),
-            };
+            return Assemble(model, device, InputSpecFor(model, architecture, options), path,
+                CheckpointReader.ComputeHash(path), architecture, description);
         }
         catch
         {
@@ -244,25 +233,35 @@ public sealed class ModelSession : IDisposable
         try
         {
             model.to(device);
-            var input = OnnxInputSpec(model, options, path);
-            var (layers, outputShape) = DescribeOrExplain(model, input, device);
-            int classCount = outputShape.Aggregate(1, (a, b) => a * b);
-            return new ModelSession(model, device, layers)
-            {
-                CheckpointPath = path,
-                CheckpointHash = OnnxHash(path, model),
-                Architecture = string.IsNullOrEmpty(model.GraphName) ? "onnx" : $"onnx ({model.GraphName})",
-                Input = input,
-                ClassCount = classCount,
-                ClassNames = ClassNamesFor(path, classCount, description),
-                DeviceName = device.ToString(),
-            };
+            return Assemble(model, device, OnnxInputSpec(model, options, path), path, OnnxHash(path, model),
+                string.IsNullOrEmpty(model.GraphName) ? "onnx" : $"onnx ({model.GraphName})", description);
         }
         catch
         {
             model.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// The session for a built model already on its device: its layers and class count come from one
+    /// blank forward pass at the input size (an input size the model cannot take is reported here).
+    /// </summary>
+    static ModelSession Assemble(nn.Module<Tensor, Tensor> model, Device device, InputSpec input, string path, string hash,
+        string architecture, Description? description)
+    {
+        var (layers, outputShape) = DescribeOrExplain(model, input, device);
+        int classCount = outputShape.Aggregate(1, (a, b) => a * b);
+        return new ModelSession(model, device, layers)
+        {
+            CheckpointPath = path,
+            CheckpointHash = hash,
+            Architecture = architecture,
+            Input = input,
+            ClassCount = classCount,
+            ClassNames = ClassNamesFor(path, classCount, description),
+            DeviceName = device.ToString(),
+        };
     }
 
     /// <summary>[C, H, W] from the graph's input; symbolic height/width from the options (--input-size or the description file).</summary>
