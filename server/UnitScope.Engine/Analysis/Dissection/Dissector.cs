@@ -127,12 +127,14 @@ public static class Dissector
                 ct.ThrowIfCancellationRequested();
                 int count = Math.Min(options.BatchSize, imageCount - start);
                 var samples = new ProbeSample[count];
-                var labels = new ImageLabels[count];
+                var masks = new (int Height, int Width)[count];
                 for (int i = 0; i < count; i++)
                 {
                     samples[i] = data.Load(start + i);
-                    labels[i] = ImageLabels.From(samples[i], start + i, concepts, labelArea);
-                    labels[i].WriteTo(labelSpill.Writer);
+                    masks[i] = (samples[i].MaskHeight, samples[i].MaskWidth);
+                    if (masks[i].Height <= 0 || masks[i].Width <= 0)
+                        throw new UnitScopeException(EngineErrorKind.InvalidArgument,
+                            $"Probe image {start + i} cannot be dissected: its mask size is {masks[i].Height}x{masks[i].Width}.");
                 }
 
                 using var scope = NewDisposeScope();
@@ -140,28 +142,30 @@ public static class Dissector
                 // The previous batch's counting (on the CPU, on another thread) must be done before the
                 // ranges change.
                 Finish(ref counting);
-                var work = new List<(LayerRun Run, float[] Raw, (int, int)[] Masks)>();
+                var work = new List<(LayerRun Run, float[] Raw)>();
                 try
                 {
                     foreach (var run in runs)
                     {
                         var raw = activations.TryGetValue(run.Name, out var a) ? a
                             : throw new InvalidOperationException($"The activation source gave no output for layer '{run.Name}'.");
-                        if (run.AddBatch(raw, labels, start, options.Quantile) is { } host)
-                            work.Add((run, host, labels.Select(l => (l.MaskHeight, l.MaskWidth)).ToArray()));
+                        if (run.AddBatch(raw, masks, start, options.Quantile) is { } host)
+                            work.Add((run, host));
                     }
                 }
                 finally
                 {
                     foreach (var tensor in activations.Values) tensor.Dispose();
                 }
-                // On the CPU, resampling and counting run beside the next batch's loading and forward pass
-                // (which leave a core idle much of the time).
-                if (work.Count > 0)
-                    counting = Task.Run(() =>
-                    {
-                        foreach (var (run, raw, masks) in work) run.CountOnHost(raw, masks, options.Quantile);
-                    });
+                // The labels' checks, normalisation and spill, and on the CPU the resampling and counting,
+                // run beside the next batch's loading and forward pass (which leave a core idle much of the time).
+                int first = start;
+                counting = Task.Run(() =>
+                {
+                    for (int i = 0; i < samples.Length; i++)
+                        ImageLabels.From(samples[i], first + i, concepts, labelArea).WriteTo(labelSpill.Writer);
+                    foreach (var (run, raw) in work) run.CountOnHost(raw, masks, options.Quantile);
+                });
                 progress?.Report(new DissectionProgress("thresholds", start + count, imageCount));
             }
             Finish(ref counting);
@@ -241,6 +245,11 @@ public static class Dissector
             .GroupBy(e => (e.Label.MaskHeight, e.Label.MaskWidth))
             .Select(g => (g.Select(e => e.Index).ToArray(), g.Select(e => e.Label).ToArray()));
 
+    static IEnumerable<(long[] Positions, int Height, int Width)> GroupByMaskSize((int Height, int Width)[] masks) =>
+        masks.Select((m, i) => (Mask: m, Index: (long)i))
+            .GroupBy(e => e.Mask)
+            .Select(g => (g.Select(e => e.Index).ToArray(), g.Key.Height, g.Key.Width));
+
     static void Validate(DissectionOptions options, IReadOnlyList<string> layers)
     {
         static UnitScopeException Bad(string message) => new(EngineErrorKind.InvalidArgument, message);
@@ -289,11 +298,11 @@ public static class Dissector
         /// histograms' ranges, ranks the images, writes the spill, and counts the values — with tensor
         /// ops here, or, on the CPU, returns a copy of the activations for <see cref="CountOnHost"/>.
         /// </summary>
-        public float[]? AddBatch(Tensor raw, ImageLabels[] labels, int firstImage, double quantile)
+        public float[]? AddBatch(Tensor raw, (int Height, int Width)[] masks, int firstImage, double quantile)
         {
-            if (raw.dim() != 4 || raw.shape[0] != labels.Length)
+            if (raw.dim() != 4 || raw.shape[0] != masks.Length)
                 throw new UnitScopeException(EngineErrorKind.InvalidArgument,
-                    $"Layer '{Name}' gave activations of shape [{string.Join(", ", raw.shape)}] for {labels.Length} images: dissection needs [images, units, height, width].");
+                    $"Layer '{Name}' gave activations of shape [{string.Join(", ", raw.shape)}] for {masks.Length} images: dissection needs [images, units, height, width].");
             if (raw.dtype != ScalarType.Float32) raw = raw.to(ScalarType.Float32);
             raw = raw.contiguous();
             if (_histograms is null)
@@ -314,16 +323,16 @@ public static class Dissector
             for (int u = 0; u < Units; u++)
                 if (!double.IsFinite(min[u]) || !double.IsFinite(max[u]))
                     throw new UnitScopeException(EngineErrorKind.InvalidArgument,
-                        $"Layer '{Name}' unit {u} has non-finite activations (NaN or infinity) among probe images {firstImage}–{firstImage + labels.Length - 1}.");
+                        $"Layer '{Name}' unit {u} has non-finite activations (NaN or infinity) among probe images {firstImage}–{firstImage + masks.Length - 1}.");
             _histograms.Include(min, max);
 
             var maxima = raw.amax([2, 3]).cpu().data<float>().ToArray(); // [N × U]
-            Top.Add(maxima, firstImage, labels.Length);
+            Top.Add(maxima, firstImage, masks.Length);
             var host = raw.cpu();
             Spill.Write(host.bytes);
             if (_histograms.OnHost)
                 return MemoryMarshal.Cast<byte, float>(host.bytes).ToArray();
-            Histogram(_histograms, raw, labels, maxima, Enumerable.Range(0, Units).ToArray());
+            Histogram(_histograms, raw, masks, maxima, Enumerable.Range(0, Units).ToArray());
             _histograms.RaiseFloors(1 - quantile);
             return null;
         }
@@ -358,15 +367,14 @@ public static class Dissector
         /// whose raw maximum (<paramref name="maxima"/>[n × units + i]) lies under its unit's floor
         /// is counted as under it whole, without resampling: bilinear values are convex combinations of the raw ones.
         /// </summary>
-        void Histogram(UnitHistograms histograms, Tensor raw, ImageLabels[] labels, float[] maxima, int[] units)
+        void Histogram(UnitHistograms histograms, Tensor raw, (int Height, int Width)[] masks, float[] maxima, int[] units)
         {
             int count = units.Length;
             var floors = Enumerable.Range(0, count)
                 .Select(i => histograms.Floor(i) is var f && double.IsNegativeInfinity(f) ? f : f - Math.Abs(f) * 1e-6).ToArray();
             var flat = raw.reshape(-1, _height, _width); // row n × count + i
-            foreach (var (positions, group) in GroupByMaskSize(labels))
+            foreach (var (positions, height, width) in GroupByMaskSize(masks))
             {
-                int height = group[0].MaskHeight, width = group[0].MaskWidth;
                 var rows = new List<long>();
                 var rowUnits = new List<int>();
                 foreach (long n in positions)
@@ -409,7 +417,7 @@ public static class Dissector
                 using var scope = NewDisposeScope();
                 var raw = ReadBatch(count).to(device).index_select(1, tensor(units.Select(u => (long)u).ToArray(), device: device)).contiguous();
                 var maxima = raw.amax([2, 3]).cpu().data<float>().ToArray();
-                Histogram(histograms, raw, labels, maxima, units);
+                Histogram(histograms, raw, labels.Select(l => (l.MaskHeight, l.MaskWidth)).ToArray(), maxima, units);
             }
             var (thresholds, bounds) = histograms.Quantiles(1 - quantile);
             for (int i = 0; i < units.Length; i++)

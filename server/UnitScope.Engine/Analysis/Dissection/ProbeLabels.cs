@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Runtime.InteropServices;
 using UnitScope.Engine.Datasets;
 
 namespace UnitScope.Engine.Analysis.Dissection;
@@ -118,61 +120,70 @@ internal sealed record ImageLabels(int MaskHeight, int MaskWidth, int[][] Maps, 
     static UnitScopeException Bad(int index, string what) =>
         new(EngineErrorKind.InvalidArgument, $"Probe image {index} cannot be dissected: {what}.");
 
-    /// <summary>Appends the labels to a spill: maps run-length encoded (value, run) in row-major order.</summary>
+    /// <summary>
+    /// Appends the labels to a spill as one record: its length in ints, then mask height and width,
+    /// image-level ids, present categories, and the maps run-length encoded ((value, run) pairs,
+    /// row-major); every list prefixed by its length.
+    /// </summary>
     public void WriteTo(BinaryWriter writer)
     {
-        writer.Write(MaskHeight);
-        writer.Write(MaskWidth);
-        WriteInts(writer, ImageLevel);
-        WriteInts(writer, PresentCategories);
-        writer.Write(Maps.Length);
+        var record = new List<int>(64) { MaskHeight, MaskWidth, ImageLevel.Length };
+        record.AddRange(ImageLevel);
+        record.Add(PresentCategories.Length);
+        record.AddRange(PresentCategories);
+        record.Add(Maps.Length);
         foreach (var map in Maps)
         {
-            int runs = 0;
-            for (int p = 0; p < map.Length; p++)
-                if (p == 0 || map[p] != map[p - 1]) runs++;
-            writer.Write(runs);
+            int runsAt = record.Count;
+            record.Add(0);
             for (int start = 0; start < map.Length;)
             {
-                int end = start + 1;
-                while (end < map.Length && map[end] == map[start]) end++;
-                writer.Write(map[start]);
-                writer.Write(end - start);
+                int value = map[start], end = start + 1;
+                while (end < map.Length && map[end] == value) end++;
+                record.Add(value);
+                record.Add(end - start);
                 start = end;
             }
+            record[runsAt] = (record.Count - runsAt - 1) / 2;
         }
+        writer.Write(record.Count);
+        writer.Write(MemoryMarshal.AsBytes(CollectionsMarshal.AsSpan(record)));
     }
 
+    /// <summary>Reads the next record <see cref="WriteTo"/> wrote.</summary>
     public static ImageLabels ReadFrom(BinaryReader reader)
     {
-        int height = reader.ReadInt32(), width = reader.ReadInt32();
-        var imageLevel = ReadInts(reader);
-        var present = ReadInts(reader);
-        var maps = new int[reader.ReadInt32()][];
-        for (int m = 0; m < maps.Length; m++)
+        int length = reader.ReadInt32();
+        var buffer = ArrayPool<int>.Shared.Rent(length);
+        try
         {
-            var map = maps[m] = new int[height * width];
-            int runs = reader.ReadInt32(), position = 0;
-            for (int r = 0; r < runs; r++)
+            var record = buffer.AsSpan(0, length);
+            reader.BaseStream.ReadExactly(MemoryMarshal.AsBytes(record));
+            int at = 0;
+            int Next(Span<int> r) => r[at++];
+            int height = Next(record), width = Next(record);
+            var imageLevel = record.Slice(at + 1, record[at]).ToArray();
+            at += 1 + imageLevel.Length;
+            var present = record.Slice(at + 1, record[at]).ToArray();
+            at += 1 + present.Length;
+            var maps = new int[Next(record)][];
+            for (int m = 0; m < maps.Length; m++)
             {
-                int value = reader.ReadInt32(), length = reader.ReadInt32();
-                if (value != 0) map.AsSpan(position, length).Fill(value);
-                position += length;
+                var map = maps[m] = new int[height * width];
+                int runs = Next(record), position = 0;
+                for (int r = 0; r < runs; r++)
+                {
+                    int value = record[at], run = record[at + 1];
+                    at += 2;
+                    if (value != 0) map.AsSpan(position, run).Fill(value);
+                    position += run;
+                }
             }
+            return new ImageLabels(height, width, maps, imageLevel, present);
         }
-        return new ImageLabels(height, width, maps, imageLevel, present);
-    }
-
-    static void WriteInts(BinaryWriter writer, int[] values)
-    {
-        writer.Write(values.Length);
-        foreach (int v in values) writer.Write(v);
-    }
-
-    static int[] ReadInts(BinaryReader reader)
-    {
-        var values = new int[reader.ReadInt32()];
-        for (int i = 0; i < values.Length; i++) values[i] = reader.ReadInt32();
-        return values;
+        finally
+        {
+            ArrayPool<int>.Shared.Return(buffer);
+        }
     }
 }
