@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Diagnostics;
-using System.Globalization;
 using Spectre.Console;
 using UnitScope.Engine.Analysis.Dissection;
 using UnitScope.Engine.Datasets;
@@ -67,9 +66,7 @@ static class DemoCommand
             }
 
             cli.Out.MarkupLine($"Demo model: [bold]{Markup.Escape(DemoModel.Architecture)}[/] trained on the probe set's scenes; dissected {results.Count} layers.");
-            foreach (var result in results)
-                DissectionConsole.PrintSummary(cli, result, cached.Contains(result.Layer));
-            cli.Out.MarkupLine($"Report: [green]{Markup.Escape(report)}[/] ({clock.Elapsed.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s)");
+            DissectionConsole.PrintResults(cli, results, cached, report, clock.Elapsed);
             return ExitCodes.Ok;
         }, ct));
         return command;

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Diagnostics;
-using System.Globalization;
 using Spectre.Console;
 using UnitScope.Engine;
 using UnitScope.Engine.Analysis.Dissection;
@@ -97,9 +96,7 @@ static class DissectCommand
                 });
                 return ExitCodes.Ok;
             }
-            foreach (var result in results)
-                DissectionConsole.PrintSummary(cli, result, cached.Contains(result.Layer));
-            cli.Out.MarkupLine($"Report: [green]{Markup.Escape(report)}[/] ({clock.Elapsed.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s)");
+            DissectionConsole.PrintResults(cli, results, cached, report, clock.Elapsed);
             return ExitCodes.Ok;
         }, ct));
         return command;

@@ -20,6 +20,14 @@ static class DissectionConsole
         return await Task.Run(work, CancellationToken.None);
     }
 
+    /// <summary>Each layer's summary, then where the report is and how long the run took.</summary>
+    public static void PrintResults(CliContext cli, IReadOnlyList<LayerDissection> results, IReadOnlySet<string> cached, string report, TimeSpan elapsed)
+    {
+        foreach (var result in results)
+            PrintSummary(cli, result, cached.Contains(result.Layer));
+        cli.Out.MarkupLine($"Report: [green]{Markup.Escape(report)}[/] ({elapsed.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s)");
+    }
+
     public static void PrintSummary(CliContext cli, LayerDissection layer, bool cached)
     {
         var perCategory = Rendering.Charts.LayerSummaryChart.Counts(layer);
