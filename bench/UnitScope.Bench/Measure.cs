@@ -29,12 +29,14 @@ static class Measure
         return (clock.Elapsed.TotalSeconds, CpuNow() - cpu);
     }
 
-    public static DissectRun Dissect(ModelSession model, ISegmentationDataset data, IReadOnlyList<string> layers, int batchSize)
+    /// <param name="liveHeap">Sample the managed heap after a full blocking collection every 20 ms (slows the
+    /// run: for memory figures only); else the heap's size after the GC's own last collection, every 5 ms.</param>
+    public static DissectRun Dissect(ModelSession model, ISegmentationDataset data, IReadOnlyList<string> layers, int batchSize, bool liveHeap = false)
     {
         GC.Collect();
         GC.WaitForPendingFinalizers();
         ResetPeakRss();
-        using var sampler = new ManagedPeak();
+        using var sampler = new ManagedPeak(liveHeap);
         double pass1 = 0, cpu = CpuNow();
         var clock = Stopwatch.StartNew();
         var progress = new Sync(p => { if (p.Phase == "thresholds") pass1 = clock.Elapsed.TotalSeconds; });
@@ -65,13 +67,18 @@ static class Measure
     sealed class ManagedPeak : IDisposable
     {
         readonly Timer _timer;
+        readonly bool _live;
         long _peak;
-        public ManagedPeak() => _timer = new Timer(_ => Sample(), null, 0, 5);
+        public ManagedPeak(bool live)
+        {
+            _live = live;
+            _timer = new Timer(_ => Sample(), null, 0, live ? 20 : 5);
+        }
         void Sample()
         {
-            // The heap's size after the last collection: what was live then (plus fragmentation), not
-            // garbage waiting for the next one (which depends on the GC's budget, not on the run).
-            long now = GC.GetGCMemoryInfo().HeapSizeBytes;
+            // Live: what survives a full collection now. Otherwise the heap's size after the GC's last
+            // collection: what was live then plus what got promoted since and awaits a full collection.
+            long now = _live ? GC.GetTotalMemory(forceFullCollection: true) : GC.GetGCMemoryInfo().HeapSizeBytes;
             long peak;
             do peak = Interlocked.Read(ref _peak); while (now > peak && Interlocked.CompareExchange(ref _peak, now, peak) != peak);
         }
