@@ -5,9 +5,9 @@ using static TorchSharp.torch;
 namespace UnitScope.Engine.Tests.Dissection;
 
 /// <summary>
-/// a_u's resampling equals PyTorch's F.interpolate(bilinear, align_corners=False): the engine's
-/// (libtorch through TorchSharp) and the tests' own loops, both against tests/fixtures/dissection/bilinear.json
-/// (written by make_bilinear_fixture.py with Debian's PyTorch 1.13).
+/// a_u's resampling equals PyTorch's F.interpolate(bilinear, align_corners=False): the engine's two
+/// (matrix products through TorchSharp, and managed code for the CPU path) and the tests' own loops, all
+/// against tests/fixtures/dissection/bilinear.json (written by make_bilinear_fixture.py with Debian's PyTorch 1.13).
 /// </summary>
 public class UpsamplingTests
 {
@@ -39,6 +39,21 @@ public class UpsamplingTests
         ours.Should().HaveCount(f.Output.Length);
         for (int i = 0; i < ours.Length; i++)
             ours[i].Should().BeApproximately(f.Output[i], 1e-5f * Math.Max(1, Math.Abs(f.Output[i])), $"value {i}");
+    }
+
+    [Theory]
+    [MemberData(nameof(Fixtures))]
+    public void Managed_resampling_matches_pytorch(Fixture f)
+    {
+        int inSize = f.InHeight * f.InWidth, outSize = f.OutHeight * f.OutWidth;
+        var scratch = new float[f.InHeight * f.OutWidth];
+        var output = new float[outSize];
+        for (int c = 0; c < f.Channels; c++)
+        {
+            MaskUpsampling.Resample(f.Input.AsSpan(c * inSize, inSize), f.InHeight, f.InWidth, f.OutHeight, f.OutWidth, scratch, output);
+            for (int i = 0; i < outSize; i++)
+                output[i].Should().BeApproximately(f.Output[c * outSize + i], 1e-5f * Math.Max(1, Math.Abs(f.Output[c * outSize + i])), $"channel {c} value {i}");
+        }
     }
 
     [Theory]
