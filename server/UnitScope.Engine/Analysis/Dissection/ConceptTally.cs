@@ -30,6 +30,7 @@ internal sealed class ConceptTally : IDisposable
     readonly int _categories;
     readonly Device _device;
     readonly float[] _thresholdValues;
+    readonly float[] _activeAboveValues;
     readonly Tensor _thresholds;      // [U] float32
     readonly Tensor _activeAbove;     // [U] float32: a map can have pixels above t_u only if its raw max exceeds this
     readonly Tensor? _pixelIntersection; // [U * slots] int64 on the device (tensor path)
@@ -47,8 +48,8 @@ internal sealed class ConceptTally : IDisposable
         _thresholdValues = thresholds;
         _thresholds = tensor(thresholds).to(device).DetachFromDisposeScope();
         // Rounding in the interpolation can put a value an ulp above the largest raw value: keep a margin.
-        var margin = thresholds.Select(t => (float)(t - Math.Abs((double)t) * 1e-6)).ToArray();
-        _activeAbove = tensor(margin).to(device).DetachFromDisposeScope();
+        _activeAboveValues = thresholds.Select(t => (float)(t - Math.Abs((double)t) * 1e-6)).ToArray();
+        _activeAbove = tensor(_activeAboveValues).to(device).DetachFromDisposeScope();
         if (tensorOps ?? device.type != TorchSharp.DeviceType.CPU)
             _pixelIntersection = zeros(units * (long)_conceptSlots, ScalarType.Int64, device).DetachFromDisposeScope();
         _hostIntersection = new long[units * (long)_conceptSlots];
@@ -62,6 +63,7 @@ internal sealed class ConceptTally : IDisposable
     /// </summary>
     public void Add(Tensor raw, IReadOnlyList<ImageLabels> labels)
     {
+        if (OnHost) throw new InvalidOperationException("This tally counts on the host: use AddOnHost.");
         using var scope = NewDisposeScope();
         int images = labels.Count, height = labels[0].MaskHeight, width = labels[0].MaskWidth;
         long pixels = (long)height * width;
@@ -82,10 +84,7 @@ internal sealed class ConceptTally : IDisposable
             using var chunkScope = NewDisposeScope();
             long rows = Math.Min(rowsPerChunk, pairs - start);
             var values = MaskUpsampling.ToMask(maps.narrow(0, start, rows), height, width); // [rows, P]
-            if (_pixelIntersection is null)
-                CountOnHost(values, start, pairImage, pairUnit, labels, area);
-            else
-                CountWithTensors(values, start, image, unit, labels, area);
+            CountWithTensors(values, start, image, unit, labels, area);
         }
 
         // Per (image, unit) mask areas: image-level labels and the category denominators.
@@ -102,29 +101,61 @@ internal sealed class ConceptTally : IDisposable
         }
     }
 
-    /// <summary>Row r of <paramref name="values"/> is pair start + r: its "on" pixels and the labels under them.</summary>
-    void CountOnHost(Tensor values, long start, long[] pairImage, long[] pairUnit, IReadOnlyList<ImageLabels> labels, long[] area)
+    /// <summary>Whether this counts in managed memory (<see cref="AddOnHost"/> works) rather than with tensor ops.</summary>
+    public bool OnHost => _pixelIntersection is null;
+
+    /// <summary>
+    /// The CPU path without tensors: <paramref name="raw"/> [images × units × h × w] for
+    /// <paramref name="labels"/>' images (any mask sizes); units spread over the cores (no libtorch op
+    /// runs meanwhile).
+    /// </summary>
+    public void AddOnHost(float[] raw, int height, int width, IReadOnlyList<ImageLabels> labels)
     {
-        long rows = values.shape[0];
-        int perRow = (int)values.shape[1];
-        var all = MemoryMarshal.Cast<byte, float>(values.bytes);
-        for (int r = 0; r < rows; r++)
+        if (!OnHost) throw new InvalidOperationException("AddOnHost counts on the host only.");
+        int mapSize = height * width, largest = labels.Max(l => l.Pixels), widest = labels.Max(l => l.MaskWidth);
+        Parallel.For(0, _units, u =>
         {
-            long pair = start + r;
-            int u = (int)pairUnit[pair];
-            float threshold = _thresholdValues[u];
-            var maps = labels[(int)pairImage[pair]].Maps;
-            var intersection = _hostIntersection.AsSpan((int)(u * (long)_conceptSlots), _conceptSlots);
-            var row = all.Slice(r * perRow, perRow);
-            long on = 0;
-            for (int p = NextAbove(row, 0, threshold); p >= 0; p = NextAbove(row, p + 1, threshold))
+            var output = System.Buffers.ArrayPool<float>.Shared.Rent(largest);
+            var scratch = System.Buffers.ArrayPool<float>.Shared.Rent(height * widest);
+            try
             {
-                on++;
-                foreach (var map in maps)
-                    intersection[map[p]]++; // slot 0 (unlabelled) is never read
+                float threshold = _thresholdValues[u], activeAbove = _activeAboveValues[u];
+                var intersection = _hostIntersection.AsSpan((int)(u * (long)_conceptSlots), _conceptSlots);
+                for (int n = 0; n < labels.Count; n++)
+                {
+                    var map = raw.AsSpan((n * _units + u) * mapSize, mapSize);
+                    if (!(Max(map) > activeAbove)) continue;
+                    var image = labels[n];
+                    var values = output.AsSpan(0, image.Pixels);
+                    MaskUpsampling.Resample(map, height, width, image.MaskHeight, image.MaskWidth, scratch, values);
+                    long on = 0;
+                    for (int p = NextAbove(values, 0, threshold); p >= 0; p = NextAbove(values, p + 1, threshold))
+                    {
+                        on++;
+                        foreach (var labelMap in image.Maps)
+                            intersection[labelMap[p]]++; // slot 0 (unlabelled) is never read
+                    }
+                    if (on == 0) continue;
+                    _maskPixels[u] += on;
+                    foreach (int k in image.PresentCategories)
+                        _maskInCategory[u * (long)_categories + k] += on;
+                    foreach (int c in image.ImageLevel)
+                        intersection[c] += on;
+                }
             }
-            area[pair] = on;
-        }
+            finally
+            {
+                System.Buffers.ArrayPool<float>.Shared.Return(output);
+                System.Buffers.ArrayPool<float>.Shared.Return(scratch);
+            }
+        });
+    }
+
+    static float Max(ReadOnlySpan<float> values)
+    {
+        float max = float.NegativeInfinity;
+        foreach (float v in values) if (v > max) max = v;
+        return max;
     }
 
     /// <summary>The first index ≥ <paramref name="from"/> whose value exceeds <paramref name="threshold"/>, or −1.</summary>

@@ -199,10 +199,15 @@ public static class Dissector
             var labels = new ImageLabels[count];
             for (int i = 0; i < count; i++) labels[i] = ImageLabels.ReadFrom(labelSpill.Reader);
 
-            using var scope = NewDisposeScope();
-            var raw = run.ReadBatch(count).to(source.Device);
-            foreach (var (positions, group) in GroupByMaskSize(labels))
-                tally.Add(positions.Length == count ? raw : raw.index_select(0, tensor(positions, device: source.Device)), group);
+            if (tally.OnHost)
+                tally.AddOnHost(run.ReadHostBatch(count), run.Height, run.Width, labels);
+            else
+            {
+                using var scope = NewDisposeScope();
+                var raw = run.ReadBatch(count).to(source.Device);
+                foreach (var (positions, group) in GroupByMaskSize(labels))
+                    tally.Add(positions.Length == count ? raw : raw.index_select(0, tensor(positions, device: source.Device)), group);
+            }
             progress?.Report(new DissectionProgress("iou", start + count, imageCount) { Layer = run.Name });
         }
         var iou = tally.Iou(labelArea, concepts.CategoryOf);
@@ -425,6 +430,17 @@ public static class Dissector
                 Thresholds[units[i]] = thresholds[i];
                 Bounds[units[i]] = bounds[i];
             }
+        }
+
+        public int Height => _height;
+        public int Width => _width;
+
+        /// <summary>The next <paramref name="count"/> images' raw activations from the spill, [count × U × h × w].</summary>
+        public float[] ReadHostBatch(int count)
+        {
+            var batch = new float[count * (long)Units * _height * _width];
+            Spill.ReadExactly(MemoryMarshal.AsBytes(batch.AsSpan()));
+            return batch;
         }
 
         /// <summary>The next <paramref name="count"/> images' raw activations from the spill, on the CPU.</summary>
