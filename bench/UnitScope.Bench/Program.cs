@@ -96,7 +96,7 @@ sealed record Arguments(string Model, int InputSize, string[] Layers, int Images
 {
     public static Arguments Parse(string[] args)
     {
-        var a = new Arguments("resnet18_small", 112, ["layer3", "layer4"], 256, 4, 16, 3, "builtin");
+        var a = new Arguments("resnet18_small", 112, ["layer3", "layer4"], 256, 4, 16, 5, "builtin");
         for (int i = 0; i < args.Length; i++)
         {
             string value = i + 1 < args.Length ? args[i + 1] : throw new ArgumentException($"{args[i]} needs a value");
