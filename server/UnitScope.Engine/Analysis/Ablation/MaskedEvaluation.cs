@@ -1,0 +1,167 @@
+using UnitScope.Engine.Datasets;
+using UnitScope.Engine.Imaging;
+using static TorchSharp.torch;
+
+namespace UnitScope.Engine.Analysis.Ablation;
+
+/// <summary>
+/// Evaluates a model on images under several unit masks at once: for mask k (a set of a layer's units to
+/// zero) and image i, the predicted class and the log-probability of the image's true class.
+/// </summary>
+/// <remarks>
+/// <para>Each forward pass takes B images and K masks (K·B ≤ the batch size, as many masks as fit). The
+/// layer's output for the B images is computed once and, in a forward hook, repeated K times (mask-major:
+/// row k·B + b) and multiplied by the masks' channel patterns, so everything before the layer is computed
+/// once per image instead of once per mask ("expand"). Where the rest of the network cannot take a larger
+/// batch than its input (a residual addition of the un-repeated input with B &gt; 1 fails to broadcast; with
+/// B = 1 it broadcasts, which is exact), the images go in one at a time; where even that fails (an op that
+/// does not broadcast, like a concatenation), the input itself is repeated K times ("replicate"). The mode
+/// is found on the first pass and kept.</para>
+/// <para>Zeroing is a multiplication by 0 or 1: units not zeroed keep their exact values.</para>
+/// </remarks>
+internal static class MaskedEvaluation
+{
+    internal enum Mode { Expand, ExpandOneImage, Replicate }
+
+    /// <summary>Per mask (outer) and image (inner): the predicted model class and the log-probability of the true class.</summary>
+    internal sealed record Outcome(int[][] Predicted, float[][] LogProbability, Mode Mode);
+
+    /// <param name="images">Indices into <paramref name="data"/>.</param>
+    /// <param name="trueClass">The model's class index for each of <paramref name="images"/>.</param>
+    /// <param name="masks">Per mask, the units to zero (an empty one: the model as is).</param>
+    public static Outcome Run(ModelSession model, IEvaluationSet data, int[] images, int[] trueClass, string layer,
+        IReadOnlyList<int[]> masks, int batchSize, string phase, IProgress<AblationProgress>? progress, CancellationToken ct,
+        Mode? forceMode = null)
+    {
+        var info = model.GetLayer(layer);
+        int units = info.Units, m = masks.Count;
+        var predicted = new int[m][];
+        var logProbability = new float[m][];
+        for (int k = 0; k < m; k++)
+        {
+            predicted[k] = new int[images.Length];
+            logProbability[k] = new float[images.Length];
+        }
+        int perPass = Math.Min(m, batchSize);
+        int imagesPerPass = Math.Max(1, batchSize / perPass);
+        long done = 0, total = (long)m * images.Length;
+        progress?.Report(new AblationProgress(phase, 0, total));
+        if (images.Length == 0)
+            return new Outcome(predicted, logProbability, forceMode ?? Mode.Expand);
+        var mode = forceMode ?? FindMode(model, data, images, trueClass, layer, masks, units, imagesPerPass);
+        if (mode == Mode.ExpandOneImage)
+            imagesPerPass = 1;
+
+        int loadChunk = Math.Max(imagesPerPass, 32);
+        for (int start = 0; start < images.Length; start += loadChunk)
+        {
+            ct.ThrowIfCancellationRequested();
+            int loadCount = Math.Min(loadChunk, images.Length - start);
+            var loaded = new RgbImage[loadCount];
+            Parallel.For(0, loadCount, i => loaded[i] = data.Load(images[start + i]).Image);
+
+            for (int b0 = 0; b0 < loadCount; b0 += imagesPerPass)
+            {
+                int b = Math.Min(imagesPerPass, loadCount - b0);
+                using var scope = NewDisposeScope();
+                var input = ImageTensor.ToBatch(loaded[b0..(b0 + b)], model.Input);
+                int[] targets = trueClass[(start + b0)..(start + b0 + b)];
+                for (int k0 = 0; k0 < m; k0 += perPass)
+                {
+                    ct.ThrowIfCancellationRequested();
+                    int k = Math.Min(perPass, m - k0);
+                    var rows = Forward(model, input, targets, layer, Pattern(masks, k0, k, units), k, mode);
+                    for (int kk = 0; kk < k; kk++)
+                        for (int i = 0; i < b; i++)
+                        {
+                            predicted[k0 + kk][start + b0 + i] = rows.Predicted[kk * b + i];
+                            logProbability[k0 + kk][start + b0 + i] = rows.LogProbability[kk * b + i];
+                        }
+                    done += (long)k * b;
+                    progress?.Report(new AblationProgress(phase, done, total));
+                }
+            }
+        }
+        return new Outcome(predicted, logProbability, mode);
+    }
+
+    /// <summary>
+    /// Which way the network takes masked samples, tried on the first two images and masks: expand the layer's
+    /// output for several images, else for one image at a time, else replicate the input.
+    /// </summary>
+    static Mode FindMode(ModelSession model, IEvaluationSet data, int[] images, int[] trueClass, string layer,
+        IReadOnlyList<int[]> masks, int units, int imagesPerPass)
+    {
+        int k = Math.Min(2, masks.Count);
+        if (k == 1)
+            return Mode.Expand; // one mask: nothing is repeated
+        int b = Math.Min(Math.Min(2, imagesPerPass), images.Length);
+        using var scope = NewDisposeScope();
+        var input = ImageTensor.ToBatch([.. images[..b].Select(i => data.Load(i).Image)], model.Input);
+        var pattern = Pattern(masks, 0, k, units);
+        if (TryForward(model, input, trueClass[..b], layer, pattern, k, Mode.Expand))
+            return Mode.Expand;
+        if (b > 1 && TryForward(model, input[..1], trueClass[..1], layer, pattern, k, Mode.Expand))
+            return Mode.ExpandOneImage;
+        return Mode.Replicate;
+    }
+
+    static bool TryForward(ModelSession model, Tensor input, int[] targets, string layer, float[,] pattern, int k, Mode mode)
+    {
+        try
+        {
+            Forward(model, input, targets, layer, pattern, k, mode);
+            return true;
+        }
+        catch (Exception e) when (e is not (OperationCanceledException or UnitScopeException or OutOfMemoryException))
+        {
+            return false;
+        }
+    }
+
+    /// <summary>One forward pass of <paramref name="input"/> (b images) under k masks: rows k·b + i.</summary>
+    static (int[] Predicted, float[] LogProbability) Forward(ModelSession model, Tensor input, int[] targets, string layer,
+        float[,] pattern, int k, Mode mode)
+    {
+        int b = (int)input.shape[0];
+        long rows = (long)k * b;
+        var batch = mode == Mode.Replicate && k > 1 ? input.repeat(k, 1, 1, 1) : input;
+        var maskRows = tensor(pattern).repeat_interleave(b, 0); // [k·b, units], mask-major
+        var expectedTargets = tensor(Enumerable.Range(0, k).SelectMany(_ => targets.Select(t => (long)t)).ToArray());
+
+        Tensor Edit(Tensor output)
+        {
+            var x = output;
+            if (x.shape[0] == b && rows != b)
+                x = x.unsqueeze(0).expand([k, .. x.shape]).reshape([rows, .. x.shape[1..]]);
+            else if (x.shape[0] != rows)
+                throw new InvalidOperationException($"Layer '{layer}' saw a batch of {x.shape[0]}, expected {b} or {rows}.");
+            long[] shape = [rows, x.shape[1], .. Enumerable.Repeat(1L, (int)x.dim() - 2)];
+            return x.mul(maskRows.to(x.device).to(x.dtype).reshape(shape));
+        }
+
+        return EditedForward.Run(model, batch, layer, Edit, [], pass =>
+        {
+            var output = pass.Output;
+            if (output.shape[0] != rows)
+                throw new InvalidOperationException($"The model gave {output.shape[0]} outputs for {rows} masked samples.");
+            var logits = output.reshape(rows, -1).to(ScalarType.Float32);
+            var log = nn.functional.log_softmax(logits, 1);
+            var predicted = log.argmax(1).cpu().data<long>().ToArray();
+            var truth = log.gather(1, expectedTargets.to(log.device).unsqueeze(1)).reshape(-1).cpu().data<float>().ToArray();
+            return (predicted.Select(p => (int)p).ToArray(), truth);
+        });
+    }
+
+    /// <summary>[k, units]: 1 where a unit is kept, 0 where mask k0 + row zeroes it.</summary>
+    static float[,] Pattern(IReadOnlyList<int[]> masks, int k0, int k, int units)
+    {
+        var pattern = new float[k, units];
+        for (int r = 0; r < k; r++)
+        {
+            for (int u = 0; u < units; u++) pattern[r, u] = 1f;
+            foreach (int u in masks[k0 + r]) pattern[r, u] = 0f;
+        }
+        return pattern;
+    }
+}

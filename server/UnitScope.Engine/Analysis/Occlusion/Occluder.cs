@@ -1,0 +1,197 @@
+using System.Security.Cryptography;
+using UnitScope.Engine.Imaging;
+using static TorchSharp.torch;
+
+namespace UnitScope.Engine.Analysis.Occlusion;
+
+/// <summary>
+/// Occlusion sensitivity (Zeiler &amp; Fergus, "Visualizing and understanding convolutional networks", 2014,
+/// §4.2 and figure 7): a square of one colour is slid over the image, and for every position the model's
+/// output and a unit's activity are recorded. Where the square hides what the model relies on, the target
+/// class's probability (and the unit's activity, if it detects that thing) drops.
+/// </summary>
+/// <remarks>
+/// The image is preprocessed once as for a prediction (resized to the model's input, normalised); each
+/// occluded copy is that tensor with the square's pixels set to the fill's normalised value, so the fill
+/// "mean" is exactly 0 in every channel. Copies are run <see cref="OcclusionOptions.BatchSize"/> at a time;
+/// every row of a batch is computed independently by the model (eval mode), so batching changes the speed,
+/// not the numbers. Probabilities are the float32 softmax of the model's output.
+/// </remarks>
+public static class Occluder
+{
+    /// <summary>Computes the occlusion maps of <paramref name="image"/>.</summary>
+    /// <exception cref="UnitScopeException">InvalidArgument (square larger than the input, stride or batch size below 1,
+    /// a bad fill, target class out of range), UnknownLayer, UnitOutOfRange.</exception>
+    /// <exception cref="OperationCanceledException">When <paramref name="ct"/> is cancelled (checked between batches).</exception>
+    public static OcclusionResult Run(ModelSession model, RgbImage image, OcclusionOptions? options = null,
+        IProgress<OcclusionProgress>? progress = null, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(image);
+        options = Validate(model, options ?? new OcclusionOptions());
+        ct.ThrowIfCancellationRequested();
+        var spec = model.Input;
+        int[] ys = Positions(spec.Height, options.Size, options.Stride);
+        int[] xs = Positions(spec.Width, options.Size, options.Stride);
+        float[] fill = FillValues(spec, options.FillRgb);
+        string? layer = options.Layer ?? DefaultLayer(model);
+        string[] layers = layer is null ? [] : [layer];
+
+        using var scope = NewDisposeScope();
+        var input = ImageTensor.ToInput(image, spec);
+
+        // The unoccluded image: predicted class, target's probability, every unit's total activation.
+        var (baseProbabilities, unitTotals) = model.ForwardBatch(input, layers, pass =>
+        {
+            var p = Probabilities(pass.Output);
+            float[]? totals = layer is null ? null : Totals(pass.Activations[layer][0]).cpu().data<float>().ToArray();
+            return (p.reshape(-1).cpu().data<float>().ToArray(), totals);
+        });
+        int predicted = ArgMax(baseProbabilities);
+        int target = options.TargetClass ?? predicted;
+        if (target >= baseProbabilities.Length)
+            throw new UnitScopeException(EngineErrorKind.InvalidArgument,
+                $"Target class {target} is out of range: the model has {baseProbabilities.Length} classes (0–{baseProbabilities.Length - 1}).");
+        int? unit = layer is null ? null : options.Unit ?? ArgMax(unitTotals!);
+        var resolved = options with { TargetClass = target, Layer = layer, Unit = unit };
+
+        int count = ys.Length * xs.Length;
+        var targetProbability = new float[count];
+        var bestClass = new int[count];
+        var bestProbability = new float[count];
+        float[]? activity = unit is null ? null : new float[count];
+        progress?.Report(new OcclusionProgress(0, count));
+        for (int start = 0; start < count; start += options.BatchSize)
+        {
+            ct.ThrowIfCancellationRequested();
+            int n = Math.Min(options.BatchSize, count - start);
+            using var batchScope = NewDisposeScope();
+            var batch = Occluded(input, start, n, ys, xs, options.Size, fill);
+            model.ForwardBatch(batch, layers, pass =>
+            {
+                var p = Probabilities(pass.Output);
+                p[.., target].cpu().data<float>().CopyTo(targetProbability.AsSpan(start, n));
+                var (max, argmax) = p.max(1);
+                max.cpu().data<float>().CopyTo(bestProbability.AsSpan(start, n));
+                var classes = argmax.cpu().data<long>().ToArray();
+                for (int i = 0; i < n; i++) bestClass[start + i] = (int)classes[i];
+                if (activity is not null)
+                    Totals(pass.Activations[layer!][.., unit!.Value]).cpu().data<float>().CopyTo(activity.AsSpan(start, n));
+                return 0;
+            });
+            progress?.Report(new OcclusionProgress(start + n, count));
+        }
+
+        return new OcclusionResult(model.CheckpointHash, ImageHash(image), resolved, spec.Height, spec.Width, ys, xs,
+            model.ClassNames, target, baseProbabilities[target], predicted, baseProbabilities[predicted],
+            targetProbability, bestClass, bestProbability,
+            unit is null ? null : unitTotals![unit.Value], activity);
+    }
+
+    /// <summary>
+    /// The image's identity in cache keys: SHA-256 (lowercase hex) of its width, height and channel count
+    /// (int32 little-endian each) followed by its pixels. Two files that decode to the same pixels share it.
+    /// </summary>
+    public static string ImageHash(RgbImage image)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        Span<byte> head = stackalloc byte[12];
+        BitConverter.TryWriteBytes(head[..4], image.Width);
+        BitConverter.TryWriteBytes(head[4..8], image.Height);
+        BitConverter.TryWriteBytes(head[8..], image.Channels);
+        if (!BitConverter.IsLittleEndian) { head[..4].Reverse(); head[4..8].Reverse(); head[8..].Reverse(); }
+        sha.AppendData(head);
+        sha.AppendData(image.Pixels);
+        return Convert.ToHexStringLower(sha.GetHashAndReset());
+    }
+
+    /// <summary>The layer used when none is named: the last one (in named_modules() order) with [C, H, W] maps; null when there is none.</summary>
+    public static string? DefaultLayer(ModelSession model) =>
+        model.Layers.LastOrDefault(l => l.OutputShape.Count == 3)?.Name;
+
+    /// <summary>Square start positions along one side: 0, stride, 2·stride, … while the square fits, plus
+    /// side − size when the last one stops short of the edge.</summary>
+    public static int[] Positions(int side, int size, int stride)
+    {
+        var positions = new List<int>();
+        for (int p = 0; p + size <= side; p += stride)
+            positions.Add(p);
+        if (positions.Count == 0 || positions[^1] + size < side)
+            positions.Add(side - size);
+        return [.. positions];
+    }
+
+    static OcclusionOptions Validate(ModelSession model, OcclusionOptions o)
+    {
+        var spec = model.Input;
+        if (o.Size < 1 || o.Size > Math.Min(spec.Height, spec.Width))
+            throw Invalid($"The occluding square's size must be 1 to {Math.Min(spec.Height, spec.Width)} pixels (the model's input is {spec.Height}x{spec.Width}), not {o.Size}.");
+        if (o.Stride < 1)
+            throw Invalid($"The stride must be at least 1 pixel, not {o.Stride}.");
+        if (o.BatchSize < 1)
+            throw Invalid($"The batch size must be at least 1, not {o.BatchSize}.");
+        if (o.FillRgb is { } fill && (fill.Count is not (1 or 3) || fill.Any(v => v is < 0 or > 255)))
+            throw Invalid($"The fill colour must be one value or R,G,B, each 0–255, not {string.Join(",", fill)}.");
+        if (o.TargetClass is < 0)
+            throw Invalid($"The target class must be a class index from 0, not {o.TargetClass}.");
+        if (o.Layer is { } layer)
+        {
+            var info = model.GetLayer(layer);
+            if (o.Unit is { } u && (u < 0 || u >= info.Units))
+                throw new UnitScopeException(EngineErrorKind.UnitOutOfRange,
+                    $"Unit {u} is out of range: layer '{layer}' has {info.Units} units (0–{info.Units - 1}).");
+        }
+        else if (o.Unit is not null)
+        {
+            throw Invalid("A unit was given without its layer: name the layer too.");
+        }
+        return o;
+    }
+
+    static UnitScopeException Invalid(string message) => new(EngineErrorKind.InvalidArgument, message);
+
+    /// <summary>The fill's value per input channel after normalisation: 0 for the mean.</summary>
+    static float[] FillValues(InputSpec spec, IReadOnlyList<int>? rgb)
+    {
+        var values = new float[spec.Channels];
+        if (rgb is null)
+            return values;
+        int[] bytes = spec.Channels == 1
+            ? [rgb.Count == 1 ? rgb[0] : ImageTensor.Luma((byte)rgb[0], (byte)rgb[1], (byte)rgb[2])]
+            : rgb.Count == 1 ? [rgb[0], rgb[0], rgb[0]] : [rgb[0], rgb[1], rgb[2]];
+        // The same arithmetic as ImageTensor's, so a fill equal to an image's colour gives its very values.
+        for (int c = 0; c < spec.Channels; c++)
+            values[c] = bytes[c] * (1f / 255f / spec.Std[c]) - spec.Mean[c] / spec.Std[c];
+        return values;
+    }
+
+    /// <summary>[n, C, H, W]: copies of <paramref name="input"/> with positions start … start + n − 1 occluded.</summary>
+    static Tensor Occluded(Tensor input, int start, int n, int[] ys, int[] xs, int size, float[] fill)
+    {
+        var batch = input.expand(n, -1, -1, -1).clone();
+        for (int i = 0; i < n; i++)
+        {
+            int y = ys[(start + i) / xs.Length], x = xs[(start + i) % xs.Length];
+            for (int c = 0; c < fill.Length; c++)
+                batch[i, c, TensorIndex.Slice(y, y + size), TensorIndex.Slice(x, x + size)].fill_(fill[c]);
+        }
+        return batch;
+    }
+
+    static Tensor Probabilities(Tensor output) =>
+        nn.functional.softmax(output.reshape(output.shape[0], -1).to(ScalarType.Float32), 1);
+
+    /// <summary>Each row's sum over every dimension after the first ("total activation").</summary>
+    static Tensor Totals(Tensor activations) =>
+        activations.dim() <= 1 ? activations.to(ScalarType.Float32)
+            : activations.reshape(activations.shape[0], -1).to(ScalarType.Float32).sum(1);
+
+    static int ArgMax(float[] values)
+    {
+        int best = 0;
+        for (int i = 1; i < values.Length; i++)
+            if (values[i] > values[best]) best = i;
+        return best;
+    }
+}

@@ -1,0 +1,134 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using UnitScope.Engine.Analysis.Ablation;
+using UnitScope.Engine.Analysis.Occlusion;
+using UnitScope.Engine.Datasets;
+
+namespace UnitScope.Engine.Storage;
+
+/// <summary>
+/// What identifies an occlusion, ablation, ranking or single-unit result in the <see cref="AnalysisStore"/>:
+/// the analysis (<see cref="Kind"/> and its algorithm version), the checkpoint (hash of its bytes), how the
+/// model is fed (input size, mean, std: a checkpoint run at another size gives other numbers), the image or
+/// evaluation set (content hash) and the parameters that change the result. <see cref="Value"/> is the
+/// lowercase hex SHA-256 of <see cref="CanonicalEncoding"/>.
+/// </summary>
+/// <remarks>
+/// The canonical encoding is UTF-8 text, one "name:value" line per field, each ending in '\n':
+/// <c>unitscope/{kind}/v{AlgorithmVersion}</c>, <c>checkpoint:</c>, <c>input:{C}x{H}x{W}</c>, <c>mean:</c>,
+/// <c>std:</c> (comma-separated, shortest round-trip form), then the kind's fields (see each factory).
+/// Strings (layer and class names) are length-prefixed, "layer:{length}:{name}", so no name can imitate the
+/// lines after it. Batch sizes are never part of a key: they change the speed, not the result.
+/// Bump <see cref="AlgorithmVersion"/> when an analysis changes what it computes.
+/// </remarks>
+public sealed record AnalysisKey
+{
+    public const int AlgorithmVersion = 1;
+
+    public const string OcclusionKind = "occlusion", AblationKind = "ablation", RankingKind = "ranking", SingleUnitKind = "single-unit";
+
+    AnalysisKey(string kind, string checkpointHash, string canonical)
+    {
+        Kind = kind;
+        CheckpointHash = checkpointHash;
+        CanonicalEncoding = canonical;
+        Value = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(canonical)));
+    }
+
+    /// <summary>occlusion, ablation, ranking or single-unit.</summary>
+    public string Kind { get; }
+    public string CheckpointHash { get; }
+    public string CanonicalEncoding { get; }
+    /// <summary>64 lowercase hex digits.</summary>
+    public string Value { get; }
+
+    public bool Equals(AnalysisKey? other) => other is not null && other.Value == Value;
+    public override int GetHashCode() => Value.GetHashCode(StringComparison.Ordinal);
+    public override string ToString() => Value;
+
+    /// <summary>Fields: <c>image:</c> (<see cref="Occluder.ImageHash"/>), <c>size:</c>, <c>stride:</c>, <c>fill:</c>
+    /// ("mean" or the values), <c>target:</c> (index or "predicted"), <c>layer:</c> (or "default"), <c>unit:</c> (or "strongest").</summary>
+    public static AnalysisKey Occlusion(ModelSession model, string imageHash, OcclusionOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentException.ThrowIfNullOrEmpty(imageHash);
+        ArgumentNullException.ThrowIfNull(options);
+        var text = Head(OcclusionKind, model);
+        Line(text, "image", imageHash.ToLowerInvariant());
+        Line(text, "size", Int(options.Size));
+        Line(text, "stride", Int(options.Stride));
+        Line(text, "fill", options.FillRgb is { } fill ? string.Join(",", fill.Select(Int)) : "mean");
+        Line(text, "target", options.TargetClass is { } t ? Int(t) : "predicted");
+        Line(text, "layer", options.Layer is { } l ? Text(l) : "default");
+        Line(text, "unit", options.Unit is { } u ? Int(u) : "strongest");
+        return new AnalysisKey(OcclusionKind, model.CheckpointHash, text.ToString());
+    }
+
+    /// <summary>Fields: <c>dataset:</c>, <c>layer:</c>, <c>units:</c> (sorted, distinct), <c>random:</c>, <c>seed:</c>.</summary>
+    public static AnalysisKey Ablation(ModelSession model, IEvaluationSet set, AblationRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(set);
+        ArgumentNullException.ThrowIfNull(request);
+        var text = Head(AblationKind, model);
+        Line(text, "dataset", set.ContentHash);
+        Line(text, "layer", Text(request.Layer));
+        Line(text, "units", string.Join(",", request.Units.Distinct().Order().Select(Int)));
+        Line(text, "random", Int(request.RandomControls));
+        Line(text, "seed", Int(request.Seed));
+        return new AnalysisKey(AblationKind, model.CheckpointHash, text.ToString());
+    }
+
+    /// <summary>Fields: <c>dataset:</c>, <c>layer:</c>, <c>class:</c> (the set's class index, resolved from the
+    /// request's name), <c>metric:</c> (accuracy or logprobability: it orders the units, so the curve's top-k),
+    /// <c>top:</c>, <c>draws:</c>, <c>seed:</c>. Labels are not stored: they are attached when read (a dissection may come later).</summary>
+    public static AnalysisKey Ranking(ModelSession model, IEvaluationSet set, RankingRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(set);
+        ArgumentNullException.ThrowIfNull(request);
+        var text = Head(RankingKind, model);
+        Line(text, "dataset", set.ContentHash);
+        Line(text, "layer", Text(request.Layer));
+        Line(text, "class", Int(EvaluationSet.ResolveClass(set, request.Class)));
+        Line(text, "metric", request.Metric.ToString().ToLowerInvariant());
+        Line(text, "top", Int(request.Top));
+        Line(text, "draws", Int(request.RandomDraws));
+        Line(text, "seed", Int(request.Seed));
+        return new AnalysisKey(RankingKind, model.CheckpointHash, text.ToString());
+    }
+
+    /// <summary>Fields: <c>dataset:</c>, <c>layer:</c>, <c>unit:</c>, <c>class:</c> (resolved index), <c>statistic:</c>.</summary>
+    public static AnalysisKey SingleUnit(ModelSession model, IEvaluationSet set, SingleUnitRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(set);
+        ArgumentNullException.ThrowIfNull(request);
+        var text = Head(SingleUnitKind, model);
+        Line(text, "dataset", set.ContentHash);
+        Line(text, "layer", Text(request.Layer));
+        Line(text, "unit", Int(request.Unit));
+        Line(text, "class", Int(EvaluationSet.ResolveClass(set, request.Class)));
+        Line(text, "statistic", request.Statistic.ToString().ToLowerInvariant());
+        return new AnalysisKey(SingleUnitKind, model.CheckpointHash, text.ToString());
+    }
+
+    static StringBuilder Head(string kind, ModelSession model)
+    {
+        var text = new StringBuilder();
+        text.Append("unitscope/").Append(kind).Append("/v").Append(Int(AlgorithmVersion)).Append('\n');
+        Line(text, "checkpoint", model.CheckpointHash.ToLowerInvariant());
+        var input = model.Input;
+        Line(text, "input", $"{Int(input.Channels)}x{Int(input.Height)}x{Int(input.Width)}");
+        Line(text, "mean", string.Join(",", input.Mean.Select(v => v.ToString("R", CultureInfo.InvariantCulture))));
+        Line(text, "std", string.Join(",", input.Std.Select(v => v.ToString("R", CultureInfo.InvariantCulture))));
+        return text;
+    }
+
+    static void Line(StringBuilder text, string name, string value) => text.Append(name).Append(':').Append(value).Append('\n');
+
+    static string Int(int value) => value.ToString(CultureInfo.InvariantCulture);
+
+    static string Text(string value) => Int(value.Length) + ":" + value;
+}
