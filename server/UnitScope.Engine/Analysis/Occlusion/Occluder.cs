@@ -13,12 +13,21 @@ namespace UnitScope.Engine.Analysis.Occlusion;
 /// <remarks>
 /// The image is preprocessed once as for a prediction (resized to the model's input, normalised); each
 /// occluded copy is that tensor with the square's pixels set to the fill's normalised value, so the fill
-/// "mean" is exactly 0 in every channel. Copies are run <see cref="OcclusionOptions.BatchSize"/> at a time;
-/// every row of a batch is computed independently by the model (eval mode), so batching changes the speed,
-/// not the numbers. Probabilities are the float32 softmax of the model's output.
+/// "mean" is exactly 0 in every channel. Copies are run <see cref="OcclusionOptions.BatchSize"/> at a time.
+/// <para>Batching changes the speed, not the numbers: in eval mode every row of a batch is computed on its own,
+/// but libtorch's CPU kernels (oneDNN convolutions, BLAS matrix products) choose their summation order by the
+/// number of rows, and batches of 1 to about 6 rows give results that differ from larger batches in the last
+/// bit. So every forward pass here has at least <see cref="MinRowsPerPass"/> rows, a shorter one (the
+/// unoccluded image, the last batch, a batch size below that) being padded with copies of its first row, whose
+/// results are dropped. With that, a position's numbers are the same whatever the batch size (tested on the
+/// zoo's architectures).</para>
+/// Probabilities are the float32 softmax of the model's output.
 /// </remarks>
 public static class Occluder
 {
+    /// <summary>The fewest rows a forward pass is given (see the remarks).</summary>
+    public const int MinRowsPerPass = 8;
+
     /// <summary>Computes the occlusion maps of <paramref name="image"/>.</summary>
     /// <exception cref="UnitScopeException">InvalidArgument (square larger than the input, stride or batch size below 1,
     /// a bad fill, target class out of range), UnknownLayer, UnitOutOfRange.</exception>
@@ -41,11 +50,11 @@ public static class Occluder
         var input = ImageTensor.ToInput(image, spec);
 
         // The unoccluded image: predicted class, target's probability, every unit's total activation.
-        var (baseProbabilities, unitTotals) = model.ForwardBatch(input, layers, pass =>
+        var (baseProbabilities, unitTotals) = model.ForwardBatch(Padded(input), layers, pass =>
         {
             var p = Probabilities(pass.Output);
             float[]? totals = layer is null ? null : Totals(pass.Activations[layer][0]).cpu().data<float>().ToArray();
-            return (p.reshape(-1).cpu().data<float>().ToArray(), totals);
+            return (p[0].cpu().data<float>().ToArray(), totals);
         });
         int predicted = ArgMax(baseProbabilities);
         int target = options.TargetClass ?? predicted;
@@ -66,17 +75,17 @@ public static class Occluder
             ct.ThrowIfCancellationRequested();
             int n = Math.Min(options.BatchSize, count - start);
             using var batchScope = NewDisposeScope();
-            var batch = Occluded(input, start, n, ys, xs, options.Size, fill);
+            var batch = Padded(Occluded(input, start, n, ys, xs, options.Size, fill));
             model.ForwardBatch(batch, layers, pass =>
             {
-                var p = Probabilities(pass.Output);
+                var p = Probabilities(pass.Output)[..n];
                 p[.., target].cpu().data<float>().CopyTo(targetProbability.AsSpan(start, n));
                 var (max, argmax) = p.max(1);
                 max.cpu().data<float>().CopyTo(bestProbability.AsSpan(start, n));
                 var classes = argmax.cpu().data<long>().ToArray();
                 for (int i = 0; i < n; i++) bestClass[start + i] = (int)classes[i];
                 if (activity is not null)
-                    Totals(pass.Activations[layer!][.., unit!.Value]).cpu().data<float>().CopyTo(activity.AsSpan(start, n));
+                    Totals(pass.Activations[layer!][..n, unit!.Value]).cpu().data<float>().CopyTo(activity.AsSpan(start, n));
                 return 0;
             });
             progress?.Report(new OcclusionProgress(start + n, count));
@@ -177,6 +186,13 @@ public static class Occluder
                 batch[i, c, TensorIndex.Slice(y, y + size), TensorIndex.Slice(x, x + size)].fill_(fill[c]);
         }
         return batch;
+    }
+
+    /// <summary>The batch with copies of its first row appended up to <see cref="MinRowsPerPass"/> rows.</summary>
+    static Tensor Padded(Tensor batch)
+    {
+        long n = batch.shape[0];
+        return n >= MinRowsPerPass ? batch : cat([batch, batch[..1].expand(MinRowsPerPass - n, -1, -1, -1)], 0);
     }
 
     static Tensor Probabilities(Tensor output) =>
