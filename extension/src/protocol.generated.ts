@@ -27,6 +27,10 @@ export const Methods = {
   DidClose: "textDocument/didClose",
   /** The layer under the cursor, resolved against the active model; null when none. */
   Hover: "textDocument/hover",
+  /** Lenses above each layer definition the active model has: labelled units, dissect, ablate; none without an active model. */
+  CodeLens: "textDocument/codeLens",
+  /** Daemon → client, when the client advertised `workspace.codeLens.refreshSupport`: a model was loaded or unloaded, or a dissection ended. */
+  CodeLensRefresh: "workspace/codeLens/refresh",
   /** Loads a checkpoint, or returns the model already loaded from the same bytes and options. It becomes the active model. */
   LoadModel: "unitscope/loadModel",
   ListModels: "unitscope/listModels",
@@ -114,6 +118,22 @@ export interface ClassScore {
 export interface ClientInfo {
   name: string;
   version?: string;
+}
+
+/** A lens over `range` (its line). */
+export interface CodeLens {
+  range: Range;
+  command?: LspCommand;
+  data?: unknown;
+}
+
+export interface CodeLensOptions {
+  /** Always false: lenses come complete. */
+  resolveProvider: boolean;
+}
+
+export interface CodeLensParams {
+  textDocument: TextDocumentIdentifier;
 }
 
 /** How well a unit's "on" region matches a concept over the probe set (intersection over union). */
@@ -244,6 +264,8 @@ export interface HoverParams {
 export interface InitializationOptions {
   /** Required on TCP connections (`unitscope serve --port … --token …`); ignored on stdio. */
   token?: string;
+  /** The dissection dataset this client's hovers, code lenses and `isDefault` refer to: "probe" (default) or a Broden-format folder. */
+  dataset?: string;
 }
 
 export interface InitializeParams {
@@ -333,6 +355,15 @@ export interface LoadModelParams {
   device?: string;
 }
 
+/** An LSP `Command`: a title and the client command it runs (empty: the lens is only text). */
+export interface LspCommand {
+  title: string;
+  /** The client's command id, e.g. `unitscope.dissectLayer`. */
+  command: string;
+  /** Passed to the command; UnitScope's take one object `{ modelId, layer }` or `{ modelId, layers }`. */
+  arguments?: unknown[];
+}
+
 export interface MarkupContent {
   kind: MarkupKind;
   value: string;
@@ -396,6 +427,8 @@ export interface Range {
 export interface ServerCapabilities {
   hoverProvider: boolean;
   textDocumentSync: TextDocumentSyncKind;
+  /** Present: the daemon serves `textDocument/codeLens`. */
+  codeLensProvider?: CodeLensOptions;
 }
 
 export interface ServerInfo {
@@ -548,6 +581,8 @@ export interface RequestMap {
   "shutdown": [void, null];
   "window/workDoneProgress/create": [WorkDoneProgressCreateParams, null];
   "textDocument/hover": [HoverParams, Hover | null];
+  "textDocument/codeLens": [CodeLensParams, CodeLens[] | null];
+  "workspace/codeLens/refresh": [void, null];
   "unitscope/loadModel": [LoadModelParams, ModelInfo];
   "unitscope/listModels": [ListModelsParams, ListModelsResult];
   "unitscope/unloadModel": [UnloadModelParams, UnloadModelResult];

@@ -221,7 +221,8 @@ public sealed class TypeScriptGenerator
         {
             if (f.GetCustomAttribute<RequestAttribute>() is not { } r) continue;
             var parameters = r.ParamsType?.Name ?? "void";
-            var result = r.ResultType is null ? "null" : r.ResultNullable ? $"{r.ResultType.Name} | null" : r.ResultType.Name;
+            var resultType = r.ResultType is null ? null : TypeOf(r.ResultType, null);
+            var result = resultType is null ? "null" : r.ResultNullable ? $"{resultType} | null" : resultType;
             sb.Append($"  {JsonString((string)f.GetRawConstantValue()!)}: [{parameters}, {result}];\n");
         }
         sb.Append("}\n");

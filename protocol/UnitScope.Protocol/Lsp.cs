@@ -24,8 +24,10 @@ public sealed record InitializeParams(
 
 /// <summary>UnitScope's <c>initializationOptions</c>.</summary>
 /// <param name="Token">Required on TCP connections (<c>unitscope serve --port … --token …</c>); ignored on stdio.</param>
+/// <param name="Dataset">The dissection dataset this client's hovers, code lenses and <c>isDefault</c> refer to: "probe" (default) or a Broden-format folder.</param>
 public sealed record InitializationOptions(
-    string? Token = null);
+    string? Token = null,
+    string? Dataset = null);
 
 /// <summary>How documents are synced. The daemon asks for <see cref="Full"/>.</summary>
 public enum TextDocumentSyncKind
@@ -35,7 +37,8 @@ public enum TextDocumentSyncKind
     Incremental = 2,
 }
 
-public sealed record ServerCapabilities(bool HoverProvider, TextDocumentSyncKind TextDocumentSync);
+/// <param name="CodeLensProvider">Present: the daemon serves <c>textDocument/codeLens</c>.</param>
+public sealed record ServerCapabilities(bool HoverProvider, TextDocumentSyncKind TextDocumentSync, CodeLensOptions? CodeLensProvider = null);
 
 public sealed record ServerInfo(string Name, string? Version = null);
 

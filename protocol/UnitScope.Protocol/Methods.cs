@@ -51,6 +51,14 @@ public static class Methods
     [Request(typeof(HoverParams), typeof(Hover), ResultNullable = true)]
     public const string Hover = "textDocument/hover";
 
+    /// <summary>Lenses above each layer definition the active model has: labelled units, dissect, ablate; none without an active model.</summary>
+    [Request(typeof(CodeLensParams), typeof(IReadOnlyList<CodeLens>), ResultNullable = true)]
+    public const string CodeLens = "textDocument/codeLens";
+
+    /// <summary>Daemon → client, when the client advertised <c>workspace.codeLens.refreshSupport</c>: a model was loaded or unloaded, or a dissection ended.</summary>
+    [Request(null, null, FromServer = true)]
+    public const string CodeLensRefresh = "workspace/codeLens/refresh";
+
     // UnitScope.
 
     /// <summary>Loads a checkpoint, or returns the model already loaded from the same bytes and options. It becomes the active model.</summary>

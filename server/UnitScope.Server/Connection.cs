@@ -36,6 +36,12 @@ internal sealed class Connection(DaemonServices services, string name, string? r
     /// <summary>The client advertised <c>window.workDoneProgress</c>: the daemon may create progress tokens.</summary>
     public bool ClientSupportsWorkDoneProgress => _workDoneProgress;
 
+    private volatile bool _codeLensRefresh;
+    private int _refreshPending;
+
+    /// <summary>The dataset this client's hovers, lenses and <c>isDefault</c> refer to (<c>initializationOptions.dataset</c>), else the probe set.</summary>
+    public Dissection.DatasetSpec DefaultDataset { get; private set; } = Dissection.DatasetSpec.Probe;
+
     /// <summary>Progress tokens of running requests, for <c>window/workDoneProgress/cancel</c>.</summary>
     public ProgressTokens ProgressTokens { get; } = new();
 
@@ -86,6 +92,18 @@ internal sealed class Connection(DaemonServices services, string name, string? r
     public void MarkInitialized(InitializeParams request)
     {
         _workDoneProgress = ReadsTrue(request.Capabilities, "window", "workDoneProgress");
+        _codeLensRefresh = ReadsTrue(request.Capabilities, "workspace", "codeLens", "refreshSupport");
+        if (request.InitializationOptions?.Dataset is { } dataset)
+        {
+            try
+            {
+                DefaultDataset = Dissection.DatasetSpec.Parse(dataset);
+            }
+            catch (LocalRpcException e)
+            {
+                Log.Warn($"{Name}: initializationOptions.dataset ignored: {e.Message}");
+            }
+        }
         _state = LifecycleState.Initialized;
     }
 
@@ -123,6 +141,30 @@ internal sealed class Connection(DaemonServices services, string name, string? r
         var rpc = _rpc ?? throw new InvalidOperationException("The connection is not running.");
         return rpc.InvokeWithParameterObjectAsync(method, argument, ct);
     }
+    /// <summary>
+    /// Asks the client to fetch code lenses again (models or results changed), when it said it can;
+    /// requests made while one is being sent coalesce into it.
+    /// </summary>
+    public void RefreshCodeLenses()
+    {
+        if (!_codeLensRefresh || _state != LifecycleState.Initialized || _rpc is not { IsDisposed: false } rpc) return;
+        if (Interlocked.Exchange(ref _refreshPending, 1) == 1) return;
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                await Task.Delay(50).ConfigureAwait(false);
+                Interlocked.Exchange(ref _refreshPending, 0);
+                await rpc.InvokeWithParameterObjectAsync(Methods.CodeLensRefresh, null).ConfigureAwait(false);
+            }
+            catch (Exception e)
+            {
+                Interlocked.Exchange(ref _refreshPending, 0);
+                Log.Debug($"{Name}: {Methods.CodeLensRefresh}: {e.Message}");
+            }
+        });
+    }
+
     public void MarkShutDown() => _state = LifecycleState.ShutDown;
 
     /// <summary>The <c>exit</c> notification: stop serving.</summary>
@@ -168,7 +210,11 @@ internal sealed class Connection(DaemonServices services, string name, string? r
             Log.Info($"{Name}: {method}: error {e.ErrorCode}: {e.Message}");
             throw;
         }
-        return Services.Scheduler.Enqueue(handles.Execution, token => Guard(method, () => handler.HandleAsync(request, token), token), ct);
+        var response = Services.Scheduler.Enqueue(handles.Execution, token => Guard(method, () => handler.HandleAsync(request, token), token), ct);
+        // Models loaded or unloaded, results computed (also when cancelled part way): lenses show them.
+        if (handles.Execution is Execution.Mutating or Execution.Background)
+            _ = response.ContinueWith(_ => RefreshCodeLenses(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        return response;
     }
 
     public Task DispatchNotification<TParams>(HandlesAttribute handles, INotificationHandler<TParams> handler, JsonElement? rawParams)

@@ -21,7 +21,8 @@ internal static class HandlerCatalog
             new DidOpenHandler(c.Documents),
             new DidChangeHandler(c.Documents, c.Log),
             new DidCloseHandler(c.Documents),
-            new HoverHandler(c.Documents, s.Models, s.Dissection, s.Log),
+            new HoverHandler(c, s),
+            new CodeLensHandler(c, s),
             new LoadModelHandler(s),
             new ListModelsHandler(s.Models),
             new UnloadModelHandler(s.Models),
@@ -30,7 +31,7 @@ internal static class HandlerCatalog
             new UnitMapHandler(s),
             new DissectHandler(c, s),
             new DissectionHandler(s),
-            new DissectedLayersHandler(s),
+            new DissectedLayersHandler(s, c),
             new UnitCardHandler(s),
             new WorkDoneProgressCancelHandler(c),
         ];

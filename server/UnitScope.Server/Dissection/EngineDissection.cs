@@ -6,6 +6,7 @@ using UnitScope.Engine.Storage;
 using UnitScope.Rendering.Charts;
 using UnitScope.Rendering.Report;
 using UnitScope.Server.Models;
+using SkiaSharp;
 
 namespace UnitScope.Server.Dissection;
 
@@ -93,6 +94,32 @@ internal sealed class EngineDissection : IDissectionEngine
     }
 
     public string CategoryColor(string category) => CategoryPalette.HexOf(category);
+
+    public IReadOnlyDictionary<int, byte[]>? RenderTopImageStrips(IModel model, ISegmentationDataset dataset, LayerDissection layer,
+        IReadOnlyList<int> units, int tileSize, int imagesPerUnit, CancellationToken ct)
+    {
+        const int gap = 2;
+        var strips = new Dictionary<int, byte[]>();
+        foreach (var (unit, tiles) in TopImageTiles.ForLayer(Session(model), dataset, layer, tileSize, units: units, ct: ct))
+        {
+            var shown = tiles.Take(imagesPerUnit).ToList();
+            if (shown.Count == 0) continue;
+            using var strip = new SKBitmap(new SKImageInfo(shown.Count * tileSize + (shown.Count - 1) * gap, tileSize, SKColorType.Rgba8888, SKAlphaType.Premul));
+            using (var canvas = new SKCanvas(strip))
+            {
+                canvas.Clear(SKColors.Transparent);
+                for (var i = 0; i < shown.Count; i++)
+                {
+                    using var tile = UnitCard.RenderTile(shown[i], tileSize);
+                    canvas.DrawBitmap(tile, i * (tileSize + gap), 0);
+                }
+            }
+            using var image = SKImage.FromBitmap(strip);
+            using var png = image.Encode(SKEncodedImageFormat.Png, 100);
+            strips[unit.Unit] = png.ToArray();
+        }
+        return strips;
+    }
 
     private static ModelSession Session(IModel model) =>
         model is ISessionModel s ? s.Session : throw new InvalidOperationException($"{model.GetType().Name} is not backed by a ModelSession.");

@@ -71,6 +71,14 @@ internal interface IDissectionEngine
 
     /// <summary>The colour a category is drawn in (#rrggbb), the same as in rendered reports.</summary>
     string CategoryColor(string category);
+
+    /// <summary>
+    /// For hovers: a small PNG per unit of its first <paramref name="imagesPerUnit"/> top images
+    /// (<paramref name="tileSize"/> pixels square, "on" region outlined), side by side; runs the model.
+    /// Null when this engine cannot render them.
+    /// </summary>
+    IReadOnlyDictionary<int, byte[]>? RenderTopImageStrips(IModel model, ISegmentationDataset dataset, LayerDissection layer,
+        IReadOnlyList<int> units, int tileSize, int imagesPerUnit, CancellationToken ct) => null;
 }
 
 /// <summary>Finds cached results: the same layer, dataset and result-changing options (the batch size changes nothing).</summary>
@@ -80,10 +88,14 @@ internal static class DissectionCache
         engine.TryGetCached(checkpointHash, layer, datasetHash, options);
 
     /// <summary>The default dissection the hover shows: built-in probe set, default options.</summary>
-    public static LayerDissection? FindDefault(IDissectionEngine engine, string checkpointHash, string layer)
+    public static LayerDissection? FindDefault(IDissectionEngine engine, string checkpointHash, string layer) =>
+        FindDefault(engine, checkpointHash, layer, DatasetSpec.Probe);
+
+    /// <summary>The default-options dissection on <paramref name="dataset"/> (a client's default dataset).</summary>
+    public static LayerDissection? FindDefault(IDissectionEngine engine, string checkpointHash, string layer, DatasetSpec dataset)
     {
-        if (engine.TryOpenDataset(DatasetSpec.Probe) is not { } probe) return null;
-        return Find(engine, checkpointHash, layer, probe.ContentHash, new DissectionOptions());
+        if (engine.TryOpenDataset(dataset) is not { } opened) return null;
+        return Find(engine, checkpointHash, layer, opened.ContentHash, new DissectionOptions());
     }
 
     public static bool SameResult(DissectionOptions a, DissectionOptions b) =>

@@ -1,7 +1,5 @@
 using UnitScope.Protocol;
 using UnitScope.Server.Dissection;
-using UnitScope.Server.Documents;
-using UnitScope.Server.Models;
 using UnitScope.Server.References;
 using UnitScope.Server.Rpc;
 
@@ -9,38 +7,51 @@ namespace UnitScope.Server.Handlers;
 
 /// <summary>
 /// <c>textDocument/hover</c>: the layer reference under the cursor (Python or C#), resolved against
-/// the active model's layer names, with the layer's cached dissection (probe set, default options)
-/// or a link to dissect it; null when there is no active model or nothing resolves.
+/// the active model's layer names, with the layer's cached dissection (this client's default
+/// dataset, default options) and its top units' top images, or a link to dissect the layer; null
+/// when there is no active model or nothing resolves.
 /// </summary>
 [Handles(Methods.Hover, Execution.Reading)]
-internal sealed class HoverHandler(DocumentStore documents, ModelRegistry models, IDissectionEngine dissection, DaemonLog log)
-    : IRequestHandler<HoverParams, Hover?>
+internal sealed class HoverHandler(Connection connection, DaemonServices services) : IRequestHandler<HoverParams, Hover?>
 {
-    public Task<Hover?> HandleAsync(HoverParams request, CancellationToken ct)
+    /// <summary>Shared by every connection: the strips depend only on the model and the result.</summary>
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<DaemonServices, HoverStrips> Strips = new();
+
+    public async Task<Hover?> HandleAsync(HoverParams request, CancellationToken ct)
     {
-        var document = documents.Get(request.TextDocument.Uri);
-        var active = models.Active;
-        if (document is null || active is null) return Task.FromResult<Hover?>(null);
+        var document = connection.Documents.Get(request.TextDocument.Uri);
+        var active = services.Models.Active;
+        if (document is null || active is null) return null;
 
         var language = SourceLanguages.Detect(document.LanguageId, document.Uri);
         var names = active.Info.Layers.Select(l => l.Name).ToList();
         var resolution = LayerReferenceResolver.Resolve(document.Text, request.Position, names, language);
-        if (resolution is null) return Task.FromResult<Hover?>(null);
+        if (resolution is null) return null;
 
-        var markdown = HoverContent.Markdown(resolution, active.Info, layer => DefaultDissection(active.Model.CheckpointHash, layer));
-        return Task.FromResult<Hover?>(new Hover(new MarkupContent(MarkupKind.Markdown, markdown), resolution.Range));
+        var spec = connection.DefaultDataset;
+        var hash = active.Model.CheckpointHash;
+        IReadOnlyDictionary<int, string>? strips = null;
+        if (resolution.Layers.Count == 1 && DefaultDissection(services, spec, hash, resolution.Layers[0]) is { } d
+            && services.Dissection.TryOpenDataset(spec) is { } dataset)
+        {
+            strips = await Strips.GetValue(services, s => new HoverStrips(s))
+                .GetAsync(active.Id, dataset, d, HoverContent.TopLabelledUnits(d), ct).ConfigureAwait(false);
+        }
+        var label = spec.IsProbe ? DatasetSpec.ProbeName : Path.GetFileName(spec.Folder!.TrimEnd('/', '\\'));
+        var markdown = HoverContent.Markdown(resolution, active.Info, layer => DefaultDissection(services, spec, hash, layer), strips, label);
+        return new Hover(new MarkupContent(MarkupKind.Markdown, markdown), resolution.Range);
     }
 
-    /// <summary>A hover must not fail because the result cache cannot be read: it then shows no dissection.</summary>
-    private Engine.Analysis.Dissection.LayerDissection? DefaultDissection(string checkpointHash, string layer)
+    /// <summary>A hover or lens must not fail because the result cache cannot be read: it then shows no dissection.</summary>
+    public static Engine.Analysis.Dissection.LayerDissection? DefaultDissection(DaemonServices services, DatasetSpec spec, string checkpointHash, string layer)
     {
         try
         {
-            return DissectionCache.FindDefault(dissection, checkpointHash, layer);
+            return DissectionCache.FindDefault(services.Dissection, checkpointHash, layer, spec);
         }
         catch (Exception e)
         {
-            log.Warn($"hover: reading the dissection of {layer} failed: {e.Message}");
+            services.Log.Warn($"reading the dissection of {layer} failed: {e.Message}");
             return null;
         }
     }

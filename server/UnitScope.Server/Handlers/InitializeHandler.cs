@@ -5,7 +5,7 @@ using UnitScope.Server.Rpc;
 namespace UnitScope.Server.Handlers;
 
 /// <summary>
-/// LSP <c>initialize</c>: announces hover and full document sync. On a TCP connection the client
+/// LSP <c>initialize</c>: announces hover, code lenses and full document sync. On a TCP connection the client
 /// must send the daemon's token in <c>initializationOptions.token</c>, or is refused and closed.
 /// </summary>
 [Handles(Methods.Initialize, Execution.Inline)]
@@ -26,7 +26,7 @@ internal sealed class InitializeHandler(Connection connection) : IRequestHandler
         connection.MarkInitialized(request);
         connection.Log.Info($"{connection.Name}: initialized by {request.ClientInfo?.Name ?? "a client"} {request.ClientInfo?.Version}".TrimEnd());
         return Task.FromResult(new InitializeResult(
-            new ServerCapabilities(HoverProvider: true, TextDocumentSync: TextDocumentSyncKind.Full),
+            new ServerCapabilities(HoverProvider: true, TextDocumentSync: TextDocumentSyncKind.Full, CodeLensProvider: new CodeLensOptions()),
             new ServerInfo("unitscope", Version)));
     }
 }

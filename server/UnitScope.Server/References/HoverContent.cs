@@ -17,9 +17,18 @@ internal static class HoverContent
     public const string OpenDissectionCommand = "unitscope.openDissection";
     public const string DissectLayerCommand = "unitscope.dissectLayer";
     public const string AblateUnitsCommand = "unitscope.ablateUnits";
+    public const string ShowUnitMapCommand = "unitscope.showUnitMap";
+    public const string OpenUnitCardCommand = "unitscope.openUnitCard";
 
-    /// <param name="dissectionOf">The layer's default dissection (probe set, default options), or null.</param>
-    public static string Markdown(LayerResolution resolution, ModelInfo model, Func<string, E.LayerDissection?>? dissectionOf = null)
+    /// <summary>The units a dissection hover names (and shows top images of): labelled ones, best IoU first.</summary>
+    public static IReadOnlyList<int> TopLabelledUnits(E.LayerDissection d) =>
+        d.Units.Where(u => u.Label is not null).OrderByDescending(u => u.Label!.Iou).ThenBy(u => u.Unit).Take(TopUnits).Select(u => u.Unit).ToList();
+
+    /// <param name="dissectionOf">The layer's default dissection (the client's default dataset, default options), or null.</param>
+    /// <param name="strips">Base64 PNGs of the top units' top images, by unit, when they could be rendered in time.</param>
+    /// <param name="datasetLabel">"probe" for the built-in set, else the dataset folder's name.</param>
+    public static string Markdown(LayerResolution resolution, ModelInfo model, Func<string, E.LayerDissection?>? dissectionOf = null,
+        IReadOnlyDictionary<int, string>? strips = null, string datasetLabel = "probe")
     {
         var byName = model.Layers.ToDictionary(l => l.Name, StringComparer.Ordinal);
         var sb = new StringBuilder();
@@ -30,7 +39,7 @@ internal static class HoverContent
             if (!resolution.Exact) sb.Append($" (from `{resolution.Reference}`)");
             sb.Append(" — ").Append(Describe(layer)).Append("\n\n");
             if (dissectionOf is not null && layer.OutputShape.Count == 3)
-                AppendDissection(sb, model, layer, dissectionOf(layer.Name));
+                AppendDissection(sb, model, layer, dissectionOf(layer.Name), strips, datasetLabel);
         }
         else
         {
@@ -49,19 +58,23 @@ internal static class HoverContent
     /// "37/64 units labelled: 12 object, 9 color … Top: unit 12 *circle* (object) IoU 0.31, …" with
     /// links to the panel and to ablation; or a link to dissect the layer.
     /// </summary>
-    private static void AppendDissection(StringBuilder sb, ModelInfo model, LayerInfo layer, E.LayerDissection? d)
+    private static void AppendDissection(StringBuilder sb, ModelInfo model, LayerInfo layer, E.LayerDissection? d,
+        IReadOnlyDictionary<int, string>? strips, string datasetLabel)
     {
         var args = CommandArguments(model.ModelId, layer.Name);
+        var unitMaps = $"[Unit maps…](command:{ShowUnitMapCommand}?{args} \"A unit's activation over an image\")";
         if (d is null)
         {
-            sb.Append($"Not dissected yet — [Dissect {Escape(layer.Name)}](command:{DissectLayerCommand}?{args} \"Run network dissection on this layer\")\n\n");
+            sb.Append($"Not dissected yet — [Dissect {Escape(layer.Name)}](command:{DissectLayerCommand}?{args} \"Run network dissection on this layer\")");
+            sb.Append($" · {unitMaps}\n\n");
             return;
         }
         var counts = d.LabelledByCategory.Where(c => c.Value > 0)
             .OrderByDescending(c => c.Value).ThenBy(c => c.Key, StringComparer.Ordinal)
             .Select(c => $"{c.Value} {Escape(c.Key)}")
             .ToList();
-        sb.Append($"**Dissection** ({d.ImageCount.ToString(CultureInfo.InvariantCulture)} probe images): ");
+        var images = d.ImageCount.ToString(CultureInfo.InvariantCulture);
+        sb.Append(datasetLabel == "probe" ? $"**Dissection** ({images} probe images): " : $"**Dissection** ({images} images of {Escape(datasetLabel)}): ");
         sb.Append($"{d.LabelledUnits}/{d.Units.Count} units labelled");
         sb.Append(counts.Count > 0 ? $": {string.Join(", ", counts)}" : $" (none above IoU {Number(d.Options.IouThreshold)})");
         var labelled = d.Units.Where(u => u.Label is not null)
@@ -75,9 +88,23 @@ internal static class HoverContent
             if (labelled.Count > TopUnits) sb.Append(", …");
         }
         sb.Append("\n\n");
+        // The top units' top images, each opening the unit's card.
+        var shown = labelled.Take(TopUnits).Where(u => strips?.ContainsKey(u.Unit) == true).ToList();
+        if (shown.Count > 0)
+        {
+            sb.Append(string.Join(" ", shown.Select(u =>
+                $"[![unit {u.Unit}: {Escape(u.Label!.Concept)}](data:image/png;base64,{strips![u.Unit]})]" +
+                $"(command:{OpenUnitCardCommand}?{UnitArguments(model.ModelId, layer.Name, u.Unit)} \"Unit {u.Unit}: {Escape(u.Label!.Concept)}\")")));
+            sb.Append("\n\n");
+        }
         sb.Append($"[Open dissection](command:{OpenDissectionCommand}?{args} \"Show every unit of {Escape(layer.Name)}\")");
-        sb.Append($" · [Ablate units…](command:{AblateUnitsCommand}?{args} \"Zero units of {Escape(layer.Name)} and measure the effect\")\n\n");
+        sb.Append($" · [Ablate units…](command:{AblateUnitsCommand}?{args} \"Zero units of {Escape(layer.Name)} and measure the effect\")");
+        sb.Append($" · {unitMaps}\n\n");
     }
+
+    /// <summary>The URI-encoded arguments of a unit's command: [{modelId, layer, unit}].</summary>
+    public static string UnitArguments(string modelId, string layer, int unit) =>
+        Uri.EscapeDataString(JsonSerializer.Serialize(new[] { new { modelId, layer, unit } }));
 
     /// <summary>The URI-encoded JSON array VS Code passes to the command: one object {modelId, layer}.</summary>
     public static string CommandArguments(string modelId, string layer) =>

@@ -31,7 +31,7 @@ internal sealed record LayerResolution(string Reference, IReadOnlyList<string> L
 /// when a top-level layer has the same name.</item>
 /// </list>
 /// </remarks>
-internal static class LayerReferenceResolver
+internal static partial class LayerReferenceResolver
 {
     private static readonly HashSet<string> SelfNames = ["self", "this", "base", "cls"];
     private static readonly HashSet<string> IndexedContainers = ["Sequential", "ModuleList"];
