@@ -35,6 +35,7 @@ static class Measure
     {
         GC.Collect();
         GC.WaitForPendingFinalizers();
+        long before = GC.GetTotalMemory(forceFullCollection: true);
         ResetPeakRss();
         using var sampler = new ManagedPeak(liveHeap);
         double pass1 = 0, cpu = CpuNow();
@@ -42,7 +43,8 @@ static class Measure
         var progress = new Sync(p => { if (p.Phase == "thresholds") pass1 = clock.Elapsed.TotalSeconds; });
         var result = Dissector.Run(model, data, layers, new DissectionOptions { BatchSize = batchSize }, progress, CancellationToken.None);
         double seconds = clock.Elapsed.TotalSeconds;
-        return new DissectRun(seconds, CpuNow() - cpu, pass1, PeakRssMiB(), sampler.PeakMiB, result);
+        // What the run itself held: the peak less what the process held before it.
+        return new DissectRun(seconds, CpuNow() - cpu, pass1, PeakRssMiB(), sampler.PeakMiB - before / 1048576.0, result);
     }
 
     /// <summary>Linux: writing 5 to clear_refs resets VmHWM (the peak resident set) to the current RSS.</summary>
