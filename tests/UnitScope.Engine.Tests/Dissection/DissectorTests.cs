@@ -341,6 +341,23 @@ public class DissectorTests
         run.Should().Throw<UnitScopeException>().Where(e => e.Kind == EngineErrorKind.InvalidArgument).WithMessage("*'fc'*[10]*");
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Non_finite_activations_name_the_layer_and_unit(bool tensorOps)
+    {
+        var data = InMemoryProbeSet.Random(40, 6, [(8, 8)]);
+        var source = new PlantedActivations(new Dictionary<string, (int, int, int, Func<ProbeSample, float[]>)>
+        {
+            ["conv"] = (3, 4, 4, PlantedActivations.Maps(3, 4, 4, (s, u, y, x) => s.Index == 5 && u == 2 && y == 1 ? float.NaN : y + x)),
+        });
+
+        var run = () => Dissector.Run(source, data, ["conv"], new DissectionOptions { BatchSize = 4 }, null, CancellationToken.None, null, null, tensorOps);
+
+        run.Should().Throw<UnitScopeException>().Where(e => e.Kind == EngineErrorKind.InvalidArgument)
+            .WithMessage("*'conv' unit 2*non-finite*4–5*");
+    }
+
     [Fact]
     public void A_label_map_of_the_wrong_size_names_the_image()
     {

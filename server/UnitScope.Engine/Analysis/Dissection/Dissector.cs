@@ -323,23 +323,59 @@ public static class Dissector
                 throw new UnitScopeException(EngineErrorKind.InvalidArgument,
                     $"Layer '{Name}' changed shape between batches: [{Units}, {_height}, {_width}], then [{string.Join(", ", raw.shape.Skip(1))}].");
 
-            var min = raw.amin([0, 2, 3]).to(ScalarType.Float64).cpu().data<double>().ToArray();
-            var max = raw.amax([0, 2, 3]).to(ScalarType.Float64).cpu().data<double>().ToArray();
+            var host = raw.cpu();
+            Spill.Write(host.bytes);
+            float[]? values = null;
+            double[] min, max;
+            float[] maxima; // [N × U]
+            if (_histograms.OnHost)
+            {
+                // Extremes in managed code: on the CPU a few libtorch reductions cost more than the scan.
+                values = MemoryMarshal.Cast<byte, float>(host.bytes).ToArray();
+                (min, max, maxima) = Extremes(values, masks.Length);
+            }
+            else
+            {
+                min = raw.amin([0, 2, 3]).to(ScalarType.Float64).cpu().data<double>().ToArray();
+                max = raw.amax([0, 2, 3]).to(ScalarType.Float64).cpu().data<double>().ToArray();
+                maxima = raw.amax([2, 3]).cpu().data<float>().ToArray();
+            }
             for (int u = 0; u < Units; u++)
                 if (!double.IsFinite(min[u]) || !double.IsFinite(max[u]))
                     throw new UnitScopeException(EngineErrorKind.InvalidArgument,
                         $"Layer '{Name}' unit {u} has non-finite activations (NaN or infinity) among probe images {firstImage}–{firstImage + masks.Length - 1}.");
             _histograms.Include(min, max);
-
-            var maxima = raw.amax([2, 3]).cpu().data<float>().ToArray(); // [N × U]
             Top.Add(maxima, firstImage, masks.Length);
-            var host = raw.cpu();
-            Spill.Write(host.bytes);
-            if (_histograms.OnHost)
-                return MemoryMarshal.Cast<byte, float>(host.bytes).ToArray();
+            if (values is not null)
+                return values;
             Histogram(_histograms, raw, masks, maxima, Enumerable.Range(0, Units).ToArray());
             _histograms.RaiseFloors(1 - quantile);
             return null;
+        }
+
+        /// <summary>Per unit: smallest and largest value (NaN if any is NaN); per map: largest value.</summary>
+        (double[] Min, double[] Max, float[] Maxima) Extremes(float[] values, int images)
+        {
+            int mapSize = _height * _width;
+            var min = Enumerable.Repeat(double.PositiveInfinity, Units).ToArray();
+            var max = Enumerable.Repeat(double.NegativeInfinity, Units).ToArray();
+            var maxima = new float[images * Units];
+            for (int n = 0; n < images; n++)
+                for (int u = 0; u < Units; u++)
+                {
+                    float lo = float.PositiveInfinity, hi = float.NegativeInfinity;
+                    bool nan = false;
+                    foreach (float v in values.AsSpan((n * Units + u) * mapSize, mapSize))
+                    {
+                        if (v < lo) lo = v;
+                        if (v > hi) hi = v;
+                        nan |= float.IsNaN(v);
+                    }
+                    maxima[n * Units + u] = nan ? float.NaN : hi;
+                    min[u] = nan ? double.NaN : Math.Min(min[u], lo);
+                    max[u] = nan ? double.NaN : Math.Max(max[u], hi);
+                }
+            return (min, max, maxima);
         }
 
         /// <summary>The CPU path's counting of one batch (<see cref="AddBatch"/>'s copy); may run on another thread.</summary>
