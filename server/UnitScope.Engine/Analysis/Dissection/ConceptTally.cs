@@ -12,13 +12,14 @@ namespace UnitScope.Engine.Analysis.Dissection;
 /// <item>A[u, k] = Σ |M_u(x)| over the images x with any label of category k.</item>
 /// </list>
 /// Only the maps whose raw maximum exceeds t_u are resampled (bilinear values are convex combinations
-/// of the raw ones, so the others have no pixel above t_u); resampling is a device matmul
-/// (<see cref="MaskUpsampling"/>). The "on" pixels are then counted
+/// of the raw ones, so the others have no pixel above t_u). Then
 /// <list type="bullet">
-/// <item>on a CUDA device with tensor ops: threshold, nonzero, gather the labels under the hits,
+/// <item>on a CUDA device, with tensor ops (<see cref="Add"/>): resample as a matmul
+/// (<see cref="MaskUpsampling.ToMask"/>), threshold, nonzero, gather the labels under the hits,
 /// index_add over (unit, concept) pairs;</item>
-/// <item>on the CPU in managed code: one vectorised scan of each resampled map for values above t_u,
-/// reading the labels of the (few) hits straight from the label maps — libtorch's nonzero, gathers and
+/// <item>on the CPU, in managed code (<see cref="AddOnHost"/>), units across the cores: resample
+/// (<see cref="MaskUpsampling.Resample"/>), one vectorised scan of each map for values above t_u, the
+/// labels of the (few) hits read straight from the label maps — libtorch's nonzero, gathers and
 /// small ops cost more there than the counting itself.</item>
 /// </list>
 /// Both give the same integers (tests run both). Memory: units × (concepts + categories).
