@@ -22,7 +22,8 @@ namespace UnitScope.Engine.Analysis.Dissection;
 /// labels of the (few) hits read straight from the label maps — libtorch's nonzero, gathers and
 /// small ops cost more there than the counting itself.</item>
 /// </list>
-/// Both give the same integers (tests run both). Memory: units × (concepts + categories).
+/// Both count by the same definition (the tests check both against a brute-force reference; their
+/// resampling differs only by float32 rounding). Memory: units × (concepts + categories).
 /// </summary>
 internal sealed class ConceptTally : IDisposable
 {
