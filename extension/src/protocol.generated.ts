@@ -46,6 +46,14 @@ export const Methods = {
   DissectedLayers: "unitscope/dissectedLayers",
   /** A PNG of a dissected unit's top images with its "on" region outlined. */
   UnitCard: "unitscope/unitCard",
+  /** Occlusion sensitivity of one image (figure 7 of Zeiler and Fergus) with work-done progress and cancellation. */
+  Occlude: "unitscope/occlude",
+  /** Per-class accuracy before and after zeroing units of a layer, with a random control; the model is unchanged afterwards. */
+  Ablate: "unitscope/ablate",
+  /** A layer's units ranked by what zeroing each alone costs a class, and the top-k vs random-k curve; partial results carry the units as they are measured. */
+  RankUnits: "unitscope/rankUnits",
+  /** A unit's activation on a class's images vs the rest (a single-unit classifier), with a jitter plot. */
+  UnitClassStats: "unitscope/unitClassStats",
 } as const;
 export type MethodName = (typeof Methods)[keyof typeof Methods];
 
@@ -91,6 +99,55 @@ export const ErrorCodes = {
 } as const;
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
 
+/** `unitscope/ablate`: per-class accuracy over an evaluation set before and after zeroing `units` of `layer` (and, with `randomControl`, as many random units). Runs in the background with work-done progress and cancellation; the model is unchanged afterwards. */
+export interface AblateParams {
+  modelId: string;
+  /** A layer with a spatial output [C,H,W] or features [F]. */
+  layer: string;
+  /** Units to zero, each in [0, units); duplicates are ignored. */
+  units: number[];
+  /** "probe" (default) or the path of an ImageFolder. */
+  evaluationSet?: string;
+  /** Also ablate random sets of as many units, as a control (default true: 3 sets). */
+  randomControl?: boolean;
+  /** Seed for the random control (default 1). */
+  seed?: number;
+  /** Use at most N images, evenly spaced over the set so each class keeps its share (default: all). */
+  maxImages?: number;
+  /** Images per forward pass (1–1024, default 32). */
+  batchSize?: number;
+  /** LSP progress token (integer or string) for work-done progress. */
+  workDoneToken?: unknown;
+}
+
+export interface AblateResult {
+  layer: string;
+  /** The units zeroed, ascending. */
+  units: number[];
+  /** "probe" or the folder, as the daemon resolved it. */
+  evaluationSet: string;
+  imageCount: number;
+  overallBefore: number;
+  overallAfter: number;
+  /** Every class of the evaluation set, sorted by change (after − before), largest drop first. */
+  classes: ClassAccuracy[];
+  /** Base64 PNG: a bar chart of the accuracy per class before and after (and the control). */
+  chartPng: string;
+  chartWidth: number;
+  chartHeight: number;
+  control?: AblationControl;
+}
+
+/** The random control: sets of as many units of the same layer as were ablated, drawn at random from the layer's other units (when it has enough), each zeroed in turn; accuracies are the mean over the sets. */
+export interface AblationControl {
+  /** The units of each random set, ascending. */
+  unitSets: number[][];
+  /** Seed of the draws (the same seed draws the same sets). */
+  seed: number;
+  /** Overall accuracy with a random set zeroed, mean over the sets. */
+  overallAfter: number;
+}
+
 /** `$/cancelRequest`: the id of the request to cancel (number or string). */
 export interface CancelParams {
   id: unknown;
@@ -107,6 +164,42 @@ export interface CategoryInfo {
   name: string;
   /** CSS hex colour, `#rrggbb`. */
   color: string;
+}
+
+/** Accuracy on one class of the evaluation set, before and after an ablation. */
+export interface ClassAccuracy {
+  /** The model's class index. */
+  class: number;
+  /** The class's name in the evaluation set. */
+  label: string;
+  /** Images of this class in the evaluation set. */
+  images: number;
+  /** Accuracy (top-1, 0–1) of the intact model. */
+  before: number;
+  /** Accuracy with the units zeroed. */
+  after: number;
+  /** Accuracy with a random control set zeroed (mean over the sets), when a control was run. */
+  controlAfter?: number;
+}
+
+/** A class that is the most probable one at some position of the square, with the colour the class map draws it in. */
+export interface ClassLegendEntry {
+  index: number;
+  label: string;
+  /** CSS hex colour, `#rrggbb`. */
+  color: string;
+  /** Positions at which it is the most probable class. */
+  cells: number;
+}
+
+/** The most probable class at each position of the square. */
+export interface ClassMap {
+  /** Row-major class indices, `rows × columns`. */
+  classes: number[];
+  /** The classes that occur, most cells first. */
+  legend: ClassLegendEntry[];
+  /** Base64 PNG: each cell in its class's colour, at the image's size. */
+  heatmapPng: string;
 }
 
 export interface ClassScore {
@@ -142,6 +235,14 @@ export interface ConceptScore {
   concept: string;
   category: string;
   iou: number;
+}
+
+/** The class's metric with the top k units zeroed together, and with k random units (mean and standard deviation over the draws). */
+export interface CurvePoint {
+  k: number;
+  topK: number;
+  randomK: number;
+  randomStd: number;
 }
 
 export interface DidChangeTextDocumentParams {
@@ -226,6 +327,18 @@ export interface DissectionSettings {
   batchSize: number;
   /** Absent when every image of the dataset was used. */
   maxImages?: number;
+}
+
+/** Summary of a set of activations. */
+export interface Distribution {
+  count: number;
+  mean: number;
+  std: number;
+  min: number;
+  q1: number;
+  median: number;
+  q3: number;
+  max: number;
 }
 
 /** The `data` of every UnitScope error response. */
@@ -388,6 +501,76 @@ export interface ModelInfo {
   /** cpu, cuda:0… */
   device: string;
   layers: LayerInfo[];
+  /** The name of each class, by index (from the model's description, else "class N"). */
+  classNames?: string[];
+}
+
+/** `unitscope/occlude`. Give exactly one of `imagePath` and `imageBase64`. The square is placed at every `stride` pixels of the model input (its last position touches the right and bottom edges), so the maps have one cell per position. Runs in the background with work-done progress (per batch) and cancellation; results are cached per (checkpoint, image, parameters). */
+export interface OccludeParams {
+  modelId: string;
+  /** Side of the occluding square in pixels of the model input (1 to the input's smaller side). */
+  size: number;
+  /** Pixels between neighbouring positions of the square (1 to the input's smaller side). */
+  stride: number;
+  imagePath?: string;
+  /** PNG/JPEG bytes, base64 (a data URL is accepted). */
+  imageBase64?: string;
+  /** Class whose probability the first map shows; default: the class the model predicts for the unoccluded image. */
+  targetClass?: number;
+  /** The square's colour, per channel in [0, 1] before normalisation (one value for every channel, or one per channel); default: the model's normalisation mean (the dataset mean). */
+  fill?: number[];
+  /** Layer whose unit's activity is mapped (spatial output [C,H,W]); default: the model's last layer with spatial maps. */
+  layer?: string;
+  /** Unit of `layer`; default: the unit with the strongest response to the unoccluded image. */
+  unit?: number;
+  /** Occluded copies per forward pass (1–1024, default 32); changes only the speed. */
+  batchSize?: number;
+  /** LSP progress token (integer or string) for work-done progress. */
+  workDoneToken?: unknown;
+}
+
+/** Occlusion of one image. Positions: row `r`, column `c` has the square's top-left corner at (`c × stride`, `r × stride`) of the model input, clipped to the input. */
+export interface OccludeResult {
+  targetClass: number;
+  targetLabel: string;
+  /** The target class's probability on the unoccluded image. */
+  targetProbability: number;
+  /** The most probable class on the unoccluded image. */
+  predictedClass: number;
+  /** Every class of the model, by index. */
+  classNames: string[];
+  size: number;
+  stride: number;
+  /** The fill colour used, per channel in [0, 1]. */
+  fill: number[];
+  rows: number;
+  columns: number;
+  imageWidth: number;
+  imageHeight: number;
+  /** Base64 PNG: the image as the model sees it (resized to its input); every heatmap has its size. */
+  imagePng: string;
+  /** The target class's probability at each position. */
+  probability: OcclusionMap;
+  /** The most probable class at each position. */
+  mostProbable: ClassMap;
+  /** Base64 PNG: figure 7 as one picture (image, probability map, class map, activity map). */
+  compositePng: string;
+  /** The unit's activity at each position; absent only when the model has no layer with spatial maps. */
+  activity?: UnitActivityMap;
+  /** Read from the cache rather than computed. */
+  cached: boolean;
+}
+
+/** One map of occlusion: a value per position of the square, row-major, `rows × columns`, and a PNG of it as a heatmap (viridis, min–max) at the size of ImagePng, to lay over the image. */
+export interface OcclusionMap {
+  /** Row-major, `rows × columns`: the value with the square at that position. */
+  values: number[];
+  min: number;
+  max: number;
+  /** The value without any square (for comparison). */
+  unoccluded: number;
+  /** Base64 PNG: the map upsampled and coloured, nothing else (the panel blends it over the image). */
+  heatmapPng: string;
 }
 
 /** Zero-based line and UTF-16 character offset. */
@@ -422,6 +605,69 @@ export interface ProgressParams {
 export interface Range {
   start: Position;
   end: Position;
+}
+
+/** What ranks a unit: the drop in the class's accuracy, or in its mean log-probability, when the unit alone is zeroed. */
+export const RankMetric = {
+  Accuracy: "accuracy",
+  LogProbability: "logProbability",
+} as const;
+export type RankMetric = (typeof RankMetric)[keyof typeof RankMetric];
+
+/** `unitscope/rankUnits`: every unit of `layer` zeroed alone, ranked by the drop of `class`'s metric over the evaluation set; then the curve of zeroing the top k units vs k random ones. Work-done progress, cancellation, and with `partialResultToken` the units as they are measured: each partial value is a RankUnitsResult holding the units measured since the last one (in measurement order; the client ranks them), and the response then holds no units (`units: []`), only the rest, as LSP prescribes. */
+export interface RankUnitsParams {
+  modelId: string;
+  layer: string;
+  /** The model's class index (it must be one of the evaluation set's classes). */
+  class: number;
+  /** Default accuracy. */
+  metric?: RankMetric;
+  /** Largest k of the top-k vs random-k curve (default 20, at most the layer's units). */
+  top?: number;
+  /** Random draws averaged per k of the curve (1–100, default 5). */
+  randomDraws?: number;
+  /** "probe" (default) or the path of an ImageFolder. */
+  evaluationSet?: string;
+  /** Use at most N images, evenly spaced over the set (default: all). */
+  maxImages?: number;
+  /** Images per forward pass (1–1024, default 32). */
+  batchSize?: number;
+  workDoneToken?: unknown;
+  partialResultToken?: unknown;
+}
+
+export interface RankUnitsResult {
+  layer: string;
+  class: number;
+  /** The class's name. */
+  classLabel: string;
+  metric: RankMetric;
+  evaluationSet: string;
+  /** Images of the class evaluated. */
+  imageCount: number;
+  /** The class's metric with every unit in place. */
+  before: number;
+  /** Ranked by drop, largest first (ties by unit); empty in the response when partial results carried them. */
+  units: RankedUnit[];
+  /** Top-k vs random-k for k = 1 … `top`; absent in partial results. */
+  curve?: CurvePoint[];
+  /** Base64 PNG of the curve; absent in partial results. */
+  curvePng?: string;
+}
+
+/** One unit zeroed alone, measured on the evaluation set's images of the class. */
+export interface RankedUnit {
+  unit: number;
+  /** The ranking metric before − after: positive when the unit helps the class. */
+  drop: number;
+  /** The ranking metric with the unit zeroed. */
+  after: number;
+  /** The class's accuracy before − after. */
+  accuracyDrop: number;
+  /** The class's mean log-probability before − after. */
+  logProbabilityDrop: number;
+  /** The unit's dissected label (default dissection on the probe set), when it is cached and the unit is labelled. */
+  label?: ConceptScore;
 }
 
 export interface ServerCapabilities {
@@ -468,6 +714,15 @@ export interface TopImage {
   maxActivation: number;
 }
 
+/** The activity of one unit (its feature map summed over positions) with the square at each position. */
+export interface UnitActivityMap {
+  layer: string;
+  unit: number;
+  /** The unit was chosen as the one with the strongest response to the unoccluded image. */
+  strongest: boolean;
+  map: OcclusionMap;
+}
+
 /** `unitscope/unitCard`: a PNG of one unit's top images with the region where the unit is "on" outlined, from the layer's cached dissection (dataset and options as for `unitscope/dissection`). Error InvalidArgument when the layer has not been dissected so. */
 export interface UnitCardParams {
   modelId: string;
@@ -484,6 +739,39 @@ export interface UnitCardResult {
   png: string;
   width: number;
   height: number;
+}
+
+/** `unitscope/unitClassStats`: a unit as a single-unit classifier for a class — its activation (the maximum of its map over positions) on each image of that class vs every other image of the evaluation set, with a jitter plot. Work-done progress and cancellation. */
+export interface UnitClassStatsParams {
+  modelId: string;
+  layer: string;
+  unit: number;
+  /** The model's class index. */
+  class: number;
+  evaluationSet?: string;
+  maxImages?: number;
+  batchSize?: number;
+  workDoneToken?: unknown;
+}
+
+export interface UnitClassStatsResult {
+  layer: string;
+  unit: number;
+  class: number;
+  classLabel: string;
+  evaluationSet: string;
+  /** Activations on the class's images. */
+  inClass: Distribution;
+  /** Activations on every other image. */
+  rest: Distribution;
+  /** Area under the ROC curve of the activation as a score for the class (0.5: no better than chance). */
+  auc: number;
+  /** Base64 PNG: one dot per image, class vs rest, means marked. */
+  jitterPng: string;
+  jitterWidth: number;
+  jitterHeight: number;
+  /** The unit's dissected label, when cached. */
+  label?: ConceptScore;
 }
 
 /** One unit's dissection. */
@@ -593,6 +881,10 @@ export interface RequestMap {
   "unitscope/dissection": [DissectionParams, LayerDissection | null];
   "unitscope/dissectedLayers": [DissectedLayersParams, DissectedLayersResult];
   "unitscope/unitCard": [UnitCardParams, UnitCardResult];
+  "unitscope/occlude": [OccludeParams, OccludeResult];
+  "unitscope/ablate": [AblateParams, AblateResult];
+  "unitscope/rankUnits": [RankUnitsParams, RankUnitsResult];
+  "unitscope/unitClassStats": [UnitClassStatsParams, UnitClassStatsResult];
 }
 
 /** Each notification method's params. */

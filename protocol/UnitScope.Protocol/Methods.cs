@@ -95,6 +95,22 @@ public static class Methods
     /// <summary>A PNG of a dissected unit's top images with its "on" region outlined.</summary>
     [Request(typeof(UnitCardParams), typeof(UnitCardResult))]
     public const string UnitCard = "unitscope/unitCard";
+
+    /// <summary>Occlusion sensitivity of one image (figure 7 of Zeiler and Fergus) with work-done progress and cancellation.</summary>
+    [Request(typeof(OccludeParams), typeof(OccludeResult))]
+    public const string Occlude = "unitscope/occlude";
+
+    /// <summary>Per-class accuracy before and after zeroing units of a layer, with a random control; the model is unchanged afterwards.</summary>
+    [Request(typeof(AblateParams), typeof(AblateResult))]
+    public const string Ablate = "unitscope/ablate";
+
+    /// <summary>A layer's units ranked by what zeroing each alone costs a class, and the top-k vs random-k curve; partial results carry the units as they are measured.</summary>
+    [Request(typeof(RankUnitsParams), typeof(RankUnitsResult))]
+    public const string RankUnits = "unitscope/rankUnits";
+
+    /// <summary>A unit's activation on a class's images vs the rest (a single-unit classifier), with a jitter plot.</summary>
+    [Request(typeof(UnitClassStatsParams), typeof(UnitClassStatsResult))]
+    public const string UnitClassStats = "unitscope/unitClassStats";
 }
 
 /// <summary>Marks a <see cref="Methods"/> constant as a request: its params and result types (null: none / null).</summary>

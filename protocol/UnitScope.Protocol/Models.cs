@@ -37,6 +37,7 @@ public sealed record LayerInfo(
 /// <param name="ModelId">The id every other request names the model by.</param>
 /// <param name="CheckpointHash">SHA-256 of the checkpoint's bytes, lowercase hex.</param>
 /// <param name="Device">cpu, cuda:0…</param>
+/// <param name="ClassNames">The name of each class, by index (from the model's description, else "class N").</param>
 public sealed record ModelInfo(
     string ModelId,
     string Path,
@@ -45,7 +46,8 @@ public sealed record ModelInfo(
     InputSpec Input,
     int ClassCount,
     string Device,
-    IReadOnlyList<LayerInfo> Layers);
+    IReadOnlyList<LayerInfo> Layers,
+    IReadOnlyList<string>? ClassNames = null);
 
 public sealed record ListModelsParams;
 

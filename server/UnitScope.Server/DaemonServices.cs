@@ -1,3 +1,4 @@
+using UnitScope.Server.Analysis;
 using UnitScope.Server.Dissection;
 using UnitScope.Server.Images;
 using UnitScope.Server.Models;
@@ -10,13 +11,16 @@ namespace UnitScope.Server;
 /// against reads, the per-device gates, the engine seams and the log.
 /// </summary>
 internal sealed class DaemonServices(
-    DaemonLog log, IModelLoader loader, IImageCodec images, IOverlayRenderer overlay, IDissectionEngine? dissection = null) : IDisposable
+    DaemonLog log, IModelLoader loader, IImageCodec images, IOverlayRenderer overlay, IDissectionEngine? dissection = null,
+    IAnalysisEngine? analysis = null) : IDisposable
 {
     public DaemonLog Log { get; } = log;
     public IModelLoader Loader { get; } = loader;
     public IImageCodec Images { get; } = images;
     public IOverlayRenderer Overlay { get; } = overlay;
     public IDissectionEngine Dissection { get; } = dissection ?? new UnavailableDissectionEngine();
+    /// <summary>Occlusion and ablation.</summary>
+    public IAnalysisEngine Analysis { get; } = analysis ?? new UnavailableAnalysisEngine();
     public ModelRegistry Models { get; } = new();
     public RequestScheduler Scheduler { get; } = new();
     public DeviceGates Devices { get; } = new();

@@ -33,6 +33,10 @@ internal static class HandlerCatalog
             new DissectionHandler(s),
             new DissectedLayersHandler(s, c),
             new UnitCardHandler(s),
+            new OccludeHandler(c, s),
+            new AblateHandler(c, s),
+            new RankUnitsHandler(c, s),
+            new UnitClassStatsHandler(c, s),
             new WorkDoneProgressCancelHandler(c),
         ];
     }

@@ -18,6 +18,8 @@ internal interface IModel : IDisposable
     int ClassCount { get; }
     string DeviceName { get; }
     IReadOnlyList<LayerInfo> Layers { get; }
+    /// <summary>The name of each class, by index; null when the model does not say.</summary>
+    IReadOnlyList<string>? ClassNames => null;
     Prediction Predict(RgbImage image, int top);
     UnitMap ComputeUnitMap(RgbImage image, string layer, int unit);
 }
@@ -49,6 +51,7 @@ internal sealed class EngineModelLoader : IModelLoader
         public int ClassCount => session.ClassCount;
         public string DeviceName => session.DeviceName;
         public IReadOnlyList<LayerInfo> Layers => session.Layers;
+        public IReadOnlyList<string>? ClassNames => session.ClassNames;
         public Prediction Predict(RgbImage image, int top) => session.Predict(image, top);
         public UnitMap ComputeUnitMap(RgbImage image, string layer, int unit) => session.ComputeUnitMap(image, layer, unit);
         public void Dispose() => session.Dispose();

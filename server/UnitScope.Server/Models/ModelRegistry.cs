@@ -183,7 +183,8 @@ internal sealed class ModelRegistry : IDisposable
         new P.InputSpec(model.Input.Channels, model.Input.Height, model.Input.Width, model.Input.Mean, model.Input.Std),
         model.ClassCount,
         model.DeviceName,
-        model.Layers.Select(ToProtocol).ToList());
+        model.Layers.Select(ToProtocol).ToList(),
+        model.ClassNames is { Count: > 0 } names ? [.. names] : null);
 
     public static P.LayerInfo ToProtocol(Engine.Layers.LayerInfo l) => new(l.Name, l.Kind, l.Units, l.OutputShape);
 }

@@ -10,6 +10,7 @@ internal sealed class InProcessDaemon : IAsyncDisposable
 
     public FakeEngine Engine { get; } = new();
     public FakeDissection Dissection { get; } = new();
+    public FakeAnalysis Analysis { get; } = new();
     public LspClient Client { get; }
     public Task<int> ExitCode { get; }
     public string Log => _log.ToString();
@@ -19,7 +20,7 @@ internal sealed class InProcessDaemon : IAsyncDisposable
     {
         System.IO.Directory.CreateDirectory(Directory);
         var (serverSide, clientSide) = FullDuplexStream.CreatePair();
-        var services = new DaemonServices(new DaemonLog(TextWriter.Synchronized(_log), DaemonLogLevel.Debug), Engine, Engine, Engine, Dissection);
+        var services = new DaemonServices(new DaemonLog(TextWriter.Synchronized(_log), DaemonLogLevel.Debug), Engine, Engine, Engine, Dissection, Analysis);
         ExitCode = DaemonHost.RunAsync(serverSide, serverSide, services, _cts.Token);
         Client = new LspClient(clientSide, clientSide);
     }

@@ -1,0 +1,29 @@
+using UnitScope.Protocol;
+using UnitScope.Server.Analysis;
+using UnitScope.Server.Images;
+using UnitScope.Server.Rpc;
+
+namespace UnitScope.Server.Handlers;
+
+/// <summary>
+/// <c>unitscope/occlude</c>: occlusion maps of one image (target-class probability, most probable
+/// class, a unit's activity). Runs in the background with a lease on the model, on its device
+/// (handed over between batches), with work-done progress and cancellation.
+/// </summary>
+[Handles(Methods.Occlude, Execution.Background)]
+internal sealed class OccludeHandler(Connection connection, DaemonServices services) : IRequestHandler<OccludeParams, OccludeResult>
+{
+    public async Task<OccludeResult> HandleAsync(OccludeParams request, CancellationToken ct)
+    {
+        using var lease = services.Models.Lease(request.ModelId);
+        var model = lease.Model;
+        var engine = services.Analysis;
+        var settings = AnalysisChecks.Occlusion(request, model, engine.ClassNames(model));
+        var image = ImageInput.Read(services.Images, request.ImagePath, request.ImageBase64);
+        var title = string.IsNullOrWhiteSpace(request.ImagePath) ? "Occlusion" : $"Occlusion of {Path.GetFileName(request.ImagePath.Trim())}";
+        services.Log.Info($"{connection.Name}: occlude {title} with {request.ModelId}: square {settings.Size}, stride {settings.Stride}");
+        return await AnalysisRun.RunAsync(connection, services, model, request.WorkDoneToken, title, AnalysisProgressText.Occlusion,
+            run => run.OnDeviceAsync(progress => engine.Occlude(model, image, settings, progress, run.Token)),
+            AnalysisResults.Summary, ct).ConfigureAwait(false);
+    }
+}

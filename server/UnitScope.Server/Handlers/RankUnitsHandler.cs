@@ -1,0 +1,50 @@
+using System.Text.Json;
+using UnitScope.Protocol;
+using UnitScope.Server.Analysis;
+using UnitScope.Server.Rpc;
+
+namespace UnitScope.Server.Handlers;
+
+/// <summary>
+/// <c>unitscope/rankUnits</c>: each unit of a layer zeroed alone and ranked by the drop of a class's
+/// metric, then the top-k vs random-k curve. Background, leased, on the device between batches;
+/// units measured so far go out as partial results when the client gave a token (then the response
+/// holds none), each with its dissected label when the layer's default dissection is cached.
+/// </summary>
+[Handles(Methods.RankUnits, Execution.Background)]
+internal sealed class RankUnitsHandler(Connection connection, DaemonServices services) : IRequestHandler<RankUnitsParams, RankUnitsResult>
+{
+    public async Task<RankUnitsResult> HandleAsync(RankUnitsParams request, CancellationToken ct)
+    {
+        using var lease = services.Models.Lease(request.ModelId);
+        var model = lease.Model;
+        var engine = services.Analysis;
+        var classNames = engine.ClassNames(model);
+        var settings = AnalysisChecks.Ranking(request, model, classNames);
+        var spec = EvaluationSetSpec.Parse(request.EvaluationSet);
+        var partialToken = request.PartialResultToken is { ValueKind: JsonValueKind.String or JsonValueKind.Number } pt ? pt : (JsonElement?)null;
+        var labels = AnalysisResults.Labels(services.Dissection, model.CheckpointHash, settings.Layer);
+        var title = $"Ranking units of {settings.Layer} for {classNames[settings.Class]}";
+        IReadOnlyList<RankedUnit> ranked = [];
+        return await AnalysisRun.RunAsync(connection, services, model, request.WorkDoneToken, title, AnalysisProgressText.Ranking,
+            async run =>
+            {
+                var set = await run.OpenEvaluationSetAsync(spec).ConfigureAwait(false);
+                services.Log.Info($"{connection.Name}: rank units of {settings.Layer} for class {settings.Class} of {request.ModelId} on {spec.Name} ({set.Count} images)");
+                Action<RankUnitsResult>? measured = partialToken is { } token
+                    ? partial => run.Stream.Post(token, partial with
+                    {
+                        EvaluationSet = spec.Name,
+                        Units = AnalysisResults.Labelled(partial.Units, labels),
+                        Curve = null,
+                        CurvePng = null,
+                    })
+                    : null;
+                var result = await run.OnDeviceAsync(progress => engine.RankUnits(model, set, settings, measured, progress, run.Token))
+                    .ConfigureAwait(false);
+                ranked = AnalysisResults.ByDrop(AnalysisResults.Labelled(result.Units, labels));
+                return result with { EvaluationSet = spec.Name, Units = partialToken is null ? ranked : [] };
+            },
+            result => AnalysisResults.Summary(result, ranked), ct).ConfigureAwait(false);
+    }
+}
