@@ -3,6 +3,7 @@
 // `unitscope/*` requests.
 
 import { spawn, type ChildProcess } from "node:child_process";
+import * as net from "node:net";
 import * as readline from "node:readline";
 import type { Readable } from "node:stream";
 import * as vscode from "vscode";
@@ -18,8 +19,9 @@ import {
   type ServerOptions,
 } from "vscode-languageclient/node";
 import { daemonLogLine } from "./daemonLog";
-import { startFailureMessage } from "./errors";
+import { describeFailure, startFailureMessage } from "./errors";
 import { hoverTrust } from "./hoverTrust";
+import type { InitializationOptions } from "./protocol.generated";
 import type { RequestFn } from "./rpc";
 import { describeSpec, type ServerSpec } from "./serverDiscovery";
 
@@ -28,9 +30,18 @@ export const DOCUMENT_SELECTOR = [
   { scheme: "file", language: "csharp" },
 ];
 
-/** Restarts after a crash allowed within RESTART_WINDOW_MS before the client gives up. */
-const MAX_RESTARTS = 2;
-const RESTART_WINDOW_MS = 3 * 60 * 1000;
+/** Where the daemon is: a process to start (stdio), or `unitscope serve --tcp` to connect to. */
+export type DaemonTarget =
+  | { kind: "spawn"; spec: ServerSpec }
+  | { kind: "tcp"; host: string; port: number; token: string };
+
+/** What the daemon is told when it starts. */
+export interface DaemonOptions {
+  /** UNITSCOPE_CACHE for a daemon this window starts. */
+  cacheDirectory?: string;
+  /** The dissection dataset hovers and code lenses show ("probe" when absent). */
+  dataset?: string;
+}
 
 /**
  * A LanguageClient whose own failures go to the log only: some of them would otherwise pop up
@@ -51,24 +62,17 @@ function logLines(input: Readable, output: vscode.LogOutputChannel): void {
   });
 }
 
-/** Never restart a daemon that did not come up; restart a crashed one a few times. */
-function errorHandler(isStarted: () => boolean): ErrorHandler {
-  const restarts: number[] = [];
+/**
+ * The client never restarts the daemon itself: Ctx starts a fresh one after a crash (with backoff,
+ * up to a limit) and reloads the models the old one had.
+ */
+function errorHandler(): ErrorHandler {
   return {
     error: (_error, _message, count) => ({
       action: count !== undefined && count <= 3 ? ErrorAction.Continue : ErrorAction.Shutdown,
       handled: true,
     }),
-    closed: () => {
-      if (!isStarted()) return { action: CloseAction.DoNotRestart, handled: true };
-      const now = Date.now();
-      while (restarts.length && now - restarts[0]! > RESTART_WINDOW_MS) restarts.shift();
-      restarts.push(now);
-      return {
-        action: restarts.length <= MAX_RESTARTS ? CloseAction.Restart : CloseAction.DoNotRestart,
-        handled: true,
-      };
-    },
+    closed: () => ({ action: CloseAction.DoNotRestart, handled: true }),
   };
 }
 
@@ -77,13 +81,13 @@ class ProcessWatch {
   exit: string | undefined;
   readonly stderrTail: string[] = [];
   private exited: Promise<void> = Promise.resolve();
-  private process: ChildProcess | undefined;
+  process: ChildProcess | undefined;
 
   /** Starts the daemon process (the LanguageClient reads and writes its stdio). */
-  async spawn(spec: ServerSpec, cwd: string | undefined): Promise<ChildProcess> {
+  async spawn(spec: ServerSpec, cwd: string | undefined, env: NodeJS.ProcessEnv = process.env): Promise<ChildProcess> {
     this.exit = undefined;
     this.stderrTail.length = 0;
-    const cp = spawn(spec.command, spec.args, { cwd, stdio: "pipe", env: process.env });
+    const cp = spawn(spec.command, spec.args, { cwd, stdio: "pipe", env });
     this.process = cp;
     cp.stderr?.on("data", (chunk: Buffer) => {
       this.stderrTail.push(...chunk.toString("utf8").split(/\r?\n/));
@@ -130,18 +134,29 @@ export class DaemonClient implements vscode.Disposable {
     });
   }
 
-  /** Starts the daemon and completes the LSP handshake; rejects, saying why, when either fails. */
-  static async start(spec: ServerSpec, output: vscode.LogOutputChannel, cwd: string | undefined): Promise<DaemonClient> {
+  /** Starts (or connects to) the daemon and completes the LSP handshake; rejects, saying why, when either fails. */
+  static async start(
+    target: DaemonTarget,
+    output: vscode.LogOutputChannel,
+    cwd: string | undefined,
+    options: DaemonOptions = {},
+  ): Promise<DaemonClient> {
     const watch = new ProcessWatch();
-    const serverOptions: ServerOptions = () => watch.spawn(spec, cwd);
-    let started = false;
+    const env = options.cacheDirectory ? { ...process.env, UNITSCOPE_CACHE: options.cacheDirectory } : process.env;
+    const serverOptions: ServerOptions =
+      target.kind === "spawn" ? () => watch.spawn(target.spec, cwd, env) : () => connectTcp(target.host, target.port, watch);
+    const initializationOptions: InitializationOptions = {
+      ...(target.kind === "tcp" && target.token ? { token: target.token } : {}),
+      ...(options.dataset ? { dataset: options.dataset } : {}),
+    };
     const clientOptions: LanguageClientOptions = {
+      initializationOptions,
       documentSelector: DOCUMENT_SELECTOR,
       outputChannel: output,
       revealOutputChannelOn: RevealOutputChannelOn.Never,
       // Ctx tells the user; the client should not retry a failed handshake.
       initializationFailedHandler: () => false,
-      errorHandler: errorHandler(() => started),
+      errorHandler: errorHandler(),
       stdioOptions: { stdout: logLines, stderr: logLines },
       middleware: {
         // Our hovers link to our commands ("Dissect conv4", "Open dissection"): trust exactly those.
@@ -160,18 +175,31 @@ export class DaemonClient implements vscode.Disposable {
     } catch (e) {
       await client.dispose().catch(() => undefined);
       await watch.settle(1000);
+      if (target.kind === "tcp") {
+        const reason = describeFailure(e).message;
+        throw new Error(`Could not connect to the UnitScope daemon at ${target.host}:${target.port}: ${reason}`);
+      }
       throw new Error(
         startFailureMessage({
-          commandLine: describeSpec(spec),
-          command: spec.command,
+          commandLine: describeSpec(target.spec),
+          command: target.spec.command,
           error: e,
           exit: watch.exit,
           stderrTail: watch.stderrTail,
         }),
       );
     }
-    started = true;
     return new DaemonClient(client, watch);
+  }
+
+  /** The daemon's process id, when this window started it. */
+  get pid(): number | undefined {
+    return this.watch.process?.pid;
+  }
+
+  /** "exited with code 1", "was killed by SIGKILL", once the process has ended. */
+  get exitDescription(): string | undefined {
+    return this.watch.exit;
   }
 
   get isRunning(): boolean {
@@ -203,4 +231,16 @@ export class DaemonClient implements vscode.Disposable {
   dispose(): void {
     void this.stop();
   }
+}
+
+/** Connects to `unitscope serve --tcp`; the LanguageClient reads and writes the socket. */
+function connectTcp(host: string, port: number, watch: ProcessWatch): Promise<{ reader: net.Socket; writer: net.Socket }> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ host, port });
+    socket.once("connect", () => {
+      socket.once("close", () => (watch.exit = "closed the connection"));
+      resolve({ reader: socket, writer: socket });
+    });
+    socket.once("error", reject);
+  });
 }

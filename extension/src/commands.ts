@@ -23,7 +23,7 @@ export const Commands = {
 export function registerCommands(ctx: Ctx): vscode.Disposable[] {
   return [
     vscode.commands.registerCommand(Commands.loadCheckpoint, () => loadCheckpoint(ctx)),
-    vscode.commands.registerCommand(Commands.showUnitMap, () => showUnitMap(ctx)),
+    vscode.commands.registerCommand(Commands.showUnitMap, (args?: unknown) => showUnitMap(ctx, args)),
     vscode.commands.registerCommand(Commands.restartDaemon, () => restartDaemon(ctx)),
     vscode.commands.registerCommand(Commands.dissectLayer, (args?: unknown) => dissectLayerCommand(ctx, args)),
     vscode.commands.registerCommand(Commands.openDissection, (args?: unknown) => openDissectionCommand(ctx, args)),
@@ -72,9 +72,15 @@ export async function loadCheckpoint(ctx: Ctx): Promise<ModelInfo | undefined> {
   }
 }
 
-/** Picks an image, a layer of the active model and a unit, and shows the unit's map. */
-export async function showUnitMap(ctx: Ctx): Promise<void> {
+/**
+ * Picks an image, a layer of the active model and a unit, and shows the unit's map. From a hover,
+ * a lens or a unit card (`{ modelId?, layer, unit? }`) the layer, and the unit, are given.
+ */
+export async function showUnitMap(ctx: Ctx, args?: unknown): Promise<void> {
   if (!(await ctx.client())) return;
+  await ctx.modelSettled();
+  const given = unitMapArgs(args);
+  if (given?.modelId && given.modelId !== ctx.activeModel?.modelId) await ctx.switchModel(given.modelId).catch(() => undefined);
   let model = ctx.activeModel;
   if (!model) {
     const choice = await vscode.window.showInformationMessage("UnitScope: no model is loaded.", "Load checkpoint");
@@ -93,15 +99,18 @@ export async function showUnitMap(ctx: Ctx): Promise<void> {
   const image = picked?.[0];
   if (!image) return;
 
-  const layer = await pickLayer(model);
+  const layer = model.layers.find((l) => l.name === given?.layer && l.units > 0) ?? (await pickLayer(model));
   if (!layer) return;
 
-  const unitText = await vscode.window.showInputBox({
-    title: `Unit of ${layer.name}`,
-    prompt: `A unit index from 0 to ${layer.units - 1}`,
-    value: "0",
-    validateInput: (t) => validateUnitInput(t, layer.units),
-  });
+  const unitText =
+    given?.unit !== undefined && given.unit < layer.units
+      ? String(given.unit)
+      : await vscode.window.showInputBox({
+          title: `Unit of ${layer.name}`,
+          prompt: `A unit index from 0 to ${layer.units - 1}`,
+          value: "0",
+          validateInput: (t) => validateUnitInput(t, layer.units),
+        });
   if (unitText === undefined) return;
   const unit = Number(unitText.trim());
 
@@ -155,4 +164,15 @@ function defaultUri(file: string | undefined): { defaultUri?: vscode.Uri } {
   if (file && path.isAbsolute(file)) return { defaultUri: vscode.Uri.file(path.dirname(file)) };
   const folder = vscode.workspace.workspaceFolders?.[0];
   return folder ? { defaultUri: folder.uri } : {};
+}
+
+/** `{ modelId?, layer?, unit? }` from a hover link, a lens, the view or a unit card. */
+function unitMapArgs(raw: unknown): { modelId?: string; layer?: string; unit?: number } | undefined {
+  if (typeof raw !== "object" || raw === null) return undefined;
+  const r = raw as Record<string, unknown>;
+  return {
+    ...(typeof r.modelId === "string" ? { modelId: r.modelId } : {}),
+    ...(typeof r.layer === "string" ? { layer: r.layer } : {}),
+    ...(typeof r.unit === "number" && Number.isInteger(r.unit) && r.unit >= 0 ? { unit: r.unit } : {}),
+  };
 }

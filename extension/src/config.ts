@@ -5,7 +5,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as vscode from "vscode";
 import { discoverServer, type Discovery } from "./serverDiscovery";
-import { parseSettings, resolveSettingPath, type ParsedSettings } from "./settings";
+import { parseSettings, PROBE_DATASET, resolveSettingPath, type ParsedSettings } from "./settings";
 
 export const SECTION = "unitscope";
 
@@ -24,8 +24,9 @@ export function resolvePath(raw: string): string | undefined {
 }
 
 /** Where the daemon is, from the settings and this machine. */
-export function findServer(command: string, args: readonly string[], extensionPath: string): Discovery {
+export function findServer(command: string, args: readonly string[], extensionPath: string, dotnet = "dotnet"): Discovery {
   return discoverServer(command, args, {
+    dotnet,
     platform: process.platform,
     pathEnv: process.env.PATH ?? "",
     workspaceFolders: workspaceFolderPaths(),
@@ -41,11 +42,22 @@ export function findServer(command: string, args: readonly string[], extensionPa
   });
 }
 
-/** Whether a configuration change needs the daemon restarted (device, input size, mean and std apply to the next load). */
+/**
+ * Whether a configuration change needs the daemon restarted: how it is started or reached, its
+ * cache folder, the dataset hovers and code lenses show. (Device, input size, mean and std apply
+ * to the next load; the checkpoint glob to the view at once.)
+ */
 export function affectsServer(e: vscode.ConfigurationChangeEvent): boolean {
-  return e.affectsConfiguration(`${SECTION}.server`);
+  return ["server", "cacheDirectory", "dissection.dataset"].some((key) => e.affectsConfiguration(`${SECTION}.${key}`));
 }
 
 export async function openSettings(): Promise<void> {
   await vscode.commands.executeCommand("workbench.action.openSettings", `@ext:unitscope.unitscope`);
+}
+
+/** The dissection dataset to send with requests: undefined for the built-in probe set, else the resolved folder. */
+export function dissectionDataset(): string | undefined {
+  const { dataset } = readSettings().settings;
+  if (dataset === PROBE_DATASET) return undefined;
+  return resolvePath(dataset) ?? dataset;
 }

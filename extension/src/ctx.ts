@@ -1,21 +1,30 @@
-// The extension's state: the daemon client (started on demand, restartable), the active model,
-// and the output channel. Commands and panels reach the daemon only through `Ctx`.
+// The extension's state: the daemon client (started on demand, restarted after a crash with the
+// models it had), the loaded models and the active one, and the output channel. Commands, panels,
+// the status bar and the view reach the daemon only through `Ctx`.
 
 import * as vscode from "vscode";
-import { DaemonClient } from "./client";
+import * as path from "node:path";
+import { DaemonClient, type DaemonOptions, type DaemonTarget } from "./client";
 import { findServer, openSettings, readSettings, resolvePath, workspaceFolderPaths } from "./config";
 import type { ProgressClient } from "./dissectRun";
 import { describeFailure } from "./errors";
+import { Jobs } from "./jobs";
+import { ModelSet, type LoadedModel } from "./modelSet";
 import type { LoadModelParams, ModelInfo, RequestParams, RequestResult } from "./protocol.generated";
+import { RestartPolicy } from "./restartPolicy";
 import type { CancelToken, UnitScopeMethod } from "./rpc";
 import { describeSpec } from "./serverDiscovery";
-import { loadModelParams } from "./settings";
+import { loadModelParams, PROBE_DATASET, type Settings } from "./settings";
 
 type Daemon =
   | { state: "stopped" }
   | { state: "starting"; ready: Promise<DaemonClient | undefined> }
   | { state: "running"; client: DaemonClient }
+  | { state: "crashed"; message: string; restart: Promise<DaemonClient | undefined> }
   | { state: "failed"; message: string };
+
+/** What the status bar shows: ready means the daemon answers (a model may still be loading). */
+export type DaemonStatus = "stopped" | "starting" | "ready" | "crashed" | "failed";
 
 /** Thrown by `Ctx.request` when the daemon is not available; the user has already been told. */
 export class DaemonUnavailable extends Error {
@@ -28,30 +37,76 @@ export class DaemonUnavailable extends Error {
 export class Ctx implements vscode.Disposable {
   readonly output: vscode.LogOutputChannel;
   private daemon: Daemon = { state: "stopped" };
-  private model: ModelInfo | undefined;
-  /** The last successful load, replayed when the daemon restarts. */
-  private lastLoad: LoadModelParams | undefined;
+  /** Every model loaded in this window, replayed (the active one last) when the daemon restarts. */
+  private readonly models = new ModelSet();
   private readonly modelChanged = new vscode.EventEmitter<ModelInfo | undefined>();
   readonly onDidChangeActiveModel = this.modelChanged.event;
+  private readonly modelsChanged = new vscode.EventEmitter<void>();
+  /** A model was loaded, switched to or unloaded, or the daemon lost them all. */
+  readonly onDidChangeModels = this.modelsChanged.event;
+  private readonly statusChanged = new vscode.EventEmitter<DaemonStatus>();
+  readonly onDidChangeStatus = this.statusChanged.event;
+  private readonly restarts = new RestartPolicy();
+  /** Long work under way (the view's Jobs section). */
+  readonly jobs = new Jobs();
+  private readonly resultsChanged = new vscode.EventEmitter<string>();
+  /** Results of a model's checkpoint changed (a dissection ended): the hash. */
+  readonly onDidChangeResults = this.resultsChanged.event;
+  /** Models loaded in the daemon right now (false after a crash until they are reloaded). */
+  private modelsLive = false;
   private readonly disposables: vscode.Disposable[] = [];
 
   constructor(readonly extension: vscode.ExtensionContext) {
     this.output = vscode.window.createOutputChannel("UnitScope", { log: true });
-    this.disposables.push(this.output, this.modelChanged);
+    this.disposables.push(this.output, this.modelChanged, this.modelsChanged, this.statusChanged, this.resultsChanged);
+  }
+
+  /** Tells the view (and panels) that a checkpoint has new results. */
+  resultsUpdated(checkpointHash: string): void {
+    this.resultsChanged.fire(checkpointHash);
+  }
+
+  /** The daemon's state, for the status bar. */
+  get status(): DaemonStatus {
+    const d = this.daemon;
+    if (d.state === "running") return d.client.isRunning ? "ready" : "starting";
+    return d.state;
+  }
+
+  /** Why the daemon is crashed or failed, when it is. */
+  get statusMessage(): string | undefined {
+    const d = this.daemon;
+    return d.state === "failed" || d.state === "crashed" ? d.message : undefined;
+  }
+
+  /** The daemon process id (stdio daemons only), for the log and tests. */
+  get daemonPid(): number | undefined {
+    const d = this.daemon;
+    return d.state === "running" ? d.client.pid : undefined;
+  }
+
+  /** The models loaded in the daemon, in load order (empty while it restarts). */
+  get loadedModels(): LoadedModel[] {
+    return this.modelsLive ? this.models.all : [];
+  }
+
+  private setDaemon(daemon: Daemon): void {
+    this.daemon = daemon;
+    this.statusChanged.fire(this.status);
   }
 
   get extensionUri(): vscode.Uri {
     return this.extension.extensionUri;
   }
 
-  /** The model hovers and commands use: the last one loaded in this daemon. */
+  /** The model hovers and commands use: the last one loaded (or switched to) in this daemon. */
   get activeModel(): ModelInfo | undefined {
-    return this.model;
+    return this.modelsLive ? this.models.active?.info : undefined;
   }
 
-  private setActiveModel(model: ModelInfo | undefined): void {
-    this.model = model;
-    this.modelChanged.fire(model);
+  private fireModels(): void {
+    this.modelChanged.fire(this.activeModel);
+    this.modelsChanged.fire();
   }
 
   /**
@@ -61,7 +116,7 @@ export class Ctx implements vscode.Disposable {
   async client(options: { quiet?: boolean } = {}): Promise<DaemonClient | undefined> {
     const d = this.daemon;
     if (d.state === "running" && d.client.isRunning) return d.client;
-    const client = d.state === "starting" ? await d.ready : await this.start();
+    const client = d.state === "starting" ? await d.ready : d.state === "crashed" ? await d.restart : await this.start();
     if (!client && !options.quiet) this.reportUnavailable();
     return client;
   }
@@ -87,14 +142,34 @@ export class Ctx implements vscode.Disposable {
   /** Loads a checkpoint; it becomes the active model. */
   async loadModel(params: LoadModelParams, token?: CancelToken): Promise<ModelInfo> {
     const info = await this.request("unitscope/loadModel", params, token);
-    this.lastLoad = params;
-    this.setActiveModel(info);
+    this.models.loaded(params, info);
+    this.modelsLive = true;
+    this.fireModels();
     this.output.info(`Loaded ${info.path} as ${info.architecture} on ${info.device}: ${info.layers.length} layers (model ${info.modelId}).`);
     return info;
   }
 
-  /** Stops the daemon (if running) and starts it again, reloading the last model. */
+  /** Makes a loaded model the active one (the daemon's loadModel of the same file and options only re-activates it). */
+  async switchModel(modelId: string): Promise<ModelInfo | undefined> {
+    const model = this.models.byId(modelId);
+    if (!model) return undefined;
+    if (this.activeModel?.modelId === modelId) return model.info;
+    return this.loadModel(model.params);
+  }
+
+  /** Unloads a model from the daemon; the last loaded one left becomes active. */
+  async unloadModel(modelId: string): Promise<void> {
+    await this.request("unitscope/unloadModel", { modelId });
+    this.models.unloaded(modelId);
+    this.fireModels();
+    // The daemon's active model is now the last one it loaded; make it the one we think is active.
+    const active = this.models.active;
+    if (active) await this.loadModel(active.params).catch(() => undefined);
+  }
+
+  /** Stops the daemon (if running) and starts it again, reloading the models it had. */
   async restart(): Promise<boolean> {
+    this.restarts.reset();
     await this.stop();
     const client = await this.client();
     return client !== undefined;
@@ -102,20 +177,23 @@ export class Ctx implements vscode.Disposable {
 
   async stop(): Promise<void> {
     const d = this.daemon;
-    this.daemon = { state: "stopped" };
-    this.setActiveModel(undefined);
+    this.setDaemon({ state: "stopped" });
+    this.models.daemonGone();
+    this.modelsLive = false;
+    this.fireModels();
     if (d.state === "running") await d.client.stop();
     else if (d.state === "starting") (await d.ready)?.dispose();
+    else if (d.state === "crashed") (await d.restart)?.dispose();
   }
 
   private start(): Promise<DaemonClient | undefined> {
     let settle!: (client: DaemonClient | undefined) => void;
     const ready = new Promise<DaemonClient | undefined>((resolve) => (settle = resolve));
     // Set before startDaemon runs: it may fail (and set "failed") before its first await.
-    this.daemon = { state: "starting", ready };
+    this.setDaemon({ state: "starting", ready });
     void this.startDaemon().then(settle, (e: unknown) => {
       this.output.error(`Starting the daemon failed: ${describeFailure(e).message}`);
-      this.daemon = { state: "failed", message: describeFailure(e).message };
+      this.setDaemon({ state: "failed", message: describeFailure(e).message });
       settle(undefined);
     });
     return ready;
@@ -124,22 +202,29 @@ export class Ctx implements vscode.Disposable {
   private async startDaemon(): Promise<DaemonClient | undefined> {
     const { settings, problems } = readSettings();
     for (const p of problems) this.output.warn(p);
-    const found = findServer(settings.server.command, settings.server.args, this.extension.extensionPath);
-    if (!found.ok) {
-      this.output.error(found.message);
-      if (found.tried.length) this.output.info(`Looked for the daemon at:\n  ${found.tried.slice(0, 40).join("\n  ")}`);
-      this.daemon = { state: "failed", message: found.message };
-      return undefined;
+    const options = daemonOptions(settings);
+    let target: DaemonTarget;
+    if (settings.server.remote) {
+      target = { kind: "tcp", ...settings.server.remote, token: settings.server.token };
+      this.output.info(`Connecting to the daemon at ${settings.server.remote.host}:${settings.server.remote.port}`);
+    } else {
+      const found = findServer(settings.server.command, settings.server.args, this.extension.extensionPath, settings.server.dotnetPath);
+      if (!found.ok) {
+        this.output.error(found.message);
+        if (found.tried.length) this.output.info(`Looked for the daemon at:\n  ${found.tried.slice(0, 40).join("\n  ")}`);
+        this.setDaemon({ state: "failed", message: found.message });
+        return undefined;
+      }
+      target = { kind: "spawn", spec: found.spec };
+      this.output.info(`Starting the daemon (${found.spec.source}): ${describeSpec(found.spec)}`);
     }
-    const spec = found.spec;
-    this.output.info(`Starting the daemon (${spec.source}): ${describeSpec(spec)}`);
     let client: DaemonClient;
     try {
-      client = await DaemonClient.start(spec, this.output, workspaceFolderPaths()[0]);
+      client = await DaemonClient.start(target, this.output, workspaceFolderPaths()[0], options);
     } catch (e) {
       const message = describeFailure(e).message;
       this.output.error(message);
-      this.daemon = { state: "failed", message };
+      this.setDaemon({ state: "failed", message });
       return undefined;
     }
     if (this.daemon.state !== "starting") {
@@ -147,9 +232,9 @@ export class Ctx implements vscode.Disposable {
       await client.stop();
       return undefined;
     }
-    this.daemon = { state: "running", client };
+    this.setDaemon({ state: "running", client });
     client.onDidChangeRunning((state) => this.onClientStateChanged(client, state));
-    this.output.info("The daemon is running.");
+    this.output.info(`The daemon is running${client.pid ? ` (pid ${client.pid})` : ""}.`);
     void this.reloadModel();
     return client;
   }
@@ -170,10 +255,11 @@ export class Ctx implements vscode.Disposable {
     return load;
   }
 
-  /** After a (re)start: the last model loaded, else the `unitscope.checkpoint` setting. */
+  /** After a (re)start: every model loaded before (the active one last), else the `unitscope.checkpoint` setting. */
   private async loadInitialModel(): Promise<void> {
-    let params = this.lastLoad;
-    if (!params) {
+    let loads = this.models.replayOrder(this.previouslyActive);
+    this.previouslyActive = undefined;
+    if (loads.length === 0) {
       const { settings } = readSettings();
       if (!settings.checkpoint) return;
       const file = resolvePath(settings.checkpoint);
@@ -181,45 +267,70 @@ export class Ctx implements vscode.Disposable {
         this.output.warn(`unitscope.checkpoint "${settings.checkpoint}" is relative, but no folder is open.`);
         return;
       }
-      params = loadModelParams(file, undefined, settings);
+      loads = [loadModelParams(file, undefined, settings)];
     }
-    const load = params;
+    const names = loads.map((l) => path.basename(l.path)).join(", ");
     await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Window, title: `UnitScope: loading ${load.path}` },
+      { location: vscode.ProgressLocation.Window, title: `UnitScope: loading ${names}` },
       async () => {
-        try {
-          await this.loadModel(load);
-        } catch (e) {
-          const failure = describeFailure(e);
-          if (failure.cancelled || e instanceof DaemonUnavailable) return;
-          this.output.error(`Could not load ${load.path}: ${failure.message}`);
-          void vscode.window.showErrorMessage(`UnitScope could not load ${load.path}: ${failure.message}`);
+        for (const load of loads) {
+          try {
+            await this.loadModel(load);
+          } catch (e) {
+            const failure = describeFailure(e);
+            if (failure.cancelled || e instanceof DaemonUnavailable) return;
+            this.models.forget(load);
+            this.fireModels();
+            this.output.error(`Could not load ${load.path}: ${failure.message}`);
+            showError(this, `UnitScope could not load ${load.path}: ${failure.message}`);
+          }
         }
       },
     );
   }
 
+  /** The active model's load when the daemon went away, to make it active again after the reload. */
+  private previouslyActive: LoadModelParams | undefined;
+
   private onClientStateChanged(client: DaemonClient, state: "running" | "stopped"): void {
     const d = this.daemon;
     if (d.state !== "running" || d.client !== client) return;
-    // Either way the daemon process is new or gone, and with it every loaded model.
-    this.setActiveModel(undefined);
-    if (state === "running") {
-      this.output.warn("The daemon restarted; reloading the model.");
-      void this.reloadModel();
-    } else {
-      const message = "The UnitScope daemon stopped (it crashed repeatedly).";
-      this.daemon = { state: "failed", message };
+    // The daemon process is gone, and with it every loaded model (remembered, to reload).
+    this.previouslyActive = this.models.active?.params ?? this.previouslyActive;
+    this.models.daemonGone();
+    this.modelsLive = false;
+    this.fireModels();
+    if (state === "running") return; // the client restarted the process itself (it is told not to)
+    const why = `The UnitScope daemon stopped unexpectedly${client.exitDescription ? ` (it ${client.exitDescription})` : ""}.`;
+    const delay = this.restarts.onCrash(Date.now());
+    void client.stop();
+    if (delay === undefined) {
+      const message = `${why} It crashed ${this.restarts.recentCrashes} times in a few minutes, so it was not restarted again.`;
+      this.setDaemon({ state: "failed", message });
       this.output.error(message);
       void vscode.window.showErrorMessage(message, "Restart daemon", "Show log").then((choice) => {
         if (choice === "Restart daemon") void this.restart();
         else if (choice === "Show log") this.output.show(true);
       });
+      return;
     }
+    const count = this.models.size;
+    this.output.warn(`${why} Restarting it in ${delay} ms${count ? ` and reloading ${count} model${count === 1 ? "" : "s"}` : ""}.`);
+    const restart = new Promise<void>((r) => setTimeout(r, delay)).then(() => {
+      if (this.daemon.state !== "crashed" || this.daemon.restart !== restart) return undefined;
+      return this.start();
+    });
+    this.setDaemon({ state: "crashed", message: why, restart });
+    void restart.then(async (restarted) => {
+      if (!restarted) return;
+      await this.modelSettled();
+      const reloaded = this.loadedModels.length;
+      this.output.info(`The daemon was restarted after a crash${reloaded ? `; ${reloaded} model${reloaded === 1 ? "" : "s"} reloaded` : ""}.`);
+    });
   }
 
   private unavailableMessage(): string {
-    return this.daemon.state === "failed" ? this.daemon.message : "The UnitScope daemon is not running.";
+    return this.daemon.state === "failed" || this.daemon.state === "crashed" ? this.daemon.message : "The UnitScope daemon is not running.";
   }
 
   /** Tells the user the daemon is unavailable, offering the settings, the log and a retry. */
@@ -236,4 +347,18 @@ export class Ctx implements vscode.Disposable {
     void this.stop();
     for (const d of this.disposables) d.dispose();
   }
+}
+
+/** An error notification with "Show log". */
+export function showError(ctx: Ctx, message: string): void {
+  void vscode.window.showErrorMessage(message, "Show log").then((choice) => {
+    if (choice === "Show log") ctx.output.show(true);
+  });
+}
+
+/** What the daemon is told at start: where it caches, and the dataset hovers and lenses show. */
+function daemonOptions(settings: Settings): DaemonOptions {
+  const cache = settings.cacheDirectory ? resolvePath(settings.cacheDirectory) : undefined;
+  const dataset = settings.dataset === PROBE_DATASET ? undefined : resolvePath(settings.dataset);
+  return { ...(cache ? { cacheDirectory: cache } : {}), ...(dataset ? { dataset } : {}) };
 }

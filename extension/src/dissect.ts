@@ -3,7 +3,9 @@
 // Cancel button, names each layer as it completes and adds it to an open dissection panel, then
 // opens the panel. "Open dissection" shows what is cached.
 
+import * as path from "node:path";
 import * as vscode from "vscode";
+import { dissectionDataset } from "./config";
 import { DaemonUnavailable, type Ctx } from "./ctx";
 import { parseLayerCommandArgs, type LayerCommandArgs } from "./dissectionMessages";
 import { DissectionPanel, modelRef } from "./dissectionPanel";
@@ -28,6 +30,9 @@ async function modelFor(ctx: Ctx, args: LayerCommandArgs): Promise<ModelInfo | u
     return undefined;
   }
   if (args.modelId && args.modelId !== model.modelId) {
+    // Another model this window loaded (from the view, or a lens): make it the active one.
+    const other = ctx.loadedModels.find((m) => m.info.modelId === args.modelId);
+    if (other) return ctx.switchModel(args.modelId).catch(() => undefined);
     void vscode.window.showWarningMessage(
       `UnitScope: that link is for model ${args.modelId}, but the active model is ${model.modelId}; hover the layer again.`,
     );
@@ -51,17 +56,25 @@ export async function dissectLayerCommand(ctx: Ctx, raw?: unknown): Promise<Laye
   const title = "UnitScope dissection";
   const done: LayerDissection[] = [];
   const ref = modelRef(model);
+  const dataset = dissectionDataset();
+  // The view's Jobs section lists the run and can cancel it, like the notification's Cancel.
+  const cancel = new vscode.CancellationTokenSource();
+  const job = ctx.jobs.start(`Dissect ${layers.length === 1 ? layers[0] : `${layers.length} layers`}`, () => cancel.cancel());
   try {
     const result = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title, cancellable: true },
       async (progress, token) => {
+        token.onCancellationRequested(() => cancel.cancel());
         const client = await ctx.progressClient();
         if (!client) throw new DaemonUnavailable("The UnitScope daemon is not running.");
         return runDissection(
           client,
-          { modelId: model.modelId, layers },
+          { modelId: model.modelId, layers, ...(dataset ? { dataset } : {}) },
           {
-            report: (step) => progress.report(step),
+            report: (step) => {
+              progress.report(step);
+              job.report(step);
+            },
             layer: (layer) => {
               done.push(layer);
               ctx.output.info(`Dissected ${layer.layer}: ${labelledSummary(layer)}.`);
@@ -69,7 +82,7 @@ export async function dissectLayerCommand(ctx: Ctx, raw?: unknown): Promise<Laye
               if (DissectionPanel.open?.model.checkpointHash === model.checkpointHash) DissectionPanel.show(ctx, ref, [layer]);
             },
           },
-          token,
+          cancel.token,
         );
       },
     );
@@ -93,6 +106,10 @@ export async function dissectLayerCommand(ctx: Ctx, raw?: unknown): Promise<Laye
       if (c === "Show log") ctx.output.show(true);
     });
     return undefined;
+  } finally {
+    job.end();
+    cancel.dispose();
+    if (done.length > 0) ctx.resultsUpdated(model.checkpointHash);
   }
 }
 
@@ -120,7 +137,8 @@ async function pickLayers(ctx: Ctx, model: ModelInfo): Promise<string[] | undefi
   quickPick.canSelectMany = true;
   quickPick.matchOnDescription = true;
   quickPick.title = `Dissect layers of ${modelRef(model).modelLabel}`;
-  quickPick.placeholder = "Layers to dissect on the built-in probe set (tick several, or Enter for the highlighted one)";
+  const dataset = dissectionDataset();
+  quickPick.placeholder = `Layers to dissect on ${dataset ? path.basename(dataset) : "the built-in probe set"} (tick several, or Enter for the highlighted one)`;
   const picked = await new Promise<string[] | undefined>((resolve) => {
     quickPick.onDidAccept(() => {
       const typed = items.filter((i) => i.label === quickPick.value.trim());
@@ -156,7 +174,7 @@ export async function openDissectionCommand(ctx: Ctx, raw?: unknown): Promise<vo
     // The asked layers and the other dissected ones, so the panel can switch between them.
     const load = [...new Set([...wanted, ...names])];
     const layers = (
-      await Promise.all(load.map((layer) => ctx.request("unitscope/dissection", { modelId: model.modelId, layer })))
+      await Promise.all(load.map((layer) => ctx.request("unitscope/dissection", { modelId: model.modelId, layer, ...datasetParam() })))
     ).filter((l): l is LayerDissection => l !== null && l !== undefined);
     const missing = wanted.filter((w) => !layers.some((l) => l.layer === w));
     if (missing.length > 0) {
@@ -177,4 +195,9 @@ export async function openDissectionCommand(ctx: Ctx, raw?: unknown): Promise<vo
     ctx.output.error(`Could not open the dissection: ${failure.message}`);
     void vscode.window.showErrorMessage(`UnitScope could not open the dissection: ${failure.message}`);
   }
+}
+
+function datasetParam(): { dataset?: string } {
+  const dataset = dissectionDataset();
+  return dataset ? { dataset } : {};
 }

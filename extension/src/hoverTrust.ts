@@ -7,6 +7,8 @@ export const TRUSTED_HOVER_COMMANDS: readonly string[] = [
   "unitscope.dissectLayer",
   "unitscope.openDissection",
   "unitscope.ablateUnits",
+  "unitscope.showUnitMap",
+  "unitscope.openUnitCard",
 ];
 
 /** The `isTrusted` value for our hovers: command links run only for the listed commands. */

@@ -6,11 +6,20 @@ import { registerCommands } from "./commands";
 import { affectsServer } from "./config";
 import { Ctx } from "./ctx";
 import { DissectionPanel } from "./dissectionPanel";
+import { registerEditorCommands } from "./editorCommands";
+import { createStatusBar } from "./statusBar";
+import { UnitCardPanel } from "./unitCardPanel";
 import { UnitMapPanel } from "./unitMapPanel";
+import { registerView } from "./unitscopeView";
 
 let ctx: Ctx | undefined;
 
-export function activate(context: vscode.ExtensionContext): void {
+/** What `activate` returns: the extension's state, for its own tests in the extension host. */
+export interface UnitScopeApi {
+  ctx: Ctx;
+}
+
+export function activate(context: vscode.ExtensionContext): UnitScopeApi {
   const c = new Ctx(context);
   ctx = c;
   context.subscriptions.push(
@@ -18,6 +27,10 @@ export function activate(context: vscode.ExtensionContext): void {
     ...registerCommands(c),
     UnitMapPanel.registerSerializer(c),
     DissectionPanel.registerSerializer(c),
+    ...registerEditorCommands(c),
+    UnitCardPanel.registerSerializer(c),
+    createStatusBar(c),
+    registerView(c),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (!affectsServer(e)) return;
       void vscode.window
@@ -29,6 +42,7 @@ export function activate(context: vscode.ExtensionContext): void {
   );
   // Quiet: opening a Python file must not nag; commands report a missing daemon when used.
   void c.client({ quiet: true });
+  return { ctx: c };
 }
 
 export async function deactivate(): Promise<void> {

@@ -23,6 +23,8 @@ export interface DiscoveryEnv {
   extensionPath: string;
   /** Modification time in ms of a regular file, undefined when there is none. */
   fileMtime(file: string): number | undefined;
+  /** The `dotnet` that runs a `.dll` (the `unitscope.server.dotnetPath` setting); default "dotnet". */
+  dotnet?: string;
 }
 
 /** Where a `dotnet build` of the CLI leaves the daemon, relative to a repository root. */
@@ -56,7 +58,7 @@ export function discoverServer(command: string, args: readonly string[], env: Di
       if (env.fileMtime(resolved) === undefined) {
         return { ok: false, message: `unitscope.server.command: ${resolved} does not exist.`, tried: [resolved] };
       }
-      return { ok: true, spec: { command: "dotnet", args: [resolved, ...args], source: "settings" } };
+      return { ok: true, spec: { command: env.dotnet || "dotnet", args: [resolved, ...args], source: "settings" } };
     }
     return { ok: true, spec: { command: resolved, args: [...args], source: "settings" } };
   }
@@ -76,7 +78,7 @@ export function discoverServer(command: string, args: readonly string[], env: Di
     // The first root with a build wins; a newer build in a later root does not override it.
     if (best) break;
   }
-  if (best) return { ok: true, spec: { command: "dotnet", args: [best.file, ...args], source: "build" } };
+  if (best) return { ok: true, spec: { command: env.dotnet || "dotnet", args: [best.file, ...args], source: "build" } };
 
   return {
     ok: false,

@@ -21,7 +21,19 @@ export interface Settings {
     /** Empty: discover the daemon (see serverDiscovery.ts). */
     command: string;
     args: string[];
+    /** The `dotnet` that runs a daemon `.dll`. */
+    dotnetPath: string;
+    /** Connect to `unitscope serve --tcp` here instead of starting a daemon; undefined: start one. */
+    remote: { host: string; port: number } | undefined;
+    /** The remote daemon's token (`initializationOptions.token`). */
+    token: string;
   };
+  /** Workspace glob of the checkpoints the UnitScope view lists. */
+  checkpointGlob: string;
+  /** Probe dataset for dissection: "probe" or a Broden-format folder as written (not yet resolved). */
+  dataset: string;
+  /** Cache folder for the daemon (results, the probe set), as written; "" for the daemon's default. */
+  cacheDirectory: string;
   /** Checkpoint to load at start-up, as written in the settings (not yet resolved); "" for none. */
   checkpoint: string;
   device: Device;
@@ -38,6 +50,8 @@ export interface ParsedSettings {
 }
 
 export const DEFAULT_SERVER_ARGS: readonly string[] = ["serve"];
+export const DEFAULT_CHECKPOINT_GLOB = "**/*.{pth,pt,th,safetensors}";
+export const PROBE_DATASET = "probe";
 
 /**
  * Reads every setting through `get` (the raw value, `undefined` when unset) and returns
@@ -71,14 +85,59 @@ export function parseSettings(get: (key: string) => unknown): ParsedSettings {
   else if (deviceRaw !== undefined && deviceRaw !== null && deviceRaw !== "")
     problem("device", `must be one of ${DEVICES.join(", ")}; using auto.`);
 
+  const dotnetPath = stringSetting(get("server.dotnetPath"), "dotnet", (t) => problem("server.dotnetPath", t));
+  const remote = parseRemote(get("server.remote"), (t) => problem("server.remote", t));
+  const token = stringSetting(get("server.token"), "", (t) => problem("server.token", t));
+  const checkpointGlob = stringSetting(get("checkpointGlob"), DEFAULT_CHECKPOINT_GLOB, (t) => problem("checkpointGlob", t));
+  const dataset = stringSetting(get("dissection.dataset"), PROBE_DATASET, (t) => problem("dissection.dataset", t));
+  const cacheDirectory = stringSetting(get("cacheDirectory"), "", (t) => problem("cacheDirectory", t));
+
   const inputSize = parseInputSize(get("inputSize"), (t) => problem("inputSize", t));
   const mean = parseChannelVector(get("mean"), false, (t) => problem("mean", t));
   const std = parseChannelVector(get("std"), true, (t) => problem("std", t));
 
   return {
-    settings: { server: { command: serverCommand, args: serverArgs }, checkpoint, device, inputSize, mean, std },
+    settings: {
+      server: { command: serverCommand, args: serverArgs, dotnetPath, remote, token },
+      checkpoint,
+      device,
+      inputSize,
+      mean,
+      std,
+      checkpointGlob,
+      dataset,
+      cacheDirectory,
+    },
     problems,
   };
+}
+
+/** A string setting, trimmed; empty or unset gives `fallback`. */
+function stringSetting(raw: unknown, fallback: string, problem: (text: string) => void): string {
+  if (raw === undefined || raw === null) return fallback;
+  if (typeof raw !== "string") {
+    problem(`must be a string; using ${fallback ? `"${fallback}"` : "the default"}.`);
+    return fallback;
+  }
+  return raw.trim() || fallback;
+}
+
+/** "host:port", "[::1]:port", or a bare port (127.0.0.1); empty: none. */
+export function parseRemote(raw: unknown, problem: (text: string) => void): { host: string; port: number } | undefined {
+  if (raw === undefined || raw === null) return undefined;
+  if (typeof raw !== "string") {
+    problem('must be "host:port"; starting a local daemon instead.');
+    return undefined;
+  }
+  const text = raw.trim();
+  if (!text) return undefined;
+  const m = /^(?:(?:\[([^\]]+)\]|([^:\s[\]]+)):)?(\d{1,5})$/.exec(text);
+  const port = m ? Number(m[3]) : NaN;
+  if (!m || port < 1 || port > 65535) {
+    problem(`"${text}" is not host:port (e.g. gpu-box:7000); starting a local daemon instead.`);
+    return undefined;
+  }
+  return { host: m[1] ?? m[2] ?? "127.0.0.1", port };
 }
 
 function parseInputSize(raw: unknown, problem: (text: string) => void): [number, number] | undefined {

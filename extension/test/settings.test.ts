@@ -1,6 +1,8 @@
 import * as assert from "node:assert/strict";
 import { loadModelParams, parseSettings, resolveSettingPath, type Settings } from "../src/settings";
 
+const SERVER_DEFAULTS = { dotnetPath: "dotnet", remote: undefined, token: "" };
+
 /** Parses `raw` (setting key without "unitscope." → value) and compares with `expected`. */
 function check(
   raw: Record<string, unknown>,
@@ -18,7 +20,7 @@ function check(
 describe("settings parsing", () => {
   it("has usable defaults when nothing is set", () =>
     check({}, {
-      server: { command: "", args: ["serve"] },
+      server: { command: "", args: ["serve"], ...SERVER_DEFAULTS },
       checkpoint: "",
       device: "auto",
       inputSize: undefined,
@@ -29,17 +31,17 @@ describe("settings parsing", () => {
   it("treats the schema's defaults (empty string, empty array, null) as unset", () =>
     check(
       { "server.command": "", "server.args": [], checkpoint: "", device: "auto", inputSize: null, mean: null, std: null },
-      { server: { command: "", args: ["serve"] }, device: "auto", inputSize: undefined, mean: undefined },
+      { server: { command: "", args: ["serve"], ...SERVER_DEFAULTS }, device: "auto", inputSize: undefined, mean: undefined },
     ));
 
   it("keeps a server command and its arguments, trimmed", () =>
     check(
       { "server.command": "  /opt/unitscope/unitscope ", "server.args": ["serve", "--log-level", "debug"] },
-      { server: { command: "/opt/unitscope/unitscope", args: ["serve", "--log-level", "debug"] } },
+      { server: { command: "/opt/unitscope/unitscope", args: ["serve", "--log-level", "debug"], ...SERVER_DEFAULTS } },
     ));
 
   it("rejects non-string server arguments", () =>
-    check({ "server.args": ["serve", 3] }, { server: { command: "", args: ["serve"] }, problems: [/server\.args/] }));
+    check({ "server.args": ["serve", 3] }, { server: { command: "", args: ["serve"], ...SERVER_DEFAULTS }, problems: [/server\.args/] }));
 
   it("accepts each device", () => {
     for (const device of ["auto", "cpu", "cuda"] as const) check({ device }, { device });

@@ -1,0 +1,247 @@
+// The unit card panel: one dissected unit — its label and best concept per category, its top images
+// with the region where it is active outlined (unitscope/unitCard), the effect of ablating it when
+// known, and buttons for its unit map, ablation and the layer's dissection. One panel at a time; it
+// survives reloads through its serializer and the state its webview persists.
+
+import * as vscode from "vscode";
+import { dissectionDataset } from "./config";
+import { DaemonUnavailable, type Ctx } from "./ctx";
+import { modelRef } from "./dissectionPanel";
+import { describeFailure } from "./errors";
+import type { LayerDissection, ModelInfo } from "./protocol.generated";
+import { buildUnitCardHtml } from "./unitCardHtml";
+import {
+  parseUnitArgs,
+  parseUnitCardMessage,
+  parseUnitCardPanelState,
+  type HostToUnitCard,
+  type UnitAblationEffect,
+  type UnitCardPanelState,
+  type UnitCardView,
+} from "./unitCardMessages";
+
+export class UnitCardPanel {
+  static readonly viewType = "unitscope.unitCard";
+  private static current: UnitCardPanel | undefined;
+
+  private state: UnitCardPanelState;
+  private layer: LayerDissection | undefined;
+  private readonly disposables: vscode.Disposable[] = [];
+
+  /** `unitscope.openUnitCard` ({ modelId?, layer, unit }): the unit's card, asking to dissect the layer first when needed. */
+  static async command(ctx: Ctx, raw: unknown): Promise<void> {
+    const args = parseUnitArgs(raw);
+    if (!args) {
+      ctx.output.warn(`unitscope.openUnitCard: ignored malformed arguments ${JSON.stringify(raw)?.slice(0, 200)}`);
+      return;
+    }
+    if (!(await ctx.client())) return;
+    await ctx.modelSettled();
+    const model = args.modelId ? ((await ctx.switchModel(args.modelId).catch(() => undefined)) ?? ctx.activeModel) : ctx.activeModel;
+    if (!model) {
+      void vscode.window.showInformationMessage("UnitScope: no model is loaded.");
+      return;
+    }
+    try {
+      const layer = await ctx.request("unitscope/dissection", { modelId: model.modelId, layer: args.layer, ...datasetParam() });
+      if (!layer) {
+        const choice = await vscode.window.showInformationMessage(`UnitScope: ${args.layer} is not dissected yet.`, "Dissect");
+        if (choice) await vscode.commands.executeCommand("unitscope.dissectLayer", { modelId: model.modelId, layer: args.layer });
+        return;
+      }
+      UnitCardPanel.show(ctx, model, layer, args.unit);
+    } catch (e) {
+      if (e instanceof DaemonUnavailable || describeFailure(e).cancelled) return;
+      const message = describeFailure(e).message;
+      ctx.output.error(`Could not open unit ${args.unit} of ${args.layer}: ${message}`);
+      void vscode.window.showErrorMessage(`UnitScope could not open unit ${args.unit} of ${args.layer}: ${message}`, "Show log").then((c) => {
+        if (c) ctx.output.show(true);
+      });
+    }
+  }
+
+  /** Shows `unit` of a dissected layer, in the open panel or a new one. */
+  static show(ctx: Ctx, model: ModelInfo, layer: LayerDissection, unit: number, ablation?: UnitAblationEffect): UnitCardPanel | undefined {
+    const view = viewOf(model, layer, unit, ablation);
+    if (!view) return undefined;
+    const existing = UnitCardPanel.current;
+    if (existing) {
+      existing.layer = layer;
+      existing.setView(view);
+      existing.panel.reveal(undefined, true);
+      return existing;
+    }
+    const panel = vscode.window.createWebviewPanel(
+      UnitCardPanel.viewType,
+      UnitCardPanel.title(view),
+      { viewColumn: vscode.ViewColumn.Beside, preserveFocus: false },
+      UnitCardPanel.webviewOptions(ctx.extensionUri),
+    );
+    UnitCardPanel.current = new UnitCardPanel(panel, ctx, { version: 1, view }, layer);
+    return UnitCardPanel.current;
+  }
+
+  /** An ablation that zeroed exactly this unit: shown when its card is open. */
+  static ablationMeasured(layer: string, unit: number, effect: UnitAblationEffect): void {
+    const c = UnitCardPanel.current;
+    if (!c || c.state.view.layer !== layer || c.state.view.unit.unit !== unit) return;
+    c.setView({ ...c.state.view, ablation: effect });
+  }
+
+  static revive(panel: vscode.WebviewPanel, ctx: Ctx, persisted: unknown): void {
+    const state = parseUnitCardPanelState(persisted);
+    if (!state) {
+      ctx.output.warn("Closing a restored unit card panel: its saved state is missing or unreadable.");
+      panel.dispose();
+      return;
+    }
+    UnitCardPanel.current?.dispose();
+    panel.webview.options = UnitCardPanel.webviewOptions(ctx.extensionUri);
+    UnitCardPanel.current = new UnitCardPanel(panel, ctx, state, undefined);
+  }
+
+  static registerSerializer(ctx: Ctx): vscode.Disposable {
+    return vscode.window.registerWebviewPanelSerializer(UnitCardPanel.viewType, {
+      deserializeWebviewPanel: async (panel, state) => UnitCardPanel.revive(panel, ctx, state),
+    });
+  }
+
+  private static webviewOptions(extensionUri: vscode.Uri): vscode.WebviewPanelOptions & vscode.WebviewOptions {
+    return { enableScripts: true, enableCommandUris: false, localResourceRoots: [vscode.Uri.joinPath(extensionUri, "media")] };
+  }
+
+  private static title(view: UnitCardView): string {
+    return `Unit ${view.unit.unit} · ${view.layer}`;
+  }
+
+  private constructor(
+    private readonly panel: vscode.WebviewPanel,
+    private readonly ctx: Ctx,
+    state: UnitCardPanelState,
+    layer: LayerDissection | undefined,
+  ) {
+    this.state = state;
+    this.layer = layer;
+    this.disposables.push(
+      panel.onDidDispose(() => this.dispose()),
+      panel.webview.onDidReceiveMessage((raw) => void this.onMessage(raw)),
+    );
+    this.render();
+    if (!state.view.card) void this.fetchCard();
+  }
+
+  private setView(view: UnitCardView): void {
+    const sameUnit = view.layer === this.state.view.layer && view.unit.unit === this.state.view.unit.unit;
+    this.state = { version: 1, view: sameUnit && !view.card && this.state.view.card ? { ...view, card: this.state.view.card } : view };
+    this.render();
+    if (!this.state.view.card) void this.fetchCard();
+  }
+
+  private render(): void {
+    const webview = this.panel.webview;
+    const media = vscode.Uri.joinPath(this.ctx.extensionUri, "media");
+    this.panel.title = UnitCardPanel.title(this.state.view);
+    webview.html = buildUnitCardHtml({
+      cspSource: webview.cspSource,
+      scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(media, "unitCard.js")).toString(),
+      styleUri: webview.asWebviewUri(vscode.Uri.joinPath(media, "unitCard.css")).toString(),
+      state: this.state,
+    });
+  }
+
+  private post(message: HostToUnitCard): void {
+    void this.panel.webview.postMessage(message);
+  }
+
+  /** The daemon may have restarted: the active model's id when it was loaded from the same bytes. */
+  private modelId(): string {
+    const active = this.ctx.activeModel;
+    const v = this.state.view;
+    return active && active.checkpointHash === v.model.checkpointHash ? active.modelId : v.model.modelId;
+  }
+
+  private async fetchCard(): Promise<void> {
+    const v = this.state.view;
+    const unit = v.unit.unit;
+    const o = v.options;
+    try {
+      const card = await this.ctx.request("unitscope/unitCard", {
+        modelId: this.modelId(),
+        layer: v.layer,
+        unit,
+        dataset: v.dataset,
+        options: { quantile: o.quantile, iouThreshold: o.iouThreshold, topImages: o.topImages, ...(o.maxImages ? { maxImages: o.maxImages } : {}) },
+      });
+      if (this.state.view.layer !== v.layer || this.state.view.unit.unit !== unit) return;
+      this.state = { version: 1, view: { ...this.state.view, card: { png: card.png, width: card.width, height: card.height } } };
+      this.post({ type: "card", unit, png: card.png, width: card.width, height: card.height });
+    } catch (e) {
+      const failure = describeFailure(e);
+      const message = e instanceof DaemonUnavailable ? "The daemon is not running." : failure.message;
+      this.post({ type: "cardError", unit, message });
+      if (!(e instanceof DaemonUnavailable)) this.ctx.output.warn(`unitCard ${v.layer}#${unit}: ${failure.message}`);
+    }
+  }
+
+  private async onMessage(raw: unknown): Promise<void> {
+    const message = parseUnitCardMessage(raw);
+    if (!message) {
+      this.ctx.output.warn(`Ignored an unknown message from the unit card panel: ${JSON.stringify(raw)?.slice(0, 200)}`);
+      return;
+    }
+    const v = this.state.view;
+    const args = { modelId: this.modelId(), layer: v.layer };
+    switch (message.type) {
+      case "showUnit": {
+        if (message.unit >= v.units) return;
+        this.post({ type: "busy", text: `Loading unit ${message.unit}…` });
+        const layer = this.layer ?? (await this.ctx.request("unitscope/dissection", { ...args, dataset: v.dataset }).catch(() => null)) ?? undefined;
+        const model = this.ctx.activeModel;
+        if (!layer || !model || model.checkpointHash !== v.model.checkpointHash) {
+          this.post({ type: "busy", text: "Load the model again to see other units." });
+          return;
+        }
+        this.layer = layer;
+        const next = viewOf(model, layer, message.unit);
+        if (next) this.setView(next);
+        return;
+      }
+      case "unitMap":
+        await vscode.commands.executeCommand("unitscope.showUnitMap", { ...args, unit: v.unit.unit });
+        return;
+      case "ablate":
+        await vscode.commands.executeCommand("unitscope.ablateUnits", { ...args, units: [v.unit.unit] });
+        return;
+      case "openDissection":
+        await vscode.commands.executeCommand("unitscope.openDissection", args);
+        return;
+    }
+  }
+
+  dispose(): void {
+    if (UnitCardPanel.current === this) UnitCardPanel.current = undefined;
+    this.panel.dispose();
+    while (this.disposables.length) this.disposables.pop()?.dispose();
+  }
+}
+
+function viewOf(model: ModelInfo, layer: LayerDissection, unit: number, ablation?: UnitAblationEffect): UnitCardView | undefined {
+  const u = layer.units.find((x) => x.unit === unit);
+  if (!u) return undefined;
+  return {
+    model: modelRef(model),
+    layer: layer.layer,
+    units: layer.units.length,
+    unit: u,
+    dataset: layer.dataset,
+    imageCount: layer.imageCount,
+    options: layer.options,
+    categories: layer.categories,
+    ...(ablation ? { ablation } : {}),
+  };
+}
+
+function datasetParam(): { dataset?: string } {
+  const dataset = dissectionDataset();
+  return dataset ? { dataset } : {};
+}

@@ -1,0 +1,216 @@
+// The "UnitScope" activity-bar view: loaded models and their layers (with dissection counts and a
+// context menu: dissect, open dissection, ablate, unit map), the workspace's checkpoints matching
+// `unitscope.checkpointGlob` (click to load; a file watcher refreshes the list as training writes
+// them), and running jobs with progress and a cancel action.
+
+import * as path from "node:path";
+import * as vscode from "vscode";
+import { SECTION, readSettings } from "./config";
+import type { Ctx } from "./ctx";
+import { describeFailure } from "./errors";
+import { describeJob, type Job } from "./jobs";
+import {
+  checkpointDescription,
+  dissectedCounts,
+  layerItem,
+  layerNodes,
+  modelItem,
+  type LayerNode,
+  type ModelNode,
+} from "./viewItems";
+
+export const VIEW_IDS = { models: "unitscope.models", checkpoints: "unitscope.checkpoints", jobs: "unitscope.jobs" } as const;
+
+type ModelTreeNode = ModelNode | LayerNode;
+
+class ModelsProvider implements vscode.TreeDataProvider<ModelTreeNode> {
+  private readonly changed = new vscode.EventEmitter<ModelTreeNode | undefined>();
+  readonly onDidChangeTreeData = this.changed.event;
+  /** Default-dissection counts per model id. */
+  private readonly counts = new Map<string, Map<string, { labelled: number; units: number }>>();
+
+  constructor(private readonly ctx: Ctx) {}
+
+  refresh(): void {
+    this.counts.clear();
+    this.changed.fire(undefined);
+  }
+
+  getTreeItem(node: ModelTreeNode): vscode.TreeItem {
+    if (node.kind === "model") {
+      const v = modelItem(node);
+      const item = new vscode.TreeItem(v.label, node.active ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed);
+      Object.assign(item, { description: v.description, tooltip: v.tooltip, contextValue: v.contextValue, id: `model:${node.modelId}` });
+      item.iconPath = new vscode.ThemeIcon(v.icon);
+      if (!node.active) item.command = { command: "unitscope.switchModel", title: "Make active", arguments: [{ modelId: node.modelId }] };
+      return item;
+    }
+    const v = layerItem(node);
+    const item = new vscode.TreeItem(v.label, vscode.TreeItemCollapsibleState.None);
+    Object.assign(item, { description: v.description, tooltip: v.tooltip, contextValue: v.contextValue, id: `layer:${node.modelId}:${node.layer}` });
+    item.iconPath = new vscode.ThemeIcon(v.icon);
+    item.accessibilityInformation = { label: `${v.label}, ${v.description}` };
+    if (node.dissected) item.command = { command: "unitscope.openDissection", title: "Open dissection", arguments: [{ modelId: node.modelId, layer: node.layer }] };
+    return item;
+  }
+
+  async getChildren(node?: ModelTreeNode): Promise<ModelTreeNode[]> {
+    if (!node) {
+      const active = this.ctx.activeModel?.modelId;
+      return this.ctx.loadedModels.map((m) => ({ kind: "model", modelId: m.info.modelId, info: m.info, active: m.info.modelId === active }));
+    }
+    if (node.kind !== "model") return [];
+    return layerNodes(node.info, await this.countsOf(node.modelId));
+  }
+
+  private async countsOf(modelId: string): Promise<Map<string, { labelled: number; units: number }>> {
+    const known = this.counts.get(modelId);
+    if (known) return known;
+    let counts = new Map<string, { labelled: number; units: number }>();
+    try {
+      counts = dissectedCounts((await this.ctx.request("unitscope/dissectedLayers", { modelId })).layers);
+    } catch (e) {
+      this.ctx.output.warn(`view: dissectedLayers of ${modelId}: ${describeFailure(e).message}`);
+    }
+    this.counts.set(modelId, counts);
+    return counts;
+  }
+}
+
+interface CheckpointNode {
+  uri: vscode.Uri;
+  size: number;
+  mtime: number;
+}
+
+class CheckpointsProvider implements vscode.TreeDataProvider<CheckpointNode> {
+  private readonly changed = new vscode.EventEmitter<void>();
+  readonly onDidChangeTreeData = this.changed.event;
+  private watcher: vscode.FileSystemWatcher | undefined;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly ctx: Ctx) {
+    this.watch();
+  }
+
+  /** (Re)creates the watcher for the current glob. */
+  watch(): void {
+    this.watcher?.dispose();
+    const glob = readSettings().settings.checkpointGlob;
+    this.watcher = vscode.workspace.createFileSystemWatcher(glob);
+    const later = () => this.refreshSoon();
+    this.watcher.onDidCreate(later);
+    this.watcher.onDidDelete(later);
+    this.watcher.onDidChange(later);
+    this.changed.fire();
+  }
+
+  /** Training writes checkpoints in bursts: one refresh after they settle. */
+  refreshSoon(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.changed.fire(), 300);
+  }
+
+  refresh(): void {
+    this.changed.fire();
+  }
+
+  getTreeItem(node: CheckpointNode): vscode.TreeItem {
+    const loaded = this.ctx.loadedModels.some((m) => path.resolve(m.info.path) === node.uri.fsPath);
+    const item = new vscode.TreeItem(vscode.workspace.asRelativePath(node.uri, true), vscode.TreeItemCollapsibleState.None);
+    item.resourceUri = node.uri;
+    item.description = checkpointDescription(node.size, node.mtime, Date.now(), loaded);
+    item.tooltip = `${node.uri.fsPath}\nClick to load it (architecture detected from its parameters).`;
+    item.contextValue = "checkpoint";
+    item.iconPath = new vscode.ThemeIcon(loaded ? "pass-filled" : "package");
+    item.command = { command: "unitscope.loadCheckpointFile", title: "Load checkpoint", arguments: [node.uri] };
+    return item;
+  }
+
+  async getChildren(node?: CheckpointNode): Promise<CheckpointNode[]> {
+    if (node) return [];
+    const glob = readSettings().settings.checkpointGlob;
+    const uris = await vscode.workspace.findFiles(glob, "**/{node_modules,.git}/**", 500);
+    const nodes = await Promise.all(
+      uris.map(async (uri) => {
+        try {
+          const st = await vscode.workspace.fs.stat(uri);
+          return { uri, size: st.size, mtime: st.mtime };
+        } catch {
+          return undefined;
+        }
+      }),
+    );
+    // Newest first: the checkpoint training just wrote is on top.
+    return nodes.filter((n): n is CheckpointNode => n !== undefined).sort((a, b) => b.mtime - a.mtime || a.uri.fsPath.localeCompare(b.uri.fsPath));
+  }
+
+  dispose(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.watcher?.dispose();
+  }
+}
+
+class JobsProvider implements vscode.TreeDataProvider<Job> {
+  private readonly changed = new vscode.EventEmitter<void>();
+  readonly onDidChangeTreeData = this.changed.event;
+
+  constructor(private readonly ctx: Ctx) {}
+
+  refresh(): void {
+    this.changed.fire();
+  }
+
+  getTreeItem(job: Job): vscode.TreeItem {
+    const item = new vscode.TreeItem(job.title, vscode.TreeItemCollapsibleState.None);
+    item.id = `job:${job.id}`;
+    item.description = describeJob(job);
+    item.tooltip = `${job.title}\n${describeJob(job) || "starting…"}`;
+    item.contextValue = job.cancellable && !job.cancelled ? "job.cancellable" : "job";
+    item.iconPath = new vscode.ThemeIcon("sync~spin");
+    return item;
+  }
+
+  getChildren(job?: Job): Job[] {
+    return job ? [] : this.ctx.jobs.all;
+  }
+}
+
+export function registerView(ctx: Ctx): vscode.Disposable {
+  const models = new ModelsProvider(ctx);
+  const checkpoints = new CheckpointsProvider(ctx);
+  const jobs = new JobsProvider(ctx);
+  const jobsView = vscode.window.createTreeView(VIEW_IDS.jobs, { treeDataProvider: jobs });
+  const updateJobsBadge = () => {
+    const n = ctx.jobs.all.length;
+    jobsView.badge = n > 0 ? { value: n, tooltip: `${n} UnitScope job${n === 1 ? "" : "s"} running` } : undefined;
+    jobsView.message = n === 0 ? "No analysis is running." : undefined;
+  };
+  updateJobsBadge();
+  const jobListener = ctx.jobs.onDidChange(() => {
+    jobs.refresh();
+    updateJobsBadge();
+  });
+  return vscode.Disposable.from(
+    vscode.window.createTreeView(VIEW_IDS.models, { treeDataProvider: models, showCollapseAll: true }),
+    vscode.window.createTreeView(VIEW_IDS.checkpoints, { treeDataProvider: checkpoints }),
+    jobsView,
+    checkpoints,
+    { dispose: () => jobListener.dispose() },
+    ctx.onDidChangeModels(() => {
+      models.refresh();
+      checkpoints.refresh();
+    }),
+    ctx.onDidChangeResults(() => models.refresh()),
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration(`${SECTION}.checkpointGlob`)) checkpoints.watch();
+    }),
+    vscode.commands.registerCommand("unitscope.refreshView", () => {
+      models.refresh();
+      checkpoints.refresh();
+    }),
+    vscode.commands.registerCommand("unitscope.cancelJob", (job?: Job) => {
+      if (job && typeof job.id === "number") ctx.jobs.cancel(job.id);
+    }),
+  );
+}

@@ -1,0 +1,70 @@
+// Script of the unit card webview (bundled by esbuild to media/unitCard.js). The HTML arrives fully
+// rendered from unitCardHtml.ts; this script persists the state for the serializer, turns buttons
+// into typed messages, and swaps in the card image when the extension sends it.
+
+import { isBase64 } from "../messages";
+import { parseUnitCardPanelState, type HostToUnitCard, type UnitCardPanelState, type UnitCardToHost } from "../unitCardMessages";
+
+interface VsCodeApi {
+  postMessage(message: UnitCardToHost): void;
+  getState(): unknown;
+  setState(state: UnitCardPanelState): void;
+}
+declare function acquireVsCodeApi(): VsCodeApi;
+
+const vscode = acquireVsCodeApi();
+const byId = <T extends HTMLElement>(id: string) => document.getElementById(id) as T | null;
+
+let state = parseUnitCardPanelState(JSON.parse(byId("unitscope-state")?.textContent ?? "null"));
+if (state) vscode.setState(state);
+
+for (const id of ["prev", "next"]) {
+  const button = byId<HTMLButtonElement>(id);
+  button?.addEventListener("click", () => {
+    const unit = Number(button.dataset.unit);
+    if (Number.isInteger(unit) && unit >= 0) vscode.postMessage({ type: "showUnit", unit });
+  });
+}
+byId("unit-map")?.addEventListener("click", () => vscode.postMessage({ type: "unitMap" }));
+byId("ablate")?.addEventListener("click", () => vscode.postMessage({ type: "ablate" }));
+byId("open-dissection")?.addEventListener("click", () => vscode.postMessage({ type: "openDissection" }));
+
+// Arrow keys move between units when no control has focus.
+document.addEventListener("keydown", (e) => {
+  if (e.target instanceof HTMLInputElement || e.altKey || e.ctrlKey || e.metaKey) return;
+  if (e.key === "ArrowLeft") byId<HTMLButtonElement>("prev")?.click();
+  else if (e.key === "ArrowRight") byId<HTMLButtonElement>("next")?.click();
+});
+
+const status = byId<HTMLParagraphElement>("status");
+
+window.addEventListener("message", (event: MessageEvent<HostToUnitCard>) => {
+  const m = event.data;
+  if (!state) return;
+  switch (m?.type) {
+    case "card": {
+      if (m.unit !== state.view.unit.unit || !isBase64(m.png)) return;
+      const img = document.createElement("img");
+      img.id = "card";
+      img.src = `data:image/png;base64,${m.png}`;
+      img.width = m.width;
+      img.height = m.height;
+      img.alt = `Top ${state.view.unit.topImages.length} images of unit ${m.unit} of ${state.view.layer}, the region where it is active outlined`;
+      byId("card-frame")?.replaceChildren(img);
+      state = { ...state, view: { ...state.view, card: { png: m.png, width: m.width, height: m.height } } };
+      vscode.setState(state);
+      break;
+    }
+    case "cardError": {
+      const p = byId("card-status");
+      if (p) p.textContent = String(m.message);
+      break;
+    }
+    case "busy":
+      if (status) {
+        status.textContent = String(m.text);
+        status.className = "status";
+      }
+      break;
+  }
+});
