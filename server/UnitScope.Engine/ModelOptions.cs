@@ -1,3 +1,5 @@
+using UnitScope.Engine.TorchSharpModels;
+
 namespace UnitScope.Engine;
 
 /// <summary>
@@ -15,6 +17,8 @@ public sealed record ModelOptions
     public float[]? Std { get; init; }
     /// <summary>auto, cpu, cuda, cuda:N.</summary>
     public string Device { get; init; } = "auto";
+    /// <summary>A TorchSharp model's C# class (assembly or source file + type): the checkpoint (.dat) is loaded into it.</summary>
+    public CSharpModelDefinition? Definition { get; init; }
 }
 
 /// <summary>What the model expects as input after preprocessing.</summary>

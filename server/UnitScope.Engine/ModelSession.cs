@@ -7,6 +7,7 @@ using UnitScope.Engine.ModelDescription;
 using UnitScope.Engine.Models;
 using UnitScope.Engine.Onnx;
 using UnitScope.Engine.Runtime;
+using UnitScope.Engine.TorchSharpModels;
 using static TorchSharp.torch;
 
 namespace UnitScope.Engine;
@@ -35,10 +36,13 @@ public sealed class ModelSession : IDisposable
     }
 
     /// <summary>
-    /// Loads a state_dict checkpoint (PyTorch zip/legacy, safetensors: a zoo architecture) or an ONNX
-    /// model, told apart by content. A <c>NAME.unitscope.json</c> beside the file
-    /// (<see cref="ModelDescriptionFile"/>) supplies what the file does not say; explicit
-    /// <paramref name="options"/> win over it.
+    /// Loads a state_dict checkpoint (PyTorch zip/legacy, safetensors, TorchSharp .dat: a zoo
+    /// architecture) or an ONNX model, told apart by content; with
+    /// <see cref="ModelOptions.Definition"/>, the checkpoint goes into the user's own C# model class.
+    /// A <c>NAME.unitscope.json</c> beside the file (<see cref="ModelDescriptionFile"/>) supplies what
+    /// the file does not say; explicit <paramref name="options"/> win over it. When it says
+    /// <c>"architecture": "onnx"</c> for a state_dict (what "Import model from training code"
+    /// writes), the model is <c>NAME.onnx</c> beside it.
     /// </summary>
     /// <exception cref="UnitScopeException">missing/corrupt/unsafe file, unknown or mismatched architecture,
     /// unsupported ONNX operator or opset, malformed description file, bad options.</exception>
@@ -49,8 +53,12 @@ public sealed class ModelSession : IDisposable
         string path = Path.GetFullPath(checkpointPath);
         var description = ModelDescriptionFile.ReadBeside(path);
         options = WithDescription(options, description);
+        if (options.Definition is { } definition)
+            return LoadCSharp(path, definition, options, description, device);
         if (IsOnnx(path))
             return LoadOnnx(path, options, description, device);
+        if (ExportedOnnxFor(path, options) is { } exported)
+            return LoadOnnx(exported, options, description, device);
 
         using var checkpoint = CheckpointReader.Read(path);
         var shapes = ParameterShapes.Of(checkpoint);
@@ -156,7 +164,14 @@ public sealed class ModelSession : IDisposable
         return ForwardBatch(batch, layers, consume);
     }
 
-    public void Dispose() => _model.Dispose();
+    /// <summary>What else the model needs alive: the load context of a C# model's code, unloaded after the model.</summary>
+    IDisposable? Owner { get; set; }
+
+    public void Dispose()
+    {
+        _model.Dispose();
+        Owner?.Dispose();
+    }
 
     static string ChooseArchitecture(string? requested, ParameterShapes shapes, StateDict checkpoint, string path)
     {
@@ -168,7 +183,11 @@ public sealed class ModelSession : IDisposable
         foreach (string key in (string[])["arch", "args.arch"])
             if (checkpoint.Metadata.TryGetValue(key, out var stored) && ModelZoo.Names.Contains(ModelZoo.Normalize(stored)))
                 return ModelZoo.Normalize(stored);
-        throw ModelZoo.UnknownArchitecture(Path.GetFileName(path), shapes);
+        var unknown = ModelZoo.UnknownArchitecture(Path.GetFileName(path), shapes);
+        if (checkpoint.Format == TorchSharpDatReader.Format)
+            throw new UnitScopeException(unknown.Kind, unknown.Message +
+                " For a TorchSharp model, give its C# class with the .dat: the assembly (.dll) or source file (.cs) and the type name.");
+        throw unknown;
     }
 
     /// <summary>Options with the description file's values where the caller gave none.</summary>
@@ -222,6 +241,69 @@ public sealed class ModelSession : IDisposable
             return false; // the checkpoint reader reports it
         }
     }
+
+    /// <summary>
+    /// A state_dict whose description says "onnx" stands for the ONNX exported from it, <c>NAME.onnx</c>
+    /// beside it; null when the architecture is anything else.
+    /// </summary>
+    static string? ExportedOnnxFor(string path, ModelOptions options)
+    {
+        if (string.IsNullOrWhiteSpace(options.Architecture) || ModelZoo.Normalize(options.Architecture) != "onnx")
+            return null;
+        string onnx = Path.ChangeExtension(path, ".onnx");
+        return File.Exists(onnx) ? onnx : throw new UnitScopeException(EngineErrorKind.FileNotFound,
+            $"{Path.GetFileName(path)} is a state_dict whose architecture is given as \"onnx\" (--arch or " +
+            $"{Path.GetFileName(ModelDescriptionFile.PathFor(path))}), but {onnx} does not exist: export it with " +
+            "\"UnitScope: Import model from training code\", or open the .onnx file itself.");
+    }
+
+    /// <summary>
+    /// The checkpoint (a TorchSharp .dat, or any state_dict with TorchSharp's names) loaded into the
+    /// user's C# model: every key must fit, as for the zoo. The model's identity combines the
+    /// weights' hash with the code's (a rebuilt assembly is another model).
+    /// </summary>
+    static ModelSession LoadCSharp(string path, CSharpModelDefinition definition, ModelOptions options, Description? description, Device device)
+    {
+        using var checkpoint = CheckpointReader.Read(path);
+        var built = CSharpModelLoader.Build(definition);
+        var model = built.Module;
+        string name = built.Name;
+        ModelSession session;
+        try
+        {
+            model.eval();
+            LoadIntoCSharpModel(model, checkpoint, name);
+            model.to(device);
+            session = Assemble(model, device, InputSpecFor(model, DefaultCSharpInputSize, options), path,
+                CombinedHash(CheckpointReader.ComputeHash(path), definition.Identity()), $"{name} (C#)", description);
+        }
+        catch
+        {
+            model.Dispose();
+            built.Context.Dispose();
+            throw;
+        }
+        session.Owner = built.Context;
+        if (session.Layers.Count == 0 && LayerCatalog.HookableModules(model).Count > 0)
+        {
+            session.Dispose();
+            throw new UnitScopeException(EngineErrorKind.InvalidArgument,
+                $"No layer of {name} saw the forward pass: its forward must call its submodules with .call(x), not .forward(x), " +
+                "for their outputs to be captured.");
+        }
+        return session;
+    }
+
+    static void LoadIntoCSharpModel(nn.Module model, StateDict checkpoint, string description)
+    {
+        if (model.state_dict().Count == 0)
+            throw new UnitScopeException(EngineErrorKind.ArchitectureMismatch,
+                $"{description} has no parameters or buffers: its constructor must call RegisterComponents() after creating its layers.");
+        WeightLoader.Load(model, checkpoint, description);
+    }
+
+    static string CombinedHash(params string[] hashes) =>
+        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(string.Join("\n", hashes))));
 
     static ModelSession LoadOnnx(string path, ModelOptions options, Description? description, Device device)
     {
@@ -311,12 +393,17 @@ public sealed class ModelSession : IDisposable
         }
     }
 
-    static InputSpec InputSpecFor(nn.Module<Tensor, Tensor> model, string architecture, ModelOptions options)
+    /// <summary>The side of a C# model's input when neither the options nor the description give one.</summary>
+    const int DefaultCSharpInputSize = 224;
+
+    static InputSpec InputSpecFor(nn.Module<Tensor, Tensor> model, string architecture, ModelOptions options) =>
+        InputSpecFor(model, ModelZoo.DefaultInputSize(architecture), options);
+
+    static InputSpec InputSpecFor(nn.Module<Tensor, Tensor> model, int defaultSize, ModelOptions options)
     {
         // The first convolution's weight is [out, in, kh, kw]: its second dimension is the input's channels.
         var firstConv = model.parameters().FirstOrDefault(p => p.dim() == 4);
         int channels = firstConv is null ? 3 : (int)firstConv.shape[1];
-        int defaultSize = ModelZoo.DefaultInputSize(architecture);
         var spec = new InputSpec(
             channels,
             options.InputHeight ?? defaultSize,

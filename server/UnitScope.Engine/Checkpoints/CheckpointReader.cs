@@ -14,7 +14,7 @@ namespace UnitScope.Engine.Checkpoints;
 /// </summary>
 public static class CheckpointReader
 {
-    /// <summary>Reads a PyTorch zip or legacy checkpoint (.pt/.pth/.tar …) or a safetensors file.</summary>
+    /// <summary>Reads a PyTorch zip or legacy checkpoint (.pt/.pth/.tar …), a safetensors file or a TorchSharp .dat (<c>Module.save</c>).</summary>
     public static StateDict Read(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
@@ -23,11 +23,12 @@ public static class CheckpointReader
         try
         {
             using var scope = torch.NewDisposeScope();
-            return CheckpointSniffer.Sniff(file) switch
+            return CheckpointSniffer.Sniff(file, Path.GetExtension(path)) switch
             {
                 CheckpointKind.PyTorchZip => TorchZipReader.Read(file),
                 CheckpointKind.PyTorchLegacy => TorchLegacyReader.Read(file),
                 CheckpointKind.Safetensors => SafetensorsReader.Read(file),
+                CheckpointKind.TorchSharpDat => TorchSharpDatReader.Read(file),
                 _ => throw new InvalidOperationException("unreachable"),
             };
         }
