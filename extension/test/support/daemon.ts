@@ -24,6 +24,8 @@ export const CHECKPOINTS = ["tests/fixtures/models/smallcnn.pth", "samples/small
 /** Typed over the generated protocol, like the extension's own requests. */
 export class Daemon {
   readonly stderr: string[] = [];
+  /** The methods of the requests the daemon sent us, in order. */
+  readonly serverRequests: string[] = [];
   private readonly connection: MessageConnection;
   private readonly exited: Promise<number | null>;
 
@@ -34,8 +36,11 @@ export class Daemon {
     proc.stdin.on("error", (e) => this.stderr.push(`[stdin] ${e.message}\n`));
     this.exited = new Promise((resolve) => proc.on("exit", (code) => resolve(code)));
     this.connection = createMessageConnection(new StreamMessageReader(proc.stdout), new StreamMessageWriter(proc.stdin));
-    // Server → client requests (e.g. window/workDoneProgress/create) get an empty answer.
-    this.connection.onRequest(() => null);
+    // Server → client requests (e.g. window/workDoneProgress/create, workspace/codeLens/refresh) get an empty answer.
+    this.connection.onRequest((method: string) => {
+      this.serverRequests.push(method);
+      return null;
+    });
     this.connection.onNotification(() => undefined);
     this.connection.listen();
   }
