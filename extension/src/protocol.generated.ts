@@ -33,6 +33,8 @@ export const Methods = {
   CodeLensRefresh: "workspace/codeLens/refresh",
   /** Loads a checkpoint, or returns the model already loaded from the same bytes and options. It becomes the active model. */
   LoadModel: "unitscope/loadModel",
+  /** Writes (or updates) a model's description file, `NAME.unitscope.json` beside it; the next load reads it. */
+  WriteModelDescription: "unitscope/writeModelDescription",
   ListModels: "unitscope/listModels",
   UnloadModel: "unitscope/unloadModel",
   ListLayers: "unitscope/listLayers",
@@ -466,6 +468,12 @@ export interface LoadModelParams {
   std?: number[];
   /** auto (default), cpu, cuda, cuda:N. */
   device?: string;
+  /** A TorchSharp model's compiled C# definition (.dll): the checkpoint (a .dat) is loaded into its class. */
+  assemblyPath?: string;
+  /** Instead of `assemblyPath`: a single C# file defining the model, compiled by the daemon. */
+  sourcePath?: string;
+  /** The model's class (`Ns.Net`: a constructor without required arguments) or static factory (`Ns.Models.Create`) in that code; omitted: its one public `nn.Module<Tensor, Tensor>` class. */
+  typeName?: string;
 }
 
 /** An LSP `Command`: a title and the client command it runs (empty: the lens is only text). */
@@ -863,6 +871,37 @@ export interface WorkDoneProgressReport {
   kind: string;
 }
 
+/** `unitscope/writeModelDescription`: sets fields of the description file beside a model (`NAME.unitscope.json` for `NAME.pth` / `NAME.onnx` / `NAME.dat`). The fields given replace those in the file; the others keep their value (a new file has only the given ones). The file is written atomically and read back with the daemon's strict reader. */
+export interface WriteModelDescriptionParams {
+  /** The checkpoint or model file the description belongs to. */
+  modelPath: string;
+  /** Zoo name, or "onnx" (a state_dict then loads as `NAME.onnx` beside it). */
+  architecture?: string;
+  /** [height, width] in pixels. */
+  inputSize?: number[];
+  /** Per-channel mean in [0, 1] units. */
+  mean?: number[];
+  std?: number[];
+  /** A text file with one class name per line, relative to the model's folder (or absolute); replaces `classNames` in the file. */
+  classNamesFile?: string;
+  /** The class names themselves; replaces `classNamesFile`. */
+  classNames?: string[];
+}
+
+export interface WriteModelDescriptionResult {
+  /** The description file. */
+  path: string;
+  /** Whether the file is new (else it was updated). */
+  created: boolean;
+  architecture?: string;
+  inputSize?: number[];
+  mean?: number[];
+  std?: number[];
+  classNamesFile?: string;
+  /** How many class names it gives, when it gives any. */
+  classCount?: number;
+}
+
 /** Each request method's [params, result]. */
 export interface RequestMap {
   "initialize": [InitializeParams, InitializeResult];
@@ -872,6 +911,7 @@ export interface RequestMap {
   "textDocument/codeLens": [CodeLensParams, CodeLens[] | null];
   "workspace/codeLens/refresh": [void, null];
   "unitscope/loadModel": [LoadModelParams, ModelInfo];
+  "unitscope/writeModelDescription": [WriteModelDescriptionParams, WriteModelDescriptionResult];
   "unitscope/listModels": [ListModelsParams, ListModelsResult];
   "unitscope/unloadModel": [UnloadModelParams, UnloadModelResult];
   "unitscope/listLayers": [ListLayersParams, ListLayersResult];

@@ -65,6 +65,10 @@ public static class Methods
     [Request(typeof(LoadModelParams), typeof(ModelInfo))]
     public const string LoadModel = "unitscope/loadModel";
 
+    /// <summary>Writes (or updates) a model's description file, <c>NAME.unitscope.json</c> beside it; the next load reads it.</summary>
+    [Request(typeof(WriteModelDescriptionParams), typeof(WriteModelDescriptionResult))]
+    public const string WriteModelDescription = "unitscope/writeModelDescription";
+
     [Request(typeof(ListModelsParams), typeof(ListModelsResult))]
     public const string ListModels = "unitscope/listModels";
 

@@ -9,13 +9,20 @@ namespace UnitScope.Protocol;
 /// <param name="InputSize">[height, width] of the model input.</param>
 /// <param name="Mean">Per-channel mean in [0,1] units.</param>
 /// <param name="Device">auto (default), cpu, cuda, cuda:N.</param>
+/// <param name="AssemblyPath">A TorchSharp model's compiled C# definition (.dll): the checkpoint (a .dat) is loaded into its class.</param>
+/// <param name="SourcePath">Instead of <c>assemblyPath</c>: a single C# file defining the model, compiled by the daemon.</param>
+/// <param name="TypeName">The model's class (<c>Ns.Net</c>: a constructor without required arguments) or static factory
+/// (<c>Ns.Models.Create</c>) in that code; omitted: its one public <c>nn.Module&lt;Tensor, Tensor&gt;</c> class.</param>
 public sealed record LoadModelParams(
     string Path,
     string? Architecture = null,
     IReadOnlyList<int>? InputSize = null,
     IReadOnlyList<float>? Mean = null,
     IReadOnlyList<float>? Std = null,
-    string? Device = null);
+    string? Device = null,
+    string? AssemblyPath = null,
+    string? SourcePath = null,
+    string? TypeName = null);
 
 /// <summary>What the model expects as input after preprocessing.</summary>
 public sealed record InputSpec(int Channels, int Height, int Width, IReadOnlyList<float> Mean, IReadOnlyList<float> Std);

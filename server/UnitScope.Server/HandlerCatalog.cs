@@ -24,6 +24,7 @@ internal static class HandlerCatalog
             new HoverHandler(c, s),
             new CodeLensHandler(c, s),
             new LoadModelHandler(s),
+            new WriteModelDescriptionHandler(s),
             new ListModelsHandler(s.Models),
             new UnloadModelHandler(s.Models),
             new ListLayersHandler(s.Models),

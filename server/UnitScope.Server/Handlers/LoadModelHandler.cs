@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using UnitScope.Engine;
+using UnitScope.Engine.TorchSharpModels;
 using UnitScope.Protocol;
 using UnitScope.Server.Models;
 using UnitScope.Server.Rpc;
@@ -17,7 +18,7 @@ internal sealed class LoadModelHandler(DaemonServices services) : IRequestHandle
     {
         var options = Options(request);
         var path = Path.GetFullPath(request.Path);
-        var key = ModelRegistry.OptionsKey(options);
+        var key = ModelRegistry.OptionsKey(options) + SourcesKey(path, options);
 
         if (File.Exists(path))
         {
@@ -48,6 +49,15 @@ internal sealed class LoadModelHandler(DaemonServices services) : IRequestHandle
             throw RpcErrors.InvalidParams("path is empty.");
         if (p.InputSize is { } size && (size.Count != 2 || size[0] <= 0 || size[1] <= 0))
             throw RpcErrors.InvalidParams($"inputSize must be [height, width] with positive values; got [{string.Join(", ", size)}].");
+        CSharpModelDefinition? definition = null;
+        if (!string.IsNullOrWhiteSpace(p.AssemblyPath) || !string.IsNullOrWhiteSpace(p.SourcePath))
+        {
+            if (!string.IsNullOrWhiteSpace(p.AssemblyPath) && !string.IsNullOrWhiteSpace(p.SourcePath))
+                throw RpcErrors.InvalidParams("give assemblyPath or sourcePath, not both.");
+            definition = CSharpModelDefinition.Create(p.AssemblyPath, p.SourcePath, p.TypeName);
+        }
+        else if (!string.IsNullOrWhiteSpace(p.TypeName))
+            throw RpcErrors.InvalidParams("typeName needs the assembly (assemblyPath) or the source file (sourcePath) that defines it.");
         return new ModelOptions
         {
             Architecture = string.IsNullOrWhiteSpace(p.Architecture) ? null : p.Architecture.Trim(),
@@ -56,7 +66,28 @@ internal sealed class LoadModelHandler(DaemonServices services) : IRequestHandle
             Mean = p.Mean?.ToArray(),
             Std = p.Std?.ToArray(),
             Device = string.IsNullOrWhiteSpace(p.Device) ? "auto" : p.Device.Trim(),
+            Definition = definition,
         };
+    }
+
+    /// <summary>
+    /// What else decides which model a load gives: the C# definition's code (another class or a rebuilt
+    /// assembly is another model) and the description file beside the checkpoint (a changed
+    /// NAME.unitscope.json, e.g. the "onnx" an import writes or new class names, loads anew).
+    /// </summary>
+    internal static string SourcesKey(string path, ModelOptions options)
+    {
+        string description = "";
+        try
+        {
+            string file = Engine.ModelDescription.ModelDescriptionFile.PathFor(path);
+            if (File.Exists(file)) description = Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(file)))[..16];
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            description = "unreadable"; // the load reports it
+        }
+        return $"|{options.Definition?.Identity()}|{description}";
     }
 
     private static async Task<string> HashAsync(string path, CancellationToken ct)
