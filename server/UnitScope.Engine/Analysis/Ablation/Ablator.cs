@@ -92,7 +92,20 @@ public static class Ablator
         int[] rows = [.. Enumerable.Range(0, images.Length)];
 
         List<int[]> single = [[], .. Enumerable.Range(0, info.Units).Select(u => new[] { u })];
-        var alone = MaskedEvaluation.Run(model, data, images, truth, info.Name, single, request.BatchSize, "units", progress, ct);
+        MaskedEvaluation.Outcome? alone = null;
+        var partial = new MaskedEvaluation.Outcome[1];
+        void Measured(int first, int count)
+        {
+            // Mask 0 (the intact model) comes in the first group, so every later group can be told as drops.
+            var outcome = partial[0];
+            if (outcome is null || progress is null) return;
+            double accuracy = Accuracy(outcome, 0, rows, truth), log = MeanLog(outcome, 0, rows);
+            var units = Enumerable.Range(Math.Max(first, 1), first + count - Math.Max(first, 1))
+                .Select(j => new RankedUnit(j - 1, accuracy - Accuracy(outcome, j, rows, truth), log - MeanLog(outcome, j, rows))).ToList();
+            progress.Report(new AblationProgress("units", (long)(first + count) * rows.Length, (long)single.Count * rows.Length) { MeasuredUnits = units });
+        }
+        alone = MaskedEvaluation.Run(model, data, images, truth, info.Name, single, request.BatchSize, "units", progress, ct,
+            masksCompleted: Measured, results: partial);
         double baseAccuracy = Accuracy(alone, 0, rows, truth), baseLog = MeanLog(alone, 0, rows);
         var ranked = Enumerable.Range(0, info.Units)
             .Select(u => new RankedUnit(u, baseAccuracy - Accuracy(alone, u + 1, rows, truth), baseLog - MeanLog(alone, u + 1, rows)))

@@ -23,15 +23,22 @@ internal static class MaskedEvaluation
 {
     internal enum Mode { Expand, ExpandOneImage, Replicate }
 
+    /// <summary>Preprocessed images kept in memory to evaluate mask set by mask set (see <c>masksCompleted</c>).</summary>
+    const long PreloadBytes = 256L << 20;
+
     /// <summary>Per mask (outer) and image (inner): the predicted model class and the log-probability of the true class.</summary>
     internal sealed record Outcome(int[][] Predicted, float[][] LogProbability, Mode Mode);
 
     /// <param name="images">Indices into <paramref name="data"/>.</param>
     /// <param name="trueClass">The model's class index for each of <paramref name="images"/>.</param>
     /// <param name="masks">Per mask, the units to zero (an empty one: the model as is).</param>
+    /// <param name="masksCompleted">Told (first mask, count) when those masks' results are complete for every image:
+    /// set by set when the preprocessed images fit in <see cref="PreloadBytes"/> (then evaluated mask set by mask set),
+    /// else once at the end.</param>
+    /// <param name="results">Receives the outcome (filled in as it goes) before the first pass, for <paramref name="masksCompleted"/> to read.</param>
     public static Outcome Run(ModelSession model, IEvaluationSet data, int[] images, int[] trueClass, string layer,
         IReadOnlyList<int[]> masks, int batchSize, string phase, IProgress<AblationProgress>? progress, CancellationToken ct,
-        Mode? forceMode = null)
+        Action<int, int>? masksCompleted = null, Outcome[]? results = null, Mode? forceMode = null)
     {
         var info = model.GetLayer(layer);
         int units = info.Units, m = masks.Count;
@@ -49,9 +56,54 @@ internal static class MaskedEvaluation
         if (images.Length == 0)
             return new Outcome(predicted, logProbability, forceMode ?? Mode.Expand);
         var mode = forceMode ?? FindMode(model, data, images, trueClass, layer, masks, units, imagesPerPass);
+        if (results is { Length: > 0 })
+            results[0] = new Outcome(predicted, logProbability, mode);
         if (mode == Mode.ExpandOneImage)
             imagesPerPass = 1;
 
+        void Store((int[] Predicted, float[] LogProbability) rows, int k0, int k, int first, int b)
+        {
+            for (int kk = 0; kk < k; kk++)
+                for (int i = 0; i < b; i++)
+                {
+                    predicted[k0 + kk][first + i] = rows.Predicted[kk * b + i];
+                    logProbability[k0 + kk][first + i] = rows.LogProbability[kk * b + i];
+                }
+            done += (long)k * b;
+            progress?.Report(new AblationProgress(phase, done, total));
+        }
+
+        var spec = model.Input;
+        long inputBytes = (long)images.Length * spec.Channels * spec.Height * spec.Width * sizeof(float);
+        if (masksCompleted is not null && m > perPass && inputBytes <= PreloadBytes)
+        {
+            // Mask set by mask set over every image (inputs kept in memory), so each set's results are whole early.
+            using var keep = NewDisposeScope();
+            var inputs = new List<(Tensor Input, int First, int Count)>();
+            for (int first = 0; first < images.Length; first += imagesPerPass)
+            {
+                ct.ThrowIfCancellationRequested();
+                int b = Math.Min(imagesPerPass, images.Length - first);
+                var loaded = new RgbImage[b];
+                Parallel.For(0, b, i => loaded[i] = data.Load(images[first + i]).Image);
+                inputs.Add((ImageTensor.ToBatch(loaded, spec), first, b));
+            }
+            for (int k0 = 0; k0 < m; k0 += perPass)
+            {
+                int k = Math.Min(perPass, m - k0);
+                var pattern = Pattern(masks, k0, k, units);
+                foreach (var (input, first, b) in inputs)
+                {
+                    ct.ThrowIfCancellationRequested();
+                    using var scope = NewDisposeScope();
+                    Store(Forward(model, input, trueClass[first..(first + b)], layer, pattern, k, mode), k0, k, first, b);
+                }
+                masksCompleted(k0, k);
+            }
+            return new Outcome(predicted, logProbability, mode);
+        }
+
+        // Image group by image group, every mask set on each (images decoded once, 32 at a time in parallel).
         int loadChunk = Math.Max(imagesPerPass, 32);
         for (int start = 0; start < images.Length; start += loadChunk)
         {
@@ -64,24 +116,18 @@ internal static class MaskedEvaluation
             {
                 int b = Math.Min(imagesPerPass, loadCount - b0);
                 using var scope = NewDisposeScope();
-                var input = ImageTensor.ToBatch(loaded[b0..(b0 + b)], model.Input);
+                var input = ImageTensor.ToBatch(loaded[b0..(b0 + b)], spec);
                 int[] targets = trueClass[(start + b0)..(start + b0 + b)];
                 for (int k0 = 0; k0 < m; k0 += perPass)
                 {
                     ct.ThrowIfCancellationRequested();
                     int k = Math.Min(perPass, m - k0);
-                    var rows = Forward(model, input, targets, layer, Pattern(masks, k0, k, units), k, mode);
-                    for (int kk = 0; kk < k; kk++)
-                        for (int i = 0; i < b; i++)
-                        {
-                            predicted[k0 + kk][start + b0 + i] = rows.Predicted[kk * b + i];
-                            logProbability[k0 + kk][start + b0 + i] = rows.LogProbability[kk * b + i];
-                        }
-                    done += (long)k * b;
-                    progress?.Report(new AblationProgress(phase, done, total));
+                    Store(Forward(model, input, targets, layer, Pattern(masks, k0, k, units), k, mode), k0, k, start + b0, b);
                 }
             }
         }
+        if (masksCompleted is not null)
+            masksCompleted(0, m);
         return new Outcome(predicted, logProbability, mode);
     }
 

@@ -1,0 +1,55 @@
+using UnitScope.Engine.Datasets;
+using UnitScope.Engine.Demo;
+
+namespace UnitScope.Engine.Tests.Ablation;
+
+/// <summary>
+/// The demo VGG-11-BN trained on a 900-image probe set's six scenes (as DemoModelDissectionTests trains
+/// it, about a minute on two cores), shared by the ablation and occlusion tests that need a model with
+/// real class evidence. The cache is a fresh temporary folder, or $UNITSCOPE_TEST_CACHE when set (kept,
+/// so repeated runs skip training).
+/// </summary>
+public sealed class TrainedDemo : IDisposable
+{
+    readonly string _cache;
+    readonly bool _ownCache;
+
+    public TrainedDemo()
+    {
+        string? shared = Environment.GetEnvironmentVariable("UNITSCOPE_TEST_CACHE");
+        _ownCache = string.IsNullOrEmpty(shared);
+        _cache = _ownCache ? Path.Combine(Path.GetTempPath(), $"unitscope-ablation-test-{Guid.NewGuid():N}") : shared!;
+        Probe = ProbeSet.EnsureBuiltIn(_cache, new ProbeSetOptions { Count = 900 });
+        Checkpoint = DemoModel.EnsureTrained(Probe, _cache, new DemoTrainingOptions());
+        Session = ModelSession.Load(Checkpoint, DemoModel.ModelOptionsFor(Probe, "cpu"));
+        Scenes = EvaluationSet.FromProbe(Probe);
+    }
+
+    public BrodenDataset Probe { get; }
+    public string Checkpoint { get; }
+    public ModelSession Session { get; }
+
+    /// <summary>The probe set's scene labels as an evaluation set (900 images, six classes).</summary>
+    public IEvaluationSet Scenes { get; }
+
+    /// <summary>The last conv block's output (features.27: ReLU, 64 units of 7×7).</summary>
+    public const string LastBlock = "features.27";
+
+    public void Dispose()
+    {
+        Session.Dispose();
+        if (_ownCache)
+            try { Directory.Delete(_cache, recursive: true); } catch (IOException) { }
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class TrainedDemoCollection : ICollectionFixture<TrainedDemo>
+{
+    public const string Name = "trained demo model";
+}
+
+sealed class SyncProgress<T>(Action<T> report) : IProgress<T>
+{
+    public void Report(T value) => report(value);
+}
