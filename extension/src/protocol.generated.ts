@@ -653,7 +653,7 @@ export interface RankUnitsResult {
   evaluationSet: string;
   /** Images of the class evaluated. */
   imageCount: number;
-  /** The class's metric with every unit in place. */
+  /** The class's metric with every unit in place (0 in partial results, which carry only units). */
   before: number;
   /** Ranked by drop, largest first (ties by unit); empty in the response when partial results carried them. */
   units: RankedUnit[];
@@ -668,12 +668,12 @@ export interface RankedUnit {
   unit: number;
   /** The ranking metric before − after: positive when the unit helps the class. */
   drop: number;
-  /** The ranking metric with the unit zeroed. */
-  after: number;
   /** The class's accuracy before − after. */
   accuracyDrop: number;
   /** The class's mean log-probability before − after. */
   logProbabilityDrop: number;
+  /** The ranking metric with the unit zeroed; absent in partial results (the metric before is known only at the end). */
+  after?: number;
   /** The unit's dissected label (default dissection on the probe set), when it is cached and the unit is labelled. */
   label?: ConceptScore;
 }

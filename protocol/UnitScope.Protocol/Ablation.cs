@@ -115,23 +115,23 @@ public sealed record RankUnitsParams(
 
 /// <summary>One unit zeroed alone, measured on the evaluation set's images of the class.</summary>
 /// <param name="Drop">The ranking metric before − after: positive when the unit helps the class.</param>
-/// <param name="After">The ranking metric with the unit zeroed.</param>
 /// <param name="AccuracyDrop">The class's accuracy before − after.</param>
 /// <param name="LogProbabilityDrop">The class's mean log-probability before − after.</param>
+/// <param name="After">The ranking metric with the unit zeroed; absent in partial results (the metric before is known only at the end).</param>
 /// <param name="Label">The unit's dissected label (default dissection on the probe set), when it is cached and the unit is labelled.</param>
 public sealed record RankedUnit(
     int Unit,
     double Drop,
-    double After,
     double AccuracyDrop,
     double LogProbabilityDrop,
+    double? After = null,
     ConceptScore? Label = null);
 
 /// <summary>The class's metric with the top k units zeroed together, and with k random units (mean and standard deviation over the draws).</summary>
 public sealed record CurvePoint(int K, double TopK, double RandomK, double RandomStd);
 
 /// <param name="ClassLabel">The class's name.</param>
-/// <param name="Before">The class's metric with every unit in place.</param>
+/// <param name="Before">The class's metric with every unit in place (0 in partial results, which carry only units).</param>
 /// <param name="Units">Ranked by drop, largest first (ties by unit); empty in the response when partial results carried them.</param>
 /// <param name="ImageCount">Images of the class evaluated.</param>
 /// <param name="Curve">Top-k vs random-k for k = 1 … <c>top</c>; absent in partial results.</param>

@@ -25,8 +25,11 @@ internal sealed class DaemonServices(
     public RequestScheduler Scheduler { get; } = new();
     public DeviceGates Devices { get; } = new();
 
-    public static DaemonServices CreateDefault(DaemonLog log) =>
-        new(log, new EngineModelLoader(), new EngineImageCodec(), new SkiaOverlayRenderer(), new EngineDissection(log));
+    public static DaemonServices CreateDefault(DaemonLog log)
+    {
+        var dissection = new EngineDissection(log);
+        return new(log, new EngineModelLoader(), new EngineImageCodec(), new SkiaOverlayRenderer(), dissection, new EngineAnalysis(log, dissection));
+    }
 
     public void Dispose() => Models.Dispose();
 }

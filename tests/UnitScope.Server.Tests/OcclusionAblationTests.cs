@@ -282,6 +282,7 @@ public class OcclusionAblationTests
         d.Analysis.Runs.Should().ContainSingle().Which.Should().Be(new RankSettings("conv1", 1, RankMetric.LogProbability, 4, 5, null, 32));
         result.Units.Select(u => u.Unit).Should().Equal(3, 1, 0, 2);
         result.Units.Select(u => u.Label?.Concept).Should().Equal("red", "circle", "red", null);
+        result.Units[0].After.Should().BeApproximately(0.4, 1e-9);
         result.Curve!.Select(p => p.K).Should().Equal(1, 2, 3, 4);
         result.CurvePng.Should().NotBeNull();
         result.Metric.Should().Be(RankMetric.LogProbability);
@@ -304,7 +305,22 @@ public class OcclusionAblationTests
         partials.Should().HaveCount(4).And.OnlyContain(p => p.Units.Count == 2 && p.Curve == null && p.CurvePng == null && p.EvaluationSet == "probe");
         partials.SelectMany(p => p.Units).Select(u => u.Unit).Should().Equal(0, 1, 2, 3, 4, 5, 6, 7);
         partials[0].Units[0].Label!.Concept.Should().Be("red");
+        partials[0].Units[0].After.Should().BeNull("the metric before is known only at the end");
         partials[1].Units[0].Label.Should().BeNull("unit 2 is unlabelled");
+    }
+
+    [Fact]
+    public async Task Units_the_engine_did_not_tell_as_it_went_come_in_a_last_partial_result()
+    {
+        var (d, m) = await StartAsync();
+        await using var _ = d;
+        d.Analysis.TellsMeasuredUnits = false;
+        var result = await d.Client.CallAsync<RankUnitsResult>(Methods.RankUnits,
+            new RankUnitsParams(m.ModelId, "conv1", 0, PartialResultToken: Token("pr")));
+        result.Units.Should().BeEmpty();
+        var partial = d.Client.ProgressValues(Token("pr")).Should().ContainSingle().Subject.Deserialize<RankUnitsResult>(ProtocolJson.Options)!;
+        partial.Units.Select(u => u.Unit).Should().Equal(3, 1, 0, 2);
+        partial.Units.Should().OnlyContain(u => u.After != null);
     }
 
     public static TheoryData<object, int, string> BadRankings => new()

@@ -8,8 +8,9 @@ namespace UnitScope.Server.Handlers;
 /// <summary>
 /// <c>unitscope/rankUnits</c>: each unit of a layer zeroed alone and ranked by the drop of a class's
 /// metric, then the top-k vs random-k curve. Background, leased, on the device between batches;
-/// units measured so far go out as partial results when the client gave a token (then the response
-/// holds none), each with its dissected label when the layer's default dissection is cached.
+/// units measured so far go out as partial results when the client gave a token (each unit once; those
+/// the engine could not tell as it went, in a last one before the response, which then holds none),
+/// each with its dissected label when the layer's default dissection is cached.
 /// </summary>
 [Handles(Methods.RankUnits, Execution.Background)]
 internal sealed class RankUnitsHandler(Connection connection, DaemonServices services) : IRequestHandler<RankUnitsParams, RankUnitsResult>
@@ -31,18 +32,26 @@ internal sealed class RankUnitsHandler(Connection connection, DaemonServices ser
             {
                 var set = await run.OpenEvaluationSetAsync(spec).ConfigureAwait(false);
                 services.Log.Info($"{connection.Name}: rank units of {settings.Layer} for class {settings.Class} of {request.ModelId} on {spec.Name} ({set.Count} images)");
-                Action<RankUnitsResult>? measured = partialToken is { } token
-                    ? partial => run.Stream.Post(token, partial with
+                // Each unit goes out once: as the engine measures it, and the rest (if the engine could not
+                // tell them as it went) in one last partial result before the response.
+                var sent = new HashSet<int>();
+                void Post(RankUnitsResult partial)
+                {
+                    var fresh = partial.Units.Where(u => sent.Add(u.Unit)).ToList();
+                    if (fresh.Count == 0 || partialToken is not { } token) return;
+                    run.Stream.Post(token, partial with
                     {
                         EvaluationSet = spec.Name,
-                        Units = AnalysisResults.Labelled(partial.Units, labels),
+                        Units = AnalysisResults.Labelled(fresh, labels),
                         Curve = null,
                         CurvePng = null,
-                    })
-                    : null;
+                    });
+                }
+                Action<RankUnitsResult>? measured = partialToken is null ? null : partial => Post(partial with { Before = 0 });
                 var result = await run.OnDeviceAsync(progress => engine.RankUnits(model, set, settings, measured, progress, run.Token))
                     .ConfigureAwait(false);
                 ranked = AnalysisResults.ByDrop(AnalysisResults.Labelled(result.Units, labels));
+                if (partialToken is not null) Post(result with { Units = ranked });
                 return result with { EvaluationSet = spec.Name, Units = partialToken is null ? ranked : [] };
             },
             result => AnalysisResults.Summary(result, ranked), ct).ConfigureAwait(false);
