@@ -7,6 +7,7 @@ import { affectsServer } from "./config";
 import { Ctx } from "./ctx";
 import { DissectionPanel } from "./dissectionPanel";
 import { registerEditorCommands } from "./editorCommands";
+import { registerImportModel } from "./importModel";
 import { createStatusBar } from "./statusBar";
 import { UnitCardPanel } from "./unitCardPanel";
 import { UnitMapPanel } from "./unitMapPanel";
@@ -25,6 +26,7 @@ export function activate(context: vscode.ExtensionContext): UnitScopeApi {
   context.subscriptions.push(
     c,
     ...registerCommands(c),
+    ...registerImportModel(c),
     UnitMapPanel.registerSerializer(c),
     DissectionPanel.registerSerializer(c),
     ...registerEditorCommands(c),
