@@ -45,7 +45,9 @@ export type DissectionToHost =
   /** Load unit `unit`'s card of `layer` (sent when it scrolls into view). */
   | { type: "card"; layer: string; unit: number }
   /** Run "Dissect layer" for more layers of this model. */
-  | { type: "dissectMore" };
+  | { type: "dissectMore" }
+  /** Open unit `unit`'s card (its own panel). */
+  | { type: "openUnit"; layer: string; unit: number };
 
 /** Messages from the extension to the dissection webview. */
 export type HostToDissection =
@@ -72,6 +74,8 @@ export function parseDissectionMessage(raw: unknown): DissectionToHost | undefin
       return isName(raw.layer) && isIndex(raw.unit) ? { type: "card", layer: raw.layer, unit: raw.unit } : undefined;
     case "dissectMore":
       return { type: "dissectMore" };
+    case "openUnit":
+      return isName(raw.layer) && isIndex(raw.unit) ? { type: "openUnit", layer: raw.layer, unit: raw.unit } : undefined;
     default:
       return undefined;
   }

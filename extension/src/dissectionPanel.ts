@@ -165,6 +165,9 @@ export class DissectionPanel {
       case "dissectMore":
         void vscode.commands.executeCommand("unitscope.dissectLayer", { modelId: this.modelId() });
         return;
+      case "openUnit":
+        void vscode.commands.executeCommand("unitscope.openUnitCard", { modelId: this.modelId(), layer: message.layer, unit: message.unit });
+        return;
     }
   }
 

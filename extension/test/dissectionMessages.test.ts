@@ -15,6 +15,8 @@ describe("dissection webview → host messages", () => {
     check({ type: "card", layer: "layer4.1.conv2", unit: 7 }, { type: "card", layer: "layer4.1.conv2", unit: 7 });
     check({ type: "card", layer: "conv1", unit: 0, path: "/etc/passwd" }, { type: "card", layer: "conv1", unit: 0 });
     check({ type: "dissectMore", layers: ["x"] }, { type: "dissectMore" });
+    check({ type: "openUnit", layer: "conv2", unit: 19, command: "x" }, { type: "openUnit", layer: "conv2", unit: 19 });
+    check({ type: "openUnit", layer: "conv2", unit: -1 }, undefined);
   });
 
   it("rejects unknown types and malformed fields", () => {

@@ -56,7 +56,7 @@ setTimeout(() => {
 
 const unescape = (s: string) => s.replace(/&quot;/g, '"').replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&amp;/g, "&");
 const data = (dom: string, name: string) => JSON.parse(unescape(new RegExp(`data-${name}="([^"]*)"`).exec(dom)?.[1] ?? "null"));
-const rowUnits = (dom: string) => [...(/<tbody id="rows">([\s\S]*?)<\/tbody>/.exec(dom)?.[1] ?? "").matchAll(/<tr[^>]*><td class="num">(\d+)<\/td>/g)].map((m) => Number(m[1]));
+const rowUnits = (dom: string) => [...(/<tbody id="rows">([\s\S]*?)<\/tbody>/.exec(dom)?.[1] ?? "").matchAll(/<tr[^>]*><td class="num"><button class="unit-link" type="button" aria-label="Unit \d+: open its card">(\d+)<\/button><\/td>/g)].map((m) => Number(m[1]));
 
 describe("dissection webview in Chromium", function () {
   this.timeout(120_000);

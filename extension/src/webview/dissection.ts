@@ -164,6 +164,7 @@ function renderChart(layer: LayerDissection): void {
       button.dataset.category = b.filter;
       button.setAttribute("aria-pressed", String(state!.ui.category === b.filter));
       button.title = `Show only ${b.category === "unlabelled" ? "unlabelled units" : `units labelled ${b.category}`}`;
+      button.setAttribute("aria-label", `${b.category}: ${b.units} unit${b.units === 1 ? "" : "s"}. ${button.title}`);
       const svg = document.createElementNS(SVG, "svg");
       svg.setAttribute("class", "bar");
       svg.setAttribute("height", "12");
@@ -205,7 +206,14 @@ function renderRows(layer: LayerDissection): void {
 function row(layer: LayerDissection, r: UnitRow, colors: Map<string, string>): HTMLTableRowElement {
   const tr = el("tr");
   if (!r.label) tr.className = "unlabelled";
-  tr.append(el("td", "num", String(r.unit)));
+  // The unit number opens its card: a button, so the table can be used from the keyboard.
+  const open = el("button", "unit-link", String(r.unit));
+  open.type = "button";
+  open.setAttribute("aria-label", `Unit ${r.unit}: open its card`);
+  open.addEventListener("click", () => vscode.postMessage({ type: "openUnit", layer: layer.layer, unit: r.unit }));
+  const unitCell = el("td", "num");
+  unitCell.append(open);
+  tr.append(unitCell);
   const label = el("td", "label");
   if (r.label) label.append(el("em", undefined, r.label));
   else label.append(el("span", "muted", r.best ? `(best: ${r.best})` : "–"));
