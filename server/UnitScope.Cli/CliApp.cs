@@ -17,6 +17,9 @@ public static class CliApp
             DemoCommand.Create(cli),
             SampleCommand.Create(cli),
             DissectCommand.Create(cli),
+            OccludeCommand.Create(cli),
+            AblateCommand.Create(cli),
+            RankCommand.Create(cli),
         };
         return root;
     }

@@ -33,7 +33,7 @@ public enum OcclusionMap
 public static class OcclusionFigure
 {
     public const int DefaultPanelSize = 256;
-    const float Pad = 16, TitleHeight = 44, FooterHeight = 104;
+    const float Pad = 16, TitleHeight = 44;
 
     /// <summary>One map of <paramref name="result"/> laid over <paramref name="image"/> (the image it was computed on, at its own size).</summary>
     /// <exception cref="ArgumentException">The result has no unit map and <paramref name="map"/> asks for it.</exception>
@@ -87,7 +87,9 @@ public static class OcclusionFigure
         bool unit = result.UnitActivity is not null;
         int panels = unit ? 4 : 3;
         int width = (int)(Pad + panels * (panelSize + Pad));
-        int height = (int)(Pad + 30 + TitleHeight + panelHeight + FooterHeight);
+        // Below the panels: colour bars (34 px) and the class legend (15 px a row, up to 5 rows and a "more" line).
+        int legendRows = Math.Min(ClassLegend(result).Count, 6);
+        int height = (int)(Pad + 30 + TitleHeight + panelHeight + Math.Max(44, 22 + 15 * legendRows) + Pad);
         var bitmap = new SKBitmap(new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Premul));
         using var canvas = new SKCanvas(bitmap);
         canvas.Clear(ChartText.Background);

@@ -112,7 +112,8 @@ public class OccluderTests : IClassFixture<OccluderTests.Models>
         result.TargetClass.Should().Be(prediction.Top[0].Index);
         result.BasePredictedClass.Should().Be(prediction.Top[0].Index);
         result.BaseTargetProbability.Should().BeApproximately(prediction.Top[0].Probability, 1e-5f);
-        string last = _models.Sample.Layers.Last(l => l.OutputShape.Count == 3).Name;
+        string last = _models.Sample.Layers.Last(l => l.OutputShape.Count == 3 && !l.Kind.Contains("Pool")).Name;
+        Occluder.DefaultLayer(_models.ResNet).Should().Be("layer4");
         result.Options.Layer.Should().Be(last);
         var map = _models.Sample.ComputeUnitMap(image, last, result.Options.Unit!.Value);
         float strongest = Enumerable.Range(0, _models.Sample.GetLayer(last).Units)

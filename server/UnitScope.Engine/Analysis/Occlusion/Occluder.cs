@@ -115,9 +115,15 @@ public static class Occluder
         return Convert.ToHexStringLower(sha.GetHashAndReset());
     }
 
-    /// <summary>The layer used when none is named: the last one (in named_modules() order) with [C, H, W] maps; null when there is none.</summary>
+    /// <summary>
+    /// The layer used when none is named, the counterpart of Zeiler–Fergus's last conv layer: the last one (in
+    /// named_modules() order) with [C, H, W] maps larger than 1×1 that is not a pooling layer (a VGG's last ReLU,
+    /// a ResNet's layer4), else the last with [C, H, W] maps; null when there is none.
+    /// </summary>
     public static string? DefaultLayer(ModelSession model) =>
-        model.Layers.LastOrDefault(l => l.OutputShape.Count == 3)?.Name;
+        (model.Layers.LastOrDefault(l => l.OutputShape.Count == 3 && l.OutputShape[1] * l.OutputShape[2] > 1
+            && !l.Kind.Contains("Pool", StringComparison.OrdinalIgnoreCase))
+         ?? model.Layers.LastOrDefault(l => l.OutputShape.Count == 3))?.Name;
 
     /// <summary>Square start positions along one side: 0, stride, 2·stride, … while the square fits, plus
     /// side − size when the last one stops short of the edge.</summary>

@@ -21,7 +21,7 @@ public sealed record OcclusionOptions
     /// <summary>The class whose probability is mapped (model class index); null: the class predicted for the unoccluded image.</summary>
     public int? TargetClass { get; init; }
 
-    /// <summary>The layer whose unit's activity is mapped; null: the last layer with [C, H, W] maps.</summary>
+    /// <summary>The layer whose unit's activity is mapped; null: the last non-pooling layer with maps (<see cref="Occluder.DefaultLayer"/>).</summary>
     public string? Layer { get; init; }
 
     /// <summary>The unit; null: the layer's strongest unit on the unoccluded image (largest total activation of its map).</summary>

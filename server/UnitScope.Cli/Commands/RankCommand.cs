@@ -1,0 +1,155 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using Spectre.Console;
+using UnitScope.Engine.Analysis.Ablation;
+using UnitScope.Engine.Storage;
+using UnitScope.Rendering.Charts;
+
+namespace UnitScope.Cli.Commands;
+
+/// <summary>
+/// <c>unitscope rank MODEL --layer L --class C --data probe|IMAGEFOLDER [--metric accuracy|logprob] [--top 20] --out DIR</c>:
+/// which units of a layer matter for a class. Each unit is removed alone and ranked by the drop in the class's
+/// accuracy (or mean log-probability) on its images; then the top-k units are removed together against k
+/// random ones (k = 1 … top), and the top unit is shown as a single-unit classifier of the class. Writes
+/// curve.png, jitter.png, ranking.json, unit-stats.json and index.html to DIR. Units are labelled from a
+/// stored dissection of the layer when there is one.
+/// </summary>
+static class RankCommand
+{
+    const int UnitsShown = 20;
+
+    public static Command Create(CliContext cli)
+    {
+        var model = new Argument<string>("MODEL") { Description = "Checkpoint file (.pth, .pt, .safetensors, .onnx)." };
+        var layer = new Option<string>("--layer") { Description = "Layer whose units to rank, as in named_modules().", Required = true, HelpName = "L" };
+        var cls = new Option<string>("--class") { Description = "Class of the evaluation set (name or index) whose units to find.", Required = true, HelpName = "C" };
+        var metric = new Option<string>("--metric") { Description = "Rank by the drop in the class's accuracy or in its mean log-probability (smoother on small sets).", DefaultValueFactory = _ => "accuracy", HelpName = "accuracy|logprob" };
+        var top = new Option<int>("--top") { Description = "The top-k vs random-k curve goes to k = this.", DefaultValueFactory = _ => 20, HelpName = "K" };
+        var draws = new Option<int>("--draws") { Description = "Random unit sets per k, averaged.", DefaultValueFactory = _ => 5, HelpName = "N" };
+        var seed = new Option<int>("--seed") { Description = "Seed of the random draws.", DefaultValueFactory = _ => 1, HelpName = "S" };
+        var statistic = new Option<string>("--statistic") { Description = "Single-unit plot: a unit's activation per image is the max or the mean of its map.", DefaultValueFactory = _ => "max", HelpName = "max|mean" };
+        var data = EvaluationData.Options();
+        var output = new Option<string>("--out") { Description = "Folder for curve.png, jitter.png, ranking.json and index.html.", Required = true, HelpName = "DIR" };
+        var shared = new ModelOptionSet();
+        var command = new Command("rank", "Rank a layer's units by how much removing each alone hurts a class; top-k vs random-k curve; the top unit as a classifier.")
+        {
+            model, layer, cls, metric, top, draws, seed, statistic, output,
+        };
+        data.AddTo(command);
+        shared.AddTo(command);
+        command.SetAction((parse, ct) => cli.RunAsync(async () =>
+        {
+            var modelOptions = shared.Read(parse);
+            bool json = parse.GetValue(shared.Json);
+            var rankingMetric = parse.GetValue(metric)!.Trim().ToLowerInvariant() switch
+            {
+                "accuracy" or "acc" => RankingMetric.Accuracy,
+                "logprob" or "log-prob" or "logprobability" => RankingMetric.LogProbability,
+                var other => throw new CliUsageException($"--metric '{other}': use accuracy or logprob."),
+            };
+            var unitStatistic = parse.GetValue(statistic)!.Trim().ToLowerInvariant() switch
+            {
+                "max" => UnitStatistic.Max,
+                "mean" => UnitStatistic.Mean,
+                var other => throw new CliUsageException($"--statistic '{other}': use max or mean."),
+            };
+            var request = new RankingRequest
+            {
+                Layer = parse.GetValue(layer)!.Trim(),
+                Class = parse.GetValue(cls)!,
+                Metric = rankingMetric,
+                Top = parse.GetValue(top),
+                RandomDraws = parse.GetValue(draws),
+                Seed = parse.GetValue(seed),
+                BatchSize = parse.GetValue(data.BatchSize),
+            };
+            if (request.Top < 1) throw new CliUsageException("--top must be at least 1.");
+            if (request.RandomDraws < 1) throw new CliUsageException("--draws must be at least 1.");
+            var source = data.Read(parse);
+            string outDir = Path.GetFullPath(parse.GetValue(output)!);
+
+            using var session = await Sessions.LoadAsync(cli, parse.GetValue(model)!, modelOptions, ct);
+            session.GetLayer(request.Layer);
+            var store = new AnalysisStore(source.CacheFolder);
+            var dissections = new DissectionStore(source.CacheFolder);
+            UnitRanking ranking = null!;
+            SingleUnitStats stats = null!;
+            bool cached = false;
+            var clock = Stopwatch.StartNew();
+            await AnalysisConsole.WithProgress(cli, async bars =>
+            {
+                var set = await DissectionConsole.Run(() => source.Open(bars, ct), ct);
+                cli.Info($"Evaluation set: {set.Name} ({set.Count} images, {set.ClassNames.Count} classes).");
+                var key = AnalysisKey.Ranking(session, set, request);
+                ranking = await DissectionConsole.Run(() => store.GetOrCompute(key,
+                    () => Ablator.Rank(session, set, request, bars.ForAblation(), ct), out cached, cli.Info), ct);
+                ranking = UnitLabels.Attach(ranking, dissections);
+                var single = new SingleUnitRequest
+                {
+                    Layer = request.Layer, Unit = ranking.Units[0].Unit, Class = ranking.ClassIndex.ToString(CultureInfo.InvariantCulture),
+                    Statistic = unitStatistic, BatchSize = request.BatchSize,
+                };
+                stats = await DissectionConsole.Run(() => store.GetOrCompute(AnalysisKey.SingleUnit(session, set, single),
+                    () => Ablator.SingleUnit(session, set, single, bars.ForAblation(), ct), out _, cli.Info), ct);
+                stats = UnitLabels.Attach(stats, dissections);
+            });
+
+            Directory.CreateDirectory(outDir);
+            Sessions.WriteFile(Path.Combine(outDir, "curve.png"), RemovalCurveChart.RenderPng(ranking));
+            Sessions.WriteFile(Path.Combine(outDir, "jitter.png"), JitterPlot.RenderPng(stats));
+            AnalysisPage.WriteJson(Path.Combine(outDir, "ranking.json"), ranking);
+            AnalysisPage.WriteJson(Path.Combine(outDir, "unit-stats.json"), stats);
+            string summary = Summary(ranking, stats);
+            string page = AnalysisPage.Write(outDir, $"Units of {ranking.Layer} that matter for {ranking.ClassName}", session, summary,
+                ["curve.png", "jitter.png"],
+                (["rank", "unit", "accuracy drop", "log-prob drop", "label"], ranking.Units.Take(UnitsShown).Select((u, i) => new[]
+                {
+                    (i + 1).ToString(CultureInfo.InvariantCulture), u.Unit.ToString(CultureInfo.InvariantCulture),
+                    (u.AccuracyDrop * 100).ToString("0.0", CultureInfo.InvariantCulture) + " pts", u.LogProbabilityDrop.ToString("0.000", CultureInfo.InvariantCulture),
+                    Label(u),
+                })), "ranking.json");
+
+            if (json)
+            {
+                cli.WriteJson(new { checkpoint = session.CheckpointPath, checkpointHash = session.CheckpointHash, cached, page, ranking, unitStats = stats });
+                return ExitCodes.Ok;
+            }
+            cli.Out.MarkupLine($"[bold]{Markup.Escape(ranking.Layer)}[/] units for [bold]{Markup.Escape(ranking.ClassName)}[/]" +
+                $"{(cached ? " [grey](from the cache)[/]" : "")}: {Markup.Escape(summary)}");
+            var table = new Table().Border(TableBorder.Rounded)
+                .AddColumn(new TableColumn("#").RightAligned()).AddColumn(new TableColumn("Unit").RightAligned())
+                .AddColumn(new TableColumn("Accuracy drop").RightAligned()).AddColumn(new TableColumn("Log-prob drop").RightAligned()).AddColumn("Label");
+            int rank = 1;
+            foreach (var u in ranking.Units.Take(UnitsShown))
+                table.AddRow((rank++).ToString(CultureInfo.InvariantCulture), u.Unit.ToString(CultureInfo.InvariantCulture),
+                    (u.AccuracyDrop * 100).ToString("0.0", CultureInfo.InvariantCulture), u.LogProbabilityDrop.ToString("0.000", CultureInfo.InvariantCulture),
+                    Markup.Escape(Label(u)));
+            cli.Out.Write(table);
+            var curve = new Table().Border(TableBorder.Rounded).AddColumn(new TableColumn("k").RightAligned())
+                .AddColumn(new TableColumn("Top-k removed").RightAligned()).AddColumn(new TableColumn("Random-k removed").RightAligned());
+            foreach (var p in ranking.Curve.Where(p => p.K is 1 or 2 or 4 or 8 or 10 or 16 or 20 or 32 or 50 or 64 || p.K == ranking.Curve[^1].K).DistinctBy(p => p.K))
+                curve.AddRow(p.K.ToString(CultureInfo.InvariantCulture), Pct(p.TopAccuracy), $"{Pct(p.RandomAccuracy)} ± {(p.RandomAccuracyStd * 100).ToString("0.0", CultureInfo.InvariantCulture)}");
+            cli.Out.Write(curve);
+            cli.Out.MarkupLine($"Wrote [green]{Markup.Escape(page)}[/] ({clock.Elapsed.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s)");
+            return ExitCodes.Ok;
+        }, ct));
+        return command;
+    }
+
+    static string Pct(double v) => (v * 100).ToString("0.0", CultureInfo.InvariantCulture) + "%";
+
+    static string Label(RankedUnit u) =>
+        u.Label is { } l ? $"{l} ({u.LabelCategory}, IoU {u.LabelIou?.ToString("0.00", CultureInfo.InvariantCulture)})" : "";
+
+    static string Summary(UnitRanking r, SingleUnitStats s)
+    {
+        var last = r.Curve[^1];
+        string labels = r.LabelSource is { } source ? $" Labels: {source}." : "";
+        string label = s.Label is { } l ? $" ({l})" : "";
+        string statistic = s.Statistic == UnitStatistic.Max ? "max" : "mean";
+        return FormattableString.Invariant(
+            $"accuracy {Pct(r.BaseAccuracy)} on {r.Images} images of {r.ClassName}; with the top {last.K} units removed {Pct(last.TopAccuracy)}, with {last.K} random units {Pct(last.RandomAccuracy)}. Top unit {s.Unit}{label}: mean {statistic} activation {s.MeanInClass:G4} on {r.ClassName} vs {s.MeanOthers:G4} on the rest, AUC {s.Auc:0.00}.{labels}");
+    }
+}
