@@ -75,7 +75,8 @@ internal sealed class ConceptTally : IDisposable
         if (pairs == 0) return;
         var image = active.select(1, 0);
         var unit = active.select(1, 1);
-        var maps = raw.reshape(images * (long)_units, raw.shape[2], raw.shape[3]).index_select(0, image.mul(_units).add(unit));
+        using var units = Scalars.Of(_units);
+        var maps = raw.reshape(images * (long)_units, raw.shape[2], raw.shape[3]).index_select(0, image.mul(units).add(unit, Scalars.One));
         var pairImage = HostLongs(image);
         var pairUnit = HostLongs(unit);
         var area = new long[pairs];
@@ -190,12 +191,13 @@ internal sealed class ConceptTally : IDisposable
         var hits = on.nonzero(); // [Z, 2]: (row, pixel)
         if (hits.shape[0] == 0) return;
         var row = hits.select(1, 0);
+        using TorchSharp.Scalar zero = Scalars.Of(0), perImage = Scalars.Of(mapsPerImage * pixels), perMap = Scalars.Of(pixels), slots = Scalars.Of(_conceptSlots);
         // Where each hit's labels are in the table: ((image · maps + m) · P + pixel) for every map m.
-        var where = image.narrow(0, start, rows).index_select(0, row).mul(mapsPerImage * pixels).add(hits.select(1, 1)).unsqueeze(1)
-            .add(arange(0, mapsPerImage * pixels, pixels, ScalarType.Int64, _device).unsqueeze(0));
+        var where = image.narrow(0, start, rows).index_select(0, row).mul(perImage).add(hits.select(1, 1), Scalars.One).unsqueeze(1)
+            .add(arange(zero, perImage, perMap, ScalarType.Int64, _device).unsqueeze(0), Scalars.One);
         var concept = LabelTable(labels, mapsPerImage, pixels).take(where).to(ScalarType.Int64); // [Z, maps]
-        var key = concept.add_(rowUnits.index_select(0, row).mul(_conceptSlots).unsqueeze(1)).reshape(-1);
-        _pixelIntersection!.index_add_(0, key, ones(key.shape[0], ScalarType.Int64, _device), 1);
+        var key = concept.add_(rowUnits.index_select(0, row).mul(slots).unsqueeze(1), Scalars.One).reshape(-1);
+        _pixelIntersection!.index_add_(0, key, ones(key.shape[0], ScalarType.Int64, _device), Scalars.One);
     }
 
     /// <summary>[G × maps × P] int32 concept ids (0 where a map is absent or unlabelled), on the device.</summary>

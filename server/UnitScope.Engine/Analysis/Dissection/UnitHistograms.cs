@@ -367,18 +367,19 @@ internal sealed class UnitHistograms : IDisposable
     void AddWithTensors(Tensor values, int[] units)
     {
         using var scope = NewDisposeScope();
+        using TorchSharp.Scalar zero = Scalars.Of(0), top = Scalars.Of(_bins - 1), bins = Scalars.Of(_bins);
         var rowUnits = tensor(units.Select(u => (long)u).ToArray(), device: _device);
         var bin = values.mul_(_scaleT!.index_select(0, rowUnits).unsqueeze(1))
-            .add_(_shiftT!.index_select(0, rowUnits).unsqueeze(1))
-            .clamp_(0, _bins - 1)
+            .add_(_shiftT!.index_select(0, rowUnits).unsqueeze(1), Scalars.One)
+            .clamp_(zero, top)
             .to(ScalarType.Int32)
-            .add_(rowUnits.mul(_bins).to(ScalarType.Int32).unsqueeze(1))
+            .add_(rowUnits.mul(bins).to(ScalarType.Int32).unsqueeze(1), Scalars.One)
             .reshape(-1);
         // bincount allocates units × bins each call: worth it only when the chunk is at least as large.
         if (bin.shape[0] >= _counts!.shape[0])
-            _counts.add_(bin.bincount(null, _counts.shape[0]));
+            _counts.add_(bin.bincount(null, _counts.shape[0]), Scalars.One);
         else
-            _counts.index_add_(0, bin.to(ScalarType.Int64), ones(bin.shape[0], ScalarType.Int64, _device), 1);
+            _counts.index_add_(0, bin.to(ScalarType.Int64), ones(bin.shape[0], ScalarType.Int64, _device), Scalars.One);
     }
 
     /// <summary>The smallest and largest value unit <paramref name="unit"/> has seen.</summary>
