@@ -29,8 +29,10 @@ static class Measure
         return (clock.Elapsed.TotalSeconds, CpuNow() - cpu);
     }
 
-    /// <param name="liveHeap">Sample the managed heap after a full blocking collection every 20 ms (slows the
-    /// run: for memory figures only); else the heap's size after the GC's own last collection, every 5 ms.</param>
+    /// <param name="liveHeap">Sample the managed heap after a full blocking collection at every progress
+    /// report, i.e. between batches (slows the run: for memory figures only; between batches, because a
+    /// collection during a forward pass can free a temporary TorchSharp Scalar libtorch is still using);
+    /// else the heap's size after the GC's own last collection, every 5 ms.</param>
     public static DissectRun Dissect(ModelSession model, ISegmentationDataset data, IReadOnlyList<string> layers, int batchSize, bool liveHeap = false)
     {
         GC.Collect();
@@ -40,7 +42,11 @@ static class Measure
         using var sampler = new ManagedPeak(liveHeap);
         double pass1 = 0, cpu = CpuNow();
         var clock = Stopwatch.StartNew();
-        var progress = new Sync(p => { if (p.Phase == "thresholds") pass1 = clock.Elapsed.TotalSeconds; });
+        var progress = new Sync(p =>
+        {
+            if (p.Phase == "thresholds") pass1 = clock.Elapsed.TotalSeconds;
+            if (liveHeap) sampler.SampleLive();
+        });
         var result = Dissector.Run(model, data, layers, new DissectionOptions { BatchSize = batchSize }, progress, CancellationToken.None);
         double seconds = clock.Elapsed.TotalSeconds;
         // What the run itself held: the peak less what the process held before it.
@@ -74,17 +80,20 @@ static class Measure
         public ManagedPeak(bool live)
         {
             _live = live;
-            _timer = new Timer(_ => Sample(), null, 0, live ? 20 : 5);
+            _timer = new Timer(_ => { if (!_live) Sample(GC.GetGCMemoryInfo().HeapSizeBytes); }, null, 0, 5);
         }
-        void Sample()
+
+        /// <summary>What survives a full collection now (call it between batches).</summary>
+        public void SampleLive() => Sample(GC.GetTotalMemory(forceFullCollection: true));
+
+        /// <summary>Otherwise the heap's size after the GC's last collection: what was live then plus
+        /// what got promoted since and awaits a full collection.</summary>
+        void Sample(long now)
         {
-            // Live: what survives a full collection now. Otherwise the heap's size after the GC's last
-            // collection: what was live then plus what got promoted since and awaits a full collection.
-            long now = _live ? GC.GetTotalMemory(forceFullCollection: true) : GC.GetGCMemoryInfo().HeapSizeBytes;
             long peak;
             do peak = Interlocked.Read(ref _peak); while (now > peak && Interlocked.CompareExchange(ref _peak, now, peak) != peak);
         }
-        public double PeakMiB { get { Sample(); return Interlocked.Read(ref _peak) / 1048576.0; } }
+        public double PeakMiB => Interlocked.Read(ref _peak) / 1048576.0;
         public void Dispose() => _timer.Dispose();
     }
 

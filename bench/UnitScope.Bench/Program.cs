@@ -70,7 +70,7 @@ Console.WriteLine($"ratio dissect/forward at {small.Images} images: {small.Run.S
 Console.WriteLine($"peak RSS {large.Images} vs {small.Images} images: {large.Run.PeakRssMiB / small.Run.PeakRssMiB:F2}x; peak live managed heap: {large.Run.PeakManagedMiB / small.Run.PeakManagedMiB:F2}x (target: flat)");
 Console.WriteLine($"labelled units at {large.Images} images: {string.Join(", ", large.Run.Result.Select(l => $"{l.Layer} {l.LabelledUnits}/{l.Units.Count}"))}");
 Console.WriteLine("peak RSS: the kernel's VmHWM for this process, reset before each dissection (managed heap + libtorch + runtime);");
-Console.WriteLine("peak live managed: GC.GetTotalMemory after a full collection, every 20 ms, in one more run of each size (not timed),");
+Console.WriteLine("peak live managed: GC.GetTotalMemory after a full collection at every batch, in one more run of each size (not timed),");
 Console.WriteLine("  less the same just before the run: what the dissection itself holds.");
 Console.WriteLine("The spill is on disk (unlinked temp files), not in RAM.");
 
