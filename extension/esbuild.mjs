@@ -18,7 +18,7 @@ const builds = [
     minify: production,
     logLevel: "warning",
   },
-  ...["unitMap", "dissection", "unitCard"].map((name) => ({
+  ...["unitMap", "dissection", "unitCard", "occlusion", "ablation", "ranking"].map((name) => ({
     entryPoints: [`src/webview/${name}.ts`],
     outfile: `media/${name}.js`,
     bundle: true,

@@ -2,6 +2,7 @@
 // starts the daemon so hovers work as soon as a Python or C# file is open.
 
 import * as vscode from "vscode";
+import { registerAnalysis } from "./analysisCommands";
 import { registerCommands } from "./commands";
 import { affectsServer } from "./config";
 import { Ctx } from "./ctx";
@@ -29,6 +30,7 @@ export function activate(context: vscode.ExtensionContext): UnitScopeApi {
     ...registerImportModel(c),
     UnitMapPanel.registerSerializer(c),
     DissectionPanel.registerSerializer(c),
+    ...registerAnalysis(c),
     ...registerEditorCommands(c),
     UnitCardPanel.registerSerializer(c),
     createStatusBar(c),

@@ -1,0 +1,145 @@
+// The steps the occlusion, ablation and ranking commands share: which model (the link's, the only
+// one, or a pick), which layer, which class, which evaluation set, and telling the user when
+// something fails. The items themselves come from ablatePickers.ts (pure, tested).
+
+import * as path from "node:path";
+import * as vscode from "vscode";
+import {
+  classItems,
+  classNamesOf,
+  evaluationSetItems,
+  layerItems,
+  rememberFolder,
+  type ClassItem,
+} from "./ablatePickers";
+import { dissectionDataset } from "./config";
+import { DaemonUnavailable, type Ctx } from "./ctx";
+import { describeFailure } from "./errors";
+import type { LayerDissection, LayerInfo, ModelInfo } from "./protocol.generated";
+
+const RECENT_SETS_KEY = "unitscope.recentEvaluationSets";
+
+/**
+ * The model a command works on: the one a link names (when still loaded), else the only one
+ * loaded, else a pick (the active one first). Offers to load a checkpoint when none is.
+ */
+export async function modelForAnalysis(ctx: Ctx, modelId?: string): Promise<ModelInfo | undefined> {
+  if (!(await ctx.client())) return undefined;
+  await ctx.modelSettled();
+  let models: ModelInfo[];
+  try {
+    models = (await ctx.request("unitscope/listModels", {})).models;
+  } catch (e) {
+    reportAnalysisFailure(ctx, "list the loaded models", e);
+    return undefined;
+  }
+  if (modelId) {
+    const named = models.find((m) => m.modelId === modelId);
+    if (named) return named;
+    void vscode.window.showWarningMessage(`UnitScope: model ${modelId} is no longer loaded; hover the layer again or pick the model.`);
+    return undefined;
+  }
+  if (models.length === 0) {
+    const choice = await vscode.window.showInformationMessage("UnitScope: no model is loaded.", "Load checkpoint");
+    if (choice === "Load checkpoint") return vscode.commands.executeCommand<ModelInfo | undefined>("unitscope.loadCheckpoint");
+    return undefined;
+  }
+  if (models.length === 1) return models[0];
+  const active = ctx.activeModel?.modelId;
+  const sorted = [...models].sort((a, b) => Number(b.modelId === active) - Number(a.modelId === active));
+  const picked = await vscode.window.showQuickPick(
+    sorted.map((m) => ({
+      label: path.basename(m.path),
+      description: `${m.architecture} · ${m.device}${m.modelId === active ? " · active" : ""}`,
+      detail: m.path,
+      model: m,
+    })),
+    { title: "UnitScope: which model?", placeHolder: "Model" },
+  );
+  return picked?.model;
+}
+
+/** The default dissections of the model's layers (labels for the pickers); empty when the daemon has none. */
+export async function dissectedLayers(ctx: Ctx, model: ModelInfo): Promise<Map<string, { labelledUnits: number; units: number }>> {
+  const found = new Map<string, { labelledUnits: number; units: number }>();
+  try {
+    for (const d of (await ctx.request("unitscope/dissectedLayers", { modelId: model.modelId })).layers)
+      if (d.isDefault) found.set(d.layer, { labelledUnits: d.labelledUnits, units: d.units });
+  } catch (e) {
+    ctx.output.warn(`dissectedLayers: ${describeFailure(e).message}`);
+  }
+  return found;
+}
+
+/** A layer's dissection on the dataset the settings name (default options), or undefined when it has none (or the daemon cannot say). */
+export async function dissectionOf(ctx: Ctx, model: ModelInfo, layer: string): Promise<LayerDissection | undefined> {
+  const dataset = dissectionDataset();
+  try {
+    return (await ctx.request("unitscope/dissection", { modelId: model.modelId, layer, ...(dataset ? { dataset } : {}) })) ?? undefined;
+  } catch (e) {
+    ctx.output.warn(`dissection of ${layer}: ${describeFailure(e).message}`);
+    return undefined;
+  }
+}
+
+/** A layer from `layers`, dissected ones saying so; the typed name is taken on Enter. */
+export async function pickLayer(ctx: Ctx, model: ModelInfo, layers: readonly LayerInfo[], title: string): Promise<LayerInfo | undefined> {
+  if (layers.length === 0) {
+    void vscode.window.showInformationMessage("UnitScope: this model has no layer with units to use here.");
+    return undefined;
+  }
+  const items = layerItems(layers, await dissectedLayers(ctx, model));
+  const picked = await vscode.window.showQuickPick(items, { title, placeHolder: "Layer", matchOnDescription: true, matchOnDetail: true });
+  return picked ? layers.find((l) => l.name === picked.layer) : undefined;
+}
+
+/** A class of the model (for occlusion, "Predicted class" first: its index is then undefined). */
+export async function pickClass(model: ModelInfo, title: string, predictedFirst: boolean): Promise<ClassItem | undefined> {
+  return vscode.window.showQuickPick(classItems(classNamesOf(model), predictedFirst), {
+    title,
+    placeHolder: "Class (type to filter)",
+    matchOnDescription: true,
+  });
+}
+
+/** "probe" or a folder: the probe set, a folder used before, or one picked in a folder dialog. */
+export async function pickEvaluationSet(ctx: Ctx, title: string): Promise<string | undefined> {
+  const state = ctx.extension.workspaceState;
+  const recent = state.get<string[]>(RECENT_SETS_KEY, []).filter((f) => typeof f === "string");
+  const picked = await vscode.window.showQuickPick(evaluationSetItems(recent), { title, placeHolder: "Evaluation set" });
+  if (!picked) return undefined;
+  let set = picked.set;
+  if (set === "browse") {
+    const folder = await vscode.window.showOpenDialog({
+      title: "UnitScope: evaluation set (one sub-folder of images per class)",
+      openLabel: "Use folder",
+      canSelectFiles: false,
+      canSelectFolders: true,
+      canSelectMany: false,
+      ...(vscode.workspace.workspaceFolders?.[0] ? { defaultUri: vscode.workspace.workspaceFolders[0].uri } : {}),
+    });
+    if (!folder?.[0]) return undefined;
+    set = folder[0].fsPath;
+  }
+  await state.update(RECENT_SETS_KEY, rememberFolder(recent, set));
+  return set;
+}
+
+/** Tells the user (with "Show log") unless the request was cancelled or the daemon is down (Ctx has said so). */
+export function reportAnalysisFailure(ctx: Ctx, what: string, e: unknown): void {
+  if (e instanceof DaemonUnavailable) return;
+  const failure = describeFailure(e);
+  if (failure.cancelled) {
+    void vscode.window.showInformationMessage(`UnitScope: ${what} was cancelled.`);
+    return;
+  }
+  ctx.output.error(`Could not ${what}: ${failure.message}`);
+  void vscode.window.showErrorMessage(`UnitScope could not ${what}: ${failure.message}`, "Show log").then((choice) => {
+    if (choice === "Show log") ctx.output.show(true);
+  });
+}
+
+/** A `"file.pth (arch)"` label and the ids a panel keeps. */
+export function modelLabel(model: ModelInfo): string {
+  return `${path.basename(model.path)} (${model.architecture})`;
+}

@@ -1,0 +1,56 @@
+// One occlusion or ablation request (unitscope/occlude, ablate, rankUnits, unitClassStats) with LSP
+// work-done progress on a token the extension chooses, and partial results where the method has
+// them: progress values become steps for a VS Code progress notification, partial values go to a
+// callback. Pure (no `vscode` import): the client is passed in, so tests drive it with a fake.
+
+import { newProgressToken, WorkDoneTracker, type ProgressClient, type ProgressStep } from "./dissectRun";
+import type { RequestParams, RequestResult } from "./protocol.generated";
+import type { CancelToken } from "./rpc";
+
+/** The long-running analysis methods (each takes a `workDoneToken`). */
+export type AnalysisMethod = "unitscope/occlude" | "unitscope/ablate" | "unitscope/rankUnits" | "unitscope/unitClassStats";
+
+export interface AnalysisCallbacks<M extends AnalysisMethod> {
+  /** A step for the progress notification. */
+  report(step: ProgressStep): void;
+  /** A partial result (only unitscope/rankUnits sends them): asked for only when this is given. */
+  partial?(value: RequestResult<M>): void;
+}
+
+/**
+ * Sends `method` with fresh progress tokens and resolves with its result; rejects as the request
+ * did (cancellation included). Subscriptions end with the request.
+ */
+export async function runAnalysis<M extends AnalysisMethod>(
+  client: ProgressClient,
+  method: M,
+  params: Omit<RequestParams<M>, "workDoneToken" | "partialResultToken">,
+  callbacks: AnalysisCallbacks<M>,
+  token?: CancelToken,
+): Promise<RequestResult<M>> {
+  const kind = method.slice("unitscope/".length);
+  const workDoneToken = newProgressToken(kind);
+  const tracker = new WorkDoneTracker();
+  const subscriptions = [
+    client.onProgress(workDoneToken, (value) => {
+      const step = tracker.update(value);
+      if (step) callbacks.report(step);
+    }),
+  ];
+  const full: Record<string, unknown> = { ...params, workDoneToken };
+  if (callbacks.partial && method === "unitscope/rankUnits") {
+    const partialResultToken = newProgressToken(`${kind}-partial`);
+    full.partialResultToken = partialResultToken;
+    const partial = callbacks.partial;
+    subscriptions.push(
+      client.onProgress(partialResultToken, (value) => {
+        if (typeof value === "object" && value !== null) partial(value as RequestResult<M>);
+      }),
+    );
+  }
+  try {
+    return await client.request(method, full as unknown as RequestParams<M>, token);
+  } finally {
+    for (const s of subscriptions) s.dispose();
+  }
+}

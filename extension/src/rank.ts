@@ -1,0 +1,97 @@
+// "UnitScope: Which units matter for a class": a layer and a class (quick picks, or from the
+// ablation panel), an evaluation set; then unitscope/rankUnits in a cancellable progress
+// notification. The ranking panel opens at once and fills in as units are measured (partial
+// results); the curve of zeroing the top k vs k random units comes at the end.
+
+import * as vscode from "vscode";
+import { ablatableLayers, classNamesOf, parseAnalysisArgs } from "./ablatePickers";
+import { modelForAnalysis, modelLabel, pickClass, pickEvaluationSet, pickLayer, reportAnalysisFailure } from "./analysisCommon";
+import { runAnalysis } from "./analysisRun";
+import { SECTION } from "./config";
+import { DaemonUnavailable, type Ctx } from "./ctx";
+import type { LayerInfo, RankUnitsResult } from "./protocol.generated";
+import { rankMetricSetting } from "./rankMessages";
+import { RankPanel } from "./rankPanel";
+
+export async function rankUnitsCommand(ctx: Ctx, raw?: unknown): Promise<RankUnitsResult | undefined> {
+  const args = parseAnalysisArgs(raw);
+  if (!args) {
+    ctx.output.warn(`unitscope.rankUnits: ignored malformed arguments ${JSON.stringify(raw)?.slice(0, 200)}`);
+    return undefined;
+  }
+  const model = await modelForAnalysis(ctx, args.modelId);
+  if (!model) return undefined;
+  const layers = ablatableLayers(model);
+  let layer: LayerInfo | undefined;
+  if (args.layer) {
+    layer = layers.find((l) => l.name === args.layer);
+    if (!layer) {
+      void vscode.window.showWarningMessage(`UnitScope: ${model.modelId} has no layer ${args.layer} with units to rank.`);
+      return undefined;
+    }
+  } else {
+    layer = await pickLayer(ctx, model, layers, `Which units matter for a class (${modelLabel(model)}): layer`);
+  }
+  if (!layer) return undefined;
+  const names = classNamesOf(model);
+  let cls = args.class !== undefined && args.class < names.length ? args.class : undefined;
+  if (cls === undefined) cls = (await pickClass(model, `Which units of ${layer.name} matter for which class?`, false))?.index;
+  if (cls === undefined) return undefined;
+  const evaluationSet = await pickEvaluationSet(ctx, `Rank the units of ${layer.name} for ${names[cls]}: evaluation set`);
+  if (!evaluationSet) return undefined;
+  const metric = rankMetricSetting(vscode.workspace.getConfiguration(SECTION).get("ranking.metric"));
+
+  const header: RankUnitsResult = {
+    layer: layer.name,
+    class: cls,
+    classLabel: names[cls]!,
+    metric,
+    evaluationSet,
+    imageCount: 0,
+    before: 0,
+    units: [],
+  };
+  const panel = RankPanel.show(ctx, {
+    version: 1,
+    model: { modelId: model.modelId, checkpointHash: model.checkpointHash, modelLabel: modelLabel(model) },
+    result: header,
+    complete: false,
+  });
+  const what = `rank the units of ${layer.name} for ${names[cls]}`;
+  try {
+    const result = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `UnitScope: units of ${layer.name} for ${names[cls]}`, cancellable: true },
+      async (progress, token) => {
+        const client = await ctx.progressClient();
+        if (!client) throw new DaemonUnavailable("The UnitScope daemon is not running.");
+        return runAnalysis(
+          client,
+          "unitscope/rankUnits",
+          { modelId: model.modelId, layer: layer.name, class: cls, metric, evaluationSet },
+          {
+            report: (s) => {
+              progress.report(s);
+              if (s.message && panel.shows(header)) panel.status(s.message);
+            },
+            partial: (value) => {
+              if (panel.shows(header)) panel.addUnits(value);
+            },
+          },
+          token,
+        );
+      },
+    );
+    if (panel.shows(header)) panel.complete(result);
+    ctx.output.info(`Ranked the units of ${layer.name} for ${names[cls]} on ${result.evaluationSet}.`);
+    return result;
+  } catch (e) {
+    const failure = e instanceof DaemonUnavailable ? undefined : e;
+    if (panel.shows(header)) panel.status(failure === undefined ? "The daemon is not running." : `Stopped: ${describe(e)}`, true);
+    reportAnalysisFailure(ctx, what, e);
+    return undefined;
+  }
+}
+
+function describe(e: unknown): string {
+  return typeof e === "object" && e !== null && typeof (e as { message?: unknown }).message === "string" ? (e as { message: string }).message : String(e);
+}

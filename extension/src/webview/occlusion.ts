@@ -1,0 +1,109 @@
+// Script of the occlusion webview (bundled by esbuild to media/occlusion.js). The HTML arrives fully
+// drawn from occlusionHtml.ts; this script persists the state for the serializer, drives the
+// opacity slider of the heatmaps, checks the "Run again" form and sends it as a typed message, and
+// shows the extension's busy and error messages.
+
+import {
+  checkOcclusionRequest,
+  DEFAULT_OPACITY,
+  limitsOf,
+  parseOcclusionPanelState,
+  type HostToOcclusion,
+  type OcclusionPanelState,
+  type OcclusionToHost,
+} from "../occlusionMessages";
+
+interface VsCodeApi {
+  postMessage(message: OcclusionToHost): void;
+  getState(): unknown;
+  setState(state: OcclusionPanelState): void;
+}
+declare function acquireVsCodeApi(): VsCodeApi;
+
+const vscode = acquireVsCodeApi();
+
+function byId<T extends HTMLElement>(id: string): T | null {
+  return document.getElementById(id) as T | null;
+}
+
+const embedded = parseOcclusionPanelState(JSON.parse(byId("unitscope-state")?.textContent ?? "null"));
+// The opacity the user chose survives re-runs and reloads.
+const previous = parseOcclusionPanelState(vscode.getState());
+let state: OcclusionPanelState | undefined = embedded ? { ...embedded, opacity: previous?.opacity ?? embedded.opacity ?? DEFAULT_OPACITY } : undefined;
+if (state) vscode.setState(state);
+
+const slider = byId<HTMLInputElement>("opacity");
+const status = byId<HTMLParagraphElement>("status");
+const form = byId<HTMLFormElement>("options");
+const run = byId<HTMLButtonElement>("run");
+
+function applyOpacity(opacity: number): void {
+  for (const img of document.querySelectorAll<HTMLImageElement>("img.overlay")) img.style.opacity = String(opacity);
+  if (slider) slider.value = String(Math.round(opacity * 100));
+}
+if (state) applyOpacity(state.opacity);
+
+slider?.addEventListener("input", () => {
+  const opacity = Math.min(1, Math.max(0, Number(slider.value) / 100));
+  applyOpacity(opacity);
+  if (state) {
+    state = { ...state, opacity };
+    vscode.setState(state);
+  }
+});
+
+function setStatus(text: string, kind: "busy" | "error" | "idle"): void {
+  if (status) {
+    status.textContent = text;
+    status.className = kind === "error" ? "status error" : "status";
+  }
+  document.body.classList.toggle("busy", kind === "busy");
+  if (run) {
+    if (kind === "busy") run.setAttribute("aria-disabled", "true");
+    else run.removeAttribute("aria-disabled");
+  }
+}
+
+/** The form's values as the request shape (empty fields: not given). */
+function formRequest(): Record<string, unknown> {
+  const value = (id: string) => byId<HTMLInputElement | HTMLSelectElement>(id)?.value.trim() ?? "";
+  const int = (text: string) => (text === "" ? undefined : Number(text));
+  const request: Record<string, unknown> = {
+    size: int(value("size")),
+    stride: int(value("stride")),
+    fill: value("fill"),
+  };
+  if (value("target") !== "") request.targetClass = int(value("target"));
+  if (value("layer") !== "") request.layer = value("layer");
+  if (value("unit") !== "") request.unit = int(value("unit"));
+  return request;
+}
+
+form?.addEventListener("submit", (e) => {
+  e.preventDefault();
+  if (!state || run?.getAttribute("aria-disabled") === "true") return;
+  const checked = checkOcclusionRequest(formRequest(), limitsOf(state));
+  if ("error" in checked) {
+    setStatus(checked.error, "error");
+    return;
+  }
+  setStatus("Running…", "busy");
+  vscode.postMessage({ type: "rerun", request: checked.request });
+});
+
+byId("open-image")?.addEventListener("click", () => vscode.postMessage({ type: "openImage" }));
+
+window.addEventListener("message", (event: MessageEvent<HostToOcclusion>) => {
+  const m = event.data;
+  switch (m?.type) {
+    case "busy":
+      setStatus(String(m.text), "busy");
+      break;
+    case "error":
+      setStatus(String(m.message), "error");
+      break;
+    case "idle":
+      setStatus("", "idle");
+      break;
+  }
+});
