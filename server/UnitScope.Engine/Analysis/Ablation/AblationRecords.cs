@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace UnitScope.Engine.Analysis.Ablation;
 
 /// <summary>
@@ -57,7 +59,8 @@ public sealed record AblationResult(
     IReadOnlyList<ClassAccuracy> Classes);
 
 /// <summary>What a ranking orders units by: the drop in the class's accuracy, or in its mean log-probability
-/// (smoother on small sets: every image counts, not only those whose prediction flips).</summary>
+/// (smoother on small sets: every image counts, not only those whose prediction flips). Written to JSON by name.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<RankingMetric>))]
 public enum RankingMetric
 {
     Accuracy,
@@ -129,7 +132,8 @@ public sealed record UnitRanking(
     /// <summary>Where the labels come from ("probe set …, IoU > 0.04"); null when no stored dissection of the layer was found.</summary>
     string? LabelSource = null);
 
-/// <summary>How one image's activity of a unit is summarised from its map.</summary>
+/// <summary>How one image's activity of a unit is summarised from its map. Written to JSON by name.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<UnitStatistic>))]
 public enum UnitStatistic
 {
     /// <summary>The map's maximum (the unit's peak response anywhere in the image).</summary>
