@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Runtime.InteropServices;
 using UnitScope.Engine.Datasets;
 using static TorchSharp.torch;
@@ -163,8 +164,16 @@ public static class Dissector
                 counting = Task.Run(() =>
                 {
                     for (int i = 0; i < samples.Length; i++)
-                        ImageLabels.From(samples[i], first + i, concepts, labelArea).WriteTo(labelSpill.Writer);
-                    foreach (var (run, raw) in work) run.CountOnHost(raw, masks, options.Quantile);
+                    {
+                        var imageLabels = ImageLabels.From(samples[i], first + i, concepts, labelArea);
+                        imageLabels.WriteTo(labelSpill.Writer);
+                        imageLabels.Release();
+                    }
+                    foreach (var (run, raw) in work)
+                    {
+                        run.CountOnHost(raw, masks, options.Quantile);
+                        ArrayPool<float>.Shared.Return(raw);
+                    }
                 });
                 progress?.Report(new DissectionProgress("thresholds", start + count, imageCount));
             }
@@ -331,7 +340,9 @@ public static class Dissector
             if (_histograms.OnHost)
             {
                 // Extremes in managed code: on the CPU a few libtorch reductions cost more than the scan.
-                values = MemoryMarshal.Cast<byte, float>(host.bytes).ToArray();
+                var floats = MemoryMarshal.Cast<byte, float>(host.bytes);
+                values = ArrayPool<float>.Shared.Rent(floats.Length); // returned after CountOnHost
+                floats.CopyTo(values);
                 (min, max, maxima) = Extremes(values, masks.Length);
             }
             else

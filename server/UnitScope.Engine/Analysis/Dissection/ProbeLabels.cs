@@ -36,7 +36,8 @@ internal sealed class ConceptIndex
 }
 
 /// <summary>
-/// One image's labels as dissection counts them: <see cref="Maps"/> hold pixel labels with every
+/// One image's labels as dissection counts them: <see cref="Maps"/> (each at least <see cref="Pixels"/>
+/// long; from <see cref="From"/>, pooled arrays) hold pixel labels with every
 /// concept at most once per pixel (a pixel can still carry several concepts, from several maps), and
 /// without the image-level labels (an image-level label already covers every pixel); ids that name no
 /// concept are dropped. <see cref="PresentCategories"/>: the categories with any label in the image.
@@ -87,7 +88,13 @@ internal sealed record ImageLabels(int MaskHeight, int MaskWidth, int[][] Maps, 
                         previousKept = concepts.ById[id] is not null && !imageLevel.Contains(id);
                     }
                     if (!previousKept || SeenBefore(maps, p, id)) continue;
-                    map ??= new int[pixels];
+                    if (map is null)
+                    {
+                        // Pooled: pass 1 returns them (Release) once written to the spill, so the loop
+                        // beside the forward passes makes little garbage.
+                        map = ArrayPool<int>.Shared.Rent(pixels);
+                        Array.Clear(map, 0, pixels);
+                    }
                     map[p] = id;
                     labelArea[id]++;
                     present[concepts.CategoryOf[id]] = true;
@@ -136,10 +143,11 @@ internal sealed record ImageLabels(int MaskHeight, int MaskWidth, int[][] Maps, 
         {
             int runsAt = record.Count;
             record.Add(0);
-            for (int start = 0; start < map.Length;)
+            int length = Pixels;
+            for (int start = 0; start < length;)
             {
                 int value = map[start], end = start + 1;
-                while (end < map.Length && map[end] == value) end++;
+                while (end < length && map[end] == value) end++;
                 record.Add(value);
                 record.Add(end - start);
                 start = end;
@@ -148,6 +156,12 @@ internal sealed record ImageLabels(int MaskHeight, int MaskWidth, int[][] Maps, 
         }
         writer.Write(record.Count);
         writer.Write(MemoryMarshal.AsBytes(CollectionsMarshal.AsSpan(record)));
+    }
+
+    /// <summary>Gives the maps of a <see cref="From"/> result back to the pool; the labels are unusable after.</summary>
+    public void Release()
+    {
+        foreach (var map in Maps) ArrayPool<int>.Shared.Return(map);
     }
 
     /// <summary>Reads the next record <see cref="WriteTo"/> wrote.</summary>
