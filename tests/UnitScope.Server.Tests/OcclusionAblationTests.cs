@@ -310,6 +310,26 @@ public class OcclusionAblationTests
     }
 
     [Fact]
+    public async Task Labels_come_from_the_dissection_on_the_dataset_the_client_chose_for_its_hovers()
+    {
+        var d = new InProcessDaemon();
+        await using var _ = d;
+        var broden = Directory.CreateDirectory(Path.Combine(d.Directory, "broden")).FullName;
+        await d.Client.CallAsync<InitializeResult>(Methods.Initialize,
+            new InitializeParams(InitializationOptions: new InitializationOptions(Dataset: broden)));
+        await d.Client.NotifyAsync(Methods.Initialized, new { });
+        var m = await d.Client.CallAsync<ModelInfo>(Methods.LoadModel, new LoadModelParams(d.Checkpoint("net.pth")));
+        await d.Client.CallAsync<DissectResult>(Methods.Dissect, new DissectParams(m.ModelId, ["conv1"])); // on the probe set: not this client's
+        var before = await d.Client.CallAsync<RankUnitsResult>(Methods.RankUnits, new RankUnitsParams(m.ModelId, "conv1", 0));
+        before.Units.Should().OnlyContain(u => u.Label == null);
+        await d.Client.CallAsync<DissectResult>(Methods.Dissect, new DissectParams(m.ModelId, ["conv1"], broden));
+        var after = await d.Client.CallAsync<RankUnitsResult>(Methods.RankUnits, new RankUnitsParams(m.ModelId, "conv1", 0));
+        after.Units.Single(u => u.Unit == 0).Label!.Concept.Should().Be("red");
+        (await d.Client.CallAsync<UnitClassStatsResult>(Methods.UnitClassStats, new UnitClassStatsParams(m.ModelId, "conv1", 1, 0))).Label!.Concept
+            .Should().Be("circle");
+    }
+
+    [Fact]
     public async Task Units_the_engine_did_not_tell_as_it_went_come_in_a_last_partial_result()
     {
         var (d, m) = await StartAsync();

@@ -16,12 +16,12 @@ internal static class AnalysisResults
         [.. units.OrderByDescending(u => u.Drop).ThenBy(u => u.Unit)];
 
     /// <summary>
-    /// The labels of the layer's default dissection (built-in probe set, default options) by unit, when
-    /// it is cached; empty otherwise. Only labelled units are in it.
+    /// The labels of the layer's default dissection (default options on the connection's dataset, the
+    /// one its hovers show) by unit, when it is cached; empty otherwise. Only labelled units are in it.
     /// </summary>
-    public static IReadOnlyDictionary<int, ConceptScore> Labels(IDissectionEngine dissection, string checkpointHash, string layer)
+    public static IReadOnlyDictionary<int, ConceptScore> Labels(IDissectionEngine dissection, string checkpointHash, string layer, DatasetSpec dataset)
     {
-        var found = DissectionCache.FindDefault(dissection, checkpointHash, layer);
+        var found = DissectionCache.FindDefault(dissection, checkpointHash, layer, dataset);
         if (found is null) return new Dictionary<int, ConceptScore>();
         return found.Units.Where(u => u.Label is not null).ToDictionary(u => u.Unit, u => DissectionMapping.ToProtocol(u.Label!));
     }

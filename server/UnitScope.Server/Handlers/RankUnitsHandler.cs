@@ -24,7 +24,7 @@ internal sealed class RankUnitsHandler(Connection connection, DaemonServices ser
         var settings = AnalysisChecks.Ranking(request, model, classNames);
         var spec = EvaluationSetSpec.Parse(request.EvaluationSet);
         var partialToken = request.PartialResultToken is { ValueKind: JsonValueKind.String or JsonValueKind.Number } pt ? pt : (JsonElement?)null;
-        var labels = AnalysisResults.Labels(services.Dissection, model.CheckpointHash, settings.Layer);
+        var labels = AnalysisResults.Labels(services.Dissection, model.CheckpointHash, settings.Layer, connection.DefaultDataset);
         var title = $"Ranking units of {settings.Layer} for {classNames[settings.Class]}";
         IReadOnlyList<RankedUnit> ranked = [];
         return await AnalysisRun.RunAsync(connection, services, model, request.WorkDoneToken, title, AnalysisProgressText.Ranking,

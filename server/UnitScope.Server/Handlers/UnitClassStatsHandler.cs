@@ -20,7 +20,7 @@ internal sealed class UnitClassStatsHandler(Connection connection, DaemonService
         var classNames = engine.ClassNames(model);
         var settings = AnalysisChecks.UnitClass(request, model, classNames);
         var spec = EvaluationSetSpec.Parse(request.EvaluationSet);
-        var labels = AnalysisResults.Labels(services.Dissection, model.CheckpointHash, settings.Layer);
+        var labels = AnalysisResults.Labels(services.Dissection, model.CheckpointHash, settings.Layer, connection.DefaultDataset);
         var title = $"Unit {settings.Unit} of {settings.Layer} on {classNames[settings.Class]}";
         return await AnalysisRun.RunAsync(connection, services, model, request.WorkDoneToken, title, AnalysisProgressText.UnitClass,
             async run =>
