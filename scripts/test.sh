@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test: the C# projects in Backend.sln, then the extension's (which talk to the built
-# daemon). Ends with one line "N passed, N failed". Exit status 0 only when nothing failed.
+# daemon), then the extension in a real VS Code (code-server; scripts/editor-setup.sh installs it;
+# UNITSCOPE_SKIP_EDITOR_TESTS=1 leaves them out). Ends with one line "N passed, N failed". Exit
+# status 0 only when nothing failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,16 +25,26 @@ echo "== tests (extension)"
 npm run --silent test:extension 2>&1 | tee "$log/extension.txt"
 [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
 
+echo "== tests (extension in a real VS Code: code-server)"
+if [ "${UNITSCOPE_SKIP_EDITOR_TESTS:-0}" = 1 ]; then
+  echo "skipped (UNITSCOPE_SKIP_EDITOR_TESTS=1)" | tee "$log/editor.txt"
+else
+  started=$(date +%s)
+  bash scripts/editor-test.sh 2>&1 | tee "$log/editor.txt"
+  [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+  echo "real-editor tests took $(($(date +%s) - started)) s"
+fi
+
 # dotnet: "Passed!  - Failed:     0, Passed:    38, Skipped: ..." per test assembly; mocha: "N passing", "N failing".
 read -r dn_pass dn_fail < <(grep -E "^(Passed|Failed)!" "$log/dotnet.txt" |
   sed -E 's/.*Failed: *([0-9]+), Passed: *([0-9]+).*/\2 \1/' |
   awk '{p+=$1; f+=$2} END {print p+0, f+0}')
-ext_pass=$(grep -Eo "^ *[0-9]+ passing" "$log/extension.txt" | awk '{s+=$1} END {print s+0}')
-ext_fail=$(grep -Eo "^ *[0-9]+ failing" "$log/extension.txt" | awk '{s+=$1} END {print s+0}')
+ext_pass=$(cat "$log/extension.txt" "$log/editor.txt" | grep -Eo "^ *[0-9]+ passing" | awk '{s+=$1} END {print s+0}')
+ext_fail=$(cat "$log/extension.txt" "$log/editor.txt" | grep -Eo "^ *[0-9]+ failing" | awk '{s+=$1} END {print s+0}')
 
 passed=$((dn_pass + ext_pass))
 failed=$((dn_fail + ext_fail))
 if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi   # a runner crashed without counting
-echo "C#: $dn_pass passed, $dn_fail failed; extension: $ext_pass passed, $ext_fail failed"
+echo "C#: $dn_pass passed, $dn_fail failed; extension (node, Chromium, VS Code): $ext_pass passed, $ext_fail failed"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -92,7 +92,7 @@ export function buildUnitMapHtml(input: UnitMapHtmlInput): string {
 <meta http-equiv="Content-Security-Policy" content="${e(contentSecurityPolicy(input.cspSource, nonce))}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
 <link rel="stylesheet" href="${e(input.styleUri)}" nonce="${nonce}">
-<title>${e(`${view.layer} · unit ${view.unit}`)}</title>
+<title>${e(`Map · ${view.layer} · unit ${view.unit}`)}</title>
 </head>
 <body>
 <header class="head">

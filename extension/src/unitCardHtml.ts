@@ -68,7 +68,7 @@ export function buildUnitCardHtml(input: UnitCardHtmlInput): string {
 <meta http-equiv="Content-Security-Policy" content="${e(contentSecurityPolicy(input.cspSource, nonce))}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
 <link rel="stylesheet" href="${e(input.styleUri)}" nonce="${nonce}">
-<title>${e(`${view.layer} · unit ${u.unit}`)}</title>
+<title>${e(`Card · ${view.layer} · unit ${u.unit}`)}</title>
 </head>
 <body>
 <header class="head">

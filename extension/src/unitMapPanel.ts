@@ -120,7 +120,7 @@ export class UnitMapPanel {
   }
 
   private static title(view: UnitMapView): string {
-    return `Unit ${view.unit} · ${view.layer}`;
+    return `Map · unit ${view.unit} · ${view.layer}`;
   }
 
   private constructor(

@@ -1,0 +1,303 @@
+// The UI test: the installed .vsix in a real VS Code, used as a person would — the status bar, the
+// UnitScope view, code lenses, hovers, "Dissect layer" from the palette, the dissection panel, a
+// unit's card, its unit map, "Ablate units" — asserting on what the workbench and the panels show,
+// then screenshots of the editor and each panel in the light and dark themes.
+
+import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import type { Frame, Page } from "playwright-core";
+
+export interface StepResult {
+  title: string;
+  status: "passed" | "failed" | "pending";
+  error?: string;
+  ms: number;
+}
+
+export interface UiOptions {
+  url: string;
+  workspace: string;
+  /** The user data folder (its settings hold the theme the run starts with). */
+  userDataDir: string;
+  /** Where the theme screenshots go (docs/screenshots when updating the docs). */
+  screenshots: string;
+  /** Where a failing step's screenshot goes. */
+  debugDir: string;
+}
+
+const STATUS = "[id='unitscope.unitscope.unitscope.status']";
+/** Name for the files, the theme's label in "Preferences: Color Theme", the webview body's class. */
+const THEMES = [
+  ["light", "Light Modern", "vscode-light"],
+  ["dark", "Dark Modern", "vscode-dark"],
+] as const;
+
+class Pending extends Error {}
+
+export async function runUiTest(o: UiOptions): Promise<StepResult[]> {
+  const { chromium } = await import("playwright-core");
+  const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: ["--no-sandbox"] });
+  const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+  const results: StepResult[] = [];
+  let failed = false;
+  const step = async (title: string, fn: () => Promise<void>) => {
+    if (failed) {
+      results.push({ title, status: "failed", error: "not run: an earlier step failed", ms: 0 });
+      return;
+    }
+    const t0 = Date.now();
+    try {
+      await fn();
+      results.push({ title, status: "passed", ms: Date.now() - t0 });
+    } catch (e) {
+      if (e instanceof Pending) {
+        results.push({ title, status: "pending", error: e.message, ms: Date.now() - t0 });
+        return;
+      }
+      failed = true;
+      const shot = path.join(o.debugDir, `failed-${results.length + 1}.png`);
+      await page.screenshot({ path: shot }).catch(() => undefined);
+      results.push({ title, status: "failed", error: `${(e as Error).stack ?? e}\n(screenshot: ${shot})`, ms: Date.now() - t0 });
+    }
+  };
+
+  const ui = new Workbench(page);
+  const script = fs.readFileSync(path.join(o.workspace, "train_smallcnn.py"), "utf8").split("\n");
+  const defLine = (name: string) => script.findIndex((l) => new RegExp(`\\bself\\.${name}\\s*=`).test(l));
+  let unit = -1;
+
+  try {
+    await step("opens the sample training script; the status bar shows the daemon, no model yet", async () => {
+      await page.goto(`${o.url}/?folder=${encodeURIComponent(o.workspace)}`);
+      await page.waitForSelector(".monaco-workbench", { timeout: 90_000 });
+      await ui.quickOpen("train_smallcnn.py");
+      await page.locator(".monaco-editor .view-lines").first().waitFor();
+      await ui.waitForText(STATUS, /UnitScope: no model/, 90_000);
+    });
+
+    await step("loads smallcnn.pth by clicking it in the UnitScope view; the status bar and the Models tree show it", async () => {
+      await page.locator(".activitybar a[aria-label='UnitScope']").click();
+      const checkpoint = page.locator(".sidebar .monaco-list-row", { hasText: "smallcnn.pth" }).filter({ hasText: "KB" });
+      await checkpoint.first().waitFor({ timeout: 30_000 });
+      await checkpoint.first().click();
+      await ui.waitForText(STATUS, /smallcnn\.pth/, 60_000);
+      await page.locator(".sidebar .monaco-list-row", { hasText: "Conv2d · 32 units · 32×32×32" }).first().waitFor({ timeout: 30_000 });
+      await page.locator(".sidebar .monaco-list-row", { hasText: "smallcnn · cpu · active" }).first().waitFor();
+    });
+
+    await step("shows code lenses above the layer definitions: units, dissect, ablate", async () => {
+      await page.locator(".codelens-decoration", { hasText: "32 units · not dissected" }).first().waitFor({ timeout: 30_000 });
+      const lenses = await page.locator(".codelens-decoration").allInnerTexts();
+      assert.ok(lenses.some((l) => /16 units · not dissected\s*\|\s*dissect\s*\|\s*ablate/.test(l)), lenses.join(" / "));
+    });
+
+    await step("hovers self.conv2: kind, units, output shape and a Dissect link", async () => {
+      const text = await ui.hover(defLine("conv2") + 1, script[defLine("conv2")]!.indexOf("conv2") + 2);
+      assert.match(text, /conv2\s*— Conv2d, 32 units, output 32×32×32/);
+      assert.match(text, /Not dissected yet — Dissect conv2/);
+      await page.keyboard.press("Escape");
+    });
+
+    await step("'UnitScope: Dissect layer' on conv2 opens the dissection panel: chart, unit table, top images", async () => {
+      await ui.command("UnitScope: Dissect layer");
+      await ui.quickInput.fill("conv2");
+      await page.locator(".quick-input-list .monaco-list-row", { hasText: "conv2" }).first().waitFor();
+      await page.keyboard.press("Enter");
+      const panel = await ui.frame(/^Dissection · smallcnn\.pth/, 120_000);
+      await panel.locator("#rows tr").first().waitFor({ timeout: 60_000 });
+      assert.equal(await panel.locator("#count").innerText(), "32 units");
+      assert.match(await panel.locator("#meta").innerText(), /conv2 · \d+\/32 units labelled · \d+ images of .*broden_mini/);
+      const bars = await panel.locator(".bar-row").allInnerTexts();
+      assert.ok(bars.length >= 2 && bars.some((b) => /unlabelled/.test(b)), bars.join(" / "));
+      await panel.waitForFunction(() => [...document.querySelectorAll("#rows img")].some((i) => (i as HTMLImageElement).naturalWidth > 100), undefined, { timeout: 60_000 });
+    });
+
+    await step("the lens above conv2 counts its labelled units and the hover shows the top units' images", async () => {
+      await page.locator(".codelens-decoration", { hasText: /\d+\/32 units labelled/ }).first().waitFor({ timeout: 30_000 });
+      await ui.focusEditor("train_smallcnn.py");
+      await ui.hover(defLine("conv2") + 1, script[defLine("conv2")]!.indexOf("conv2") + 2);
+      const hover = page.locator(".monaco-hover-content").first();
+      assert.match(await hover.innerText(), /Dissection \(\d+ images of broden_mini\): \d+\/32 units labelled/);
+      await page.waitForFunction(
+        () => [...document.querySelectorAll(".monaco-hover-content img")].filter((i) => (i as HTMLImageElement).src.startsWith("data:image/png") && (i as HTMLImageElement).naturalWidth === 82).length > 0,
+        undefined,
+        { timeout: 15_000 },
+      );
+      await page.keyboard.press("Escape");
+    });
+
+    await step("a unit in the dissection table opens its card: label, scores per category, top images", async () => {
+      const panel = await ui.frame(/^Dissection · smallcnn\.pth/);
+      unit = Number(await panel.locator("button.unit-link").first().innerText());
+      await panel.locator("button.unit-link").first().click();
+      const card = await ui.frame(new RegExp(`^Card · conv2 · unit ${unit}$`), 30_000);
+      await card.locator(".label strong").waitFor();
+      assert.ok((await card.locator(".scores tbody tr").count()) >= 1);
+      await card.waitForFunction(() => ((document.getElementById("card") as HTMLImageElement | null)?.naturalWidth ?? 0) > 100, undefined, { timeout: 60_000 });
+      await page.locator(".tab", { hasText: `Unit ${unit} · conv2` }).waitFor();
+    });
+
+    await step("'Map over an image…' on the card opens the unit's map over a picked image", async () => {
+      const card = await ui.frame(new RegExp(`^Card · conv2 · unit ${unit}$`));
+      await card.locator("#unit-map").click();
+      await ui.pickFile(path.join(o.workspace, "circle.png"));
+      const map = await ui.frame(new RegExp(`^Map · conv2 · unit ${unit}$`), 30_000);
+      await page.locator(".tab", { hasText: `Map · unit ${unit} · conv2` }).waitFor();
+      await map.waitForFunction(() => ((document.getElementById("overlay") as HTMLImageElement | null)?.naturalWidth ?? 0) > 0, undefined, { timeout: 30_000 });
+      assert.match(await map.locator(".stats").innerText(), /max/);
+    });
+
+    await step("'Ablate this unit…' on the card runs the ablation on an image folder and opens its panel", async () => {
+      if (!(await ui.hasCommand("UnitScope: Ablate units"))) throw new Pending("pending: the Ablate units command is not in this build");
+      await page.locator(".tab", { hasText: `Unit ${unit} · conv2` }).first().click();
+      const card = await ui.frame(new RegExp(`^Card · conv2 · unit ${unit}$`), 15_000);
+      await card.locator("#ablate").click();
+      await page.locator(".quick-input-list .monaco-list-row", { hasText: "Image folder" }).first().waitFor({ timeout: 30_000 });
+      await ui.quickInput.fill("Image folder");
+      await page.keyboard.press("Enter");
+      await ui.pickFile(path.join(o.workspace, "eval"));
+      const ablation = await ui.frame(/^Ablation/, 120_000);
+      await ablation.locator("h1").waitFor();
+      assert.match(await ablation.locator("h1").innerText(), /Ablation conv2/);
+      // The card shows the effect it measured.
+      await page.locator(".tab", { hasText: `Unit ${unit} · conv2` }).first().click();
+      const after = await ui.frame(new RegExp(`^Card · conv2 · unit ${unit}$`), 15_000);
+      await after.getByText(/Zeroing this unit alone: accuracy/).waitFor({ timeout: 15_000 });
+    });
+
+    await step("follows the light and dark themes; screenshots of the editor and each panel", async () => {
+      for (const [name, theme, bodyClass] of THEMES) {
+        await ui.command("Preferences: Color Theme");
+        await ui.quickInput.fill(theme);
+        const row = page.locator(".quick-input-list .monaco-list-row").filter({ has: page.locator(".label-name", { hasText: new RegExp(`^(Default )?${theme}$`) }) });
+        await row.first().waitFor({ timeout: 15_000 });
+        await row.first().click();
+        await page.waitForFunction((dark) => document.querySelector(".monaco-workbench")?.classList.contains("vs-dark") === dark, name === "dark", { timeout: 30_000 });
+        await page.waitForTimeout(500);
+        await ui.focusEditor("train_smallcnn.py");
+        await ui.command("View: Toggle Maximize Editor Group");
+        await ui.hover(defLine("conv2") + 1, script[defLine("conv2")]!.indexOf("conv2") + 2);
+        await page.waitForTimeout(400);
+        await page.screenshot({ path: path.join(o.screenshots, `editor-${name}.png`) });
+        await page.keyboard.press("Escape");
+        await ui.command("View: Toggle Maximize Editor Group");
+        const panels: [string, RegExp, string][] = [
+          ["Dissection · smallcnn.pth", /^Dissection · smallcnn\.pth/, "dissection"],
+          [`Unit ${unit} · conv2`, new RegExp(`^Card · conv2 · unit ${unit}$`), "unit-card"],
+          [`Map · unit ${unit} · conv2`, new RegExp(`^Map · conv2 · unit ${unit}$`), "unit-map"],
+          ["Ablation · conv2", /^Ablation/, "ablation"],
+        ];
+        for (const [tab, title, file] of panels) {
+          const t = page.locator(".tab", { hasText: tab });
+          if ((await t.count()) === 0) continue;
+          await t.first().click();
+          const frame = await ui.frame(title, 20_000);
+          await frame.waitForFunction((c) => document.body.classList.contains(c), bodyClass, { timeout: 30_000 });
+          await ui.command("View: Toggle Maximize Editor Group");
+          await page.waitForTimeout(800);
+          await page.screenshot({ path: path.join(o.screenshots, `${file}-${name}.png`) });
+          await ui.command("View: Toggle Maximize Editor Group");
+        }
+      }
+    });
+  } finally {
+    await browser.close();
+  }
+  return results;
+}
+
+/** What a person does in the workbench, with waits for what they would wait for. */
+class Workbench {
+  constructor(private readonly page: Page) {}
+
+  get quickInput() {
+    return this.page.locator(".quick-input-widget input");
+  }
+
+  async waitForText(selector: string, text: RegExp, timeout = 30_000): Promise<void> {
+    await this.page.waitForFunction(
+      ({ selector, source }) => new RegExp(source).test(document.querySelector(selector)?.textContent ?? ""),
+      { selector, source: text.source },
+      { timeout },
+    );
+  }
+
+  /** Runs a command from the palette (F1), by its label. */
+  async command(label: string): Promise<void> {
+    await this.page.keyboard.press("F1");
+    await this.quickInput.waitFor();
+    await this.quickInput.fill(`>${label}`);
+    // The row whose label is exactly this command (the list may rank another one first).
+    const row = this.page.locator(".quick-input-list .monaco-list-row").filter({ has: this.page.locator(".label-name", { hasText: new RegExp(`^${escapeRegExp(label)}$`) }) });
+    await row.first().waitFor({ timeout: 15_000 });
+    await row.first().click();
+    await this.page.waitForTimeout(300);
+  }
+
+  async hasCommand(label: string): Promise<boolean> {
+    await this.page.keyboard.press("F1");
+    await this.quickInput.waitFor();
+    await this.quickInput.fill(`>${label}`);
+    await this.page.waitForTimeout(800);
+    const found = (await this.page.locator(".quick-input-list .monaco-list-row", { hasText: label }).count()) > 0;
+    await this.page.keyboard.press("Escape");
+    return found;
+  }
+
+  async quickOpen(file: string): Promise<void> {
+    await this.page.keyboard.press("Control+P");
+    await this.quickInput.waitFor();
+    await this.quickInput.fill(file);
+    await this.page.locator(".quick-input-list .monaco-list-row", { hasText: file }).first().waitFor({ timeout: 15_000 });
+    await this.page.keyboard.press("Enter");
+  }
+
+  async focusEditor(file: string): Promise<void> {
+    await this.page.locator(".tab", { hasText: file.replace(/\.py$/, "") }).first().click();
+  }
+
+  /** Goes to line:column and shows the hover there; its text. */
+  async hover(line: number, column: number): Promise<string> {
+    await this.page.keyboard.press("Control+G");
+    await this.quickInput.waitFor();
+    await this.quickInput.fill(`:${line}:${column}`);
+    await this.page.keyboard.press("Enter");
+    await this.page.waitForTimeout(300);
+    await this.command("Show or Focus Hover");
+    const hover = this.page.locator(".monaco-hover-content").first();
+    await hover.waitFor({ timeout: 20_000 });
+    return hover.innerText();
+  }
+
+  /** Types a path into VS Code's simple file dialog and accepts it. */
+  async pickFile(file: string): Promise<void> {
+    await this.quickInput.waitFor({ timeout: 15_000 });
+    await this.page.waitForTimeout(300);
+    await this.quickInput.fill(file);
+    await this.page.waitForTimeout(500);
+    await this.page.keyboard.press("Enter");
+    // A folder: the first Enter may only open it; accept it with OK when the dialog is still there.
+    await this.page.waitForTimeout(700);
+    const ok = this.page.locator(".quick-input-widget .monaco-button", { hasText: /^(OK|Use folder|Select Folder)$/ });
+    if ((await this.quickInput.isVisible()) && (await ok.count()) > 0) await ok.first().click();
+  }
+
+  /** The webview frame whose document title matches (the panel's content), waiting for it. */
+  async frame(title: RegExp, timeout = 15_000, also?: (f: Frame) => Promise<boolean>): Promise<Frame> {
+    const deadline = Date.now() + timeout;
+    while (Date.now() < deadline) {
+      for (const f of this.page.frames()) {
+        if (f === this.page.mainFrame()) continue;
+        const t = await f.title().catch(() => "");
+        if (title.test(t) && (!also || (await also(f).catch(() => false)))) return f;
+      }
+      await this.page.waitForTimeout(250);
+    }
+    throw new Error(`no panel titled ${title} (frames: ${(await Promise.all(this.page.frames().map((f) => f.title().catch(() => "?")))).filter(Boolean).join(" | ")})`);
+  }
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
