@@ -325,7 +325,11 @@ export class Ctx implements vscode.Disposable {
       if (!restarted) return;
       await this.modelSettled();
       const reloaded = this.loadedModels.length;
-      this.output.info(`The daemon was restarted after a crash${reloaded ? `; ${reloaded} model${reloaded === 1 ? "" : "s"} reloaded` : ""}.`);
+      const text = `${why} It was restarted${reloaded ? ` and ${reloaded} model${reloaded === 1 ? " was" : "s were"} reloaded` : ""}.`;
+      this.output.info(text);
+      void vscode.window.showWarningMessage(text, "Show log").then((choice) => {
+        if (choice) this.output.show(true);
+      });
     });
   }
 
