@@ -525,7 +525,7 @@ export interface OccludeParams {
   imageBase64?: string;
   /** Class whose probability the first map shows; default: the class the model predicts for the unoccluded image. */
   targetClass?: number;
-  /** The square's colour, per channel in [0, 1] before normalisation (one value for every channel, or one per channel); default: the model's normalisation mean (the dataset mean). */
+  /** The square's colour, per channel in [0, 1] before normalisation (one value for every channel, or one per channel), applied in 8-bit steps (0.5 is 128/255); default: the model's normalisation mean (the dataset mean). */
   fill?: number[];
   /** Layer whose unit's activity is mapped (spatial output [C,H,W]); default: the model's last layer with spatial maps. */
   layer?: string;
@@ -549,7 +549,7 @@ export interface OccludeResult {
   classNames: string[];
   size: number;
   stride: number;
-  /** The fill colour used, per channel in [0, 1]. */
+  /** The fill colour used, per channel in [0, 1] (a given fill as the 8-bit value it became). */
   fill: number[];
   rows: number;
   columns: number;

@@ -16,7 +16,7 @@ namespace UnitScope.Protocol;
 /// <param name="TargetClass">Class whose probability the first map shows; default: the class the model predicts for the unoccluded image.</param>
 /// <param name="Size">Side of the occluding square in pixels of the model input (1 to the input's smaller side).</param>
 /// <param name="Stride">Pixels between neighbouring positions of the square (1 to the input's smaller side).</param>
-/// <param name="Fill">The square's colour, per channel in [0, 1] before normalisation (one value for every channel, or one per channel); default: the model's normalisation mean (the dataset mean).</param>
+/// <param name="Fill">The square's colour, per channel in [0, 1] before normalisation (one value for every channel, or one per channel), applied in 8-bit steps (0.5 is 128/255); default: the model's normalisation mean (the dataset mean).</param>
 /// <param name="Layer">Layer whose unit's activity is mapped (spatial output [C,H,W]); default: the model's last layer with spatial maps.</param>
 /// <param name="Unit">Unit of <c>layer</c>; default: the unit with the strongest response to the unoccluded image.</param>
 /// <param name="BatchSize">Occluded copies per forward pass (1–1024, default 32); changes only the speed.</param>
@@ -74,7 +74,7 @@ public sealed record UnitActivityMap(string Layer, int Unit, bool Strongest, Occ
 /// <param name="ClassNames">Every class of the model, by index.</param>
 /// <param name="TargetProbability">The target class's probability on the unoccluded image.</param>
 /// <param name="PredictedClass">The most probable class on the unoccluded image.</param>
-/// <param name="Fill">The fill colour used, per channel in [0, 1].</param>
+/// <param name="Fill">The fill colour used, per channel in [0, 1] (a given fill as the 8-bit value it became).</param>
 /// <param name="ImagePng">Base64 PNG: the image as the model sees it (resized to its input); every heatmap has its size.</param>
 /// <param name="Probability">The target class's probability at each position.</param>
 /// <param name="MostProbable">The most probable class at each position.</param>
