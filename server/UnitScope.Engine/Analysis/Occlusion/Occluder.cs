@@ -21,7 +21,8 @@ namespace UnitScope.Engine.Analysis.Occlusion;
 /// unoccluded image, the last batch, a batch size below that) being padded with copies of its first row, whose
 /// results are dropped. With that, a position's numbers are the same whatever the batch size (tested on the
 /// zoo's architectures).</para>
-/// Probabilities are the float32 softmax of the model's output.
+/// Probabilities are the softmax of the model's output (computed in double, stored as float); a unit's total
+/// activation is the sum of its map (in double).
 /// </remarks>
 public static class Occluder
 {
@@ -52,9 +53,9 @@ public static class Occluder
         // The unoccluded image: predicted class, target's probability, every unit's total activation.
         var (baseProbabilities, unitTotals) = model.ForwardBatch(Padded(input), layers, pass =>
         {
-            var p = Probabilities(pass.Output);
-            float[]? totals = layer is null ? null : Totals(pass.Activations[layer][0]).cpu().data<float>().ToArray();
-            return (p[0].cpu().data<float>().ToArray(), totals);
+            var logits = Rows(pass.Output, 1);
+            float[]? totals = layer is null ? null : Totals(Rows(pass.Activations[layer], 1), (int)pass.Activations[layer].shape[1]);
+            return (Softmax(logits, 0, logits.Length), totals);
         });
         int predicted = ArgMax(baseProbabilities);
         int target = options.TargetClass ?? predicted;
@@ -78,14 +79,20 @@ public static class Occluder
             var batch = Padded(Occluded(input, start, n, ys, xs, options.Size, fill));
             model.ForwardBatch(batch, layers, pass =>
             {
-                var p = Probabilities(pass.Output)[..n];
-                p[.., target].cpu().data<float>().CopyTo(targetProbability.AsSpan(start, n));
-                var (max, argmax) = p.max(1);
-                max.cpu().data<float>().CopyTo(bestProbability.AsSpan(start, n));
-                var classes = argmax.cpu().data<long>().ToArray();
-                for (int i = 0; i < n; i++) bestClass[start + i] = (int)classes[i];
+                // Two copies out per batch and the rest in managed code: on a busy CPU every small libtorch op
+                // waits for its thread pool, so few ops keep occlusion close to the forward passes' own time.
+                var logits = Rows(pass.Output, n);
+                int classes = logits.Length / n;
+                for (int i = 0; i < n; i++)
+                {
+                    var p = Softmax(logits, i * classes, classes);
+                    int best = ArgMax(p);
+                    targetProbability[start + i] = p[target];
+                    bestClass[start + i] = best;
+                    bestProbability[start + i] = p[best];
+                }
                 if (activity is not null)
-                    Totals(pass.Activations[layer!][..n, unit!.Value]).cpu().data<float>().CopyTo(activity.AsSpan(start, n));
+                    Totals(Rows(pass.Activations[layer!][.., unit!.Value], n), n).CopyTo(activity.AsSpan(start, n));
                 return 0;
             });
             progress?.Report(new OcclusionProgress(start + n, count));
@@ -120,10 +127,27 @@ public static class Occluder
     /// named_modules() order) with [C, H, W] maps larger than 1×1 that is not a pooling layer (a VGG's last ReLU,
     /// a ResNet's layer4), else the last with [C, H, W] maps; null when there is none.
     /// </summary>
-    public static string? DefaultLayer(ModelSession model) =>
-        (model.Layers.LastOrDefault(l => l.OutputShape.Count == 3 && l.OutputShape[1] * l.OutputShape[2] > 1
-            && !l.Kind.Contains("Pool", StringComparison.OrdinalIgnoreCase))
-         ?? model.Layers.LastOrDefault(l => l.OutputShape.Count == 3))?.Name;
+    public static string? DefaultLayer(ModelSession model)
+    {
+        var last = model.Layers.LastOrDefault(l => l.OutputShape.Count == 3 && l.OutputShape[1] * l.OutputShape[2] > 1
+                && !l.Kind.Contains("Pool", StringComparison.OrdinalIgnoreCase))
+            ?? model.Layers.LastOrDefault(l => l.OutputShape.Count == 3);
+        if (last is null)
+            return null;
+        // named_modules() lists a block's children after it: the last entry of a ResNet is layer4.1.bn2, inside
+        // the block whose output (layer4) is the stage's. Take the outermost container with the same output.
+        var byName = model.Layers.ToDictionary(l => l.Name, StringComparer.Ordinal);
+        string chosen = last.Name;
+        for (int dot = chosen.LastIndexOf('.'); dot > 0; dot = chosen.LastIndexOf('.', dot - 1))
+            if (byName.TryGetValue(last.Name[..dot], out var parent) && parent.OutputShape.SequenceEqual(last.OutputShape)
+                && IsLastChild(model, parent.Name, last.Name))
+                chosen = parent.Name;
+        return chosen;
+    }
+
+    /// <summary>Whether <paramref name="descendant"/> is the last layer listed under <paramref name="parent"/> (so its output can be the parent's).</summary>
+    static bool IsLastChild(ModelSession model, string parent, string descendant) =>
+        model.Layers.Last(l => l.Name.StartsWith(parent + ".", StringComparison.Ordinal)).Name == descendant;
 
     /// <summary>Square start positions along one side: 0, stride, 2·stride, … while the square fits, plus
     /// side − size when the last one stops short of the edge.</summary>
@@ -181,16 +205,26 @@ public static class Occluder
         return values;
     }
 
-    /// <summary>[n, C, H, W]: copies of <paramref name="input"/> with positions start … start + n − 1 occluded.</summary>
+    /// <summary>[n, C, H, W]: copies of <paramref name="input"/> with positions start … start + n − 1 occluded: the
+    /// squares as one mask built in managed memory, written by one in-place fill per distinct fill value (rather than
+    /// n × C small slice fills or a <c>where</c> that rewrites the whole batch).</summary>
     static Tensor Occluded(Tensor input, int start, int n, int[] ys, int[] xs, int size, float[] fill)
     {
-        var batch = input.expand(n, -1, -1, -1).clone();
+        int h = (int)input.shape[2], w = (int)input.shape[3];
+        var mask = new bool[n * h * w];
         for (int i = 0; i < n; i++)
         {
-            int y = ys[(start + i) / xs.Length], x = xs[(start + i) % xs.Length];
-            for (int c = 0; c < fill.Length; c++)
-                batch[i, c, TensorIndex.Slice(y, y + size), TensorIndex.Slice(x, x + size)].fill_(fill[c]);
+            int y0 = ys[(start + i) / xs.Length], x0 = xs[(start + i) % xs.Length];
+            for (int y = y0; y < Math.Min(h, y0 + size); y++)
+                mask.AsSpan(i * h * w + y * w + x0, Math.Min(w, x0 + size) - x0).Fill(true);
         }
+        var batch = input.expand(n, -1, -1, -1).clone();
+        var square = tensor(mask, [n, 1, h, w]);
+        if (fill.All(v => v == fill[0]))
+            batch.masked_fill_(square, fill[0]);
+        else
+            for (int c = 0; c < fill.Length; c++)
+                batch[.., c..(c + 1)].masked_fill_(square, fill[c]);
         return batch;
     }
 
@@ -201,13 +235,35 @@ public static class Occluder
         return n >= MinRowsPerPass ? batch : cat([batch, batch[..1].expand(MinRowsPerPass - n, -1, -1, -1)], 0);
     }
 
-    static Tensor Probabilities(Tensor output) =>
-        nn.functional.softmax(output.reshape(output.shape[0], -1).to(ScalarType.Float32), 1);
+    /// <summary>The first <paramref name="n"/> rows of <paramref name="t"/> as float32 values, row-major (one copy to the CPU).</summary>
+    static float[] Rows(Tensor t, int n) => t[..n].to(ScalarType.Float32).contiguous().cpu().data<float>().ToArray();
 
-    /// <summary>Each row's sum over every dimension after the first ("total activation").</summary>
-    static Tensor Totals(Tensor activations) =>
-        activations.dim() <= 1 ? activations.to(ScalarType.Float32)
-            : activations.reshape(activations.shape[0], -1).to(ScalarType.Float32).sum(1);
+    /// <summary>Softmax of values[offset … offset + count), in double, as float.</summary>
+    static float[] Softmax(float[] values, int offset, int count)
+    {
+        double max = double.NegativeInfinity;
+        for (int i = 0; i < count; i++) max = Math.Max(max, values[offset + i]);
+        var exp = new double[count];
+        double sum = 0;
+        for (int i = 0; i < count; i++) sum += exp[i] = Math.Exp(values[offset + i] - max);
+        var result = new float[count];
+        for (int i = 0; i < count; i++) result[i] = (float)(exp[i] / sum);
+        return result;
+    }
+
+    /// <summary>Sums of <paramref name="groups"/> equal consecutive runs of <paramref name="values"/> (a map's "total activation"), in double.</summary>
+    static float[] Totals(float[] values, int groups)
+    {
+        int length = values.Length / groups;
+        var totals = new float[groups];
+        for (int g = 0; g < groups; g++)
+        {
+            double sum = 0;
+            for (int i = g * length; i < (g + 1) * length; i++) sum += values[i];
+            totals[g] = (float)sum;
+        }
+        return totals;
+    }
 
     static int ArgMax(float[] values)
     {

@@ -1,0 +1,198 @@
+using System.Diagnostics;
+using System.Globalization;
+using UnitScope.Engine;
+using UnitScope.Engine.Analysis.Ablation;
+using UnitScope.Engine.Analysis.Occlusion;
+using UnitScope.Engine.Datasets;
+using UnitScope.Engine.Imaging;
+using static TorchSharp.torch;
+
+// bench/occlusion and bench/ablation: what occlusion and unit ranking cost against the forward passes they need.
+CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
+if (args.Length == 0 || args[0] is not ("occlusion" or "ablation"))
+{
+    Console.Error.WriteLine("usage: UnitScope.Bench.Analysis occlusion|ablation [options]  (see bench/occlusion, bench/ablation)");
+    return 2;
+}
+var options = Options.Parse(args[1..]);
+if (options.Int("threads", 0) is > 0 and var threads)
+    set_num_threads(threads); // 1 keeps a shared machine's contention out of libtorch's thread pool
+string repo = FindRepoRoot();
+return args[0] == "occlusion" ? Occlusion(options, repo) : Ablation(options, repo);
+
+static int Occlusion(Options o, string repo)
+{
+    string model = o.Get("model", "resnet18_small");
+    int inputSize = o.Int("input-size", 112), size = o.Int("size", 16), stride = o.Int("stride", 8), batch = o.Int("batch", 32), repeat = o.Int("repeat", 5);
+    using var session = ModelSession.Load(Path.Combine(repo, "tests", "fixtures", "models", model + ".pth"),
+        new ModelOptions { InputHeight = inputSize, Device = o.Get("device", "cpu") });
+    var image = ImageFile.Load(Path.Combine(repo, "samples", "images", "circle.png"));
+    var occlusion = new OcclusionOptions { Size = size, Stride = stride, BatchSize = batch };
+    string layer = Occluder.DefaultLayer(session)!;
+    int positions = Occluder.Positions(inputSize, size, stride).Length * Occluder.Positions(inputSize, size, stride).Length;
+    Console.WriteLine($"model     {model} at {inputSize}x{inputSize} px, device {session.DeviceName}, torch threads {get_num_threads()}, unit layer {layer}");
+    Console.WriteLine($"occlusion {size}x{size} px square, stride {stride}: {positions} positions, batch {batch}, best of {repeat}");
+
+    // The forward passes occlusion makes, with nothing else: the unoccluded image and ⌈positions / batch⌉ batches,
+    // each of the same number of rows (at least Occluder.MinRowsPerPass, as the occluder pads them), the layer hooked.
+    var rows = new List<int> { Occluder.MinRowsPerPass };
+    for (int start = 0; start < positions; start += batch)
+        rows.Add(Math.Max(Occluder.MinRowsPerPass, Math.Min(batch, positions - start)));
+    using var input = ImageTensor.ToInput(image, session.Input);
+    (double Wall, double Cpu) Forward()
+    {
+        double cpu = CpuNow();
+        var clock = Stopwatch.StartNew();
+        foreach (int n in rows)
+        {
+            using var scope = NewDisposeScope();
+            session.ForwardBatch(input.expand(n, -1, -1, -1).clone(), [layer], pass => pass.Output.cpu().data<float>()[0]);
+        }
+        return (clock.Elapsed.TotalSeconds, CpuNow() - cpu);
+    }
+    (double Wall, double Cpu) OneAtATime()
+    {
+        double cpu = CpuNow();
+        var clock = Stopwatch.StartNew();
+        for (int i = 0; i <= positions; i++)
+        {
+            using var scope = NewDisposeScope();
+            session.ForwardBatch(input.clone(), [layer], pass => pass.Output.cpu().data<float>()[0]);
+        }
+        return (clock.Elapsed.TotalSeconds, CpuNow() - cpu);
+    }
+    (double Wall, double Cpu) Occlude()
+    {
+        double cpu = CpuNow();
+        var clock = Stopwatch.StartNew();
+        Occluder.Run(session, image, occlusion);
+        return (clock.Elapsed.TotalSeconds, CpuNow() - cpu);
+    }
+
+    Occluder.Run(session, image, occlusion with { Stride = Math.Max(stride, inputSize / 2) }); // warm-up
+    Forward();
+    // Alternating, best of each (the machine may be shared): wall and this process's CPU seconds.
+    (double Wall, double Cpu) occluded = (double.MaxValue, double.MaxValue), forward = occluded, single = occluded;
+    static (double, double) Best((double Wall, double Cpu) a, (double Wall, double Cpu) b) => (Math.Min(a.Wall, b.Wall), Math.Min(a.Cpu, b.Cpu));
+    for (int r = 0; r < repeat; r++)
+    {
+        occluded = Best(occluded, Occlude());
+        forward = Best(forward, Forward());
+        if (r < Math.Max(1, repeat / 2))
+            single = Best(single, OneAtATime());
+    }
+    Console.WriteLine();
+    Console.WriteLine("                                                   wall s    cpu s");
+    Console.WriteLine($"occlusion (Occluder.Run, batch {batch,3})              {occluded.Wall,8:F3} {occluded.Cpu,8:F3}   {positions / occluded.Wall:F0} positions/s");
+    Console.WriteLine($"plain forward passes, same batches ({rows.Count,3} passes)  {forward.Wall,8:F3} {forward.Cpu,8:F3}");
+    Console.WriteLine($"one copy at a time (plain batch-1 passes, {positions + 1,4})  {single.Wall,8:F3} {single.Cpu,8:F3}");
+    Console.WriteLine();
+    Console.WriteLine($"ratio occlusion / plain forward passes batched the same way: wall {occluded.Wall / forward.Wall:F3}, cpu {occluded.Cpu / forward.Cpu:F3} (target <= 1.1)");
+    Console.WriteLine($"speed-up of batching (batch {batch}) over one copy at a time: wall {single.Wall / occluded.Wall:F2}x, cpu {single.Cpu / occluded.Cpu:F2}x");
+    Console.WriteLine($"load average now: {LoadAverage()} on {Environment.ProcessorCount} cores (wall ratios are only as good as the machine is quiet)");
+    return 0;
+}
+
+static int Ablation(Options o, string repo)
+{
+    string model = o.Get("model", "vgg11_bn_small");
+    int inputSize = o.Int("input-size", 112), images = o.Int("images", 600), batch = o.Int("batch", 64), repeat = o.Int("repeat", 2);
+    using var session = ModelSession.Load(Path.Combine(repo, "tests", "fixtures", "models", model + ".pth"),
+        new ModelOptions { InputHeight = inputSize, Device = o.Get("device", "cpu") });
+    string[] layers = o.Get("layers", "") is { Length: > 0 } l ? l.Split(',') : DefaultLayers(session);
+    var probe = ProbeSet.EnsureBuiltIn(Path.Combine(repo, ".cache", "bench-probe"), new ProbeSetOptions { Count = images, ImageSize = inputSize });
+    var set = EvaluationSet.FromProbe(probe);
+    string cls = o.Get("class", "beach");
+    int classIndex = EvaluationSet.ResolveClass(set, cls);
+    int[] classImages = [.. Enumerable.Range(0, set.Count).Where(i => set.ClassOf(i) == classIndex)];
+    Console.WriteLine($"model     {model} at {inputSize}x{inputSize} px, device {session.DeviceName}, torch threads {get_num_threads()}");
+    Console.WriteLine($"data      probe set scenes, class '{cls}': {classImages.Length} of {set.Count} images; batch {batch} samples; best of {repeat}");
+    Console.WriteLine();
+
+    // One evaluation pass: the class's images through the intact model, predictions and log-probabilities read back.
+    var loaded = classImages.Select(i => set.Load(i).Image).ToArray();
+    double EvaluationPass()
+    {
+        var clock = Stopwatch.StartNew();
+        int perPass = Math.Max(1, batch);
+        for (int start = 0; start < loaded.Length; start += perPass)
+        {
+            using var scope = NewDisposeScope();
+            var chunk = loaded[start..Math.Min(loaded.Length, start + perPass)];
+            session.ForwardBatch(chunk, [], pass => nn.functional.log_softmax(pass.Output, 1).argmax(1).cpu().data<long>()[0]);
+        }
+        return clock.Elapsed.TotalSeconds;
+    }
+    EvaluationPass(); // warm-up
+
+    Console.WriteLine("layer            units  output      eval pass s  rank all units s  eval pass x units s  ratio  unit sets/s");
+    foreach (string layer in layers)
+    {
+        var info = session.GetLayer(layer);
+        double pass = double.MaxValue, rank = double.MaxValue;
+        for (int r = 0; r < repeat; r++)
+        {
+            pass = Math.Min(pass, EvaluationPass());
+            var clock = Stopwatch.StartNew();
+            double unitsDone = 0;
+            var progress = new Sync(p => { if (p.Phase == "curve" && unitsDone == 0) unitsDone = clock.Elapsed.TotalSeconds; });
+            Ablator.Rank(session, set, new RankingRequest { Layer = layer, Class = cls, Top = 1, RandomDraws = 1, BatchSize = batch }, progress);
+            rank = Math.Min(rank, unitsDone > 0 ? unitsDone : clock.Elapsed.TotalSeconds);
+        }
+        double naive = pass * info.Units;
+        Console.WriteLine($"{layer,-16} {info.Units,5}  {string.Join("x", info.OutputShape),-10}  {pass,11:F3}  {rank,16:F2}  {naive,19:F2}  {rank / naive,5:F2}  {(info.Units + 1) / rank,11:F1}");
+    }
+    Console.WriteLine();
+    Console.WriteLine("rank all units: every unit removed alone (and the intact model) over the class's images, until the top-k curve starts;");
+    Console.WriteLine("ratio = rank all units / (one evaluation pass x units): below 1, the units share work (many unit sets per forward pass,");
+    Console.WriteLine("the layers before the ablated one computed once per image); deeper layers share more.");
+    Console.WriteLine($"load average now: {LoadAverage()} on {Environment.ProcessorCount} cores");
+    return 0;
+}
+
+/// <summary>Two convolutional outputs, one early and one late, plus the last one.</summary>
+static string[] DefaultLayers(ModelSession session)
+{
+    var spatial = session.Layers.Where(l => l.OutputShape.Count == 3 && l.Kind is "ReLU" or "BasicBlock" or "Bottleneck" or "Sequential").ToList();
+    if (spatial.Count == 0) spatial = [.. session.Layers.Where(l => l.OutputShape.Count == 3)];
+    return [.. new[] { spatial[spatial.Count / 4], spatial[spatial.Count / 2], spatial[^1] }.Select(l => l.Name).Distinct()];
+}
+
+static double CpuNow() => Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds;
+
+static string LoadAverage()
+{
+    try { return string.Join(" ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3)); } catch (Exception) { return "?"; }
+}
+
+static string FindRepoRoot()
+{
+    for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        if (File.Exists(Path.Combine(dir.FullName, "Backend.sln"))) return dir.FullName;
+    throw new InvalidOperationException("Backend.sln not found above " + AppContext.BaseDirectory);
+}
+
+sealed record Options(Dictionary<string, string> Values)
+{
+    public static Options Parse(string[] args)
+    {
+        var values = new Dictionary<string, string>(StringComparer.Ordinal);
+        for (int i = 0; i < args.Length; i += 2)
+        {
+            if (!args[i].StartsWith("--", StringComparison.Ordinal) || i + 1 >= args.Length)
+                throw new ArgumentException($"Options are --name value pairs, not '{args[i]}'.");
+            values[args[i][2..]] = args[i + 1];
+        }
+        return new Options(values);
+    }
+
+    public string Get(string name, string fallback) => Values.GetValueOrDefault(name, fallback);
+
+    public int Int(string name, int fallback) => Values.TryGetValue(name, out var v) ? int.Parse(v, CultureInfo.InvariantCulture) : fallback;
+}
+
+sealed class Sync(Action<AblationProgress> report) : IProgress<AblationProgress>
+{
+    public void Report(AblationProgress value) => report(value);
+}
+
