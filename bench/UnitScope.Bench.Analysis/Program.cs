@@ -95,7 +95,7 @@ static int Occlusion(Options o, string repo)
 
 static int Ablation(Options o, string repo)
 {
-    string model = o.Get("model", "vgg11_bn_small");
+    string model = o.Get("model", "vgg16_small");
     int inputSize = o.Int("input-size", 112), images = o.Int("images", 600), batch = o.Int("batch", 64), repeat = o.Int("repeat", 2);
     using var session = ModelSession.Load(Path.Combine(repo, "tests", "fixtures", "models", model + ".pth"),
         new ModelOptions { InputHeight = inputSize, Device = o.Get("device", "cpu") });

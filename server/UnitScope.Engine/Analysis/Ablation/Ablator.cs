@@ -92,7 +92,6 @@ public static class Ablator
         int[] rows = [.. Enumerable.Range(0, images.Length)];
 
         List<int[]> single = [[], .. Enumerable.Range(0, info.Units).Select(u => new[] { u })];
-        MaskedEvaluation.Outcome? alone = null;
         var partial = new MaskedEvaluation.Outcome[1];
         void Measured(int first, int count)
         {
@@ -104,7 +103,7 @@ public static class Ablator
                 .Select(j => new RankedUnit(j - 1, accuracy - Accuracy(outcome, j, rows, truth), log - MeanLog(outcome, j, rows))).ToList();
             progress.Report(new AblationProgress("units", (long)(first + count) * rows.Length, (long)single.Count * rows.Length) { MeasuredUnits = units });
         }
-        alone = MaskedEvaluation.Run(model, data, images, truth, info.Name, single, request.BatchSize, "units", progress, ct,
+        var alone = MaskedEvaluation.Run(model, data, images, truth, info.Name, single, request.BatchSize, "units", progress, ct,
             masksCompleted: Measured, results: partial);
         double baseAccuracy = Accuracy(alone, 0, rows, truth), baseLog = MeanLog(alone, 0, rows);
         var ranked = Enumerable.Range(0, info.Units)
