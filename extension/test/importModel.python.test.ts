@@ -11,26 +11,13 @@ import * as path from "node:path";
 import { exporterArgs, type ExportError, type ExportRequest, type ExportResult } from "../src/importModelArgs";
 import { runExporter } from "../src/importModelRun";
 import { EXTENSION_ROOT, REPO_ROOT } from "./support/fixtures";
+import { findTorchPython } from "./support/python";
 
 const SCRIPT = path.join(EXTENSION_ROOT, "python/unitscope_export.py");
 const FIXTURES = path.join(REPO_ROOT, "tests/fixtures/import_model");
 const USERPROJ = path.join(FIXTURES, "userproj");
 const SAMPLE_SCRIPT = path.join(REPO_ROOT, "samples/train_smallcnn.py");
 const SAMPLE_CHECKPOINT = path.join(REPO_ROOT, "samples/smallcnn.pth");
-
-/** A Python that imports torch, or why there is none. */
-export function findTorchPython(): { python: string } | { reason: string } {
-  const candidates = [process.env.UNITSCOPE_TEST_PYTHON, "/usr/bin/python3"].filter((p): p is string => !!p);
-  for (const python of candidates) {
-    const r = spawnSync(python, ["-c", "import torch, sys; print(torch.__version__)"], { encoding: "utf8", timeout: 60_000 });
-    if (r.status === 0) return { python };
-  }
-  return {
-    reason:
-      `no Python with PyTorch (tried ${candidates.join(", ")}); on Debian: apt-get install python3-torch, ` +
-      "or set UNITSCOPE_TEST_PYTHON to an interpreter that has torch",
-  };
-}
 
 describe("exporter (unitscope_export.py) with real PyTorch", function () {
   this.timeout(120_000);
