@@ -110,7 +110,7 @@ export async function runUiTest(o: UiOptions): Promise<StepResult[]> {
       assert.match(await panel.locator("#meta").innerText(), /conv2 · \d+\/32 units labelled · \d+ images of .*broden_mini/);
       const bars = await panel.locator(".bar-row").allInnerTexts();
       assert.ok(bars.length >= 2 && bars.some((b) => /unlabelled/.test(b)), bars.join(" / "));
-      await panel.waitForFunction(() => [...document.querySelectorAll("#rows img")].some((i) => (i as HTMLImageElement).naturalWidth > 100), undefined, { timeout: 60_000 });
+      await poll(panel, () => [...document.querySelectorAll("#rows img")].some((i) => (i as HTMLImageElement).naturalWidth > 100), undefined, 60_000);
     });
 
     await step("the lens above conv2 counts its labelled units and the hover shows the top units' images", async () => {
@@ -119,10 +119,11 @@ export async function runUiTest(o: UiOptions): Promise<StepResult[]> {
       await ui.hover(defLine("conv2") + 1, script[defLine("conv2")]!.indexOf("conv2") + 2);
       const hover = page.locator(".monaco-hover-content").first();
       assert.match(await hover.innerText(), /Dissection \(\d+ images of broden_mini\): \d+\/32 units labelled/);
-      await page.waitForFunction(
+      await poll(
+        page,
         () => [...document.querySelectorAll(".monaco-hover-content img")].filter((i) => (i as HTMLImageElement).src.startsWith("data:image/png") && (i as HTMLImageElement).naturalWidth === 82).length > 0,
         undefined,
-        { timeout: 15_000 },
+        15_000,
       );
       await page.keyboard.press("Escape");
     });
@@ -134,7 +135,7 @@ export async function runUiTest(o: UiOptions): Promise<StepResult[]> {
       const card = await ui.frame(new RegExp(`^Card · conv2 · unit ${unit}$`), 30_000);
       await card.locator(".label strong").waitFor();
       assert.ok((await card.locator(".scores tbody tr").count()) >= 1);
-      await card.waitForFunction(() => ((document.getElementById("card") as HTMLImageElement | null)?.naturalWidth ?? 0) > 100, undefined, { timeout: 60_000 });
+      await poll(card, () => ((document.getElementById("card") as HTMLImageElement | null)?.naturalWidth ?? 0) > 100, undefined, 60_000);
       await page.locator(".tab", { hasText: `Unit ${unit} · conv2` }).waitFor();
     });
 
@@ -144,7 +145,7 @@ export async function runUiTest(o: UiOptions): Promise<StepResult[]> {
       await ui.pickFile(path.join(o.workspace, "circle.png"));
       const map = await ui.frame(new RegExp(`^Map · conv2 · unit ${unit}$`), 30_000);
       await page.locator(".tab", { hasText: `Map · unit ${unit} · conv2` }).waitFor();
-      await map.waitForFunction(() => ((document.getElementById("overlay") as HTMLImageElement | null)?.naturalWidth ?? 0) > 0, undefined, { timeout: 30_000 });
+      await poll(map, () => ((document.getElementById("overlay") as HTMLImageElement | null)?.naturalWidth ?? 0) > 0, undefined, 30_000);
       assert.match(await map.locator(".stats").innerText(), /max/);
     });
 
@@ -173,7 +174,7 @@ export async function runUiTest(o: UiOptions): Promise<StepResult[]> {
         const row = page.locator(".quick-input-list .monaco-list-row").filter({ has: page.locator(".label-name", { hasText: new RegExp(`^(Default )?${theme}$`) }) });
         await row.first().waitFor({ timeout: 15_000 });
         await row.first().click();
-        await page.waitForFunction((dark) => document.querySelector(".monaco-workbench")?.classList.contains("vs-dark") === dark, name === "dark", { timeout: 30_000 });
+        await poll(page, (dark) => document.querySelector(".monaco-workbench")?.classList.contains("vs-dark") === dark, name === "dark", 30_000);
         await page.waitForTimeout(500);
         await ui.focusEditor("train_smallcnn.py");
         await ui.command("View: Toggle Maximize Editor Group");
@@ -193,7 +194,7 @@ export async function runUiTest(o: UiOptions): Promise<StepResult[]> {
           if ((await t.count()) === 0) continue;
           await t.first().click();
           const frame = await ui.frame(title, 20_000);
-          await frame.waitForFunction((c) => document.body.classList.contains(c), bodyClass, { timeout: 30_000 });
+          await poll(frame, (c) => document.body.classList.contains(c), bodyClass, 30_000);
           await ui.command("View: Toggle Maximize Editor Group");
           await page.waitForTimeout(800);
           await page.screenshot({ path: path.join(o.screenshots, `${file}-${name}.png`) });
@@ -216,11 +217,7 @@ class Workbench {
   }
 
   async waitForText(selector: string, text: RegExp, timeout = 30_000): Promise<void> {
-    await this.page.waitForFunction(
-      ({ selector, source }) => new RegExp(source).test(document.querySelector(selector)?.textContent ?? ""),
-      { selector, source: text.source },
-      { timeout },
-    );
+    await poll(this.page, ({ selector, source }) => new RegExp(source).test(document.querySelector(selector)?.textContent ?? ""), { selector, source: text.source }, timeout);
   }
 
   /** Runs a command from the palette (F1), by its label. */
@@ -300,4 +297,17 @@ class Workbench {
 
 function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+/**
+ * Polls `fn(arg)` in the page or frame until it is truthy. (Playwright's waitForFunction
+ * re-evaluates with eval, which webviews' CSP forbids; evaluate goes through the debugger.)
+ */
+async function poll<A>(target: Page | Frame, fn: (arg: A) => unknown, arg: A, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  while (!(await (target as Page).evaluate(fn as (a: any) => unknown, arg as any).catch(() => false))) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${fn.toString().slice(0, 120)}`);
+    await new Promise((r) => setTimeout(r, 150));
+  }
 }

@@ -19,7 +19,7 @@ import { buildUnitCardHtml } from "../src/unitCardHtml";
 import type { UnitCardPanelState } from "../src/unitCardMessages";
 import { DLL, removeCache, startDaemon, withTimeout, type Daemon } from "./support/daemon";
 import { EXTENSION_ROOT, REPO_ROOT } from "./support/fixtures";
-import { CHROMIUM, hexOf, launch, MEDIA, openPanel, pageErrors, pixelStats, tabOrder, THEMES, type ThemeName } from "./support/webviewPage";
+import { CHROMIUM, hexOf, launch, MEDIA, openPanel, pageErrors, pixelStats, tabOrder, THEMES, until, type ThemeName } from "./support/webviewPage";
 
 const BRODEN_MINI = path.join(REPO_ROOT, "tests/fixtures/broden_mini");
 const CHECKPOINT = path.join(REPO_ROOT, "samples/smallcnn.pth");
@@ -94,11 +94,7 @@ describe("panels in Chromium, from the real daemon's output", function () {
   }
 
   async function waitForImages(page: Page, selector: string, count: number): Promise<void> {
-    await page.waitForFunction(
-      `[...document.querySelectorAll(${JSON.stringify(selector)})].filter((i) => i.complete && i.naturalWidth > 0).length >= ${count}`,
-      undefined,
-      { timeout: 60_000 },
-    );
+    await until(page, `[...document.querySelectorAll(${JSON.stringify(selector)})].filter((i) => i.complete && i.naturalWidth > 0).length >= ${count}`);
   }
 
   /** Screenshot (saved under SHOTS) and its pixel statistics with the theme's colours and `colors`. */

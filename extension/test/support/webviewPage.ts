@@ -161,3 +161,15 @@ export async function tabOrder(page: Page, count: number): Promise<string[]> {
   }
   return order;
 }
+
+/**
+ * Polls `expression` in the page until it is truthy. (Playwright's waitForFunction re-evaluates
+ * its predicate with eval, which the panels' CSP forbids; evaluate goes through the debugger.)
+ */
+export async function until(page: Page, expression: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await page.evaluate(expression).catch(() => false))) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${expression}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
