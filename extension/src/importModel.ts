@@ -29,6 +29,7 @@ import {
 } from "./importModelArgs";
 import { runExporter } from "./importModelRun";
 import { findModelDefinitions, kwargsTemplate, parseKwargs, type ModelDefinition } from "./importModelSource";
+import { LOAD_TORCHSHARP_COMMAND, loadTorchSharpModel } from "./importModelTorchSharp";
 import { ModelCodeActionProvider } from "./modelCodeActions";
 import type { LoadModelParams, ModelInfo } from "./protocol.generated";
 import { loadModelParams } from "./settings";
@@ -48,6 +49,7 @@ export function registerImportModel(ctx: Ctx): vscode.Disposable[] {
   const channel = () => (output ??= vscode.window.createOutputChannel("UnitScope Import"));
   return [
     vscode.commands.registerCommand(IMPORT_MODEL_COMMAND, (arg?: unknown) => importModel(ctx, channel(), arg)),
+    vscode.commands.registerCommand(LOAD_TORCHSHARP_COMMAND, () => loadTorchSharpModel(ctx)),
     vscode.languages.registerCodeActionsProvider({ language: "python", scheme: "file" }, new ModelCodeActionProvider(), {
       providedCodeActionKinds: ModelCodeActionProvider.kinds,
     }),

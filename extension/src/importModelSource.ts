@@ -1,6 +1,7 @@
 // Finding what "Import model from training code" can build in a Python file: nn.Module classes and
-// top-level factory functions, with their keyword parameters. Pure (no `vscode` import): a line
-// scanner, not a Python parser, so it is tested in node and never runs the user's code.
+// top-level factory functions, with their keyword parameters; and the TorchSharp model classes of a
+// C# file. Pure (no `vscode` import): scanners, not parsers, so they are tested in node and never
+// run the user's code.
 
 /** A class or factory the exporter can build: `module:name`. */
 export interface ModelDefinition {
@@ -263,6 +264,48 @@ export function parseKwargs(text: string, required: readonly string[] = []): { k
   const missing = required.filter((r) => record[r] === undefined || record[r] === null);
   if (missing.length) return { error: `Give a value for ${missing.join(", ")} (no default in the code)` };
   return { kwargs: record };
+}
+
+/**
+ * The public classes of a C# file that derive from `Module<Tensor, Tensor>` (however qualified), as
+ * full names (`Namespace.Outer.Net`), in file order. A scanner, not a parser: good enough to
+ * prefill the type name.
+ */
+export function findCSharpModelClasses(source: string): string[] {
+  const text = source.replace(/\/\*[\s\S]*?\*\//g, "").replace(/\/\/.*$/gm, "");
+  const fileScoped = /^\s*namespace\s+([\w.]+)\s*;/m.exec(text)?.[1];
+  const found: string[] = [];
+  const declaration = /\b(namespace\s+([\w.]+)\s*\{)|\bpublic\s+(?:(?:sealed|partial|abstract|static|unsafe)\s+)*class\s+(\w+)[^{;]*?:\s*([^{]+)\{/g;
+  // Track namespaces and classes by brace depth.
+  const scopes: { name: string; depth: number; kind: "ns" | "class" }[] = [];
+  let depth = 0;
+  let last = 0;
+  for (let m = declaration.exec(text); m; m = declaration.exec(text)) {
+    depth += braceDelta(text.slice(last, m.index));
+    while (scopes.length && scopes[scopes.length - 1]!.depth >= depth + 1) scopes.pop();
+    last = m.index + m[0].length;
+    if (m[1]) {
+      scopes.push({ name: m[2]!, depth: depth + 1, kind: "ns" });
+    } else {
+      const name = m[3]!;
+      const bases = m[4]!;
+      const prefix = [fileScoped, ...scopes.map((s) => s.name)].filter((s): s is string => !!s);
+      if (/\bModule\s*<\s*(?:[\w.]+\.)?Tensor\s*,\s*(?:[\w.]+\.)?Tensor\s*>/.test(bases) && !/\babstract\b/.test(m[0]))
+        found.push([...prefix, name].join("."));
+      scopes.push({ name, depth: depth + 1, kind: "class" });
+    }
+    depth += 1; // the declaration's own "{"
+  }
+  return found;
+}
+
+function braceDelta(text: string): number {
+  let d = 0;
+  for (const ch of text) {
+    if (ch === "{") d++;
+    else if (ch === "}") d--;
+  }
+  return d;
 }
 
 // --- small lexical helpers -------------------------------------------------------------------

@@ -3,6 +3,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import {
   definitionAt,
+  findCSharpModelClasses,
   findModelDefinitions,
   kwargsTemplate,
   parseKwargs,
@@ -165,5 +166,38 @@ describe("keyword arguments for the exporter", () => {
     assert.match((parseKwargs('{"width": null}', ["width"]) as { error: string }).error, /Give a value for width/);
     assert.match((parseKwargs("[1]") as { error: string }).error, /JSON object/);
     assert.match((parseKwargs("{num_classes: 4}") as { error: string }).error, /Not valid JSON/);
+  });
+});
+
+describe("finding TorchSharp model classes in C# source", () => {
+  it("lists the fixture's public Module<Tensor, Tensor> classes with their namespace", () => {
+    const text = fs.readFileSync(path.join(REPO_ROOT, "tests/fixtures/torchsharp_models/Models.cs"), "utf8");
+    assert.deepEqual(findCSharpModelClasses(text), [
+      "FixtureModels.ConvBlock",
+      "FixtureModels.TinyCnn",
+      "FixtureModels.WideCnn",
+      "FixtureModels.Throwing",
+      "FixtureModels.NeedsArguments",
+    ]);
+  });
+
+  it("follows block namespaces and nesting, and skips abstract, commented and non-model classes", () => {
+    const text = [
+      "using TorchSharp;",
+      "namespace A.B {",
+      "  public class Net : torch.nn.Module<torch.Tensor, torch.Tensor> {",
+      "    public class Inner : Module<Tensor, Tensor> { }",
+      "  }",
+      "  // public class Commented : Module<Tensor, Tensor> { }",
+      "  public abstract class Base : Module<Tensor, Tensor> { }",
+      "  public class Data : Dataset { }",
+      "}",
+      "namespace C {",
+      "  public sealed class Other : Module<Tensor, Tensor>",
+      "  {",
+      "  }",
+      "}",
+    ].join("\n");
+    assert.deepEqual(findCSharpModelClasses(text), ["A.B.Net", "A.B.Net.Inner", "C.Other"]);
   });
 });
