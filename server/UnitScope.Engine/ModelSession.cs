@@ -144,18 +144,39 @@ public sealed class ModelSession : IDisposable
     /// during the call: copy out what you keep. Serialised with this model's other forward passes.
     /// </summary>
     /// <exception cref="UnitScopeException">UnknownLayer.</exception>
-    public T ForwardBatch<T>(Tensor batch, IReadOnlyCollection<string> layers, Func<ForwardPass, T> consume)
+    /// <param name="edit">
+    /// A layer whose output is replaced, at every call of it in this pass only, by a function of it
+    /// (ablation zeroes units this way): the hook exists only while this model's forward lock is
+    /// held, so no other pass sees it, and no weight is touched. Captured layers after it see the edit.
+    /// </param>
+    public T ForwardBatch<T>(Tensor batch, IReadOnlyCollection<string> layers, Func<ForwardPass, T> consume, OutputEdit? edit = null)
     {
         foreach (string layer in layers) GetLayer(layer);
+        if (edit is not null) GetLayer(edit.Layer);
         lock (_forwardLock)
         {
             using var scope = torch.NewDisposeScope();
             using var noGrad = torch.no_grad();
-            using var capture = new ActivationCapture(_model, layers);
-            var output = _model.call(batch.to(_device));
-            return consume(new ForwardPass(output, capture.Outputs));
+            var remover = edit is null ? null : HookableModules[edit.Layer].register_forward_hook((_, _, output) => edit.Replace(output));
+            try
+            {
+                using var capture = new ActivationCapture(_model, layers);
+                var output = _model.call(batch.to(_device));
+                return consume(new ForwardPass(output, capture.Outputs));
+            }
+            finally
+            {
+                remover?.remove();
+            }
         }
     }
+
+    IReadOnlyDictionary<string, nn.Module<Tensor, Tensor>> HookableModules =>
+        _hookableModules ??= LayerCatalog.HookableModules(_model);
+    IReadOnlyDictionary<string, nn.Module<Tensor, Tensor>>? _hookableModules;
+
+    /// <summary>The model itself, for tests that check it is left unchanged.</summary>
+    internal nn.Module<Tensor, Tensor> Module => _model;
 
     /// <inheritdoc cref="ForwardBatch{T}(Tensor, IReadOnlyCollection{string}, Func{ForwardPass, T})"/>
     public T ForwardBatch<T>(IReadOnlyList<RgbImage> images, IReadOnlyCollection<string> layers, Func<ForwardPass, T> consume)

@@ -18,7 +18,7 @@ public class DemoAblationTests(TrainedDemo demo)
     static byte[] StateBytes(ModelSession session)
     {
         using var stream = new MemoryStream();
-        foreach (var (name, tensor) in EditedForward.ModelOf(session).state_dict())
+        foreach (var (name, tensor) in session.Module.state_dict())
         {
             stream.Write(System.Text.Encoding.UTF8.GetBytes(name));
             stream.Write(tensor.contiguous().cpu().bytes);

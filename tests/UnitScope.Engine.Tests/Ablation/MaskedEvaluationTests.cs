@@ -48,7 +48,7 @@ public class MaskedEvaluationTests : IClassFixture<MaskedEvaluationTests.Models>
         using var copy = ModelSession.Load(Path.Combine(ModelFixtures.RepoRoot, "samples", "smallcnn.pth"), new ModelOptions { Device = "cpu" });
         using (no_grad())
         {
-            var parameters = EditedForward.ModelOf(copy).named_parameters().ToDictionary(p => p.name, p => p.parameter);
+            var parameters = copy.Module.named_parameters().ToDictionary(p => p.name, p => p.parameter);
             foreach (int u in units)
             {
                 parameters["conv2.weight"][u].zero_();

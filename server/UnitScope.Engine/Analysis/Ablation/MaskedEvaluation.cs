@@ -186,7 +186,7 @@ internal static class MaskedEvaluation
             return x.mul(maskRows.to(x.device).to(x.dtype).reshape(shape));
         }
 
-        return EditedForward.Run(model, batch, layer, Edit, [], pass =>
+        return model.ForwardBatch(batch, [], pass =>
         {
             var output = pass.Output;
             if (output.shape[0] != rows)
@@ -196,7 +196,7 @@ internal static class MaskedEvaluation
             var predicted = log.argmax(1).cpu().data<long>().ToArray();
             var truth = log.gather(1, expectedTargets.to(log.device).unsqueeze(1)).reshape(-1).cpu().data<float>().ToArray();
             return (predicted.Select(p => (int)p).ToArray(), truth);
-        });
+        }, new OutputEdit(layer, Edit));
     }
 
     /// <summary>[k, units]: 1 where a unit is kept, 0 where mask k0 + row zeroes it.</summary>
