@@ -86,6 +86,21 @@ export async function runUiTest(o: UiOptions): Promise<StepResult[]> {
       await page.locator(".sidebar .monaco-list-row", { hasText: "smallcnn · cpu · active" }).first().waitFor();
     });
 
+    await step("the status bar item's menu offers the model, loading, restarting and the log", async () => {
+      await page.locator(STATUS).click();
+      const rows = page.locator(".quick-input-list .monaco-list-row");
+      await rows.first().waitFor({ timeout: 15_000 });
+      const items = await rows.allInnerTexts();
+      for (const want of [/smallcnn\.pth/, /Load checkpoint…/, /Restart daemon/, /Show log/])
+        assert.ok(items.some((i) => want.test(i)), `${want} in ${items.join(" / ")}`);
+      await page.keyboard.press("Escape");
+    });
+
+    await step("a checkpoint written while training appears in the UnitScope view", async () => {
+      fs.copyFileSync(path.join(o.workspace, "smallcnn.pth"), path.join(o.workspace, "epoch_7.pth"));
+      await page.locator(".sidebar .monaco-list-row", { hasText: "epoch_7.pth" }).first().waitFor({ timeout: 30_000 });
+    });
+
     await step("shows code lenses above the layer definitions: units, dissect, ablate", async () => {
       await page.locator(".codelens-decoration", { hasText: "32 units · not dissected" }).first().waitFor({ timeout: 30_000 });
       const lenses = await page.locator(".codelens-decoration").allInnerTexts();
