@@ -5,7 +5,8 @@ namespace UnitScope.Engine.Storage;
 /// shared by the CLI and the daemon.
 /// </summary>
 /// <remarks>
-/// Layout: <c>dissections/{checkpoint hash}/{key}.json</c> (<see cref="DissectionStore"/>) and the
+/// Layout: <c>dissections/{checkpoint hash}/{key}.json</c> (<see cref="DissectionStore"/>),
+/// <c>analyses/{kind}/{checkpoint hash}/{key}.json</c> (<see cref="AnalysisStore"/>) and the
 /// built-in probe sets, one folder each (<c>ProbeSet.EnsureBuiltIn(CacheDirectory.Resolve(), …)</c>
 /// creates <c>probe-v{format}-n…-s{seed}/</c>). Everything in it can be deleted at any time.
 /// </remarks>
