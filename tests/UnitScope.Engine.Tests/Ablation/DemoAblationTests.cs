@@ -1,3 +1,4 @@
+using UnitScope.Engine.Tests.Demo;
 using UnitScope.Engine.Analysis.Ablation;
 using UnitScope.Engine.Analysis.Occlusion;
 using UnitScope.Engine.Datasets;

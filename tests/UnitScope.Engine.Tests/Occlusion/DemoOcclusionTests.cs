@@ -1,6 +1,6 @@
 using UnitScope.Engine.Analysis.Occlusion;
 using UnitScope.Engine.Datasets;
-using UnitScope.Engine.Tests.Ablation;
+using UnitScope.Engine.Tests.Demo;
 
 namespace UnitScope.Engine.Tests.Occlusion;
 

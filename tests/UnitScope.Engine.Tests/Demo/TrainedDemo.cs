@@ -1,12 +1,11 @@
 using UnitScope.Engine.Datasets;
 using UnitScope.Engine.Demo;
 
-namespace UnitScope.Engine.Tests.Ablation;
+namespace UnitScope.Engine.Tests.Demo;
 
 /// <summary>
-/// The demo VGG-11-BN trained on a 900-image probe set's six scenes (as DemoModelDissectionTests trains
-/// it, about a minute on two cores), shared by the ablation and occlusion tests that need a model with
-/// real class evidence. The cache is a fresh temporary folder, or $UNITSCOPE_TEST_CACHE when set (kept,
+/// The demo VGG-11-BN trained on a 900-image probe set's six scenes (about a minute on two cores),
+/// shared by the dissection, ablation and occlusion tests that need a model that learned something. The cache is a fresh temporary folder, or $UNITSCOPE_TEST_CACHE when set (kept,
 /// so repeated runs skip training).
 /// </summary>
 public sealed class TrainedDemo : IDisposable
@@ -20,13 +19,17 @@ public sealed class TrainedDemo : IDisposable
         _ownCache = string.IsNullOrEmpty(shared);
         _cache = _ownCache ? Path.Combine(Path.GetTempPath(), $"unitscope-ablation-test-{Guid.NewGuid():N}") : shared!;
         Probe = ProbeSet.EnsureBuiltIn(_cache, new ProbeSetOptions { Count = 900 });
-        Checkpoint = DemoModel.EnsureTrained(Probe, _cache, new DemoTrainingOptions());
+        Checkpoint = DemoModel.EnsureTrained(Probe, _cache, Training);
+        Untrained = DemoModel.EnsureUntrained(Probe, _cache, Training);
         Session = ModelSession.Load(Checkpoint, DemoModel.ModelOptionsFor(Probe, "cpu"));
         Scenes = EvaluationSet.FromProbe(Probe);
     }
 
+    public DemoTrainingOptions Training { get; } = new();
     public BrodenDataset Probe { get; }
     public string Checkpoint { get; }
+    /// <summary>The same network with its seeded initial weights: the control.</summary>
+    public string Untrained { get; }
     public ModelSession Session { get; }
 
     /// <summary>The probe set's scene labels as an evaluation set (900 images, six classes).</summary>
