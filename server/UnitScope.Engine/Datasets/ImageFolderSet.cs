@@ -10,7 +10,9 @@ namespace UnitScope.Engine.Datasets;
 /// (which resizes to the model's input size only when the size differs, then normalises with the model's
 /// mean/std: ImageNet's by default). With nothing set, images go to <see cref="ImageTensor"/> as decoded
 /// (torchvision <c>Resize((H, W))</c>, aspect ratio not kept). The torchvision ImageNet evaluation pipeline
-/// <c>Resize(256)</c>, <c>CenterCrop(224)</c> is <see cref="ImageNetEval"/>(224).
+/// <c>Resize(256)</c>, <c>CenterCrop(224)</c> is <see cref="ImageNetEval"/>(224). A model's description file
+/// can save them (<c>"resize"</c>, <c>"centerCrop"</c>): <see cref="ModelSession.ImageFolderDefaults"/>, which
+/// options given explicitly override (<see cref="WithDefaults"/>).
 /// </summary>
 public sealed record ImageFolderOptions
 {
@@ -23,6 +25,9 @@ public sealed record ImageFolderOptions
     public int? CropHeight { get; init; }
     public int? CropWidth { get; init; }
 
+    /// <summary>The largest resize or crop side, in pixels.</summary>
+    public const int MaxSide = 16384;
+
     /// <summary>Resize(round(size · 256 / 224)) then CenterCrop(size), as torchvision's ImageNet evaluation does.</summary>
     public static ImageFolderOptions ImageNetEval(int size) =>
         new() { ResizeShorterSide = (int)Math.Round(size * 256.0 / 224.0), CropHeight = size, CropWidth = size };
@@ -30,12 +35,41 @@ public sealed record ImageFolderOptions
     /// <exception cref="UnitScopeException">InvalidArgument naming the setting.</exception>
     public void Validate()
     {
-        if (ResizeShorterSide is < 1 or > 16384)
-            throw new UnitScopeException(EngineErrorKind.InvalidArgument, $"The resize size must be 1 to 16384 pixels, not {ResizeShorterSide}.");
-        if (CropHeight is < 1 or > 16384 || CropWidth is < 1 or > 16384)
-            throw new UnitScopeException(EngineErrorKind.InvalidArgument, $"The crop size must be 1 to 16384 pixels, not {CropHeight}x{CropWidth}.");
+        if (ResizeShorterSide is < 1 or > MaxSide)
+            throw new UnitScopeException(EngineErrorKind.InvalidArgument, $"The resize size must be 1 to {MaxSide} pixels, not {ResizeShorterSide}.");
+        if (CropHeight is < 1 or > MaxSide || CropWidth is < 1 or > MaxSide)
+            throw new UnitScopeException(EngineErrorKind.InvalidArgument, $"The crop size must be 1 to {MaxSide} pixels, not {CropHeight}x{CropWidth}.");
         if ((CropHeight is null) != (CropWidth is null))
             throw new UnitScopeException(EngineErrorKind.InvalidArgument, "Give both the crop height and width, or neither.");
+    }
+
+    /// <summary>True when neither a resize nor a crop is set (images go to the model as decoded).</summary>
+    public bool IsEmpty => ResizeShorterSide is null && CropHeight is null && CropWidth is null;
+
+    /// <summary>
+    /// These options, with <paramref name="defaults"/>'s resize where these set none and its crop where these
+    /// set none (each setting on its own): explicit options (CLI flags) over a model's saved ones
+    /// (<see cref="ModelSession.ImageFolderDefaults"/>, from its description file).
+    /// </summary>
+    public ImageFolderOptions WithDefaults(ImageFolderOptions? defaults)
+    {
+        if (defaults is null) return this;
+        bool crop = CropHeight is not null || CropWidth is not null;
+        return new ImageFolderOptions
+        {
+            ResizeShorterSide = ResizeShorterSide ?? defaults.ResizeShorterSide,
+            CropHeight = crop ? CropHeight : defaults.CropHeight,
+            CropWidth = crop ? CropWidth : defaults.CropWidth,
+        };
+    }
+
+    /// <summary>"resize 256, centre crop 224x224", "centre crop 32x32", or "as decoded".</summary>
+    public override string ToString()
+    {
+        var parts = new List<string>();
+        if (ResizeShorterSide is { } side) parts.Add(string.Create(CultureInfo.InvariantCulture, $"resize {side}"));
+        if (CropHeight is { } h && CropWidth is { } w) parts.Add(string.Create(CultureInfo.InvariantCulture, $"centre crop {h}x{w}"));
+        return parts.Count == 0 ? "as decoded" : string.Join(", ", parts);
     }
 
     /// <summary>The image resized and cropped as set (the same instance when nothing is set).</summary>

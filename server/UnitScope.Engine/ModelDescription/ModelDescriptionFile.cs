@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using UnitScope.Engine.Datasets;
 
 namespace UnitScope.Engine.ModelDescription;
 
@@ -13,7 +14,7 @@ public static class ModelDescriptionFile
 {
     public const string Suffix = ".unitscope.json";
 
-    static readonly string[] Fields = ["architecture", "inputSize", "mean", "std", "classNames", "classNamesFile"];
+    static readonly string[] Fields = ["architecture", "inputSize", "mean", "std", "resize", "centerCrop", "classNames", "classNamesFile"];
 
     static readonly JsonDocumentOptions ParseOptions = new()
     {
@@ -73,9 +74,11 @@ public static class ModelDescriptionFile
             {
                 Architecture = Optional(root, "architecture", e => e.ValueKind == JsonValueKind.String && e.GetString()!.Trim().Length > 0
                     ? e.GetString()!.Trim() : throw Field(path, "architecture", "a name such as \"resnet18\"", e)),
-                InputSize = Optional(root, "inputSize", e => InputSize(path, e)),
+                InputSize = Optional(root, "inputSize", e => Size(path, "inputSize", e, 8192)),
                 Mean = Optional(root, "mean", e => Channels(path, "mean", e, positive: false)),
                 Std = Optional(root, "std", e => Channels(path, "std", e, positive: true)),
+                Resize = OptionalValue(root, "resize", e => Resize(path, e)),
+                CenterCrop = Optional(root, "centerCrop", e => Size(path, "centerCrop", e, ImageFolderOptions.MaxSide)),
                 ClassNames = Optional(root, "classNames", e => e.ValueKind == JsonValueKind.Array && e.GetArrayLength() > 0
                     && e.EnumerateArray().All(n => n.ValueKind == JsonValueKind.String)
                     ? e.EnumerateArray().Select(n => n.GetString()!).ToList()
@@ -112,6 +115,13 @@ public static class ModelDescriptionFile
             if (description.InputSize is { } size) WriteArray(json, "inputSize", size.Select(v => (double)v));
             if (description.Mean is { } mean) WriteArray(json, "mean", mean.Select(v => (double)v));
             if (description.Std is { } std) WriteArray(json, "std", std.Select(v => (double)v));
+            if (description.Resize is { } resize) json.WriteNumber("resize", resize);
+            if (description.CenterCrop is { } crop)
+            {
+                json.WriteStartArray("centerCrop");
+                foreach (int v in crop) json.WriteNumberValue(v);
+                json.WriteEndArray();
+            }
             if (description.ClassNamesFile is { } file) json.WriteString("classNamesFile", file);
             else if (description.ClassNames is { } names)
             {
@@ -148,9 +158,13 @@ public static class ModelDescriptionFile
     static T? Optional<T>(JsonElement root, string name, Func<JsonElement, T> read) where T : class =>
         root.TryGetProperty(name, out var element) && element.ValueKind != JsonValueKind.Null ? read(element) : null;
 
-    static int[] InputSize(string path, JsonElement e)
+    static T? OptionalValue<T>(JsonElement root, string name, Func<JsonElement, T> read) where T : struct =>
+        root.TryGetProperty(name, out var element) && element.ValueKind != JsonValueKind.Null ? read(element) : null;
+
+    /// <summary>[height, width] (or one number for a square), each 1–<paramref name="max"/>.</summary>
+    static int[] Size(string path, string field, JsonElement e, int max)
     {
-        const string wanted = "[height, width] in pixels (or one number for a square), each 1–8192";
+        string wanted = $"[height, width] in pixels (or one number for a square), each 1–{max}";
         int[]? size = e.ValueKind switch
         {
             JsonValueKind.Number when e.TryGetInt32(out int s) => [s, s],
@@ -158,7 +172,17 @@ public static class ModelDescriptionFile
                 e.GetArrayLength() == 1 ? [e[0].GetInt32(), e[0].GetInt32()] : [e[0].GetInt32(), e[1].GetInt32()],
             _ => null,
         };
-        return size is not null && size.All(v => v is >= 1 and <= 8192) ? size : throw Field(path, "inputSize", wanted, e);
+        return size is not null && size.All(v => v >= 1 && v <= max) ? size : throw Field(path, field, wanted, e);
+    }
+
+    /// <summary>One number: torchvision's <c>Resize(int)</c> (an exact [height, width] is what <c>inputSize</c> does).</summary>
+    static int Resize(string path, JsonElement e)
+    {
+        if (e.ValueKind == JsonValueKind.Number && e.TryGetInt32(out int side) && side is >= 1 and <= ImageFolderOptions.MaxSide)
+            return side;
+        string wanted = $"one whole number, the shorter side in pixels (1–{ImageFolderOptions.MaxSide}), as torchvision's Resize(256)" +
+            (e.ValueKind == JsonValueKind.Array ? " (to resize to an exact [height, width], give 'inputSize')" : "");
+        throw Field(path, "resize", wanted, e);
     }
 
     static float[] Channels(string path, string name, JsonElement e, bool positive)
@@ -183,8 +207,11 @@ public static class ModelDescriptionFile
 
     static string Suggest(string name)
     {
-        string? close = Fields.FirstOrDefault(f => string.Equals(f, name, StringComparison.OrdinalIgnoreCase)
-            || string.Equals(f.Replace("Names", "es"), name, StringComparison.OrdinalIgnoreCase));
+        // "inputsize", "input_size", "classes", "centre-crop", "center_crop" …
+        string loose = name.Replace("_", "", StringComparison.Ordinal).Replace("-", "", StringComparison.Ordinal)
+            .Replace("centre", "center", StringComparison.OrdinalIgnoreCase);
+        string? close = Fields.FirstOrDefault(f => string.Equals(f, loose, StringComparison.OrdinalIgnoreCase)
+            || string.Equals(f.Replace("Names", "es"), loose, StringComparison.OrdinalIgnoreCase));
         return close is null ? "" : $" (did you mean '{close}'?)";
     }
 

@@ -75,6 +75,32 @@ public sealed class ImageFolderSetTests : IDisposable
     }
 
     [Fact]
+    public void Explicit_options_override_a_models_saved_ones_setting_by_setting()
+    {
+        var saved = new ImageFolderOptions { ResizeShorterSide = 40, CropHeight = 30, CropWidth = 20 };
+        new ImageFolderOptions().WithDefaults(saved).Should().Be(saved);
+        new ImageFolderOptions { ResizeShorterSide = 12 }.WithDefaults(saved)
+            .Should().Be(new ImageFolderOptions { ResizeShorterSide = 12, CropHeight = 30, CropWidth = 20 });
+        new ImageFolderOptions { CropHeight = 8, CropWidth = 8 }.WithDefaults(saved)
+            .Should().Be(new ImageFolderOptions { ResizeShorterSide = 40, CropHeight = 8, CropWidth = 8 });
+        new ImageFolderOptions { CropHeight = 8, CropWidth = 8 }.WithDefaults(new ImageFolderOptions())
+            .Should().Be(new ImageFolderOptions { CropHeight = 8, CropWidth = 8 });
+        new ImageFolderOptions().WithDefaults(null).IsEmpty.Should().BeTrue();
+        saved.ToString().Should().Be("resize 40, centre crop 30x20");
+        new ImageFolderOptions().ToString().Should().Be("as decoded");
+
+        // What the images become, and the set's identity with them.
+        Image("a/wide.png", width: 80, height: 50);
+        var withSaved = ImageFolderSet.Open(_root, new ImageFolderOptions().WithDefaults(saved));
+        var image = withSaved.Load(0).Image;
+        (image.Width, image.Height).Should().Be((20, 30));
+        var overridden = ImageFolderSet.Open(_root, new ImageFolderOptions { CropHeight = 16, CropWidth = 16 }.WithDefaults(saved));
+        (overridden.Load(0).Image.Width, overridden.Load(0).Image.Height).Should().Be((16, 16));
+        new[] { withSaved.ContentHash, overridden.ContentHash, ImageFolderSet.Open(_root).ContentHash }.Should().OnlyHaveUniqueItems();
+        ImageFolderSet.Open(_root, saved).ContentHash.Should().Be(withSaved.ContentHash, "the same sizing, however it was chosen");
+    }
+
+    [Fact]
     public void The_content_hash_follows_files_and_preprocessing()
     {
         Image("a/1.png");

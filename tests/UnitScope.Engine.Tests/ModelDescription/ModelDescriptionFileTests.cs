@@ -1,3 +1,4 @@
+using UnitScope.Engine.Datasets;
 using UnitScope.Engine.ModelDescription;
 using UnitScope.Engine.Tests.Models;
 using UnitScope.Engine.Tests.Onnx;
@@ -26,6 +27,16 @@ public class ModelDescriptionFileTests : IDisposable
     [InlineData("""{ "classNamesFile": "nope.txt" }""", "nope.txt")]
     [InlineData("""{ "classNames": ["a"], "classNamesFile": "c.txt" }""", "not both")]
     [InlineData("""{ "inputsize": [224, 224] }""", "did you mean 'inputSize'")]
+    [InlineData("""{ "resize": 0 }""", "'resize' must be one whole number")]
+    [InlineData("""{ "resize": 256.5 }""", "'resize' must be one whole number")]
+    [InlineData("""{ "resize": "256" }""", "'resize'")]
+    [InlineData("""{ "resize": 20000 }""", "1–16384")]
+    [InlineData("""{ "resize": [256, 256] }""", "give 'inputSize'")]
+    [InlineData("""{ "centerCrop": [224, 0] }""", "'centerCrop' must be [height, width]")]
+    [InlineData("""{ "centerCrop": [1, 2, 3] }""", "'centerCrop'")]
+    [InlineData("""{ "centerCrop": "224" }""", "'centerCrop'")]
+    [InlineData("""{ "center_crop": 224 }""", "did you mean 'centerCrop'")]
+    [InlineData("""{ "centreCrop": 224 }""", "did you mean 'centerCrop'")]
     [InlineData("""[224, 224]""", "JSON object")]
     [InlineData("""{ "inputSize": [224, 224] """, "not valid JSON")]
     public void Malformed_file_names_the_field(string json, string mention)
@@ -45,6 +56,7 @@ public class ModelDescriptionFileTests : IDisposable
               "$schema": "ignored",
               "architecture": "resnet18", "inputSize": [96, 128],
               "mean": [0.5, 0.4, 0.3], "std": [0.2, 0.2, 0.25],
+              "resize": 110, "centerCrop": [96, 128],
               "classNamesFile": "c.txt",
             }
             """);
@@ -54,16 +66,31 @@ public class ModelDescriptionFileTests : IDisposable
         d.Std.Should().Equal(0.2f, 0.2f, 0.25f);
         d.ClassNames.Should().Equal("cat", "dog");
         d.ClassNamesFile.Should().Be("c.txt");
+        d.Resize.Should().Be(110);
+        d.CenterCrop.Should().Equal(96, 128);
+        d.ToImageFolderOptions().Should().Be(new ImageFolderOptions { ResizeShorterSide = 110, CropHeight = 96, CropWidth = 128 });
         Read("""{ "inputSize": 64 }""").InputSize.Should().Equal(64, 64);
+        Read("""{ "centerCrop": 224 }""").CenterCrop.Should().Equal(224, 224);
+        Read("""{ "centerCrop": [200] }""").CenterCrop.Should().Equal(200, 200);
+        var none = Read("""{ "resize": null }""");
+        none.Resize.Should().BeNull();
+        none.ToImageFolderOptions().IsEmpty.Should().BeTrue();
     }
 
     [Fact]
     public void Writes_what_it_reads()
     {
-        var d = new Description { Architecture = "onnx", InputSize = [48, 64], Mean = [0.485f, 0.456f, 0.406f], Std = [0.229f, 0.224f, 0.225f], ClassNames = ["a", "b \"c\""] };
+        var d = new Description
+        {
+            Architecture = "onnx", InputSize = [48, 64], Mean = [0.485f, 0.456f, 0.406f], Std = [0.229f, 0.224f, 0.225f],
+            Resize = 55, CenterCrop = [48, 50], ClassNames = ["a", "b \"c\""],
+        };
         string path = _temp.File("w.unitscope.json");
         ModelDescriptionFile.Write(path, d);
         File.ReadAllText(path).Should().Contain("0.485").And.NotContain("0.48500");
+        var json = System.Text.Json.JsonDocument.Parse(File.ReadAllText(path)).RootElement;
+        json.GetProperty("resize").GetInt32().Should().Be(55);
+        json.GetProperty("centerCrop").EnumerateArray().Select(v => v.GetInt32()).Should().Equal(48, 50);
         var back = ModelDescriptionFile.Read(path);
         back.Should().BeEquivalentTo(d);
         Directory.GetFiles(_temp.Path).Should().ContainSingle("the temporary file is gone");
@@ -88,6 +115,19 @@ public class ModelDescriptionFileTests : IDisposable
             session.Input.Mean.Should().Equal(0.1f, 0.2f, 0.3f);
             session.Input.Std.Should().Equal(0.25f, 0.25f, 0.25f);
         }
+    }
+
+    [Fact]
+    public void Load_keeps_the_saved_resize_and_crop_as_the_models_image_folder_defaults()
+    {
+        File.Copy(OnnxFixtures.Model("custom_cnn_opset13"), _temp.File("net.onnx"));
+        using (var plain = ModelSession.Load(_temp.File("net.onnx"), new ModelOptions { Device = "cpu" }))
+            plain.ImageFolderDefaults.IsEmpty.Should().BeTrue("without a description nothing is resized or cropped");
+
+        File.WriteAllText(_temp.File("net.unitscope.json"), """{ "resize": 40, "centerCrop": [30, 20] }""");
+        using var session = ModelSession.Load(_temp.File("net.onnx"), new ModelOptions { Device = "cpu" });
+        session.ImageFolderDefaults.Should().Be(new ImageFolderOptions { ResizeShorterSide = 40, CropHeight = 30, CropWidth = 20 });
+        (session.Input.Height, session.Input.Width).Should().NotBe((30, 20), "the crop is not the model's input size");
     }
 
     [Fact]
