@@ -8,7 +8,10 @@ public static class CliApp
 {
     public static RootCommand Build(CliContext cli)
     {
-        var root = new RootCommand("UnitScope: what each unit of a CNN has learned.")
+        var root = new RootCommand(
+            "UnitScope: what each unit of a CNN has learned.\n" +
+            "MODEL is a PyTorch checkpoint (.pth, .pt; a state_dict of a zoo architecture, detected or --arch), safetensors, " +
+            "an ONNX model (.onnx), or a TorchSharp .dat with its C# class: --assembly PATH.dll or --source PATH.cs, and --type NAME.")
         {
             LayersCommand.Create(cli),
             PredictCommand.Create(cli),

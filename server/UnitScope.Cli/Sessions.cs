@@ -9,7 +9,15 @@ static class Sessions
     public static async Task<ModelSession> LoadAsync(CliContext cli, string checkpoint, ModelOptions options, CancellationToken ct)
     {
         cli.Info($"Loading {checkpoint} …");
-        var session = await Background(() => ModelSession.Load(checkpoint, options), ct);
+        ModelSession session;
+        try
+        {
+            session = await Background(() => ModelSession.Load(checkpoint, options), ct);
+        }
+        catch (UnitScopeException e)
+        {
+            throw ModelOptionSet.InCliTerms(e);
+        }
         try
         {
             // The Engine checks this too; doing it here makes every command (even `layers`) report a

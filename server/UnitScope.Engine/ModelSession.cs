@@ -87,12 +87,6 @@ public sealed class ModelSession : IDisposable
     public int ClassCount { get; private init; }
     /// <summary>From <c>NAME.classes.txt</c> beside the checkpoint when it has one name per class, else "class 0", "class 1", ….</summary>
     public IReadOnlyList<string> ClassNames { get; private init; } = [];
-    /// <summary>
-    /// How an image folder's images are sized for this model unless the caller says otherwise: the
-    /// description file's <c>resize</c> and <c>centerCrop</c> (<see cref="Datasets.ImageFolderOptions.WithDefaults"/>);
-    /// nothing set when it gives neither.
-    /// </summary>
-    public Datasets.ImageFolderOptions ImageFolderDefaults { get; private init; } = new();
     /// <summary>"cpu", "cuda:0", …</summary>
     public string DeviceName { get; private init; } = "";
     public IReadOnlyList<LayerInfo> Layers { get; }
@@ -200,6 +194,13 @@ public sealed class ModelSession : IDisposable
         Owner?.Dispose();
     }
 
+    /// <summary>
+    /// The last sentence of the error for a .dat that is no zoo architecture and came without its C#
+    /// definition (front ends that name the inputs otherwise, like the CLI's --assembly/--source, replace it).
+    /// </summary>
+    public const string TorchSharpDefinitionHint =
+        "For a TorchSharp model, give its C# class with the .dat: the assembly (.dll) or source file (.cs) and the type name.";
+
     static string ChooseArchitecture(string? requested, ParameterShapes shapes, StateDict checkpoint, string path)
     {
         if (!string.IsNullOrWhiteSpace(requested))
@@ -212,8 +213,7 @@ public sealed class ModelSession : IDisposable
                 return ModelZoo.Normalize(stored);
         var unknown = ModelZoo.UnknownArchitecture(Path.GetFileName(path), shapes);
         if (checkpoint.Format == TorchSharpDatReader.Format)
-            throw new UnitScopeException(unknown.Kind, unknown.Message +
-                " For a TorchSharp model, give its C# class with the .dat: the assembly (.dll) or source file (.cs) and the type name.");
+            throw new UnitScopeException(unknown.Kind, unknown.Message + " " + TorchSharpDefinitionHint);
         throw unknown;
     }
 
@@ -369,7 +369,6 @@ public sealed class ModelSession : IDisposable
             Input = input,
             ClassCount = classCount,
             ClassNames = ClassNamesFor(path, classCount, description),
-            ImageFolderDefaults = description?.ToImageFolderOptions() ?? new(),
             DeviceName = device.ToString(),
         };
     }

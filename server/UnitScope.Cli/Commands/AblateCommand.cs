@@ -22,7 +22,7 @@ static class AblateCommand
 {
     public static Command Create(CliContext cli)
     {
-        var model = new Argument<string>("MODEL") { Description = "Checkpoint file (.pth, .pt, .safetensors, .onnx)." };
+        var model = new Argument<string>("MODEL") { Description = ModelOptionSet.ModelFileDescription };
         var layer = new Option<string>("--layer") { Description = "Layer whose units to remove, as in named_modules() (see `unitscope layers`).", Required = true, HelpName = "L" };
         var units = new Option<string>("--units") { Description = "Units (channels) to zero, comma-separated; ranges allowed: 3,7,10-12.", Required = true, HelpName = "U,U,…" };
         var random = new Option<int>("--random-control") { Description = "Random unit sets of the same size to remove as a control (averaged); 0: none.", DefaultValueFactory = _ => 3, HelpName = "N" };

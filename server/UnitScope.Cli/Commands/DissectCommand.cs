@@ -18,7 +18,7 @@ static class DissectCommand
 {
     public static Command Create(CliContext cli)
     {
-        var model = new Option<string>("--model") { Description = "Checkpoint file (.pth, .pt, .safetensors).", Required = true, HelpName = "FILE" };
+        var model = new Option<string>("--model") { Description = ModelOptionSet.ModelFileDescription, Required = true, HelpName = "FILE" };
         var layer = new Option<string[]>("--layer")
         {
             Description = "Layer(s) to dissect, comma-separated or repeated, as in named_modules() (see `unitscope layers`).",

@@ -8,7 +8,7 @@ static class LayersCommand
 {
     public static Command Create(CliContext cli)
     {
-        var model = new Argument<string>("MODEL") { Description = "Checkpoint file (.pth, .pt, .safetensors)." };
+        var model = new Argument<string>("MODEL") { Description = ModelOptionSet.ModelFileDescription };
         var shared = new ModelOptionSet();
         var command = new Command("layers", "List every addressable layer: name, kind, units, output shape.") { model };
         shared.AddTo(command);

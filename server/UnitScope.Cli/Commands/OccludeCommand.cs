@@ -17,7 +17,7 @@ static class OccludeCommand
 {
     public static Command Create(CliContext cli)
     {
-        var model = new Argument<string>("MODEL") { Description = "Checkpoint file (.pth, .pt, .safetensors, .onnx)." };
+        var model = new Argument<string>("MODEL") { Description = ModelOptionSet.ModelFileDescription };
         var image = new Option<string>("--image") { Description = "Image file (PNG, JPEG, BMP, WebP).", Required = true, HelpName = "IMG" };
         var cls = new Option<string?>("--class") { Description = "Class whose probability is mapped: a class name or index; default: the predicted class.", HelpName = "C" };
         var defaults = new OcclusionOptions();

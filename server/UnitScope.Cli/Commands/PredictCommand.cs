@@ -8,7 +8,7 @@ static class PredictCommand
 {
     public static Command Create(CliContext cli)
     {
-        var model = new Argument<string>("MODEL") { Description = "Checkpoint file (.pth, .pt, .safetensors)." };
+        var model = new Argument<string>("MODEL") { Description = ModelOptionSet.ModelFileDescription };
         var image = new Option<string>("--image") { Description = "Image file (PNG, JPEG, BMP, WebP).", Required = true, HelpName = "IMG" };
         var top = new Option<int>("--top") { Description = "How many classes to list.", DefaultValueFactory = _ => 5, HelpName = "K" };
         var shared = new ModelOptionSet();

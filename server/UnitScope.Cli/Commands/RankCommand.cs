@@ -22,7 +22,7 @@ static class RankCommand
 
     public static Command Create(CliContext cli)
     {
-        var model = new Argument<string>("MODEL") { Description = "Checkpoint file (.pth, .pt, .safetensors, .onnx)." };
+        var model = new Argument<string>("MODEL") { Description = ModelOptionSet.ModelFileDescription };
         var layer = new Option<string>("--layer") { Description = "Layer whose units to rank, as in named_modules().", Required = true, HelpName = "L" };
         var cls = new Option<string>("--class") { Description = "Class of the evaluation set (name or index) whose units to find.", Required = true, HelpName = "C" };
         var metric = new Option<string>("--metric") { Description = "Rank by the drop in the class's accuracy or in its mean log-probability (smoother on small sets).", DefaultValueFactory = _ => "accuracy", HelpName = "accuracy|logprob" };

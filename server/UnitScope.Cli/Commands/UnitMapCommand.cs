@@ -14,7 +14,7 @@ static class UnitMapCommand
 {
     public static Command Create(CliContext cli)
     {
-        var model = new Argument<string>("MODEL") { Description = "Checkpoint file (.pth, .pt, .safetensors)." };
+        var model = new Argument<string>("MODEL") { Description = ModelOptionSet.ModelFileDescription };
         var layer = new Option<string>("--layer") { Description = "Layer name as in named_modules(), e.g. features.28 or layer4.1.conv2 (see `unitscope layers`).", Required = true, HelpName = "NAME" };
         var unit = new Option<int>("--unit") { Description = "Unit (channel) index in the layer, from 0.", Required = true, HelpName = "U" };
         var image = new Option<string>("--image") { Description = "Image file (PNG, JPEG, BMP, WebP).", Required = true, HelpName = "IMG" };
