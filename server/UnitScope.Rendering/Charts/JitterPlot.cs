@@ -13,7 +13,8 @@ namespace UnitScope.Rendering.Charts;
 public static class JitterPlot
 {
     public const int DefaultWidth = 960;
-    const int Height = 420;
+    /// <summary>The plot's height, whatever its width.</summary>
+    public const int Height = 420;
     const float Pad = 16, HeaderHeight = 70;
 
     public static byte[] RenderPng(SingleUnitStats stats, int width = DefaultWidth)

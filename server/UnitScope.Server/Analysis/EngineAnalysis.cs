@@ -6,6 +6,7 @@ using UnitScope.Engine.Datasets;
 using UnitScope.Engine.Imaging;
 using UnitScope.Engine.Storage;
 using UnitScope.Rendering;
+using UnitScope.Rendering.Charts;
 using UnitScope.Server.Dissection;
 using UnitScope.Server.Models;
 using E = UnitScope.Engine.Analysis.Ablation;
@@ -29,6 +30,12 @@ internal sealed class EngineAnalysis : IAnalysisEngine
 {
     /// <summary>Random control sets an ablation averages over.</summary>
     public const int ControlSets = 3;
+
+    /// <summary>
+    /// Widths of the charts results carry (Rendering's, as the CLI writes them): the ablation chart and the
+    /// curve are for saving, the jitter plot is shown in the ranking panel's narrow column.
+    /// </summary>
+    private const int AblationChartWidth = 640, JitterPlotWidth = 480;
 
     private readonly DaemonLog _log;
     private readonly IDissectionEngine _dissection;
@@ -85,8 +92,6 @@ internal sealed class EngineAnalysis : IAnalysisEngine
         var legend = OcclusionPictures.Legend(r);
         var classes = OcclusionPictures.ClassMap(r, legend);
         var activity = r.UnitActivity is { } a ? OcclusionPictures.Heatmap(r, a) : null;
-        List<RgbImage> figure = [input, OcclusionPictures.Blend(input, probability, 0.6f), OcclusionPictures.Blend(input, classes, 0.5f)];
-        if (activity is not null) figure.Add(OcclusionPictures.Blend(input, activity, 0.6f));
 
         var spec = session.Input;
         IReadOnlyList<float> fill = r.Options.FillRgb is { } rgb
@@ -99,7 +104,7 @@ internal sealed class EngineAnalysis : IAnalysisEngine
             Base64(input),
             Map(r.TargetProbability, r.BaseTargetProbability, probability),
             new P.ClassMap(r.MostProbableClass, legend, Base64(classes)),
-            Base64(OcclusionPictures.Row(figure)),
+            Convert.ToBase64String(OcclusionFigure.RenderPng(image, r)),
             r.UnitActivity is { } values && r.Options.Layer is { } layer && r.Options.Unit is { } unit
                 ? new P.UnitActivityMap(layer, unit, settings.Unit is null, Map(values, r.BaseUnitActivity ?? 0, activity!))
                 : null,
@@ -121,11 +126,10 @@ internal sealed class EngineAnalysis : IAnalysisEngine
         var key = AnalysisKey.Ablation(session, data, request);
         var r = _store.GetOrCompute(key, () => E.Ablator.Ablate(session, data, request, Forward(progress), ct), out _, m => _log.Warn(m));
         var map = EvaluationSet.MapClasses(data, session.ClassNames);
-        var chart = AnalysisCharts.Ablation(r);
         return new P.AblateResult(
             r.Layer, r.Units, set.Name, r.Images, r.AccuracyBefore, r.AccuracyAfter,
             [.. r.Classes.Select(c => new P.ClassAccuracy(map[c.ClassIndex], c.ClassName, c.Images, c.Before, c.After, c.RandomAfter))],
-            Convert.ToBase64String(chart.Png), chart.Width, chart.Height,
+            Convert.ToBase64String(AblationChart.RenderPng(r, AblationChartWidth)), AblationChartWidth, AblationChart.Height(r),
             r.RandomAccuracyAfter is { } after ? new P.AblationControl(r.RandomUnitSets, settings.Seed, after) : null);
     }
 
@@ -169,7 +173,7 @@ internal sealed class EngineAnalysis : IAnalysisEngine
         {
             ImageCount = r.Images,
             Curve = curve,
-            CurvePng = Convert.ToBase64String(AnalysisCharts.Curve(r).Png),
+            CurvePng = Convert.ToBase64String(RemovalCurveChart.RenderPng(r)),
         };
     }
 
@@ -188,9 +192,8 @@ internal sealed class EngineAnalysis : IAnalysisEngine
         };
         var key = AnalysisKey.SingleUnit(session, data, request);
         var r = _store.GetOrCompute(key, () => E.Ablator.SingleUnit(session, data, request, Forward(progress), ct), out _, m => _log.Warn(m));
-        var jitter = AnalysisCharts.Jitter(r);
         return new P.UnitClassStatsResult(r.Layer, r.Unit, settings.Class, r.ClassName, set.Name,
-            Summary(r.InClass), Summary(r.Others), r.Auc, Convert.ToBase64String(jitter.Png), jitter.Width, jitter.Height);
+            Summary(r.InClass), Summary(r.Others), r.Auc, Convert.ToBase64String(JitterPlot.RenderPng(r, JitterPlotWidth)), JitterPlotWidth, JitterPlot.Height);
     }
 
     /// <summary>The set's class that is the model's class <paramref name="modelClass"/>.</summary>
