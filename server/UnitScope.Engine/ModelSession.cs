@@ -87,6 +87,12 @@ public sealed class ModelSession : IDisposable
     public int ClassCount { get; private init; }
     /// <summary>From <c>NAME.classes.txt</c> beside the checkpoint when it has one name per class, else "class 0", "class 1", ….</summary>
     public IReadOnlyList<string> ClassNames { get; private init; } = [];
+    /// <summary>
+    /// How an image folder's images are sized for this model unless the caller says otherwise: the
+    /// description file's <c>resize</c> and <c>centerCrop</c> (<see cref="Datasets.ImageFolderOptions.WithDefaults"/>);
+    /// nothing set when it gives neither.
+    /// </summary>
+    public Datasets.ImageFolderOptions ImageFolderDefaults { get; private init; } = new();
     /// <summary>"cpu", "cuda:0", …</summary>
     public string DeviceName { get; private init; } = "";
     public IReadOnlyList<LayerInfo> Layers { get; }
@@ -369,6 +375,7 @@ public sealed class ModelSession : IDisposable
             Input = input,
             ClassCount = classCount,
             ClassNames = ClassNamesFor(path, classCount, description),
+            ImageFolderDefaults = description?.ToImageFolderOptions() ?? new(),
             DeviceName = device.ToString(),
         };
     }
