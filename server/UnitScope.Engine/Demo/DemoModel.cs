@@ -21,6 +21,9 @@ public static class DemoModel
     public const string Architecture = "vgg11_bn";
     const string SceneCategory = "scene";
 
+    /// <summary>The chance of mirroring a training image, held (see <see cref="Scalars"/>).</summary>
+    static readonly TorchSharp.Scalar Half = 0.5;
+
     /// <summary>The cached checkpoint's path, training it first when the cache lacks it.</summary>
     public static string EnsureTrained(ISegmentationDataset probe, string cacheDirectory, DemoTrainingOptions options,
         IProgress<TrainingProgress>? progress = null, CancellationToken ct = default)
@@ -129,7 +132,7 @@ public static class DemoModel
                 int[] batch = order[start..Math.Min(training, start + options.BatchSize)];
                 var x = ImageTensor.ToBatch([.. batch.Select(i => images[i])], spec);
                 // Mirror a random half: scenes and objects keep their meaning under horizontal flips.
-                var flip = torch.rand(batch.Length).lt(0.5).view(-1, 1, 1, 1);
+                var flip = torch.rand(batch.Length).lt(Half).view(-1, 1, 1, 1);
                 x = torch.where(flip, x.flip(3), x);
                 var y = torch.tensor([.. batch.Select(i => labels[i])]);
                 optimizer.zero_grad();

@@ -1,4 +1,5 @@
 using TorchSharp;
+using UnitScope.Engine.Runtime;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
 
@@ -40,33 +41,39 @@ static partial class OnnxOperators
         Register("Tanh", _ => inputs => One(In(inputs, 0).tanh()));
         Register("LeakyRelu", c =>
         {
-            double alpha = c.Float("alpha", 0.01f);
-            return inputs => One(F.leaky_relu(In(inputs, 0), alpha));
+            Scalar alpha = c.Float("alpha", 0.01f); // held by the kernel (see Scalars)
+            return inputs => One(In(inputs, 0).leaky_relu(alpha));
         });
         Register("Elu", c =>
         {
-            double alpha = c.Float("alpha", 1f);
-            return inputs => One(F.elu(In(inputs, 0), alpha));
+            Scalar alpha = c.Float("alpha", 1f);
+            return inputs => One(In(inputs, 0).elu(alpha, Scalars.One, Scalars.One));
         });
         Register("Selu", c =>
         {
-            double alpha = c.Float("alpha", 1.67326319217681884765625f), gamma = c.Float("gamma", 1.05070102214813232421875f);
+            Scalar alpha = c.Float("alpha", 1.67326319217681884765625f), gamma = c.Float("gamma", 1.05070102214813232421875f);
             return inputs =>
             {
                 var x = In(inputs, 0);
-                return One(torch.where(x > 0, x, x.exp().sub(1).mul(alpha)).mul(gamma));
+                using var scope = torch.NewDisposeScope();
+                return One(torch.where(x.gt(Scalars.Zero), x, x.expm1().mul(alpha)).mul(gamma).MoveToOuterDisposeScope());
             };
         });
         Register("PRelu", _ => inputs =>
         {
             var x = In(inputs, 0);
             var slope = Align(In(inputs, 1), x);
-            return One(torch.where(x >= 0, x, x * slope));
+            using var scope = torch.NewDisposeScope();
+            return One(torch.where(x.ge(Scalars.Zero), x, x.mul(slope)).MoveToOuterDisposeScope());
         });
         Register("HardSigmoid", c =>
         {
-            double alpha = c.Float("alpha", 0.2f), beta = c.Float("beta", 0.5f);
-            return inputs => One(In(inputs, 0).mul(alpha).add(beta).clamp(0, 1));
+            Scalar alpha = c.Float("alpha", 0.2f), beta = c.Float("beta", 0.5f);
+            return inputs =>
+            {
+                using var scope = torch.NewDisposeScope();
+                return One(In(inputs, 0).mul(alpha).add(beta, Scalars.One).clamp(Scalars.Zero, Scalars.One).MoveToOuterDisposeScope());
+            };
         });
         Register("HardSwish", _ => inputs => One(F.hardswish(In(inputs, 0))));
         Register("Softplus", _ => inputs => One(F.softplus(In(inputs, 0))));
@@ -287,6 +294,7 @@ static partial class OnnxOperators
     {
         double alpha = c.Float("alpha", 1f), beta = c.Float("beta", 1f);
         bool transA = c.Int("transA", 0) != 0, transB = c.Int("transB", 0) != 0;
+        Scalar alphaScalar = alpha, betaScalar = beta; // held by the kernel (see Scalars)
         return inputs =>
         {
             var a = In(inputs, 0);
@@ -302,8 +310,8 @@ static partial class OnnxOperators
                 return One(F.linear(a, b, bias));
             using var scope = torch.NewDisposeScope();
             var y = (transA ? a.t() : a).matmul(transB ? b.t() : b);
-            if (alpha != 1) y = y * alpha;
-            if (bias is not null) y = beta == 1 ? y + bias : y + bias * beta;
+            if (alpha != 1) y = y.mul(alphaScalar);
+            if (bias is not null) y = y.add(bias, betaScalar);
             return One(y.MoveToOuterDisposeScope());
         };
     }
@@ -324,20 +332,16 @@ static partial class OnnxOperators
     {
         if (c.Opset < 11)
         {
-            double min = c.Float("min", float.NegativeInfinity), max = c.Float("max", float.PositiveInfinity);
+            Scalar min = c.Float("min", float.NegativeInfinity), max = c.Float("max", float.PositiveInfinity);
             return inputs => One(In(inputs, 0).clamp(min, max));
         }
         var constMin = c.Constant(1);
         var constMax = c.Constant(2);
         if ((!c.HasInput(1) || constMin is not null) && (!c.HasInput(2) || constMax is not null))
         {
-            double? min = constMin is null ? null : NodeContext.Doubles(constMin)[0];
-            double? max = constMax is null ? null : NodeContext.Doubles(constMax)[0];
-            return inputs =>
-            {
-                var x = In(inputs, 0);
-                return One(x.clamp(min.HasValue ? (Scalar)min.Value : null, max.HasValue ? (Scalar)max.Value : null));
-            };
+            Scalar? min = constMin is null ? null : NodeContext.Doubles(constMin)[0];
+            Scalar? max = constMax is null ? null : NodeContext.Doubles(constMax)[0];
+            return inputs => One(In(inputs, 0).clamp(min, max));
         }
         return inputs =>
         {

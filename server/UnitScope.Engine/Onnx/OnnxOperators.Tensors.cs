@@ -1,4 +1,5 @@
 using TorchSharp;
+using UnitScope.Engine.Runtime;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
 
@@ -9,8 +10,8 @@ static partial class OnnxOperators
 {
     static void RegisterTensorOps()
     {
-        Register("Add", _ => Binary((a, b) => a + b));
-        Register("Sub", _ => Binary((a, b) => a - b));
+        Register("Add", _ => Binary((a, b) => a.add(b, Scalars.One)));
+        Register("Sub", _ => Binary((a, b) => a.sub(b)));
         Register("Mul", _ => Binary((a, b) => a * b));
         Register("Div", _ => Binary((a, b) => torch.is_integral(a.dtype) ? a.div(b, RoundingMode.trunc) : a / b));
         Register("Pow", _ => Binary((a, b) => a.pow(b)));
@@ -32,13 +33,14 @@ static partial class OnnxOperators
         Register("Erf", _ => Unary(x => x.erf()));
         Register("Floor", _ => Unary(x => x.floor()));
         Register("Ceil", _ => Unary(x => x.ceil()));
-        Register("Sum", _ => Variadic((a, b) => a + b));
+        Register("Sum", _ => Variadic((a, b) => a.add(b, Scalars.One)));
         Register("Max", _ => Variadic((a, b) => a.maximum(b)));
         Register("Min", _ => Variadic((a, b) => a.minimum(b)));
         Register("Mean", _ => inputs =>
         {
-            var sum = Variadic((a, b) => a + b)(inputs)[0];
-            using (sum) return One(sum / inputs.Count(t => t is not null));
+            var sum = Variadic((a, b) => a.add(b, Scalars.One))(inputs)[0];
+            using Scalar count = Scalars.Of(inputs.Count(t => t is not null));
+            using (sum) return One(sum.div(count));
         });
 
         Register("Identity", _ => Unary(x => x.alias()));
@@ -208,7 +210,8 @@ static partial class OnnxOperators
         return inputs =>
         {
             var shape = CheckCreated(NodeContext.Ints(In(inputs, 0)));
-            return One(torch.full(shape, fill, type));
+            using Scalar value = Scalars.Of(fill);
+            return One(torch.full(shape, value, type));
         };
     }
 
@@ -223,7 +226,8 @@ static partial class OnnxOperators
             long size = data.shape[a];
             using var scope = torch.NewDisposeScope();
             var flat = indices.reshape(-1).to(ScalarType.Int64);
-            flat = torch.where(flat < 0, flat + size, flat);
+            using Scalar zero = Scalars.Of(0L), axisSize = Scalars.Of(size);
+            flat = torch.where(flat.lt(zero), flat.add(axisSize, Scalars.One), flat);
             if (flat.numel() > 0 && (flat.min().item<long>() < 0 || flat.max().item<long>() >= size))
                 throw new OnnxProblem($"an index is out of range for axis {a} of size {size}");
             var picked = data.index_select(a, flat);

@@ -11,11 +11,12 @@ static class OnnxFixtures
 {
     public static readonly string Folder = Path.Combine(ModelFixtures.RepoRoot, "tests", "fixtures", "onnx");
 
-    /// <summary>Models with references: ResNet-style (BN folded / kept), VGG-style, and the custom CNN at four opsets.</summary>
+    /// <summary>Models with references: ResNet-style (BN folded / kept), VGG-style, the custom CNN at five opsets, and the ops that take numbers.</summary>
     public static readonly TheoryData<string> Names = new()
     {
         "resnet18_small", "resnet18_small_bn", "vgg11_small",
         "custom_cnn_opset9", "custom_cnn_opset10", "custom_cnn_opset11", "custom_cnn_opset13", "custom_cnn_opset17",
+        "activations_opset13",
     };
 
     public static string Model(string name) => Path.Combine(Folder, name + ".onnx");

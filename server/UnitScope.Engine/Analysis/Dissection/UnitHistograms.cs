@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using static TorchSharp.torch;
+using UnitScope.Engine.Runtime;
 
 namespace UnitScope.Engine.Analysis.Dissection;
 

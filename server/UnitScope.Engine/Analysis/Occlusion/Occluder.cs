@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using UnitScope.Engine.Imaging;
 using static TorchSharp.torch;
+using UnitScope.Engine.Runtime;
 
 namespace UnitScope.Engine.Analysis.Occlusion;
 
@@ -221,10 +222,16 @@ public static class Occluder
         var batch = input.expand(n, -1, -1, -1).clone();
         var square = tensor(mask, [n, 1, h, w]);
         if (fill.All(v => v == fill[0]))
-            batch.masked_fill_(square, fill[0]);
+        {
+            using TorchSharp.Scalar value = Scalars.Of(fill[0]);
+            batch.masked_fill_(square, value);
+        }
         else
             for (int c = 0; c < fill.Length; c++)
-                batch[.., c..(c + 1)].masked_fill_(square, fill[c]);
+            {
+                using TorchSharp.Scalar value = Scalars.Of(fill[c]);
+                batch[.., c..(c + 1)].masked_fill_(square, value);
+            }
         return batch;
     }
 

@@ -2,6 +2,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
+using UnitScope.Engine.Runtime;
 
 namespace UnitScope.Engine.Models.Architectures;
 
@@ -29,7 +30,7 @@ public sealed class BasicBlock : Module<Tensor, Tensor>
         var identity = downsample is null ? x : downsample.call(x);
         var y = relu.call(bn1.call(conv1.call(x)));
         y = bn2.call(conv2.call(y));
-        return relu.call(y + identity);
+        return relu.call(y.add(identity, Scalars.One));
     }
 }
 
@@ -60,6 +61,6 @@ public sealed class Bottleneck : Module<Tensor, Tensor>
         var y = relu.call(bn1.call(conv1.call(x)));
         y = relu.call(bn2.call(conv2.call(y)));
         y = bn3.call(conv3.call(y));
-        return relu.call(y + identity);
+        return relu.call(y.add(identity, Scalars.One));
     }
 }

@@ -1,6 +1,6 @@
 using TorchSharp;
 
-namespace UnitScope.Engine.Analysis.Dissection;
+namespace UnitScope.Engine.Runtime;
 
 /// <summary>
 /// Scalars that stay reachable while libtorch uses them. TorchSharp turns a number argument into a
@@ -12,8 +12,10 @@ namespace UnitScope.Engine.Analysis.Dissection;
 /// </summary>
 internal static class Scalars
 {
-    /// <summary>1, the alpha of add/add_/index_add_.</summary>
+    /// <summary>1, the alpha of add/add_/index_add_ (<c>a + b</c> would pass a temporary one).</summary>
     public static readonly Scalar One = 1;
+
+    public static readonly Scalar Zero = 0;
 
     /// <summary>A Scalar to hold in a <c>using</c> variable around the ops that take it.</summary>
     public static Scalar Of(long value) => value;
