@@ -7,7 +7,7 @@ using UnitScope.Server.Rpc;
 namespace UnitScope.Server.Analysis;
 
 /// <summary>
-/// Checks of what a client asks of occlusion and ablation, against the model, before anything runs:
+/// Checks of what a client asks of occlusion, ablation and dissection, against the model, before anything runs:
 /// every failure is a documented error naming the parameter (UnknownLayer, UnitOutOfRange,
 /// InvalidArgument, InvalidParams) and leaves nothing started.
 /// </summary>

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using UnitScope.Protocol;
+using UnitScope.Server.Analysis;
 using UnitScope.Server.Dissection;
 using UnitScope.Server.Models;
 using UnitScope.Server.Rpc;
@@ -112,18 +113,7 @@ internal sealed class DissectHandler(Connection connection, DaemonServices servi
         foreach (var name in layers)
         {
             if (name.Length == 0) throw RpcErrors.InvalidParams("layers holds an empty name.");
-            var info = model.Layers.FirstOrDefault(l => l.Name == name);
-            if (info is null)
-            {
-                var close = model.Layers.Select(l => l.Name)
-                    .Where(n => n.Contains(name, StringComparison.OrdinalIgnoreCase) || name.Contains(n, StringComparison.OrdinalIgnoreCase))
-                    .Take(5).ToList();
-                throw RpcErrors.Application(ErrorKind.UnknownLayer,
-                    $"No layer '{name}' in the model" + (close.Count > 0 ? $"; did you mean {string.Join(", ", close)}?" : "."));
-            }
-            if (info.OutputShape.Count != 3)
-                throw RpcErrors.Application(ErrorKind.InvalidArgument,
-                    $"Layer '{name}' ({info.Kind}) has output [{string.Join(", ", info.OutputShape)}]; dissection needs a spatial output [C, H, W].");
+            AnalysisChecks.Layer(model, name, spatial: true, "dissection");
         }
         return layers;
     }
