@@ -95,19 +95,7 @@ internal static class BrodenCsv
     }
 
     /// <exception cref="UnitScopeException">FileNotFound naming the file.</exception>
-    public static byte[] ReadBytes(string path)
-    {
-        if (!File.Exists(path))
-            throw new UnitScopeException(EngineErrorKind.FileNotFound, $"Broden file not found: '{path}'.");
-        try
-        {
-            return File.ReadAllBytes(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new UnitScopeException(EngineErrorKind.FileNotFound, $"'{path}' cannot be read: {e.Message}", e);
-        }
-    }
+    public static byte[] ReadBytes(string path) => UserFile.ReadAllBytes(path, "Broden file");
 
     static List<Row> Parse(string text, string path)
     {

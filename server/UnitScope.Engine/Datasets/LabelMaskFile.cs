@@ -19,18 +19,7 @@ internal static class LabelMaskFile
     /// it is not an 8-bit PNG Skia can decode.</exception>
     public static Mask Read(string path)
     {
-        if (!File.Exists(path))
-            throw new UnitScopeException(EngineErrorKind.FileNotFound, $"Segmentation mask not found: '{path}'.");
-        byte[] bytes;
-        try
-        {
-            bytes = File.ReadAllBytes(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new UnitScopeException(EngineErrorKind.FileNotFound, $"Segmentation mask '{path}' cannot be read: {e.Message}", e);
-        }
-        return Decode(bytes, path);
+        return Decode(UserFile.ReadAllBytes(path, "Segmentation mask"), path);
     }
 
     public static Mask Decode(byte[] bytes, string nameForErrors)

@@ -28,18 +28,7 @@ public static class ImageFile
         ArgumentNullException.ThrowIfNull(path);
         if (Directory.Exists(path))
             throw new UnitScopeException(EngineErrorKind.BadImage, $"'{path}' is a folder, not an image file.");
-        if (!File.Exists(path))
-            throw new UnitScopeException(EngineErrorKind.FileNotFound, $"Image file not found: '{path}'.");
-        byte[] bytes;
-        try
-        {
-            bytes = File.ReadAllBytes(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new UnitScopeException(EngineErrorKind.FileNotFound, $"Image file '{path}' cannot be read: {e.Message}", e);
-        }
-        return Decode(bytes, path);
+        return Decode(UserFile.ReadAllBytes(path, "Image file"), path);
     }
 
     /// <param name="nameForErrors">What to call the image in error messages (usually its path).</param>
