@@ -68,12 +68,8 @@ public sealed record AnalysisKey
     /// <summary>Fields: <c>dataset:</c>, <c>layer:</c>, <c>units:</c> (sorted, distinct), <c>random:</c>, <c>seed:</c>.</summary>
     public static AnalysisKey Ablation(ModelSession model, IEvaluationSet set, AblationRequest request)
     {
-        ArgumentNullException.ThrowIfNull(model);
-        ArgumentNullException.ThrowIfNull(set);
         ArgumentNullException.ThrowIfNull(request);
-        var text = Head(AblationKind, model);
-        Line(text, "dataset", set.ContentHash);
-        Line(text, "layer", Text(request.Layer));
+        var text = Head(AblationKind, model, set, request.Layer);
         Line(text, "units", string.Join(",", request.Units.Distinct().Order().Select(Int)));
         Line(text, "random", Int(request.RandomControls));
         Line(text, "seed", Int(request.Seed));
@@ -85,12 +81,8 @@ public sealed record AnalysisKey
     /// <c>top:</c>, <c>draws:</c>, <c>seed:</c>. Labels are not stored: they are attached when read (a dissection may come later).</summary>
     public static AnalysisKey Ranking(ModelSession model, IEvaluationSet set, RankingRequest request)
     {
-        ArgumentNullException.ThrowIfNull(model);
-        ArgumentNullException.ThrowIfNull(set);
         ArgumentNullException.ThrowIfNull(request);
-        var text = Head(RankingKind, model);
-        Line(text, "dataset", set.ContentHash);
-        Line(text, "layer", Text(request.Layer));
+        var text = Head(RankingKind, model, set, request.Layer);
         Line(text, "class", Int(EvaluationSet.ResolveClass(set, request.Class)));
         Line(text, "metric", request.Metric.ToString().ToLowerInvariant());
         Line(text, "top", Int(request.Top));
@@ -102,12 +94,8 @@ public sealed record AnalysisKey
     /// <summary>Fields: <c>dataset:</c>, <c>layer:</c>, <c>unit:</c>, <c>class:</c> (resolved index), <c>statistic:</c>.</summary>
     public static AnalysisKey SingleUnit(ModelSession model, IEvaluationSet set, SingleUnitRequest request)
     {
-        ArgumentNullException.ThrowIfNull(model);
-        ArgumentNullException.ThrowIfNull(set);
         ArgumentNullException.ThrowIfNull(request);
-        var text = Head(SingleUnitKind, model);
-        Line(text, "dataset", set.ContentHash);
-        Line(text, "layer", Text(request.Layer));
+        var text = Head(SingleUnitKind, model, set, request.Layer);
         Line(text, "unit", Int(request.Unit));
         Line(text, "class", Int(EvaluationSet.ResolveClass(set, request.Class)));
         Line(text, "statistic", request.Statistic.ToString().ToLowerInvariant());
@@ -123,6 +111,17 @@ public sealed record AnalysisKey
         Line(text, "input", $"{Int(input.Channels)}x{Int(input.Height)}x{Int(input.Width)}");
         Line(text, "mean", string.Join(",", input.Mean.Select(v => v.ToString("R", CultureInfo.InvariantCulture))));
         Line(text, "std", string.Join(",", input.Std.Select(v => v.ToString("R", CultureInfo.InvariantCulture))));
+        return text;
+    }
+
+    /// <summary>The head of a key over an evaluation set: <see cref="Head(string, ModelSession)"/>, then <c>dataset:</c> and <c>layer:</c>.</summary>
+    static StringBuilder Head(string kind, ModelSession model, IEvaluationSet set, string layer)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(set);
+        var text = Head(kind, model);
+        Line(text, "dataset", set.ContentHash);
+        Line(text, "layer", Text(layer));
         return text;
     }
 
