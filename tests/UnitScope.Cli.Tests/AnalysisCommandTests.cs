@@ -123,6 +123,53 @@ public sealed class AnalysisCommandTests : IDisposable
     }
 
     [Fact]
+    public void Ablate_sizes_an_image_folder_as_the_models_description_says_unless_told_otherwise_and_keys_the_cache_by_it()
+    {
+        string shapes = Shapes();
+        Directory.CreateDirectory(_root);
+        string model = Path.Combine(_root, "m.pth");
+        File.Copy(Model, model);
+        File.Copy(Cli.Repo("samples/smallcnn.classes.txt"), Path.Combine(_root, "m.classes.txt"));
+        CliRun Ablate(params string[] extra) => Cli.Run(["ablate", model, "--layer", "conv4", "--units", "0-7", "--data", shapes,
+            "--random-control", "0", "--out", Out, "--cache", Cache, "--device", "cpu", "--json", .. extra]);
+        static (int? Resize, int[]? Crop) Sizing(CliRun run)
+        {
+            // --json leaves out what is null.
+            var p = run.Json.GetProperty("preprocessing");
+            return (p.TryGetProperty("resize", out var resize) ? resize.GetInt32() : null,
+                p.TryGetProperty("centerCrop", out var crop) ? [.. crop.EnumerateArray().Select(v => v.GetInt32())] : null);
+        }
+
+        var plain = Ablate();
+        plain.Exit.Should().Be(0, plain.ToString());
+        Sizing(plain).Should().BeEquivalentTo(((int?)null, (int[]?)null), "without a description the images go in as decoded");
+        plain.Err.Should().Contain("images as decoded");
+
+        // The sample images are 64x64: resize(40) keeps 40x40, and the crop cuts 24x24 out of its centre.
+        File.WriteAllText(Path.Combine(_root, "m.unitscope.json"), """{ "resize": 40, "centerCrop": [24, 24] }""");
+        var saved = Ablate();
+        saved.Exit.Should().Be(0, saved.ToString());
+        Sizing(saved).Should().BeEquivalentTo(((int?)40, new[] { 24, 24 }));
+        saved.Err.Should().Contain("images resize 40, centre crop 24x24 (resize and crop from m.unitscope.json)");
+        saved.Json.GetProperty("cached").GetBoolean().Should().BeFalse("other images are another result");
+
+        var overridden = Ablate("--crop", "32");
+        overridden.Exit.Should().Be(0, overridden.ToString());
+        Sizing(overridden).Should().BeEquivalentTo(((int?)40, new[] { 32, 32 }), "--crop wins, the saved resize stays");
+        overridden.Err.Should().Contain("images resize 40, centre crop 32x32 (resize from m.unitscope.json)");
+        overridden.Json.GetProperty("cached").GetBoolean().Should().BeFalse();
+
+        // The key is the sizing used, however it was chosen: the same flags without the description read the cache.
+        File.Delete(Path.Combine(_root, "m.unitscope.json"));
+        var explicitSame = Ablate("--resize", "40", "--crop", "24");
+        explicitSame.Exit.Should().Be(0, explicitSame.ToString());
+        explicitSame.Json.GetProperty("cached").GetBoolean().Should().BeTrue();
+        explicitSame.Json.GetProperty("result").GetProperty("accuracyBefore").GetDouble()
+            .Should().Be(saved.Json.GetProperty("result").GetProperty("accuracyBefore").GetDouble());
+        Ablate().Json.GetProperty("cached").GetBoolean().Should().BeTrue("the first run's result, as decoded");
+    }
+
+    [Fact]
     public void Rank_writes_the_curve_and_the_top_unit_jitter_plot()
     {
         string shapes = Shapes();

@@ -61,8 +61,8 @@ static class AblateCommand
             var clock = Stopwatch.StartNew();
             await AnalysisConsole.WithProgress(cli, async bars =>
             {
-                var set = await DissectionConsole.Run(() => source.Open(bars, ct), ct);
-                cli.Info($"Evaluation set: {set.Name} ({set.Count} images, {set.ClassNames.Count} classes).");
+                var set = await DissectionConsole.Run(() => source.Open(session, bars, ct), ct);
+                cli.Info(source.Describe(set, session));
                 var key = AnalysisKey.Ablation(session, set, request);
                 result = await DissectionConsole.Run(() => store.GetOrCompute(key,
                     () => Ablator.Ablate(session, set, request, bars.ForAblation(), ct), out cached, cli.Info), ct);
@@ -76,7 +76,8 @@ static class AblateCommand
 
             if (json)
             {
-                cli.WriteJson(new { checkpoint = session.CheckpointPath, checkpointHash = session.CheckpointHash, cached, page, result });
+                cli.WriteJson(new { checkpoint = session.CheckpointPath, checkpointHash = session.CheckpointHash, cached, page,
+                    preprocessing = source.PreprocessingJson(session), result });
                 return ExitCodes.Ok;
             }
             cli.Out.MarkupLine($"[bold]{Markup.Escape(result.Layer)}[/]: units {Markup.Escape(string.Join(", ", result.Units))} of {result.LayerUnits} removed" +
@@ -149,8 +150,16 @@ sealed class EvaluationData
         HelpName = "probe|DIR",
     };
     public Option<int?> MaxImages { get; } = new("--max-images") { Description = "Use at most N images, evenly spread over the set; default: all.", HelpName = "N" };
-    public Option<int?> Resize { get; } = new("--resize") { Description = "Image folder: resize the shorter side to N pixels first (torchvision Resize(N)).", HelpName = "N" };
-    public Option<string?> Crop { get; } = new("--crop") { Description = "Image folder: then centre-crop to N or HxW pixels (torchvision CenterCrop).", HelpName = "SIZE" };
+    public Option<int?> Resize { get; } = new("--resize")
+    {
+        Description = "Image folder: resize the shorter side to N pixels first (torchvision Resize(N)); default: the model description's \"resize\", else none.",
+        HelpName = "N",
+    };
+    public Option<string?> Crop { get; } = new("--crop")
+    {
+        Description = "Image folder: then centre-crop to N or HxW pixels (torchvision CenterCrop); default: the model description's \"centerCrop\", else none.",
+        HelpName = "SIZE",
+    };
     public Option<int> BatchSize { get; } = new("--batch-size") { Description = "Samples per forward pass (images × unit sets); speed and memory only.", DefaultValueFactory = _ => 64, HelpName = "N" };
     public Option<string?> Cache { get; } = new("--cache") { Description = "Cache folder for results and the built-in probe set; default: $UNITSCOPE_CACHE, else $XDG_CACHE_HOME/unitscope, else ~/.cache/unitscope.", HelpName = "DIR" };
     public Option<int?> ProbeCount { get; } = new("--probe-count") { Description = "With --data probe: how many images the generated set has (default 2000).", HelpName = "N" };
@@ -193,15 +202,41 @@ sealed class EvaluationData
     }
 
     /// <summary>What --data and its options name; opened (the probe set generated into the cache if needed) by <see cref="Open"/>.</summary>
+    /// <param name="FolderOptions">--resize and --crop as given (unset ones null).</param>
     public sealed record Source(string? Folder, ProbeSetOptions Probe, ImageFolderOptions? FolderOptions, int? MaxImages, string CacheFolder)
     {
-        public IEvaluationSet Open(AnalysisConsole.Bars bars, CancellationToken ct)
+        /// <summary>How an image folder's images are sized for <paramref name="model"/>: --resize and --crop where
+        /// given, else its description's <c>resize</c> and <c>centerCrop</c>, else none; null for the probe set.</summary>
+        public ImageFolderOptions? Preprocessing(ModelSession model) =>
+            Folder is null ? null : (FolderOptions ?? new ImageFolderOptions()).WithDefaults(model.ImageFolderDefaults);
+
+        public IEvaluationSet Open(ModelSession model, AnalysisConsole.Bars bars, CancellationToken ct)
         {
             IEvaluationSet set = Folder is null
                 ? EvaluationSet.FromProbe(ProbeSet.EnsureBuiltIn(CacheFolder, Probe, bars.ForProbeSet(Probe.Count), ct))
-                : ImageFolderSet.Open(Folder, FolderOptions);
+                : ImageFolderSet.Open(Folder, Preprocessing(model));
             return MaxImages is { } max ? EvaluationSet.Limit(set, max) : set;
         }
+
+        /// <summary>"Evaluation set: DIR (20 images, 4 classes; resize 256, centre crop 224x224 from m.unitscope.json)."</summary>
+        public string Describe(IEvaluationSet set, ModelSession model)
+        {
+            string text = $"Evaluation set: {set.Name} ({set.Count} images, {set.ClassNames.Count} classes";
+            if (Preprocessing(model) is { } used)
+            {
+                var saved = new List<string>();
+                if (FolderOptions?.ResizeShorterSide is null && model.ImageFolderDefaults.ResizeShorterSide is not null) saved.Add("resize");
+                if (FolderOptions?.CropHeight is null && model.ImageFolderDefaults.CropHeight is not null) saved.Add("crop");
+                text += $"; images {used}" + (saved.Count == 0 ? ""
+                    : $" ({string.Join(" and ", saved)} from {Path.GetFileName(Engine.ModelDescription.ModelDescriptionFile.PathFor(model.CheckpointPath))})");
+            }
+            return text + ").";
+        }
+
+        /// <summary>For --json: <c>{ "resize": 256 | null, "centerCrop": [224, 224] | null }</c>, or null for the probe set.</summary>
+        public object? PreprocessingJson(ModelSession model) => Preprocessing(model) is { } used
+            ? new { resize = used.ResizeShorterSide, centerCrop = used.CropHeight is { } h && used.CropWidth is { } w ? new[] { h, w } : null }
+            : null;
     }
 }
 

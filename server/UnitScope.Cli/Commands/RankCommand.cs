@@ -80,8 +80,8 @@ static class RankCommand
             var clock = Stopwatch.StartNew();
             await AnalysisConsole.WithProgress(cli, async bars =>
             {
-                var set = await DissectionConsole.Run(() => source.Open(bars, ct), ct);
-                cli.Info($"Evaluation set: {set.Name} ({set.Count} images, {set.ClassNames.Count} classes).");
+                var set = await DissectionConsole.Run(() => source.Open(session, bars, ct), ct);
+                cli.Info(source.Describe(set, session));
                 var key = AnalysisKey.Ranking(session, set, request);
                 ranking = await DissectionConsole.Run(() => store.GetOrCompute(key,
                     () => Ablator.Rank(session, set, request, bars.ForAblation(), ct), out cached, cli.Info), ct);
@@ -113,7 +113,8 @@ static class RankCommand
 
             if (json)
             {
-                cli.WriteJson(new { checkpoint = session.CheckpointPath, checkpointHash = session.CheckpointHash, cached, page, ranking, unitStats = stats });
+                cli.WriteJson(new { checkpoint = session.CheckpointPath, checkpointHash = session.CheckpointHash, cached, page,
+                    preprocessing = source.PreprocessingJson(session), ranking, unitStats = stats });
                 return ExitCodes.Ok;
             }
             cli.Out.MarkupLine($"[bold]{Markup.Escape(ranking.Layer)}[/] units for [bold]{Markup.Escape(ranking.ClassName)}[/]" +
