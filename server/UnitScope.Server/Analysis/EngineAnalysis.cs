@@ -53,17 +53,29 @@ internal sealed class EngineAnalysis : IAnalysisEngine
 
     public IReadOnlyList<string> ClassNames(IModel model) => Session(model).ClassNames;
 
+    /// <remarks>
+    /// An ImageFolder's images are sized as the model's description file says (<c>resize</c>, <c>centerCrop</c>:
+    /// <see cref="ModelSession.ImageFolderDefaults"/>), else fed as decoded. The sizing is part of the set's
+    /// <see cref="IEvaluationSet.ContentHash"/>, so of every cache key, and sets are kept per folder and sizing:
+    /// two models with different descriptions never share an opened set.
+    /// </remarks>
     public IEvaluationData OpenEvaluationSet(IModel model, EvaluationSetSpec spec, IProgress<AnalysisProgress>? progress, CancellationToken ct)
     {
-        var set = _sets.GetOrAdd(spec.Name, _ => Open(spec, progress, ct));
+        var session = Session(model);
+        var sizing = spec.IsProbe ? null : new ImageFolderOptions().WithDefaults(session.ImageFolderDefaults);
+        var set = _sets.GetOrAdd(sizing is null ? spec.Name : $"{spec.Name}\n{sizing}", _ => Open(spec, sizing, progress, ct));
         // Classes that match none of the model's are an error now, before anything runs on the device.
-        EvaluationSet.MapClasses(set, Session(model).ClassNames);
+        EvaluationSet.MapClasses(set, session.ClassNames);
         return new OpenSet(spec.Name, set);
     }
 
-    private IEvaluationSet Open(EvaluationSetSpec spec, IProgress<AnalysisProgress>? progress, CancellationToken ct)
+    private IEvaluationSet Open(EvaluationSetSpec spec, ImageFolderOptions? sizing, IProgress<AnalysisProgress>? progress, CancellationToken ct)
     {
-        if (!spec.IsProbe) return ImageFolderSet.Open(spec.Folder!);
+        if (!spec.IsProbe)
+        {
+            if (sizing is { IsEmpty: false }) _log.Info($"Evaluation set {spec.Name}: images {sizing} (the model's description file).");
+            return ImageFolderSet.Open(spec.Folder!, sizing);
+        }
         var building = progress is null
             ? null
             : new Relay<Engine.Analysis.Dissection.DissectionProgress>(p => progress.Report(new AnalysisProgress("dataset", p.ImagesDone, p.ImagesTotal)));
@@ -251,7 +263,8 @@ internal sealed class EngineAnalysis : IAnalysisEngine
     private static ModelSession Session(IModel model) =>
         model is ISessionModel s ? s.Session : throw new InvalidOperationException($"{model.GetType().Name} is not backed by a ModelSession.");
 
-    private sealed record OpenSet(string Name, IEvaluationSet Set) : IEvaluationData
+    /// <summary>Internal, not private, so tests can look at the images of a set the daemon opened.</summary>
+    internal sealed record OpenSet(string Name, IEvaluationSet Set) : IEvaluationData
     {
         public string ContentHash => Set.ContentHash;
         public int Count => Set.Count;
