@@ -886,6 +886,10 @@ export interface WriteModelDescriptionParams {
   classNamesFile?: string;
   /** The class names themselves; replaces `classNamesFile`. */
   classNames?: string[];
+  /** How an ImageFolder evaluation set's images are sized for the model, first: resize so the shorter side has this many pixels (torchvision `Resize(int)`), 1–16384. */
+  resize?: number;
+  /** Then cut their centre, [height, width] in pixels (torchvision `CenterCrop`), each 1–16384. Both are saved as `resize` / `centerCrop` and used when an evaluation set is opened for the model (options given explicitly, e.g. the CLI's --resize/--crop, win); the images are then resized to `inputSize` and normalised with `mean`/`std`. */
+  centerCrop?: number[];
 }
 
 export interface WriteModelDescriptionResult {
@@ -900,6 +904,10 @@ export interface WriteModelDescriptionResult {
   classNamesFile?: string;
   /** How many class names it gives, when it gives any. */
   classCount?: number;
+  /** The file's `resize` (shorter side in pixels), when it gives one. */
+  resize?: number;
+  /** The file's `centerCrop`, [height, width], when it gives one. */
+  centerCrop?: number[];
 }
 
 /** Each request method's [params, result]. */

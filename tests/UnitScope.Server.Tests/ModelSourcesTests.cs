@@ -76,7 +76,7 @@ public class ModelSourcesTests
         File.WriteAllText(Path.Combine(d.Directory, "best.classes.txt"), "cat\ndog\n");
         var result = await d.Client.CallAsync<WriteModelDescriptionResult>(Methods.WriteModelDescription,
             new WriteModelDescriptionParams(model, Architecture: "onnx", InputSize: [64, 48], Mean: [0.485f, 0.456f, 0.406f],
-                Std: [0.229f, 0.224f, 0.225f], ClassNamesFile: Path.Combine(d.Directory, "best.classes.txt")));
+                Std: [0.229f, 0.224f, 0.225f], ClassNamesFile: Path.Combine(d.Directory, "best.classes.txt"), Resize: 73, CenterCrop: [64, 48]));
 
         result.Path.Should().Be(Path.Combine(d.Directory, "best.unitscope.json"));
         result.Created.Should().BeTrue();
@@ -87,6 +87,10 @@ public class ModelSourcesTests
         json.GetProperty("inputSize").EnumerateArray().Select(v => v.GetInt32()).Should().Equal(64, 48);
         json.GetProperty("mean")[0].GetRawText().Should().Be("0.485", "floats are written as typed");
         json.GetProperty("classNamesFile").GetString().Should().Be("best.classes.txt");
+        json.GetProperty("resize").GetInt32().Should().Be(73);
+        json.GetProperty("centerCrop").EnumerateArray().Select(v => v.GetInt32()).Should().Equal(64, 48);
+        result.Resize.Should().Be(73);
+        result.CenterCrop.Should().Equal(64, 48);
     }
 
     [Fact]
@@ -95,7 +99,7 @@ public class ModelSourcesTests
         await using var d = await Started();
         string model = d.Checkpoint("m.pth");
         string path = Path.Combine(d.Directory, "m.unitscope.json");
-        File.WriteAllText(path, """{ "architecture": "resnet18", "mean": [0.5], "std": [0.25], "classNames": ["a", "b", "c"] }""");
+        File.WriteAllText(path, """{ "architecture": "resnet18", "mean": [0.5], "std": [0.25], "resize": 40, "centerCrop": 36, "classNames": ["a", "b", "c"] }""");
 
         var result = await d.Client.CallAsync<WriteModelDescriptionResult>(Methods.WriteModelDescription,
             new WriteModelDescriptionParams(model, Architecture: "onnx", InputSize: [32, 32]));
@@ -105,6 +109,14 @@ public class ModelSourcesTests
         result.Std.Should().Equal(0.25f);
         result.ClassCount.Should().Be(3);
         result.InputSize.Should().Equal(32, 32);
+        result.Resize.Should().Be(40);
+        result.CenterCrop.Should().Equal(36, 36);
+
+        var crop = await d.Client.CallAsync<WriteModelDescriptionResult>(Methods.WriteModelDescription,
+            new WriteModelDescriptionParams(model, CenterCrop: [30, 20]));
+        (crop.Resize, crop.Architecture).Should().Be((40, "onnx"));
+        crop.CenterCrop.Should().Equal(30, 20);
+        File.ReadAllText(path).Should().Contain("\"resize\": 40");
     }
 
     [Fact]
@@ -148,6 +160,9 @@ public class ModelSourcesTests
     [InlineData("""{ "modelPath": "m.pth", "std": [0.2, 0] }""", "std must be 1 to 4 finite numbers above 0")]
     [InlineData("""{ "modelPath": "m.pth", "mean": [0.5, 0.5], "std": [0.2] }""", "mean has 2 values and std 1")]
     [InlineData("""{ "modelPath": "m.pth", "classNames": ["a"], "classNamesFile": "c.txt" }""", "not both")]
+    [InlineData("""{ "modelPath": "m.pth", "resize": 0 }""", "resize must be the shorter side in pixels, 1–16384")]
+    [InlineData("""{ "modelPath": "m.pth", "centerCrop": [224] }""", "centerCrop must be [height, width]")]
+    [InlineData("""{ "modelPath": "m.pth", "centerCrop": [224, 20000] }""", "centerCrop must be [height, width], each 1–16384")]
     public async Task Bad_fields_are_invalid_params_and_nothing_is_written(string json, string message)
     {
         await using var d = await Started();

@@ -44,6 +44,8 @@ internal sealed class WriteModelDescriptionHandler(DaemonServices services) : IR
             InputSize = request.InputSize is { } size ? [.. size] : current.InputSize,
             Mean = request.Mean is { } mean ? [.. mean] : current.Mean,
             Std = request.Std is { } std ? [.. std] : current.Std,
+            Resize = request.Resize ?? current.Resize,
+            CenterCrop = request.CenterCrop is { } crop ? [.. crop] : current.CenterCrop,
         };
         if (request.ClassNamesFile is { } file)
             updated = updated with { ClassNamesFile = RelativeTo(folder, file.Trim()), ClassNames = null };
@@ -67,7 +69,7 @@ internal sealed class WriteModelDescriptionHandler(DaemonServices services) : IR
         services.Log.Info($"writeModelDescription: {(previous is null ? "wrote" : "updated")} {path}");
         return Task.FromResult(new WriteModelDescriptionResult(
             path, previous is null, written.Architecture, written.InputSize, written.Mean, written.Std,
-            written.ClassNamesFile, written.ClassNames?.Count));
+            written.ClassNamesFile, written.ClassNames?.Count, written.Resize, written.CenterCrop));
     }
 
     static void Validate(WriteModelDescriptionParams p)
@@ -80,6 +82,11 @@ internal sealed class WriteModelDescriptionHandler(DaemonServices services) : IR
         }
         if (p.InputSize is { } size && (size.Count != 2 || size.Any(v => v is < 1 or > 8192)))
             throw RpcErrors.InvalidParams($"inputSize must be [height, width], each 1–8192; got [{string.Join(", ", size)}].");
+        const int maxSide = Engine.Datasets.ImageFolderOptions.MaxSide;
+        if (p.Resize is < 1 or > maxSide)
+            throw RpcErrors.InvalidParams($"resize must be the shorter side in pixels, 1–{maxSide}; got {p.Resize}.");
+        if (p.CenterCrop is { } crop && (crop.Count != 2 || crop.Any(v => v is < 1 or > maxSide)))
+            throw RpcErrors.InvalidParams($"centerCrop must be [height, width], each 1–{maxSide}; got [{string.Join(", ", crop)}].");
         foreach (var (name, values, positive) in new[] { ("mean", p.Mean, false), ("std", p.Std, true) })
             if (values is not null && (values.Count is < 1 or > 4 || values.Any(v => !float.IsFinite(v) || (positive && v <= 0))))
                 throw RpcErrors.InvalidParams($"{name} must be 1 to 4 finite numbers{(positive ? " above 0" : "")}, one per input channel.");
