@@ -88,14 +88,43 @@ public sealed class ModelSession : IDisposable
     /// <summary>From <c>NAME.classes.txt</c> beside the checkpoint when it has one name per class, else "class 0", "class 1", ….</summary>
     public IReadOnlyList<string> ClassNames { get; private init; } = [];
     /// <summary>
-    /// How an image folder's images are sized for this model unless the caller says otherwise: the
-    /// description file's <c>resize</c> and <c>centerCrop</c> (<see cref="Datasets.ImageFolderOptions.WithDefaults"/>);
-    /// nothing set when it gives neither.
+    /// How images are sized for this model unless the caller says otherwise, an image folder's and a single
+    /// image's alike: the description file's <c>resize</c> and <c>centerCrop</c>
+    /// (<see cref="Datasets.ImageFolderOptions.WithDefaults"/>); nothing set when it gives neither.
     /// </summary>
     public Datasets.ImageFolderOptions ImageFolderDefaults { get; private init; } = new();
     /// <summary>"cpu", "cuda:0", …</summary>
     public string DeviceName { get; private init; } = "";
     public IReadOnlyList<LayerInfo> Layers { get; }
+
+    /// <summary>
+    /// How images are sized for this model: <paramref name="explicitSizing"/>'s resize and crop where it sets
+    /// them (command-line flags), else the description file's (<see cref="ImageFolderDefaults"/>), setting by
+    /// setting; nothing set when neither gives any (images go in as decoded).
+    /// </summary>
+    /// <exception cref="UnitScopeException">InvalidArgument for a bad explicit setting.</exception>
+    public Datasets.ImageFolderOptions ImageSizing(Datasets.ImageFolderOptions? explicitSizing = null)
+    {
+        var sizing = (explicitSizing ?? new Datasets.ImageFolderOptions()).WithDefaults(ImageFolderDefaults);
+        sizing.Validate();
+        return sizing;
+    }
+
+    /// <summary>
+    /// A decoded image as this model is to see it: resized and centre-cropped as <see cref="ImageSizing"/> says
+    /// (the description's <c>resize</c> / <c>centerCrop</c> unless <paramref name="explicitSizing"/> overrides
+    /// them), as torchvision's evaluation transforms do before <c>ToTensor</c>; the same instance when nothing is
+    /// set. Single-image analyses (<see cref="Predict"/>, <see cref="ComputeUnitMap"/>, occlusion) take this image,
+    /// not the decoded one, and pictures of their results are drawn over it, so what is shown is what the model saw;
+    /// <see cref="ImageTensor"/> then resizes it to <see cref="Input"/>'s size when that differs, and normalises.
+    /// Apply it once: those methods do not size their image again.
+    /// </summary>
+    /// <exception cref="UnitScopeException">InvalidArgument for a bad explicit setting.</exception>
+    public RgbImage SizeImage(RgbImage decoded, Datasets.ImageFolderOptions? explicitSizing = null)
+    {
+        ArgumentNullException.ThrowIfNull(decoded);
+        return ImageSizing(explicitSizing).Apply(decoded);
+    }
 
     /// <exception cref="UnitScopeException">Kind UnknownLayer, with close names in the message.</exception>
     public LayerInfo GetLayer(string name) =>

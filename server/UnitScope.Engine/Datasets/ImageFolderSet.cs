@@ -12,7 +12,8 @@ namespace UnitScope.Engine.Datasets;
 /// (torchvision <c>Resize((H, W))</c>, aspect ratio not kept). The torchvision ImageNet evaluation pipeline
 /// <c>Resize(256)</c>, <c>CenterCrop(224)</c> is <see cref="ImageNetEval"/>(224). A model's description file
 /// can save them (<c>"resize"</c>, <c>"centerCrop"</c>): <see cref="ModelSession.ImageFolderDefaults"/>, which
-/// options given explicitly override (<see cref="WithDefaults"/>).
+/// options given explicitly override (<see cref="WithDefaults"/>). Single images are sized the same way
+/// (<see cref="ModelSession.SizeImage"/>).
 /// </summary>
 public sealed record ImageFolderOptions
 {

@@ -10,10 +10,11 @@ namespace UnitScope.Engine.ModelDescription;
 ///   "resize": 256, "centerCrop": [224, 224],
 ///   "classNames": ["cat", "dog"]  or  "classNamesFile": "classes.txt" }
 /// </code>
-/// <c>resize</c> and <c>centerCrop</c> are how an image folder's images are sized for the model before
-/// they are resized to <c>inputSize</c> and normalised (torchvision <c>Resize(256)</c>, <c>CenterCrop(224)</c>):
-/// they apply to evaluation sets (<see cref="Datasets.ImageFolderOptions"/>), where options given
-/// explicitly win, setting by setting.
+/// <c>resize</c> and <c>centerCrop</c> are how images are sized for the model before they are resized to
+/// <c>inputSize</c> and normalised (torchvision <c>Resize(256)</c>, <c>CenterCrop(224)</c>): they apply to
+/// evaluation sets (<see cref="Datasets.ImageFolderOptions"/>) and to single images
+/// (<see cref="ModelSession.SizeImage"/>: predictions, unit maps, occlusion), where options given explicitly
+/// win, setting by setting.
 /// </summary>
 public sealed record Description
 {
@@ -24,7 +25,7 @@ public sealed record Description
     /// <summary>Per-channel mean in [0, 1] units, one value per input channel.</summary>
     public float[]? Mean { get; init; }
     public float[]? Std { get; init; }
-    /// <summary>Resize an image folder's images so their shorter side has this many pixels (torchvision <c>Resize(int)</c>).</summary>
+    /// <summary>Resize images so their shorter side has this many pixels (torchvision <c>Resize(int)</c>).</summary>
     public int? Resize { get; init; }
     /// <summary>Then cut their centre, [height, width] in pixels (torchvision <c>CenterCrop</c>).</summary>
     public int[]? CenterCrop { get; init; }

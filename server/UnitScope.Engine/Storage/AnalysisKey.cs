@@ -48,7 +48,10 @@ public sealed record AnalysisKey
     public override string ToString() => Value;
 
     /// <summary>Fields: <c>image:</c> (<see cref="Occluder.ImageHash"/>), <c>size:</c>, <c>stride:</c>, <c>fill:</c>
-    /// ("mean" or the values), <c>target:</c> (index or "predicted"), <c>layer:</c> (or "default"), <c>unit:</c> (or "strongest").</summary>
+    /// ("mean" or the values), <c>target:</c> (index or "predicted"), <c>layer:</c> (or "default"), <c>unit:</c> (or "strongest").
+    /// <paramref name="imageHash"/> is the hash of the image occluded, the one the model sees: after its resize and
+    /// centre crop (<see cref="ModelSession.SizeImage"/>), so the sizing is in the key through the pixels it gives
+    /// (two sizings that give the same pixels give the same result, and share it).</summary>
     public static AnalysisKey Occlusion(ModelSession model, string imageHash, OcclusionOptions options)
     {
         ArgumentNullException.ThrowIfNull(model);

@@ -30,7 +30,8 @@ public static class Occluder
     /// <summary>The fewest rows a forward pass is given (see the remarks).</summary>
     public const int MinRowsPerPass = 8;
 
-    /// <summary>Computes the occlusion maps of <paramref name="image"/>.</summary>
+    /// <summary>Computes the occlusion maps of <paramref name="image"/>: the image as sized for the model
+    /// (<see cref="ModelSession.SizeImage"/>, its description's resize and centre crop), which is not sized again here.</summary>
     /// <exception cref="UnitScopeException">InvalidArgument (square larger than the input, stride or batch size below 1,
     /// a bad fill, target class out of range), UnknownLayer, UnitOutOfRange.</exception>
     /// <exception cref="OperationCanceledException">When <paramref name="ct"/> is cancelled (checked between batches).</exception>
