@@ -62,7 +62,7 @@ internal sealed class EngineAnalysis : IAnalysisEngine
     public IEvaluationData OpenEvaluationSet(IModel model, EvaluationSetSpec spec, IProgress<AnalysisProgress>? progress, CancellationToken ct)
     {
         var session = Session(model);
-        var sizing = spec.IsProbe ? null : new ImageFolderOptions().WithDefaults(session.ImageFolderDefaults);
+        var sizing = spec.IsProbe ? null : session.ImageSizing();
         var set = _sets.GetOrAdd(sizing is null ? spec.Name : $"{spec.Name}\n{sizing}", _ => Open(spec, sizing, progress, ct));
         // Classes that match none of the model's are an error now, before anything runs on the device.
         EvaluationSet.MapClasses(set, session.ClassNames);

@@ -104,7 +104,8 @@ internal interface IAnalysisEngine
     /// <exception cref="UnitScopeException">FileNotFound, InvalidArgument (not an ImageFolder, classes that match none of the model's).</exception>
     IEvaluationData OpenEvaluationSet(IModel model, EvaluationSetSpec spec, IProgress<AnalysisProgress>? progress, CancellationToken ct);
 
-    /// <summary>Occlusion maps of one image; results are cached.</summary>
+    /// <summary>Occlusion maps of one image, already sized for the model (<see cref="IModel.SizeImage"/>); results are
+    /// cached, keyed by that image's pixels.</summary>
     OccludeResult Occlude(IModel model, RgbImage image, OcclusionSettings settings, IProgress<AnalysisProgress>? progress, CancellationToken ct);
 
     /// <summary>Per-class accuracy before and after zeroing the units (and the random control), with the bar chart.</summary>

@@ -20,6 +20,13 @@ internal interface IModel : IDisposable
     IReadOnlyList<LayerInfo> Layers { get; }
     /// <summary>The name of each class, by index; null when the model does not say.</summary>
     IReadOnlyList<string>? ClassNames => null;
+    /// <summary>
+    /// A decoded image as the model is to see it: resized and centre-cropped as its description file says
+    /// (<see cref="ModelSession.SizeImage"/>); the image itself when it says nothing (and in fakes). The handlers of
+    /// single-image requests give this image to <see cref="Predict"/>, <see cref="ComputeUnitMap"/> and occlusion,
+    /// and draw their pictures over it.
+    /// </summary>
+    RgbImage SizeImage(RgbImage image) => image;
     Prediction Predict(RgbImage image, int top);
     UnitMap ComputeUnitMap(RgbImage image, string layer, int unit);
 }
@@ -52,6 +59,7 @@ internal sealed class EngineModelLoader : IModelLoader
         public string DeviceName => session.DeviceName;
         public IReadOnlyList<LayerInfo> Layers => session.Layers;
         public IReadOnlyList<string>? ClassNames => session.ClassNames;
+        public RgbImage SizeImage(RgbImage image) => session.SizeImage(image);
         public Prediction Predict(RgbImage image, int top) => session.Predict(image, top);
         public UnitMap ComputeUnitMap(RgbImage image, string layer, int unit) => session.ComputeUnitMap(image, layer, unit);
         public void Dispose() => session.Dispose();
