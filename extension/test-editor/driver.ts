@@ -10,11 +10,16 @@
 //   UNITSCOPE_CODE_SERVER  code-server launcher      UNITSCOPE_NODE24  Node 24 folder (bin/node)
 //   UNITSCOPE_VSIX         the packaged extension    UNITSCOPE_SCREENSHOTS  where screenshots go
 //   UNITSCOPE_EDITOR_ONLY  "host" or "ui" to run one part
+//   UNITSCOPE_UI_STEPS     a regular expression: run only the UI steps whose titles match (the others
+//                          are listed as pending; a step may need an earlier one)
+//   UNITSCOPE_TEST_PYTHON  a Python with PyTorch for "Import model from training code" (else
+//                          /usr/bin/python3; that step is skipped, saying why, when neither has torch)
 
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import type { HostResults } from "./host/index";
+import { findTorchPython } from "../test/support/python";
 import { installExtension, startCodeServer, writeUserSettings } from "./codeServer";
 import { runUiTest, type StepResult } from "./ui";
 
@@ -28,7 +33,13 @@ function need(name: string): string {
   return v;
 }
 
-/** A workspace like a user's: the sample training script and checkpoint, an image, an image-folder evaluation set. */
+/** A Python with PyTorch (the exporter's interpreter), or why there is none. */
+const TORCH_PYTHON = findTorchPython();
+
+/**
+ * A workspace like a user's: the sample training script and checkpoint, an image, an image-folder
+ * evaluation set; the interpreter with PyTorch as unitscope.pythonPath when there is one.
+ */
 function makeWorkspace(dir: string, cache: string): void {
   const samples = path.join(REPO_ROOT, "samples");
   fs.mkdirSync(path.join(dir, ".vscode"), { recursive: true });
@@ -46,6 +57,7 @@ function makeWorkspace(dir: string, cache: string): void {
         // The tiny Broden fixture dissects in seconds (the built-in probe set takes ~45 s to generate).
         "unitscope.dissection.dataset": path.join(REPO_ROOT, "tests/fixtures/broden_mini"),
         "unitscope.cacheDirectory": cache,
+        ...("python" in TORCH_PYTHON ? { "unitscope.pythonPath": TORCH_PYTHON.python } : {}),
       },
       null,
       1,
@@ -109,7 +121,15 @@ async function runUiSuite(base: string, codeServer: string, node24: string, vsix
   installExtension({ bin: codeServer, node24, userDataDir: ud, extensionsDir: ext }, vsix);
   const server = await startCodeServer({ bin: codeServer, node24, userDataDir: ud, extensionsDir: ext, workspace: ws, log: path.join(base, "ui-code-server.log") });
   try {
-    const steps: StepResult[] = await runUiTest({ url: server.url, workspace: ws, userDataDir: ud, screenshots: shots, debugDir: base });
+    const steps: StepResult[] = await runUiTest({
+      url: server.url,
+      workspace: ws,
+      userDataDir: ud,
+      screenshots: shots,
+      debugDir: base,
+      python: TORCH_PYTHON,
+      only: process.env.UNITSCOPE_UI_STEPS ? new RegExp(process.env.UNITSCOPE_UI_STEPS) : undefined,
+    });
     return {
       passes: steps.filter((s) => s.status === "passed").map((s) => s.title),
       failures: steps.filter((s) => s.status === "failed").map((s) => ({ title: s.title, error: s.error ?? "" })),

@@ -1,7 +1,9 @@
 // The UI test: the installed .vsix in a real VS Code, used as a person would — the status bar, the
 // UnitScope view, code lenses, hovers, "Dissect layer" from the palette, the dissection panel, a
 // unit's card, its unit map, "Ablate units" — asserting on what the workbench and the panels show,
-// then screenshots of the editor and each panel in the light and dark themes.
+// then screenshots of the editor and each panel in the light and dark themes; last, "Import model
+// from training code" from the code action on the training script's model class, run by a real
+// PyTorch (pending, saying why, without one).
 
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
@@ -24,6 +26,10 @@ export interface UiOptions {
   screenshots: string;
   /** Where a failing step's screenshot goes. */
   debugDir: string;
+  /** The interpreter with PyTorch that the workspace's unitscope.pythonPath names, or why there is none. */
+  python: { python: string } | { reason: string };
+  /** Run only the steps whose titles match (the others are pending). */
+  only?: RegExp;
 }
 
 const STATUS = "[id='unitscope.unitscope.unitscope.status']";
@@ -44,6 +50,10 @@ export async function runUiTest(o: UiOptions): Promise<StepResult[]> {
   const step = async (title: string, fn: () => Promise<void>) => {
     if (failed) {
       results.push({ title, status: "failed", error: "not run: an earlier step failed", ms: 0 });
+      return;
+    }
+    if (o.only && !o.only.test(title)) {
+      results.push({ title, status: "pending", error: "not selected by UNITSCOPE_UI_STEPS", ms: 0 });
       return;
     }
     const t0 = Date.now();
@@ -217,6 +227,66 @@ export async function runUiTest(o: UiOptions): Promise<StepResult[]> {
         }
       }
     });
+
+    await step("'Import model from training code' on class SmallCNN exports it with PyTorch and loads it: .onnx and description written, shown in the status bar and the view", async () => {
+      if ("reason" in o.python) throw new Pending(`skipped: ${o.python.reason}`);
+      // The checkpoint that training saved, in a folder of its own (the import writes beside it).
+      const folder = path.join(o.workspace, "imported");
+      fs.mkdirSync(folder, { recursive: true });
+      fs.copyFileSync(path.join(o.workspace, "smallcnn.pth"), path.join(folder, "shapes.pth"));
+      fs.copyFileSync(path.join(o.workspace, "smallcnn.classes.txt"), path.join(folder, "shapes.classes.txt"));
+
+      // The panels of the earlier steps closed, so that the keyboard goes to the script's editor.
+      await ui.command("View: Close All Editors");
+      await ui.quickOpen("train_smallcnn.py");
+      await page.locator(".monaco-editor .view-lines").first().waitFor();
+      const classLine = script.findIndex((l) => /^class SmallCNN\(nn\.Module\)/.test(l));
+      assert.ok(classLine >= 0, "class SmallCNN(nn.Module) in the training script");
+      await ui.goTo(classLine + 1, 8);
+      await ui.waitForText("[id='status.editor.selection']", new RegExp(`Ln ${classLine + 1}, Col 8`));
+      await ui.command("Refactor...");
+      const action = page.locator(".action-widget .monaco-list-row", { hasText: "UnitScope: Import model from training code (SmallCNN)" });
+      await action.first().waitFor({ timeout: 15_000 });
+      await action.first().click();
+
+      // The checkpoint (VS Code's simple file dialog), the constructor's arguments as training built it, the input size.
+      await ui.waitForQuickInputTitle(/the checkpoint your training saved/);
+      // The dialog fills in its folder a moment after it shows: type the path once it has.
+      for (let i = 0; !(await ui.quickInput.inputValue()).startsWith("/") && i < 100; i++) await page.waitForTimeout(100);
+      const checkpoint = path.join(folder, "shapes.pth");
+      await ui.quickInput.fill(checkpoint);
+      await page.waitForTimeout(500);
+      assert.equal(await ui.quickInput.inputValue(), checkpoint);
+      await page.keyboard.press("Enter");
+      await ui.waitForQuickInputTitle(/Arguments for SmallCNN/);
+      assert.match(await ui.quickInput.inputValue(), /"num_classes": 10/, "the defaults from the signature");
+      await ui.quickInput.fill('{"in_channels": 3, "num_classes": 4, "width": 16}');
+      await page.keyboard.press("Enter");
+      await ui.waitForQuickInputTitle(/Input size of SmallCNN/);
+      await ui.quickInput.fill("3×64×64");
+      await page.keyboard.press("Enter");
+
+      // Exported by the exporter with the workspace's Python, loaded by the daemon, described.
+      await ui.waitForText(STATUS, /shapes\.onnx/, 180_000);
+      await ui.command("Notifications: Show Notifications");
+      const notes = page.locator(".notifications-center .monaco-list-row");
+      await notes.first().waitFor({ timeout: 15_000 });
+      const texts = await notes.allInnerTexts();
+      assert.ok(texts.some((t) => /UnitScope imported SmallCNN: \d+ layers, 4 classes \(shapes\.onnx\)/.test(t)), texts.join(" / "));
+      await page.keyboard.press("Escape");
+      await ui.command("View: Show UnitScope"); // (clicking its icon would hide the side bar when it shows already)
+      // The first model's layers fill the Models view: collapse them to see the new one.
+      const models = page.locator(".sidebar .pane-header", { hasText: "Models" });
+      await models.hover();
+      await models.locator(".action-label[aria-label='Collapse All']").click();
+      await page.locator(".sidebar .monaco-list-row", { hasText: "shapes.onnx" }).filter({ hasText: /onnx.* · active/ }).first().waitFor({ timeout: 30_000 });
+      const onnx = path.join(folder, "shapes.onnx");
+      assert.ok(fs.statSync(onnx).size > 10_000, `${onnx} written`);
+      const description = JSON.parse(fs.readFileSync(path.join(folder, "shapes.unitscope.json"), "utf8")) as Record<string, unknown>;
+      assert.equal(description.architecture, "onnx");
+      assert.deepEqual(description.inputSize, [64, 64]);
+      assert.equal(description.classNamesFile, "shapes.classes.txt");
+    });
   } finally {
     await browser.close();
   }
@@ -265,17 +335,28 @@ class Workbench {
     await this.page.keyboard.press("Enter");
   }
 
+  /** Waits for a quick input (a picker, an input box, the simple file dialog) whose title matches. */
+  async waitForQuickInputTitle(title: RegExp, timeout = 30_000): Promise<void> {
+    await this.page.locator(".quick-input-widget .quick-input-title", { hasText: title }).first().waitFor({ timeout });
+    await this.quickInput.waitFor();
+  }
+
+  /** Moves the cursor of the focused editor to line:column (1-based), with "Go to Line/Column". */
+  async goTo(line: number, column: number): Promise<void> {
+    await this.page.keyboard.press("Control+G");
+    await this.quickInput.waitFor();
+    await this.quickInput.fill(`:${line}:${column}`);
+    await this.page.keyboard.press("Enter");
+    await this.page.waitForTimeout(300);
+  }
+
   async focusEditor(file: string): Promise<void> {
     await this.page.locator(".tab", { hasText: file.replace(/\.py$/, "") }).first().click();
   }
 
   /** Goes to line:column and shows the hover there; its text. */
   async hover(line: number, column: number): Promise<string> {
-    await this.page.keyboard.press("Control+G");
-    await this.quickInput.waitFor();
-    await this.quickInput.fill(`:${line}:${column}`);
-    await this.page.keyboard.press("Enter");
-    await this.page.waitForTimeout(300);
+    await this.goTo(line, column);
     await this.command("Show or Focus Hover");
     const hover = this.page.locator(".monaco-hover-content").first();
     await hover.waitFor({ timeout: 20_000 });
