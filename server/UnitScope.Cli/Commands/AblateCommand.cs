@@ -195,7 +195,7 @@ sealed class EvaluationData
         }
         if (parse.GetValue(ProbeCount) is not null || parse.GetValue(ProbeSize) is not null)
             throw new CliUsageException("--probe-count and --probe-size apply to --data probe only.");
-        var (cropHeight, cropWidth) = ModelOptionSet.ParseInputSize(parse.GetValue(Crop));
+        var (cropHeight, cropWidth) = ImageSizingOptions.ParseCrop(parse.GetValue(Crop));
         var folderOptions = new ImageFolderOptions { ResizeShorterSide = parse.GetValue(Resize), CropHeight = cropHeight, CropWidth = cropWidth };
         folderOptions.Validate();
         return new Source(Path.GetFullPath(text.Trim()), new ProbeSetOptions(), folderOptions, max, cache);
@@ -207,8 +207,7 @@ sealed class EvaluationData
     {
         /// <summary>How an image folder's images are sized for <paramref name="model"/>: --resize and --crop where
         /// given, else its description's <c>resize</c> and <c>centerCrop</c>, else none; null for the probe set.</summary>
-        public ImageFolderOptions? Preprocessing(ModelSession model) =>
-            Folder is null ? null : (FolderOptions ?? new ImageFolderOptions()).WithDefaults(model.ImageFolderDefaults);
+        public ImageFolderOptions? Preprocessing(ModelSession model) => Folder is null ? null : model.ImageSizing(FolderOptions);
 
         public IEvaluationSet Open(ModelSession model, AnalysisConsole.Bars bars, CancellationToken ct)
         {
@@ -223,20 +222,12 @@ sealed class EvaluationData
         {
             string text = $"Evaluation set: {set.Name} ({set.Count} images, {set.ClassNames.Count} classes";
             if (Preprocessing(model) is { } used)
-            {
-                var saved = new List<string>();
-                if (FolderOptions?.ResizeShorterSide is null && model.ImageFolderDefaults.ResizeShorterSide is not null) saved.Add("resize");
-                if (FolderOptions?.CropHeight is null && model.ImageFolderDefaults.CropHeight is not null) saved.Add("crop");
-                text += $"; images {used}" + (saved.Count == 0 ? ""
-                    : $" ({string.Join(" and ", saved)} from {Path.GetFileName(Engine.ModelDescription.ModelDescriptionFile.PathFor(model.CheckpointPath))})");
-            }
+                text += "; images " + ImageSizingOptions.Describe(used, FolderOptions, model);
             return text + ").";
         }
 
         /// <summary>For --json: <c>{ "resize": 256 | null, "centerCrop": [224, 224] | null }</c>, or null for the probe set.</summary>
-        public object? PreprocessingJson(ModelSession model) => Preprocessing(model) is { } used
-            ? new { resize = used.ResizeShorterSide, centerCrop = used.CropHeight is { } h && used.CropWidth is { } w ? new[] { h, w } : null }
-            : null;
+        public object? PreprocessingJson(ModelSession model) => Preprocessing(model) is { } used ? ImageSizingOptions.Json(used) : null;
     }
 }
 

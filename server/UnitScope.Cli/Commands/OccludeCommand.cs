@@ -11,7 +11,9 @@ namespace UnitScope.Cli.Commands;
 /// <summary>
 /// <c>unitscope occlude MODEL --image IMG [--class C] [--size 16 --stride 8 --fill mean|R,G,B] [--layer L [--unit U]] --out DIR</c>:
 /// Zeiler–Fergus occlusion sensitivity. Writes occlusion.png (the figure-7-like composite), probability.png,
-/// classes.png and unit.png (each map over the image), occlusion.json and index.html to DIR; results are cached.
+/// classes.png and unit.png (each map over the image), occlusion.json and index.html to DIR; results are cached. The image
+/// is sized as the model's description says (<c>resize</c>, <c>centerCrop</c>; <c>--resize</c> / <c>--crop</c> win): that
+/// image is occluded, drawn under the maps, and hashed into the cache key.
 /// </summary>
 static class OccludeCommand
 {
@@ -29,15 +31,18 @@ static class OccludeCommand
         var batch = new Option<int>("--batch-size") { Description = "Occluded copies per forward pass (speed and memory only).", DefaultValueFactory = _ => defaults.BatchSize, HelpName = "N" };
         var output = new Option<string>("--out") { Description = "Folder for the PNGs, occlusion.json and index.html.", Required = true, HelpName = "DIR" };
         var cache = new Option<string?>("--cache") { Description = "Cache folder; default: $UNITSCOPE_CACHE, else $XDG_CACHE_HOME/unitscope, else ~/.cache/unitscope.", HelpName = "DIR" };
+        var sizing = new ImageSizingOptions();
         var shared = new ModelOptionSet();
         var command = new Command("occlude", "Slide a grey square over an image and map the class probability, the most probable class and a unit's activity (Zeiler & Fergus).")
         {
             model, image, cls, size, stride, fill, layer, unit, batch, output, cache,
         };
+        sizing.AddTo(command);
         shared.AddTo(command);
         command.SetAction((parse, ct) => cli.RunAsync(async () =>
         {
             var modelOptions = shared.Read(parse);
+            var givenSizing = sizing.Read(parse);
             bool json = parse.GetValue(shared.Json);
             var fillRgb = ParseFill(parse.GetValue(fill)!);
             if (parse.GetValue(unit) is not null && parse.GetValue(layer) is null)
@@ -46,8 +51,9 @@ static class OccludeCommand
             string outDir = Path.GetFullPath(parse.GetValue(output)!);
             string cacheFolder = Path.GetFullPath(parse.GetValue(cache) ?? CacheDirectory.Resolve());
 
-            var picture = await Sessions.LoadImageAsync(imagePath, ct);
+            var decoded = await Sessions.LoadImageAsync(imagePath, ct);
             using var session = await Sessions.LoadAsync(cli, parse.GetValue(model)!, modelOptions, ct);
+            var picture = await Sessions.Background(() => ImageSizingOptions.Apply(cli, session, givenSizing, decoded, imagePath), ct);
             var options = new OcclusionOptions
             {
                 Size = parse.GetValue(size),
@@ -99,6 +105,9 @@ static class OccludeCommand
                     image = imagePath,
                     cached,
                     page,
+                    preprocessing = ImageSizingOptions.Json(session.ImageSizing(givenSizing)),
+                    imageWidth = picture.Width,
+                    imageHeight = picture.Height,
                     files = files.Select(f => Path.Combine(outDir, f)),
                     result,
                 });

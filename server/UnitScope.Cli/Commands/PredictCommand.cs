@@ -3,7 +3,10 @@ using Spectre.Console;
 
 namespace UnitScope.Cli.Commands;
 
-/// <summary><c>unitscope predict MODEL.pth --image IMG [--top 5]</c>: the most probable classes.</summary>
+/// <summary>
+/// <c>unitscope predict MODEL.pth --image IMG [--top 5] [--resize N] [--crop SIZE]</c>: the most probable classes of the
+/// image sized as the model's description says (<c>resize</c>, <c>centerCrop</c>), the flags winning.
+/// </summary>
 static class PredictCommand
 {
     public static Command Create(CliContext cli)
@@ -11,18 +14,22 @@ static class PredictCommand
         var model = new Argument<string>("MODEL") { Description = ModelOptionSet.ModelFileDescription };
         var image = new Option<string>("--image") { Description = "Image file (PNG, JPEG, BMP, WebP).", Required = true, HelpName = "IMG" };
         var top = new Option<int>("--top") { Description = "How many classes to list.", DefaultValueFactory = _ => 5, HelpName = "K" };
+        var sizing = new ImageSizingOptions();
         var shared = new ModelOptionSet();
         var command = new Command("predict", "Classify an image: top classes with probabilities (--json adds all logits and probabilities).") { model, image, top };
+        sizing.AddTo(command);
         shared.AddTo(command);
         command.SetAction((parse, ct) => cli.RunAsync(async () =>
         {
             var options = shared.Read(parse);
+            var givenSizing = sizing.Read(parse);
             int k = parse.GetValue(top);
             if (k < 1)
                 throw new Engine.UnitScopeException(Engine.EngineErrorKind.InvalidArgument, $"--top must be at least 1, not {k}.");
             var imagePath = parse.GetValue(image)!;
-            var picture = await Sessions.LoadImageAsync(imagePath, ct);
+            var decoded = await Sessions.LoadImageAsync(imagePath, ct);
             using var session = await Sessions.LoadAsync(cli, parse.GetValue(model)!, options, ct);
+            var picture = await Sessions.Background(() => ImageSizingOptions.Apply(cli, session, givenSizing, decoded, imagePath), ct);
             var prediction = await Sessions.Background(() => session.Predict(picture, Math.Min(k, Math.Max(1, session.ClassCount))), ct);
 
             if (parse.GetValue(shared.Json))
@@ -33,6 +40,9 @@ static class PredictCommand
                     image = imagePath,
                     architecture = session.Architecture,
                     device = session.DeviceName,
+                    preprocessing = ImageSizingOptions.Json(session.ImageSizing(givenSizing)),
+                    imageWidth = picture.Width,
+                    imageHeight = picture.Height,
                     top = prediction.Top.Select(s => new { index = s.Index, label = s.Label, probability = s.Probability }),
                     logits = prediction.Logits,
                     probabilities = prediction.Probabilities,

@@ -34,9 +34,11 @@ static class SampleCommand
             var imagePath = PickImage(folder, parse.GetValue(image));
             var outDir = Path.GetFullPath(parse.GetValue(output)!);
 
-            var picture = await Sessions.LoadImageAsync(imagePath, ct);
+            var decoded = await Sessions.LoadImageAsync(imagePath, ct);
             using var session = await Sessions.LoadAsync(cli, Path.Combine(folder, SamplesLocator.Checkpoint),
                 new ModelOptions { Device = parse.GetValue(device) ?? "auto" }, ct);
+            // As predict and unitmap: sized as a description beside the checkpoint says (the bundled one has none).
+            var picture = await Sessions.Background(() => ImageSizingOptions.Apply(cli, session, new(), decoded, imagePath), ct);
 
             var layers = new Table().Border(TableBorder.Rounded).Title($"{Markup.Escape(session.Architecture)}: {session.Layers.Count} layers")
                 .AddColumn("Layer").AddColumn("Kind").AddColumn(new TableColumn("Units").RightAligned()).AddColumn("Output shape");

@@ -8,7 +8,9 @@ namespace UnitScope.Cli.Commands;
 
 /// <summary>
 /// <c>unitscope unitmap MODEL.pth --layer L --unit U --image IMG --out map.png</c>: one unit's
-/// activation over the image, upsampled and overlaid, written as PNG; prints the raw map's statistics.
+/// activation over the image, upsampled and overlaid, written as PNG; prints the raw map's statistics. The image is
+/// sized as the model's description says (<c>resize</c>, <c>centerCrop</c>; <c>--resize</c> / <c>--crop</c> win), and
+/// the overlay is drawn over that image, the one the model saw.
 /// </summary>
 static class UnitMapCommand
 {
@@ -21,24 +23,28 @@ static class UnitMapCommand
         var output = new Option<string?>("--out") { Description = "PNG to write; default: IMAGE_LAYER_uUNIT.png in the current folder.", HelpName = "FILE" };
         var colormap = new Option<string>("--colormap") { Description = "viridis, inferno, jet or gray.", DefaultValueFactory = _ => "viridis", HelpName = "NAME" };
         var opacity = new Option<float>("--opacity") { Description = "Weight of the map over the image, 0…1.", DefaultValueFactory = _ => 0.5f, HelpName = "A" };
+        var sizing = new ImageSizingOptions();
         var shared = new ModelOptionSet();
         var command = new Command("unitmap", "Write a unit's activation map over an image as a PNG overlay and print the map's min/max/mean.")
         {
             model, layer, unit, image, output, colormap, opacity,
         };
+        sizing.AddTo(command);
         shared.AddTo(command);
         command.SetAction((parse, ct) => cli.RunAsync(async () =>
         {
             var options = shared.Read(parse);
+            var givenSizing = sizing.Read(parse);
             var overlay = OverlayFrom(parse.GetValue(colormap)!, parse.GetValue(opacity));
             var imagePath = parse.GetValue(image)!;
             string layerName = parse.GetValue(layer)!;
             int unitIndex = parse.GetValue(unit);
             string outPath = parse.GetValue(output) ?? DefaultOut(imagePath, layerName, unitIndex);
 
-            var picture = await Sessions.LoadImageAsync(imagePath, ct);
+            var decoded = await Sessions.LoadImageAsync(imagePath, ct);
             using var session = await Sessions.LoadAsync(cli, parse.GetValue(model)!, options, ct);
             CheckUnit(session, layerName, unitIndex);
+            var picture = await Sessions.Background(() => ImageSizingOptions.Apply(cli, session, givenSizing, decoded, imagePath), ct);
             var map = await Sessions.Background(() => session.ComputeUnitMap(picture, layerName, unitIndex), ct);
             var png = await Sessions.Background(() => UnitMapRenderer.RenderOverlayPng(picture, map, overlay), ct);
             Sessions.WriteFile(outPath, png);
@@ -59,6 +65,7 @@ static class UnitMapCommand
                     @out = Path.GetFullPath(outPath),
                     outWidth = picture.Width,
                     outHeight = picture.Height,
+                    preprocessing = ImageSizingOptions.Json(session.ImageSizing(givenSizing)),
                 });
                 return ExitCodes.Ok;
             }
