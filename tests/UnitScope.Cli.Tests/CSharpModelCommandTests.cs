@@ -122,6 +122,20 @@ public sealed class CSharpModelCommandTests : IDisposable
         File.Exists(Path.Combine(_root, "report", "index.html")).Should().BeTrue();
     }
 
+    [Fact]
+    public void Help_says_what_a_model_can_be_and_every_model_command_takes_the_definition_options()
+    {
+        var root = Cli.Run(["--help"]);
+        root.Exit.Should().Be(0, root.ToString());
+        root.Out.Should().Contain("TorchSharp .dat").And.Contain("--assembly PATH.dll").And.Contain("--source PATH.cs").And.Contain(".onnx");
+        foreach (string command in (string[])["layers", "predict", "unitmap", "dissect", "occlude", "ablate", "rank"])
+        {
+            var help = Cli.Run([command, "--help"]);
+            help.Exit.Should().Be(0, help.ToString());
+            help.Out.Should().Contain("--assembly <PATH.dll>", command).And.Contain("--source <PATH.cs>", command).And.Contain("--type <NAME>", command);
+        }
+    }
+
     static CliRun Fails(int exit, string[] args, params string[] messageParts)
     {
         var run = Cli.Run(args);
