@@ -3,14 +3,9 @@
 // close its script, and the webview script sets everything from the daemon as text.
 
 import type { AblationPanelState } from "./ablationMessages";
-import { contentSecurityPolicy, escapeHtml, newNonce, scriptJson } from "./panelHtml";
+import { escapeHtml, panelPage, type PageResources } from "./panelHtml";
 
-export interface AblationHtmlInput {
-  /** `webview.cspSource`. */
-  cspSource: string;
-  /** `webview.asWebviewUri(...)` of media/ablation.js and media/ablation.css, as strings. */
-  scriptUri: string;
-  styleUri: string;
+export interface AblationHtmlInput extends PageResources {
   state: AblationPanelState;
 }
 
@@ -25,7 +20,6 @@ const COLUMNS: readonly (readonly [string | undefined, string])[] = [
 ];
 
 export function buildAblationHtml(input: AblationHtmlInput): string {
-  const nonce = newNonce();
   const e = escapeHtml;
   const { state } = input;
   const r = state.result;
@@ -36,17 +30,10 @@ export function buildAblationHtml(input: AblationHtmlInput): string {
       : `<th scope="col">${label}</th>`,
   ).join("");
 
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${e(contentSecurityPolicy(input.cspSource, nonce))}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${e(input.styleUri)}" nonce="${nonce}">
-<title>${e(title)}</title>
-</head>
-<body>
-<header class="head">
+  return panelPage(
+    input,
+    title,
+    `<header class="head">
 <h1>Ablation <span class="layer">${e(r.layer)}</span> <span class="model">${e(state.model.modelLabel)}</span></h1>
 <p id="meta" class="meta"></p>
 <p id="units" class="units-list"></p>
@@ -69,10 +56,7 @@ export function buildAblationHtml(input: AblationHtmlInput): string {
 <caption class="visually-hidden">Accuracy per class before and after the ablation; the column buttons sort, a class button ranks the layer's units for it.</caption>
 <thead><tr>${headers}</tr></thead>
 <tbody id="rows"></tbody>
-</table>
-<script id="unitscope-state" type="application/json" nonce="${nonce}">${scriptJson(state)}</script>
-<script nonce="${nonce}" src="${e(input.scriptUri)}"></script>
-</body>
-</html>
-`;
+</table>`,
+    state,
+  );
 }

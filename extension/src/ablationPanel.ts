@@ -83,6 +83,7 @@ export class AblationPanel {
     webview.html = buildAblationHtml({
       cspSource: webview.cspSource,
       scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(media, "ablation.js")).toString(),
+      baseStyleUri: webview.asWebviewUri(vscode.Uri.joinPath(media, "base.css")).toString(),
       styleUri: webview.asWebviewUri(vscode.Uri.joinPath(media, "analysis.css")).toString(),
       state: this.state,
     });

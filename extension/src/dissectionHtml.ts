@@ -3,14 +3,9 @@
 // dataset is escaped here or set as text by the webview script.
 
 import type { DissectionPanelState } from "./dissectionMessages";
-import { contentSecurityPolicy, escapeHtml, newNonce, scriptJson } from "./panelHtml";
+import { escapeHtml, panelPage, type PageResources } from "./panelHtml";
 
-export interface DissectionHtmlInput {
-  /** `webview.cspSource`. */
-  cspSource: string;
-  /** `webview.asWebviewUri(...)` of media/dissection.js and media/dissection.css, as strings. */
-  scriptUri: string;
-  styleUri: string;
+export interface DissectionHtmlInput extends PageResources {
   state: DissectionPanelState;
 }
 
@@ -23,24 +18,16 @@ const COLUMNS: readonly (readonly [string, string])[] = [
 ];
 
 export function buildDissectionHtml(input: DissectionHtmlInput): string {
-  const nonce = newNonce();
   const e = escapeHtml;
   const { state } = input;
   const headers = COLUMNS.map(
     ([key, label]) => `<th scope="col" data-sort="${key}"><button type="button" class="sort" data-sort="${key}">${label}</button></th>`,
   ).join("");
 
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${e(contentSecurityPolicy(input.cspSource, nonce))}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${e(input.styleUri)}" nonce="${nonce}">
-<title>${e(`Dissection · ${state.model.modelLabel}`)}</title>
-</head>
-<body>
-<header class="head">
+  return panelPage(
+    input,
+    `Dissection · ${state.model.modelLabel}`,
+    `<header class="head">
 <h1>Dissection <span class="model">${e(state.model.modelLabel)}</span></h1>
 <p id="meta" class="meta"></p>
 </header>
@@ -60,10 +47,7 @@ export function buildDissectionHtml(input: DissectionHtmlInput): string {
 <caption class="visually-hidden">Units of the layer; the column buttons sort, the card images load as they scroll into view.</caption>
 <thead><tr>${headers}<th scope="col">Top images</th></tr></thead>
 <tbody id="rows"></tbody>
-</table>
-<script id="unitscope-state" type="application/json" nonce="${nonce}">${scriptJson(state)}</script>
-<script nonce="${nonce}" src="${e(input.scriptUri)}"></script>
-</body>
-</html>
-`;
+</table>`,
+    state,
+  );
 }

@@ -127,6 +127,7 @@ export class DissectionPanel {
     webview.html = buildDissectionHtml({
       cspSource: webview.cspSource,
       scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(media, "dissection.js")).toString(),
+      baseStyleUri: webview.asWebviewUri(vscode.Uri.joinPath(media, "base.css")).toString(),
       styleUri: webview.asWebviewUri(vscode.Uri.joinPath(media, "dissection.css")).toString(),
       state: this.state,
     });

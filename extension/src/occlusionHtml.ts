@@ -7,14 +7,10 @@
 import { FILLS } from "./ablatePickers";
 import { isHexColor } from "./dissectionMessages";
 import type { OcclusionPanelState } from "./occlusionMessages";
-import { contentSecurityPolicy, escapeHtml, formatStat, newNonce, scriptJson } from "./panelHtml";
+import { escapeHtml, formatStat, panelPage, type PageResources } from "./panelHtml";
 import type { OcclusionMap } from "./protocol.generated";
 
-export interface OcclusionHtmlInput {
-  cspSource: string;
-  /** `webview.asWebviewUri(...)` of media/occlusion.js and media/analysis.css, as strings. */
-  scriptUri: string;
-  styleUri: string;
+export interface OcclusionHtmlInput extends PageResources {
   state: OcclusionPanelState;
 }
 
@@ -25,7 +21,6 @@ function png(base64: string): string | undefined {
 }
 
 export function buildOcclusionHtml(input: OcclusionHtmlInput): string {
-  const nonce = newNonce();
   const e = escapeHtml;
   const { state } = input;
   const r = state.result;
@@ -69,17 +64,10 @@ ${range(r.activity.map, formatStat)}</figcaption>
   const fillOptions = FILLS.map((f) => `<option value="${f}"${q.fill === f ? " selected" : ""}>${f === "mean" ? "dataset mean" : f}</option>`).join("");
   const side = Math.min(state.model.inputWidth, state.model.inputHeight);
 
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${e(contentSecurityPolicy(input.cspSource, nonce))}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${e(input.styleUri)}" nonce="${nonce}">
-<title>${e(`Occlusion · ${state.image.name}`)}</title>
-</head>
-<body>
-<header class="head">
+  return panelPage(
+    input,
+    `Occlusion · ${state.image.name}`,
+    `<header class="head">
 <h1>Occlusion <span class="model">${e(state.image.name)} · ${e(state.model.modelLabel)}</span></h1>
 <p class="meta">Target <strong>${e(r.targetLabel)}</strong> (p = ${prob(r.targetProbability)} unoccluded; predicted ${e(r.classNames[r.predictedClass] ?? "?")}) · square ${r.size} px every ${r.stride} px, ${r.rows}×${r.columns} positions · fill ${e(q.fill === "mean" ? "dataset mean" : q.fill)}${r.cached ? " · from the cache" : ""}</p>
 </header>
@@ -117,10 +105,7 @@ ${activity}
 <details>
 <summary>The figure as one picture</summary>
 ${png(r.compositePng) ? `<img class="composite" src="${png(r.compositePng)}" alt="${e(`Occlusion of ${state.image.name}: image, probability map, class map and activity map`)}">` : ""}
-</details>
-<script id="unitscope-state" type="application/json" nonce="${nonce}">${scriptJson(state)}</script>
-<script nonce="${nonce}" src="${e(input.scriptUri)}"></script>
-</body>
-</html>
-`;
+</details>`,
+    state,
+  );
 }

@@ -94,6 +94,7 @@ export class OcclusionPanel {
     webview.html = buildOcclusionHtml({
       cspSource: webview.cspSource,
       scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(media, "occlusion.js")).toString(),
+      baseStyleUri: webview.asWebviewUri(vscode.Uri.joinPath(media, "base.css")).toString(),
       styleUri: webview.asWebviewUri(vscode.Uri.joinPath(media, "analysis.css")).toString(),
       state: this.state,
     });

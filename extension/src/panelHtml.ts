@@ -1,16 +1,25 @@
-// The unit-map webview's HTML. Pure (no `vscode` import): the panel passes in the webview's CSP
-// source and resource URIs. Every load gets a fresh nonce; every piece of model data is escaped.
+// The page every webview panel shows (CSP with a fresh nonce per load, the shared and the page's
+// stylesheets, the state as JSON no data can close, the page's script), the helpers every page's
+// HTML uses, and the unit-map webview's HTML. Pure (no `vscode` import): the panel passes in the
+// webview's CSP source and resource URIs. Every piece of model data is escaped.
 
 import { randomBytes } from "node:crypto";
 import * as path from "node:path";
 import { isBase64, type UnitMapPanelState } from "./messages";
 
-export interface UnitMapHtmlInput {
+/** What every page takes from its panel: the webview's CSP source and its media as `webview.asWebviewUri(...)` strings. */
+export interface PageResources {
   /** `webview.cspSource`. */
   cspSource: string;
-  /** `webview.asWebviewUri(...)` of media/unitMap.js and media/unitMap.css, as strings. */
+  /** The page's bundled script, media/NAME.js. */
   scriptUri: string;
+  /** media/base.css: the rules every page shares. */
+  baseStyleUri: string;
+  /** The page's own stylesheet. */
   styleUri: string;
+}
+
+export interface UnitMapHtmlInput extends PageResources {
   state: UnitMapPanelState;
   /** The source image under the overlay, when it could be read. */
   baseImage?: { mime: string; base64: string } | undefined;
@@ -58,10 +67,36 @@ export function contentSecurityPolicy(cspSource: string, nonce: string): string 
   ].join("; ");
 }
 
+/**
+ * A whole page: `body` (our markup, everything from the daemon escaped) between the head, with the
+ * CSP and a fresh nonce, and the scripts: `state` as JSON that cannot close its element (the
+ * webview script reads and persists it), then the page's script.
+ */
+export function panelPage(resources: PageResources, title: string, body: string, state: unknown): string {
+  const nonce = newNonce();
+  const e = escapeHtml;
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="UTF-8">
+<meta http-equiv="Content-Security-Policy" content="${e(contentSecurityPolicy(resources.cspSource, nonce))}">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<link rel="stylesheet" href="${e(resources.baseStyleUri)}" nonce="${nonce}">
+<link rel="stylesheet" href="${e(resources.styleUri)}" nonce="${nonce}">
+<title>${e(title)}</title>
+</head>
+<body>
+${body}
+<script id="unitscope-state" type="application/json" nonce="${nonce}">${scriptJson(state)}</script>
+<script nonce="${nonce}" src="${e(resources.scriptUri)}"></script>
+</body>
+</html>
+`;
+}
+
 const IMAGE_MIME = /^image\/(png|jpeg|bmp|gif|webp)$/;
 
 export function buildUnitMapHtml(input: UnitMapHtmlInput): string {
-  const nonce = newNonce();
   const { view, opacity } = input.state;
   const e = escapeHtml;
   const imageName = path.basename(view.imagePath.replace(/\\/g, "/")) || view.imagePath;
@@ -85,17 +120,10 @@ export function buildUnitMapHtml(input: UnitMapHtmlInput): string {
     ["image", `${view.imageWidth} × ${view.imageHeight}`],
   ];
 
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${e(contentSecurityPolicy(input.cspSource, nonce))}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${e(input.styleUri)}" nonce="${nonce}">
-<title>${e(`Map · ${view.layer} · unit ${view.unit}`)}</title>
-</head>
-<body>
-<header class="head">
+  return panelPage(
+    input,
+    `Map · ${view.layer} · unit ${view.unit}`,
+    `<header class="head">
 <h1><span class="layer">${e(view.layer)}</span> <span class="unit">unit ${view.unit}</span></h1>
 <p class="meta">${e(view.layerKind)} · ${view.units} units · ${e(view.modelLabel)}</p>
 </header>
@@ -112,12 +140,9 @@ export function buildUnitMapHtml(input: UnitMapHtmlInput): string {
 </figure>
 <dl class="stats">
 ${stats.map(([k, v]) => `<div><dt>${k}</dt><dd>${e(v)}</dd></div>`).join("\n")}
-</dl>
-<script id="unitscope-state" type="application/json" nonce="${nonce}">${scriptJson(input.state)}</script>
-<script nonce="${nonce}" src="${e(input.scriptUri)}"></script>
-</body>
-</html>
-`;
+</dl>`,
+    input.state,
+  );
 }
 
 /** The MIME type of an image file by its extension, undefined for ones a webview cannot show. */

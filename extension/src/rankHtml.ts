@@ -2,33 +2,21 @@
 // nonce per load; the state goes in as JSON that cannot close its script, and the webview script
 // sets everything from the daemon as text.
 
-import { contentSecurityPolicy, escapeHtml, newNonce, scriptJson } from "./panelHtml";
+import { escapeHtml, panelPage, type PageResources } from "./panelHtml";
 import type { RankPanelState } from "./rankMessages";
 
-export interface RankHtmlInput {
-  cspSource: string;
-  /** `webview.asWebviewUri(...)` of media/ranking.js and media/analysis.css, as strings. */
-  scriptUri: string;
-  styleUri: string;
+export interface RankHtmlInput extends PageResources {
   state: RankPanelState;
 }
 
 export function buildRankHtml(input: RankHtmlInput): string {
-  const nonce = newNonce();
   const e = escapeHtml;
   const { state } = input;
   const r = state.result;
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${e(contentSecurityPolicy(input.cspSource, nonce))}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${e(input.styleUri)}" nonce="${nonce}">
-<title>${e(`Units for ${r.classLabel} · ${r.layer}`)}</title>
-</head>
-<body>
-<header class="head">
+  return panelPage(
+    input,
+    `Units for ${r.classLabel} · ${r.layer}`,
+    `<header class="head">
 <h1>Which units of <span class="layer">${e(r.layer)}</span> matter for <span class="class">${e(r.classLabel)}</span></h1>
 <p id="meta" class="meta"></p>
 </header>
@@ -52,10 +40,7 @@ export function buildRankHtml(input: RankHtmlInput): string {
 <h2 id="stats-title">Single-unit classifier</h2>
 <div id="stats-body"><p class="muted">Pick a unit in the table.</p></div>
 </section>
-</div>
-<script id="unitscope-state" type="application/json" nonce="${nonce}">${scriptJson(state)}</script>
-<script nonce="${nonce}" src="${e(input.scriptUri)}"></script>
-</body>
-</html>
-`;
+</div>`,
+    state,
+  );
 }

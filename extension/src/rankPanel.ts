@@ -118,6 +118,7 @@ export class RankPanel {
     webview.html = buildRankHtml({
       cspSource: webview.cspSource,
       scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(media, "ranking.js")).toString(),
+      baseStyleUri: webview.asWebviewUri(vscode.Uri.joinPath(media, "base.css")).toString(),
       styleUri: webview.asWebviewUri(vscode.Uri.joinPath(media, "analysis.css")).toString(),
       state: this.state,
     });

@@ -2,16 +2,13 @@
 // buttons and swaps in the card image when it arrives). Pure: no `vscode` import. Everything from
 // the model or the dataset is escaped.
 
-import { contentSecurityPolicy, escapeHtml, newNonce, scriptJson } from "./panelHtml";
+import { escapeHtml, panelPage, type PageResources } from "./panelHtml";
 import { formatIou } from "./dissectionTable";
 import { isHexColor } from "./dissectionMessages";
 import { isBase64 } from "./messages";
 import type { UnitCardPanelState } from "./unitCardMessages";
 
-export interface UnitCardHtmlInput {
-  cspSource: string;
-  scriptUri: string;
-  styleUri: string;
+export interface UnitCardHtmlInput extends PageResources {
   state: UnitCardPanelState;
 }
 
@@ -28,7 +25,6 @@ function bar(fraction: number, color: string | undefined): string {
 }
 
 export function buildUnitCardHtml(input: UnitCardHtmlInput): string {
-  const nonce = newNonce();
   const e = escapeHtml;
   const { view } = input.state;
   const u = view.unit;
@@ -61,17 +57,10 @@ export function buildUnitCardHtml(input: UnitCardHtmlInput): string {
     : `<p class="muted">Not measured yet.</p>`;
   const datasetName = view.dataset === "probe" ? "the built-in probe set" : view.dataset.split(/[\\/]/).filter(Boolean).pop() ?? view.dataset;
 
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${e(contentSecurityPolicy(input.cspSource, nonce))}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${e(input.styleUri)}" nonce="${nonce}">
-<title>${e(`Card · ${view.layer} · unit ${u.unit}`)}</title>
-</head>
-<body>
-<header class="head">
+  return panelPage(
+    input,
+    `Card · ${view.layer} · unit ${u.unit}`,
+    `<header class="head">
 <h1><span class="layer">${e(view.layer)}</span> <span class="unit">unit ${u.unit}</span></h1>
 <p class="meta">${e(view.model.modelLabel)} · dissected on ${e(datasetName)} (${view.imageCount} images) · threshold t = ${Number(u.threshold.toPrecision(4))}</p>
 </header>
@@ -101,10 +90,7 @@ ${scores}
 <section aria-labelledby="ablation-title">
 <h2 id="ablation-title">Ablation effect</h2>
 ${ablation}
-</section>
-<script id="unitscope-state" type="application/json" nonce="${nonce}">${scriptJson(input.state)}</script>
-<script nonce="${nonce}" src="${e(input.scriptUri)}"></script>
-</body>
-</html>
-`;
+</section>`,
+    input.state,
+  );
 }

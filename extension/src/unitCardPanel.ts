@@ -144,6 +144,7 @@ export class UnitCardPanel {
     webview.html = buildUnitCardHtml({
       cspSource: webview.cspSource,
       scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(media, "unitCard.js")).toString(),
+      baseStyleUri: webview.asWebviewUri(vscode.Uri.joinPath(media, "base.css")).toString(),
       styleUri: webview.asWebviewUri(vscode.Uri.joinPath(media, "unitCard.css")).toString(),
       state: this.state,
     });

@@ -150,6 +150,7 @@ export class UnitMapPanel {
     webview.html = buildUnitMapHtml({
       cspSource: webview.cspSource,
       scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(media, "unitMap.js")).toString(),
+      baseStyleUri: webview.asWebviewUri(vscode.Uri.joinPath(media, "base.css")).toString(),
       styleUri: webview.asWebviewUri(vscode.Uri.joinPath(media, "unitMap.css")).toString(),
       state: this.state,
       baseImage,

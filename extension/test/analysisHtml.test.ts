@@ -9,7 +9,7 @@ import { buildAblationHtml } from "../src/ablationHtml";
 import { buildOcclusionHtml } from "../src/occlusionHtml";
 import { buildRankHtml } from "../src/rankHtml";
 import { ablateResult, ablationState, occludeResult, occlusionState, rankResult, rankState } from "./support/analysisFixtures";
-import { EXTENSION_ROOT } from "./support/fixtures";
+import { EXTENSION_ROOT, pageStyles } from "./support/fixtures";
 
 const CSP_SOURCE = "https://file+.vscode-resource.vscode-cdn.net";
 const MEDIA = `${CSP_SOURCE}/ext/media`;
@@ -32,10 +32,10 @@ function tags(html: string): Tag[] {
 
 const panels = {
   ablation: (state = ablationState()) =>
-    buildAblationHtml({ cspSource: CSP_SOURCE, scriptUri: `${MEDIA}/ablation.js`, styleUri: `${MEDIA}/analysis.css`, state }),
-  ranking: (state = rankState()) => buildRankHtml({ cspSource: CSP_SOURCE, scriptUri: `${MEDIA}/ranking.js`, styleUri: `${MEDIA}/analysis.css`, state }),
+    buildAblationHtml({ cspSource: CSP_SOURCE, scriptUri: `${MEDIA}/ablation.js`, baseStyleUri: `${MEDIA}/base.css`, styleUri: `${MEDIA}/analysis.css`, state }),
+  ranking: (state = rankState()) => buildRankHtml({ cspSource: CSP_SOURCE, scriptUri: `${MEDIA}/ranking.js`, baseStyleUri: `${MEDIA}/base.css`, styleUri: `${MEDIA}/analysis.css`, state }),
   occlusion: (state = occlusionState()) =>
-    buildOcclusionHtml({ cspSource: CSP_SOURCE, scriptUri: `${MEDIA}/occlusion.js`, styleUri: `${MEDIA}/analysis.css`, state }),
+    buildOcclusionHtml({ cspSource: CSP_SOURCE, scriptUri: `${MEDIA}/occlusion.js`, baseStyleUri: `${MEDIA}/base.css`, styleUri: `${MEDIA}/analysis.css`, state }),
 };
 
 function check(html: string): { nonce: string; tags: Tag[] } {
@@ -132,7 +132,7 @@ describe("analysis webviews' HTML", () => {
 
 describe("analysis panels' styles and scripts", () => {
   it("styles take colours from the theme (chart colours included) and hard-code none", () => {
-    const css = fs.readFileSync(path.join(EXTENSION_ROOT, "media/analysis.css"), "utf8");
+    const css = pageStyles("analysis.css");
     for (const v of ["--vscode-foreground", "--vscode-editor-background", "--vscode-focusBorder", "--vscode-charts-blue", "--vscode-charts-red", "--vscode-charts-yellow", "--vscode-contrastBorder"])
       assert.ok(css.includes(`var(${v}`), v);
     const code = css.replace(/\/\*[\s\S]*?\*\//g, "");

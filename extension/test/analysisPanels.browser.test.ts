@@ -90,12 +90,12 @@ describe("occlusion, ablation and ranking panels in Chromium, from the real daem
 
   function ablationPage(theme: ThemeName, state?: unknown): Promise<Page> {
     const s: AblationPanelState = { version: 1, model: modelRef(), result: ablation, units: [{ unit: 0, label: "red", category: "color" }], ui: { sort: "change", reversed: false, showControl: true } };
-    return openPanel(browser!, buildAblationHtml({ cspSource: "file:", scriptUri: `${MEDIA}/ablation.js`, styleUri: `${MEDIA}/analysis.css`, state: s }), theme, { state });
+    return openPanel(browser!, buildAblationHtml({ cspSource: "file:", scriptUri: `${MEDIA}/ablation.js`, baseStyleUri: `${MEDIA}/base.css`, styleUri: `${MEDIA}/analysis.css`, state: s }), theme, { state });
   }
 
   function rankPage(theme: ThemeName, state?: unknown, s?: RankPanelState): Promise<Page> {
     const initial = s ?? { version: 1, model: modelRef(), result: ranking, complete: true };
-    const html = buildRankHtml({ cspSource: "file:", scriptUri: `${MEDIA}/ranking.js`, styleUri: `${MEDIA}/analysis.css`, state: initial });
+    const html = buildRankHtml({ cspSource: "file:", scriptUri: `${MEDIA}/ranking.js`, baseStyleUri: `${MEDIA}/base.css`, styleUri: `${MEDIA}/analysis.css`, state: initial });
     return openPanel(browser!, html, theme, { state, onPost: `if (m.type === "stats") reply({ type: "stats", unit: m.unit, stats: { ...${JSON.stringify(stats)}, unit: m.unit } });` });
   }
 
@@ -108,7 +108,7 @@ describe("occlusion, ablation and ranking panels in Chromium, from the real daem
       result: occlusion,
       opacity: 0.6,
     };
-    return openPanel(browser!, buildOcclusionHtml({ cspSource: "file:", scriptUri: `${MEDIA}/occlusion.js`, styleUri: `${MEDIA}/analysis.css`, state: s }), theme, { state });
+    return openPanel(browser!, buildOcclusionHtml({ cspSource: "file:", scriptUri: `${MEDIA}/occlusion.js`, baseStyleUri: `${MEDIA}/base.css`, styleUri: `${MEDIA}/analysis.css`, state: s }), theme, { state });
   }
 
   async function shoot(page: Page, name: string, theme: ThemeName, colors: Record<string, string> = {}) {

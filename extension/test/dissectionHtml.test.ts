@@ -3,7 +3,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { buildDissectionHtml } from "../src/dissectionHtml";
 import { mergeLayers, type DissectionPanelState } from "../src/dissectionMessages";
-import { EXTENSION_ROOT } from "./support/fixtures";
+import { EXTENSION_ROOT, pageStyles } from "./support/fixtures";
 import { layer, panelState } from "./support/dissectionFixtures";
 
 const CSP_SOURCE = "https://file+.vscode-resource.vscode-cdn.net";
@@ -25,7 +25,7 @@ function tags(html: string): Tag[] {
 }
 
 function render(state: DissectionPanelState = panelState()) {
-  const html = buildDissectionHtml({ cspSource: CSP_SOURCE, scriptUri: `${MEDIA}/dissection.js`, styleUri: `${MEDIA}/dissection.css`, state });
+  const html = buildDissectionHtml({ cspSource: CSP_SOURCE, scriptUri: `${MEDIA}/dissection.js`, baseStyleUri: `${MEDIA}/base.css`, styleUri: `${MEDIA}/dissection.css`, state });
   const all = tags(html);
   const policy = all.find((t) => t.name === "meta" && t.attrs.get("http-equiv") === "Content-Security-Policy")?.attrs.get("content") ?? "";
   const nonce = /script-src 'nonce-([^']+)'/.exec(policy)?.[1] ?? "";
@@ -89,7 +89,7 @@ describe("dissection webview HTML", () => {
 
 describe("dissection panel styles and script", () => {
   it("styles take colours from the theme and hard-code none", () => {
-    const css = fs.readFileSync(path.join(EXTENSION_ROOT, "media/dissection.css"), "utf8");
+    const css = pageStyles("dissection.css");
     for (const v of ["--vscode-foreground", "--vscode-editor-background", "--vscode-focusBorder", "--vscode-input-background", "--vscode-list-activeSelectionBackground"])
       assert.ok(css.includes(`var(${v}`), v);
     const code = css.replace(/\/\*[\s\S]*?\*\//g, "");

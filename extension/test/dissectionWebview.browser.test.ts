@@ -19,7 +19,7 @@ const CHROMIUM = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].find((p) => 
 /** The page's DOM after its scripts ran, with `after` run 300 ms after load. */
 function run(state: DissectionPanelState, after: string): string {
   const media = pathToFileURL(path.join(EXTENSION_ROOT, "media")).href;
-  let html = buildDissectionHtml({ cspSource: "file:", scriptUri: `${media}/dissection.js`, styleUri: `${media}/dissection.css`, state });
+  let html = buildDissectionHtml({ cspSource: "file:", scriptUri: `${media}/dissection.js`, baseStyleUri: `${media}/base.css`, styleUri: `${media}/dissection.css`, state });
   const nonce = /'nonce-([^']+)'/.exec(html)![1]!;
   const api = `<script nonce="${nonce}">
 window.__posted = [];

@@ -3,7 +3,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { buildUnitMapHtml, escapeHtml, formatStat, scriptJson } from "../src/panelHtml";
 import type { UnitMapView } from "../src/messages";
-import { EXTENSION_ROOT, state, TINY_PNG } from "./support/fixtures";
+import { EXTENSION_ROOT, pageStyles, state, TINY_PNG } from "./support/fixtures";
 
 const CSP_SOURCE = "https://file+.vscode-resource.vscode-cdn.net";
 const MEDIA = `${CSP_SOURCE}/ext/media`;
@@ -28,7 +28,7 @@ function render(overrides: Partial<UnitMapView> = {}, baseImage?: { mime: string
   const html = buildUnitMapHtml({
     cspSource: CSP_SOURCE,
     scriptUri: `${MEDIA}/unitMap.js`,
-    styleUri: `${MEDIA}/unitMap.css`,
+    baseStyleUri: `${MEDIA}/base.css`, styleUri: `${MEDIA}/unitMap.css`,
     state: state(overrides),
     baseImage,
   });
@@ -79,9 +79,13 @@ describe("unit-map webview HTML", () => {
     checkSafe(r);
     const urls = r.html.match(/https?:\/\/[^\s"'<>)]*/g) ?? [];
     for (const u of urls) assert.ok(u === CSP_SOURCE || u.startsWith(`${MEDIA}/`), u);
-    const link = r.tags.find((t) => t.name === "link");
-    assert.equal(link?.attrs.get("href"), `${MEDIA}/unitMap.css`);
-    assert.equal(link?.attrs.get("nonce"), r.nonce);
+    const links = r.tags.filter((t) => t.name === "link");
+    assert.deepEqual(
+      links.map((l) => l.attrs.get("href")),
+      [`${MEDIA}/base.css`, `${MEDIA}/unitMap.css`],
+      "the shared styles first, then the page's",
+    );
+    for (const link of links) assert.equal(link.attrs.get("nonce"), r.nonce);
   });
 
   it("shows the overlay, the layer, the unit, the image name and the statistics", () => {
@@ -153,7 +157,7 @@ describe("unit-map webview HTML", () => {
 });
 
 describe("unit-map panel styles and script", () => {
-  const css = fs.readFileSync(path.join(EXTENSION_ROOT, "media/unitMap.css"), "utf8");
+  const css = pageStyles("unitMap.css");
 
   it("takes colours from the theme", () => {
     for (const v of ["--vscode-foreground", "--vscode-editor-background", "--vscode-font-family", "--vscode-button-secondaryBackground", "--vscode-focusBorder", "--vscode-errorForeground"])
@@ -162,7 +166,7 @@ describe("unit-map panel styles and script", () => {
 
   it("hard-codes no colours", () => {
     const code = css.replace(/\/\*[\s\S]*?\*\//g, "");
-    assert.equal(code.match(/#[0-9a-fA-F]{3,8}\b|\b(rgb|rgba|hsl|hsla)\(|\b(white|black|red|blue|green|gray|grey)\b/g), null);
+    assert.equal(code.match(/#[0-9a-fA-F]{3,8}\b|\b(rgb|rgba|hsl|hsla)\(|(?<![\w-])(white|black|red|blue|green|gray|grey)(?![\w-])/g), null);
   });
 
   it("the bundled webview script loads nothing from the network and never evaluates strings", () => {

@@ -81,7 +81,7 @@ describe("panels in Chromium, from the real daemon's output", function () {
   }
 
   function dissectionPage(theme: ThemeName, state?: unknown): Promise<Page> {
-    const html = buildDissectionHtml({ cspSource: "file:", scriptUri: `${MEDIA}/dissection.js`, styleUri: `${MEDIA}/dissection.css`, state: dissectionState() });
+    const html = buildDissectionHtml({ cspSource: "file:", scriptUri: `${MEDIA}/dissection.js`, baseStyleUri: `${MEDIA}/base.css`, styleUri: `${MEDIA}/dissection.css`, state: dissectionState() });
     return openPanel(browser!, html, theme, { onPost: cardReply(), state });
   }
 
@@ -141,7 +141,7 @@ describe("panels in Chromium, from the real daemon's output", function () {
     });
 
     it(`unit card panel, ${theme}: label, scores, and the top images once they arrive`, async () => {
-      const html = buildUnitCardHtml({ cspSource: "file:", scriptUri: `${MEDIA}/unitCard.js`, styleUri: `${MEDIA}/unitCard.css`, state: unitCardState() });
+      const html = buildUnitCardHtml({ cspSource: "file:", scriptUri: `${MEDIA}/unitCard.js`, baseStyleUri: `${MEDIA}/base.css`, styleUri: `${MEDIA}/unitCard.css`, state: unitCardState() });
       const page = await openPanel(browser!, html, theme);
       try {
         assert.equal(await page.locator("#card-status").textContent(), "Loading the top images…");
@@ -189,7 +189,7 @@ describe("panels in Chromium, from the real daemon's output", function () {
       const html = buildUnitMapHtml({
         cspSource: "file:",
         scriptUri: `${MEDIA}/unitMap.js`,
-        styleUri: `${MEDIA}/unitMap.css`,
+        baseStyleUri: `${MEDIA}/base.css`, styleUri: `${MEDIA}/unitMap.css`,
         state,
         baseImage: { mime: "image/png", base64: fs.readFileSync(IMAGE).toString("base64") },
       });
@@ -258,7 +258,7 @@ describe("panels in Chromium, from the real daemon's output", function () {
     const c = cards.get(`conv2#${top}`)!;
     const state = unitCardState();
     state.view.card = { png: c.png, width: c.width, height: c.height };
-    const html = buildUnitCardHtml({ cspSource: "file:", scriptUri: `${MEDIA}/unitCard.js`, styleUri: `${MEDIA}/unitCard.css`, state });
+    const html = buildUnitCardHtml({ cspSource: "file:", scriptUri: `${MEDIA}/unitCard.js`, baseStyleUri: `${MEDIA}/base.css`, styleUri: `${MEDIA}/unitCard.css`, state });
     const page = await openPanel(browser!, html, "dark", { state });
     try {
       await waitForImages(page, "#card", 1);

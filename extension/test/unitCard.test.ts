@@ -23,7 +23,7 @@ export function unitCardState(overrides: Partial<UnitCardPanelState["view"]> = {
 }
 
 const html = (state: UnitCardPanelState) =>
-  buildUnitCardHtml({ cspSource: "vscode-resource:", scriptUri: "vscode-resource:/media/unitCard.js", styleUri: "vscode-resource:/media/unitCard.css", state });
+  buildUnitCardHtml({ cspSource: "vscode-resource:", scriptUri: "vscode-resource:/media/unitCard.js", baseStyleUri: "vscode-resource:/media/base.css", styleUri: "vscode-resource:/media/unitCard.css", state });
 
 describe("unit card panel", () => {
   it("states its CSP with a nonce and no inline styles", () => {

@@ -1,10 +1,16 @@
 import type { UnitMapPanelState, UnitMapView } from "../../src/messages";
+import * as fs from "node:fs";
 import * as path from "node:path";
 
 /** The extension folder (tests run from out/test/test). */
 export const EXTENSION_ROOT = path.resolve(__dirname, "../../../..");
 /** The repository root. */
 export const REPO_ROOT = path.resolve(EXTENSION_ROOT, "..");
+
+/** A page's styles as its webview applies them: media/base.css (every page's), then the page's own stylesheet. */
+export function pageStyles(stylesheet: string): string {
+  return ["base.css", stylesheet].map((file) => fs.readFileSync(path.join(EXTENSION_ROOT, "media", file), "utf8")).join("\n");
+}
 
 /** A 1×1 PNG. */
 export const TINY_PNG =
