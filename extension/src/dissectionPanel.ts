@@ -18,7 +18,8 @@ import {
   type HostToDissection,
 } from "./dissectionMessages";
 import { describeFailure } from "./errors";
-import { ErrorKind, type LayerDissection, type ModelInfo } from "./protocol.generated";
+import { ErrorKind, type LayerDissection, type ModelInfo, type UnitCardResult } from "./protocol.generated";
+import { PanelBase, PanelSlot } from "./webviewPanel";
 
 /** Card requests in flight at once (each runs the model on the unit's top images). */
 const MAX_CARDS_IN_FLIGHT = 2;
@@ -31,12 +32,32 @@ export function modelRef(model: ModelInfo): DissectionModelRef {
   };
 }
 
-export class DissectionPanel {
-  static readonly viewType = "unitscope.dissection";
-  private static current: DissectionPanel | undefined;
+/** A unit's card (its top images with where it is active outlined), computed with the options its layer was dissected with. */
+export function requestUnitCard(
+  ctx: Ctx,
+  modelId: string,
+  layer: Pick<LayerDissection, "layer" | "dataset" | "options">,
+  unit: number,
+): Promise<UnitCardResult> {
+  const o = layer.options;
+  return ctx.request("unitscope/unitCard", {
+    modelId,
+    layer: layer.layer,
+    unit,
+    dataset: layer.dataset,
+    options: { quantile: o.quantile, iouThreshold: o.iouThreshold, topImages: o.topImages, ...(o.maxImages ? { maxImages: o.maxImages } : {}) },
+  });
+}
 
-  private state: DissectionPanelState;
-  private readonly disposables: vscode.Disposable[] = [];
+export class DissectionPanel extends PanelBase<HostToDissection> {
+  private static readonly slot = new PanelSlot<DissectionPanelState, DissectionPanel>({
+    viewType: "unitscope.dissection",
+    name: "dissection",
+    script: "dissection.js",
+    style: "dissection.css",
+    parseState: parseDissectionPanelState,
+  });
+
   private readonly queue: { layer: string; unit: number }[] = [];
   private inFlight = 0;
 
@@ -47,60 +68,29 @@ export class DissectionPanel {
   static show(ctx: Ctx, model: DissectionModelRef, layers: LayerDissection[], select?: string): DissectionPanel | undefined {
     if (layers.length === 0) return undefined;
     const order = ctx.activeModel?.checkpointHash === model.checkpointHash ? ctx.activeModel.layers.map((l) => l.name) : undefined;
-    const existing = DissectionPanel.current;
+    const existing = DissectionPanel.slot.current;
     if (existing && existing.state.model.checkpointHash === model.checkpointHash) {
       existing.update(model, layers, order, select);
-      existing.panel.reveal(undefined, true);
+      existing.reveal();
       return existing;
     }
     const merged = mergeLayers([], layers, order);
     const state: DissectionPanelState = { version: 1, model, layers: merged, ui: defaultUi(select ?? merged[0]!.layer) };
     if (existing) {
       existing.replace(state);
-      existing.panel.reveal(undefined, true);
+      existing.reveal();
       return existing;
     }
-    const panel = vscode.window.createWebviewPanel(
-      DissectionPanel.viewType,
-      DissectionPanel.title(state),
-      { viewColumn: vscode.ViewColumn.Beside, preserveFocus: false },
-      DissectionPanel.webviewOptions(ctx.extensionUri),
-    );
-    DissectionPanel.current = new DissectionPanel(panel, ctx, state);
-    return DissectionPanel.current;
+    return DissectionPanel.slot.open(ctx, DissectionPanel.title(state), (panel) => new DissectionPanel(panel, ctx, state));
   }
 
   /** The open panel's model and layers, if any (to add layers to it as a dissection completes). */
   static get open(): DissectionPanelState | undefined {
-    return DissectionPanel.current?.state;
-  }
-
-  /** Re-attaches a panel VS Code restored after a reload; one without a usable state is closed. */
-  static revive(panel: vscode.WebviewPanel, ctx: Ctx, persisted: unknown): void {
-    const state = parseDissectionPanelState(persisted);
-    if (!state) {
-      ctx.output.warn("Closing a restored dissection panel: its saved state is missing or unreadable.");
-      panel.dispose();
-      return;
-    }
-    DissectionPanel.current?.dispose();
-    panel.webview.options = DissectionPanel.webviewOptions(ctx.extensionUri);
-    DissectionPanel.current = new DissectionPanel(panel, ctx, state);
+    return DissectionPanel.slot.current?.state;
   }
 
   static registerSerializer(ctx: Ctx): vscode.Disposable {
-    return vscode.window.registerWebviewPanelSerializer(DissectionPanel.viewType, {
-      deserializeWebviewPanel: async (panel, state) => DissectionPanel.revive(panel, ctx, state),
-    });
-  }
-
-  private static webviewOptions(extensionUri: vscode.Uri): vscode.WebviewPanelOptions & vscode.WebviewOptions {
-    return {
-      enableScripts: true,
-      enableCommandUris: false,
-      retainContextWhenHidden: false,
-      localResourceRoots: [vscode.Uri.joinPath(extensionUri, "media")],
-    };
+    return DissectionPanel.slot.registerSerializer(ctx, (panel, state) => new DissectionPanel(panel, ctx, state));
   }
 
   private static title(state: DissectionPanelState): string {
@@ -108,29 +98,17 @@ export class DissectionPanel {
   }
 
   private constructor(
-    private readonly panel: vscode.WebviewPanel,
-    private readonly ctx: Ctx,
-    state: DissectionPanelState,
+    panel: vscode.WebviewPanel,
+    ctx: Ctx,
+    private state: DissectionPanelState,
   ) {
-    this.state = state;
-    this.disposables.push(
-      panel.onDidDispose(() => this.dispose()),
-      panel.webview.onDidReceiveMessage((raw) => this.onMessage(raw)),
-    );
+    super(panel, ctx, DissectionPanel.slot);
     this.render();
   }
 
   private render(): void {
-    const webview = this.panel.webview;
-    const media = vscode.Uri.joinPath(this.ctx.extensionUri, "media");
     this.panel.title = DissectionPanel.title(this.state);
-    webview.html = buildDissectionHtml({
-      cspSource: webview.cspSource,
-      scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(media, "dissection.js")).toString(),
-      baseStyleUri: webview.asWebviewUri(vscode.Uri.joinPath(media, "base.css")).toString(),
-      styleUri: webview.asWebviewUri(vscode.Uri.joinPath(media, "dissection.css")).toString(),
-      state: this.state,
-    });
+    this.panel.webview.html = buildDissectionHtml({ ...this.resources(), state: this.state });
   }
 
   private replace(state: DissectionPanelState): void {
@@ -147,16 +125,9 @@ export class DissectionPanel {
     this.post(message);
   }
 
-  private post(message: HostToDissection): void {
-    void this.panel.webview.postMessage(message);
-  }
-
-  private onMessage(raw: unknown): void {
-    const message = parseDissectionMessage(raw);
-    if (!message) {
-      this.ctx.output.warn(`Ignored an unknown message from the dissection panel: ${JSON.stringify(raw)?.slice(0, 200)}`);
-      return;
-    }
+  protected onMessage(raw: unknown): void {
+    const message = this.received(raw, parseDissectionMessage);
+    if (!message) return;
     switch (message.type) {
       case "card":
         if (!this.state.layers.some((l) => l.layer === message.layer)) return;
@@ -164,18 +135,12 @@ export class DissectionPanel {
         this.pump();
         return;
       case "dissectMore":
-        void vscode.commands.executeCommand("unitscope.dissectLayer", { modelId: this.modelId() });
+        void vscode.commands.executeCommand("unitscope.dissectLayer", { modelId: this.modelIdOf(this.state.model) });
         return;
       case "openUnit":
-        void vscode.commands.executeCommand("unitscope.openUnitCard", { modelId: this.modelId(), layer: message.layer, unit: message.unit });
+        void vscode.commands.executeCommand("unitscope.openUnitCard", { modelId: this.modelIdOf(this.state.model), layer: message.layer, unit: message.unit });
         return;
     }
-  }
-
-  /** The daemon may have restarted: the active model's id when it was loaded from the same bytes. */
-  private modelId(): string {
-    const active = this.ctx.activeModel;
-    return active && active.checkpointHash === this.state.model.checkpointHash ? active.modelId : this.state.model.modelId;
   }
 
   private pump(): void {
@@ -192,15 +157,8 @@ export class DissectionPanel {
   private async fetchCard(layerName: string, unit: number): Promise<void> {
     const layer = this.state.layers.find((l) => l.layer === layerName);
     if (!layer) return;
-    const o = layer.options;
     try {
-      const card = await this.ctx.request("unitscope/unitCard", {
-        modelId: this.modelId(),
-        layer: layerName,
-        unit,
-        dataset: layer.dataset,
-        options: { quantile: o.quantile, iouThreshold: o.iouThreshold, topImages: o.topImages, ...(o.maxImages ? { maxImages: o.maxImages } : {}) },
-      });
+      const card = await requestUnitCard(this.ctx, this.modelIdOf(this.state.model), layer, unit);
       this.post({ type: "card", layer: layerName, unit, png: card.png, width: card.width, height: card.height });
     } catch (e) {
       const failure = describeFailure(e);
@@ -216,10 +174,8 @@ export class DissectionPanel {
     }
   }
 
-  dispose(): void {
-    if (DissectionPanel.current === this) DissectionPanel.current = undefined;
+  override dispose(): void {
     this.queue.length = 0;
-    this.panel.dispose();
-    while (this.disposables.length) this.disposables.pop()?.dispose();
+    super.dispose();
   }
 }

@@ -8,60 +8,35 @@ import { describeFailure } from "./errors";
 import { buildOcclusionHtml } from "./occlusionHtml";
 import { limitsOf, parseOcclusionMessage, parseOcclusionPanelState, type HostToOcclusion, type OcclusionPanelState, type OcclusionRequest } from "./occlusionMessages";
 import type { OccludeResult } from "./protocol.generated";
+import { PanelBase, PanelSlot } from "./webviewPanel";
 
 /** Runs one occlusion for the panel (the command's runner; injected to keep this file free of the command's imports). */
 export type OcclusionRunner = (modelId: string, image: vscode.Uri, request: OcclusionRequest) => Promise<OccludeResult>;
 
-export class OcclusionPanel {
-  static readonly viewType = "unitscope.occlusion";
-  private static current: OcclusionPanel | undefined;
+export class OcclusionPanel extends PanelBase<HostToOcclusion> {
+  private static readonly slot = new PanelSlot<OcclusionPanelState, OcclusionPanel>({
+    viewType: "unitscope.occlusion",
+    name: "occlusion",
+    script: "occlusion.js",
+    style: "analysis.css",
+    parseState: parseOcclusionPanelState,
+  });
 
-  private readonly disposables: vscode.Disposable[] = [];
   private busy = false;
 
   static show(ctx: Ctx, state: OcclusionPanelState, runner: OcclusionRunner): OcclusionPanel {
-    const existing = OcclusionPanel.current;
+    const existing = OcclusionPanel.slot.current;
     if (existing) {
       existing.runner = runner;
       existing.update(state);
-      existing.panel.reveal(undefined, true);
+      existing.reveal();
       return existing;
     }
-    const panel = vscode.window.createWebviewPanel(
-      OcclusionPanel.viewType,
-      OcclusionPanel.title(state),
-      { viewColumn: vscode.ViewColumn.Beside, preserveFocus: false },
-      OcclusionPanel.webviewOptions(ctx.extensionUri),
-    );
-    OcclusionPanel.current = new OcclusionPanel(panel, ctx, state, runner);
-    return OcclusionPanel.current;
-  }
-
-  static revive(panel: vscode.WebviewPanel, ctx: Ctx, persisted: unknown, runner: OcclusionRunner): void {
-    const state = parseOcclusionPanelState(persisted);
-    if (!state) {
-      ctx.output.warn("Closing a restored occlusion panel: its saved state is missing or unreadable.");
-      panel.dispose();
-      return;
-    }
-    OcclusionPanel.current?.dispose();
-    panel.webview.options = OcclusionPanel.webviewOptions(ctx.extensionUri);
-    OcclusionPanel.current = new OcclusionPanel(panel, ctx, state, runner);
+    return OcclusionPanel.slot.open(ctx, OcclusionPanel.title(state), (panel) => new OcclusionPanel(panel, ctx, state, runner));
   }
 
   static registerSerializer(ctx: Ctx, runner: OcclusionRunner): vscode.Disposable {
-    return vscode.window.registerWebviewPanelSerializer(OcclusionPanel.viewType, {
-      deserializeWebviewPanel: async (panel, state) => OcclusionPanel.revive(panel, ctx, state, runner),
-    });
-  }
-
-  private static webviewOptions(extensionUri: vscode.Uri): vscode.WebviewPanelOptions & vscode.WebviewOptions {
-    return {
-      enableScripts: true,
-      enableCommandUris: false,
-      retainContextWhenHidden: false,
-      localResourceRoots: [vscode.Uri.joinPath(extensionUri, "media")],
-    };
+    return OcclusionPanel.slot.registerSerializer(ctx, (panel, state) => new OcclusionPanel(panel, ctx, state, runner));
   }
 
   private static title(state: OcclusionPanelState): string {
@@ -69,15 +44,12 @@ export class OcclusionPanel {
   }
 
   private constructor(
-    private readonly panel: vscode.WebviewPanel,
-    private readonly ctx: Ctx,
+    panel: vscode.WebviewPanel,
+    ctx: Ctx,
     private state: OcclusionPanelState,
     private runner: OcclusionRunner,
   ) {
-    this.disposables.push(
-      panel.onDidDispose(() => this.dispose()),
-      panel.webview.onDidReceiveMessage((raw) => void this.onMessage(raw)),
-    );
+    super(panel, ctx, OcclusionPanel.slot);
     this.render();
   }
 
@@ -88,33 +60,13 @@ export class OcclusionPanel {
   }
 
   private render(): void {
-    const webview = this.panel.webview;
-    const media = vscode.Uri.joinPath(this.ctx.extensionUri, "media");
     this.panel.title = OcclusionPanel.title(this.state);
-    webview.html = buildOcclusionHtml({
-      cspSource: webview.cspSource,
-      scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(media, "occlusion.js")).toString(),
-      baseStyleUri: webview.asWebviewUri(vscode.Uri.joinPath(media, "base.css")).toString(),
-      styleUri: webview.asWebviewUri(vscode.Uri.joinPath(media, "analysis.css")).toString(),
-      state: this.state,
-    });
+    this.panel.webview.html = buildOcclusionHtml({ ...this.resources(), state: this.state });
   }
 
-  private post(message: HostToOcclusion): void {
-    void this.panel.webview.postMessage(message);
-  }
-
-  private modelId(): string {
-    const active = this.ctx.activeModel;
-    return active && active.checkpointHash === this.state.model.checkpointHash ? active.modelId : this.state.model.modelId;
-  }
-
-  private async onMessage(raw: unknown): Promise<void> {
-    const message = parseOcclusionMessage(raw, limitsOf(this.state));
-    if (!message) {
-      this.ctx.output.warn(`Ignored an unknown message from the occlusion panel: ${JSON.stringify(raw)?.slice(0, 200)}`);
-      return;
-    }
+  protected async onMessage(raw: unknown): Promise<void> {
+    const message = this.received(raw, (m) => parseOcclusionMessage(m, limitsOf(this.state)));
+    if (!message) return;
     switch (message.type) {
       case "invalid":
         this.post({ type: "error", message: message.error });
@@ -127,7 +79,7 @@ export class OcclusionPanel {
         this.busy = true;
         this.post({ type: "busy", text: "Running…" });
         try {
-          const result = await this.runner(this.modelId(), vscode.Uri.parse(this.state.image.uri), message.request);
+          const result = await this.runner(this.modelIdOf(this.state.model), vscode.Uri.parse(this.state.image.uri), message.request);
           this.update({ ...this.state, request: message.request, result });
         } catch (e) {
           const failure = describeFailure(e);
@@ -138,11 +90,5 @@ export class OcclusionPanel {
         return;
       }
     }
-  }
-
-  dispose(): void {
-    if (OcclusionPanel.current === this) OcclusionPanel.current = undefined;
-    this.panel.dispose();
-    while (this.disposables.length) this.disposables.pop()?.dispose();
   }
 }

@@ -12,57 +12,32 @@ import type { RankUnitsResult } from "./protocol.generated";
 import { mergeRanked } from "./rankCurve";
 import { buildRankHtml } from "./rankHtml";
 import { parseRankMessage, parseRankPanelState, type HostToRank, type RankPanelState } from "./rankMessages";
+import { PanelBase, PanelSlot } from "./webviewPanel";
 
-export class RankPanel {
-  static readonly viewType = "unitscope.ranking";
-  private static current: RankPanel | undefined;
+export class RankPanel extends PanelBase<HostToRank> {
+  private static readonly slot = new PanelSlot<RankPanelState, RankPanel>({
+    viewType: "unitscope.ranking",
+    name: "ranking",
+    script: "ranking.js",
+    style: "analysis.css",
+    parseState: parseRankPanelState,
+  });
 
-  private readonly disposables: vscode.Disposable[] = [];
   private stats: vscode.CancellationTokenSource | undefined;
 
   /** Shows a ranking (possibly still running): in the open panel, else in a new one. */
   static show(ctx: Ctx, state: RankPanelState): RankPanel {
-    const existing = RankPanel.current;
+    const existing = RankPanel.slot.current;
     if (existing) {
       existing.replace(state);
-      existing.panel.reveal(undefined, true);
+      existing.reveal();
       return existing;
     }
-    const panel = vscode.window.createWebviewPanel(
-      RankPanel.viewType,
-      RankPanel.title(state),
-      { viewColumn: vscode.ViewColumn.Beside, preserveFocus: false },
-      RankPanel.webviewOptions(ctx.extensionUri),
-    );
-    RankPanel.current = new RankPanel(panel, ctx, state);
-    return RankPanel.current;
-  }
-
-  static revive(panel: vscode.WebviewPanel, ctx: Ctx, persisted: unknown): void {
-    const state = parseRankPanelState(persisted);
-    if (!state) {
-      ctx.output.warn("Closing a restored ranking panel: its saved state is missing or unreadable.");
-      panel.dispose();
-      return;
-    }
-    RankPanel.current?.dispose();
-    panel.webview.options = RankPanel.webviewOptions(ctx.extensionUri);
-    RankPanel.current = new RankPanel(panel, ctx, state);
+    return RankPanel.slot.open(ctx, RankPanel.title(state), (panel) => new RankPanel(panel, ctx, state));
   }
 
   static registerSerializer(ctx: Ctx): vscode.Disposable {
-    return vscode.window.registerWebviewPanelSerializer(RankPanel.viewType, {
-      deserializeWebviewPanel: async (panel, state) => RankPanel.revive(panel, ctx, state),
-    });
-  }
-
-  private static webviewOptions(extensionUri: vscode.Uri): vscode.WebviewPanelOptions & vscode.WebviewOptions {
-    return {
-      enableScripts: true,
-      enableCommandUris: false,
-      retainContextWhenHidden: false,
-      localResourceRoots: [vscode.Uri.joinPath(extensionUri, "media")],
-    };
+    return RankPanel.slot.registerSerializer(ctx, (panel, state) => new RankPanel(panel, ctx, state));
   }
 
   private static title(state: RankPanelState): string {
@@ -70,21 +45,18 @@ export class RankPanel {
   }
 
   private constructor(
-    private readonly panel: vscode.WebviewPanel,
-    private readonly ctx: Ctx,
+    panel: vscode.WebviewPanel,
+    ctx: Ctx,
     private state: RankPanelState,
   ) {
-    this.disposables.push(
-      panel.onDidDispose(() => this.dispose()),
-      panel.webview.onDidReceiveMessage((raw) => this.onMessage(raw)),
-    );
+    super(panel, ctx, RankPanel.slot);
     this.render();
   }
 
   /** Whether this panel still shows the ranking `result` belongs to (another ranking may have replaced it). */
   shows(result: Pick<RankUnitsResult, "layer" | "class" | "metric">): boolean {
     const r = this.state.result;
-    return RankPanel.current === this && r.layer === result.layer && r.class === result.class && r.metric === result.metric;
+    return RankPanel.slot.current === this && r.layer === result.layer && r.class === result.class && r.metric === result.metric;
   }
 
   /** Units measured so far (a partial result). */
@@ -112,39 +84,19 @@ export class RankPanel {
   }
 
   private render(): void {
-    const webview = this.panel.webview;
-    const media = vscode.Uri.joinPath(this.ctx.extensionUri, "media");
     this.panel.title = RankPanel.title(this.state);
-    webview.html = buildRankHtml({
-      cspSource: webview.cspSource,
-      scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(media, "ranking.js")).toString(),
-      baseStyleUri: webview.asWebviewUri(vscode.Uri.joinPath(media, "base.css")).toString(),
-      styleUri: webview.asWebviewUri(vscode.Uri.joinPath(media, "analysis.css")).toString(),
-      state: this.state,
-    });
+    this.panel.webview.html = buildRankHtml({ ...this.resources(), state: this.state });
   }
 
-  private post(message: HostToRank): void {
-    void this.panel.webview.postMessage(message);
-  }
-
-  private modelId(): string {
-    const active = this.ctx.activeModel;
-    return active && active.checkpointHash === this.state.model.checkpointHash ? active.modelId : this.state.model.modelId;
-  }
-
-  private onMessage(raw: unknown): void {
-    const message = parseRankMessage(raw);
-    if (!message) {
-      this.ctx.output.warn(`Ignored an unknown message from the ranking panel: ${JSON.stringify(raw)?.slice(0, 200)}`);
-      return;
-    }
+  protected onMessage(raw: unknown): void {
+    const message = this.received(raw, parseRankMessage);
+    if (!message) return;
     switch (message.type) {
       case "stats":
         void this.fetchStats(message.unit);
         return;
       case "ablate":
-        void vscode.commands.executeCommand("unitscope.ablateUnits", { modelId: this.modelId(), layer: this.state.result.layer, units: message.units });
+        void vscode.commands.executeCommand("unitscope.ablateUnits", { modelId: this.modelIdOf(this.state.model), layer: this.state.result.layer, units: message.units });
         return;
     }
   }
@@ -166,7 +118,7 @@ export class RankPanel {
           return runAnalysis(
             client,
             "unitscope/unitClassStats",
-            { modelId: this.modelId(), layer: r.layer, unit, class: r.class, evaluationSet: r.evaluationSet },
+            { modelId: this.modelIdOf(this.state.model), layer: r.layer, unit, class: r.class, evaluationSet: r.evaluationSet },
             { report: (s) => progress.report(s.message !== undefined ? { message: s.message } : {}) },
             cts.token,
           );
@@ -187,10 +139,8 @@ export class RankPanel {
     }
   }
 
-  dispose(): void {
-    if (RankPanel.current === this) RankPanel.current = undefined;
+  override dispose(): void {
     this.stats?.cancel();
-    this.panel.dispose();
-    while (this.disposables.length) this.disposables.pop()?.dispose();
+    super.dispose();
   }
 }

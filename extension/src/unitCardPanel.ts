@@ -6,7 +6,7 @@
 import * as vscode from "vscode";
 import { dissectionDataset } from "./config";
 import { DaemonUnavailable, type Ctx } from "./ctx";
-import { modelRef } from "./dissectionPanel";
+import { modelRef, requestUnitCard } from "./dissectionPanel";
 import { describeFailure } from "./errors";
 import type { LayerDissection, ModelInfo } from "./protocol.generated";
 import { buildUnitCardHtml } from "./unitCardHtml";
@@ -19,14 +19,16 @@ import {
   type UnitCardPanelState,
   type UnitCardView,
 } from "./unitCardMessages";
+import { PanelBase, PanelSlot } from "./webviewPanel";
 
-export class UnitCardPanel {
-  static readonly viewType = "unitscope.unitCard";
-  private static current: UnitCardPanel | undefined;
-
-  private state: UnitCardPanelState;
-  private layer: LayerDissection | undefined;
-  private readonly disposables: vscode.Disposable[] = [];
+export class UnitCardPanel extends PanelBase<HostToUnitCard> {
+  private static readonly slot = new PanelSlot<UnitCardPanelState, UnitCardPanel>({
+    viewType: "unitscope.unitCard",
+    name: "unit card",
+    script: "unitCard.js",
+    style: "unitCard.css",
+    parseState: parseUnitCardPanelState,
+  });
 
   /** `unitscope.openUnitCard` ({ modelId?, layer, unit }): the unit's card, asking to dissect the layer first when needed. */
   static async command(ctx: Ctx, raw: unknown): Promise<void> {
@@ -64,50 +66,25 @@ export class UnitCardPanel {
   static show(ctx: Ctx, model: ModelInfo, layer: LayerDissection, unit: number, ablation?: UnitAblationEffect): UnitCardPanel | undefined {
     const view = viewOf(model, layer, unit, ablation);
     if (!view) return undefined;
-    const existing = UnitCardPanel.current;
+    const existing = UnitCardPanel.slot.current;
     if (existing) {
       existing.layer = layer;
       existing.setView(view);
-      existing.panel.reveal(undefined, true);
+      existing.reveal();
       return existing;
     }
-    const panel = vscode.window.createWebviewPanel(
-      UnitCardPanel.viewType,
-      UnitCardPanel.title(view),
-      { viewColumn: vscode.ViewColumn.Beside, preserveFocus: false },
-      UnitCardPanel.webviewOptions(ctx.extensionUri),
-    );
-    UnitCardPanel.current = new UnitCardPanel(panel, ctx, { version: 1, view }, layer);
-    return UnitCardPanel.current;
+    return UnitCardPanel.slot.open(ctx, UnitCardPanel.title(view), (panel) => new UnitCardPanel(panel, ctx, { version: 1, view }, layer));
   }
 
   /** An ablation that zeroed exactly this unit: shown when its card is open. */
   static ablationMeasured(layer: string, unit: number, effect: UnitAblationEffect): void {
-    const c = UnitCardPanel.current;
+    const c = UnitCardPanel.slot.current;
     if (!c || c.state.view.layer !== layer || c.state.view.unit.unit !== unit) return;
     c.setView({ ...c.state.view, ablation: effect });
   }
 
-  static revive(panel: vscode.WebviewPanel, ctx: Ctx, persisted: unknown): void {
-    const state = parseUnitCardPanelState(persisted);
-    if (!state) {
-      ctx.output.warn("Closing a restored unit card panel: its saved state is missing or unreadable.");
-      panel.dispose();
-      return;
-    }
-    UnitCardPanel.current?.dispose();
-    panel.webview.options = UnitCardPanel.webviewOptions(ctx.extensionUri);
-    UnitCardPanel.current = new UnitCardPanel(panel, ctx, state, undefined);
-  }
-
   static registerSerializer(ctx: Ctx): vscode.Disposable {
-    return vscode.window.registerWebviewPanelSerializer(UnitCardPanel.viewType, {
-      deserializeWebviewPanel: async (panel, state) => UnitCardPanel.revive(panel, ctx, state),
-    });
-  }
-
-  private static webviewOptions(extensionUri: vscode.Uri): vscode.WebviewPanelOptions & vscode.WebviewOptions {
-    return { enableScripts: true, enableCommandUris: false, localResourceRoots: [vscode.Uri.joinPath(extensionUri, "media")] };
+    return UnitCardPanel.slot.registerSerializer(ctx, (panel, state) => new UnitCardPanel(panel, ctx, state, undefined));
   }
 
   private static title(view: UnitCardView): string {
@@ -115,17 +92,12 @@ export class UnitCardPanel {
   }
 
   private constructor(
-    private readonly panel: vscode.WebviewPanel,
-    private readonly ctx: Ctx,
-    state: UnitCardPanelState,
-    layer: LayerDissection | undefined,
+    panel: vscode.WebviewPanel,
+    ctx: Ctx,
+    private state: UnitCardPanelState,
+    private layer: LayerDissection | undefined,
   ) {
-    this.state = state;
-    this.layer = layer;
-    this.disposables.push(
-      panel.onDidDispose(() => this.dispose()),
-      panel.webview.onDidReceiveMessage((raw) => void this.onMessage(raw)),
-    );
+    super(panel, ctx, UnitCardPanel.slot);
     this.render();
     if (!state.view.card) void this.fetchCard();
   }
@@ -138,41 +110,15 @@ export class UnitCardPanel {
   }
 
   private render(): void {
-    const webview = this.panel.webview;
-    const media = vscode.Uri.joinPath(this.ctx.extensionUri, "media");
     this.panel.title = UnitCardPanel.title(this.state.view);
-    webview.html = buildUnitCardHtml({
-      cspSource: webview.cspSource,
-      scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(media, "unitCard.js")).toString(),
-      baseStyleUri: webview.asWebviewUri(vscode.Uri.joinPath(media, "base.css")).toString(),
-      styleUri: webview.asWebviewUri(vscode.Uri.joinPath(media, "unitCard.css")).toString(),
-      state: this.state,
-    });
-  }
-
-  private post(message: HostToUnitCard): void {
-    void this.panel.webview.postMessage(message);
-  }
-
-  /** The daemon may have restarted: the active model's id when it was loaded from the same bytes. */
-  private modelId(): string {
-    const active = this.ctx.activeModel;
-    const v = this.state.view;
-    return active && active.checkpointHash === v.model.checkpointHash ? active.modelId : v.model.modelId;
+    this.panel.webview.html = buildUnitCardHtml({ ...this.resources(), state: this.state });
   }
 
   private async fetchCard(): Promise<void> {
     const v = this.state.view;
     const unit = v.unit.unit;
-    const o = v.options;
     try {
-      const card = await this.ctx.request("unitscope/unitCard", {
-        modelId: this.modelId(),
-        layer: v.layer,
-        unit,
-        dataset: v.dataset,
-        options: { quantile: o.quantile, iouThreshold: o.iouThreshold, topImages: o.topImages, ...(o.maxImages ? { maxImages: o.maxImages } : {}) },
-      });
+      const card = await requestUnitCard(this.ctx, this.modelIdOf(v.model), v, unit);
       if (this.state.view.layer !== v.layer || this.state.view.unit.unit !== unit) return;
       this.state = { version: 1, view: { ...this.state.view, card: { png: card.png, width: card.width, height: card.height } } };
       this.post({ type: "card", unit, png: card.png, width: card.width, height: card.height });
@@ -184,14 +130,11 @@ export class UnitCardPanel {
     }
   }
 
-  private async onMessage(raw: unknown): Promise<void> {
-    const message = parseUnitCardMessage(raw);
-    if (!message) {
-      this.ctx.output.warn(`Ignored an unknown message from the unit card panel: ${JSON.stringify(raw)?.slice(0, 200)}`);
-      return;
-    }
+  protected async onMessage(raw: unknown): Promise<void> {
+    const message = this.received(raw, parseUnitCardMessage);
+    if (!message) return;
     const v = this.state.view;
-    const args = { modelId: this.modelId(), layer: v.layer };
+    const args = { modelId: this.modelIdOf(v.model), layer: v.layer };
     switch (message.type) {
       case "showUnit": {
         if (message.unit >= v.units) return;
@@ -217,12 +160,6 @@ export class UnitCardPanel {
         await vscode.commands.executeCommand("unitscope.openDissection", args);
         return;
     }
-  }
-
-  dispose(): void {
-    if (UnitCardPanel.current === this) UnitCardPanel.current = undefined;
-    this.panel.dispose();
-    while (this.disposables.length) this.disposables.pop()?.dispose();
   }
 }
 

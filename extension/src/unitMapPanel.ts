@@ -18,6 +18,7 @@ import {
 import { buildUnitMapHtml, imageMime } from "./panelHtml";
 import type { LayerInfo, ModelInfo } from "./protocol.generated";
 import type { CancelToken } from "./rpc";
+import { PanelBase, PanelSlot } from "./webviewPanel";
 
 /** Images larger than this are not embedded under the overlay (the overlay alone is shown). */
 const MAX_BASE_IMAGE_BYTES = 8 * 1024 * 1024;
@@ -66,57 +67,31 @@ export async function computeUnitMapView(
   };
 }
 
-export class UnitMapPanel {
-  static readonly viewType = "unitscope.unitMap";
-  private static current: UnitMapPanel | undefined;
+export class UnitMapPanel extends PanelBase<HostToUnitMap> {
+  private static readonly slot = new PanelSlot<UnitMapPanelState, UnitMapPanel>({
+    viewType: "unitscope.unitMap",
+    name: "unit-map",
+    script: "unitMap.js",
+    style: "unitMap.css",
+    parseState: parseUnitMapPanelState,
+    preserveFocus: true,
+  });
 
-  private state: UnitMapPanelState;
-  private readonly disposables: vscode.Disposable[] = [];
   private busy = false;
 
   /** Shows `view` in the panel, creating the panel when there is none. */
   static createOrShow(ctx: Ctx, view: UnitMapView): UnitMapPanel {
-    const existing = UnitMapPanel.current;
+    const existing = UnitMapPanel.slot.current;
     if (existing) {
       existing.show(view);
-      existing.panel.reveal(undefined, true);
+      existing.reveal();
       return existing;
     }
-    const panel = vscode.window.createWebviewPanel(
-      UnitMapPanel.viewType,
-      UnitMapPanel.title(view),
-      { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true },
-      UnitMapPanel.webviewOptions(ctx.extensionUri),
-    );
-    UnitMapPanel.current = new UnitMapPanel(panel, ctx, { version: 1, view, opacity: DEFAULT_OPACITY });
-    return UnitMapPanel.current;
-  }
-
-  /** Re-attaches a panel VS Code restored after a reload; one without a usable state is closed. */
-  static revive(panel: vscode.WebviewPanel, ctx: Ctx, persisted: unknown): void {
-    const state = parseUnitMapPanelState(persisted);
-    if (!state) {
-      ctx.output.warn("Closing a restored unit-map panel: its saved state is missing or unreadable.");
-      panel.dispose();
-      return;
-    }
-    UnitMapPanel.current?.dispose();
-    panel.webview.options = UnitMapPanel.webviewOptions(ctx.extensionUri);
-    UnitMapPanel.current = new UnitMapPanel(panel, ctx, state);
+    return UnitMapPanel.slot.open(ctx, UnitMapPanel.title(view), (panel) => new UnitMapPanel(panel, ctx, { version: 1, view, opacity: DEFAULT_OPACITY }));
   }
 
   static registerSerializer(ctx: Ctx): vscode.Disposable {
-    return vscode.window.registerWebviewPanelSerializer(UnitMapPanel.viewType, {
-      deserializeWebviewPanel: async (panel, state) => UnitMapPanel.revive(panel, ctx, state),
-    });
-  }
-
-  private static webviewOptions(extensionUri: vscode.Uri): vscode.WebviewPanelOptions & vscode.WebviewOptions {
-    return {
-      enableScripts: true,
-      enableCommandUris: false,
-      localResourceRoots: [vscode.Uri.joinPath(extensionUri, "media")],
-    };
+    return UnitMapPanel.slot.registerSerializer(ctx, (panel, state) => new UnitMapPanel(panel, ctx, state));
   }
 
   private static title(view: UnitMapView): string {
@@ -124,15 +99,11 @@ export class UnitMapPanel {
   }
 
   private constructor(
-    private readonly panel: vscode.WebviewPanel,
-    private readonly ctx: Ctx,
-    state: UnitMapPanelState,
+    panel: vscode.WebviewPanel,
+    ctx: Ctx,
+    private state: UnitMapPanelState,
   ) {
-    this.state = state;
-    this.disposables.push(
-      panel.onDidDispose(() => this.dispose()),
-      panel.webview.onDidReceiveMessage((raw) => this.onMessage(raw)),
-    );
+    super(panel, ctx, UnitMapPanel.slot);
     void this.render();
   }
 
@@ -143,30 +114,14 @@ export class UnitMapPanel {
 
   private async render(): Promise<void> {
     const { view } = this.state;
-    const webview = this.panel.webview;
-    const media = vscode.Uri.joinPath(this.ctx.extensionUri, "media");
     const baseImage = await readBaseImage(view.imagePath);
     this.panel.title = UnitMapPanel.title(view);
-    webview.html = buildUnitMapHtml({
-      cspSource: webview.cspSource,
-      scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(media, "unitMap.js")).toString(),
-      baseStyleUri: webview.asWebviewUri(vscode.Uri.joinPath(media, "base.css")).toString(),
-      styleUri: webview.asWebviewUri(vscode.Uri.joinPath(media, "unitMap.css")).toString(),
-      state: this.state,
-      baseImage,
-    });
+    this.panel.webview.html = buildUnitMapHtml({ ...this.resources(), state: this.state, baseImage });
   }
 
-  private post(message: HostToUnitMap): void {
-    void this.panel.webview.postMessage(message);
-  }
-
-  private async onMessage(raw: unknown): Promise<void> {
-    const message = parseUnitMapMessage(raw);
-    if (!message) {
-      this.ctx.output.warn(`Ignored an unknown message from the unit-map panel: ${JSON.stringify(raw)?.slice(0, 200)}`);
-      return;
-    }
+  protected async onMessage(raw: unknown): Promise<void> {
+    const message = this.received(raw, parseUnitMapMessage);
+    if (!message) return;
     switch (message.type) {
       case "showUnit":
         await this.showUnit(message.unit);
@@ -192,11 +147,8 @@ export class UnitMapPanel {
   private async showUnit(unit: number): Promise<void> {
     const { view } = this.state;
     if (this.busy || unit < 0 || unit >= view.units) return;
-    // The daemon may have restarted since this map was made: use the active model when it was
-    // loaded from the same checkpoint bytes.
-    const active = this.ctx.activeModel;
-    const target: UnitMapTarget =
-      active && active.checkpointHash === view.checkpointHash ? { ...view, modelId: active.modelId } : view;
+    // The daemon may have restarted since this map was made.
+    const target: UnitMapTarget = { ...view, modelId: this.modelIdOf(view) };
     this.busy = true;
     this.post({ type: "busy", text: `Computing unit ${unit}…` });
     try {
@@ -208,12 +160,6 @@ export class UnitMapPanel {
     } finally {
       this.busy = false;
     }
-  }
-
-  dispose(): void {
-    if (UnitMapPanel.current === this) UnitMapPanel.current = undefined;
-    this.panel.dispose();
-    while (this.disposables.length) this.disposables.pop()?.dispose();
   }
 }
 
