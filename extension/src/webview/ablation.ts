@@ -11,22 +11,11 @@ import {
   type AblationToHost,
   type HostToAblation,
 } from "../ablationMessages";
+import { byId, el, embeddedState, svg, vsCodeApi } from "./page";
 
-interface VsCodeApi {
-  postMessage(message: AblationToHost): void;
-  getState(): unknown;
-  setState(state: AblationPanelState): void;
-}
-declare function acquireVsCodeApi(): VsCodeApi;
+const vscode = vsCodeApi<AblationToHost, AblationPanelState>();
 
-const vscode = acquireVsCodeApi();
-const SVG = "http://www.w3.org/2000/svg";
-
-function byId<T extends HTMLElement>(id: string): T | null {
-  return document.getElementById(id) as T | null;
-}
-
-const embedded = parseAblationPanelState(JSON.parse(byId("unitscope-state")?.textContent ?? "null"));
+const embedded = parseAblationPanelState(embeddedState());
 const previous = parseAblationPanelState(vscode.getState());
 // The sort and the control toggle survive reloads while the panel shows the same result.
 const state: AblationPanelState | undefined = embedded
@@ -38,19 +27,6 @@ const state: AblationPanelState | undefined = embedded
           : embedded.ui,
     }
   : undefined;
-
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, className?: string, text?: string): HTMLElementTagNameMap[K] {
-  const e = document.createElement(tag);
-  if (className) e.className = className;
-  if (text !== undefined) e.textContent = text;
-  return e;
-}
-
-function svg<K extends keyof SVGElementTagNameMap>(tag: K, attrs: Record<string, string | number>): SVGElementTagNameMap[K] {
-  const e = document.createElementNS(SVG, tag);
-  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, String(v));
-  return e;
-}
 
 function save(): void {
   if (state) vscode.setState(state);

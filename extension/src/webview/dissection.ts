@@ -16,22 +16,11 @@ import {
 } from "../dissectionMessages";
 import { categoryBars, filterRows, formatIou, labelledSummary, rowsOf, sortRows, type SortKey, type UnitRow } from "../dissectionTable";
 import type { LayerDissection } from "../protocol.generated";
+import { byId, el, embeddedState, SVG, vsCodeApi } from "./page";
 
-interface VsCodeApi {
-  postMessage(message: DissectionToHost): void;
-  getState(): unknown;
-  setState(state: DissectionPanelState): void;
-}
-declare function acquireVsCodeApi(): VsCodeApi;
+const vscode = vsCodeApi<DissectionToHost, DissectionPanelState>();
 
-const vscode = acquireVsCodeApi();
-const SVG = "http://www.w3.org/2000/svg";
-
-function byId<T extends HTMLElement>(id: string): T | null {
-  return document.getElementById(id) as T | null;
-}
-
-const embedded = parseDissectionPanelState(JSON.parse(byId("unitscope-state")?.textContent ?? "null"));
+const embedded = parseDissectionPanelState(embeddedState());
 const previous = parseDissectionPanelState(vscode.getState());
 // The controls the user set survive re-renders and reloads (when it is still the same model).
 let state: DissectionPanelState | undefined = embedded
@@ -81,13 +70,6 @@ function save(): void {
 
 function currentLayer(): LayerDissection | undefined {
   return state?.layers.find((l) => l.layer === state!.ui.layer) ?? state?.layers[0];
-}
-
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, className?: string, text?: string): HTMLElementTagNameMap[K] {
-  const e = document.createElement(tag);
-  if (className) e.className = className;
-  if (text !== undefined) e.textContent = text;
-  return e;
 }
 
 function swatch(color: string | undefined): SVGSVGElement {

@@ -12,45 +12,27 @@ import {
   type OcclusionPanelState,
   type OcclusionToHost,
 } from "../occlusionMessages";
+import { byId, embeddedState, opacitySlider, vsCodeApi } from "./page";
 
-interface VsCodeApi {
-  postMessage(message: OcclusionToHost): void;
-  getState(): unknown;
-  setState(state: OcclusionPanelState): void;
-}
-declare function acquireVsCodeApi(): VsCodeApi;
+const vscode = vsCodeApi<OcclusionToHost, OcclusionPanelState>();
 
-const vscode = acquireVsCodeApi();
-
-function byId<T extends HTMLElement>(id: string): T | null {
-  return document.getElementById(id) as T | null;
-}
-
-const embedded = parseOcclusionPanelState(JSON.parse(byId("unitscope-state")?.textContent ?? "null"));
+const embedded = parseOcclusionPanelState(embeddedState());
 // The opacity the user chose survives re-runs and reloads.
 const previous = parseOcclusionPanelState(vscode.getState());
 let state: OcclusionPanelState | undefined = embedded ? { ...embedded, opacity: previous?.opacity ?? embedded.opacity ?? DEFAULT_OPACITY } : undefined;
 if (state) vscode.setState(state);
 
-const slider = byId<HTMLInputElement>("opacity");
 const status = byId<HTMLParagraphElement>("status");
 const form = byId<HTMLFormElement>("options");
 const run = byId<HTMLButtonElement>("run");
 
-function applyOpacity(opacity: number): void {
-  for (const img of document.querySelectorAll<HTMLImageElement>("img.overlay")) img.style.opacity = String(opacity);
-  if (slider) slider.value = String(Math.round(opacity * 100));
-}
-if (state) applyOpacity(state.opacity);
-
-slider?.addEventListener("input", () => {
-  const opacity = Math.min(1, Math.max(0, Number(slider.value) / 100));
-  applyOpacity(opacity);
+const applyOpacity = opacitySlider((opacity) => {
   if (state) {
     state = { ...state, opacity };
     vscode.setState(state);
   }
 });
+if (state) applyOpacity(state.opacity);
 
 function setStatus(text: string, kind: "busy" | "error" | "idle"): void {
   if (status) {

@@ -6,22 +6,11 @@
 import { afterOf, curveGeometry, formatDrop, formatMetric, mergeRanked, metricName, topUnits } from "../rankCurve";
 import { isRankResult, isStats, parseRankPanelState, type HostToRank, type RankPanelState, type RankToHost } from "../rankMessages";
 import type { UnitClassStatsResult } from "../protocol.generated";
+import { byId, el, embeddedState, svg, vsCodeApi } from "./page";
 
-interface VsCodeApi {
-  postMessage(message: RankToHost): void;
-  getState(): unknown;
-  setState(state: RankPanelState): void;
-}
-declare function acquireVsCodeApi(): VsCodeApi;
+const vscode = vsCodeApi<RankToHost, RankPanelState>();
 
-const vscode = acquireVsCodeApi();
-const SVG = "http://www.w3.org/2000/svg";
-
-function byId<T extends HTMLElement>(id: string): T | null {
-  return document.getElementById(id) as T | null;
-}
-
-const embedded = parseRankPanelState(JSON.parse(byId("unitscope-state")?.textContent ?? "null"));
+const embedded = parseRankPanelState(embeddedState());
 const previous = parseRankPanelState(vscode.getState());
 // After a reload, what the webview had received (more units, a picked unit) wins over the HTML's copy.
 let state: RankPanelState | undefined =
@@ -29,19 +18,6 @@ let state: RankPanelState | undefined =
 
 function sameQuestion(a: RankPanelState, b: RankPanelState): boolean {
   return a.model.checkpointHash === b.model.checkpointHash && a.result.layer === b.result.layer && a.result.class === b.result.class && a.result.metric === b.result.metric;
-}
-
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, className?: string, text?: string): HTMLElementTagNameMap[K] {
-  const e = document.createElement(tag);
-  if (className) e.className = className;
-  if (text !== undefined) e.textContent = text;
-  return e;
-}
-
-function svg<K extends keyof SVGElementTagNameMap>(tag: K, attrs: Record<string, string | number>): SVGElementTagNameMap[K] {
-  const e = document.createElementNS(SVG, tag);
-  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, String(v));
-  return e;
 }
 
 function save(): void {

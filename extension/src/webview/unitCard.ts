@@ -4,27 +4,14 @@
 
 import { isBase64 } from "../messages";
 import { parseUnitCardPanelState, type HostToUnitCard, type UnitCardPanelState, type UnitCardToHost } from "../unitCardMessages";
+import { byId, embeddedState, unitButtons, vsCodeApi } from "./page";
 
-interface VsCodeApi {
-  postMessage(message: UnitCardToHost): void;
-  getState(): unknown;
-  setState(state: UnitCardPanelState): void;
-}
-declare function acquireVsCodeApi(): VsCodeApi;
+const vscode = vsCodeApi<UnitCardToHost, UnitCardPanelState>();
 
-const vscode = acquireVsCodeApi();
-const byId = <T extends HTMLElement>(id: string) => document.getElementById(id) as T | null;
-
-let state = parseUnitCardPanelState(JSON.parse(byId("unitscope-state")?.textContent ?? "null"));
+let state = parseUnitCardPanelState(embeddedState());
 if (state) vscode.setState(state);
 
-for (const id of ["prev", "next"]) {
-  const button = byId<HTMLButtonElement>(id);
-  button?.addEventListener("click", () => {
-    const unit = Number(button.dataset.unit);
-    if (Number.isInteger(unit) && unit >= 0) vscode.postMessage({ type: "showUnit", unit });
-  });
-}
+unitButtons((unit) => vscode.postMessage({ type: "showUnit", unit }));
 byId("unit-map")?.addEventListener("click", () => vscode.postMessage({ type: "unitMap" }));
 byId("ablate")?.addEventListener("click", () => vscode.postMessage({ type: "ablate" }));
 byId("open-dissection")?.addEventListener("click", () => vscode.postMessage({ type: "openDissection" }));

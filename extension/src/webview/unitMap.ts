@@ -9,21 +9,11 @@ import {
   type UnitMapPanelState,
   type UnitMapToHost,
 } from "../messages";
+import { byId, embeddedState, opacitySlider, unitButtons, vsCodeApi } from "./page";
 
-interface VsCodeApi {
-  postMessage(message: UnitMapToHost): void;
-  getState(): unknown;
-  setState(state: UnitMapPanelState): void;
-}
-declare function acquireVsCodeApi(): VsCodeApi;
+const vscode = vsCodeApi<UnitMapToHost, UnitMapPanelState>();
 
-const vscode = acquireVsCodeApi();
-
-function byId<T extends HTMLElement>(id: string): T | null {
-  return document.getElementById(id) as T | null;
-}
-
-const embedded = parseUnitMapPanelState(JSON.parse(byId("unitscope-state")?.textContent ?? "null"));
+const embedded = parseUnitMapPanelState(embeddedState());
 // The opacity the user chose survives re-renders (another unit) and reloads.
 const previous = parseUnitMapPanelState(vscode.getState());
 let state: UnitMapPanelState | undefined = embedded
@@ -31,32 +21,17 @@ let state: UnitMapPanelState | undefined = embedded
   : undefined;
 if (state) vscode.setState(state);
 
-const overlay = byId<HTMLImageElement>("overlay");
-const slider = byId<HTMLInputElement>("opacity");
 const status = byId<HTMLParagraphElement>("status");
 
-function applyOpacity(opacity: number): void {
-  if (overlay) overlay.style.opacity = String(opacity);
-  if (slider) slider.value = String(Math.round(opacity * 100));
-}
-if (state) applyOpacity(state.opacity);
-
-slider?.addEventListener("input", () => {
-  const opacity = Math.min(1, Math.max(0, Number(slider.value) / 100));
-  applyOpacity(opacity);
+const applyOpacity = opacitySlider((opacity) => {
   if (state) {
     state = { ...state, opacity };
     vscode.setState(state);
   }
 });
+if (state) applyOpacity(state.opacity);
 
-for (const id of ["prev", "next"]) {
-  const button = byId<HTMLButtonElement>(id);
-  button?.addEventListener("click", () => {
-    const unit = Number(button.dataset.unit);
-    if (Number.isInteger(unit) && unit >= 0) vscode.postMessage({ type: "showUnit", unit });
-  });
-}
+unitButtons((unit) => vscode.postMessage({ type: "showUnit", unit }));
 byId("pick")?.addEventListener("click", () => vscode.postMessage({ type: "pickUnit" }));
 byId("open-image")?.addEventListener("click", () => vscode.postMessage({ type: "openImage" }));
 

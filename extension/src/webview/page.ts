@@ -1,0 +1,70 @@
+// What every panel's webview script starts from (bundled into each by esbuild): the VS Code API,
+// elements by id, the state the page was rendered with, builders of elements that take text (never
+// HTML), and the controls two pages share (the overlay opacity slider, previous/next unit buttons).
+
+/** The webview's side of VS Code, typed by what the script sends and what it persists. */
+export interface VsCodeApi<ToHost, State> {
+  postMessage(message: ToHost): void;
+  getState(): unknown;
+  setState(state: State): void;
+}
+declare function acquireVsCodeApi(): VsCodeApi<unknown, unknown>;
+
+/** The page's API; VS Code lets a page acquire it once, so a script calls this once, first. */
+export function vsCodeApi<ToHost, State>(): VsCodeApi<ToHost, State> {
+  return acquireVsCodeApi() as VsCodeApi<ToHost, State>;
+}
+
+export function byId<T extends HTMLElement>(id: string): T | null {
+  return document.getElementById(id) as T | null;
+}
+
+/** The state the page was rendered with (JSON in #unitscope-state), unchecked: each script parses it with its own parser. */
+export function embeddedState(): unknown {
+  return JSON.parse(byId("unitscope-state")?.textContent ?? "null");
+}
+
+export const SVG = "http://www.w3.org/2000/svg";
+
+/** An element with a class and text (set as text, never parsed). */
+export function el<K extends keyof HTMLElementTagNameMap>(tag: K, className?: string, text?: string): HTMLElementTagNameMap[K] {
+  const e = document.createElement(tag);
+  if (className) e.className = className;
+  if (text !== undefined) e.textContent = text;
+  return e;
+}
+
+export function svg<K extends keyof SVGElementTagNameMap>(tag: K, attrs: Record<string, string | number>): SVGElementTagNameMap[K] {
+  const e = document.createElementNS(SVG, tag);
+  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, String(v));
+  return e;
+}
+
+/**
+ * The #opacity slider (0–100) over the page's `img.overlay` images: moving it sets their opacity
+ * and reports the new value (0–1) to `changed`. Returns what sets the images and the slider to a value.
+ */
+export function opacitySlider(changed: (opacity: number) => void): (opacity: number) => void {
+  const slider = byId<HTMLInputElement>("opacity");
+  const apply = (opacity: number) => {
+    for (const img of document.querySelectorAll<HTMLImageElement>("img.overlay")) img.style.opacity = String(opacity);
+    if (slider) slider.value = String(Math.round(opacity * 100));
+  };
+  slider?.addEventListener("input", () => {
+    const opacity = Math.min(1, Math.max(0, Number(slider.value) / 100));
+    apply(opacity);
+    changed(opacity);
+  });
+  return apply;
+}
+
+/** The #prev and #next buttons: each asks for the unit in its `data-unit`. */
+export function unitButtons(show: (unit: number) => void): void {
+  for (const id of ["prev", "next"]) {
+    const button = byId<HTMLButtonElement>(id);
+    button?.addEventListener("click", () => {
+      const unit = Number(button.dataset.unit);
+      if (Number.isInteger(unit) && unit >= 0) show(unit);
+    });
+  }
+}
