@@ -5,36 +5,20 @@
 // daemon zeroes units in forward hooks for the length of each pass.
 
 import * as vscode from "vscode";
-import { ablatableLayers, parseAnalysisArgs, unitItems, type UnitItem } from "./ablatePickers";
+import { unitItems, type UnitItem } from "./ablatePickers";
 import type { AblatedUnit } from "./ablationMessages";
 import { AblationPanel } from "./ablationPanel";
 import { defaultAblationUi } from "./ablationMessages";
-import { dissectionOf, modelForAnalysis, modelLabel, pickEvaluationSet, pickLayer, reportAnalysisFailure } from "./analysisCommon";
+import { dissectionOf, modelAndLayer, modelLabel, pickEvaluationSet, reportAnalysisFailure } from "./analysisCommon";
 import { runAnalysis } from "./analysisRun";
 import { DaemonUnavailable, type Ctx } from "./ctx";
 import type { AblateResult, LayerDissection, LayerInfo, ModelInfo } from "./protocol.generated";
 import { UnitCardPanel } from "./unitCardPanel";
 
 export async function ablateUnitsCommand(ctx: Ctx, raw?: unknown): Promise<AblateResult | undefined> {
-  const args = parseAnalysisArgs(raw);
-  if (!args) {
-    ctx.output.warn(`unitscope.ablateUnits: ignored malformed arguments ${JSON.stringify(raw)?.slice(0, 200)}`);
-    return undefined;
-  }
-  const model = await modelForAnalysis(ctx, args.modelId);
-  if (!model) return undefined;
-  const layers = ablatableLayers(model);
-  let layer: LayerInfo | undefined;
-  if (args.layer) {
-    layer = layers.find((l) => l.name === args.layer);
-    if (!layer) {
-      void vscode.window.showWarningMessage(`UnitScope: ${model.modelId} has no layer ${args.layer} with units to ablate.`);
-      return undefined;
-    }
-  } else {
-    layer = await pickLayer(ctx, model, layers, `Ablate units of ${modelLabel(model)}: layer`);
-  }
-  if (!layer) return undefined;
+  const target = await modelAndLayer(ctx, "unitscope.ablateUnits", raw, "ablate", (model) => `Ablate units of ${modelLabel(model)}: layer`);
+  if (!target) return undefined;
+  const { args, model, layer } = target;
 
   const dissection = await dissectionOf(ctx, model, layer.name);
   const units = args.units && args.units.length > 0 && args.units.every((u) => u < layer.units) ? args.units : await pickUnits(layer, dissection, args.units ?? []);

@@ -5,11 +5,14 @@
 import * as path from "node:path";
 import * as vscode from "vscode";
 import {
+  ablatableLayers,
   classItems,
   classNamesOf,
   evaluationSetItems,
   layerItems,
+  parseAnalysisArgs,
   rememberFolder,
+  type AnalysisArgs,
   type ClassItem,
 } from "./ablatePickers";
 import { dissectionDataset } from "./config";
@@ -57,6 +60,39 @@ export async function modelForAnalysis(ctx: Ctx, modelId?: string): Promise<Mode
     { title: "UnitScope: which model?", placeHolder: "Model" },
   );
   return picked?.model;
+}
+
+/**
+ * What the ablation and ranking commands start from: their arguments (a hover link's, a panel's),
+ * the model ({@link modelForAnalysis}) and a layer with units — the one the arguments name, else a
+ * pick titled `pickTitle`. Undefined when the user cancelled or was told why not.
+ * @param command The command's id, for the log. @param verb What the layer's units are for, as in "no layer L with units to ablate".
+ */
+export async function modelAndLayer(
+  ctx: Ctx,
+  command: string,
+  raw: unknown,
+  verb: string,
+  pickTitle: (model: ModelInfo) => string,
+): Promise<{ args: AnalysisArgs; model: ModelInfo; layer: LayerInfo } | undefined> {
+  const args = parseAnalysisArgs(raw);
+  if (!args) {
+    ctx.output.warn(`${command}: ignored malformed arguments ${JSON.stringify(raw)?.slice(0, 200)}`);
+    return undefined;
+  }
+  const model = await modelForAnalysis(ctx, args.modelId);
+  if (!model) return undefined;
+  const layers = ablatableLayers(model);
+  if (!args.layer) {
+    const layer = await pickLayer(ctx, model, layers, pickTitle(model));
+    return layer && { args, model, layer };
+  }
+  const layer = layers.find((l) => l.name === args.layer);
+  if (!layer) {
+    void vscode.window.showWarningMessage(`UnitScope: ${model.modelId} has no layer ${args.layer} with units to ${verb}.`);
+    return undefined;
+  }
+  return { args, model, layer };
 }
 
 /** The default dissections of the model's layers (labels for the pickers); empty when the daemon has none. */

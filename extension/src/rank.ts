@@ -4,35 +4,19 @@
 // results); the curve of zeroing the top k vs k random units comes at the end.
 
 import * as vscode from "vscode";
-import { ablatableLayers, classNamesOf, parseAnalysisArgs } from "./ablatePickers";
-import { modelForAnalysis, modelLabel, pickClass, pickEvaluationSet, pickLayer, reportAnalysisFailure } from "./analysisCommon";
+import { classNamesOf } from "./ablatePickers";
+import { modelAndLayer, modelLabel, pickClass, pickEvaluationSet, reportAnalysisFailure } from "./analysisCommon";
 import { runAnalysis } from "./analysisRun";
 import { SECTION } from "./config";
 import { DaemonUnavailable, type Ctx } from "./ctx";
-import type { LayerInfo, RankUnitsResult } from "./protocol.generated";
+import type { RankUnitsResult } from "./protocol.generated";
 import { rankMetricSetting } from "./rankMessages";
 import { RankPanel } from "./rankPanel";
 
 export async function rankUnitsCommand(ctx: Ctx, raw?: unknown): Promise<RankUnitsResult | undefined> {
-  const args = parseAnalysisArgs(raw);
-  if (!args) {
-    ctx.output.warn(`unitscope.rankUnits: ignored malformed arguments ${JSON.stringify(raw)?.slice(0, 200)}`);
-    return undefined;
-  }
-  const model = await modelForAnalysis(ctx, args.modelId);
-  if (!model) return undefined;
-  const layers = ablatableLayers(model);
-  let layer: LayerInfo | undefined;
-  if (args.layer) {
-    layer = layers.find((l) => l.name === args.layer);
-    if (!layer) {
-      void vscode.window.showWarningMessage(`UnitScope: ${model.modelId} has no layer ${args.layer} with units to rank.`);
-      return undefined;
-    }
-  } else {
-    layer = await pickLayer(ctx, model, layers, `Which units matter for a class (${modelLabel(model)}): layer`);
-  }
-  if (!layer) return undefined;
+  const target = await modelAndLayer(ctx, "unitscope.rankUnits", raw, "rank", (model) => `Which units matter for a class (${modelLabel(model)}): layer`);
+  if (!target) return undefined;
+  const { args, model, layer } = target;
   const names = classNamesOf(model);
   let cls = args.class !== undefined && args.class < names.length ? args.class : undefined;
   if (cls === undefined) cls = (await pickClass(model, `Which units of ${layer.name} matter for which class?`, false))?.index;
