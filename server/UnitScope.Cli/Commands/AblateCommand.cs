@@ -234,24 +234,7 @@ sealed class EvaluationData
 /// <summary>Progress bars on stderr for <c>occlude</c>, <c>ablate</c> and <c>rank</c> (as <c>dissect</c> draws them).</summary>
 static class AnalysisConsole
 {
-    public static async Task WithProgress(CliContext cli, Func<Bars, Task> body)
-    {
-        var console = ReferenceEquals(cli.StdErr, Console.Error) && !Console.IsErrorRedirected
-            ? AnsiConsole.Create(new AnsiConsoleSettings
-            {
-                Out = new AnsiConsoleOutput(Console.Error),
-                Ansi = AnsiSupport.Detect,
-                ColorSystem = ColorSystemSupport.Detect,
-                Interactive = InteractionSupport.Detect,
-            })
-            : cli.Err;
-        await console.Progress()
-            .AutoClear(false)
-            .HideCompleted(false)
-            .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(),
-                new ElapsedTimeColumn(), new SpinnerColumn())
-            .StartAsync(ctx => body(new Bars(ctx)));
-    }
+    public static Task WithProgress(CliContext cli, Func<Bars, Task> body) => ProgressDisplay.Run(cli, ctx => body(new Bars(ctx)));
 
     /// <summary>One bar per phase, with a rate.</summary>
     public sealed class Bars(ProgressContext ctx)
@@ -259,12 +242,12 @@ static class AnalysisConsole
         readonly object _gate = new();
         readonly Dictionary<string, (ProgressTask Task, Stopwatch Clock)> _tasks = new(StringComparer.Ordinal);
 
-        public IProgress<int> ForProbeSet(int total) => new Sync<int>(done => Update("generating the probe set", done, total, "images"));
+        public IProgress<int> ForProbeSet(int total) => new SyncProgress<int>(done => Update("generating the probe set", done, total, "images"));
 
         public IProgress<Engine.Analysis.Occlusion.OcclusionProgress> ForOcclusion() =>
-            new Sync<Engine.Analysis.Occlusion.OcclusionProgress>(p => Update("occluding", p.PositionsDone, p.PositionsTotal, "positions"));
+            new SyncProgress<Engine.Analysis.Occlusion.OcclusionProgress>(p => Update("occluding", p.PositionsDone, p.PositionsTotal, "positions"));
 
-        public IProgress<AblationProgress> ForAblation() => new Sync<AblationProgress>(p => Update(p.Phase switch
+        public IProgress<AblationProgress> ForAblation() => new SyncProgress<AblationProgress>(p => Update(p.Phase switch
         {
             "ablation" => "intact model, units removed, random control",
             "units" => "each unit removed alone",
@@ -292,11 +275,6 @@ static class AnalysisConsole
                     current.Description = Markup.Escape($"{phase} · {done / seconds:0.#} {unit}/s");
             }
         }
-    }
-
-    sealed class Sync<T>(Action<T> report) : IProgress<T>
-    {
-        public void Report(T value) => report(value);
     }
 }
 

@@ -48,24 +48,7 @@ static class DissectionConsole
     }
 
     /// <summary>Runs <paramref name="body"/> with a Spectre progress display on stderr: a live bar on a terminal, milestone lines otherwise.</summary>
-    public static async Task WithProgress(CliContext cli, Func<ProgressBars, Task> body)
-    {
-        var console = ReferenceEquals(cli.StdErr, Console.Error) && !Console.IsErrorRedirected
-            ? AnsiConsole.Create(new AnsiConsoleSettings
-            {
-                Out = new AnsiConsoleOutput(Console.Error),
-                Ansi = AnsiSupport.Detect,
-                ColorSystem = ColorSystemSupport.Detect,
-                Interactive = InteractionSupport.Detect,
-            })
-            : cli.Err;
-        await console.Progress()
-            .AutoClear(false)
-            .HideCompleted(false)
-            .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(),
-                new ElapsedTimeColumn(), new SpinnerColumn())
-            .StartAsync(ctx => body(new ProgressBars(ctx)));
-    }
+    public static Task WithProgress(CliContext cli, Func<ProgressBars, Task> body) => ProgressDisplay.Run(cli, ctx => body(new ProgressBars(ctx)));
 
     /// <summary>One bar per phase (probe set, thresholds, IoU per layer, report per layer), with images/s.</summary>
     public sealed class ProgressBars(ProgressContext ctx)
@@ -74,9 +57,9 @@ static class DissectionConsole
         readonly Dictionary<string, (ProgressTask Task, Stopwatch Clock)> _tasks = new(StringComparer.Ordinal);
         ProgressTask? _current;
 
-        public IProgress<int> ForProbeSet(int total) => new Sync<int>(done => Update("generating the probe set", done, total, "images"));
+        public IProgress<int> ForProbeSet(int total) => new SyncProgress<int>(done => Update("generating the probe set", done, total, "images"));
 
-        public IProgress<DissectionProgress> ForDissection(HashSet<string> cached) => new Sync<DissectionProgress>(p =>
+        public IProgress<DissectionProgress> ForDissection(HashSet<string> cached) => new SyncProgress<DissectionProgress>(p =>
         {
             if (p.Phase == DissectionService.CachedPhase && p.CompletedLayer is { } hit)
             {
@@ -93,13 +76,13 @@ static class DissectionConsole
             Update(what, p.ImagesDone, p.ImagesTotal, "images");
         });
 
-        public IProgress<TrainingProgress> ForTraining() => new Sync<TrainingProgress>(p =>
+        public IProgress<TrainingProgress> ForTraining() => new SyncProgress<TrainingProgress>(p =>
             Update(p.ValidationAccuracy is { } accuracy
                     ? $"training the demo model: epoch {p.Epoch}/{p.Epochs}, validation accuracy {accuracy:P0}"
                     : $"training the demo model: epoch {p.Epoch}/{p.Epochs}",
                 p.ImagesDone, p.ImagesPerEpoch, "images"));
 
-        public IProgress<ReportProgress> ForReport() => new Sync<ReportProgress>(p => Update($"report: {p.Layer} unit cards", p.UnitsDone, p.UnitsTotal, "units"));
+        public IProgress<ReportProgress> ForReport() => new SyncProgress<ReportProgress>(p => Update($"report: {p.Layer} unit cards", p.UnitsDone, p.UnitsTotal, "units"));
 
         void Update(string phase, int done, int? total, string? unit)
         {
@@ -122,11 +105,5 @@ static class DissectionConsole
                     task.Description = Markup.Escape($"{phase} · {done / seconds:0.#} {unit}/s");
             }
         }
-    }
-
-    /// <summary>Reports on the reporting thread (unlike <see cref="Progress{T}"/>, which posts and can arrive after the run ended).</summary>
-    sealed class Sync<T>(Action<T> report) : IProgress<T>
-    {
-        public void Report(T value) => report(value);
     }
 }
