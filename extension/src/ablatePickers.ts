@@ -2,6 +2,7 @@
 // the items of each quick pick (layers, units with their dissected labels, classes, evaluation
 // sets) and the occlusion defaults. Pure (no `vscode` import): tested in node, shown by the commands.
 
+import { isIndex, isName, isRecord } from "./guards";
 import type { LayerDissection, LayerInfo, ModelInfo } from "./protocol.generated";
 
 /** What `unitscope.ablateUnits`, `unitscope.rankUnits` and `unitscope.occlusionHeatmap` accept from links and other commands. */
@@ -13,8 +14,6 @@ export interface AnalysisArgs {
   /** A class index (ranking, occlusion). */
   class?: number;
 }
-
-const MAX_NAME = 1000;
 
 /**
  * The arguments of an analysis command: nothing (palette), a layer name, or `{modelId?, layer?,
@@ -174,16 +173,4 @@ export function positions(side: number, size: number, stride: number): number {
 function baseName(p: string): string {
   const parts = p.split(/[\\/]/).filter((s) => s.length > 0);
   return parts[parts.length - 1] ?? p;
-}
-
-function isName(s: unknown): s is string {
-  return typeof s === "string" && s.length > 0 && s.length <= MAX_NAME;
-}
-
-function isIndex(n: unknown): n is number {
-  return typeof n === "number" && Number.isInteger(n) && n >= 0;
-}
-
-function isRecord(x: unknown): x is Record<string, unknown> {
-  return typeof x === "object" && x !== null && !Array.isArray(x);
 }

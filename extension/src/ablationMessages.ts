@@ -4,6 +4,7 @@
 
 import { CLASS_SORTS, type ClassSort } from "./ablationChart";
 import type { DissectionModelRef } from "./dissectionMessages";
+import { isIndex, isName, isRecord } from "./guards";
 import type { AblateResult } from "./protocol.generated";
 
 /** An ablated unit with its dissected label, when the layer's dissection is cached. */
@@ -114,16 +115,4 @@ export function isModelRef(m: unknown): m is DissectionModelRef {
 
 function isFraction(n: unknown): n is number {
   return typeof n === "number" && Number.isFinite(n) && n >= 0 && n <= 1;
-}
-
-function isName(s: unknown): s is string {
-  return typeof s === "string" && s.length > 0 && s.length <= 1000;
-}
-
-function isIndex(n: unknown): n is number {
-  return typeof n === "number" && Number.isInteger(n) && n >= 0;
-}
-
-function isRecord(x: unknown): x is Record<string, unknown> {
-  return typeof x === "object" && x !== null && !Array.isArray(x);
 }

@@ -3,6 +3,7 @@
 // commands (hover links pass them), and the validation the host applies to all of it. Pure:
 // imported by the host and by the webview script alike.
 
+import { isIndex, isName, isRecord } from "./guards";
 import type { LayerDissection } from "./protocol.generated";
 import type { SortKey } from "./dissectionTable";
 
@@ -63,7 +64,6 @@ export interface LayerCommandArgs {
   layers: string[];
 }
 
-const MAX_NAME = 1000;
 const HEX_COLOR = /^#[0-9a-fA-F]{6}$/;
 
 /** A message a webview posted, checked field by field; undefined when it is not one we know. */
@@ -172,16 +172,4 @@ export function mergeLayers(into: readonly LayerDissection[], layers: readonly L
 /** True for a colour the panel may put into SVG attributes. */
 export function isHexColor(s: unknown): s is string {
   return typeof s === "string" && HEX_COLOR.test(s);
-}
-
-function isName(s: unknown): s is string {
-  return typeof s === "string" && s.length > 0 && s.length <= MAX_NAME;
-}
-
-function isIndex(n: unknown): n is number {
-  return typeof n === "number" && Number.isInteger(n) && n >= 0;
-}
-
-function isRecord(x: unknown): x is Record<string, unknown> {
-  return typeof x === "object" && x !== null && !Array.isArray(x);
 }

@@ -3,6 +3,7 @@
 // description go, which Python runs it, and what the description file gets. No `vscode` import.
 
 import * as path from "node:path";
+import { isRecord } from "./guards";
 
 /** What the user chose: the model in their code, the checkpoint, the input size. */
 export interface ExportRequest {
@@ -279,8 +280,4 @@ function quoteArg(a: string): string {
 
 function lastLine(text: string): string {
   return text.trim().split(/\r?\n/).pop() ?? "";
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
 }

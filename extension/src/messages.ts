@@ -3,6 +3,8 @@
 // validation the host applies to whatever a webview sends. Pure: imported by the host and by the
 // webview script alike.
 
+import { isIndex, isRecord } from "./guards";
+
 /** What the unit-map panel shows: one unit's map over one image, and where it came from. */
 export interface UnitMapView {
   /** The model the map was computed with (may be gone after a daemon restart). */
@@ -58,7 +60,7 @@ export function parseUnitMapMessage(raw: unknown): UnitMapToHost | undefined {
   if (!isRecord(raw)) return undefined;
   switch (raw.type) {
     case "showUnit":
-      return isUnitIndex(raw.unit) ? { type: "showUnit", unit: raw.unit } : undefined;
+      return isIndex(raw.unit) ? { type: "showUnit", unit: raw.unit } : undefined;
     case "pickUnit":
       return { type: "pickUnit" };
     case "openImage":
@@ -77,8 +79,8 @@ export function parseUnitMapPanelState(raw: unknown): UnitMapPanelState | undefi
   const counts = ["units", "mapWidth", "mapHeight", "imageWidth", "imageHeight"] as const;
   if (!strings.every((k) => typeof v[k] === "string")) return undefined;
   if (!numbers.every((k) => typeof v[k] === "number")) return undefined;
-  if (!counts.every((k) => isUnitIndex(v[k]))) return undefined;
-  if (!isUnitIndex(v.unit) || (v.unit as number) >= (v.units as number)) return undefined;
+  if (!counts.every((k) => isIndex(v[k]))) return undefined;
+  if (!isIndex(v.unit) || (v.unit as number) >= (v.units as number)) return undefined;
   if (!isBase64(v.overlayPng)) return undefined;
   const opacity = typeof raw.opacity === "number" && raw.opacity >= 0 && raw.opacity <= 1 ? raw.opacity : DEFAULT_OPACITY;
   return { version: 1, view: v as unknown as UnitMapView, opacity };
@@ -95,12 +97,4 @@ export function validateUnitInput(text: string, units: number): string | undefin
   const n = Number(t);
   if (n > units - 1) return `Unit ${t} is out of range: this layer has ${units} units (0 to ${units - 1}).`;
   return undefined;
-}
-
-function isUnitIndex(n: unknown): n is number {
-  return typeof n === "number" && Number.isInteger(n) && n >= 0;
-}
-
-function isRecord(x: unknown): x is Record<string, unknown> {
-  return typeof x === "object" && x !== null && !Array.isArray(x);
 }

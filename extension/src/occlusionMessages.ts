@@ -6,6 +6,7 @@
 import { defaultOcclusionGeometry, FILLS, fillValue, type Fill } from "./ablatePickers";
 import { isModelRef } from "./ablationMessages";
 import type { DissectionModelRef } from "./dissectionMessages";
+import { isIndex, isRecord } from "./guards";
 import type { OccludeParams, OccludeResult, OcclusionMap } from "./protocol.generated";
 
 /** What the user chose for a run (target class undefined: the predicted one; unit undefined: the strongest). */
@@ -80,12 +81,12 @@ export interface RequestLimits {
 export function checkOcclusionRequest(raw: unknown, limits: RequestLimits): { request: OcclusionRequest } | { error: string } {
   if (!isRecord(raw)) return { error: "No parameters." };
   const side = Math.min(limits.inputWidth, limits.inputHeight);
-  if (!isInt(raw.size) || raw.size < 1 || raw.size > side) return { error: `The square's size must be a whole number from 1 to ${side}.` };
-  if (!isInt(raw.stride) || raw.stride < 1 || raw.stride > side) return { error: `The stride must be a whole number from 1 to ${side}.` };
+  if (!isIndex(raw.size) || raw.size < 1 || raw.size > side) return { error: `The square's size must be a whole number from 1 to ${side}.` };
+  if (!isIndex(raw.stride) || raw.stride < 1 || raw.stride > side) return { error: `The stride must be a whole number from 1 to ${side}.` };
   if (typeof raw.fill !== "string" || !(FILLS as readonly string[]).includes(raw.fill)) return { error: `The fill must be one of ${FILLS.join(", ")}.` };
   const request: OcclusionRequest = { size: raw.size, stride: raw.stride, fill: raw.fill as Fill };
   if (raw.targetClass !== undefined && raw.targetClass !== null) {
-    if (!isInt(raw.targetClass) || raw.targetClass < 0 || raw.targetClass >= limits.classes) return { error: "Unknown target class." };
+    if (!isIndex(raw.targetClass) || raw.targetClass < 0 || raw.targetClass >= limits.classes) return { error: "Unknown target class." };
     request.targetClass = raw.targetClass;
   }
   if (raw.layer !== undefined && raw.layer !== null && raw.layer !== "") {
@@ -93,7 +94,7 @@ export function checkOcclusionRequest(raw: unknown, limits: RequestLimits): { re
     if (!layer) return { error: "Unknown layer." };
     request.layer = layer.name;
     if (raw.unit !== undefined && raw.unit !== null) {
-      if (!isInt(raw.unit) || raw.unit < 0 || raw.unit >= layer.units) return { error: `The unit must be from 0 to ${layer.units - 1} (empty: the strongest).` };
+      if (!isIndex(raw.unit) || raw.unit < 0 || raw.unit >= layer.units) return { error: `The unit must be from 0 to ${layer.units - 1} (empty: the strongest).` };
       request.unit = raw.unit;
     }
   } else if (raw.unit !== undefined && raw.unit !== null) {
@@ -139,10 +140,10 @@ export function parseOcclusionPanelState(raw: unknown): OcclusionPanelState | un
 function isOcclusionModel(m: unknown): m is OcclusionModel {
   return (
     isModelRef(m) &&
-    isInt((m as unknown as Record<string, unknown>).inputWidth) &&
-    isInt((m as unknown as Record<string, unknown>).inputHeight) &&
+    isIndex((m as unknown as Record<string, unknown>).inputWidth) &&
+    isIndex((m as unknown as Record<string, unknown>).inputHeight) &&
     Array.isArray((m as unknown as Record<string, unknown>).layers) &&
-    ((m as unknown as Record<string, unknown>).layers as unknown[]).every((l) => isRecord(l) && typeof l.name === "string" && isInt(l.units))
+    ((m as unknown as Record<string, unknown>).layers as unknown[]).every((l) => isRecord(l) && typeof l.name === "string" && isIndex(l.units))
   );
 }
 
@@ -165,28 +166,20 @@ function isMap(m: unknown, cells: number): m is OcclusionMap {
 /** Structural check of an OccludeResult (what the panel relies on; PNGs must be base64). */
 export function isOccludeResult(x: unknown): x is OccludeResult {
   if (!isRecord(x)) return false;
-  if (!isInt(x.rows) || !isInt(x.columns) || !isInt(x.targetClass) || !isInt(x.predictedClass)) return false;
+  if (!isIndex(x.rows) || !isIndex(x.columns) || !isIndex(x.targetClass) || !isIndex(x.predictedClass)) return false;
   if (!Array.isArray(x.classNames) || !x.classNames.every((n) => typeof n === "string")) return false;
   if (typeof x.targetLabel !== "string" || typeof x.targetProbability !== "number") return false;
-  if (!isInt(x.imageWidth) || !isInt(x.imageHeight) || typeof x.imagePng !== "string" || !BASE64.test(x.imagePng)) return false;
+  if (!isIndex(x.imageWidth) || !isIndex(x.imageHeight) || typeof x.imagePng !== "string" || !BASE64.test(x.imagePng)) return false;
   if (typeof x.compositePng !== "string" || !BASE64.test(x.compositePng)) return false;
   const cells = x.rows * x.columns;
   if (!isMap(x.probability, cells)) return false;
   const mp = x.mostProbable;
   if (!isRecord(mp) || !Array.isArray(mp.classes) || mp.classes.length !== cells || typeof mp.heatmapPng !== "string" || !BASE64.test(mp.heatmapPng)) return false;
-  if (!Array.isArray(mp.legend) || !mp.legend.every((l) => isRecord(l) && isInt(l.index) && typeof l.label === "string" && typeof l.color === "string" && isInt(l.cells)))
+  if (!Array.isArray(mp.legend) || !mp.legend.every((l) => isRecord(l) && isIndex(l.index) && typeof l.label === "string" && typeof l.color === "string" && isIndex(l.cells)))
     return false;
   if (x.activity !== undefined) {
     const a = x.activity;
-    if (!isRecord(a) || typeof a.layer !== "string" || !isInt(a.unit) || typeof a.strongest !== "boolean" || !isMap(a.map, cells)) return false;
+    if (!isRecord(a) || typeof a.layer !== "string" || !isIndex(a.unit) || typeof a.strongest !== "boolean" || !isMap(a.map, cells)) return false;
   }
   return true;
-}
-
-function isInt(n: unknown): n is number {
-  return typeof n === "number" && Number.isInteger(n) && n >= 0;
-}
-
-function isRecord(x: unknown): x is Record<string, unknown> {
-  return typeof x === "object" && x !== null && !Array.isArray(x);
 }

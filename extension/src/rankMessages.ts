@@ -4,6 +4,7 @@
 
 import { isModelRef } from "./ablationMessages";
 import type { DissectionModelRef } from "./dissectionMessages";
+import { isIndex, isRecord } from "./guards";
 import type { CurvePoint, RankedUnit, RankMetric, RankUnitsResult, UnitClassStatsResult } from "./protocol.generated";
 
 /** What a ranking panel keeps through `setState`, and what its serializer revives it from. */
@@ -92,12 +93,4 @@ export function isStats(x: unknown): x is UnitClassStatsResult {
 
 function isNumber(n: unknown): n is number {
   return typeof n === "number" && Number.isFinite(n);
-}
-
-function isIndex(n: unknown): n is number {
-  return typeof n === "number" && Number.isInteger(n) && n >= 0;
-}
-
-function isRecord(x: unknown): x is Record<string, unknown> {
-  return typeof x === "object" && x !== null && !Array.isArray(x);
 }

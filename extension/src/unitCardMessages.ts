@@ -4,6 +4,7 @@
 
 import type { DissectionModelRef } from "./dissectionMessages";
 import { isLayerDissection } from "./dissectionMessages";
+import { isRecord } from "./guards";
 import { isBase64 } from "./messages";
 import type { CategoryInfo, DissectionSettings, UnitDissection } from "./protocol.generated";
 
@@ -114,8 +115,4 @@ export function parseUnitArgs(raw: unknown): { modelId?: string; layer: string; 
   if (typeof raw.unit !== "number" || !Number.isInteger(raw.unit) || raw.unit < 0) return undefined;
   if (raw.modelId !== undefined && typeof raw.modelId !== "string") return undefined;
   return typeof raw.modelId === "string" ? { modelId: raw.modelId, layer: raw.layer, unit: raw.unit } : { layer: raw.layer, unit: raw.unit };
-}
-
-function isRecord(x: unknown): x is Record<string, unknown> {
-  return typeof x === "object" && x !== null && !Array.isArray(x);
 }
