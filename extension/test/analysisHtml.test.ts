@@ -10,38 +10,18 @@ import { buildOcclusionHtml } from "../src/occlusionHtml";
 import { buildRankHtml } from "../src/rankHtml";
 import { ablateResult, ablationState, occludeResult, occlusionState, rankResult, rankState } from "./support/analysisFixtures";
 import { EXTENSION_ROOT, pageStyles } from "./support/fixtures";
+import { CSP_SOURCE, MEDIA, readPage, resources, tags, type Tag } from "./support/pageHtml";
 
-const CSP_SOURCE = "https://file+.vscode-resource.vscode-cdn.net";
-const MEDIA = `${CSP_SOURCE}/ext/media`;
 const EVIL = '</script><script>alert(1)</script>"><img src=x onerror=alert(2)>';
 
-interface Tag {
-  name: string;
-  attrs: Map<string, string>;
-}
-
-function tags(html: string): Tag[] {
-  const out: Tag[] = [];
-  for (const m of html.matchAll(/<([a-zA-Z][\w-]*)((?:\s+[^\s=>]+(?:="[^"]*")?)*)\s*>/g)) {
-    const attrs = new Map<string, string>();
-    for (const a of (m[2] ?? "").matchAll(/([^\s=>]+)(?:="([^"]*)")?/g)) attrs.set(a[1]!.toLowerCase(), a[2] ?? "");
-    out.push({ name: m[1]!.toLowerCase(), attrs });
-  }
-  return out;
-}
-
 const panels = {
-  ablation: (state = ablationState()) =>
-    buildAblationHtml({ cspSource: CSP_SOURCE, scriptUri: `${MEDIA}/ablation.js`, baseStyleUri: `${MEDIA}/base.css`, styleUri: `${MEDIA}/analysis.css`, state }),
-  ranking: (state = rankState()) => buildRankHtml({ cspSource: CSP_SOURCE, scriptUri: `${MEDIA}/ranking.js`, baseStyleUri: `${MEDIA}/base.css`, styleUri: `${MEDIA}/analysis.css`, state }),
-  occlusion: (state = occlusionState()) =>
-    buildOcclusionHtml({ cspSource: CSP_SOURCE, scriptUri: `${MEDIA}/occlusion.js`, baseStyleUri: `${MEDIA}/base.css`, styleUri: `${MEDIA}/analysis.css`, state }),
+  ablation: (state = ablationState()) => buildAblationHtml({ ...resources("ablation.js", "analysis.css"), state }),
+  ranking: (state = rankState()) => buildRankHtml({ ...resources("ranking.js", "analysis.css"), state }),
+  occlusion: (state = occlusionState()) => buildOcclusionHtml({ ...resources("occlusion.js", "analysis.css"), state }),
 };
 
 function check(html: string): { nonce: string; tags: Tag[] } {
-  const all = tags(html);
-  const policy = all.find((t) => t.name === "meta" && t.attrs.get("http-equiv") === "Content-Security-Policy")?.attrs.get("content") ?? "";
-  const nonce = /script-src 'nonce-([^']+)'/.exec(policy)?.[1] ?? "";
+  const { policy, nonce, tags: all } = readPage(html);
   assert.ok(nonce.length >= 16, policy);
   assert.equal(policy, `default-src 'none'; img-src ${CSP_SOURCE} data:; style-src ${CSP_SOURCE} 'nonce-${nonce}'; script-src 'nonce-${nonce}'`);
   assert.ok(html.indexOf("Content-Security-Policy") < html.indexOf("<link"));

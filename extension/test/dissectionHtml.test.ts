@@ -5,31 +5,10 @@ import { buildDissectionHtml } from "../src/dissectionHtml";
 import { mergeLayers, type DissectionPanelState } from "../src/dissectionMessages";
 import { EXTENSION_ROOT, pageStyles } from "./support/fixtures";
 import { layer, panelState } from "./support/dissectionFixtures";
-
-const CSP_SOURCE = "https://file+.vscode-resource.vscode-cdn.net";
-const MEDIA = `${CSP_SOURCE}/ext/media`;
-
-interface Tag {
-  name: string;
-  attrs: Map<string, string>;
-}
-
-function tags(html: string): Tag[] {
-  const out: Tag[] = [];
-  for (const m of html.matchAll(/<([a-zA-Z][\w-]*)((?:\s+[^\s=>]+(?:="[^"]*")?)*)\s*>/g)) {
-    const attrs = new Map<string, string>();
-    for (const a of (m[2] ?? "").matchAll(/([^\s=>]+)(?:="([^"]*)")?/g)) attrs.set(a[1]!.toLowerCase(), a[2] ?? "");
-    out.push({ name: m[1]!.toLowerCase(), attrs });
-  }
-  return out;
-}
+import { CSP_SOURCE, MEDIA, readPage, resources } from "./support/pageHtml";
 
 function render(state: DissectionPanelState = panelState()) {
-  const html = buildDissectionHtml({ cspSource: CSP_SOURCE, scriptUri: `${MEDIA}/dissection.js`, baseStyleUri: `${MEDIA}/base.css`, styleUri: `${MEDIA}/dissection.css`, state });
-  const all = tags(html);
-  const policy = all.find((t) => t.name === "meta" && t.attrs.get("http-equiv") === "Content-Security-Policy")?.attrs.get("content") ?? "";
-  const nonce = /script-src 'nonce-([^']+)'/.exec(policy)?.[1] ?? "";
-  return { html, policy, nonce, tags: all };
+  return readPage(buildDissectionHtml({ ...resources("dissection.js", "dissection.css"), state }));
 }
 
 function checkSafe(r: ReturnType<typeof render>): void {

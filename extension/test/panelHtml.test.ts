@@ -4,38 +4,10 @@ import * as path from "node:path";
 import { buildUnitMapHtml, escapeHtml, formatStat, scriptJson } from "../src/panelHtml";
 import type { UnitMapView } from "../src/messages";
 import { EXTENSION_ROOT, pageStyles, state, TINY_PNG } from "./support/fixtures";
-
-const CSP_SOURCE = "https://file+.vscode-resource.vscode-cdn.net";
-const MEDIA = `${CSP_SOURCE}/ext/media`;
-
-interface Tag {
-  name: string;
-  attrs: Map<string, string>;
-}
-
-/** The start tags of our own markup (all attributes double-quoted, as panelHtml writes them). */
-function tags(html: string): Tag[] {
-  const out: Tag[] = [];
-  for (const m of html.matchAll(/<([a-zA-Z][\w-]*)((?:\s+[^\s=>]+(?:="[^"]*")?)*)\s*>/g)) {
-    const attrs = new Map<string, string>();
-    for (const a of (m[2] ?? "").matchAll(/([^\s=>]+)(?:="([^"]*)")?/g)) attrs.set(a[1]!.toLowerCase(), a[2] ?? "");
-    out.push({ name: m[1]!.toLowerCase(), attrs });
-  }
-  return out;
-}
+import { CSP_SOURCE, MEDIA, readPage, resources } from "./support/pageHtml";
 
 function render(overrides: Partial<UnitMapView> = {}, baseImage?: { mime: string; base64: string }) {
-  const html = buildUnitMapHtml({
-    cspSource: CSP_SOURCE,
-    scriptUri: `${MEDIA}/unitMap.js`,
-    baseStyleUri: `${MEDIA}/base.css`, styleUri: `${MEDIA}/unitMap.css`,
-    state: state(overrides),
-    baseImage,
-  });
-  const csp = tags(html).find((t) => t.name === "meta" && t.attrs.get("http-equiv") === "Content-Security-Policy");
-  const policy = csp?.attrs.get("content") ?? "";
-  const nonce = /script-src 'nonce-([^']+)'/.exec(policy)?.[1] ?? "";
-  return { html, policy, nonce, tags: tags(html) };
+  return readPage(buildUnitMapHtml({ ...resources("unitMap.js", "unitMap.css"), state: state(overrides), baseImage }));
 }
 
 /** What the HTML must never contain, whatever the model data: checked for every render below. */
