@@ -1,6 +1,6 @@
 namespace UnitScope.Engine;
 
-/// <summary>Reading a file the user named (an image, a mask, a dataset's CSV) with failures as <see cref="UnitScopeException"/>s.</summary>
+/// <summary>Reading a file the user named (an image, a mask, a dataset's CSV, a model's files) with failures as <see cref="UnitScopeException"/>s.</summary>
 internal static class UserFile
 {
     /// <summary>The file's bytes.</summary>
@@ -11,13 +11,26 @@ internal static class UserFile
     {
         if (!File.Exists(path))
             throw new UnitScopeException(EngineErrorKind.FileNotFound, $"{what} not found: '{path}'.");
+        return Read(path, File.ReadAllBytes, $"{what} not found: '{path}'.", reason => $"{what} '{path}' cannot be read: {reason}");
+    }
+
+    /// <summary>What <paramref name="read"/> makes of the file.</summary>
+    /// <param name="notFound">The message when the file or its folder is missing.</param>
+    /// <param name="unreadable">The message, from the system's reason, when it cannot be read.</param>
+    /// <exception cref="UnitScopeException">FileNotFound with one of the messages.</exception>
+    public static T Read<T>(string path, Func<string, T> read, string notFound, Func<string, string> unreadable)
+    {
         try
         {
-            return File.ReadAllBytes(path);
+            return read(path);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw new UnitScopeException(EngineErrorKind.FileNotFound, notFound, e);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new UnitScopeException(EngineErrorKind.FileNotFound, $"{what} '{path}' cannot be read: {e.Message}", e);
+            throw new UnitScopeException(EngineErrorKind.FileNotFound, unreadable(e.Message), e);
         }
     }
 }

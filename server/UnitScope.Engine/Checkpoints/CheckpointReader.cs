@@ -58,19 +58,7 @@ public static class CheckpointReader
         return Convert.ToHexStringLower(SHA256.HashData(file));
     }
 
-    static FileStream Open(string path)
-    {
-        try
-        {
-            return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1 << 16);
-        }
-        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
-        {
-            throw new UnitScopeException(EngineErrorKind.FileNotFound, $"Checkpoint file not found: {path}", e);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new UnitScopeException(EngineErrorKind.FileNotFound, $"Cannot open checkpoint file {path}: {e.Message}", e);
-        }
-    }
+    static FileStream Open(string path) =>
+        UserFile.Read(path, p => new FileStream(p, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1 << 16),
+            $"Checkpoint file not found: {path}", reason => $"Cannot open checkpoint file {path}: {reason}");
 }

@@ -38,19 +38,8 @@ public static class ModelDescriptionFile
     public static Description Read(string path)
     {
         path = Path.GetFullPath(path);
-        string text;
-        try
-        {
-            text = File.ReadAllText(path, Encoding.UTF8);
-        }
-        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
-        {
-            throw new UnitScopeException(EngineErrorKind.FileNotFound, $"Model description not found: {path}", e);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new UnitScopeException(EngineErrorKind.FileNotFound, $"Cannot read model description {path}: {e.Message}", e);
-        }
+        string text = UserFile.Read(path, p => File.ReadAllText(p, Encoding.UTF8),
+            $"Model description not found: {path}", reason => $"Cannot read model description {path}: {reason}");
 
         JsonDocument document;
         try

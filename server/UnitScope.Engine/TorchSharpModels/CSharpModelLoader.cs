@@ -66,21 +66,8 @@ internal static class CSharpModelLoader
         }
     }
 
-    static byte[] ReadFile(string path, string what)
-    {
-        try
-        {
-            return File.ReadAllBytes(path);
-        }
-        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
-        {
-            throw new UnitScopeException(EngineErrorKind.FileNotFound, $"The model's {what} was not found: {path}", e);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new UnitScopeException(EngineErrorKind.FileNotFound, $"Cannot read the model's {what} {path}: {e.Message}", e);
-        }
-    }
+    static byte[] ReadFile(string path, string what) =>
+        UserFile.Read(path, File.ReadAllBytes, $"The model's {what} was not found: {path}", reason => $"Cannot read the model's {what} {path}: {reason}");
 
     /// <summary>A way to make the model (a constructor or a static method) and how to name it in messages.</summary>
     static (MethodBase Factory, string Description) FindFactory(Assembly assembly, string? typeName, string file)

@@ -50,19 +50,8 @@ internal static class CSharpSourceCompiler
     /// <returns>The assembly and its portable PDB (so stack traces name the user's lines).</returns>
     public static (byte[] Assembly, byte[] Symbols) Compile(string sourcePath)
     {
-        string text;
-        try
-        {
-            text = File.ReadAllText(sourcePath, Encoding.UTF8);
-        }
-        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
-        {
-            throw new UnitScopeException(EngineErrorKind.FileNotFound, $"The model's source file was not found: {sourcePath}", e);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new UnitScopeException(EngineErrorKind.FileNotFound, $"Cannot read the model's source file {sourcePath}: {e.Message}", e);
-        }
+        string text = UserFile.Read(sourcePath, p => File.ReadAllText(p, Encoding.UTF8),
+            $"The model's source file was not found: {sourcePath}", reason => $"Cannot read the model's source file {sourcePath}: {reason}");
 
         var parse = new CSharpParseOptions(LanguageVersion.Latest);
         var source = CSharpSyntaxTree.ParseText(SourceText.From(text, Encoding.UTF8), parse, path: sourcePath);
