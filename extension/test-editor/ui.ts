@@ -1,9 +1,10 @@
 // The UI test: the installed .vsix in a real VS Code, used as a person would — the status bar, the
 // UnitScope view, code lenses, hovers, "Dissect layer" from the palette, the dissection panel, a
-// unit's card, its unit map, "Ablate units" — asserting on what the workbench and the panels show,
-// then screenshots of the editor and each panel in the light and dark themes; last, "Import model
-// from training code" from the code action on the training script's model class, run by a real
-// PyTorch (pending, saying why, without one).
+// unit's card, its unit map, "Ablate units", "Occlusion heatmap" on an image, "Which units matter
+// for a class" and "Ablate the top k" from its panel — asserting on what the workbench and the
+// panels show, then screenshots of the editor and each panel in the light and dark themes; last,
+// "Import model from training code" from the code action on the training script's model class, run
+// by a real PyTorch (pending, saying why, without one).
 
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
@@ -192,6 +193,88 @@ export async function runUiTest(o: UiOptions): Promise<StepResult[]> {
       await after.getByText(/Zeroing this unit alone: accuracy/).waitFor({ timeout: 15_000 });
     });
 
+    await step("'UnitScope: Occlusion heatmap' on cross.png: the probability, most-probable-class and strongest unit's maps, the legend, the opacity slider", async () => {
+      await ui.command("UnitScope: Occlusion heatmap");
+      await ui.pickFile(path.join(o.workspace, "eval/cross/cross.png"));
+      await ui.pick(/^Occlusion of cross\.png: target class$/, "Predicted class");
+      await ui.pick(/strongest unit of which layer/, "relu"); // the last convolution's (rectified) maps
+      const panel = await ui.frame(/^Occlusion · cross\.png$/, 120_000);
+      await page.locator(".tab", { hasText: "Occlusion · cross.png" }).waitFor();
+      assert.match(await panel.locator("h1").innerText(), /Occlusion\s+cross\.png · smallcnn\.pth/);
+      assert.match(await panel.locator(".meta").innerText(), /Target cross \(p = 0\.\d+ unoccluded; predicted cross\) · square \d+ px every \d+ px, \d+×\d+ positions/);
+      for (const id of ["map-probability", "map-class", "map-activity"])
+        await poll(panel, (id) => ((document.getElementById(id) as HTMLImageElement | null)?.naturalWidth ?? 0) > 0, id, 30_000);
+      // The class probability and the unit's activity vary with the square's position; the class map's legend names the classes it shows.
+      for (const id of ["map-probability", "map-activity"]) assert.ok((await distinctColours(panel, `#${id}`)) >= 16, `${id} is not one flat colour`);
+      const legend = await panel.locator(".class-legend li").allInnerTexts();
+      assert.ok(legend.length >= 2 && legend.some((l) => /^cross\s+\d+ positions?$/.test(l.trim())), legend.join(" / "));
+      const ranges = await panel.locator(".range").allInnerTexts();
+      assert.equal(ranges.length, 2, ranges.join(" / "));
+      for (const r of ranges) {
+        const [min, max] = r.split(" · ")[0]!.split(" – ").map(Number);
+        assert.ok(min! < max!, `a range with min < max: ${r}`);
+      }
+      assert.match(await panel.locator("figcaption", { hasText: "strongest on the unoccluded image" }).innerText(), /Unit \d+ of relu/);
+      // The slider sets every heatmap's opacity (then back where it was).
+      const opacity = await panel.locator("#opacity").inputValue();
+      await panel.locator("#opacity").fill("30");
+      await poll(panel, () => [...document.querySelectorAll("img.overlay")].every((i) => (i as HTMLElement).style.opacity === "0.3"), undefined, 5_000);
+      await panel.locator("#opacity").fill(opacity);
+      assert.equal(await panel.locator("#status").innerText(), "");
+      assert.equal(await panel.locator(".error").count(), 0);
+    });
+
+    await step("'Which units matter for a class' on conv2 and cross: units ranked by drop with their labels, the top-k vs random-k curve, a unit's jitter plot", async () => {
+      await ui.command("UnitScope: Which units matter for a class");
+      await ui.pick(/^Which units matter for a class \(smallcnn\.pth.*\): layer$/, "conv2");
+      await ui.pick(/^Which units of conv2 matter for which class\?$/, "cross");
+      await ui.pickEvaluationSet(/^Rank the units of conv2 for cross: evaluation set$/, path.join(o.workspace, "eval"));
+      const panel = await ui.frame(/^Units for cross · conv2$/, 30_000);
+      // The curve comes once every unit is measured.
+      await panel.locator("#curve svg.curve").waitFor({ timeout: 120_000 });
+      assert.match(await panel.locator("#meta").innerText(), /^accuracy of cross: 100\.0% with every unit · 1 images of .*eval · 32 units ranked$/);
+      const rows = panel.locator("#rows tr");
+      assert.equal(await rows.count(), 32);
+      // Best first: the top unit alone costs cross its image; some units carry conv2's dissected labels.
+      const top = await rows.first().locator("td").allInnerTexts();
+      assert.equal(top[0], "1");
+      assert.equal(top[2], "100.0 pts", top.join(" | "));
+      assert.equal(top[3], "0.0%", top.join(" | "));
+      const labels = await panel.locator("#rows td.label em").allInnerTexts();
+      assert.ok(labels.length >= 1 && labels.every((l) => l.trim().length > 0), `labelled rows: ${labels.join(", ")}`);
+      for (const line of ["top", "random"]) assert.match((await panel.locator(`#curve path.line.${line}`).getAttribute("d")) ?? "", /^M[\d.]+[ ,][\d.]+( ?L[\d.]+[ ,][\d.]+)+/);
+      assert.ok((await panel.locator("#curve circle.point.top").count()) >= 2);
+      // A unit picked in the table: its activations on cross vs the rest.
+      const unit = top[1]!;
+      await rows.first().click();
+      const stats = panel.locator("#stats-body");
+      await stats.locator("img").waitFor({ timeout: 60_000 });
+      await poll(panel, () => ((document.querySelector("#stats-body img") as HTMLImageElement | null)?.naturalWidth ?? 0) > 100, undefined, 15_000);
+      const text = await stats.innerText();
+      assert.match(text, new RegExp(`Unit ${unit}\\b[^\\n]* on cross vs the rest`));
+      assert.match(text, /AUC as a classifier for cross: [01]\.\d{3} \(0\.5 is chance\)/);
+      assert.equal(await panel.locator("#status").innerText(), "");
+      assert.equal(await panel.locator(".error").count(), 0);
+    });
+
+    await step("'Ablate the top 4' in the ranking panel: zeroing them drops cross (and the overall accuracy) on the image folder", async () => {
+      const ranking = await ui.frame(/^Units for cross · conv2$/);
+      const top4 = (await ranking.locator("#rows tr").evaluateAll((rows) => rows.slice(0, 4).map((r) => Number((r as HTMLElement).dataset.unit)))).sort((a, b) => a - b);
+      assert.equal(await ranking.locator("#top-k").inputValue(), "4");
+      await ranking.locator("#ablate-top").click();
+      await ui.pickEvaluationSet(new RegExp(`^Ablate units ${top4.join(", ")} of conv2: evaluation set$`), path.join(o.workspace, "eval"));
+      const ablation = await ui.frame(/^Ablation/, 120_000, async (f) => /4 units zeroed/.test(await f.locator("#units").innerText()));
+      assert.match(await ablation.locator("#units").innerText(), new RegExp(`^4 units zeroed: ${top4.map((u) => `${u}\\b[^,]*`).join(", ")}$`));
+      const overall = await ablation.locator("#overall dd").allInnerTexts();
+      const [before, after] = overall.map((d) => Number(/^([\d.]+)%/.exec(d)?.[1]));
+      assert.ok(after! < before!, `overall accuracy drops: ${overall.join(" / ")}`);
+      const cross = await ablation.locator("#rows tr", { hasText: "cross" }).locator("td").allInnerTexts();
+      assert.deepEqual(cross.slice(1, 4), ["1", "100.0%", "0.0%"], cross.join(" | "));
+      assert.ok((await ablation.locator("#rows td.drop").count()) >= 1);
+      // The ranking's screenshot shows its picked unit, not the button.
+      await ranking.locator("#rows tr.selected").focus();
+    });
+
     await step("follows the light and dark themes; screenshots of the editor and each panel", async () => {
       for (const [name, theme, bodyClass] of THEMES) {
         await ui.command("Preferences: Color Theme");
@@ -213,6 +296,8 @@ export async function runUiTest(o: UiOptions): Promise<StepResult[]> {
           [`Unit ${unit} · conv2`, new RegExp(`^Card · conv2 · unit ${unit}$`), "unit-card"],
           [`Map · unit ${unit} · conv2`, new RegExp(`^Map · conv2 · unit ${unit}$`), "unit-map"],
           ["Ablation · conv2", /^Ablation/, "ablation"],
+          ["Occlusion · cross.png", /^Occlusion · cross\.png$/, "occlusion"],
+          ["Units for cross · conv2", /^Units for cross · conv2$/, "ranking"],
         ];
         for (const [tab, title, file] of panels) {
           const t = page.locator(".tab", { hasText: tab });
@@ -363,6 +448,27 @@ class Workbench {
     return hover.innerText();
   }
 
+  /** Picks the item labelled exactly `label` in the quick pick whose title matches. */
+  async pick(title: RegExp, label: string): Promise<void> {
+    await this.waitForQuickInputTitle(title);
+    await this.quickInput.fill(label);
+    const row = this.page.locator(".quick-input-list .monaco-list-row").filter({ has: this.page.locator(".label-name", { hasText: new RegExp(`^${escapeRegExp(label)}$`) }) });
+    await row.first().waitFor({ timeout: 15_000 });
+    await row.first().click();
+  }
+
+  /** An evaluation set picker: the folder when it is among the recent ones, else "Image folder…" and the folder dialog. */
+  async pickEvaluationSet(title: RegExp, folder: string): Promise<void> {
+    await this.waitForQuickInputTitle(title);
+    const recent = this.page.locator(".quick-input-list .monaco-list-row", { hasText: folder });
+    if ((await recent.count()) > 0) {
+      await recent.first().click();
+      return;
+    }
+    await this.pick(title, "Image folder…");
+    await this.pickFile(folder);
+  }
+
   /** Types a path into VS Code's simple file dialog and accepts it. */
   async pickFile(file: string): Promise<void> {
     await this.quickInput.waitFor({ timeout: 15_000 });
@@ -370,10 +476,11 @@ class Workbench {
     await this.quickInput.fill(file);
     await this.page.waitForTimeout(500);
     await this.page.keyboard.press("Enter");
-    // A folder: the first Enter may only open it; accept it with OK when the dialog is still there.
+    // A folder: the first Enter may only open it; accept it with OK when the dialog is still there
+    // (a file is accepted by Enter: the quick input showing now may be the command's next pick).
     await this.page.waitForTimeout(700);
     const ok = this.page.locator(".quick-input-widget .monaco-button", { hasText: /^(OK|Use folder|Select Folder)$/ });
-    if ((await this.quickInput.isVisible()) && (await ok.count()) > 0) await ok.first().click();
+    if ((await this.quickInput.isVisible()) && (await ok.count()) > 0 && (await ok.first().isVisible())) await ok.first().click();
   }
 
   /** The webview frame whose document title matches (the panel's content), waiting for it. */
@@ -389,6 +496,23 @@ class Workbench {
     }
     throw new Error(`no panel titled ${title} (frames: ${(await Promise.all(this.page.frames().map((f) => f.title().catch(() => "?")))).filter(Boolean).join(" | ")})`);
   }
+}
+
+/** How many distinct colours (4 bits a channel) an image in the frame has: 1 for a flat one. */
+async function distinctColours(frame: Frame, selector: string): Promise<number> {
+  return frame.evaluate((selector) => {
+    const img = document.querySelector(selector) as HTMLImageElement | null;
+    if (!img || img.naturalWidth === 0) return 0;
+    const canvas = document.createElement("canvas");
+    canvas.width = img.naturalWidth;
+    canvas.height = img.naturalHeight;
+    const g = canvas.getContext("2d")!;
+    g.drawImage(img, 0, 0);
+    const data = g.getImageData(0, 0, canvas.width, canvas.height).data;
+    const seen = new Set<number>();
+    for (let i = 0; i < data.length; i += 4) seen.add(((data[i]! >> 4) << 8) | ((data[i + 1]! >> 4) << 4) | (data[i + 2]! >> 4));
+    return seen.size;
+  }, selector);
 }
 
 function escapeRegExp(s: string): string {
