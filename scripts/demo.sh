@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # README command 1: restore, build the `unitscope` CLI (Release) and run the main job on built-in
-# defaults: load the bundled sample checkpoint, print its layers and a prediction, and write a
-# unit-activation map for the most active unit of its last conv layer on a bundled image.
+# defaults (`unitscope demo`): generate the probe set, train the demo CNN (both cached), dissect its
+# conv layers and write the HTML report to reports/demo (or the folder given).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out="${1:-reports/demo}"

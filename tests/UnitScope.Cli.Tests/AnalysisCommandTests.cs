@@ -35,7 +35,7 @@ public sealed class AnalysisCommandTests : IDisposable
                 using (var canvas = new SKCanvas(shifted))
                 {
                     canvas.Clear(source.GetPixel(0, 0));
-                    canvas.DrawBitmap(source, (i - 2) * 3, (2 - i) * 2);
+                    canvas.DrawBitmap(source, (i - 2) * 3, (2 - i) * 2, new SKSamplingOptions(SKFilterMode.Nearest), null);
                 }
                 using var data = shifted.Encode(SKEncodedImageFormat.Png, 100);
                 File.WriteAllBytes(Path.Combine(folder, shape, $"{i}.png"), data.ToArray());
@@ -235,15 +235,15 @@ public sealed class AnalysisCommandTests : IDisposable
     }
 
     [Fact]
-    public void Cancelling_a_run_exits_130_and_stores_nothing()
+    public async Task Cancelling_a_run_exits_130_and_stores_nothing()
     {
         using var cts = new CancellationTokenSource();
         var task = Cli.RunAsync(["occlude", Model, "--image", Circle, "--size", "4", "--stride", "1", "--batch-size", "8",
             "--out", Out, "--cache", Cache, "--device", "cpu"], cts.Token);
-        Thread.Sleep(3000); // past loading, into the 61 × 61 positions
+        await Task.Delay(3000); // past loading, into the 61 × 61 positions
         task.IsCompleted.Should().BeFalse();
         cts.Cancel();
-        var run = task.GetAwaiter().GetResult();
+        var run = await task;
         run.Exit.Should().Be(130, run.ToString());
         Directory.Exists(Path.Combine(Cache, "analyses")).Should().BeFalse();
         File.Exists(Path.Combine(Out, "occlusion.png")).Should().BeFalse();

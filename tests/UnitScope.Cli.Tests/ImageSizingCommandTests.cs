@@ -40,7 +40,7 @@ public sealed class ImageSizingCommandTests : IDisposable
         using (var canvas = new SKCanvas(wide))
         {
             canvas.Clear(new SKColor(128, 128, 128));
-            canvas.DrawBitmap(source, 16, 0);
+            canvas.DrawBitmap(source, 16, 0, new SKSamplingOptions(SKFilterMode.Nearest), null);
         }
         string path = Path.Combine(_root, "circle-wide.png");
         using var data = wide.Encode(SKEncodedImageFormat.Png, 100);

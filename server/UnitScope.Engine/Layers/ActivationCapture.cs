@@ -25,7 +25,7 @@ public sealed class ActivationCapture : IDisposable
             var remover = module.register_forward_hook((_, _, output) =>
             {
                 _outputs[captured] = output.alias();
-                return null;
+                return null!; // TorchSharp: a hook returning null leaves the output as it is
             });
             _removers.Add(remover.remove);
         }

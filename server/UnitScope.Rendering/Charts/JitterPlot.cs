@@ -69,12 +69,13 @@ public static class JitterPlot
             double peak = ys.Max();
             if (peak > 0)
             {
-                using var path = new SKPath();
-                path.MoveTo(xs[0], densityBottom);
+                using var builder = new SKPathBuilder();
+                builder.MoveTo(xs[0], densityBottom);
                 for (int i = 0; i < xs.Length; i++)
-                    path.LineTo(xs[i], (float)(densityBottom - ys[i] / peak * (densityBottom - densityTop)));
-                path.LineTo(xs[^1], densityBottom);
-                path.Close();
+                    builder.LineTo(xs[i], (float)(densityBottom - ys[i] / peak * (densityBottom - densityTop)));
+                builder.LineTo(xs[^1], densityBottom);
+                builder.Close();
+                using var path = builder.Detach();
                 using var fill = new SKPaint { Color = color.WithAlpha(60), IsAntialias = true };
                 using var outline = new SKPaint { Color = color, IsAntialias = true, StrokeWidth = 1.5f, Style = SKPaintStyle.Stroke };
                 canvas.DrawPath(path, fill);

@@ -174,7 +174,7 @@ public static class OcclusionFigure
         ChartText.Draw(canvas, title, x, top - 24, 13, ChartText.Ink, bold: true, maxWidth: picture.Width);
         ChartText.Draw(canvas, subtitle, x, top - 8, 11, ChartText.Muted, maxWidth: picture.Width);
         using var bitmap = ImageResize.ToBitmap(picture);
-        canvas.DrawBitmap(bitmap, x, top);
+        canvas.DrawBitmap(bitmap, x, top, new SKSamplingOptions(SKFilterMode.Nearest), null); // 1:1
     }
 
     static void ColorBar(SKCanvas canvas, float x, float y, float width, Colormap cmap, float min, float max)

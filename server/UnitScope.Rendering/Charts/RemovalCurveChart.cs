@@ -72,12 +72,13 @@ public static class RemovalCurveChart
     {
         var all = new List<(int K, double Top, double Random, double Std)> { (0, start, start, 0) };
         all.AddRange(points.OrderBy(p => p.K));
-        using (var band = new SKPath())
+        using (var builder = new SKPathBuilder())
         {
-            band.MoveTo(frame.X(all[0].K), frame.Y(all[0].Random + all[0].Std));
-            foreach (var p in all.Skip(1)) band.LineTo(frame.X(p.K), frame.Y(p.Random + p.Std));
-            foreach (var p in Enumerable.Reverse(all)) band.LineTo(frame.X(p.K), frame.Y(p.Random - p.Std));
-            band.Close();
+            builder.MoveTo(frame.X(all[0].K), frame.Y(all[0].Random + all[0].Std));
+            foreach (var p in all.Skip(1)) builder.LineTo(frame.X(p.K), frame.Y(p.Random + p.Std));
+            foreach (var p in Enumerable.Reverse(all)) builder.LineTo(frame.X(p.K), frame.Y(p.Random - p.Std));
+            builder.Close();
+            using var band = builder.Detach();
             using var fill = new SKPaint { Color = AnalysisColors.Random.WithAlpha(50), IsAntialias = true, Style = SKPaintStyle.Fill };
             canvas.Save();
             canvas.ClipRect(frame.Area);
@@ -92,12 +93,13 @@ public static class RemovalCurveChart
     {
         using var stroke = new SKPaint { Color = color, StrokeWidth = 2, IsAntialias = true, Style = SKPaintStyle.Stroke };
         using var dot = new SKPaint { Color = color, IsAntialias = true };
-        using var path = new SKPath();
+        using var builder = new SKPathBuilder();
         for (int i = 0; i < points.Count; i++)
         {
             float x = frame.X(points[i].K), y = frame.Y(points[i].V);
-            if (i == 0) path.MoveTo(x, y); else path.LineTo(x, y);
+            if (i == 0) builder.MoveTo(x, y); else builder.LineTo(x, y);
         }
+        using var path = builder.Detach();
         canvas.DrawPath(path, stroke);
         foreach (var (k, v) in points)
             canvas.DrawCircle(frame.X(k), frame.Y(v), 3, dot);

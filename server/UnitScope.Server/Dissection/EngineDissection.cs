@@ -111,7 +111,7 @@ internal sealed class EngineDissection : IDissectionEngine
                 for (var i = 0; i < shown.Count; i++)
                 {
                     using var tile = UnitCard.RenderTile(shown[i], tileSize);
-                    canvas.DrawBitmap(tile, i * (tileSize + gap), 0);
+                    canvas.DrawBitmap(tile, i * (tileSize + gap), 0, new SKSamplingOptions(SKFilterMode.Nearest), null); // 1:1
                 }
             }
             using var image = SKImage.FromBitmap(strip);

@@ -108,7 +108,7 @@ public class DemoAblationTests(TrainedDemo demo)
     }
 
     [Fact]
-    public void Concurrent_ablations_on_one_model_each_see_only_their_own_units_removed()
+    public async Task Concurrent_ablations_on_one_model_each_see_only_their_own_units_removed()
     {
         var set = EvaluationSet.Limit(demo.Scenes, 120);
         var a = new AblationRequest { Layer = Layer, Units = [.. Enumerable.Range(0, 20)], RandomControls = 1, BatchSize = 8 };
@@ -123,11 +123,11 @@ public class DemoAblationTests(TrainedDemo demo)
             Task.Run(() => (object)Ablator.Ablate(demo.Session, set, b)),
             Task.Run(() => (object)Enumerable.Range(0, 30).Select(_ => demo.Session.Predict(image).Logits).ToList()),
         };
-        Task.WaitAll(runs);
-        var together = ((AblationResult)runs[0].Result, (AblationResult)runs[1].Result);
+        var results = await Task.WhenAll(runs);
+        var together = ((AblationResult)results[0], (AblationResult)results[1]);
         together.Item1.Should().BeEquivalentTo(alone.A);
         together.Item2.Should().BeEquivalentTo(alone.B);
-        ((List<IReadOnlyList<float>>)runs[2].Result).Should().OnlyContain(l => l.SequenceEqual(intact), "predictions in between see no unit removed");
+        ((List<IReadOnlyList<float>>)results[2]).Should().OnlyContain(l => l.SequenceEqual(intact), "predictions in between see no unit removed");
     }
 
     [Fact]
