@@ -8,7 +8,8 @@
 //
 //   node out/editor/test-editor/driver.js   (scripts/editor-test.sh sets the environment)
 //   UNITSCOPE_CODE_SERVER  code-server launcher      UNITSCOPE_NODE24  Node 24 folder (bin/node)
-//   UNITSCOPE_VSIX         the packaged extension    UNITSCOPE_SCREENSHOTS  where screenshots go
+//   UNITSCOPE_VSIX         the packaged extension    UNITSCOPE_SCREENSHOTS  where screenshots go (a
+//                          relative path is taken from the repository's root: docs/screenshots)
 //   UNITSCOPE_EDITOR_ONLY  "host" or "ui" to run one part
 //   UNITSCOPE_UI_STEPS     a regular expression: run only the UI steps whose titles match (the others
 //                          are listed as pending; a step may need an earlier one)
@@ -151,7 +152,8 @@ async function main(): Promise<number> {
   const codeServer = need("UNITSCOPE_CODE_SERVER");
   const node24 = need("UNITSCOPE_NODE24");
   const only = process.env.UNITSCOPE_EDITOR_ONLY;
-  const shots = process.env.UNITSCOPE_SCREENSHOTS ?? path.join(EXTENSION_ROOT, "out/editor-screenshots");
+  // (scripts/editor-test.sh runs this from extension/: a relative folder means the repository's.)
+  const shots = process.env.UNITSCOPE_SCREENSHOTS ? path.resolve(REPO_ROOT, process.env.UNITSCOPE_SCREENSHOTS) : path.join(EXTENSION_ROOT, "out/editor-screenshots");
   fs.mkdirSync(shots, { recursive: true });
   if (!fs.existsSync(DLL)) throw new Error(`the daemon is not built: ${DLL}`);
   const base = fs.mkdtempSync(path.join(os.tmpdir(), "unitscope-editor-"));
