@@ -306,6 +306,8 @@ export async function runUiTest(o: UiOptions): Promise<StepResult[]> {
           const frame = await ui.frame(title, 20_000);
           await poll(frame, (c) => document.body.classList.contains(c), bodyClass, 30_000);
           await ui.command("View: Toggle Maximize Editor Group");
+          // The palette's row was clicked where a tab now is: off the tabs (their tooltips), over the activity bar's blank part.
+          await page.mouse.move(24, 680);
           await page.waitForTimeout(800);
           await page.screenshot({ path: path.join(o.screenshots, `${file}-${name}.png`) });
           await ui.command("View: Toggle Maximize Editor Group");
@@ -336,11 +338,15 @@ export async function runUiTest(o: UiOptions): Promise<StepResult[]> {
 
       // The checkpoint (VS Code's simple file dialog), the constructor's arguments as training built it, the input size.
       await ui.waitForQuickInputTitle(/the checkpoint your training saved/);
-      // The dialog fills in its folder a moment after it shows: type the path once it has.
+      // The dialog fills in its folder a moment after it shows, and on a busy machine may do so again
+      // after the path was typed: type it once the folder is there, again until it stays.
       for (let i = 0; !(await ui.quickInput.inputValue()).startsWith("/") && i < 100; i++) await page.waitForTimeout(100);
       const checkpoint = path.join(folder, "shapes.pth");
-      await ui.quickInput.fill(checkpoint);
-      await page.waitForTimeout(500);
+      for (let i = 0; i < 10; i++) {
+        await ui.quickInput.fill(checkpoint);
+        await page.waitForTimeout(500);
+        if ((await ui.quickInput.inputValue()) === checkpoint) break;
+      }
       assert.equal(await ui.quickInput.inputValue(), checkpoint);
       await page.keyboard.press("Enter");
       await ui.waitForQuickInputTitle(/Arguments for SmallCNN/);
