@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The tests in a real VS Code (code-server, offline): the extension's suite in its extension host,
 # and a UI test of the packaged .vsix (install, open the sample training script, load the sample
-# checkpoint, hover, lenses, Dissect layer, the panels, Ablate units, Import model from training code)
+# checkpoint, hover, lenses, Dissect layer, the panels, occlusion, ranking, Ablate units, Import
+# model from training code)
 # with screenshots of each panel in the light and dark themes. Needs scripts/editor-setup.sh and a
 # built daemon (dotnet build); the import step needs a Python with PyTorch (UNITSCOPE_TEST_PYTHON,
 # else /usr/bin/python3 with python3-torch) and is listed as pending, saying why, without one.

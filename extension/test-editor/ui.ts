@@ -232,7 +232,7 @@ export async function runUiTest(o: UiOptions): Promise<StepResult[]> {
       const panel = await ui.frame(/^Units for cross · conv2$/, 30_000);
       // The curve comes once every unit is measured.
       await panel.locator("#curve svg.curve").waitFor({ timeout: 120_000 });
-      assert.match(await panel.locator("#meta").innerText(), /^accuracy of cross: 100\.0% with every unit · 1 images of .*eval · 32 units ranked$/);
+      assert.match(await panel.locator("#meta").innerText(), /^accuracy of cross: 100\.0% with every unit · 1 image of .*eval · 32 units ranked$/);
       const rows = panel.locator("#rows tr");
       assert.equal(await rows.count(), 32);
       // Best first: the top unit alone costs cross its image; some units carry conv2's dissected labels.

@@ -11,7 +11,7 @@ import {
   type AblationToHost,
   type HostToAblation,
 } from "../ablationMessages";
-import { byId, el, embeddedState, svg, vsCodeApi } from "./page";
+import { byId, count, el, embeddedState, svg, vsCodeApi } from "./page";
 
 const vscode = vsCodeApi<AblationToHost, AblationPanelState>();
 
@@ -41,7 +41,7 @@ function render(): void {
   const r = state.result;
   const meta = byId("meta");
   if (meta)
-    meta.textContent = `${r.imageCount} images of ${r.evaluationSet === "probe" ? "the built-in probe set" : r.evaluationSet} · ${r.classes.length} classes`;
+    meta.textContent = `${count(r.imageCount, "image")} of ${r.evaluationSet === "probe" ? "the built-in probe set" : r.evaluationSet} · ${count(r.classes.length, "class", "classes")}`;
   const units = byId("units");
   if (units) {
     const labelled = new Map(state.units.map((u) => [u.unit, u]));

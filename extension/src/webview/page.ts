@@ -68,3 +68,8 @@ export function unitButtons(show: (unit: number) => void): void {
     });
   }
 }
+
+/** "1 image", "4 images": a count with its noun in the right number. */
+export function count(n: number, noun: string, plural = `${noun}s`): string {
+  return `${n} ${n === 1 ? noun : plural}`;
+}

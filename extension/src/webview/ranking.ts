@@ -6,7 +6,7 @@
 import { afterOf, curveGeometry, formatDrop, formatMetric, mergeRanked, metricName, topUnits } from "../rankCurve";
 import { isRankResult, isStats, parseRankPanelState, type HostToRank, type RankPanelState, type RankToHost } from "../rankMessages";
 import type { UnitClassStatsResult } from "../protocol.generated";
-import { byId, el, embeddedState, svg, vsCodeApi } from "./page";
+import { byId, count, el, embeddedState, svg, vsCodeApi } from "./page";
 
 const vscode = vsCodeApi<RankToHost, RankPanelState>();
 
@@ -38,8 +38,8 @@ function render(): void {
   if (meta)
     meta.textContent =
       `${metricName(r.metric)} of ${r.classLabel}: ${formatMetric(r.before, r.metric)} with every unit · ` +
-      `${r.imageCount} images of ${r.evaluationSet === "probe" ? "the built-in probe set" : r.evaluationSet}` +
-      (state.complete ? ` · ${r.units.length} units ranked` : ` · ${r.units.length} units measured so far…`);
+      `${count(r.imageCount, "image")} of ${r.evaluationSet === "probe" ? "the built-in probe set" : r.evaluationSet}` +
+      (state.complete ? ` · ${count(r.units.length, "unit")} ranked` : ` · ${count(r.units.length, "unit")} measured so far…`);
   renderCurve();
   renderRows();
   renderStats();
