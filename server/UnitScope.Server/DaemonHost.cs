@@ -22,6 +22,7 @@ public static class DaemonHost
     /// <inheritdoc cref="RunAsync(Stream, Stream, CancellationToken)"/>
     public static async Task<int> RunAsync(Stream input, Stream output, DaemonLog log, CancellationToken cancellationToken = default)
     {
+        ReserveThreadsForMessages();
         using var services = DaemonServices.CreateDefault(log);
         return await RunAsync(input, output, services, cancellationToken).ConfigureAwait(false);
     }
@@ -52,10 +53,24 @@ public static class DaemonHost
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(token);
         log ??= DaemonLog.FromEnvironment();
+        ReserveThreadsForMessages();
         return new TcpDaemon(port, token, DaemonServices.CreateDefault(log));
     }
 
     internal static TcpDaemon StartTcp(int port, string token, DaemonServices services) => new(port, token, services);
+
+    /// <summary>
+    /// Lets the thread pool start a few threads beyond one per core without its injection delay: analyses keep
+    /// one worker per core busy (the Engine's parallel loops are bounded to that), and reading <c>$/cancelRequest</c>,
+    /// sending progress and answering hovers meanwhile each need a pool thread at once, not half a second later.
+    /// </summary>
+    static void ReserveThreadsForMessages()
+    {
+        ThreadPool.GetMinThreads(out int workers, out int completionPorts);
+        int wanted = Environment.ProcessorCount + 4;
+        if (workers < wanted)
+            ThreadPool.SetMinThreads(wanted, completionPorts);
+    }
 }
 
 /// <summary>A running TCP daemon: its port, and a task that ends when it stops.</summary>

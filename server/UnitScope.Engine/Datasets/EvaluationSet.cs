@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using UnitScope.Engine.Imaging;
+using UnitScope.Engine.Runtime;
 
 namespace UnitScope.Engine.Datasets;
 
@@ -161,7 +162,7 @@ public static class EvaluationSet
                 for (int i = 0; i < limit; i++)
                     classes[i] = ClassOfLabels(broden.Entries[i].ImageLabels);
             else
-                Parallel.For(0, limit, i => classes[i] = ClassOfLabels(probe.Load(i).ImageLabels));
+                Parallel.For(0, limit, ParallelWork.Options(), i => classes[i] = ClassOfLabels(probe.Load(i).ImageLabels));
             _images = [.. Enumerable.Range(0, limit).Where(i => classes[i] >= 0)];
             _classes = [.. _images.Select(i => classes[i])];
             if (_images.Length == 0)

@@ -3,6 +3,7 @@ using System.Runtime.InteropServices;
 using System.Text;
 using SkiaSharp;
 using UnitScope.Engine.Datasets.Probe;
+using UnitScope.Engine.Runtime;
 using static UnitScope.Engine.Datasets.Probe.ProbeVocabulary;
 
 namespace UnitScope.Engine.Datasets;
@@ -59,7 +60,7 @@ public static class ProbeSetGenerator
         int[] deal = Deal(count, options.Seed);
         var stats = new ImageStats[count];
         int done = 0;
-        Parallel.For(0, count, new ParallelOptions { CancellationToken = ct }, i =>
+        Parallel.For(0, count, ParallelWork.Options(ct), i =>
         {
             stats[i] = MakeImage(root, i, options.Seed, Scenes[deal[i] % Scenes.Length], size, maskSize);
             int n = Interlocked.Increment(ref done);

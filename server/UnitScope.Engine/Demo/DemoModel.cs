@@ -98,7 +98,7 @@ public static class DemoModel
             .Select((c, i) => (c.Id, i)).ToDictionary(p => p.Id, p => (long)p.i);
         var images = new RgbImage[probe.Count];
         var labels = new long[probe.Count];
-        Parallel.For(0, probe.Count, i =>
+        Parallel.For(0, probe.Count, ParallelWork.Options(), i =>
         {
             var sample = probe.Load(i);
             images[i] = sample.Image;

@@ -1,5 +1,6 @@
 using UnitScope.Engine.Datasets;
 using UnitScope.Engine.Storage;
+using UnitScope.Engine.Runtime;
 using static TorchSharp.torch;
 
 namespace UnitScope.Engine.Analysis.Ablation;
@@ -165,7 +166,7 @@ public static class Ablator
             ct.ThrowIfCancellationRequested();
             int n = Math.Min(request.BatchSize, data.Count - start);
             var images = new Imaging.RgbImage[n];
-            Parallel.For(0, n, i => images[i] = data.Load(start + i).Image);
+            Parallel.For(0, n, ParallelWork.Options(), i => images[i] = data.Load(start + i).Image);
             using var scope = NewDisposeScope();
             model.ForwardBatch(images, [info.Name], pass =>
             {

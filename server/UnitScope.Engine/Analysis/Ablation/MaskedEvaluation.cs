@@ -1,5 +1,6 @@
 using UnitScope.Engine.Datasets;
 using UnitScope.Engine.Imaging;
+using UnitScope.Engine.Runtime;
 using static TorchSharp.torch;
 
 namespace UnitScope.Engine.Analysis.Ablation;
@@ -85,7 +86,7 @@ internal static class MaskedEvaluation
                 ct.ThrowIfCancellationRequested();
                 int b = Math.Min(imagesPerPass, images.Length - first);
                 var loaded = new RgbImage[b];
-                Parallel.For(0, b, i => loaded[i] = data.Load(images[first + i]).Image);
+                Parallel.For(0, b, ParallelWork.Options(), i => loaded[i] = data.Load(images[first + i]).Image);
                 inputs.Add((ImageTensor.ToBatch(loaded, spec), first, b));
             }
             for (int k0 = 0; k0 < m; k0 += perPass)
@@ -110,7 +111,7 @@ internal static class MaskedEvaluation
             ct.ThrowIfCancellationRequested();
             int loadCount = Math.Min(loadChunk, images.Length - start);
             var loaded = new RgbImage[loadCount];
-            Parallel.For(0, loadCount, i => loaded[i] = data.Load(images[start + i]).Image);
+            Parallel.For(0, loadCount, ParallelWork.Options(), i => loaded[i] = data.Load(images[start + i]).Image);
 
             for (int b0 = 0; b0 < loadCount; b0 += imagesPerPass)
             {

@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
-using static TorchSharp.torch;
 using UnitScope.Engine.Runtime;
+using static TorchSharp.torch;
 
 namespace UnitScope.Engine.Analysis.Dissection;
 
@@ -117,7 +117,7 @@ internal sealed class ConceptTally : IDisposable
     {
         if (!OnHost) throw new InvalidOperationException("AddOnHost counts on the host only.");
         int mapSize = height * width, largest = labels.Max(l => l.Pixels), widest = labels.Max(l => l.MaskWidth);
-        Parallel.For(0, _units, u =>
+        Parallel.For(0, _units, ParallelWork.Options(), u =>
         {
             var output = System.Buffers.ArrayPool<float>.Shared.Rent(largest);
             var scratch = System.Buffers.ArrayPool<float>.Shared.Rent(height * widest);

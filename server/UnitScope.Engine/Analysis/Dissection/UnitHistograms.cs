@@ -1,8 +1,8 @@
 using System.Buffers;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
-using static TorchSharp.torch;
 using UnitScope.Engine.Runtime;
+using static TorchSharp.torch;
 
 namespace UnitScope.Engine.Analysis.Dissection;
 

@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using UnitScope.Engine.Imaging;
-using static TorchSharp.torch;
 using UnitScope.Engine.Runtime;
+using static TorchSharp.torch;
 
 namespace UnitScope.Engine.Analysis.Occlusion;
 

@@ -1,8 +1,8 @@
 using TorchSharp;
 using TorchSharp.Modules;
+using UnitScope.Engine.Runtime;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
-using UnitScope.Engine.Runtime;
 
 namespace UnitScope.Engine.Models.Architectures;
 
