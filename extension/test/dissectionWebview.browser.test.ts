@@ -16,7 +16,7 @@ import { concept, layer, panelState, unit } from "./support/dissectionFixtures";
 
 const CHROMIUM = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].find((p) => fs.existsSync(p));
 
-/** The page's DOM after its scripts ran, with `after` run 300 ms after load. */
+/** The page's DOM after its scripts ran (3 s of virtual time), with `after` run 300 ms after load. */
 function run(state: DissectionPanelState, after: string): string {
   const media = pathToFileURL(path.join(EXTENSION_ROOT, "media")).href;
   let html = buildDissectionHtml({ cspSource: "file:", scriptUri: `${media}/dissection.js`, baseStyleUri: `${media}/base.css`, styleUri: `${media}/dissection.css`, state });
@@ -34,10 +34,12 @@ window.acquireVsCodeApi = () => ({
 </script>`;
   const probe = `<script nonce="${nonce}">
 setTimeout(() => { ${after} }, 300);
-setTimeout(() => {
+// Written again and again until the DOM is dumped (the virtual-time budget): on a loaded machine the
+// rows' intersection callbacks can come late, and the last snapshot is the one read.
+setInterval(() => {
   document.body.dataset.posted = JSON.stringify(window.__posted);
   document.body.dataset.ui = JSON.stringify(window.__state && window.__state.ui);
-}, 800);
+}, 100);
 </script>`;
   html = html.replace(`<script nonce="${nonce}" src=`, `${api}<script nonce="${nonce}" src=`).replace("</body>", `${probe}</body>`);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "unitscope-webview-"));
