@@ -116,8 +116,8 @@ public static class DemoModel
         int validation = (int)(images.Length * options.ValidationFraction);
         int training = images.Length - validation;
         int stepsPerEpoch = (training + options.BatchSize - 1) / options.BatchSize;
-        var optimizer = optim.SGD(model.parameters(), options.LearningRate, momentum: 0.9, weight_decay: 5e-4);
-        var schedule = optim.lr_scheduler.CosineAnnealingLR(optimizer, options.Epochs * stepsPerEpoch);
+        using var optimizer = new MomentumSgd(model.parameters(), options.LearningRate, momentum: 0.9, weightDecay: 5e-4);
+        int steps = options.Epochs * stepsPerEpoch, step = 0;
         var shuffle = new Random(options.Seed);
         var order = Enumerable.Range(0, training).ToArray();
 
@@ -135,11 +135,11 @@ public static class DemoModel
                 var flip = torch.rand(batch.Length).lt(Half).view(-1, 1, 1, 1);
                 x = torch.where(flip, x.flip(3), x);
                 var y = torch.tensor([.. batch.Select(i => labels[i])]);
-                optimizer.zero_grad();
+                optimizer.ZeroGrad();
                 var loss = nn.functional.cross_entropy(model.call(x), y);
                 loss.backward();
-                optimizer.step();
-                schedule.step();
+                optimizer.Step();
+                optimizer.LearningRate = MomentumSgd.Cosine(options.LearningRate, ++step, steps);
                 progress?.Report(new TrainingProgress(epoch, options.Epochs, Math.Min(training, start + options.BatchSize), training, loss.item<float>()));
             }
             double accuracy = Evaluate(model, images, labels, training, spec, options.BatchSize);
