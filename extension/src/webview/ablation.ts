@@ -89,7 +89,7 @@ function renderOverall(): void {
     const sets = r.control.unitSets;
     items.push(
       item(
-        `Random control (${sets.length} set${sets.length === 1 ? "" : "s"} of ${r.units.length} unit${r.units.length === 1 ? "" : "s"})`,
+        `Random control (${count(sets.length, "set")} of ${count(r.units.length, "unit")})`,
         formatPercent(r.control.overallAfter),
         `(${formatChange(r.control.overallAfter - r.overallBefore)}; ${sets.map((s) => `[${s.join(", ")}]`).join(" ")})`,
         "control",

@@ -16,7 +16,7 @@ import {
 } from "../dissectionMessages";
 import { categoryBars, filterRows, formatIou, labelledSummary, rowsOf, sortRows, type SortKey, type UnitRow } from "../dissectionTable";
 import type { LayerDissection } from "../protocol.generated";
-import { byId, el, embeddedState, SVG, vsCodeApi } from "./page";
+import { byId, count as countOf, el, embeddedState, SVG, vsCodeApi } from "./page";
 
 const vscode = vsCodeApi<DissectionToHost, DissectionPanelState>();
 
@@ -146,7 +146,7 @@ function renderChart(layer: LayerDissection): void {
       button.dataset.category = b.filter;
       button.setAttribute("aria-pressed", String(state!.ui.category === b.filter));
       button.title = `Show only ${b.category === "unlabelled" ? "unlabelled units" : `units labelled ${b.category}`}`;
-      button.setAttribute("aria-label", `${b.category}: ${b.units} unit${b.units === 1 ? "" : "s"}. ${button.title}`);
+      button.setAttribute("aria-label", `${b.category}: ${countOf(b.units, "unit")}. ${button.title}`);
       const svg = document.createElementNS(SVG, "svg");
       svg.setAttribute("class", "bar");
       svg.setAttribute("height", "12");

@@ -12,15 +12,12 @@ import {
   type OcclusionPanelState,
   type OcclusionToHost,
 } from "../occlusionMessages";
-import { byId, embeddedState, opacitySlider, vsCodeApi } from "./page";
+import { byId, opacitySlider, stateWithChosenOpacity, vsCodeApi } from "./page";
 
 const vscode = vsCodeApi<OcclusionToHost, OcclusionPanelState>();
 
-const embedded = parseOcclusionPanelState(embeddedState());
 // The opacity the user chose survives re-runs and reloads.
-const previous = parseOcclusionPanelState(vscode.getState());
-let state: OcclusionPanelState | undefined = embedded ? { ...embedded, opacity: previous?.opacity ?? embedded.opacity ?? DEFAULT_OPACITY } : undefined;
-if (state) vscode.setState(state);
+let state = stateWithChosenOpacity(vscode, parseOcclusionPanelState, DEFAULT_OPACITY);
 
 const status = byId<HTMLParagraphElement>("status");
 const form = byId<HTMLFormElement>("options");

@@ -69,6 +69,22 @@ export function unitButtons(show: (unit: number) => void): void {
   }
 }
 
+/**
+ * The state the page was rendered with, keeping the overlay opacity the user chose last (it survives
+ * re-renders and reloads), persisted at once for the serializer; undefined when the page has none.
+ */
+export function stateWithChosenOpacity<S extends { opacity?: number }>(
+  vscode: VsCodeApi<unknown, S>,
+  parse: (value: unknown) => S | undefined,
+  defaultOpacity: number,
+): S | undefined {
+  const embedded = parse(embeddedState());
+  if (!embedded) return undefined;
+  const state = { ...embedded, opacity: parse(vscode.getState())?.opacity ?? embedded.opacity ?? defaultOpacity };
+  vscode.setState(state);
+  return state;
+}
+
 /** "1 image", "4 images": a count with its noun in the right number. */
 export function count(n: number, noun: string, plural = `${noun}s`): string {
   return `${n} ${n === 1 ? noun : plural}`;

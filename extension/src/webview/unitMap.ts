@@ -9,17 +9,12 @@ import {
   type UnitMapPanelState,
   type UnitMapToHost,
 } from "../messages";
-import { byId, embeddedState, opacitySlider, unitButtons, vsCodeApi } from "./page";
+import { byId, opacitySlider, stateWithChosenOpacity, unitButtons, vsCodeApi } from "./page";
 
 const vscode = vsCodeApi<UnitMapToHost, UnitMapPanelState>();
 
-const embedded = parseUnitMapPanelState(embeddedState());
 // The opacity the user chose survives re-renders (another unit) and reloads.
-const previous = parseUnitMapPanelState(vscode.getState());
-let state: UnitMapPanelState | undefined = embedded
-  ? { ...embedded, opacity: previous?.opacity ?? embedded.opacity ?? DEFAULT_OPACITY }
-  : undefined;
-if (state) vscode.setState(state);
+let state = stateWithChosenOpacity(vscode, parseUnitMapPanelState, DEFAULT_OPACITY);
 
 const status = byId<HTMLParagraphElement>("status");
 
