@@ -7,15 +7,13 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { pathToFileURL } from "node:url";
 import { CancellationTokenSource } from "vscode-jsonrpc/node";
 import { runAnalysis } from "../src/analysisRun";
 import type { ProgressClient, ProgressStep } from "../src/dissectRun";
 import { describeFailure } from "../src/errors";
 import type { ModelInfo, RankUnitsResult } from "../src/protocol.generated";
 import { mergeRanked } from "../src/rankCurve";
-import type { RequestFn } from "../src/rpc";
-import { DLL, removeCache, startDaemon, withTimeout, type Daemon } from "./support/daemon";
+import { DLL, loadForAnalyses, removeCache, startDaemon, type Daemon } from "./support/daemon";
 import { REPO_ROOT } from "./support/fixtures";
 
 const CHECKPOINT = path.join(REPO_ROOT, "samples/smallcnn.pth");
@@ -40,18 +38,7 @@ describe("occlusion and ablation through the daemon (stdio)", function () {
       fs.copyFileSync(path.join(REPO_ROOT, "samples/images", `${name}.png`), path.join(folder, name, "1.png"));
     }
     ({ daemon, cache } = startDaemon());
-    const d = daemon;
-    try {
-      await withTimeout(d.request("initialize", { processId: process.pid, rootUri: pathToFileURL(REPO_ROOT).href, capabilities: { window: { workDoneProgress: true } } }), 60_000, "initialize");
-      await d.notify("initialized", {});
-      model = await withTimeout(d.request("unitscope/loadModel", { path: CHECKPOINT }), 120_000, "loadModel");
-    } catch (e) {
-      throw new Error(`${(e as Error).message}\n--- daemon stderr ---\n${d.log()}`);
-    }
-    client = {
-      request: ((method, params, token) => d.request(method, params, token as never)) as RequestFn,
-      onProgress: (token, handler) => d.onProgress(token, handler),
-    };
+    ({ model, client } = await loadForAnalyses(daemon, CHECKPOINT));
   });
 
   after(async () => {

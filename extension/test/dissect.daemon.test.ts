@@ -5,13 +5,11 @@
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { pathToFileURL } from "node:url";
 import { CancellationTokenSource } from "vscode-jsonrpc/node";
 import { runDissection, type ProgressClient, type ProgressStep } from "../src/dissectRun";
 import { describeFailure } from "../src/errors";
 import type { LayerDissection, ModelInfo } from "../src/protocol.generated";
-import type { RequestFn } from "../src/rpc";
-import { DLL, removeCache, startDaemon, withTimeout, type Daemon } from "./support/daemon";
+import { DLL, loadForAnalyses, removeCache, startDaemon, type Daemon } from "./support/daemon";
 import { REPO_ROOT } from "./support/fixtures";
 
 const BRODEN = path.join(REPO_ROOT, "tests/fixtures/broden_mini");
@@ -30,22 +28,7 @@ describe("dissection through the daemon (stdio)", function () {
       this.skip();
     }
     ({ daemon, cache } = startDaemon());
-    const d = daemon;
-    try {
-      await withTimeout(
-        d.request("initialize", { processId: process.pid, rootUri: pathToFileURL(REPO_ROOT).href, capabilities: { window: { workDoneProgress: true } } }),
-        60_000,
-        "initialize",
-      );
-      await d.notify("initialized", {});
-      model = await withTimeout(d.request("unitscope/loadModel", { path: CHECKPOINT }), 120_000, "loadModel");
-    } catch (e) {
-      throw new Error(`${(e as Error).message}\n--- daemon stderr ---\n${d.log()}`);
-    }
-    client = {
-      request: ((method, params, token) => d.request(method, params, token as never)) as RequestFn,
-      onProgress: (token, handler) => d.onProgress(token, handler),
-    };
+    ({ model, client } = await loadForAnalyses(daemon, CHECKPOINT));
   });
 
   after(async () => {

@@ -5,6 +5,7 @@ import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { pathToFileURL } from "node:url";
 import {
   createMessageConnection,
   ProgressType,
@@ -13,7 +14,9 @@ import {
   type CancellationToken,
   type MessageConnection,
 } from "vscode-jsonrpc/node";
-import type { NotificationMap, RequestMap } from "../../src/protocol.generated";
+import type { ProgressClient } from "../../src/dissectRun";
+import type { ModelInfo, NotificationMap, RequestMap } from "../../src/protocol.generated";
+import type { RequestFn } from "../../src/rpc";
 import { REPO_ROOT } from "./fixtures";
 
 export const DLL = path.join(REPO_ROOT, "server/UnitScope.Cli/bin/Debug/net10.0/unitscope.dll");
@@ -110,4 +113,27 @@ export function startDaemon(): { daemon: Daemon; cache: string } {
 
 export function removeCache(cache: string): void {
   fs.rmSync(cache, { recursive: true, force: true });
+}
+
+/**
+ * Initializes `daemon` as a client that takes work-done progress (rooted in the repository), loads
+ * `checkpoint`, and gives the client the analysis commands use; a failure carries the daemon's stderr.
+ */
+export async function loadForAnalyses(daemon: Daemon, checkpoint: string): Promise<{ model: ModelInfo; client: ProgressClient }> {
+  try {
+    await withTimeout(
+      daemon.request("initialize", { processId: process.pid, rootUri: pathToFileURL(REPO_ROOT).href, capabilities: { window: { workDoneProgress: true } } }),
+      60_000,
+      "initialize",
+    );
+    await daemon.notify("initialized", {});
+    const model = await withTimeout(daemon.request("unitscope/loadModel", { path: checkpoint }), 120_000, "loadModel");
+    const client: ProgressClient = {
+      request: ((method, params, token) => daemon.request(method, params, token as never)) as RequestFn,
+      onProgress: (token, handler) => daemon.onProgress(token, handler),
+    };
+    return { model, client };
+  } catch (e) {
+    throw new Error(`${(e as Error).message}\n--- daemon stderr ---\n${daemon.log()}`);
+  }
 }
