@@ -8,9 +8,12 @@ namespace UnitScope.Engine.Onnx;
 /// <summary>Element-wise arithmetic, constants, and the shape operators exporters use for flatten/view.</summary>
 static partial class OnnxOperators
 {
+    /// <summary>a + b with a held alpha (<c>a + b</c> on tensors passes a temporary Scalar; see <see cref="Scalars"/>).</summary>
+    static Tensor Plus(Tensor a, Tensor b) => a.add(b, Scalars.One);
+
     static void RegisterTensorOps()
     {
-        Register("Add", _ => Binary((a, b) => a.add(b, Scalars.One)));
+        Register("Add", _ => Binary(Plus));
         Register("Sub", _ => Binary((a, b) => a.sub(b)));
         Register("Mul", _ => Binary((a, b) => a * b));
         Register("Div", _ => Binary((a, b) => torch.is_integral(a.dtype) ? a.div(b, RoundingMode.trunc) : a / b));
@@ -33,12 +36,12 @@ static partial class OnnxOperators
         Register("Erf", _ => Unary(x => x.erf()));
         Register("Floor", _ => Unary(x => x.floor()));
         Register("Ceil", _ => Unary(x => x.ceil()));
-        Register("Sum", _ => Variadic((a, b) => a.add(b, Scalars.One)));
+        Register("Sum", _ => Variadic(Plus));
         Register("Max", _ => Variadic((a, b) => a.maximum(b)));
         Register("Min", _ => Variadic((a, b) => a.minimum(b)));
         Register("Mean", _ => inputs =>
         {
-            var sum = Variadic((a, b) => a.add(b, Scalars.One))(inputs)[0];
+            var sum = Variadic(Plus)(inputs)[0];
             using Scalar count = Scalars.Of(inputs.Count(t => t is not null));
             using (sum) return One(sum.div(count));
         });
