@@ -36,8 +36,7 @@ public static class ImageTensor
         Validate(spec);
         int plane = spec.Channels * spec.Height * spec.Width;
         var values = new float[(long)images.Count * plane];
-        var options = new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, Environment.ProcessorCount) };
-        Parallel.For(0, images.Count, options, i => Fill(images[i], spec, values.AsSpan(i * plane, plane)));
+        Parallel.For(0, images.Count, ParallelWork.Options(), i => Fill(images[i], spec, values.AsSpan(i * plane, plane)));
         TorchRuntime.EnsureLoaded();
         return tensor(values, [images.Count, spec.Channels, spec.Height, spec.Width]);
     }
