@@ -27,6 +27,17 @@ public class ProcessTests
         JsonDocument.Parse(stdout).RootElement.GetProperty("layers").GetArrayLength().Should().BeGreaterThan(5);
     }
 
+    [Theory]
+    [InlineData("tests/fixtures/models/smallcnn_cifar.pth", "32")]
+    [InlineData("samples/smallcnn.pth", "32")]
+    public void Libtorch_does_not_fill_stderr_with_nnpack_failures(string model, string size)
+    {
+        var (exit, stdout, stderr) = RunProcess("layers", model, "--input-size", size, "--device", "cpu");
+        exit.Should().Be(0, stderr);
+        stdout.Should().Contain("conv");
+        stderr.Should().NotContain("NNPACK", "TorchRuntime switches libtorch's NNPACK off");
+    }
+
     [Fact]
     public void User_error_exits_2_with_a_one_line_message()
     {

@@ -4,8 +4,15 @@ namespace UnitScope.Engine.Runtime;
 
 /// <summary>
 /// The one place that touches libtorch first: turns a native load failure into an error that says
-/// what to do, and picks the device.
+/// what to do, sets libtorch's backend switches, and picks the device.
 /// </summary>
+/// <remarks>
+/// NNPACK is switched off as libtorch loads: on CPUs it does not support (these AMD EPYCs) libtorch
+/// tries to initialise it for every convolution that oneDNN does not take and prints "Could not
+/// initialize NNPACK! Reason: Unsupported hardware" each time (38 lines for one <c>layers</c>), and
+/// where oneDNN runs, libtorch prefers oneDNN to NNPACK anyway; without it libtorch uses its own
+/// convolutions. Nothing that libtorch writes to stderr is filtered.
+/// </remarks>
 public static class TorchRuntime
 {
     static readonly Lazy<Exception?> LoadFailure = new(TryLoad);
@@ -45,6 +52,7 @@ public static class TorchRuntime
         try
         {
             using var probe = torch.zeros(1);
+            LibTorchContext.DisableNnpack();
             return null;
         }
         catch (Exception e)
