@@ -1,3 +1,4 @@
+using UnitScope.Engine.Imaging;
 using UnitScope.Engine.TorchSharpModels;
 
 namespace UnitScope.Engine;
@@ -24,6 +25,10 @@ public sealed record ModelOptions
 /// <summary>What the model expects as input after preprocessing.</summary>
 public sealed record InputSpec(int Channels, int Height, int Width, float[] Mean, float[] Std)
 {
+    /// <summary>How an image of another size is resized to Height × Width (torchvision's <c>Resize((H, W))</c>,
+    /// done as PIL does): the model description's <c>interpolation</c>, else bilinear.</summary>
+    public Resampling Resampling { get; init; } = Resampling.Bilinear;
+
     public static readonly float[] ImageNetMean = [0.485f, 0.456f, 0.406f];
     public static readonly float[] ImageNetStd = [0.229f, 0.224f, 0.225f];
 }

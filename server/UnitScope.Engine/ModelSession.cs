@@ -401,7 +401,7 @@ public sealed class ModelSession : IDisposable
             CheckpointPath = path,
             CheckpointHash = hash,
             Architecture = architecture,
-            Input = input,
+            Input = input with { Resampling = description?.Interpolation ?? Resampling.Bilinear },
             ClassCount = classCount,
             ClassNames = ClassNamesFor(path, classCount, description),
             ImageFolderDefaults = description?.ToImageFolderOptions() ?? new(),

@@ -26,6 +26,10 @@ public sealed record ImageFolderOptions
     public int? CropHeight { get; init; }
     public int? CropWidth { get; init; }
 
+    /// <summary>How the resize samples (torchvision's <c>interpolation</c>, done as PIL does); null: bilinear,
+    /// torchvision's default.</summary>
+    public Resampling? Resampling { get; init; }
+
     /// <summary>The largest resize or crop side, in pixels.</summary>
     public const int MaxSide = 16384;
 
@@ -61,14 +65,16 @@ public sealed record ImageFolderOptions
             ResizeShorterSide = ResizeShorterSide ?? defaults.ResizeShorterSide,
             CropHeight = crop ? CropHeight : defaults.CropHeight,
             CropWidth = crop ? CropWidth : defaults.CropWidth,
+            Resampling = Resampling ?? defaults.Resampling,
         };
     }
 
-    /// <summary>"resize 256, centre crop 224x224", "centre crop 32x32", or "as decoded".</summary>
+    /// <summary>"resize 256, centre crop 224x224", "resize 256 (bicubic)", "centre crop 32x32", or "as decoded".</summary>
     public override string ToString()
     {
         var parts = new List<string>();
-        if (ResizeShorterSide is { } side) parts.Add(string.Create(CultureInfo.InvariantCulture, $"resize {side}"));
+        if (ResizeShorterSide is { } side)
+            parts.Add(string.Create(CultureInfo.InvariantCulture, $"resize {side}{(Resampling is { } r ? $" ({r.Name()})" : "")}"));
         if (CropHeight is { } h && CropWidth is { } w) parts.Add(string.Create(CultureInfo.InvariantCulture, $"centre crop {h}x{w}"));
         return parts.Count == 0 ? "as decoded" : string.Join(", ", parts);
     }
@@ -81,7 +87,7 @@ public sealed record ImageFolderOptions
         {
             int w = image.Width, h = image.Height;
             var (nw, nh) = w <= h ? (side, (int)((long)side * h / w)) : ((int)((long)side * w / h), side);
-            image = ImageResize.Resize(image, Math.Max(1, nw), Math.Max(1, nh));
+            image = ImageResize.Resize(image, Math.Max(1, nw), Math.Max(1, nh), Resampling ?? Imaging.Resampling.Bilinear);
         }
         if (CropHeight is { } ch && CropWidth is { } cw && (ch != image.Height || cw != image.Width))
             image = CenterCrop(image, ch, cw);
@@ -106,7 +112,8 @@ public sealed record ImageFolderOptions
     }
 
     internal string Canonical() => string.Create(CultureInfo.InvariantCulture,
-        $"resize:{ResizeShorterSide?.ToString(CultureInfo.InvariantCulture) ?? "none"}\ncrop:{(CropHeight is { } h ? $"{h}x{CropWidth}" : "none")}\n");
+        $"resize:{ResizeShorterSide?.ToString(CultureInfo.InvariantCulture) ?? "none"}\ncrop:{(CropHeight is { } h ? $"{h}x{CropWidth}" : "none")}\n" +
+        $"resampling:{(Resampling ?? Imaging.Resampling.Bilinear).Name()}\n");
 }
 
 /// <summary>
@@ -185,7 +192,7 @@ public sealed class ImageFolderSet : IEvaluationSet
 
         var images = new List<(string, int)>();
         var empty = new List<string>();
-        var hash = new StringBuilder("unitscope/imagefolder/v1\n").Append(options.Canonical());
+        var hash = new StringBuilder("unitscope/imagefolder/v2\n").Append(options.Canonical());
         for (int c = 0; c < classes.Length; c++)
         {
             var files = ImagesUnder(Path.Combine(root, classes[c]));

@@ -8,8 +8,8 @@ namespace UnitScope.Engine.Imaging;
 /// does (<c>Resize((H, W))</c> → <c>ToTensor()</c> → <c>Normalize(mean, std)</c>):
 /// <list type="number">
 /// <item>resize to (<see cref="InputSpec.Height"/>, <see cref="InputSpec.Width"/>) only when the
-/// size differs, aspect ratio not kept, with Skia's high-quality sampling (see
-/// <see cref="ImageResize.SamplingFor"/>);</item>
+/// size differs, aspect ratio not kept, resampled as PIL does (<see cref="PilResample"/>, with
+/// <see cref="InputSpec.Resampling"/>: bilinear with antialiasing unless the model's description says otherwise);</item>
 /// <item>convert channels to the model's: gray → RGB by replicating; RGB → gray by ITU-R 601-2 luma
 /// (0.299 R + 0.587 G + 0.114 B), rounded to 8 bits like PIL's <c>convert("L")</c>;</item>
 /// <item>scale bytes to [0, 1] (÷ 255) and normalise each channel c: (x − Mean[c]) / Std[c].</item>
@@ -81,7 +81,7 @@ public static class ImageTensor
     static void Fill(RgbImage image, InputSpec spec, Span<float> chw)
     {
         ImageResize.Check(image);
-        var sized = ImageResize.Resize(image, spec.Width, spec.Height);
+        var sized = ImageResize.Resize(image, spec.Width, spec.Height, spec.Resampling);
         int n = spec.Width * spec.Height;
         var px = sized.Pixels;
         const float inv255 = 1f / 255f;

@@ -7,14 +7,15 @@ namespace UnitScope.Engine.ModelDescription;
 /// <code>
 /// { "architecture": "resnet18", "inputSize": [224, 224],
 ///   "mean": [0.485, 0.456, 0.406], "std": [0.229, 0.224, 0.225],
-///   "resize": 256, "centerCrop": [224, 224],
+///   "resize": 256, "centerCrop": [224, 224], "interpolation": "bicubic",
 ///   "classNames": ["cat", "dog"]  or  "classNamesFile": "classes.txt" }
 /// </code>
 /// <c>resize</c> and <c>centerCrop</c> are how images are sized for the model before they are resized to
 /// <c>inputSize</c> and normalised (torchvision <c>Resize(256)</c>, <c>CenterCrop(224)</c>): they apply to
 /// evaluation sets (<see cref="Datasets.ImageFolderOptions"/>) and to single images
 /// (<see cref="ModelSession.SizeImage"/>: predictions, unit maps, occlusion), where options given explicitly
-/// win, setting by setting.
+/// win, setting by setting. <c>interpolation</c> is how every resize samples (torchvision's <c>InterpolationMode</c>
+/// names: bilinear, the default, nearest, bicubic, box, hamming, lanczos; done as PIL does).
 /// </summary>
 public sealed record Description
 {
@@ -29,6 +30,8 @@ public sealed record Description
     public int? Resize { get; init; }
     /// <summary>Then cut their centre, [height, width] in pixels (torchvision <c>CenterCrop</c>).</summary>
     public int[]? CenterCrop { get; init; }
+    /// <summary>How images are resized (<c>Resize(…, interpolation=…)</c>); null: bilinear.</summary>
+    public Imaging.Resampling? Interpolation { get; init; }
     /// <summary>One name per class, in output order (read from <see cref="ClassNamesFile"/> when that is given).</summary>
     public IReadOnlyList<string>? ClassNames { get; init; }
     /// <summary>A text file with one class name per line, relative to the description file's folder.</summary>
@@ -40,5 +43,6 @@ public sealed record Description
         ResizeShorterSide = Resize,
         CropHeight = CenterCrop?[0],
         CropWidth = CenterCrop?[1],
+        Resampling = Interpolation,
     };
 }

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using UnitScope.Engine.Datasets;
+using UnitScope.Engine.Imaging;
 
 namespace UnitScope.Engine.ModelDescription;
 
@@ -14,7 +15,7 @@ public static class ModelDescriptionFile
 {
     public const string Suffix = ".unitscope.json";
 
-    static readonly string[] Fields = ["architecture", "inputSize", "mean", "std", "resize", "centerCrop", "classNames", "classNamesFile"];
+    static readonly string[] Fields = ["architecture", "inputSize", "mean", "std", "resize", "centerCrop", "interpolation", "classNames", "classNamesFile"];
 
     static readonly JsonDocumentOptions ParseOptions = new()
     {
@@ -68,6 +69,8 @@ public static class ModelDescriptionFile
                 Std = Optional(root, "std", e => Channels(path, "std", e, positive: true)),
                 Resize = OptionalValue(root, "resize", e => Resize(path, e)),
                 CenterCrop = Optional(root, "centerCrop", e => Size(path, "centerCrop", e, ImageFolderOptions.MaxSide)),
+                Interpolation = OptionalValue(root, "interpolation", e => e.ValueKind == JsonValueKind.String && ResamplingNames.Parse(e.GetString()) is { } r
+                    ? r : throw Field(path, "interpolation", $"one of {ResamplingNames.Listed} (torchvision's names)", e)),
                 ClassNames = Optional(root, "classNames", e => e.ValueKind == JsonValueKind.Array && e.GetArrayLength() > 0
                     && e.EnumerateArray().All(n => n.ValueKind == JsonValueKind.String)
                     ? e.EnumerateArray().Select(n => n.GetString()!).ToList()
@@ -111,6 +114,7 @@ public static class ModelDescriptionFile
                 foreach (int v in crop) json.WriteNumberValue(v);
                 json.WriteEndArray();
             }
+            if (description.Interpolation is { } interpolation) json.WriteString("interpolation", interpolation.Name());
             if (description.ClassNamesFile is { } file) json.WriteString("classNamesFile", file);
             else if (description.ClassNames is { } names)
             {

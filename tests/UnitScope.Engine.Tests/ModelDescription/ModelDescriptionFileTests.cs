@@ -37,6 +37,8 @@ public class ModelDescriptionFileTests : IDisposable
     [InlineData("""{ "centerCrop": "224" }""", "'centerCrop'")]
     [InlineData("""{ "center_crop": 224 }""", "did you mean 'centerCrop'")]
     [InlineData("""{ "centreCrop": 224 }""", "did you mean 'centerCrop'")]
+    [InlineData("""{ "interpolation": "cubic" }""", "'interpolation' must be one of bilinear, nearest, bicubic, box, hamming, lanczos")]
+    [InlineData("""{ "interpolation": 3 }""", "'interpolation'")]
     [InlineData("""[224, 224]""", "JSON object")]
     [InlineData("""{ "inputSize": [224, 224] """, "not valid JSON")]
     public void Malformed_file_names_the_field(string json, string mention)
@@ -56,7 +58,7 @@ public class ModelDescriptionFileTests : IDisposable
               "$schema": "ignored",
               "architecture": "resnet18", "inputSize": [96, 128],
               "mean": [0.5, 0.4, 0.3], "std": [0.2, 0.2, 0.25],
-              "resize": 110, "centerCrop": [96, 128],
+              "resize": 110, "centerCrop": [96, 128], "interpolation": "BICUBIC",
               "classNamesFile": "c.txt",
             }
             """);
@@ -68,7 +70,11 @@ public class ModelDescriptionFileTests : IDisposable
         d.ClassNamesFile.Should().Be("c.txt");
         d.Resize.Should().Be(110);
         d.CenterCrop.Should().Equal(96, 128);
-        d.ToImageFolderOptions().Should().Be(new ImageFolderOptions { ResizeShorterSide = 110, CropHeight = 96, CropWidth = 128 });
+        d.Interpolation.Should().Be(Imaging.Resampling.Bicubic);
+        d.ToImageFolderOptions().Should().Be(new ImageFolderOptions
+        {
+            ResizeShorterSide = 110, CropHeight = 96, CropWidth = 128, Resampling = Imaging.Resampling.Bicubic,
+        });
         Read("""{ "inputSize": 64 }""").InputSize.Should().Equal(64, 64);
         Read("""{ "centerCrop": 224 }""").CenterCrop.Should().Equal(224, 224);
         Read("""{ "centerCrop": [200] }""").CenterCrop.Should().Equal(200, 200);
@@ -83,7 +89,7 @@ public class ModelDescriptionFileTests : IDisposable
         var d = new Description
         {
             Architecture = "onnx", InputSize = [48, 64], Mean = [0.485f, 0.456f, 0.406f], Std = [0.229f, 0.224f, 0.225f],
-            Resize = 55, CenterCrop = [48, 50], ClassNames = ["a", "b \"c\""],
+            Resize = 55, CenterCrop = [48, 50], Interpolation = Imaging.Resampling.Lanczos, ClassNames = ["a", "b \"c\""],
         };
         string path = _temp.File("w.unitscope.json");
         ModelDescriptionFile.Write(path, d);
@@ -91,6 +97,7 @@ public class ModelDescriptionFileTests : IDisposable
         var json = System.Text.Json.JsonDocument.Parse(File.ReadAllText(path)).RootElement;
         json.GetProperty("resize").GetInt32().Should().Be(55);
         json.GetProperty("centerCrop").EnumerateArray().Select(v => v.GetInt32()).Should().Equal(48, 50);
+        json.GetProperty("interpolation").GetString().Should().Be("lanczos");
         var back = ModelDescriptionFile.Read(path);
         back.Should().BeEquivalentTo(d);
         Directory.GetFiles(_temp.Path).Should().ContainSingle("the temporary file is gone");
@@ -128,6 +135,27 @@ public class ModelDescriptionFileTests : IDisposable
         using var session = ModelSession.Load(_temp.File("net.onnx"), new ModelOptions { Device = "cpu" });
         session.ImageFolderDefaults.Should().Be(new ImageFolderOptions { ResizeShorterSide = 40, CropHeight = 30, CropWidth = 20 });
         (session.Input.Height, session.Input.Width).Should().NotBe((30, 20), "the crop is not the model's input size");
+    }
+
+    [Fact]
+    public void The_saved_interpolation_resizes_single_images_and_model_inputs()
+    {
+        File.Copy(OnnxFixtures.Model("custom_cnn_opset13"), _temp.File("net.onnx"));
+        File.Copy(OnnxFixtures.Model("custom_cnn_opset13"), _temp.File("plain.onnx"));
+        File.WriteAllText(_temp.File("net.unitscope.json"), """{ "resize": 40, "interpolation": "bicubic" }""");
+        using var session = ModelSession.Load(_temp.File("net.onnx"), new ModelOptions { Device = "cpu" });
+        using var plain = ModelSession.Load(_temp.File("plain.onnx"), new ModelOptions { Device = "cpu" });
+        session.Input.Resampling.Should().Be(Imaging.Resampling.Bicubic);
+        plain.Input.Resampling.Should().Be(Imaging.Resampling.Bilinear, "torchvision's default");
+        session.ImageSizing().Resampling.Should().Be(Imaging.Resampling.Bicubic);
+
+        var photo = Imaging.ImageFile.Load(Path.Combine(ModelFixtures.RepoRoot, "tests", "fixtures", "images", "resize", "photo_rgb_173x131.png"));
+        var sized = session.SizeImage(photo);
+        sized.Pixels.Should().Equal(Imaging.ImageResize.Resize(photo, 52, 40, Imaging.Resampling.Bicubic).Pixels);
+        // The model's input is another size: the same interpolation takes the sized image there.
+        var input = Imaging.ImageResize.Resize(sized, session.Input.Width, session.Input.Height, Imaging.Resampling.Bicubic);
+        session.Predict(sized).Logits.Should().Equal(plain.Predict(input).Logits);
+        plain.Predict(sized).Logits.Should().NotEqual(plain.Predict(input).Logits, "bilinear gives other pixels");
     }
 
     [Fact]
