@@ -106,5 +106,9 @@ public sealed class ImageSizingTests : IDisposable
             .Should().NotBe(key, "another resize is another image");
         AnalysisKey.Occlusion(plain, Occluder.ImageHash(circle), options).Should().Be(key,
             "the key is the pixels the model sees: the manually cropped file is the same image");
+        using var bicubic = Model("bicubic", """{ "interpolation": "bicubic" }""");
+        AnalysisKey.Occlusion(bicubic, Occluder.ImageHash(circle), options).Should().NotBe(key,
+            "another interpolation to the input size gives the model other pixels");
+        key.CanonicalEncoding.Should().Contain("resampling:pil-bilinear\n");
     }
 }

@@ -4,6 +4,7 @@ using System.Text;
 using UnitScope.Engine.Analysis.Ablation;
 using UnitScope.Engine.Analysis.Occlusion;
 using UnitScope.Engine.Datasets;
+using UnitScope.Engine.Imaging;
 
 namespace UnitScope.Engine.Storage;
 
@@ -16,7 +17,7 @@ namespace UnitScope.Engine.Storage;
 /// </summary>
 /// <remarks>
 /// The canonical encoding is UTF-8 text, one "name:value" line per field, each ending in '\n':
-/// <c>unitscope/{kind}/v{AlgorithmVersion}</c>, <c>checkpoint:</c>, <c>input:{C}x{H}x{W}</c>, <c>mean:</c>,
+/// <c>unitscope/{kind}/v{AlgorithmVersion}</c>, <c>checkpoint:</c>, <c>input:{C}x{H}x{W}</c>, <c>resampling:pil-{name}</c>, <c>mean:</c>,
 /// <c>std:</c> (comma-separated, shortest round-trip form), then the kind's fields (see each factory).
 /// Strings (layer and class names) are length-prefixed, "layer:{length}:{name}", so no name can imitate the
 /// lines after it. Batch sizes are never part of a key: they change the speed, not the result.
@@ -112,6 +113,8 @@ public sealed record AnalysisKey
         Line(text, "checkpoint", model.CheckpointHash.ToLowerInvariant());
         var input = model.Input;
         Line(text, "input", $"{Int(input.Channels)}x{Int(input.Height)}x{Int(input.Width)}");
+        // How images of another size reach the input size: PIL's resampling (Skia's, before, had no line).
+        Line(text, "resampling", "pil-" + input.Resampling.Name());
         Line(text, "mean", string.Join(",", input.Mean.Select(v => v.ToString("R", CultureInfo.InvariantCulture))));
         Line(text, "std", string.Join(",", input.Std.Select(v => v.ToString("R", CultureInfo.InvariantCulture))));
         return text;
