@@ -32,13 +32,13 @@ public sealed class ModelOptionSet
 
     public Option<string?> Mean { get; } = new("--mean")
     {
-        Description = "Per-channel normalisation mean in [0,1], comma-separated (one value for 1-channel models); default: ImageNet's.",
+        Description = "Per-channel normalisation mean in [0,1] (ToTensor's scale: divide 0-255 values by 255), comma-separated (one value for 1-channel models); default: ImageNet's.",
         HelpName = "M1,M2,M3",
     };
 
     public Option<string?> Std { get; } = new("--std")
     {
-        Description = "Per-channel normalisation std, comma-separated (one value for 1-channel models); default: ImageNet's.",
+        Description = "Per-channel normalisation std in (0,1] (ToTensor's scale), comma-separated (one value for 1-channel models); default: ImageNet's.",
         HelpName = "S1,S2,S3",
     };
 
@@ -99,8 +99,8 @@ public sealed class ModelOptionSet
             Architecture = arch,
             InputHeight = height,
             InputWidth = width,
-            Mean = ParseFloats("--mean", parse.GetValue(Mean)),
-            Std = ParseFloats("--std", parse.GetValue(Std)),
+            Mean = ParseNormalisation("--mean", parse.GetValue(Mean), isStd: false),
+            Std = ParseNormalisation("--std", parse.GetValue(Std), isStd: true),
             Device = parse.GetValue(Device) ?? "auto",
             Definition = definition,
         };
@@ -171,6 +171,16 @@ public sealed class ModelOptionSet
         }
         throw new UnitScopeException(EngineErrorKind.InvalidArgument,
             $"--input-size '{text}' is not a size: use N for a square input or HEIGHTxWIDTH, e.g. 224 or 32x32.");
+    }
+
+    /// <summary>--mean or --std: numbers on the 0..1 scale (<see cref="Engine.Imaging.NormalisationScale"/>).</summary>
+    /// <exception cref="UnitScopeException">InvalidArgument naming the option, saying what to give for 0–255 values.</exception>
+    public static float[]? ParseNormalisation(string option, string? text, bool isStd)
+    {
+        var values = ParseFloats(option, text);
+        if (values is not null && Engine.Imaging.NormalisationScale.Problem(values, isStd) is { } problem)
+            throw new UnitScopeException(EngineErrorKind.InvalidArgument, $"{option} {text} {problem}.");
+        return values;
     }
 
     /// <summary>"0.5, 0.4,0.3" → [0.5, 0.4, 0.3]; null → null.</summary>

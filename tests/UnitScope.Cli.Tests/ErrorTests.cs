@@ -56,6 +56,16 @@ public class ErrorTests
     public void Wrong_std_count_for_a_gray_model() =>
         Check(2, ["layers", Cli.Repo("tests/fixtures/models/smallcnn_mnist.pth"), "--std", "0.2,0.2,0.2"], "--std");
 
+    [Theory]
+    [InlineData("--mean", "125.3,123.0,113.9", "0.4914,0.4824,0.4467")]
+    [InlineData("--std", "63.0,62.1,66.7", "0.2471,0.2435,0.2616")]
+    public void Mean_or_std_on_the_0_to_255_scale_says_to_divide_by_255(string option, string values, string divided) =>
+        Check(2, ["predict", Model, "--image", Image, option, values, "--json"], option, "0–255 scale", "divide by 255: " + divided);
+
+    [Fact]
+    public void Negative_mean_is_refused() =>
+        Check(2, ["layers", Model, "--mean", "-0.5,0.5,0.5"], "--mean", "negative");
+
     [Fact]
     public void Mean_that_is_not_numbers() =>
         Check(2, ["layers", Model, "--mean", "0.5,abc,0.4"], "--mean", "abc");

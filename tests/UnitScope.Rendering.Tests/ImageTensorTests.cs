@@ -78,6 +78,16 @@ public class ImageTensorTests
     }
 
     [Fact]
+    public void Mean_on_the_0_to_255_scale_is_InvalidArgument_saying_to_divide_by_255()
+    {
+        var spec = new InputSpec(3, 2, 2, [125.3f, 123.0f, 113.9f], InputSpec.ImageNetStd);
+        var e = Assert.Throws<UnitScopeException>(() => ImageTensor.ToChw(new RgbImage(2, 2, 3, new byte[12]), spec));
+        e.Kind.Should().Be(EngineErrorKind.InvalidArgument);
+        e.Message.Should().Contain("--mean").And.Contain("divide by 255: 0.4914,0.4824,0.4467");
+        ImageTensor.Validate(spec with { Mean = [0f, 1f, 0.5f], Std = [1f, 0.5f, 0.01f] }); // the edges of the 0..1 scale are fine
+    }
+
+    [Fact]
     public void Zero_std_is_InvalidArgument()
     {
         var spec = new InputSpec(1, 2, 2, [0.5f], [0f]);

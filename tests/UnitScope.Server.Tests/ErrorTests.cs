@@ -175,6 +175,21 @@ public class ErrorTests
     }
 
     [Fact]
+    public async Task Mean_and_std_on_the_0_to_255_scale_are_refused_with_what_to_give()
+    {
+        await using var d = await StartWithModelAsync();
+        var mean = await d.Client.CallExpectingErrorAsync(Methods.LoadModel, new LoadModelParams(d.Checkpoint("b.pth"), Mean: [125.3f, 123.0f, 113.9f]));
+        mean.Code.Should().Be(ErrorCodes.InvalidParams);
+        mean.Message.Should().Contain("mean [125.3, 123, 113.9]").And.Contain("divide by 255: 0.4914,0.4824,0.4467");
+        var std = await d.Client.CallExpectingErrorAsync(Methods.WriteModelDescription,
+            new WriteModelDescriptionParams(d.Checkpoint("b.pth"), Std: [63.0f, 62.1f, 66.7f]));
+        std.Code.Should().Be(ErrorCodes.InvalidParams);
+        std.Message.Should().Contain("std").And.Contain("divide by 255: 0.2471,0.2435,0.2616");
+        File.Exists(Path.ChangeExtension(d.Checkpoint("b.pth"), ".unitscope.json")).Should().BeFalse("nothing is written");
+        await StillServes(d);
+    }
+
+    [Fact]
     public async Task Cancel_request_cancels_a_running_request()
     {
         await using var d = await StartWithModelAsync();

@@ -52,7 +52,7 @@ public static class ImageTensor
     }
 
     /// <summary>Checks an input spec: 1 or 3 channels, a positive size, one finite mean and one
-    /// finite non-zero std per channel.</summary>
+    /// finite non-zero std per channel, on the 0..1 scale (<see cref="NormalisationScale"/>).</summary>
     /// <exception cref="UnitScopeException">InvalidArgument, naming the option at fault.</exception>
     public static void Validate(InputSpec spec)
     {
@@ -66,6 +66,14 @@ public static class ImageTensor
         foreach (var s in spec.Std)
             if (s == 0)
                 throw new UnitScopeException(EngineErrorKind.InvalidArgument, "The std (--std) cannot contain 0: normalisation divides by it.");
+        CheckScale("mean (--mean)", spec.Mean, isStd: false);
+        CheckScale("std (--std)", spec.Std, isStd: true);
+    }
+
+    static void CheckScale(string what, float[] values, bool isStd)
+    {
+        if (NormalisationScale.Problem(values, isStd) is { } problem)
+            throw new UnitScopeException(EngineErrorKind.InvalidArgument, $"The {what} {NormalisationScale.Shown(values)} {problem}.");
     }
 
     static void CheckPerChannel(string what, float[]? values, int channels)

@@ -185,7 +185,11 @@ public static class ModelDescriptionFile
             || !e.EnumerateArray().All(v => v.ValueKind == JsonValueKind.Number))
             throw Field(path, name, wanted, e);
         float[] values = [.. e.EnumerateArray().Select(v => (float)v.GetDouble())];
-        return values.All(v => float.IsFinite(v) && (!positive || v > 0)) ? values : throw Field(path, name, wanted, e);
+        if (!values.All(v => float.IsFinite(v) && (!positive || v > 0)))
+            throw Field(path, name, wanted, e);
+        return NormalisationScale.Problem(values, isStd: positive) is { } problem
+            ? throw Invalid(path, $"'{name}' {e.GetRawText()} {problem}")
+            : values;
     }
 
     static IReadOnlyList<string> ReadClassNames(string descriptionPath, string file)

@@ -49,6 +49,7 @@ internal sealed class LoadModelHandler(DaemonServices services) : IRequestHandle
             throw RpcErrors.InvalidParams("path is empty.");
         if (p.InputSize is { } size && (size.Count != 2 || size[0] <= 0 || size[1] <= 0))
             throw RpcErrors.InvalidParams($"inputSize must be [height, width] with positive values; got [{string.Join(", ", size)}].");
+        CheckScale(p.Mean, p.Std);
         CSharpModelDefinition? definition = null;
         if (!string.IsNullOrWhiteSpace(p.AssemblyPath) || !string.IsNullOrWhiteSpace(p.SourcePath))
         {
@@ -68,6 +69,15 @@ internal sealed class LoadModelHandler(DaemonServices services) : IRequestHandle
             Device = string.IsNullOrWhiteSpace(p.Device) ? "auto" : p.Device.Trim(),
             Definition = definition,
         };
+    }
+
+    /// <summary>A mean or std given on the 0–255 scale is refused, saying what to give (loadModel and writeModelDescription).</summary>
+    internal static void CheckScale(IReadOnlyList<float>? mean, IReadOnlyList<float>? std)
+    {
+        foreach (var (name, values, isStd) in (ReadOnlySpan<(string, IReadOnlyList<float>?, bool)>)[("mean", mean, false), ("std", std, true)])
+            if (values is not null && Engine.Imaging.NormalisationScale.Problem(values, isStd) is { } problem)
+                throw RpcErrors.InvalidParams(
+                    $"{name} [{string.Join(", ", values.Select(v => v.ToString(System.Globalization.CultureInfo.InvariantCulture)))}] {problem}.");
     }
 
     /// <summary>

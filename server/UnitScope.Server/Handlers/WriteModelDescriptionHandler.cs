@@ -90,6 +90,7 @@ internal sealed class WriteModelDescriptionHandler(DaemonServices services) : IR
         foreach (var (name, values, positive) in new[] { ("mean", p.Mean, false), ("std", p.Std, true) })
             if (values is not null && (values.Count is < 1 or > 4 || values.Any(v => !float.IsFinite(v) || (positive && v <= 0))))
                 throw RpcErrors.InvalidParams($"{name} must be 1 to 4 finite numbers{(positive ? " above 0" : "")}, one per input channel.");
+        LoadModelHandler.CheckScale(p.Mean, p.Std);
         if (p.ClassNamesFile is not null && p.ClassNames is not null)
             throw RpcErrors.InvalidParams("give classNamesFile or classNames, not both.");
         if (p.ClassNamesFile is { } file && string.IsNullOrWhiteSpace(file))

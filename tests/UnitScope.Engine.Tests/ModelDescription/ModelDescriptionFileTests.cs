@@ -39,6 +39,8 @@ public class ModelDescriptionFileTests : IDisposable
     [InlineData("""{ "centreCrop": 224 }""", "did you mean 'centerCrop'")]
     [InlineData("""{ "interpolation": "cubic" }""", "'interpolation' must be one of bilinear, nearest, bicubic, box, hamming, lanczos")]
     [InlineData("""{ "interpolation": 3 }""", "'interpolation'")]
+    [InlineData("""{ "mean": [125.3, 123.0, 113.9] }""", "'mean' [125.3, 123.0, 113.9] is on the 0–255 scale; UnitScope takes the mean on the 0..1 scale of torchvision's ToTensor(), so divide by 255: 0.4914,0.4824,0.4467")]
+    [InlineData("""{ "std": [63.0] }""", "'std' [63.0] is on the 0–255 scale")]
     [InlineData("""[224, 224]""", "JSON object")]
     [InlineData("""{ "inputSize": [224, 224] """, "not valid JSON")]
     public void Malformed_file_names_the_field(string json, string mention)
