@@ -135,7 +135,7 @@ static int Ablation(Options o, string repo)
             pass = Math.Min(pass, EvaluationPass());
             var clock = Stopwatch.StartNew();
             double unitsDone = 0;
-            var progress = new Sync(p => { if (p.Phase == "curve" && unitsDone == 0) unitsDone = clock.Elapsed.TotalSeconds; });
+            var progress = new SyncProgress<AblationProgress>(p => { if (p.Phase == UnitScope.Engine.Analysis.AnalysisPhase.Curve && unitsDone == 0) unitsDone = clock.Elapsed.TotalSeconds; });
             Ablator.Rank(session, set, new RankingRequest { Layer = layer, Class = cls, Top = 1, RandomDraws = 1, BatchSize = batch }, progress);
             rank = Math.Min(rank, unitsDone > 0 ? unitsDone : clock.Elapsed.TotalSeconds);
         }
@@ -191,8 +191,4 @@ sealed record Options(Dictionary<string, string> Values)
     public int Int(string name, int fallback) => Values.TryGetValue(name, out var v) ? int.Parse(v, CultureInfo.InvariantCulture) : fallback;
 }
 
-sealed class Sync(Action<AblationProgress> report) : IProgress<AblationProgress>
-{
-    public void Report(AblationProgress value) => report(value);
-}
 

@@ -42,9 +42,9 @@ static class Measure
         using var sampler = new ManagedPeak(liveHeap);
         double pass1 = 0, cpu = CpuNow();
         var clock = Stopwatch.StartNew();
-        var progress = new Sync(p =>
+        var progress = new SyncProgress<DissectionProgress>(p =>
         {
-            if (p.Phase == "thresholds") pass1 = clock.Elapsed.TotalSeconds;
+            if (p.Phase == Engine.Analysis.AnalysisPhase.Thresholds) pass1 = clock.Elapsed.TotalSeconds;
             if (liveHeap) sampler.SampleLive();
         });
         var result = Dissector.Run(model, data, layers, new DissectionOptions { BatchSize = batchSize }, progress, CancellationToken.None);
@@ -95,10 +95,5 @@ static class Measure
         }
         public double PeakMiB => Interlocked.Read(ref _peak) / 1048576.0;
         public void Dispose() => _timer.Dispose();
-    }
-
-    sealed class Sync(Action<DissectionProgress> report) : IProgress<DissectionProgress>
-    {
-        public void Report(DissectionProgress value) => report(value);
     }
 }

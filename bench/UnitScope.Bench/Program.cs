@@ -8,6 +8,17 @@ using UnitScope.Engine.Datasets;
 // bench/dissect: network dissection against forward passes alone, on the same images, batch size and
 // layers, at 1× and 4× the images; prints times, the ratio, images/s and peak memory per run.
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
+if (args is ["probe", var cacheDir, var countText, var sizeText, var maskText])
+{
+    // `probe DIR COUNT SIZE MASK`: a Broden-format copy of the built-in probe set under DIR (made once), for
+    // the full-width and side-by-side benchmarks; prints its folder.
+    var made = ProbeSet.EnsureBuiltIn(cacheDir, new ProbeSetOptions
+    {
+        Count = int.Parse(countText), ImageSize = int.Parse(sizeText), MaskSize = int.Parse(maskText),
+    });
+    Console.WriteLine(made.Root);
+    return;
+}
 var arguments = Arguments.Parse(args);
 string repo = FindRepoRoot();
 string checkpoint = Path.Combine(repo, "tests", "fixtures", "models", arguments.Model + ".pth");

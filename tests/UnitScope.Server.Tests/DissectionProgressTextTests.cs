@@ -1,3 +1,4 @@
+using UnitScope.Engine.Analysis;
 using UnitScope.Engine.Analysis.Dissection;
 using UnitScope.Server.Dissection;
 
@@ -14,13 +15,13 @@ public class DissectionProgressTextTests
         var text = new DissectionProgressText(["conv3", "conv4"]);
         var lines = new[]
         {
-            new DissectionProgress("dataset", 1000, 2000),
-            new DissectionProgress("thresholds", 640, 2000),
-            new DissectionProgress("thresholds", 2000, 2000),
-            new DissectionProgress("iou", 640, 2000) { Layer = "conv3" },
-            new DissectionProgress("iou", 2000, 2000, Done("conv3")) { Layer = "conv3" },
-            new DissectionProgress("iou", 1000, 2000) { Layer = "conv4" },
-            new DissectionProgress("iou", 2000, 2000, Done("conv4")) { Layer = "conv4" },
+            new DissectionProgress(AnalysisPhase.Dataset, 1000, 2000),
+            new DissectionProgress(AnalysisPhase.Thresholds, 640, 2000),
+            new DissectionProgress(AnalysisPhase.Thresholds, 2000, 2000),
+            new DissectionProgress(AnalysisPhase.Iou, 640, 2000) { Layer = "conv3" },
+            new DissectionProgress(AnalysisPhase.Iou, 2000, 2000, Done("conv3")) { Layer = "conv3" },
+            new DissectionProgress(AnalysisPhase.Iou, 1000, 2000) { Layer = "conv4" },
+            new DissectionProgress(AnalysisPhase.Iou, 2000, 2000, Done("conv4")) { Layer = "conv4" },
         }.Select(text.Update).ToList();
 
         lines.Select(l => l.Message).Should().Equal(
@@ -39,10 +40,10 @@ public class DissectionProgressTextTests
     public void A_single_layer_has_no_layer_count_and_the_percentage_never_goes_back()
     {
         var text = new DissectionProgressText(["conv1"]);
-        text.Update(new DissectionProgress("iou", 30, 40) { Layer = "conv1" }).Message.Should().Be("conv1: IoU pass, 30/40 images");
-        var later = text.Update(new DissectionProgress("thresholds", 10, 40));
+        text.Update(new DissectionProgress(AnalysisPhase.Iou, 30, 40) { Layer = "conv1" }).Message.Should().Be("conv1: IoU pass, 30/40 images");
+        var later = text.Update(new DissectionProgress(AnalysisPhase.Thresholds, 10, 40));
         later.Percentage.Should().BeGreaterThanOrEqualTo(77);
-        text.Update(new DissectionProgress("cached", 40, 40, Done("conv1"))).Message.Should().Be("conv1: from the cache");
-        text.Update(new DissectionProgress("somethingNew", 0, 0)).Message.Should().Be("conv1: somethingNew");
+        text.Update(new DissectionProgress(AnalysisPhase.Cached, 40, 40, Done("conv1"))).Message.Should().Be("conv1: from the cache");
+        text.Update(new DissectionProgress(AnalysisPhase.Thresholds, 0, 0)).Message.Should().Be("conv1: threshold pass");
     }
 }

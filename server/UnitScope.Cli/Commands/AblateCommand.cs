@@ -5,6 +5,7 @@ using System.Net;
 using System.Text;
 using Spectre.Console;
 using UnitScope.Engine;
+using UnitScope.Engine.Analysis;
 using UnitScope.Engine.Analysis.Ablation;
 using UnitScope.Engine.Datasets;
 using UnitScope.Engine.Storage;
@@ -249,12 +250,12 @@ static class AnalysisConsole
 
         public IProgress<AblationProgress> ForAblation() => new SyncProgress<AblationProgress>(p => Update(p.Phase switch
         {
-            "ablation" => "intact model, units removed, random control",
-            "units" => "each unit removed alone",
-            "curve" => "top-k and random-k removed",
-            "activations" => "unit activations",
-            _ => p.Phase,
-        }, p.Done, p.Total, p.Phase == "activations" ? "images" : "samples"));
+            AnalysisPhase.Ablation => "intact model, units removed, random control",
+            AnalysisPhase.Units => "each unit removed alone",
+            AnalysisPhase.Curve => "top-k and random-k removed",
+            AnalysisPhase.Activations => "unit activations",
+            _ => p.Phase.ToString(),
+        }, p.Done, p.Total, p.Phase == AnalysisPhase.Activations ? "images" : "samples"));
 
         void Update(string phase, long done, long total, string unit)
         {

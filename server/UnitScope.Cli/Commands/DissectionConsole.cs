@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
 using Spectre.Console;
+using UnitScope.Engine;
+using UnitScope.Engine.Analysis;
 using UnitScope.Engine.Analysis.Dissection;
 using UnitScope.Engine.Demo;
 using UnitScope.Engine.Storage;
@@ -61,7 +63,7 @@ static class DissectionConsole
 
         public IProgress<DissectionProgress> ForDissection(HashSet<string> cached) => new SyncProgress<DissectionProgress>(p =>
         {
-            if (p.Phase == DissectionService.CachedPhase && p.CompletedLayer is { } hit)
+            if (p.Phase == AnalysisPhase.Cached && p.CompletedLayer is { } hit)
             {
                 lock (cached) cached.Add(hit.Layer);
                 Update($"{hit.Layer}: from the cache", 1, 1, null);
@@ -69,9 +71,9 @@ static class DissectionConsole
             }
             string what = p.Phase switch
             {
-                "thresholds" => "pass 1: unit thresholds",
-                "iou" => $"pass 2: IoU{(p.Layer is { } l ? " of " + l : "")}",
-                _ => p.Phase,
+                AnalysisPhase.Thresholds => "pass 1: unit thresholds",
+                AnalysisPhase.Iou => $"pass 2: IoU{(p.Layer is { } l ? " of " + l : "")}",
+                _ => p.Phase.ToString(),
             };
             Update(what, p.ImagesDone, p.ImagesTotal, "images");
         });

@@ -29,9 +29,3 @@ static class ProgressDisplay
             .StartAsync(body);
     }
 }
-
-/// <summary>Reports on the reporting thread (unlike <see cref="Progress{T}"/>, which posts and can arrive after the run ended).</summary>
-sealed class SyncProgress<T>(Action<T> report) : IProgress<T>
-{
-    public void Report(T value) => report(value);
-}

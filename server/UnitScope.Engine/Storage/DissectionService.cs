@@ -1,3 +1,4 @@
+using UnitScope.Engine.Analysis;
 using UnitScope.Engine.Analysis.Dissection;
 using UnitScope.Engine.Datasets;
 
@@ -20,9 +21,6 @@ public delegate IReadOnlyList<LayerDissection> DissectionRunner(
 /// </summary>
 public sealed class DissectionService
 {
-    /// <summary>The <see cref="DissectionProgress.Phase"/> reported for a layer found in the store.</summary>
-    public const string CachedPhase = "cached";
-
     readonly DissectionRunner _run;
     readonly Action<string>? _log;
 
@@ -40,7 +38,7 @@ public sealed class DissectionService
 
     /// <summary>
     /// The dissection of each of <paramref name="layers"/>, in that order (a name given twice is
-    /// dissected once and returned once). Progress: one <see cref="CachedPhase"/> report (with
+    /// dissected once and returned once). Progress: one <see cref="AnalysisPhase.Cached"/> report (with
     /// <see cref="DissectionProgress.CompletedLayer"/>) per stored layer, then the dissector's reports.
     /// </summary>
     /// <exception cref="UnitScopeException">UnknownLayer (before any work), InvalidArgument for bad options, and the dissector's.</exception>
@@ -72,7 +70,7 @@ public sealed class DissectionService
             if (Store.TryGet(keys[name], out var stored))
             {
                 results[name] = stored;
-                progress?.Report(new DissectionProgress(CachedPhase, stored.ImageCount, stored.ImageCount, stored));
+                progress?.Report(new DissectionProgress(AnalysisPhase.Cached, stored.ImageCount, stored.ImageCount, stored));
             }
             else
             {
@@ -83,7 +81,7 @@ public sealed class DissectionService
         if (missing.Count > 0)
         {
             var storedNow = new HashSet<string>(StringComparer.Ordinal);
-            var relay = new Relay(report =>
+            var relay = new SyncProgress<DissectionProgress>(report =>
             {
                 if (report.CompletedLayer is { } done && keys.TryGetValue(done.Layer, out var key) && !results.ContainsKey(done.Layer))
                 {
@@ -157,11 +155,5 @@ public sealed class DissectionService
         {
             _log?.Invoke($"Could not store the dissection of {layer.Layer} in {Store.Folder}: {e.Message}");
         }
-    }
-
-    /// <summary>Reports synchronously on the reporting thread (unlike <see cref="Progress{T}"/>), so storing keeps pace.</summary>
-    sealed class Relay(Action<DissectionProgress> report) : IProgress<DissectionProgress>
-    {
-        public void Report(DissectionProgress value) => report(value);
     }
 }

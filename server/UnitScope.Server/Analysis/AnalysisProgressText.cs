@@ -1,23 +1,24 @@
 using System.Globalization;
-using UnitScope.Server.Dissection;
+using UnitScope.Engine.Analysis;
 
 namespace UnitScope.Server.Analysis;
 
 /// <summary>
 /// Turns an analysis's progress into LSP progress lines such as "zeroing units: 320/4000 evaluations" (an
-/// evaluation: one image under one set of zeroed units) with
-/// an overall percentage that never decreases. Each method has a plan: its phases in order with the
-/// share of the bar each takes; a phase that does not happen (the probe set already built) is skipped over. Not thread-safe: the engine reports from one thread.
+/// evaluation: one image under one set of zeroed units) with an overall percentage that never decreases.
+/// Each method has a plan: its phases in order with the share of the bar each takes; a phase that does not
+/// happen (the probe set already built) is skipped over.
 /// </summary>
-internal sealed class AnalysisProgressText(IReadOnlyList<(string Phase, int Share)> plan)
+internal sealed class AnalysisProgressText(IReadOnlyList<(AnalysisPhase Phase, int Share)> plan) : IProgressLines<AnalysisProgress>
 {
-    public static readonly IReadOnlyList<(string, int)> Occlusion = [("occlusion", 100)];
+    public static readonly IReadOnlyList<(AnalysisPhase, int)> Occlusion = [(AnalysisPhase.Occlusion, 100)];
 
-    public static readonly IReadOnlyList<(string, int)> Ablation = [("dataset", 10), ("ablation", 90)];
+    public static readonly IReadOnlyList<(AnalysisPhase, int)> Ablation = [(AnalysisPhase.Dataset, 10), (AnalysisPhase.Ablation, 90)];
 
-    public static readonly IReadOnlyList<(string, int)> Ranking = [("dataset", 10), ("units", 70), ("curve", 20)];
+    public static readonly IReadOnlyList<(AnalysisPhase, int)> Ranking =
+        [(AnalysisPhase.Dataset, 10), (AnalysisPhase.Units, 70), (AnalysisPhase.Curve, 20)];
 
-    public static readonly IReadOnlyList<(string, int)> UnitClass = [("dataset", 10), ("activations", 90)];
+    public static readonly IReadOnlyList<(AnalysisPhase, int)> UnitClass = [(AnalysisPhase.Dataset, 10), (AnalysisPhase.Activations, 90)];
 
     private readonly int _total = Math.Max(1, plan.Sum(p => p.Share));
     private int _percentage;
@@ -38,24 +39,31 @@ internal sealed class AnalysisProgressText(IReadOnlyList<(string Phase, int Shar
             ? $"{p.Done.ToString(CultureInfo.InvariantCulture)}/{p.Total.ToString(CultureInfo.InvariantCulture)} {Noun(p.Phase)}"
             : "";
         var what = PhaseText(p.Phase);
-        return new ProgressLine(count.Length == 0 ? what : $"{what}: {count}", _percentage, p.Phase);
+        return new ProgressLine(count.Length == 0 ? what : $"{what}: {count}", _percentage, Stage(p.Phase));
     }
 
-    public static string PhaseText(string phase) => phase switch
+    /// <summary>The phase in words, as progress lines say it.</summary>
+    public static string PhaseText(AnalysisPhase phase) => phase switch
     {
-        "dataset" => "building the probe set",
-        "occlusion" => "occluding",
-        "ablation" => "zeroing units",
-        "units" => "zeroing each unit alone",
-        "curve" => "top-k vs random-k",
-        "activations" => "activations",
-        _ => phase,
+        AnalysisPhase.Dataset => "building the probe set",
+        AnalysisPhase.Cached => "from the cache",
+        AnalysisPhase.Thresholds => "threshold pass",
+        AnalysisPhase.Iou => "IoU pass",
+        AnalysisPhase.Occlusion => "occluding",
+        AnalysisPhase.Ablation => "zeroing units",
+        AnalysisPhase.Units => "zeroing each unit alone",
+        AnalysisPhase.Curve => "top-k vs random-k",
+        AnalysisPhase.Activations => "activations",
+        _ => phase.ToString(),
     };
 
-    private static string Noun(string phase) => phase switch
+    /// <summary>The stage a progress line belongs to (a new stage is always sent): the phase's name in lower case.</summary>
+    public static string Stage(AnalysisPhase phase) => phase.ToString().ToLowerInvariant();
+
+    private static string Noun(AnalysisPhase phase) => phase switch
     {
-        "occlusion" => "positions",
-        "ablation" or "units" or "curve" => "evaluations",
+        AnalysisPhase.Occlusion => "positions",
+        AnalysisPhase.Ablation or AnalysisPhase.Units or AnalysisPhase.Curve => "evaluations",
         _ => "images",
     };
 }

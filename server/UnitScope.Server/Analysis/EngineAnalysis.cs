@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using UnitScope.Engine;
+using UnitScope.Engine.Analysis;
 using UnitScope.Engine.Analysis.Ablation;
 using UnitScope.Engine.Analysis.Occlusion;
 using UnitScope.Engine.Datasets;
@@ -78,7 +79,7 @@ internal sealed class EngineAnalysis : IAnalysisEngine
         }
         var building = progress is null
             ? null
-            : new Relay<Engine.Analysis.Dissection.DissectionProgress>(p => progress.Report(new AnalysisProgress("dataset", p.ImagesDone, p.ImagesTotal)));
+            : new SyncProgress<Engine.Analysis.Dissection.DissectionProgress>(p => progress.Report(new AnalysisProgress(AnalysisPhase.Dataset, p.ImagesDone, p.ImagesTotal)));
         return EvaluationSet.FromProbe(_dissection.OpenDataset(DatasetSpec.Probe, building, ct));
     }
 
@@ -95,7 +96,7 @@ internal sealed class EngineAnalysis : IAnalysisEngine
             Unit = settings.Unit,
             BatchSize = settings.BatchSize,
         };
-        var relay = new Relay<OcclusionProgress>(p => progress?.Report(new AnalysisProgress("occlusion", p.PositionsDone, p.PositionsTotal)));
+        var relay = new SyncProgress<OcclusionProgress>(p => progress?.Report(new AnalysisProgress(AnalysisPhase.Occlusion, p.PositionsDone, p.PositionsTotal)));
         var key = AnalysisKey.Occlusion(session, Occluder.ImageHash(image), options);
         var r = _store.GetOrCompute(key, () => Occluder.Run(session, image, options, relay, ct), out var cached, m => _log.Warn(m));
 
@@ -167,7 +168,7 @@ internal sealed class EngineAnalysis : IAnalysisEngine
             new(settings.Layer, settings.Class, label, settings.Metric, set.Name, images, before, units);
 
         // Drops arrive before the intact model's metric is known to the caller: "after" is filled in at the end.
-        var relay = new Relay<AblationProgress>(p =>
+        var relay = new SyncProgress<AblationProgress>(p =>
         {
             progress?.Report(new AnalysisProgress(p.Phase, p.Done, p.Total));
             if (measured is not null && p.MeasuredUnits is { Count: > 0 } units)
@@ -258,7 +259,7 @@ internal sealed class EngineAnalysis : IAnalysisEngine
     private static string Name(IReadOnlyList<string> names, int index) => index >= 0 && index < names.Count ? names[index] : $"class {index}";
 
     private static IProgress<AblationProgress>? Forward(IProgress<AnalysisProgress>? progress) =>
-        progress is null ? null : new Relay<AblationProgress>(p => progress.Report(new AnalysisProgress(p.Phase, p.Done, p.Total)));
+        progress is null ? null : new SyncProgress<AblationProgress>(p => progress.Report(new AnalysisProgress(p.Phase, p.Done, p.Total)));
 
     private static ModelSession Session(IModel model) =>
         model is ISessionModel s ? s.Session : throw new InvalidOperationException($"{model.GetType().Name} is not backed by a ModelSession.");
@@ -268,10 +269,5 @@ internal sealed class EngineAnalysis : IAnalysisEngine
     {
         public string ContentHash => Set.ContentHash;
         public int Count => Set.Count;
-    }
-
-    private sealed class Relay<T>(Action<T> report) : IProgress<T>
-    {
-        public void Report(T value) => report(value);
     }
 }

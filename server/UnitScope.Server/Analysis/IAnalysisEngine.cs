@@ -1,4 +1,5 @@
 using UnitScope.Engine;
+using UnitScope.Engine.Analysis;
 using UnitScope.Engine.Imaging;
 using UnitScope.Protocol;
 using UnitScope.Server.Models;
@@ -44,13 +45,10 @@ internal interface IEvaluationData
 }
 
 /// <summary>
-/// A step of an analysis: <paramref name="Phase"/> is one of "dataset" (building the probe set: images),
-/// "occlusion" (square positions), "ablation" (the intact model, the chosen units and the random
-/// controls: evaluations of an image under a set of zeroed units), "units" (each unit zeroed alone:
-/// evaluations), "curve" (top-k and random-k: evaluations), "activations" (images);
-/// <paramref name="Done"/> of <paramref name="Total"/>.
+/// A step of an analysis: <paramref name="Done"/> of <paramref name="Total"/> in <paramref name="Phase"/>
+/// (images, square positions or evaluations of an image under a set of zeroed units: see <see cref="AnalysisPhase"/>).
 /// </summary>
-internal sealed record AnalysisProgress(string Phase, long Done, long Total);
+internal sealed record AnalysisProgress(AnalysisPhase Phase, long Done, long Total);
 
 /// <summary>Occlusion parameters, checked and resolved except what needs the image (target class, unit).</summary>
 internal sealed record OcclusionSettings(

@@ -1,19 +1,18 @@
 using System.Globalization;
+using UnitScope.Engine.Analysis;
 using UnitScope.Engine.Analysis.Dissection;
+using UnitScope.Server.Analysis;
 
 namespace UnitScope.Server.Dissection;
-
-/// <summary>A progress line for the client: its text, the overall percentage and the stage it belongs to.</summary>
-internal sealed record ProgressLine(string Message, int Percentage, string Stage);
 
 /// <summary>
 /// Turns the engine's dissection progress into LSP progress messages such as
 /// "conv3: IoU pass, 640/2000 images" with an overall percentage that never decreases. Building the
 /// probe set takes the first 10%. The rest is shared by the engine's passes over the images: one
 /// thresholds pass for all layers at once, then one IoU pass per layer (the engine names the layer
-/// it is on). Not thread-safe: the engine reports from one thread.
+/// it is on).
 /// </summary>
-internal sealed class DissectionProgressText(IReadOnlyList<string> layers)
+internal sealed class DissectionProgressText(IReadOnlyList<string> layers) : IProgressLines<DissectionProgress>
 {
     public const int DatasetShare = 10;
 
@@ -30,39 +29,40 @@ internal sealed class DissectionProgressText(IReadOnlyList<string> layers)
             : "";
         var within = p.ImagesTotal > 0 ? Math.Clamp((double)p.ImagesDone / p.ImagesTotal, 0, 1) : 0;
         var passes = 1.0 + layers.Count;
+        var phase = AnalysisProgressText.PhaseText(p.Phase);
 
         int percentage;
         string message;
         string stage;
         switch (p.Phase)
         {
-            case "dataset":
+            case AnalysisPhase.Dataset:
                 percentage = (int)(within * DatasetShare);
-                message = Join("building the probe set", count);
+                message = Join(phase, count);
                 stage = "dataset";
                 break;
-            case "cached":
+            case AnalysisPhase.Cached:
                 percentage = _percentage;
-                message = $"{p.CompletedLayer?.Layer ?? Label()}: from the cache";
+                message = $"{p.CompletedLayer?.Layer ?? Label()}: {phase}";
                 stage = $"cached {p.CompletedLayer?.Layer}";
                 break;
-            case "iou" when p.Layer is { } layer:
+            case AnalysisPhase.Iou when p.Layer is { } layer:
                 if (!_iouLayers.Contains(layer)) _iouLayers.Add(layer);
                 var index = _iouLayers.IndexOf(layer);
                 percentage = Overall((1 + index + within) / passes);
-                message = $"{layer}: {Join(PhaseText(p.Phase), count)}" +
+                message = $"{layer}: {Join(phase, count)}" +
                           (layers.Count > 1 ? $" (layer {Math.Min(index + 1, layers.Count)} of {layers.Count})" : "");
                 stage = $"iou {layer}";
                 break;
-            case "iou":
+            case AnalysisPhase.Iou:
                 percentage = Overall((1 + within * layers.Count) / passes);
-                message = $"{Label()}: {Join(PhaseText(p.Phase), count)}";
+                message = $"{Label()}: {Join(phase, count)}";
                 stage = $"iou {string.Join(',', _pending)}";
                 break;
             default:
                 percentage = Overall(within / passes);
-                message = $"{Label()}: {Join(PhaseText(p.Phase), count)}";
-                stage = p.Phase;
+                message = $"{Label()}: {Join(phase, count)}";
+                stage = AnalysisProgressText.Stage(p.Phase);
                 break;
         }
         _percentage = Math.Max(_percentage, Math.Min(percentage, 100));
@@ -72,15 +72,6 @@ internal sealed class DissectionProgressText(IReadOnlyList<string> layers)
     private static int Overall(double fraction) => DatasetShare + (int)(Math.Clamp(fraction, 0, 1) * (100 - DatasetShare));
 
     private static string Join(string what, string count) => count.Length == 0 ? what : $"{what}, {count}";
-
-    public static string PhaseText(string phase) => phase switch
-    {
-        "thresholds" => "threshold pass",
-        "iou" => "IoU pass",
-        "dataset" => "building the probe set",
-        "cached" => "from the cache",
-        _ => phase,
-    };
 
     /// <summary>The layers still being worked on: "conv3", "conv3, conv4", "conv3, conv4 +2 more".</summary>
     private string Label() => _pending.Count switch

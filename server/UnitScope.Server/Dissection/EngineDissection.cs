@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using UnitScope.Engine;
+using UnitScope.Engine.Analysis;
 using UnitScope.Engine.Analysis.Dissection;
 using UnitScope.Engine.Datasets;
 using UnitScope.Engine.Storage;
@@ -42,7 +43,7 @@ internal sealed class EngineDissection : IDissectionEngine
         ISegmentationDataset dataset;
         if (spec.IsProbe)
         {
-            var generated = progress is null ? null : new Relay<int>(n => progress.Report(new DissectionProgress("dataset", n, ProbeOptions.Count)));
+            var generated = progress is null ? null : new SyncProgress<int>(n => progress.Report(new DissectionProgress(AnalysisPhase.Dataset, n, ProbeOptions.Count)));
             dataset = ProbeSet.EnsureBuiltIn(_cacheFolder, ProbeOptions, generated, ct);
         }
         else
@@ -123,9 +124,4 @@ internal sealed class EngineDissection : IDissectionEngine
 
     private static ModelSession Session(IModel model) =>
         model is ISessionModel s ? s.Session : throw new InvalidOperationException($"{model.GetType().Name} is not backed by a ModelSession.");
-
-    private sealed class Relay<T>(Action<T> report) : IProgress<T>
-    {
-        public void Report(T value) => report(value);
-    }
 }

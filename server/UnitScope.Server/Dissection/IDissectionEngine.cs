@@ -41,7 +41,7 @@ internal sealed record DatasetSpec(string? Folder)
 internal interface IDissectionEngine
 {
     /// <summary>
-    /// Opens a dataset, building the built-in probe set on first use (reported as phase "dataset").
+    /// Opens a dataset, building the built-in probe set on first use (reported as phase Dataset).
     /// Runs no model: the caller does not hold the device gate.
     /// </summary>
     /// <exception cref="UnitScopeException">FileNotFound, InvalidArgument (not a Broden folder)…</exception>

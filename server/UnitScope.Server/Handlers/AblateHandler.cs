@@ -24,11 +24,11 @@ internal sealed class AblateHandler(Connection connection, DaemonServices servic
         var title = settings.Units.Count == 1
             ? $"Ablating unit {settings.Units[0]} of {settings.Layer}"
             : $"Ablating {settings.Units.Count} units of {settings.Layer}";
-        return await AnalysisRun.RunAsync(connection, services, model, request.WorkDoneToken, title,
-            AnalysisProgressText.Ablation,
+        return await AnalysisRun.RunAsync(connection, services, model, new AnalysisRequest(title, request.WorkDoneToken),
+            new AnalysisProgressText(AnalysisProgressText.Ablation),
             async run =>
             {
-                var set = await run.OpenEvaluationSetAsync(spec).ConfigureAwait(false);
+                var set = await run.OpenEvaluationSetAsync(services, spec).ConfigureAwait(false);
                 services.Log.Info($"{connection.Name}: ablate {settings.Layer} [{string.Join(", ", settings.Units)}] of {request.ModelId} on {spec.Name} ({set.Count} images)");
                 var result = await run.OnDeviceAsync(progress => engine.Ablate(model, set, settings, progress, run.Token)).ConfigureAwait(false);
                 return result with { EvaluationSet = spec.Name, Classes = AnalysisResults.ByChange(result.Classes) };

@@ -23,7 +23,8 @@ internal sealed class OccludeHandler(Connection connection, DaemonServices servi
         var image = model.SizeImage(ImageInput.Read(services.Images, request.ImagePath, request.ImageBase64));
         var title = string.IsNullOrWhiteSpace(request.ImagePath) ? "Occlusion" : $"Occlusion of {Path.GetFileName(request.ImagePath.Trim())}";
         services.Log.Info($"{connection.Name}: occlude {title} with {request.ModelId}: square {settings.Size}, stride {settings.Stride}");
-        return await AnalysisRun.RunAsync(connection, services, model, request.WorkDoneToken, title, AnalysisProgressText.Occlusion,
+        return await AnalysisRun.RunAsync(connection, services, model, new AnalysisRequest(title, request.WorkDoneToken),
+            new AnalysisProgressText(AnalysisProgressText.Occlusion),
             run => run.OnDeviceAsync(progress => engine.Occlude(model, image, settings, progress, run.Token)),
             AnalysisResults.Summary, ct).ConfigureAwait(false);
     }

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using UnitScope.Protocol;
 using UnitScope.Server.Analysis;
 using UnitScope.Server.Rpc;
@@ -23,14 +22,14 @@ internal sealed class RankUnitsHandler(Connection connection, DaemonServices ser
         var classNames = engine.ClassNames(model);
         var settings = AnalysisChecks.Ranking(request, model, classNames);
         var spec = EvaluationSetSpec.Parse(request.EvaluationSet);
-        var partialToken = request.PartialResultToken is { ValueKind: JsonValueKind.String or JsonValueKind.Number } pt ? pt : (JsonElement?)null;
         var labels = AnalysisResults.Labels(services.Dissection, model.CheckpointHash, settings.Layer, connection.DefaultDataset);
         var title = $"Ranking units of {settings.Layer} for {classNames[settings.Class]}";
         IReadOnlyList<RankedUnit> ranked = [];
-        return await AnalysisRun.RunAsync(connection, services, model, request.WorkDoneToken, title, AnalysisProgressText.Ranking,
+        return await AnalysisRun.RunAsync(connection, services, model, new AnalysisRequest(title, request.WorkDoneToken, request.PartialResultToken),
+            new AnalysisProgressText(AnalysisProgressText.Ranking),
             async run =>
             {
-                var set = await run.OpenEvaluationSetAsync(spec).ConfigureAwait(false);
+                var set = await run.OpenEvaluationSetAsync(services, spec).ConfigureAwait(false);
                 services.Log.Info($"{connection.Name}: rank units of {settings.Layer} for class {settings.Class} of {request.ModelId} on {spec.Name} ({set.Count} images)");
                 // Each unit goes out once: as the engine measures it, and the rest (if the engine could not
                 // tell them as it went) in one last partial result before the response.
@@ -38,8 +37,8 @@ internal sealed class RankUnitsHandler(Connection connection, DaemonServices ser
                 void Post(RankUnitsResult partial)
                 {
                     var fresh = partial.Units.Where(u => sent.Add(u.Unit)).ToList();
-                    if (fresh.Count == 0 || partialToken is not { } token) return;
-                    run.Stream.Post(token, partial with
+                    if (fresh.Count == 0 || !run.SendsPartialResults) return;
+                    run.PostPartial(partial with
                     {
                         EvaluationSet = spec.Name,
                         Units = AnalysisResults.Labelled(fresh, labels),
@@ -47,12 +46,12 @@ internal sealed class RankUnitsHandler(Connection connection, DaemonServices ser
                         CurvePng = null,
                     });
                 }
-                Action<RankUnitsResult>? measured = partialToken is null ? null : partial => Post(partial with { Before = 0 });
+                Action<RankUnitsResult>? measured = !run.SendsPartialResults ? null : partial => Post(partial with { Before = 0 });
                 var result = await run.OnDeviceAsync(progress => engine.RankUnits(model, set, settings, measured, progress, run.Token))
                     .ConfigureAwait(false);
                 ranked = AnalysisResults.ByDrop(AnalysisResults.Labelled(result.Units, labels));
-                if (partialToken is not null) Post(result with { Units = ranked });
-                return result with { EvaluationSet = spec.Name, Units = partialToken is null ? ranked : [] };
+                if (run.SendsPartialResults) Post(result with { Units = ranked });
+                return result with { EvaluationSet = spec.Name, Units = run.SendsPartialResults ? [] : ranked };
             },
             result => AnalysisResults.Summary(result, ranked), ct).ConfigureAwait(false);
     }

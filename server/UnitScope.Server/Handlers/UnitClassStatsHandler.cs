@@ -22,10 +22,11 @@ internal sealed class UnitClassStatsHandler(Connection connection, DaemonService
         var spec = EvaluationSetSpec.Parse(request.EvaluationSet);
         var labels = AnalysisResults.Labels(services.Dissection, model.CheckpointHash, settings.Layer, connection.DefaultDataset);
         var title = $"Unit {settings.Unit} of {settings.Layer} on {classNames[settings.Class]}";
-        return await AnalysisRun.RunAsync(connection, services, model, request.WorkDoneToken, title, AnalysisProgressText.UnitClass,
+        return await AnalysisRun.RunAsync(connection, services, model, new AnalysisRequest(title, request.WorkDoneToken),
+            new AnalysisProgressText(AnalysisProgressText.UnitClass),
             async run =>
             {
-                var set = await run.OpenEvaluationSetAsync(spec).ConfigureAwait(false);
+                var set = await run.OpenEvaluationSetAsync(services, spec).ConfigureAwait(false);
                 var result = await run.OnDeviceAsync(progress => engine.UnitClassStats(model, set, settings, progress, run.Token))
                     .ConfigureAwait(false);
                 return result with { EvaluationSet = spec.Name, Label = labels.GetValueOrDefault(settings.Unit) };

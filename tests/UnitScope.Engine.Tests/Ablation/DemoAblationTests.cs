@@ -1,4 +1,5 @@
 using UnitScope.Engine.Tests.Demo;
+using UnitScope.Engine.Analysis;
 using UnitScope.Engine.Analysis.Ablation;
 using UnitScope.Engine.Analysis.Occlusion;
 using UnitScope.Engine.Datasets;
@@ -135,7 +136,7 @@ public class DemoAblationTests(TrainedDemo demo)
     {
         var set = EvaluationSet.Limit(demo.Scenes, 300);
         var measured = new List<RankedUnit>();
-        var phases = new List<string>();
+        var phases = new List<AnalysisPhase>();
         var ranking = Ablator.Rank(demo.Session, set, new RankingRequest { Layer = Layer, Class = "playroom", Top = 2, RandomDraws = 2, BatchSize = 16 },
             new SyncProgress<AblationProgress>(p =>
             {
@@ -143,7 +144,7 @@ public class DemoAblationTests(TrainedDemo demo)
                 if (p.MeasuredUnits is { } units) measured.AddRange(units);
                 p.Done.Should().BeLessThanOrEqualTo(p.Total);
             }));
-        phases.Distinct().Should().Equal("units", "curve");
+        phases.Distinct().Should().Equal(AnalysisPhase.Units, AnalysisPhase.Curve);
         measured.Select(u => u.Unit).Should().BeEquivalentTo(Enumerable.Range(0, 64), "each unit once, as its measurement completes");
         measured.Should().BeEquivalentTo(ranking.Units);
     }

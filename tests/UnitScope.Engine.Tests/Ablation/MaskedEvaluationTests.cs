@@ -1,4 +1,5 @@
 using UnitScope.Engine.Tests.Demo;
+using UnitScope.Engine.Analysis;
 using UnitScope.Engine.Analysis.Ablation;
 using UnitScope.Engine.Datasets;
 using UnitScope.Engine.Imaging;
@@ -82,10 +83,10 @@ public class MaskedEvaluationTests : IClassFixture<MaskedEvaluationTests.Models>
         List<int[]> masks = [[], .. Enumerable.Range(0, 9).Select(k => Enumerable.Range(0, units).Where(_ => rng.NextDouble() < 0.3).ToArray())];
         int[] images = [.. Enumerable.Range(0, _m.Noise.Count)];
         int[] truth = [.. images.Select(_m.Noise.ClassOf)];
-        var auto = MaskedEvaluation.Run(_m.ResNet, _m.Noise, images, truth, layer, masks, 24, "test", null, CancellationToken.None);
-        var replicated = MaskedEvaluation.Run(_m.ResNet, _m.Noise, images, truth, layer, masks, 24, "test", null, CancellationToken.None,
+        var auto = MaskedEvaluation.Run(_m.ResNet, _m.Noise, images, truth, layer, masks, 24, AnalysisPhase.Ablation, null, CancellationToken.None);
+        var replicated = MaskedEvaluation.Run(_m.ResNet, _m.Noise, images, truth, layer, masks, 24, AnalysisPhase.Ablation, null, CancellationToken.None,
             forceMode: MaskedEvaluation.Mode.Replicate);
-        var alone = masks.Select(mask => MaskedEvaluation.Run(_m.ResNet, _m.Noise, images, truth, layer, [mask], 7, "test", null, CancellationToken.None)).ToList();
+        var alone = masks.Select(mask => MaskedEvaluation.Run(_m.ResNet, _m.Noise, images, truth, layer, [mask], 7, AnalysisPhase.Ablation, null, CancellationToken.None)).ToList();
 
         auto.Mode.ToString().Should().Be(expectedMode);
         for (int k = 0; k < masks.Count; k++)

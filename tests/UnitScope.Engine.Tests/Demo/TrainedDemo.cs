@@ -56,8 +56,3 @@ public sealed class TrainedDemoCollection : ICollectionFixture<TrainedDemo>
 {
     public const string Name = "trained demo model";
 }
-
-sealed class SyncProgress<T>(Action<T> report) : IProgress<T>
-{
-    public void Report(T value) => report(value);
-}

@@ -1,3 +1,4 @@
+using UnitScope.Engine.Analysis;
 using UnitScope.Engine.Analysis.Dissection;
 using UnitScope.Engine.Datasets;
 
@@ -64,10 +65,10 @@ public class DissectorTests
     /// Runs the engine and the reference and compares: thresholds within the stated bound of the exact
     /// quantile, every IoU to 1e-6, labels/best/per-category bests/top images/counts exactly.
     /// </summary>
-    static Dissector.DissectionTrace Check(InMemoryProbeSet data, IActivationSource source, string[] layers, DissectionOptions options,
+    static DissectionTrace Check(InMemoryProbeSet data, IActivationSource source, string[] layers, DissectionOptions options,
         CapturingSource? captured = null, bool tensorOps = false)
     {
-        var trace = new Dissector.DissectionTrace();
+        var trace = new DissectionTrace();
         var results = Dissector.Run(source, data, layers, options, null, CancellationToken.None, null, trace, tensorOps);
         var tables = trace.Iou;
         int images = Math.Min(data.Count, options.MaxImages ?? int.MaxValue);
@@ -162,7 +163,7 @@ public class DissectorTests
         });
         // 5 of the 8 values are "on": the top 5/8.
         var options = new DissectionOptions { Quantile = 5.0 / 8, IouThreshold = 0 };
-        var trace = new Dissector.DissectionTrace();
+        var trace = new DissectionTrace();
 
         var result = Dissector.Run(source, data, ["conv"], options, null, CancellationToken.None, null, trace).Single();
         var tables = trace.Iou;
@@ -246,36 +247,36 @@ public class DissectorTests
         var (data, source) = SmallRun(seed: 33);
         var events = new List<DissectionProgress>();
 
-        var results = Dissector.Run(source, data, ["a", "b"], new DissectionOptions { BatchSize = 4 }, new SyncProgress(events.Add), CancellationToken.None);
+        var results = Dissector.Run(source, data, ["a", "b"], new DissectionOptions { BatchSize = 4 }, new SyncProgress<DissectionProgress>(events.Add), CancellationToken.None);
 
         int batches = (data.Count + 3) / 4;
-        var thresholds = events.TakeWhile(e => e.Phase == "thresholds").ToList();
+        var thresholds = events.TakeWhile(e => e.Phase == AnalysisPhase.Thresholds).ToList();
         thresholds.Select(e => e.ImagesDone).Should().Equal(Enumerable.Range(1, batches).Select(b => Math.Min(4 * b, data.Count)));
         thresholds.Should().OnlyContain(e => e.ImagesTotal == data.Count && e.CompletedLayer == null && e.Layer == null);
 
         var iou = events.Skip(thresholds.Count).ToList();
-        iou.Should().OnlyContain(e => e.Phase == "iou" && e.ImagesTotal == data.Count);
+        iou.Should().OnlyContain(e => e.Phase == AnalysisPhase.Iou && e.ImagesTotal == data.Count);
         iou.Select(e => e.Layer).Should().Equal(Enumerable.Repeat("a", batches + 1).Concat(Enumerable.Repeat("b", batches + 1)));
         iou.Where(e => e.CompletedLayer != null).Select(e => e.CompletedLayer).Should().Equal(results);
         iou[batches].CompletedLayer.Should().BeSameAs(results[0], "layer a is reported before layer b is counted");
     }
 
-    public static readonly TheoryData<string> Phases = new() { "thresholds", "iou" };
+    public static readonly TheoryData<AnalysisPhase> Phases = new() { AnalysisPhase.Thresholds, AnalysisPhase.Iou };
 
     [Theory]
     [MemberData(nameof(Phases))]
-    public void Cancelling_in_either_pass_throws_and_leaves_no_temporary_files(string phase)
+    public void Cancelling_in_either_pass_throws_and_leaves_no_temporary_files(AnalysisPhase phase)
     {
         var (data, source) = SmallRun(seed: 34);
         using var folder = new TempFolder();
         using var cancel = new CancellationTokenSource();
-        var progress = new SyncProgress(e => { if (e.Phase == phase && e.ImagesDone >= 4) cancel.Cancel(); });
+        var progress = new SyncProgress<DissectionProgress>(e => { if (e.Phase == phase && e.ImagesDone >= 4) cancel.Cancel(); });
 
         var run = () => Dissector.Run(source, data, ["a", "b"], new DissectionOptions { BatchSize = 4 }, progress, cancel.Token, folder.Path);
 
         run.Should().Throw<OperationCanceledException>();
         Directory.EnumerateFileSystemEntries(folder.Path).Should().BeEmpty();
-        if (phase == "thresholds") source.ForwardPasses.Should().Be(1, "the run stops at the next batch");
+        if (phase == AnalysisPhase.Thresholds) source.ForwardPasses.Should().Be(1, "the run stops at the next batch");
     }
 
     [Fact]
@@ -491,12 +492,6 @@ sealed class Noise(int seed)
         z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
         return z ^ (z >> 31);
     }
-}
-
-/// <summary>IProgress that reports on the caller's thread (Progress&lt;T&gt; posts to the thread pool).</summary>
-sealed class SyncProgress(Action<DissectionProgress> report) : IProgress<DissectionProgress>
-{
-    public void Report(DissectionProgress value) => report(value);
 }
 
 sealed class TempFolder : IDisposable

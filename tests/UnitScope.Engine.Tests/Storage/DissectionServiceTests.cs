@@ -1,3 +1,4 @@
+using UnitScope.Engine.Analysis;
 using UnitScope.Engine.Analysis.Dissection;
 using UnitScope.Engine.Datasets;
 using UnitScope.Engine.Imaging;
@@ -32,7 +33,7 @@ public sealed class DissectionServiceTests : IDisposable
         foreach (string layer in layers)
         {
             var result = Layer(layer, session.CheckpointHash, data.ContentHash, options) with { ImageCount = options.MaxImages ?? 10 };
-            progress?.Report(new DissectionProgress("iou", 10, 10, result) { Layer = layer });
+            progress?.Report(new DissectionProgress(AnalysisPhase.Iou, 10, 10, result) { Layer = layer });
             results.Add(result);
         }
         return results;
@@ -53,7 +54,7 @@ public sealed class DissectionServiceTests : IDisposable
         second.Select(l => l.Layer).Should().Equal("conv3", "conv2");
         second[1].Should().BeEquivalentTo(first[0], o => o.ComparingByMembers<LayerDissection>());
         progress.Select(p => (p.Phase, p.CompletedLayer?.Layer)).Should().Equal(
-            (DissectionService.CachedPhase, "conv3"), (DissectionService.CachedPhase, "conv2"));
+            (AnalysisPhase.Cached, "conv3"), (AnalysisPhase.Cached, "conv2"));
     }
 
     [Fact]
@@ -74,7 +75,7 @@ public sealed class DissectionServiceTests : IDisposable
         DissectionRunner stopsAfterFirst = (session, data, layers, options, progress, ct) =>
         {
             var done = Layer(layers[0], session.CheckpointHash, data.ContentHash, options);
-            progress!.Report(new DissectionProgress("iou", 10, 10, done));
+            progress!.Report(new DissectionProgress(AnalysisPhase.Iou, 10, 10, done));
             cancel.Cancel();
             ct.ThrowIfCancellationRequested();
             return [];
@@ -158,7 +159,7 @@ public sealed class DissectionServiceTests : IDisposable
 
         var progress = new List<DissectionProgress>();
         var second = service.Dissect(Model, broden, ["conv2"], new DissectionOptions { TopImages = 2 }, new Sync(progress.Add));
-        progress.Should().ContainSingle().Which.Phase.Should().Be(DissectionService.CachedPhase);
+        progress.Should().ContainSingle().Which.Phase.Should().Be(AnalysisPhase.Cached);
         second[0].Should().BeEquivalentTo(first[0], o => o.ComparingByMembers<LayerDissection>());
     }
 

@@ -1,3 +1,4 @@
+using UnitScope.Engine.Analysis;
 using System.Collections.Concurrent;
 using UnitScope.Engine;
 using UnitScope.Engine.Imaging;
@@ -44,13 +45,13 @@ internal sealed class FakeAnalysis : IAnalysisEngine
         }
         if (!ProbeBuilt)
         {
-            for (var i = 0; i <= 100; i += 50) progress?.Report(new AnalysisProgress("dataset", i, 100));
+            for (var i = 0; i <= 100; i += 50) progress?.Report(new AnalysisProgress(AnalysisPhase.Dataset, i, 100));
             ProbeBuilt = true;
         }
         return new Set("probe", "probehash", Images);
     }
 
-    private void Batches(string phase, int total, IProgress<AnalysisProgress>? progress, CancellationToken ct)
+    private void Batches(AnalysisPhase phase, int total, IProgress<AnalysisProgress>? progress, CancellationToken ct)
     {
         for (var done = 0; done < total;)
         {
@@ -72,7 +73,7 @@ internal sealed class FakeAnalysis : IAnalysisEngine
         var rows = Positions(model.Input.Height, settings.Size, settings.Stride);
         var columns = Positions(model.Input.Width, settings.Size, settings.Stride);
         var cells = rows * columns;
-        Batches("occlusion", cells, progress, ct);
+        Batches(AnalysisPhase.Occlusion, cells, progress, ct);
         var target = settings.TargetClass ?? 2;
         var values = Enumerable.Range(0, cells).Select(i => 0.9f - 0.8f * i / Math.Max(1, cells - 1)).ToList();
         var classes = Enumerable.Range(0, cells).Select(i => i < cells / 2 ? 2 : 0).ToList();
@@ -90,7 +91,7 @@ internal sealed class FakeAnalysis : IAnalysisEngine
     public AblateResult Ablate(IModel model, IEvaluationData set, AblationSettings settings, IProgress<AnalysisProgress>? progress, CancellationToken ct)
     {
         Runs.Enqueue(settings);
-        Batches("ablation", set.Count * (settings.RandomControl ? 5 : 2), progress, ct);
+        Batches(AnalysisPhase.Ablation, set.Count * (settings.RandomControl ? 5 : 2), progress, ct);
         // Class 1 drops most, class 0 a little, class 2 not at all; listed in class order (the daemon sorts).
         var classes = new List<ClassAccuracy>
         {
@@ -126,10 +127,10 @@ internal sealed class FakeAnalysis : IAnalysisEngine
                 .ToList();
             all.AddRange(batch);
             if (TellsMeasuredUnits) measured?.Invoke(Header(batch));
-            progress?.Report(new AnalysisProgress("units", Math.Min(units, u + 2) * 10, units * 10));
+            progress?.Report(new AnalysisProgress(AnalysisPhase.Units, Math.Min(units, u + 2) * 10, units * 10));
         }
         var ks = Enumerable.Range(1, settings.Top).ToList();
-        for (var i = 0; i < ks.Count; i++) progress?.Report(new AnalysisProgress("curve", i + 1, ks.Count));
+        for (var i = 0; i < ks.Count; i++) progress?.Report(new AnalysisProgress(AnalysisPhase.Curve, i + 1, ks.Count));
         var curve = ks.Select(k => new CurvePoint(k, 0.9 - 0.1 * k, 0.9 - 0.01 * k, 0.02)).ToList();
         return Header([.. all.Select(u => u with { After = 0.9 - u.Drop })]) with { Curve = curve, CurvePng = "Q1VS" };
     }
@@ -138,7 +139,7 @@ internal sealed class FakeAnalysis : IAnalysisEngine
         CancellationToken ct)
     {
         Runs.Enqueue(settings);
-        Batches("activations", set.Count, progress, ct);
+        Batches(AnalysisPhase.Activations, set.Count, progress, ct);
         return new UnitClassStatsResult(settings.Layer, settings.Unit, settings.Class, Classes[settings.Class], set.Name,
             new Distribution(10, 3, 1, 1, 2, 3, 4, 5), new Distribution(20, 0.5, 0.25, 0, 0.25, 0.5, 0.75, 1), 0.95, "SklU", 30, 20);
     }

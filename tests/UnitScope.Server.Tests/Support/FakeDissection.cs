@@ -1,3 +1,4 @@
+using UnitScope.Engine.Analysis;
 using System.Collections.Concurrent;
 using UnitScope.Engine;
 using UnitScope.Engine.Analysis.Dissection;
@@ -41,7 +42,7 @@ internal sealed class FakeDissection : IDissectionEngine
         if (!spec.IsProbe) return new FakeDataset(spec.Folder!, "broden-" + Path.GetFileName(spec.Folder!));
         if (!ProbeBuilt)
         {
-            for (var i = 0; i <= 100; i += 50) progress?.Report(new DissectionProgress("dataset", i, 100));
+            for (var i = 0; i <= 100; i += 50) progress?.Report(new DissectionProgress(AnalysisPhase.Dataset, i, 100));
             ProbeBuilt = true;
         }
         return Probe;
@@ -65,7 +66,7 @@ internal sealed class FakeDissection : IDissectionEngine
         Runs.Enqueue(layers);
         var total = options.MaxImages is { } m ? Math.Min(m, Images) : Images;
         var results = new List<LayerDissection>();
-        void Pass(string phase, string? layer)
+        void Pass(AnalysisPhase phase, string? layer)
         {
             for (var done = 0; done < total;)
             {
@@ -77,14 +78,14 @@ internal sealed class FakeDissection : IDissectionEngine
                 progress?.Report(new DissectionProgress(phase, done, total) { Layer = layer });
             }
         }
-        Pass("thresholds", null);
+        Pass(AnalysisPhase.Thresholds, null);
         foreach (var layer in layers)
         {
-            Pass("iou", layer);
+            Pass(AnalysisPhase.Iou, layer);
             var d = Result(model.CheckpointHash, layer, model.Layers.First(l => l.Name == layer).Units, dataset.ContentHash, options, total);
             Put(d);
             results.Add(d);
-            progress?.Report(new DissectionProgress("iou", total, total, d) { Layer = layer });
+            progress?.Report(new DissectionProgress(AnalysisPhase.Iou, total, total, d) { Layer = layer });
         }
         return results;
     }

@@ -178,13 +178,13 @@ public sealed record SingleUnitStats(
 
 /// <summary>
 /// Where an ablation, ranking or single-unit run is: <paramref name="Done"/> of <paramref name="Total"/> evaluated
-/// samples (one image under one unit set) in <paramref name="Phase"/>: "ablation" (the intact model, the chosen
-/// units and the random controls, evaluated together), "units" (each unit removed alone), "curve" (top-k and
-/// random-k), "activations" (single unit: images).
+/// samples (one image under one unit set) in <paramref name="Phase"/>: Ablation (the intact model, the chosen
+/// units and the random controls, evaluated together), Units (each unit removed alone), Curve (top-k and
+/// random-k), Activations (single unit: images).
 /// </summary>
-public sealed record AblationProgress(string Phase, long Done, long Total)
+public sealed record AblationProgress(AnalysisPhase Phase, long Done, long Total)
 {
-    /// <summary>In "units": the units whose drops became known since the previous report (unordered), when
+    /// <summary>In Units: the units whose drops became known since the previous report (unordered), when
     /// the evaluation goes unit set by unit set (the class's images fit in memory); otherwise null.</summary>
     public IReadOnlyList<RankedUnit>? MeasuredUnits { get; init; }
 }

@@ -46,7 +46,7 @@ public static class Ablator
         var randomSets = Enumerable.Range(0, request.RandomControls).Select(_ => Draw(rng, pool, chosen.Length)).ToList();
         List<int[]> masks = [[], chosen, .. randomSets];
 
-        var outcome = MaskedEvaluation.Run(model, data, images, truth, info.Name, masks, request.BatchSize, "ablation", progress, ct);
+        var outcome = MaskedEvaluation.Run(model, data, images, truth, info.Name, masks, request.BatchSize, AnalysisPhase.Ablation, progress, ct);
 
         var classes = new List<ClassAccuracy>();
         for (int c = 0; c < data.ClassNames.Count; c++)
@@ -102,9 +102,9 @@ public static class Ablator
             double accuracy = Accuracy(outcome, 0, rows, truth), log = MeanLog(outcome, 0, rows);
             var units = Enumerable.Range(Math.Max(first, 1), first + count - Math.Max(first, 1))
                 .Select(j => new RankedUnit(j - 1, accuracy - Accuracy(outcome, j, rows, truth), log - MeanLog(outcome, j, rows))).ToList();
-            progress.Report(new AblationProgress("units", (long)(first + count) * rows.Length, (long)single.Count * rows.Length) { MeasuredUnits = units });
+            progress.Report(new AblationProgress(AnalysisPhase.Units, (long)(first + count) * rows.Length, (long)single.Count * rows.Length) { MeasuredUnits = units });
         }
-        var alone = MaskedEvaluation.Run(model, data, images, truth, info.Name, single, request.BatchSize, "units", progress, ct,
+        var alone = MaskedEvaluation.Run(model, data, images, truth, info.Name, single, request.BatchSize, AnalysisPhase.Units, progress, ct,
             masksCompleted: Measured, results: partial);
         double baseAccuracy = Accuracy(alone, 0, rows, truth), baseLog = MeanLog(alone, 0, rows);
         var ranked = Enumerable.Range(0, info.Units)
@@ -124,7 +124,7 @@ public static class Ablator
             for (int d = 0; d < request.RandomDraws; d++)
                 curveMasks.Add(Draw(rng, everyUnit, k));
         }
-        var removed = MaskedEvaluation.Run(model, data, images, truth, info.Name, curveMasks, request.BatchSize, "curve", progress, ct);
+        var removed = MaskedEvaluation.Run(model, data, images, truth, info.Name, curveMasks, request.BatchSize, AnalysisPhase.Curve, progress, ct);
         var curve = new List<RemovalCurvePoint>();
         int stride = 1 + request.RandomDraws;
         for (int k = 1; k <= top; k++)
@@ -160,7 +160,7 @@ public static class Ablator
             throw Invalid($"The evaluation set {data.Name} has no images.");
 
         var values = new float[data.Count];
-        progress?.Report(new AblationProgress("activations", 0, data.Count));
+        progress?.Report(new AblationProgress(AnalysisPhase.Activations, 0, data.Count));
         for (int start = 0; start < data.Count; start += request.BatchSize)
         {
             ct.ThrowIfCancellationRequested();
@@ -175,7 +175,7 @@ public static class Ablator
                 stat.cpu().data<float>().CopyTo(values.AsSpan(start, n));
                 return 0;
             });
-            progress?.Report(new AblationProgress("activations", start + n, data.Count));
+            progress?.Report(new AblationProgress(AnalysisPhase.Activations, start + n, data.Count));
         }
         var inClass = Enumerable.Range(0, data.Count).Where(i => data.ClassOf(i) == cls).Select(i => values[i]).ToArray();
         var others = Enumerable.Range(0, data.Count).Where(i => data.ClassOf(i) != cls).Select(i => values[i]).ToArray();

@@ -38,7 +38,7 @@ internal static class MaskedEvaluation
     /// else once at the end.</param>
     /// <param name="results">Receives the outcome (filled in as it goes) before the first pass, for <paramref name="masksCompleted"/> to read.</param>
     public static Outcome Run(ModelSession model, IEvaluationSet data, int[] images, int[] trueClass, string layer,
-        IReadOnlyList<int[]> masks, int batchSize, string phase, IProgress<AblationProgress>? progress, CancellationToken ct,
+        IReadOnlyList<int[]> masks, int batchSize, AnalysisPhase phase, IProgress<AblationProgress>? progress, CancellationToken ct,
         Action<int, int>? masksCompleted = null, Outcome[]? results = null, Mode? forceMode = null)
     {
         var info = model.GetLayer(layer);

@@ -56,9 +56,13 @@ public sealed record LayerDissection(
     public int LabelledUnits => Units.Count(u => u.Label is not null);
 }
 
-/// <summary>Where a dissection run is: Phase is "thresholds" (pass 1) or "iou" (pass 2).</summary>
-public sealed record DissectionProgress(string Phase, int ImagesDone, int ImagesTotal, LayerDissection? CompletedLayer = null)
+/// <summary>
+/// Where a dissection run is: Phase is <see cref="AnalysisPhase.Thresholds"/> (pass 1),
+/// <see cref="AnalysisPhase.Iou"/> (pass 2), or, from the service and the daemon,
+/// <see cref="AnalysisPhase.Cached"/> and <see cref="AnalysisPhase.Dataset"/>.
+/// </summary>
+public sealed record DissectionProgress(AnalysisPhase Phase, int ImagesDone, int ImagesTotal, LayerDissection? CompletedLayer = null)
 {
-    /// <summary>The layer pass 2 ("iou") is on: it runs layer after layer, each over every image; null in pass 1 (all layers at once).</summary>
+    /// <summary>The layer pass 2 (Iou) is on: it runs layer after layer, each over every image; null in pass 1 (all layers at once).</summary>
     public string? Layer { get; init; }
 }

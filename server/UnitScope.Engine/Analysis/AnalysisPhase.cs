@@ -1,0 +1,27 @@
+namespace UnitScope.Engine.Analysis;
+
+/// <summary>
+/// The phases every long-running analysis reports progress in: one list, so the daemon's and the
+/// CLI's progress lines switch on names the compiler checks instead of strings matched across projects.
+/// </summary>
+public enum AnalysisPhase
+{
+    /// <summary>Building the built-in probe set (images).</summary>
+    Dataset,
+    /// <summary>A dissected layer read from the result store instead of computed.</summary>
+    Cached,
+    /// <summary>Dissection pass 1: the forward passes, each unit's threshold (images).</summary>
+    Thresholds,
+    /// <summary>Dissection pass 2 of one layer: IoU of every unit with every concept (images).</summary>
+    Iou,
+    /// <summary>Occlusion: square positions.</summary>
+    Occlusion,
+    /// <summary>Ablation: the intact model, the chosen units and the random controls (evaluations).</summary>
+    Ablation,
+    /// <summary>Ranking: each unit zeroed alone (evaluations).</summary>
+    Units,
+    /// <summary>Ranking: top-k against random-k removal (evaluations).</summary>
+    Curve,
+    /// <summary>Single-unit statistics: the unit's activation on every image (images).</summary>
+    Activations,
+}

@@ -1,0 +1,91 @@
+using System.Buffers;
+using UnitScope.Engine.Datasets;
+using static TorchSharp.torch;
+
+namespace UnitScope.Engine.Analysis.Dissection;
+
+/// <summary>
+/// Dissection's pass 1, the only one that runs the model: one forward pass per batch for all layers at
+/// once; each layer's <see cref="LayerRun"/> takes its activations (histograms, top images, spill) and the
+/// labels are checked, measured and spilled, on the CPU beside the next batch's forward pass.
+/// </summary>
+internal static class ThresholdPass
+{
+    /// <summary>Pass 1: the forward passes, thresholds (histograms), top images, spills.</summary>
+    public static void Run(IActivationSource source, ISegmentationDataset data, IReadOnlyList<string> layers,
+        DissectionOptions options, int imageCount, ConceptIndex concepts, long[] labelArea, SpillFile labelSpill,
+        List<LayerRun> runs, IProgress<DissectionProgress>? progress, CancellationToken ct)
+    {
+        Task? counting = null;
+        try
+        {
+            for (int start = 0; start < imageCount; start += options.BatchSize)
+            {
+                ct.ThrowIfCancellationRequested();
+                int count = Math.Min(options.BatchSize, imageCount - start);
+                var samples = new ProbeSample[count];
+                var masks = new (int Height, int Width)[count];
+                for (int i = 0; i < count; i++)
+                {
+                    samples[i] = data.Load(start + i);
+                    masks[i] = (samples[i].MaskHeight, samples[i].MaskWidth);
+                    if (masks[i].Height <= 0 || masks[i].Width <= 0)
+                        throw new UnitScopeException(EngineErrorKind.InvalidArgument,
+                            $"Probe image {start + i} cannot be dissected: its mask size is {masks[i].Height}x{masks[i].Width}.");
+                }
+
+                using var scope = NewDisposeScope();
+                var activations = source.Forward(samples, layers);
+                // The previous batch's counting (on the CPU, on another thread) must be done before the
+                // ranges change.
+                Finish(ref counting);
+                var work = new List<(LayerRun Run, float[] Raw)>();
+                try
+                {
+                    foreach (var run in runs)
+                    {
+                        var raw = activations.TryGetValue(run.Name, out var a) ? a
+                            : throw new InvalidOperationException($"The activation source gave no output for layer '{run.Name}'.");
+                        if (run.AddBatch(raw, masks, start, options.Quantile) is { } host)
+                            work.Add((run, host));
+                    }
+                }
+                finally
+                {
+                    foreach (var tensor in activations.Values) tensor.Dispose();
+                }
+                // The labels' checks, normalisation and spill, and on the CPU the resampling and counting,
+                // run beside the next batch's loading and forward pass (which leave a core idle much of the time).
+                int first = start;
+                counting = Task.Run(() =>
+                {
+                    for (int i = 0; i < samples.Length; i++)
+                    {
+                        var imageLabels = ImageLabels.From(samples[i], first + i, concepts, labelArea);
+                        imageLabels.WriteTo(labelSpill.Writer);
+                        imageLabels.Release();
+                    }
+                    foreach (var (run, raw) in work)
+                    {
+                        run.CountOnHost(raw, masks, options.Quantile);
+                        ArrayPool<float>.Shared.Return(raw);
+                    }
+                });
+                progress?.Report(new DissectionProgress(AnalysisPhase.Thresholds, start + count, imageCount));
+            }
+            Finish(ref counting);
+        }
+        finally
+        {
+            // On failure or cancellation: let the counting end before anything is disposed.
+            try { counting?.Wait(); } catch (AggregateException) { }
+        }
+    }
+
+    static void Finish(ref Task? counting)
+    {
+        var task = counting;
+        counting = null;
+        task?.GetAwaiter().GetResult();
+    }
+}
