@@ -30,8 +30,14 @@ static class Sessions
             throw;
         }
         cli.Info($"{session.Architecture} on {session.DeviceName}, input {session.Input.Channels}x{session.Input.Height}x{session.Input.Width}.");
+        if (session.AvoidsOneDnn)
+            cli.Info(OneDnnNote);
         return session;
     }
+
+    /// <summary>Said when a model runs without oneDNN (Engine's OneDnnConvolutions): slower, and why.</summary>
+    public const string OneDnnNote =
+        "This CPU's oneDNN computes some of this model's convolutions wrong (odd channel counts): they run on libtorch's own convolutions instead.";
 
     public static Task<RgbImage> LoadImageAsync(string path, CancellationToken ct) => Background(() => ImageFile.Load(path), ct);
 

@@ -27,13 +27,23 @@ public sealed class ModelSession : IDisposable
     readonly object _forwardLock = new();
     readonly Dictionary<string, LayerInfo> _layersByName;
 
-    ModelSession(nn.Module<Tensor, Tensor> model, Device device, IReadOnlyList<LayerInfo> layers)
+    ModelSession(nn.Module<Tensor, Tensor> model, Device device, IReadOnlyList<LayerInfo> layers, bool avoidsOneDnn)
     {
         _model = model;
         _device = device;
         Layers = layers;
         _layersByName = layers.ToDictionary(l => l.Name, StringComparer.Ordinal);
+        AvoidsOneDnn = avoidsOneDnn;
     }
+
+    /// <summary>
+    /// True when this CPU's oneDNN computes some of this model's float32 convolutions wrong, so its forward
+    /// passes run with oneDNN off (right, and slower): see <see cref="OneDnnConvolutions"/>.
+    /// </summary>
+    public bool AvoidsOneDnn { get; }
+
+    /// <summary>Held around every forward pass: oneDNN off for a model it computes wrong.</summary>
+    IDisposable? ConvolutionBackend() => AvoidsOneDnn ? OneDnnConvolutions.Avoid() : null;
 
     /// <summary>
     /// Loads a state_dict checkpoint (PyTorch zip/legacy, safetensors, TorchSharp .dat: a zoo
@@ -137,6 +147,7 @@ public sealed class ModelSession : IDisposable
         {
             using var scope = torch.NewDisposeScope();
             using var noGrad = torch.no_grad();
+            using var backend = ConvolutionBackend();
             var output = _model.call(ImageTensor.ToInput(image, Input).to(_device));
             logits = output.reshape(-1).cpu().data<float>().ToArray();
         }
@@ -162,6 +173,7 @@ public sealed class ModelSession : IDisposable
         {
             using var scope = torch.NewDisposeScope();
             using var noGrad = torch.no_grad();
+            using var backend = ConvolutionBackend();
             using var capture = new ActivationCapture(_model, [layer]);
             _model.call(ImageTensor.ToInput(image, Input).to(_device));
             values = capture[layer][0, unit].contiguous().cpu().to(float32).data<float>().ToArray();
@@ -192,6 +204,7 @@ public sealed class ModelSession : IDisposable
         {
             using var scope = torch.NewDisposeScope();
             using var noGrad = torch.no_grad();
+            using var backend = ConvolutionBackend();
             var remover = edit is null ? null : HookableModules[edit.Layer].register_forward_hook((_, _, output) => edit.Replace(output));
             try
             {
@@ -396,7 +409,8 @@ public sealed class ModelSession : IDisposable
     {
         var (layers, outputShape) = DescribeOrExplain(model, input, device);
         int classCount = outputShape.Aggregate(1, (a, b) => a * b);
-        return new ModelSession(model, device, layers)
+        bool avoidsOneDnn = OneDnnConvolutions.Affects(model, [input.Channels, input.Height, input.Width], device);
+        return new ModelSession(model, device, layers, avoidsOneDnn)
         {
             CheckpointPath = path,
             CheckpointHash = hash,

@@ -30,6 +30,8 @@ public class ProcessTests
     [Theory]
     [InlineData("tests/fixtures/models/smallcnn_cifar.pth", "32")]
     [InlineData("samples/smallcnn.pth", "32")]
+    [InlineData("tests/fixtures/odd_channels/smallcnn_odd.pth", "32")] // runs without oneDNN here: NNPACK was asked for every convolution
+    [InlineData("tests/fixtures/odd_channels/oddnet.onnx", "36")]
     public void Libtorch_does_not_fill_stderr_with_nnpack_failures(string model, string size)
     {
         var (exit, stdout, stderr) = RunProcess("layers", model, "--input-size", size, "--device", "cpu");
