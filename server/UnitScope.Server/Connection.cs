@@ -21,6 +21,7 @@ internal enum LifecycleState { Created, Initialized, ShutDown }
 internal sealed class Connection(DaemonServices services, string name, string? requiredToken)
 {
     private readonly TaskCompletionSource _exit = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _initialized = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private volatile LifecycleState _state;
     private volatile bool _closeAfterNextResponse;
     private volatile bool _workDoneProgress;
@@ -32,6 +33,9 @@ internal sealed class Connection(DaemonServices services, string name, string? r
     public DocumentStore Documents { get; } = new();
     public LifecycleState State => _state;
     public bool RequiresToken => requiredToken is not null;
+
+    /// <summary>Completes when <c>initialize</c> succeeded (on TCP: with the right token).</summary>
+    public Task Initialized => _initialized.Task;
 
     /// <summary>The client advertised <c>window.workDoneProgress</c>: the daemon may create progress tokens.</summary>
     public bool ClientSupportsWorkDoneProgress => _workDoneProgress;
@@ -49,7 +53,8 @@ internal sealed class Connection(DaemonServices services, string name, string? r
     public async Task<int> RunAsync(Stream input, Stream output, CancellationToken ct)
     {
         var formatter = new SystemTextJsonFormatter { JsonSerializerOptions = ProtocolJson.Options };
-        var handler = new LspMessageHandler(output, input, formatter, Log);
+        var limits = new MessageLimits(() => _state != LifecycleState.Created, RequiresToken);
+        var handler = new LspMessageHandler(output, input, formatter, Log, Name, limits);
         using var rpc = new DaemonJsonRpc(handler, () =>
         {
             if (_closeAfterNextResponse) Close();
@@ -65,7 +70,9 @@ internal sealed class Connection(DaemonServices services, string name, string? r
         Register(rpc);
         rpc.Disconnected += (_, e) =>
         {
-            if (e.Reason is not (DisconnectedReason.RemotePartyTerminated or DisconnectedReason.LocallyDisposed))
+            if (e.Exception is MessageTooLargeException refused)
+                Log.Warn(refused.Message);
+            else if (e.Reason is not (DisconnectedReason.RemotePartyTerminated or DisconnectedReason.LocallyDisposed))
                 Log.Warn($"{Name}: disconnected: {e.Description}", e.Exception);
         };
 
@@ -105,6 +112,7 @@ internal sealed class Connection(DaemonServices services, string name, string? r
             }
         }
         _state = LifecycleState.Initialized;
+        _initialized.TrySetResult();
     }
 
     private static bool ReadsTrue(JsonElement? json, params string[] path)

@@ -57,7 +57,7 @@ public static class DaemonHost
         return new TcpDaemon(port, token, DaemonServices.CreateDefault(log));
     }
 
-    internal static TcpDaemon StartTcp(int port, string token, DaemonServices services) => new(port, token, services);
+    internal static TcpDaemon StartTcp(int port, string token, DaemonServices services, TcpLimits? limits = null) => new(port, token, services, limits);
 
     /// <summary>
     /// Lets the thread pool start a few threads beyond one per core without its injection delay: analyses keep
@@ -73,6 +73,28 @@ public static class DaemonHost
     }
 }
 
+/// <summary>
+/// What a TCP daemon allows before and beside authentication. Anyone who can reach the port can open
+/// sockets, so nothing a client does before sending the token may cost the daemon more than a few KB
+/// and a few seconds; nor may idle sockets crowd out the real client.
+/// </summary>
+internal sealed record TcpLimits
+{
+    /// <summary>Time from accept to a successful <c>initialize</c>; then the socket is closed.</summary>
+    public TimeSpan AuthenticationTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// Sockets still authenticating at once; one more closes the oldest of them (so a flood of idle
+    /// sockets cannot keep the real client out: it authenticates within milliseconds of connecting).
+    /// </summary>
+    public int MaxUnauthenticated { get; init; } = 8;
+
+    /// <summary>Connections at once, authenticated or not; one more is closed at once.</summary>
+    public int MaxConnections { get; init; } = 64;
+
+    public static TcpLimits Default { get; } = new();
+}
+
 /// <summary>A running TCP daemon: its port, and a task that ends when it stops.</summary>
 public sealed class TcpDaemon : IAsyncDisposable
 {
@@ -80,14 +102,18 @@ public sealed class TcpDaemon : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly DaemonServices _services;
     private readonly string _token;
+    private readonly TcpLimits _limits;
     private readonly List<Task> _connections = [];
+    /// <summary>Connections that have not authenticated yet, oldest first, with what closes each.</summary>
+    private readonly List<(string Name, CancellationTokenSource Close)> _unauthenticated = [];
     private readonly Lock _lock = new();
     private int _next;
 
-    internal TcpDaemon(int port, string token, DaemonServices services)
+    internal TcpDaemon(int port, string token, DaemonServices services, TcpLimits? limits = null)
     {
         _services = services;
         _token = token;
+        _limits = limits ?? TcpLimits.Default;
         _listener = new TcpListener(IPAddress.Loopback, port);
         _listener.Start();
         Port = ((IPEndPoint)_listener.LocalEndpoint).Port;
@@ -97,6 +123,12 @@ public sealed class TcpDaemon : IAsyncDisposable
     public int Port { get; }
     public Task Completion { get; }
     internal DaemonLog Log => _services.Log;
+
+    /// <summary>Connections being served now (for tests).</summary>
+    internal int OpenConnections
+    {
+        get { lock (_lock) return _connections.Count(t => !t.IsCompleted); }
+    }
 
     private async Task AcceptLoopAsync()
     {
@@ -115,24 +147,73 @@ public sealed class TcpDaemon : IAsyncDisposable
             lock (_lock)
             {
                 _connections.RemoveAll(t => t.IsCompleted);
-                _connections.Add(ServeAsync(client, name));
+                if (_connections.Count >= _limits.MaxConnections)
+                {
+                    Log.Warn($"{name}: refused: {_limits.MaxConnections} connections are open already");
+                    client.Dispose();
+                    continue;
+                }
+                var close = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
+                if (_unauthenticated.Count >= _limits.MaxUnauthenticated)
+                {
+                    var (oldest, closeOldest) = _unauthenticated[0];
+                    _unauthenticated.RemoveAt(0);
+                    Log.Warn($"{oldest}: closed: {_limits.MaxUnauthenticated} connections were waiting to authenticate and another came");
+                    closeOldest.Cancel();
+                }
+                _unauthenticated.Add((name, close));
+                _connections.Add(Task.Run(() => ServeAsync(client, name, close)));
             }
         }
     }
 
-    private async Task ServeAsync(TcpClient client, string name)
+    private async Task ServeAsync(TcpClient client, string name, CancellationTokenSource close)
     {
+        using (close)
         using (client)
         {
             try
             {
+                KeepAlive(client.Client);
                 await using var stream = client.GetStream();
-                await new Connection(_services, name, _token).RunAsync(stream, stream, _stop.Token).ConfigureAwait(false);
+                var connection = new Connection(_services, name, _token);
+                var run = connection.RunAsync(stream, stream, close.Token);
+                await Task.WhenAny(run, connection.Initialized, Task.Delay(_limits.AuthenticationTimeout, close.Token)).ConfigureAwait(false);
+                lock (_lock) _unauthenticated.RemoveAll(c => c.Close == close);
+                if (!connection.Initialized.IsCompleted && !run.IsCompleted && !close.IsCancellationRequested)
+                {
+                    Log.Warn($"{name}: closed: no initialize with the token within {_limits.AuthenticationTimeout.TotalSeconds:0.#} s");
+                    await close.CancelAsync().ConfigureAwait(false);
+                }
+                await run.ConfigureAwait(false);
             }
             catch (Exception e)
             {
                 _services.Log.Warn($"{name}: {e.Message}");
             }
+            finally
+            {
+                lock (_lock) _unauthenticated.RemoveAll(c => c.Close == close);
+            }
+        }
+    }
+
+    /// <summary>
+    /// An authenticated editor may stay idle for hours (the user reads code); a peer that vanished is
+    /// found by TCP keepalive instead of an idle timeout that would close the live ones too.
+    /// </summary>
+    private static void KeepAlive(Socket socket)
+    {
+        try
+        {
+            socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.KeepAlive, true);
+            socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveTime, 60);
+            socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveInterval, 10);
+            socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveRetryCount, 3);
+        }
+        catch (SocketException)
+        {
+            // Not supported here: dead peers are then found when a write fails.
         }
     }
 

@@ -25,7 +25,8 @@ public sealed class DaemonLog(TextWriter writer, DaemonLogLevel minimum = Daemon
     private void Write(DaemonLogLevel level, string message, Exception? exception)
     {
         if (level < minimum) return;
-        var line = $"{DateTime.UtcNow:HH:mm:ss.fff} {level.ToString().ToUpperInvariant(),-5} {message}";
+        // Messages may quote requests (a layer name of any length): cut them.
+        var line = $"{DateTime.UtcNow:HH:mm:ss.fff} {level.ToString().ToUpperInvariant(),-5} {Rpc.Echo.Cut(message, Rpc.Echo.MaxLogLine)}";
         if (exception is not null) line += Environment.NewLine + exception;
         lock (_lock)
         {

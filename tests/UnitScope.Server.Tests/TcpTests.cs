@@ -15,8 +15,124 @@ public class TcpTests
         return (socket, new LspClient(stream, stream));
     }
 
-    private static TcpDaemon Start(FakeEngine engine) =>
-        DaemonHost.StartTcp(0, "s3cret", new DaemonServices(DaemonLog.None, engine, engine, engine));
+    private static TcpDaemon Start(FakeEngine engine, TcpLimits? limits = null, DaemonLog? log = null) =>
+        DaemonHost.StartTcp(0, "s3cret", new DaemonServices(log ?? DaemonLog.None, engine, engine, engine), limits);
+
+    private static Task<InitializeResult> AuthenticateAsync(LspClient client) =>
+        client.CallAsync<InitializeResult>(Methods.Initialize, new InitializeParams(InitializationOptions: new InitializationOptions("s3cret")));
+
+    /// <summary>Whether the server closed the socket within the time (reads until end of stream).</summary>
+    private static async Task<bool> ClosedByServerAsync(NetworkStream stream, TimeSpan within)
+    {
+        using var cts = new CancellationTokenSource(within);
+        var buffer = new byte[4096];
+        try
+        {
+            while (await stream.ReadAsync(buffer, cts.Token) > 0) { }
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+        catch (IOException)
+        {
+            return true; // reset
+        }
+    }
+
+    [Fact]
+    public async Task A_large_message_before_authentication_closes_the_connection_unread()
+    {
+        await using var daemon = Start(new FakeEngine());
+        using var socket = new TcpClient();
+        await socket.ConnectAsync("127.0.0.1", daemon.Port);
+        var stream = socket.GetStream();
+        await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes("Content-Length: 200000000\r\n\r\n"));
+        // Only a little of the announced body: the daemon must not wait for (or hold) the rest.
+        await stream.WriteAsync(new byte[256 * 1024]);
+        (await ClosedByServerAsync(stream, TimeSpan.FromSeconds(10))).Should().BeTrue("a 200 MB message before the token is refused at its header");
+    }
+
+    [Fact]
+    public async Task Garbage_before_authentication_closes_the_connection()
+    {
+        await using var daemon = Start(new FakeEngine());
+        using var socket = new TcpClient();
+        await socket.ConnectAsync("127.0.0.1", daemon.Port);
+        var stream = socket.GetStream();
+        await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes("GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
+        (await ClosedByServerAsync(stream, TimeSpan.FromSeconds(10))).Should().BeTrue();
+    }
+
+    [Fact]
+    public async Task A_socket_that_does_not_authenticate_in_time_is_closed()
+    {
+        await using var daemon = Start(new FakeEngine(), new TcpLimits { AuthenticationTimeout = TimeSpan.FromMilliseconds(300) });
+        using var socket = new TcpClient();
+        await socket.ConnectAsync("127.0.0.1", daemon.Port);
+        (await ClosedByServerAsync(socket.GetStream(), TimeSpan.FromSeconds(10))).Should().BeTrue();
+    }
+
+    [Fact]
+    public async Task Idle_sockets_cannot_keep_the_real_client_out()
+    {
+        var limits = new TcpLimits { MaxUnauthenticated = 4, AuthenticationTimeout = TimeSpan.FromMinutes(5) };
+        await using var daemon = Start(new FakeEngine(), limits);
+        var idle = new List<TcpClient>();
+        try
+        {
+            for (var i = 0; i < 40; i++)
+            {
+                var s = new TcpClient();
+                await s.ConnectAsync("127.0.0.1", daemon.Port);
+                idle.Add(s);
+            }
+            for (var i = 0; i < 100 && daemon.OpenConnections > limits.MaxUnauthenticated; i++) await Task.Delay(50);
+            daemon.OpenConnections.Should().BeLessThanOrEqualTo(limits.MaxUnauthenticated, "the oldest waiting sockets are closed");
+
+            var (socket, client) = await ConnectAsync(daemon);
+            using (socket)
+            {
+                await AuthenticateAsync(client);
+                (await client.CallAsync<ListModelsResult>(Methods.ListModels, new ListModelsParams())).Models.Should().BeEmpty();
+                await client.DisposeAsync();
+            }
+        }
+        finally
+        {
+            foreach (var s in idle) s.Dispose();
+        }
+    }
+
+    [Fact]
+    public async Task Connections_past_the_limit_are_refused()
+    {
+        await using var daemon = Start(new FakeEngine(), new TcpLimits { MaxConnections = 3 });
+        var open = new List<(TcpClient Socket, LspClient Client)>();
+        try
+        {
+            for (var i = 0; i < 3; i++)
+            {
+                var c = await ConnectAsync(daemon);
+                await AuthenticateAsync(c.Client);
+                open.Add(c);
+            }
+            using var extra = new TcpClient();
+            await extra.ConnectAsync("127.0.0.1", daemon.Port);
+            (await ClosedByServerAsync(extra.GetStream(), TimeSpan.FromSeconds(10))).Should().BeTrue();
+            // The open ones are unaffected.
+            (await open[0].Client.CallAsync<ListModelsResult>(Methods.ListModels, new ListModelsParams())).Models.Should().BeEmpty();
+        }
+        finally
+        {
+            foreach (var (socket, client) in open)
+            {
+                await client.DisposeAsync();
+                socket.Dispose();
+            }
+        }
+    }
 
     [Fact]
     public async Task Right_token_is_served()

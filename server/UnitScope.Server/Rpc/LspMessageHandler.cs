@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Text;
 using System.Text.Json;
 using StreamJsonRpc;
 using StreamJsonRpc.Protocol;
@@ -6,42 +8,276 @@ using UnitScope.Protocol;
 namespace UnitScope.Server.Rpc;
 
 /// <summary>
-/// LSP framing (Content-Length headers) that survives bad messages: StreamJsonRpc drops the
-/// connection when a message body cannot be read, so a body that is not JSON is answered with
-/// ParseError (-32700, id null) and one that is JSON but not a JSON-RPC message with
-/// InvalidRequest (-32600), and reading goes on with the next message.
+/// LSP framing (Content-Length headers) that survives whatever arrives. StreamJsonRpc's own reader ends
+/// the connection on a bad header and buffers any header line or body whole, so reading is written
+/// here (writing stays StreamJsonRpc's):
+/// <list type="bullet">
+/// <item>Bytes that are not a header block (garbage, a negative or non-numeric Content-Length, a block
+/// without one) are skipped up to the next line that starts with <c>Content-Length:</c>: the stream
+/// resynchronises, and the skip is logged once.</item>
+/// <item>No line is buffered past <see cref="MaxHeaderLine"/> bytes, and a body longer than
+/// <see cref="MessageLimits.MaxBody"/> (a few KB before a TCP client has authenticated) is never
+/// buffered: before authentication the connection is closed, after it the body is skipped and answered.</item>
+/// <item>A body that is not JSON is answered with ParseError (-32700), JSON that is not a JSON-RPC message
+/// with InvalidRequest (-32600), with the request's id when it has one, and reading goes on.</item>
+/// <item>Error messages sent are cut to <see cref="Echo.MaxMessage"/> characters (they may quote input).</item>
+/// </list>
 /// </summary>
-internal sealed class LspMessageHandler(Stream sendingStream, Stream receivingStream, SystemTextJsonFormatter formatter, DaemonLog log)
+internal sealed class LspMessageHandler(Stream sendingStream, Stream receivingStream, SystemTextJsonFormatter formatter, DaemonLog log, string name, MessageLimits limits)
     : HeaderDelimitedMessageHandler(sendingStream, receivingStream, formatter)
 {
-    /// <summary>Past this many bad messages in a row the stream is taken to be broken, and the connection ends.</summary>
-    private const int MaxConsecutiveBadMessages = 100;
+    /// <summary>Longest header line accepted (LSP's are about 30 bytes).</summary>
+    public const int MaxHeaderLine = 1024;
+
+    private static ReadOnlySpan<byte> ContentLength => "content-length:"u8;
 
     protected override async ValueTask<JsonRpcMessage?> ReadCoreAsync(CancellationToken cancellationToken)
     {
-        for (var bad = 0; ; bad++)
+        while (true)
         {
-            JsonRpcError reply;
+            int? length = await ReadHeadersAsync(cancellationToken).ConfigureAwait(false);
+            if (length is null) return null; // end of input between messages
+            int max = limits.MaxBody;
+            if (length > max)
+            {
+                if (limits.Unauthenticated)
+                    throw new MessageTooLargeException(
+                        $"{name}: a message of {length} bytes before authentication (at most {max}); closing the connection");
+                await SkipAsync(length.Value, cancellationToken).ConfigureAwait(false);
+                await ReplyAsync(RequestId.Null, ErrorCodes.InvalidRequest,
+                    $"Invalid request: a message of {length} bytes is larger than the {max} bytes this server reads.", cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+
+            var body = await ReadBodyAsync(length.Value, cancellationToken).ConfigureAwait(false);
             try
             {
-                return await base.ReadCoreAsync(cancellationToken).ConfigureAwait(false);
+                return Formatter.Deserialize(new ReadOnlySequence<byte>(body));
             }
-            catch (Exception) when (bad >= MaxConsecutiveBadMessages)
+            catch (Exception e) when (e is not OperationCanceledException)
             {
-                throw;
-            }
-            catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException or KeyNotFoundException
-                                      && !cancellationToken.IsCancellationRequested)
-            {
-                var notJson = e is JsonException { BytePositionInLine: not null } || e.InnerException is JsonException { BytePositionInLine: not null };
+                var notJson = !IsJson(body);
                 var code = notJson ? ErrorCodes.ParseError : ErrorCodes.InvalidRequest;
                 var message = notJson ? $"Parse error: the message is not valid JSON ({e.Message})" : $"Invalid request: {e.Message}";
-                log.Warn(message);
-                reply = ((IJsonRpcMessageFactory)Formatter).CreateErrorMessage();
-                reply.RequestId = RequestId.Null;
-                reply.Error = new JsonRpcError.ErrorDetail { Code = (JsonRpcErrorCode)code, Message = message };
+                log.Warn($"{name}: {message}");
+                await ReplyAsync(notJson ? RequestId.Null : IdOf(body), code, message, cancellationToken).ConfigureAwait(false);
             }
-            await WriteAsync(reply, cancellationToken).ConfigureAwait(false);
         }
     }
+
+    protected override void Write(JsonRpcMessage content, CancellationToken cancellationToken)
+    {
+        if (content is JsonRpcError { Error: { } error } && error.Message is { Length: > Echo.MaxMessage } message)
+            error.Message = Echo.Cut(message, Echo.MaxMessage);
+        base.Write(content, cancellationToken);
+    }
+
+    /// <summary>
+    /// The Content-Length of the next well-formed header block, skipping anything else; null at the end
+    /// of input before a block starts.
+    /// </summary>
+    private async ValueTask<int?> ReadHeadersAsync(CancellationToken ct)
+    {
+        long skipped = 0;
+        string? why = null;
+        while (true)
+        {
+            var line = await ReadLineAsync(ct).ConfigureAwait(false);
+            if (line is null)
+            {
+                if (skipped > 0) LogSkip(skipped, why);
+                return null;
+            }
+            if (!StartsWithContentLength(line.Value.Bytes))
+            {
+                // Between messages only a Content-Length line can start a block; blank lines are tolerated.
+                if (line.Value.Bytes.Length > 0 || line.Value.Cut)
+                {
+                    skipped += line.Value.Consumed;
+                    why ??= "bytes that are not an LSP header";
+                    if (limits.Unauthenticated)
+                        throw new MessageTooLargeException($"{name}: {why} before authentication; closing the connection");
+                }
+                continue;
+            }
+
+            int? length = ParseLength(line.Value.Bytes);
+            bool bad = length is null || line.Value.Cut;
+            // The rest of the block: other headers (Content-Type) up to the blank line.
+            while (true)
+            {
+                var header = await ReadLineAsync(ct).ConfigureAwait(false);
+                if (header is null)
+                {
+                    LogSkip(skipped + line.Value.Consumed, "a header block cut off by the end of input");
+                    return null;
+                }
+                if (header.Value.Bytes.Length == 0 && !header.Value.Cut) break;
+                if (StartsWithContentLength(header.Value.Bytes) || header.Value.Cut || header.Value.Bytes.IndexOf((byte)':') <= 0)
+                {
+                    bad = true;
+                    break;
+                }
+            }
+            if (!bad)
+            {
+                if (skipped > 0) LogSkip(skipped, why);
+                return length;
+            }
+            skipped += line.Value.Consumed;
+            why = length is null
+                ? $"a header block whose Content-Length is not a positive number ('{Echo.Of(Encoding.ASCII.GetString(line.Value.Bytes), 60)}')"
+                : "a malformed header block";
+            if (limits.Unauthenticated)
+                throw new MessageTooLargeException($"{name}: {why} before authentication; closing the connection");
+        }
+    }
+
+    private void LogSkip(long bytes, string? why) =>
+        log.Warn($"{name}: framing error: skipped {bytes} bytes ({why}) and resynchronised at the next Content-Length header");
+
+    private static bool StartsWithContentLength(ReadOnlySpan<byte> line) =>
+        line.Length >= ContentLength.Length && Ascii.EqualsIgnoreCase(line[..ContentLength.Length], ContentLength);
+
+    /// <summary>Digits only, 1 … int.MaxValue; null otherwise.</summary>
+    private static int? ParseLength(ReadOnlySpan<byte> line)
+    {
+        var value = line[ContentLength.Length..].Trim(" \t"u8);
+        if (value.Length is 0 or > 10) return null;
+        long n = 0;
+        foreach (var b in value)
+        {
+            if (b is < (byte)'0' or > (byte)'9') return null;
+            n = n * 10 + (b - '0');
+        }
+        return n is > 0 and <= int.MaxValue ? (int)n : null;
+    }
+
+    private readonly record struct Line(byte[] Bytes, long Consumed, bool Cut);
+
+    /// <summary>
+    /// The next line without its line end (\n or \r\n). A line longer than <see cref="MaxHeaderLine"/> is never held
+    /// whole: it comes back cut (its first bytes, <see cref="Line.Cut"/> set), the rest consumed up to its \n.
+    /// A last line without \n comes back too; null once the input has ended.
+    /// </summary>
+    private async ValueTask<Line?> ReadLineAsync(CancellationToken ct)
+    {
+        var reader = Reader!;
+        byte[]? head = null;
+        long dropped = 0;
+        while (true)
+        {
+            var result = await reader.ReadAsync(ct).ConfigureAwait(false);
+            var buffer = result.Buffer;
+            var lf = buffer.PositionOf((byte)'\n');
+            if (lf is not null || result.IsCompleted)
+            {
+                var part = lf is { } end ? buffer.Slice(0, end) : buffer;
+                long total = dropped + part.Length;
+                bool cut = total > MaxHeaderLine;
+                // Copied before AdvanceTo: the pipe may reuse the buffer after it.
+                var bytes = cut ? head ?? part.Slice(0, MaxHeaderLine).ToArray() : part.ToArray();
+                reader.AdvanceTo(lf is { } e ? buffer.GetPosition(1, e) : buffer.End);
+                if (lf is null && total == 0) return null;
+                if (!cut && bytes.Length > 0 && bytes[^1] == '\r') bytes = bytes[..^1];
+                return new Line(bytes, total + (lf is null ? 0 : 1), cut);
+            }
+            if (buffer.Length > MaxHeaderLine)
+            {
+                // Too long to be a header: keep its start for the log, drop the rest as it comes.
+                head ??= buffer.Slice(0, MaxHeaderLine).ToArray();
+                dropped += buffer.Length;
+                reader.AdvanceTo(buffer.End);
+            }
+            else
+            {
+                reader.AdvanceTo(buffer.Start, buffer.End);
+            }
+        }
+    }
+
+    private async ValueTask<byte[]> ReadBodyAsync(int length, CancellationToken ct)
+    {
+        var result = await ReadAtLeastAsync(length, allowEmpty: false, ct).ConfigureAwait(false);
+        var body = result.Buffer.Slice(0, length);
+        // A copy the message owns: the formatter's JsonDocument keeps pointing at it.
+        var bytes = body.ToArray();
+        Reader!.AdvanceTo(body.End);
+        return bytes;
+    }
+
+    private async ValueTask SkipAsync(long length, CancellationToken ct)
+    {
+        var reader = Reader!;
+        while (length > 0)
+        {
+            var result = await reader.ReadAsync(ct).ConfigureAwait(false);
+            var take = Math.Min(length, result.Buffer.Length);
+            reader.AdvanceTo(result.Buffer.GetPosition(take));
+            length -= take;
+            if (length > 0 && result.IsCompleted) throw new EndOfStreamException();
+        }
+    }
+
+    private async ValueTask ReplyAsync(RequestId id, int code, string message, CancellationToken ct)
+    {
+        var reply = ((IJsonRpcMessageFactory)Formatter).CreateErrorMessage();
+        reply.RequestId = id;
+        reply.Error = new JsonRpcError.ErrorDetail { Code = (JsonRpcErrorCode)code, Message = message };
+        await WriteAsync(reply, ct).ConfigureAwait(false);
+    }
+
+    private static bool IsJson(byte[] body)
+    {
+        try
+        {
+            using var _ = JsonDocument.Parse(body);
+            return true;
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>The id of a JSON object that has a number or string <c>id</c>, so its sender can match the error; else null.</summary>
+    private static RequestId IdOf(byte[] body)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(body);
+            if (doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("id", out var id))
+            {
+                if (id.ValueKind == JsonValueKind.Number && id.TryGetInt64(out var n)) return new RequestId(n);
+                if (id.ValueKind == JsonValueKind.String) return new RequestId(id.GetString());
+            }
+        }
+        catch (JsonException)
+        {
+        }
+        return RequestId.Null;
+    }
 }
+
+/// <summary>How large a message a connection reads now, and whether anything odd closes it.</summary>
+internal sealed class MessageLimits(Func<bool> authenticated, bool requiresToken)
+{
+    /// <summary>
+    /// Before a TCP client has sent its token: enough for VS Code's initialize (about 8 KB of capabilities),
+    /// far too little to make the daemon hold anything.
+    /// </summary>
+    public const int BeforeAuthentication = 64 * 1024;
+
+    /// <summary>After it, and on stdio: an image sent inline as base64 fits; nothing larger is buffered.</summary>
+    public const int Authenticated = 256 * 1024 * 1024;
+
+    public static MessageLimits Stdio { get; } = new(() => true, requiresToken: false);
+
+    /// <summary>A TCP connection that has not sent the token yet: anything out of the ordinary closes it.</summary>
+    public bool Unauthenticated => requiresToken && !authenticated();
+
+    public int MaxBody => Unauthenticated ? BeforeAuthentication : Authenticated;
+}
+
+/// <summary>The connection sent something it may not before authentication; the connection ends.</summary>
+internal sealed class MessageTooLargeException(string message) : IOException(message);

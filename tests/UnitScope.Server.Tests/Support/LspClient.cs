@@ -140,6 +140,21 @@ public sealed class LspClient : IAsyncDisposable
         }
     }
 
+    /// <summary>Sends bytes as they are, without framing (garbage, broken headers).</summary>
+    public async Task SendBytesAsync(byte[] bytes)
+    {
+        await _writeLock.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            await _send.WriteAsync(bytes).ConfigureAwait(false);
+            await _send.FlushAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
     /// <summary>The next response whose id matches no request we sent (e.g. id null for a parse error).</summary>
     public async Task<JsonElement> NextUnmatchedResponseAsync(TimeSpan? timeout = null)
     {
