@@ -6,9 +6,11 @@ static class ClassNameFile
     public static IReadOnlyList<string> Read(string checkpointPath, int classCount)
     {
         string file = Path.ChangeExtension(checkpointPath, ".classes.txt");
-        if (File.Exists(file))
+        // Only a regular file: a FIFO of that name would block the load.
+        if (UserFile.IsRegular(file))
         {
-            var names = File.ReadAllLines(file).Select(l => l.Trim()).Where(l => l.Length > 0).ToList();
+            var names = UserFile.Read(file, File.ReadAllLines, $"Class names file not found: {file}", reason => $"Cannot read class names file {file}: {reason}")
+                .Select(l => l.Trim()).Where(l => l.Length > 0).ToList();
             if (names.Count == classCount)
                 return names;
         }

@@ -56,7 +56,9 @@ public sealed class ModelSession : IDisposable
     /// </summary>
     /// <exception cref="UnitScopeException">missing/corrupt/unsafe file, unknown or mismatched architecture,
     /// unsupported ONNX operator or opset, malformed description file, bad options.</exception>
-    public static ModelSession Load(string checkpointPath, ModelOptions? options = null)
+    /// <exception cref="OperationCanceledException">Reading or hashing the file stops at its next read once
+    /// <paramref name="cancellationToken"/> is cancelled.</exception>
+    public static ModelSession Load(string checkpointPath, ModelOptions? options = null, CancellationToken cancellationToken = default)
     {
         options ??= new ModelOptions();
         var device = TorchRuntime.ResolveDevice(options.Device);
@@ -64,13 +66,13 @@ public sealed class ModelSession : IDisposable
         var description = ModelDescriptionFile.ReadBeside(path);
         options = WithDescription(options, description);
         if (options.Definition is { } definition)
-            return LoadCSharp(path, definition, options, description, device);
+            return LoadCSharp(path, definition, options, description, device, cancellationToken);
         if (IsOnnx(path))
-            return LoadOnnx(path, options, description, device);
+            return LoadOnnx(path, options, description, device, cancellationToken);
         if (ExportedOnnxFor(path, options) is { } exported)
-            return LoadOnnx(exported, options, description, device);
+            return LoadOnnx(exported, options, description, device, cancellationToken);
 
-        using var checkpoint = CheckpointReader.Read(path);
+        using var checkpoint = CheckpointReader.Read(path, cancellationToken);
         var shapes = ParameterShapes.Of(checkpoint);
         string architecture = ChooseArchitecture(options.Architecture, shapes, checkpoint, path);
 
@@ -80,7 +82,7 @@ public sealed class ModelSession : IDisposable
             LoadWeights(model, checkpoint, architecture, shapes);
             model.to(device);
             return Assemble(model, device, InputSpecFor(model, architecture, options), path,
-                CheckpointReader.ComputeHash(path), architecture, description);
+                CheckpointReader.ComputeHash(path, cancellationToken), architecture, description);
         }
         catch
         {
@@ -295,7 +297,7 @@ public sealed class ModelSession : IDisposable
     /// <summary>ONNX by content (a serialized ModelProto); a .onnx file that is no known checkpoint format goes to the ONNX reader for its error.</summary>
     static bool IsOnnx(string path)
     {
-        if (!File.Exists(path)) return false; // the checkpoint reader reports it
+        if (!UserFile.IsRegular(path)) return false; // the checkpoint reader reports it (and refuses a FIFO before opening it)
         try
         {
             using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
@@ -337,9 +339,10 @@ public sealed class ModelSession : IDisposable
     /// user's C# model: every key must fit, as for the zoo. The model's identity combines the
     /// weights' hash with the code's (a rebuilt assembly is another model).
     /// </summary>
-    static ModelSession LoadCSharp(string path, CSharpModelDefinition definition, ModelOptions options, Description? description, Device device)
+    static ModelSession LoadCSharp(string path, CSharpModelDefinition definition, ModelOptions options, Description? description, Device device,
+        CancellationToken cancellationToken)
     {
-        using var checkpoint = CheckpointReader.Read(path);
+        using var checkpoint = CheckpointReader.Read(path, cancellationToken);
         var built = CSharpModelLoader.Build(definition);
         var model = built.Module;
         string name = built.Name;
@@ -350,7 +353,7 @@ public sealed class ModelSession : IDisposable
             LoadIntoCSharpModel(model, checkpoint, name);
             model.to(device);
             session = Assemble(model, device, InputSpecFor(model, DefaultCSharpInputSize, options), path,
-                CombinedHash(CheckpointReader.ComputeHash(path), definition.Identity()), $"{name} (C#)", description);
+                CombinedHash(CheckpointReader.ComputeHash(path, cancellationToken), definition.Identity()), $"{name} (C#)", description);
         }
         catch
         {
@@ -380,7 +383,7 @@ public sealed class ModelSession : IDisposable
     static string CombinedHash(params string[] hashes) =>
         Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(string.Join("\n", hashes))));
 
-    static ModelSession LoadOnnx(string path, ModelOptions options, Description? description, Device device)
+    static ModelSession LoadOnnx(string path, ModelOptions options, Description? description, Device device, CancellationToken cancellationToken)
     {
         if (!string.IsNullOrWhiteSpace(options.Architecture) && ModelZoo.Normalize(options.Architecture) != "onnx")
             throw new UnitScopeException(EngineErrorKind.InvalidArgument,
@@ -390,7 +393,7 @@ public sealed class ModelSession : IDisposable
         try
         {
             model.to(device);
-            return Assemble(model, device, OnnxInputSpec(model, options, path), path, OnnxHash(path, model),
+            return Assemble(model, device, OnnxInputSpec(model, options, path), path, OnnxHash(path, model, cancellationToken),
                 string.IsNullOrEmpty(model.GraphName) ? "onnx" : $"onnx ({model.GraphName})", description);
         }
         catch
@@ -447,11 +450,11 @@ public sealed class ModelSession : IDisposable
     }
 
     /// <summary>The graph file's hash, combined with its external-data files' when it has any (they hold the weights).</summary>
-    static string OnnxHash(string path, OnnxModel model)
+    static string OnnxHash(string path, OnnxModel model, CancellationToken cancellationToken)
     {
-        string graph = CheckpointReader.ComputeHash(path);
+        string graph = CheckpointReader.ComputeHash(path, cancellationToken);
         if (model.ExternalDataFiles.Count == 0) return graph;
-        var all = string.Join("\n", [graph, .. model.ExternalDataFiles.Select(CheckpointReader.ComputeHash)]);
+        var all = string.Join("\n", [graph, .. model.ExternalDataFiles.Select(f => CheckpointReader.ComputeHash(f, cancellationToken))]);
         return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(all)));
     }
 

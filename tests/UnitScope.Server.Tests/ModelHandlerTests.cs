@@ -109,13 +109,16 @@ public class ModelHandlerTests
     }
 
     [Fact]
-    public async Task Reads_wait_for_a_load_in_progress_and_see_its_model()
+    public async Task Reads_do_not_wait_for_a_load_in_progress_and_see_its_model_once_it_is_done()
     {
         await using var d = new InProcessDaemon();
         await d.InitializeAsync();
+        d.Engine.LoadGate = new TaskCompletionSource();
         var load = d.Client.CallAsync<ModelInfo>(Methods.LoadModel, new LoadModelParams(d.Checkpoint("a.pth")));
-        var list = d.Client.CallAsync<ListModelsResult>(Methods.ListModels, new ListModelsParams());
+        (await d.Engine.LoadStarted.WaitAsync(TimeSpan.FromSeconds(10))).Should().BeTrue();
+        (await d.Client.CallAsync<ListModelsResult>(Methods.ListModels, new ListModelsParams(), TimeSpan.FromSeconds(10))).Models.Should().BeEmpty();
+        d.Engine.LoadGate.SetResult();
         var model = await load;
-        (await list).Models.Select(m => m.ModelId).Should().Equal(model.ModelId);
+        (await d.Client.CallAsync<ListModelsResult>(Methods.ListModels, new ListModelsParams())).Models.Select(m => m.ModelId).Should().Equal(model.ModelId);
     }
 }

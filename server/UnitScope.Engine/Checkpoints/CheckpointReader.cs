@@ -15,10 +15,11 @@ namespace UnitScope.Engine.Checkpoints;
 public static class CheckpointReader
 {
     /// <summary>Reads a PyTorch zip or legacy checkpoint (.pt/.pth/.tar …), a safetensors file or a TorchSharp .dat (<c>Module.save</c>).</summary>
-    public static StateDict Read(string path)
+    /// <exception cref="OperationCanceledException">At the next read of the file once <paramref name="cancellationToken"/> is cancelled.</exception>
+    public static StateDict Read(string path, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(path);
-        using var file = Open(path);
+        using var file = Open(path, cancellationToken);
         TorchRuntime.EnsureLoaded();
         try
         {
@@ -51,14 +52,18 @@ public static class CheckpointReader
     }
 
     /// <summary>SHA-256 of the file's bytes, lower-case hex: a checkpoint's identity for caching. Streams the file.</summary>
-    public static string ComputeHash(string path)
+    /// <exception cref="OperationCanceledException">Within one buffer of <paramref name="cancellationToken"/> being cancelled.</exception>
+    public static string ComputeHash(string path, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(path);
-        using var file = Open(path);
+        using var file = Open(path, cancellationToken);
         return Convert.ToHexStringLower(SHA256.HashData(file));
     }
 
-    static FileStream Open(string path) =>
-        UserFile.Read(path, p => new FileStream(p, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1 << 16),
-            $"Checkpoint file not found: {path}", reason => $"Cannot open checkpoint file {path}: {reason}");
+    /// <summary>A regular file only (a FIFO would block, /dev/zero never end), read with cancellation.</summary>
+    static Stream Open(string path, CancellationToken cancellationToken) =>
+        new CancellableReadStream(
+            UserFile.Read(path, p => new FileStream(p, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1 << 16),
+                $"Checkpoint file not found: {path}", reason => $"Cannot open checkpoint file {path}: {reason}"),
+            cancellationToken);
 }

@@ -198,7 +198,8 @@ public static class ModelDescriptionFile
         string full = Path.GetFullPath(Path.Combine(folder, file));
         if (!File.Exists(full))
             throw Invalid(descriptionPath, $"'classNamesFile' names {file}, which does not exist (looked for {full})");
-        var names = File.ReadAllLines(full).Select(l => l.Trim()).Where(l => l.Length > 0).ToList();
+        var names = UserFile.Read(full, File.ReadAllLines, $"Class names file not found: {full}", reason => $"Cannot read class names file {full}: {reason}")
+            .Select(l => l.Trim()).Where(l => l.Length > 0).ToList();
         return names.Count > 0 ? names : throw Invalid(descriptionPath, $"'classNamesFile' {file} has no names in it");
     }
 

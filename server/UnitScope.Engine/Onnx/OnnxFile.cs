@@ -77,6 +77,7 @@ public static class OnnxFile
     internal static P.ModelProto Read(string path)
     {
         P.ModelProto model;
+        UserFile.RequireRegular(path, $"Model file not found: {path}", reason => $"Cannot open model file {path}: {reason}");
         try
         {
             using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1 << 16);

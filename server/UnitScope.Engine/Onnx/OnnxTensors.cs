@@ -142,6 +142,8 @@ static class OnnxTensors
             throw new OnnxProblem($"{what}: external data location '{location}' points outside the model's folder");
         if (!File.Exists(file))
             throw new OnnxProblem($"{what}: external data file '{location}' is missing (expected beside the model, at {file})");
+        if (!UserFile.IsRegular(file))
+            throw new OnnxProblem($"{what}: external data '{location}' is not a regular file");
 
         using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read);
         if (offset < 0 || offset > stream.Length || stream.Length - offset < bytes)

@@ -45,6 +45,7 @@ public sealed record CSharpModelDefinition
         string hash;
         try
         {
+            if (!UserFile.IsRegular(CodePath)) return $"{(AssemblyPath is not null ? "dll" : "cs")}::{TypeName}"; // the load refuses it
             using var file = File.OpenRead(CodePath);
             hash = Convert.ToHexStringLower(SHA256.HashData(file));
         }

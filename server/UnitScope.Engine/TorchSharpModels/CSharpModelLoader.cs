@@ -31,7 +31,7 @@ internal static class CSharpModelLoader
         {
             image = ReadFile(dll, "assembly");
             string pdb = Path.ChangeExtension(dll, ".pdb");
-            if (File.Exists(pdb))
+            if (UserFile.IsRegular(pdb))
             {
                 try { symbols = File.ReadAllBytes(pdb); }
                 catch (IOException) { symbols = null; }

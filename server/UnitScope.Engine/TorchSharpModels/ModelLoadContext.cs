@@ -45,7 +45,7 @@ internal sealed class ModelLoadContext : AssemblyLoadContext, IDisposable
         if (path is null && _folder is not null && name.Name is { } simple)
         {
             string candidate = Path.Combine(_folder, simple + ".dll");
-            if (File.Exists(candidate)) path = candidate;
+            if (UserFile.IsRegular(candidate)) path = candidate;
         }
         return path is null ? null : LoadFromStream(new MemoryStream(File.ReadAllBytes(path)));
     }

@@ -9,9 +9,12 @@ namespace UnitScope.Server.Handlers;
 
 /// <summary>
 /// <c>unitscope/loadModel</c>: loads a checkpoint and makes it the active model. The same bytes with
-/// the same options give back the model already loaded (it becomes active again).
+/// the same options give back the model already loaded (it becomes active again). It runs in the
+/// background: reading a large checkpoint must not hold up hovers or requests on other models, and
+/// the only state it changes, the registry, it changes atomically at the end (an equal model that raced
+/// in first wins). A load still starts after every earlier mutation (a description written before it is seen).
 /// </summary>
-[Handles(Methods.LoadModel, Execution.Mutating)]
+[Handles(Methods.LoadModel, Execution.Background)]
 internal sealed class LoadModelHandler(DaemonServices services) : IRequestHandler<LoadModelParams, ModelInfo>
 {
     public async Task<ModelInfo> HandleAsync(LoadModelParams request, CancellationToken ct)
@@ -20,7 +23,8 @@ internal sealed class LoadModelHandler(DaemonServices services) : IRequestHandle
         var path = Path.GetFullPath(request.Path);
         var key = ModelRegistry.OptionsKey(options) + SourcesKey(path, options);
 
-        if (File.Exists(path))
+        // Only a regular file is hashed here: a FIFO would block, /dev/zero never end (the loader refuses them).
+        if (UserFile.IsRegular(path))
         {
             var hash = await HashAsync(path, ct).ConfigureAwait(false);
             if (services.Models.FindAndActivate(hash, key) is { } existing)
@@ -32,7 +36,7 @@ internal sealed class LoadModelHandler(DaemonServices services) : IRequestHandle
 
         ct.ThrowIfCancellationRequested();
         var watch = System.Diagnostics.Stopwatch.StartNew();
-        var model = services.Loader.Load(path, options);
+        var model = services.Loader.Load(path, options, ct);
         if (ct.IsCancellationRequested)
         {
             model.Dispose();
@@ -91,7 +95,7 @@ internal sealed class LoadModelHandler(DaemonServices services) : IRequestHandle
         try
         {
             string file = Engine.ModelDescription.ModelDescriptionFile.PathFor(path);
-            if (File.Exists(file)) description = Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(file)))[..16];
+            if (UserFile.IsRegular(file)) description = Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(file)))[..16];
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

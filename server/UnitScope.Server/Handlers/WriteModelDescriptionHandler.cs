@@ -27,7 +27,7 @@ internal sealed class WriteModelDescriptionHandler(DaemonServices services) : IR
         if (!Directory.Exists(folder))
             throw RpcErrors.Application(ErrorKind.FileNotFound, $"The folder of {modelPath} does not exist.");
 
-        byte[]? previous = File.Exists(path) ? File.ReadAllBytes(path) : null;
+        byte[]? previous = File.Exists(path) ? UserFile.ReadAllBytes(path, "Model description") : null;
         Description current;
         try
         {

@@ -40,13 +40,15 @@ internal interface ISessionModel
 internal interface IModelLoader
 {
     /// <exception cref="UnitScopeException">the engine's errors, as they are.</exception>
-    IModel Load(string checkpointPath, ModelOptions options);
+    /// <exception cref="OperationCanceledException">Reading the files stopped once <paramref name="ct"/> was cancelled.</exception>
+    IModel Load(string checkpointPath, ModelOptions options, CancellationToken ct = default);
 }
 
 /// <summary>The real thing: <see cref="ModelSession"/>.</summary>
 internal sealed class EngineModelLoader : IModelLoader
 {
-    public IModel Load(string checkpointPath, ModelOptions options) => new EngineModel(ModelSession.Load(checkpointPath, options));
+    public IModel Load(string checkpointPath, ModelOptions options, CancellationToken ct = default) =>
+        new EngineModel(ModelSession.Load(checkpointPath, options, ct));
 
     private sealed class EngineModel(ModelSession session) : IModel, ISessionModel
     {

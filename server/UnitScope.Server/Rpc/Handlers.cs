@@ -7,12 +7,16 @@ public enum Execution
     Inline,
     /// <summary>Reads state; runs concurrently with other reads (forward passes still queue per device).</summary>
     Reading,
-    /// <summary>Changes the set of models; waits for every earlier request and runs alone.</summary>
+    /// <summary>
+    /// Takes something away that reads may be using (unloading a model) or rewrites a file later loads read
+    /// (a model description); waits for every earlier request and runs alone. Quick by nature: nothing
+    /// slow may be mutating, or every request behind it waits.
+    /// </summary>
     Mutating,
     /// <summary>
-    /// Long work on a model (dissection): starts like a read, but later mutations and the reads
-    /// behind them do not wait for it. It holds a lease on its model, so an unload frees the model
-    /// only when the work is done.
+    /// Long work that takes nothing away from others: starts like a read, but later mutations and the reads
+    /// behind them do not wait for it. Dissection and the other analyses hold a lease on their model, so an
+    /// unload frees the model only when the work is done; loading a model only adds it to the registry, at its end.
     /// </summary>
     Background,
 }

@@ -22,11 +22,20 @@ internal sealed class FakeEngine : IModelLoader, IImageCodec, IOverlayRenderer
     /// <summary>Signalled when a ComputeUnitMap starts.</summary>
     public SemaphoreSlim UnitMapStarted { get; } = new(0);
     public List<FakeModel> Disposed { get; } = [];
+    /// <summary>When set, Load waits for it (or for cancellation): a load that takes long.</summary>
+    public TaskCompletionSource? LoadGate;
+    /// <summary>Signalled when a Load starts waiting at <see cref="LoadGate"/>.</summary>
+    public SemaphoreSlim LoadStarted { get; } = new(0);
 
-    public IModel Load(string checkpointPath, ModelOptions options)
+    public IModel Load(string checkpointPath, ModelOptions options, CancellationToken ct = default)
     {
         if (!File.Exists(checkpointPath))
             throw new UnitScopeException(EngineErrorKind.FileNotFound, $"Checkpoint not found: '{checkpointPath}'.");
+        if (LoadGate is { } gate)
+        {
+            LoadStarted.Release();
+            gate.Task.Wait(ct);
+        }
         var content = File.ReadAllText(checkpointPath).Trim();
         switch (content)
         {
