@@ -21,6 +21,7 @@ import {
 import { daemonLogLine } from "./daemonLog";
 import { describeFailure, startFailureMessage } from "./errors";
 import { hoverTrust } from "./hoverTrust";
+import { INTERACTIVE_TIMEOUT_MS, TimeoutReporter, withTimeout, type InteractiveRequest } from "./requestTimeout";
 import type { InitializationOptions } from "./protocol.generated";
 import type { RequestFn } from "./rpc";
 import { describeSpec, type ServerSpec } from "./serverDiscovery";
@@ -161,15 +162,17 @@ export class DaemonClient implements vscode.Disposable {
       middleware: {
         // Our hovers link to our commands ("Dissect conv4", "Open dissection"): trust exactly those.
         provideHover: async (document, position, token, next) => {
-          const hover = await next(document, position, token);
+          const hover = await interactive("hover", token, (t) => next(document, position, t));
           for (const content of hover?.contents ?? []) {
             if (content instanceof vscode.MarkdownString) content.isTrusted = hoverTrust();
           }
           return hover;
         },
+        provideCodeLenses: (document, token, next) => interactive("codeLens", token, (t) => next(document, t)),
       },
     };
     const client = new QuietLanguageClient("unitscope", "UnitScope daemon", serverOptions, clientOptions);
+    timeouts = new TimeoutReporter(output);
     try {
       await client.start();
     } catch (e) {
@@ -230,6 +233,31 @@ export class DaemonClient implements vscode.Disposable {
 
   dispose(): void {
     void this.stop();
+  }
+}
+
+/** Reports requests that ran past their deadline (set when a client starts; one log per window). */
+let timeouts: TimeoutReporter | undefined;
+
+/**
+ * A request the editor waits on (hover, code lenses) with a deadline: past it the request is cancelled
+ * (`$/cancelRequest`) and the editor goes on without an answer.
+ */
+async function interactive<T>(
+  kind: InteractiveRequest,
+  token: vscode.CancellationToken,
+  send: (token: vscode.CancellationToken) => vscode.ProviderResult<T>,
+): Promise<T | undefined | null> {
+  const source = new vscode.CancellationTokenSource();
+  const forward = token.onCancellationRequested(() => source.cancel());
+  try {
+    return await withTimeout(Promise.resolve(send(source.token)), INTERACTIVE_TIMEOUT_MS[kind], () => {
+      source.cancel();
+      timeouts?.report(kind);
+    });
+  } finally {
+    forward.dispose();
+    source.dispose();
   }
 }
 
