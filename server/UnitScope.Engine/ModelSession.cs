@@ -72,14 +72,18 @@ public sealed class ModelSession : IDisposable
         if (ExportedOnnxFor(path, options) is { } exported)
             return LoadOnnx(exported, options, description, device, cancellationToken);
 
-        using var checkpoint = CheckpointReader.Read(path, cancellationToken);
-        var shapes = ParameterShapes.Of(checkpoint);
-        string architecture = ChooseArchitecture(options.Architecture, shapes, checkpoint, path);
+        // The architecture is chosen, and the checkpoint seen to fit it, from what the file declares: a checkpoint
+        // that cannot fit is refused before its weights are read (or, in a zip, inflated).
+        var outline = CheckpointReader.ReadOutline(path, cancellationToken);
+        var shapes = new ParameterShapes(outline.Shapes);
+        string architecture = ChooseArchitecture(options.Architecture, shapes, outline, path);
 
         var model = ModelZoo.Build(architecture, shapes);
         try
         {
-            LoadWeights(model, checkpoint, architecture, shapes);
+            FitOrExplain(() => WeightLoader.CheckFits(model, outline.Shapes, architecture), architecture, shapes);
+            using var checkpoint = CheckpointReader.Read(path, cancellationToken);
+            FitOrExplain(() => WeightLoader.Load(model, checkpoint, architecture), architecture, shapes);
             model.to(device);
             return Assemble(model, device, InputSpecFor(model, architecture, options), path,
                 CheckpointReader.ComputeHash(path, cancellationToken), architecture, description);
@@ -251,7 +255,7 @@ public sealed class ModelSession : IDisposable
     public const string TorchSharpDefinitionHint =
         "For a TorchSharp model, give its C# class with the .dat: the assembly (.dll) or source file (.cs) and the type name.";
 
-    static string ChooseArchitecture(string? requested, ParameterShapes shapes, StateDict checkpoint, string path)
+    static string ChooseArchitecture(string? requested, ParameterShapes shapes, CheckpointOutline checkpoint, string path)
     {
         if (!string.IsNullOrWhiteSpace(requested))
             return ModelZoo.Normalize(requested);
@@ -458,11 +462,12 @@ public sealed class ModelSession : IDisposable
         return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(all)));
     }
 
-    static void LoadWeights(nn.Module model, StateDict checkpoint, string architecture, ParameterShapes shapes)
+    /// <summary>Runs a fit check or a load; an ArchitectureMismatch gets a hint (the architecture the shapes are those of).</summary>
+    static void FitOrExplain(Action fit, string architecture, ParameterShapes shapes)
     {
         try
         {
-            WeightLoader.Load(model, checkpoint, architecture);
+            fit();
         }
         catch (UnitScopeException e) when (e.Kind == EngineErrorKind.ArchitectureMismatch)
         {

@@ -16,7 +16,37 @@ public static class CheckpointReader
 {
     /// <summary>Reads a PyTorch zip or legacy checkpoint (.pt/.pth/.tar …), a safetensors file or a TorchSharp .dat (<c>Module.save</c>).</summary>
     /// <exception cref="OperationCanceledException">At the next read of the file once <paramref name="cancellationToken"/> is cancelled.</exception>
-    public static StateDict Read(string path, CancellationToken cancellationToken = default)
+    public static StateDict Read(string path, CancellationToken cancellationToken = default) => Read(path, cancellationToken, beforeWeights: null);
+
+    /// <summary>
+    /// What the checkpoint declares (tensor names and shapes, scalar entries), with every size checked against the
+    /// file and the budget, and no weight read: enough to choose an architecture and see that the checkpoint fits it
+    /// before <see cref="Read(string, CancellationToken)"/> reads (or inflates) gigabytes.
+    /// </summary>
+    /// <exception cref="UnitScopeException">As <see cref="Read(string, CancellationToken)"/>.</exception>
+    public static CheckpointOutline ReadOutline(string path, CancellationToken cancellationToken = default)
+    {
+        CheckpointOutline? outline = null;
+        try
+        {
+            Read(path, cancellationToken, o =>
+            {
+                outline = o;
+                throw new OutlineRead();
+            }).Dispose();
+        }
+        catch (OutlineRead)
+        {
+        }
+        return outline ?? throw new InvalidOperationException("A checkpoint reader returned without showing its outline.");
+    }
+
+    /// <summary>Stops a read once the outline is known (nothing else throws it).</summary>
+    sealed class OutlineRead : Exception;
+
+    /// <param name="beforeWeights">Shown what the file declares once its framing and sizes have been checked and before
+    /// any weight is read or inflated; it may throw to stop the read.</param>
+    static StateDict Read(string path, CancellationToken cancellationToken, Action<CheckpointOutline>? beforeWeights)
     {
         ArgumentNullException.ThrowIfNull(path);
         using var file = Open(path, cancellationToken);
@@ -26,10 +56,10 @@ public static class CheckpointReader
             using var scope = torch.NewDisposeScope();
             return CheckpointSniffer.Sniff(file, Path.GetExtension(path)) switch
             {
-                CheckpointKind.PyTorchZip => TorchZipReader.Read(file),
-                CheckpointKind.PyTorchLegacy => TorchLegacyReader.Read(file),
-                CheckpointKind.Safetensors => SafetensorsReader.Read(file),
-                CheckpointKind.TorchSharpDat => TorchSharpDatReader.Read(file),
+                CheckpointKind.PyTorchZip => TorchZipReader.Read(file, beforeWeights),
+                CheckpointKind.PyTorchLegacy => TorchLegacyReader.Read(file, beforeWeights),
+                CheckpointKind.Safetensors => SafetensorsReader.Read(file, beforeWeights),
+                CheckpointKind.TorchSharpDat => TorchSharpDatReader.Read(file, beforeWeights),
                 _ => throw new InvalidOperationException("unreachable"),
             };
         }

@@ -20,7 +20,7 @@ internal static class SafetensorsReader
 
     sealed record Entry(string Name, TorchDtype Dtype, long[] Shape, long Begin, long End);
 
-    public static StateDict Read(Stream file)
+    public static StateDict Read(Stream file, Action<CheckpointOutline>? beforeWeights = null)
     {
         Span<byte> lengthBytes = stackalloc byte[8];
         if (file.Length < 8)
@@ -41,6 +41,9 @@ internal static class SafetensorsReader
         try
         {
             var entries = ParseHeader(header, dataLength, result.Metadata);
+            // Spans may overlap (the format does not forbid it): a small file can name the same gigabyte many times.
+            WeightBudget.CheckTotal(entries.Aggregate(0L, (sum, e) => checked(sum + (e.End - e.Begin))));
+            beforeWeights?.Invoke(new CheckpointOutline(Format, entries.ToDictionary(e => e.Name, e => e.Shape, StringComparer.Ordinal), result.Metadata));
             foreach (var e in entries.OrderBy(e => e.Begin)) // stable: header order among equal offsets
             {
                 var tensor = empty(e.Shape, e.Dtype.ScalarType);

@@ -11,14 +11,16 @@ namespace UnitScope.Engine.Checkpoints;
 /// scalar entries (int, float, str, bool, 0-d tensor) become <see cref="StateDict.Metadata"/>, and so do
 /// the scalar attributes of an argparse.Namespace entry, as "args.arch";
 /// everything else beside the weights (optimizer state …) is ignored and never read from disk.
-/// A DataParallel/DDP "module." prefix is stripped when every key has it.
+/// A DataParallel/DDP "module." prefix is stripped when every key has it. Nothing is read before every tensor has
+/// been checked against its storage and the budget (<see cref="TensorBuilder"/>) and the caller has seen the
+/// outline (<see cref="CheckpointOutline"/>): only the scalar entries' few bytes come first.
 /// </summary>
 internal static class StateDictExtractor
 {
     static readonly string[] WrapperKeys = ["state_dict", "model_state_dict", "model"];
     const string DataParallelPrefix = "module.";
 
-    public static StateDict Extract(object? root, IStorageSource source, string format)
+    public static StateDict Extract(object? root, IStorageSource source, string format, Action<CheckpointOutline>? beforeWeights = null)
     {
         if (root is not PyDict top)
             throw CheckpointProblem.Corrupt(root is TensorRef
@@ -61,10 +63,17 @@ internal static class StateDictExtractor
         try
         {
             using var builder = new TensorBuilder(source, planned);
-            foreach (var (name, tensorRef) in tensors)
-                result.Add(strip ? name[DataParallelPrefix.Length..] : name, builder.Build(tensorRef).DetachFromDisposeScope());
             foreach (var (name, value) in metadata)
                 result.Metadata[name] = value is TensorRef t ? ScalarText(builder, t) : PythonText.Of(value);
+            if (beforeWeights is not null)
+            {
+                var shapes = new Dictionary<string, long[]>(StringComparer.Ordinal);
+                foreach (var (name, tensorRef) in tensors)
+                    shapes.TryAdd(strip ? name[DataParallelPrefix.Length..] : name, tensorRef.Size);
+                beforeWeights(new CheckpointOutline(format, shapes, result.Metadata));
+            }
+            foreach (var (name, tensorRef) in tensors)
+                result.Add(strip ? name[DataParallelPrefix.Length..] : name, builder.Build(tensorRef).DetachFromDisposeScope());
             return result;
         }
         catch

@@ -17,7 +17,7 @@ internal static class TorchLegacyReader
     public static readonly BigInteger MagicNumber = BigInteger.Parse("1950a86a20f9469cfc6c", System.Globalization.NumberStyles.HexNumber);
     const long ProtocolVersion = 1001;
 
-    public static StateDict Read(Stream file)
+    public static StateDict Read(Stream file, Action<CheckpointOutline>? beforeWeights = null)
     {
         var magic = Unpickler.Load(file);
         if (!IsMagic(magic))
@@ -35,7 +35,7 @@ internal static class TorchLegacyReader
             throw CheckpointProblem.Corrupt("the list of storage keys is missing after the main pickle");
 
         var storages = new LegacyStorages(file, LocateStorages(file, keys, registry));
-        return StateDictExtractor.Extract(root, storages, Format);
+        return StateDictExtractor.Extract(root, storages, Format, beforeWeights);
     }
 
     static bool IsMagic(object? value) => value switch
@@ -78,12 +78,17 @@ internal static class TorchLegacyReader
 
     sealed class LegacyStorages(Stream file, Dictionary<string, long> offsets) : IStorageSource
     {
-        public Tensor Load(StorageRef storage)
+        /// <summary>Nothing to check: every storage's bytes were located in the file (uncompressed) by <see cref="LocateStorages"/>.</summary>
+        public void Check(StorageRef storage, long count)
         {
-            var data = empty(storage.Numel, storage.Dtype.ScalarType);
+        }
+
+        public Tensor Load(StorageRef storage, long count)
+        {
+            var data = empty(count, storage.Dtype.ScalarType);
             try
             {
-                if (storage.Numel > 0)
+                if (count > 0)
                 {
                     file.Position = offsets[storage.Key];
                     data.ReadBytesFromStream(file, 1 << 20);

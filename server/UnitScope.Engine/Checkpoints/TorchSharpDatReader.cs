@@ -38,7 +38,7 @@ internal static class TorchSharpDatReader
     /// <summary>Why the stream is not a .dat file (for a file named .dat), or null when it is one.</summary>
     public static string? Problem(Stream file) => TryWalk(file, out _, out string? problem) ? null : problem;
 
-    public static StateDict Read(Stream file)
+    public static StateDict Read(Stream file, Action<CheckpointOutline>? beforeWeights = null)
     {
         if (!TryWalk(file, out var entries, out string? problem))
             throw CheckpointProblem.Corrupt(problem!);
@@ -46,6 +46,10 @@ internal static class TorchSharpDatReader
         var result = new StateDict(Format);
         try
         {
+            WeightBudget.CheckTotal(entries.Aggregate(0L, (sum, e) => checked(sum + e.DataBytes)));
+            var shapes = new Dictionary<string, long[]>(StringComparer.Ordinal);
+            foreach (var e in entries) shapes.TryAdd(e.Key, e.Shape);
+            beforeWeights?.Invoke(new CheckpointOutline(Format, shapes, result.Metadata));
             foreach (var e in entries)
             {
                 var tensor = empty(e.Shape, e.Dtype.ScalarType);

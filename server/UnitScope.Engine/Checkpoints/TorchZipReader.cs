@@ -15,7 +15,7 @@ internal static class TorchZipReader
     public const string Format = "pytorch-zip";
     const long MaxPickleBytes = 1L << 30;
 
-    public static StateDict Read(Stream file)
+    public static StateDict Read(Stream file, Action<CheckpointOutline>? beforeWeights = null)
     {
         ZipArchive zip;
         try
@@ -40,7 +40,7 @@ internal static class TorchZipReader
             object? root;
             using (var pickle = ReadAll(pickleEntry))
                 root = Unpickler.Load(pickle, registry.PersistentLoad);
-            return StateDictExtractor.Extract(root, new ZipStorages(zip, prefix), Format);
+            return StateDictExtractor.Extract(root, new ZipStorages(zip, prefix, file.Length), Format, beforeWeights);
         }
     }
 
@@ -75,21 +75,35 @@ internal static class TorchZipReader
         return buffer;
     }
 
-    sealed class ZipStorages(ZipArchive zip, string prefix) : IStorageSource
+    sealed class ZipStorages(ZipArchive zip, string prefix, long fileLength) : IStorageSource
     {
-        public Tensor Load(StorageRef storage)
+        /// <summary>Sizes come from the zip's central directory: nothing is inflated to check them.</summary>
+        public void Check(StorageRef storage, long count)
         {
-            string name = prefix + "data/" + storage.Key;
-            var entry = zip.GetEntry(name)
-                ?? throw CheckpointProblem.Corrupt($"storage {storage.Key} is missing (no entry {name})");
+            var entry = Entry(storage);
             long bytes = checked(storage.Numel * storage.Dtype.ElementSize);
             if (entry.Length < bytes)
                 throw CheckpointProblem.Corrupt($"storage {storage.Key} declares {bytes} bytes but the file holds {entry.Length}");
-            var data = empty(storage.Numel, storage.Dtype.ScalarType);
+            if (entry.CompressedLength < entry.Length)
+                // A compressed size the file cannot hold is a lie too: count what is there.
+                WeightBudget.CheckInflation(storage.Key, checked(count * storage.Dtype.ElementSize), Math.Min(entry.CompressedLength, fileLength));
+        }
+
+        ZipArchiveEntry Entry(StorageRef storage)
+        {
+            string name = prefix + "data/" + storage.Key;
+            return zip.GetEntry(name) ?? throw CheckpointProblem.Corrupt($"storage {storage.Key} is missing (no entry {name})");
+        }
+
+        public Tensor Load(StorageRef storage, long count)
+        {
+            var entry = Entry(storage);
+            var data = empty(count, storage.Dtype.ScalarType);
             try
             {
-                if (bytes > 0)
+                if (count > 0)
                 {
+                    // Only the first count elements are inflated: ReadBytesFromStream reads as many bytes as the tensor holds.
                     using var s = entry.Open();
                     data.ReadBytesFromStream(s, 1 << 20);
                 }

@@ -21,24 +21,34 @@ public static class WeightLoader
 
     public static void Load(nn.Module model, StateDict checkpoint, string architecture)
     {
+        CheckFits(model, checkpoint.Entries.ToDictionary(e => e.Key, e => e.Value.shape, StringComparer.Ordinal), architecture);
         var expected = model.state_dict();
-        var missing = expected.Keys.Where(k => !checkpoint.Contains(k) && !MayBeAbsent(k)).ToList();
-        var unexpected = checkpoint.Keys.Where(k => !expected.ContainsKey(k)).ToList();
-        var wrongShape = expected
-            .Where(e => checkpoint.TryGet(e.Key, out var t) && !t.shape.SequenceEqual(e.Value.shape))
-            .Select(e => $"{e.Key}: checkpoint {Shape(checkpoint[e.Key].shape)}, {architecture} {Shape(e.Value.shape)}")
-            .ToList();
-
-        if (missing.Count + unexpected.Count + wrongShape.Count > 0)
-            throw new UnitScopeException(EngineErrorKind.ArchitectureMismatch,
-                Describe(architecture, checkpoint.Count, missing, unexpected, wrongShape));
-
         using var _ = torch.no_grad();
         foreach (var (key, target) in expected)
         {
             if (checkpoint.TryGet(key, out var source))
                 target.copy_(source);
         }
+    }
+
+    /// <summary>
+    /// Throws unless tensors of these names and shapes (a checkpoint's, before its weights are read:
+    /// <see cref="CheckpointReader.ReadOutline"/>) load into <paramref name="model"/> strictly.
+    /// </summary>
+    /// <exception cref="UnitScopeException">ArchitectureMismatch listing every offending key.</exception>
+    public static void CheckFits(nn.Module model, IReadOnlyDictionary<string, long[]> shapes, string architecture)
+    {
+        var expected = model.state_dict();
+        var missing = expected.Keys.Where(k => !shapes.ContainsKey(k) && !MayBeAbsent(k)).ToList();
+        var unexpected = shapes.Keys.Where(k => !expected.ContainsKey(k)).ToList();
+        var wrongShape = expected
+            .Where(e => shapes.TryGetValue(e.Key, out var shape) && !shape.SequenceEqual(e.Value.shape))
+            .Select(e => $"{e.Key}: checkpoint {Shape(shapes[e.Key])}, {architecture} {Shape(e.Value.shape)}")
+            .ToList();
+
+        if (missing.Count + unexpected.Count + wrongShape.Count > 0)
+            throw new UnitScopeException(EngineErrorKind.ArchitectureMismatch,
+                Describe(architecture, shapes.Count, missing, unexpected, wrongShape));
     }
 
     static string Describe(string architecture, int keyCount, List<string> missing, List<string> unexpected, List<string> wrongShape)
