@@ -20,7 +20,8 @@ namespace UnitScope.Engine.Onnx;
 /// node whose inputs are all constant is evaluated once (constant folding). Shape arithmetic that
 /// depends only on the input's shape (PyTorch's Shape/Gather/Unsqueeze/Concat/Reshape for
 /// <c>x.view(x.size(0), -1)</c>) is evaluated on the first forward pass of each input shape and
-/// reused. Initializers and folded constants are buffers, moved by <c>to(device)</c>.
+/// reused, so a hook may replace a tap's value but not change its shape (that pass would reshape by
+/// stale sizes, or leave shapes behind that break later passes): it throws InvalidOperationException. Initializers and folded constants are buffers, moved by <c>to(device)</c>.
 /// Intermediate values are disposed as soon as no later node needs them.
 /// </para>
 /// </summary>
@@ -195,7 +196,15 @@ public sealed class OnnxModel : nn.Module<Tensor, Tensor>
                     foreach (var tap in o < step.Taps.Length ? step.Taps[o] : [])
                     {
                         var replaced = tap.call(value);
-                        if (!ReferenceEquals(replaced, value)) owned[id] = false; // the hook's tensor: not ours to dispose
+                        if (!ReferenceEquals(replaced, value))
+                        {
+                            owned[id] = false; // the hook's tensor: not ours to dispose
+                            if (!replaced.shape.SequenceEqual(value.shape))
+                                throw new InvalidOperationException(
+                                    $"A forward hook changed the shape of ONNX {step.Describe}'s output from {OnnxTensors.Shape(value.shape)} to " +
+                                    $"{OnnxTensors.Shape(replaced.shape)}: hooks on an ONNX model may change values, not shapes " +
+                                    "(its shape arithmetic is computed once per input shape).");
+                        }
                         value = replaced;
                     }
                 }

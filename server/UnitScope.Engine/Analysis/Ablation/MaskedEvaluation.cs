@@ -13,16 +13,24 @@ namespace UnitScope.Engine.Analysis.Ablation;
 /// <para>Each forward pass takes B images and K masks (K·B ≤ the batch size, as many masks as fit). The
 /// layer's output for the B images is computed once and, in a forward hook, repeated K times (mask-major:
 /// row k·B + b) and multiplied by the masks' channel patterns, so everything before the layer is computed
-/// once per image instead of once per mask ("expand"). Where the rest of the network cannot take a larger
-/// batch than its input (a residual addition of the un-repeated input with B &gt; 1 fails to broadcast; with
-/// B = 1 it broadcasts, which is exact), the images go in one at a time; where even that fails (an op that
-/// does not broadcast, like a concatenation), the input itself is repeated K times ("replicate"). The mode
-/// is found on the first pass and kept.</para>
+/// once per image instead of once per mask ("expand"). That is right only where nothing after the layer
+/// mixes the repeated rows with values computed before it: a residual addition of the un-repeated input
+/// (broadcasts for B = 1, which is exact, fails for B &gt; 1), a reshape by a batch size read before the
+/// layer, an ONNX graph (its shape arithmetic is cached per input shape, so its taps refuse to change a
+/// shape). So the input itself repeated K times ("replicate": every value in the pass has K·B rows, each
+/// sample its own) is the reference: on the first pass, the first two images and masks go through the
+/// model replicated, then expanded for several images, then for one image at a time, and the first way
+/// whose log-probabilities agree with the reference's is kept; none agreeing (or failing), replicate.
+/// Where even the reference fails (an ONNX graph exported with a fixed batch of one), one sample a
+/// pass.</para>
 /// <para>Zeroing is a multiplication by 0 or 1: units not zeroed keep their exact values.</para>
 /// </remarks>
 internal static class MaskedEvaluation
 {
-    internal enum Mode { Expand, ExpandOneImage, Replicate }
+    internal enum Mode { Expand, ExpandOneImage, Replicate, OneSample }
+
+    /// <summary>Largest difference of log-probabilities between a way of batching and the reference that still agrees (rounding is about 1e-6).</summary>
+    const float Agreement = 1e-3f;
 
     /// <summary>Preprocessed images kept in memory to evaluate mask set by mask set (see <c>masksCompleted</c>).</summary>
     const long PreloadBytes = 256L << 20;
@@ -56,11 +64,13 @@ internal static class MaskedEvaluation
         progress?.Report(new AblationProgress(phase, 0, total));
         if (images.Length == 0)
             return new Outcome(predicted, logProbability, forceMode ?? Mode.Expand);
-        var mode = forceMode ?? FindMode(model, data, images, trueClass, layer, masks, units, imagesPerPass);
+        var mode = forceMode ?? FindMode(model, data, images, layer, masks, units, imagesPerPass);
         if (results is { Length: > 0 })
             results[0] = new Outcome(predicted, logProbability, mode);
-        if (mode == Mode.ExpandOneImage)
+        if (mode is Mode.ExpandOneImage or Mode.OneSample)
             imagesPerPass = 1;
+        if (mode == Mode.OneSample)
+            perPass = 1;
 
         void Store((int[] Predicted, float[] LogProbability) rows, int k0, int k, int first, int b)
         {
@@ -133,48 +143,67 @@ internal static class MaskedEvaluation
     }
 
     /// <summary>
-    /// Which way the network takes masked samples, tried on the first two images and masks: expand the layer's
-    /// output for several images, else for one image at a time, else replicate the input.
+    /// Which way the network takes masked samples, tried on the first two images and masks against the
+    /// input replicated per mask (the reference): expand the layer's output for several images, else for one
+    /// image at a time, else replicate; one sample a pass when not even the reference goes through.
     /// </summary>
-    static Mode FindMode(ModelSession model, IEvaluationSet data, int[] images, int[] trueClass, string layer,
+    static Mode FindMode(ModelSession model, IEvaluationSet data, int[] images, string layer,
         IReadOnlyList<int[]> masks, int units, int imagesPerPass)
     {
         int k = Math.Min(2, masks.Count);
-        if (k == 1)
-            return Mode.Expand; // one mask: nothing is repeated
         int b = Math.Min(Math.Min(2, imagesPerPass), images.Length);
         using var scope = NewDisposeScope();
         var input = ImageTensor.ToBatch([.. images[..b].Select(i => data.Load(i).Image)], model.Input);
         var pattern = Pattern(masks, 0, k, units);
-        if (TryForward(model, input, trueClass[..b], layer, pattern, k, Mode.Expand))
+        if (TryRows(model, input, layer, pattern, k, Mode.Replicate) is not { } reference)
+            return Mode.OneSample;
+        if (k == 1)
+            return Mode.Replicate; // one mask: nothing is repeated either way
+        if (Agrees(TryRows(model, input, layer, pattern, k, Mode.Expand), reference))
             return Mode.Expand;
-        if (b > 1 && TryForward(model, input[..1], trueClass[..1], layer, pattern, k, Mode.Expand))
+        // Rows k·b + 0 of the reference: the first image under each mask.
+        var firstImage = reference.reshape(k, b, -1)[.., 0];
+        if (b > 1 && Agrees(TryRows(model, input[..1], layer, pattern, k, Mode.Expand), firstImage))
             return Mode.ExpandOneImage;
         return Mode.Replicate;
     }
 
-    static bool TryForward(ModelSession model, Tensor input, int[] targets, string layer, float[,] pattern, int k, Mode mode)
+    /// <summary>The log-probabilities of one trial pass, or null when the model cannot take it (any error but cancellation or memory).</summary>
+    static Tensor? TryRows(ModelSession model, Tensor input, string layer, float[,] pattern, int k, Mode mode)
     {
         try
         {
-            Forward(model, input, targets, layer, pattern, k, mode);
-            return true;
+            return Rows(model, input, layer, pattern, k, mode);
         }
-        catch (Exception e) when (e is not (OperationCanceledException or UnitScopeException or OutOfMemoryException))
+        catch (Exception e) when (e is not (OperationCanceledException or OutOfMemoryException))
         {
-            return false;
+            return null;
         }
     }
 
-    /// <summary>One forward pass of <paramref name="input"/> (b images) under k masks: rows k·b + i.</summary>
+    static bool Agrees(Tensor? rows, Tensor reference) =>
+        rows is not null && rows.shape.SequenceEqual(reference.shape)
+        && !rows.isnan().any().item<bool>()
+        && rows.sub(reference).abs().max().item<float>() <= Agreement;
+
+    /// <summary>One forward pass of <paramref name="input"/> (b images) under k masks: the predicted class and the log-probability of the target, rows k·b + i.</summary>
     static (int[] Predicted, float[] LogProbability) Forward(ModelSession model, Tensor input, int[] targets, string layer,
         float[,] pattern, int k, Mode mode)
+    {
+        var log = Rows(model, input, layer, pattern, k, mode);
+        var expectedTargets = tensor(Enumerable.Range(0, k).SelectMany(_ => targets.Select(t => (long)t)).ToArray());
+        var predicted = log.argmax(1).data<long>().ToArray();
+        var truth = log.gather(1, expectedTargets.unsqueeze(1)).reshape(-1).data<float>().ToArray();
+        return (predicted.Select(p => (int)p).ToArray(), truth);
+    }
+
+    /// <summary>One forward pass of <paramref name="input"/> (b images) under k masks: the log-probabilities, [k·b, classes] on the CPU, rows k·b + i.</summary>
+    static Tensor Rows(ModelSession model, Tensor input, string layer, float[,] pattern, int k, Mode mode)
     {
         int b = (int)input.shape[0];
         long rows = (long)k * b;
         var batch = mode == Mode.Replicate && k > 1 ? input.repeat(k, 1, 1, 1) : input;
         var maskRows = tensor(pattern).repeat_interleave(b, 0); // [k·b, units], mask-major
-        var expectedTargets = tensor(Enumerable.Range(0, k).SelectMany(_ => targets.Select(t => (long)t)).ToArray());
 
         Tensor Edit(Tensor output)
         {
@@ -193,10 +222,7 @@ internal static class MaskedEvaluation
             if (output.shape[0] != rows)
                 throw new InvalidOperationException($"The model gave {output.shape[0]} outputs for {rows} masked samples.");
             var logits = output.reshape(rows, -1).to(ScalarType.Float32);
-            var log = nn.functional.log_softmax(logits, 1);
-            var predicted = log.argmax(1).cpu().data<long>().ToArray();
-            var truth = log.gather(1, expectedTargets.to(log.device).unsqueeze(1)).reshape(-1).cpu().data<float>().ToArray();
-            return (predicted.Select(p => (int)p).ToArray(), truth);
+            return nn.functional.log_softmax(logits, 1).cpu().MoveToOuterDisposeScope();
         }, new OutputEdit(layer, Edit));
     }
 
