@@ -1,11 +1,21 @@
 using System.CommandLine;
 using UnitScope.Cli.Commands;
+using UnitScope.Engine.Imaging;
 
 namespace UnitScope.Cli;
 
 /// <summary>The <c>unitscope</c> command tree, runnable in-process (tests pass their own writers).</summary>
 public static class CliApp
 {
+    /// <summary>For every command: the most pixels an image may have (<see cref="ImageLimits"/>), checked before decoding.</summary>
+    static readonly Option<long?> MaxImagePixels = new("--max-image-pixels")
+    {
+        Description = $"Refuse images with more pixels than this (width × height), checked before decoding; default " +
+                      $"{ImageLimits.DefaultMaxPixels:N0}, or ${ImageLimits.EnvironmentVariable}.",
+        HelpName = "N",
+        Recursive = true,
+    };
+
     public static RootCommand Build(CliContext cli)
     {
         var root = new RootCommand(
@@ -24,12 +34,13 @@ public static class CliApp
             AblateCommand.Create(cli),
             RankCommand.Create(cli),
         };
+        root.Options.Add(MaxImagePixels);
         return root;
     }
 
     /// <summary>Parses and runs <paramref name="args"/>; returns the exit code (see <see cref="ExitCodes"/>).</summary>
     /// <param name="handleTermination">Turn Ctrl-C / SIGTERM into cancellation (a real process); off for in-process runs.</param>
-    public static Task<int> RunAsync(string[] args, CliContext cli, bool handleTermination = false, CancellationToken ct = default)
+    public static async Task<int> RunAsync(string[] args, CliContext cli, bool handleTermination = false, CancellationToken ct = default)
     {
         var parse = Build(cli).Parse(args);
         var config = new InvocationConfiguration
@@ -38,6 +49,17 @@ public static class CliApp
             Error = cli.StdErr,
             ProcessTerminationTimeout = handleTermination ? TimeSpan.FromSeconds(2) : null,
         };
-        return parse.InvokeAsync(config, ct);
+        if (parse.Errors.Count == 0 && parse.GetValue(MaxImagePixels) is { } maxPixels)
+        {
+            if (maxPixels < 1)
+            {
+                cli.Error($"--max-image-pixels must be a positive number of pixels; got {maxPixels}.");
+                return ExitCodes.UserError;
+            }
+            // For this command's flow only (in-process runs share the process's default).
+            using var _ = ImageLimits.Use(maxPixels);
+            return await parse.InvokeAsync(config, ct);
+        }
+        return await parse.InvokeAsync(config, ct);
     }
 }

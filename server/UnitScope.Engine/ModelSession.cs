@@ -142,6 +142,20 @@ public sealed class ModelSession : IDisposable
         return ImageSizing(explicitSizing).Apply(decoded);
     }
 
+    /// <summary>
+    /// The size a single image is resized to for this model (the shorter side of the description's resize, else the
+    /// input size), so that a large one may be decoded at a reduced scale (<see cref="ImageFile.Load"/>); null when
+    /// the sizing crops without resizing first: that crop is taken in the image's own pixels.
+    /// </summary>
+    /// <exception cref="UnitScopeException">InvalidArgument for a bad explicit setting.</exception>
+    public ImageDecodeHint? DecodeHint(Datasets.ImageFolderOptions? explicitSizing = null)
+    {
+        var sizing = ImageSizing(explicitSizing);
+        if (sizing.ResizeShorterSide is { } side) return new ImageDecodeHint(MinShorterSide: side);
+        if (sizing.CropHeight is not null || sizing.CropWidth is not null) return null;
+        return new ImageDecodeHint(Input.Width, Input.Height);
+    }
+
     /// <exception cref="UnitScopeException">Kind UnknownLayer, with close names in the message.</exception>
     public LayerInfo GetLayer(string name) =>
         _layersByName.TryGetValue(name, out var layer) ? layer : throw LayerCatalog.UnknownLayer(name, _layersByName.Keys);

@@ -29,6 +29,17 @@ public class PredictCommandTests
     }
 
     [Fact] public void Rgb_model_matches_pytorch() => Check(ReferenceCase.Get("cifar"), 5);
+
+    [Fact]
+    public void Max_image_pixels_refuses_a_larger_image_before_decoding_it()
+    {
+        // samples/images are 64×64: 4096 pixels.
+        var refused = Cli.Run(["predict", Cli.Repo("samples/smallcnn.pth"), "--image", Cli.Repo("samples/images/cross.png"), "--max-image-pixels", "4095"]);
+        refused.Exit.Should().Be(2, refused.ToString());
+        refused.Err.Should().Contain("4,096 pixels, more than the limit of 4,095");
+        var allowed = Cli.Run(["predict", Cli.Repo("samples/smallcnn.pth"), "--image", Cli.Repo("samples/images/cross.png"), "--max-image-pixels", "4096"]);
+        allowed.Exit.Should().Be(0, allowed.ToString());
+    }
     [Fact] public void Gray_model_with_one_mean_and_std_matches_pytorch() => Check(ReferenceCase.Get("mnist"), 3);
 
     [Fact]

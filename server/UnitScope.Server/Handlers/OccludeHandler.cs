@@ -20,7 +20,7 @@ internal sealed class OccludeHandler(Connection connection, DaemonServices servi
         var engine = services.Analysis;
         var settings = AnalysisChecks.Occlusion(request, model, engine.ClassNames(model));
         // Sized as the model's description says: the image occluded, shown, and hashed into the cache key.
-        var image = model.SizeImage(ImageInput.Read(services.Images, request.ImagePath, request.ImageBase64));
+        var image = model.SizeImage(ImageInput.Read(services.Images, request.ImagePath, request.ImageBase64, model.DecodeHint));
         var title = string.IsNullOrWhiteSpace(request.ImagePath) ? "Occlusion" : $"Occlusion of {Path.GetFileName(request.ImagePath.Trim())}";
         services.Log.Info($"{connection.Name}: occlude {title} with {request.ModelId}: square {settings.Size}, stride {settings.Stride}");
         return await AnalysisRun.RunAsync(connection, services, model, new AnalysisRequest(title, request.WorkDoneToken),

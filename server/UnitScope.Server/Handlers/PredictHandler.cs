@@ -16,7 +16,7 @@ internal sealed class PredictHandler(DaemonServices services) : IRequestHandler<
         var top = request.Top ?? 5;
         if (top <= 0) throw RpcErrors.InvalidParams($"top must be positive; got {top}.");
         var model = services.Models.Get(request.ModelId).Model;
-        var image = model.SizeImage(ImageInput.Read(services.Images, request.ImagePath, request.ImageBase64));
+        var image = model.SizeImage(ImageInput.Read(services.Images, request.ImagePath, request.ImageBase64, model.DecodeHint));
         var prediction = await services.Devices.RunAsync(model.DeviceName, () => model.Predict(image, top), ct).ConfigureAwait(false);
         return new PredictResult(
             prediction.Logits,

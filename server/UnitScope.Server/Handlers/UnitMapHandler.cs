@@ -17,7 +17,7 @@ internal sealed class UnitMapHandler(DaemonServices services) : IRequestHandler<
         if (string.IsNullOrWhiteSpace(request.Layer)) throw RpcErrors.InvalidParams("layer is empty.");
         var model = services.Models.Get(request.ModelId).Model;
         // The map is drawn over the image the model saw (its description's resize and centre crop).
-        var image = model.SizeImage(ImageInput.Read(services.Images, request.ImagePath, request.ImageBase64));
+        var image = model.SizeImage(ImageInput.Read(services.Images, request.ImagePath, request.ImageBase64, model.DecodeHint));
         var map = await services.Devices.RunAsync(model.DeviceName, () => model.ComputeUnitMap(image, request.Layer, request.Unit), ct)
             .ConfigureAwait(false);
         ct.ThrowIfCancellationRequested();

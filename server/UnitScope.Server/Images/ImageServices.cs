@@ -9,10 +9,11 @@ namespace UnitScope.Server.Images;
 /// <summary>Image decoding, behind an interface so handler tests can run without files.</summary>
 internal interface IImageCodec
 {
+    /// <param name="hint">The size the analysis resizes the image to (a large image may be decoded smaller); null: whole.</param>
     /// <exception cref="UnitScopeException">FileNotFound, BadImage.</exception>
-    RgbImage Load(string path);
+    RgbImage Load(string path, ImageDecodeHint? hint = null);
     /// <exception cref="UnitScopeException">BadImage.</exception>
-    RgbImage Decode(byte[] bytes, string nameForErrors);
+    RgbImage Decode(byte[] bytes, string nameForErrors, ImageDecodeHint? hint = null);
 }
 
 internal interface IOverlayRenderer
@@ -23,8 +24,8 @@ internal interface IOverlayRenderer
 
 internal sealed class EngineImageCodec : IImageCodec
 {
-    public RgbImage Load(string path) => ImageFile.Load(path);
-    public RgbImage Decode(byte[] bytes, string nameForErrors) => ImageFile.Decode(bytes, nameForErrors);
+    public RgbImage Load(string path, ImageDecodeHint? hint = null) => ImageFile.Load(path, hint);
+    public RgbImage Decode(byte[] bytes, string nameForErrors, ImageDecodeHint? hint = null) => ImageFile.Decode(bytes, nameForErrors, hint);
 }
 
 internal sealed class SkiaOverlayRenderer : IOverlayRenderer
@@ -35,7 +36,9 @@ internal sealed class SkiaOverlayRenderer : IOverlayRenderer
 /// <summary>The image a request names: exactly one of a path and base64 bytes.</summary>
 internal static class ImageInput
 {
-    public static RgbImage Read(IImageCodec codec, string? imagePath, string? imageBase64)
+    /// <param name="hint">The size the analysis resizes the image to (<see cref="Models.IModel.DecodeHint"/>): a large
+    /// JPEG is then decoded at a reduced scale instead of whole.</param>
+    public static RgbImage Read(IImageCodec codec, string? imagePath, string? imageBase64, ImageDecodeHint? hint = null)
     {
         var hasPath = !string.IsNullOrWhiteSpace(imagePath);
         var hasBytes = !string.IsNullOrWhiteSpace(imageBase64);
@@ -43,7 +46,7 @@ internal static class ImageInput
             throw RpcErrors.InvalidParams(hasPath
                 ? "Give either imagePath or imageBase64, not both."
                 : "An image is required: give imagePath or imageBase64.");
-        if (hasPath) return codec.Load(Path.GetFullPath(imagePath!));
+        if (hasPath) return codec.Load(Path.GetFullPath(imagePath!), hint);
 
         byte[] bytes;
         try
@@ -57,6 +60,6 @@ internal static class ImageInput
         {
             throw RpcErrors.InvalidParams("imageBase64 is not valid base64.");
         }
-        return codec.Decode(bytes, "imageBase64");
+        return codec.Decode(bytes, "imageBase64", hint);
     }
 }

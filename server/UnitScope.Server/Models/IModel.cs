@@ -27,6 +27,8 @@ internal interface IModel : IDisposable
     /// and draw their pictures over it.
     /// </summary>
     RgbImage SizeImage(RgbImage image) => image;
+    /// <summary>The size its single-image analyses resize an image to, for decoding a large one smaller (<see cref="ModelSession.DecodeHint"/>); null: decode whole.</summary>
+    ImageDecodeHint? DecodeHint => null;
     Prediction Predict(RgbImage image, int top);
     UnitMap ComputeUnitMap(RgbImage image, string layer, int unit);
 }
@@ -62,6 +64,7 @@ internal sealed class EngineModelLoader : IModelLoader
         public IReadOnlyList<LayerInfo> Layers => session.Layers;
         public IReadOnlyList<string>? ClassNames => session.ClassNames;
         public RgbImage SizeImage(RgbImage image) => session.SizeImage(image);
+        public ImageDecodeHint? DecodeHint => session.DecodeHint();
         public Prediction Predict(RgbImage image, int top) => session.Predict(image, top);
         public UnitMap ComputeUnitMap(RgbImage image, string layer, int unit) => session.ComputeUnitMap(image, layer, unit);
         public void Dispose() => session.Dispose();

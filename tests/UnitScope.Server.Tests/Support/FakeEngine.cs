@@ -50,13 +50,13 @@ internal sealed class FakeEngine : IModelLoader, IImageCodec, IOverlayRenderer
         return new FakeModel(this, checkpointPath, hash, options);
     }
 
-    public RgbImage Load(string path)
+    public RgbImage Load(string path, ImageDecodeHint? hint = null)
     {
         if (!File.Exists(path)) throw new UnitScopeException(EngineErrorKind.FileNotFound, $"Image file not found: '{path}'.");
         return Decode(File.ReadAllBytes(path), path);
     }
 
-    public RgbImage Decode(byte[] bytes, string nameForErrors)
+    public RgbImage Decode(byte[] bytes, string nameForErrors, ImageDecodeHint? hint = null)
     {
         if (bytes.Length < 3 || bytes[0] != 'I' || bytes[1] != 'M' || bytes[2] != 'G')
             throw new UnitScopeException(EngineErrorKind.BadImage, $"'{nameForErrors}' is not an image.");
