@@ -176,6 +176,7 @@ describe("finding TorchSharp model classes in C# source", () => {
       "FixtureModels.ConvBlock",
       "FixtureModels.TinyCnn",
       "FixtureModels.WideCnn",
+      "FixtureModels.OddNet",
       "FixtureModels.Throwing",
       "FixtureModels.NeedsArguments",
     ]);
