@@ -40,6 +40,8 @@ export type DaemonTarget =
 export interface DaemonOptions {
   /** UNITSCOPE_CACHE for a daemon this window starts. */
   cacheDirectory?: string;
+  /** UNITSCOPE_MAX_IMAGE_PIXELS for a daemon this window starts. */
+  maxImagePixels?: number;
   /** The dissection dataset hovers and code lenses show ("probe" when absent). */
   dataset?: string;
 }
@@ -143,7 +145,11 @@ export class DaemonClient implements vscode.Disposable {
     options: DaemonOptions = {},
   ): Promise<DaemonClient> {
     const watch = new ProcessWatch();
-    const env = options.cacheDirectory ? { ...process.env, UNITSCOPE_CACHE: options.cacheDirectory } : process.env;
+    const env = {
+      ...process.env,
+      ...(options.cacheDirectory ? { UNITSCOPE_CACHE: options.cacheDirectory } : {}),
+      ...(options.maxImagePixels ? { UNITSCOPE_MAX_IMAGE_PIXELS: String(options.maxImagePixels) } : {}),
+    };
     const serverOptions: ServerOptions =
       target.kind === "spawn" ? () => watch.spawn(target.spec, cwd, env) : () => connectTcp(target.host, target.port, watch);
     const initializationOptions: InitializationOptions = {

@@ -44,11 +44,11 @@ export function findServer(command: string, args: readonly string[], extensionPa
 
 /**
  * Whether a configuration change needs the daemon restarted: how it is started or reached, its
- * cache folder, the dataset hovers and code lenses show. (Device, input size, mean and std apply
+ * cache folder and image limit, the dataset hovers and code lenses show. (Device, input size, mean and std apply
  * to the next load; the checkpoint glob to the view at once.)
  */
 export function affectsServer(e: vscode.ConfigurationChangeEvent): boolean {
-  return ["server", "cacheDirectory", "dissection.dataset"].some((key) => e.affectsConfiguration(`${SECTION}.${key}`));
+  return ["server", "cacheDirectory", "dissection.dataset", "maxImagePixels"].some((key) => e.affectsConfiguration(`${SECTION}.${key}`));
 }
 
 export async function openSettings(): Promise<void> {

@@ -3,6 +3,7 @@
 // the status bar and the view reach the daemon only through `Ctx`.
 
 import * as vscode from "vscode";
+import * as fs from "node:fs";
 import * as path from "node:path";
 import { DaemonClient, type DaemonOptions, type DaemonTarget } from "./client";
 import { findServer, openSettings, readSettings, resolvePath, workspaceFolderPaths } from "./config";
@@ -205,7 +206,9 @@ export class Ctx implements vscode.Disposable {
     const options = daemonOptions(settings);
     let target: DaemonTarget;
     if (settings.server.remote) {
-      target = { kind: "tcp", ...settings.server.remote, token: settings.server.token };
+      const token = this.remoteToken(settings);
+      if (token === undefined) return undefined;
+      target = { kind: "tcp", ...settings.server.remote, token };
       this.output.info(`Connecting to the daemon at ${settings.server.remote.host}:${settings.server.remote.port}`);
     } else {
       const found = findServer(settings.server.command, settings.server.args, this.extension.extensionPath, settings.server.dotnetPath);
@@ -238,6 +241,35 @@ export class Ctx implements vscode.Disposable {
     void this.reloadModel();
     return client;
   }
+
+  /**
+   * The remote daemon's token: the first line of `unitscope.server.tokenFile`, else `unitscope.server.token` (which
+   * settings sync and commits can carry away: said once); undefined, with the daemon marked failed, when the file
+   * cannot be read.
+   */
+  private remoteToken(settings: Settings): string | undefined {
+    if (settings.server.tokenFile) {
+      const file = resolvePath(settings.server.tokenFile) ?? settings.server.tokenFile;
+      try {
+        return (fs.readFileSync(file, "utf8").split("\n")[0] ?? "").trim();
+      } catch (e) {
+        const message = `Cannot read the remote daemon's token file ${file} (unitscope.server.tokenFile): ${describeFailure(e).message}`;
+        this.output.error(message);
+        this.setDaemon({ state: "failed", message });
+        return undefined;
+      }
+    }
+    if (settings.server.token && !this.tokenSettingWarned) {
+      this.tokenSettingWarned = true;
+      this.output.warn(
+        "unitscope.server.token keeps the remote daemon's token in settings, which settings sync and commits can carry " +
+          "away: put it in a file only you can read and set unitscope.server.tokenFile instead.",
+      );
+    }
+    return settings.server.token;
+  }
+
+  private tokenSettingWarned = false;
 
   /** The load `reloadModel` runs, while it runs: commands wait for it before concluding no model is loaded. */
   private initialLoad: Promise<void> | undefined;
@@ -364,5 +396,9 @@ export function showError(ctx: Ctx, message: string): void {
 function daemonOptions(settings: Settings): DaemonOptions {
   const cache = settings.cacheDirectory ? resolvePath(settings.cacheDirectory) : undefined;
   const dataset = settings.dataset === PROBE_DATASET ? undefined : resolvePath(settings.dataset);
-  return { ...(cache ? { cacheDirectory: cache } : {}), ...(dataset ? { dataset } : {}) };
+  return {
+    ...(cache ? { cacheDirectory: cache } : {}),
+    ...(dataset ? { dataset } : {}),
+    ...(settings.maxImagePixels ? { maxImagePixels: settings.maxImagePixels } : {}),
+  };
 }

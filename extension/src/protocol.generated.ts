@@ -98,6 +98,8 @@ export const ErrorCodes = {
   UnknownModel: 1011,
   /** TCP connection without the right token in `initializationOptions.token`; the connection is closed. */
   Unauthorized: 1012,
+  /** A TCP client asked for what the server does not allow remote clients: a file outside the folders it was started with (`--root`), or C# model code without `--allow-code`. The connection stays open. */
+  Forbidden: 1013,
 } as const;
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
 
@@ -362,6 +364,7 @@ export const ErrorKind = {
   NativeRuntime: "NativeRuntime",
   UnknownModel: "UnknownModel",
   Unauthorized: "Unauthorized",
+  Forbidden: "Forbidden",
 } as const;
 export type ErrorKind = (typeof ErrorKind)[keyof typeof ErrorKind];
 
@@ -377,7 +380,7 @@ export interface HoverParams {
 
 /** UnitScope's `initializationOptions`. */
 export interface InitializationOptions {
-  /** Required on TCP connections (`unitscope serve --port … --token …`); ignored on stdio. */
+  /** Required on TCP connections (`unitscope serve --tcp PORT`, the token from its `--token-file` or `UNITSCOPE_TOKEN`); ignored on stdio. */
   token?: string;
   /** The dissection dataset this client's hovers, code lenses and `isDefault` refer to: "probe" (default) or a Broden-format folder. */
   dataset?: string;

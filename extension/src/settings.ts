@@ -25,9 +25,16 @@ export interface Settings {
     dotnetPath: string;
     /** Connect to `unitscope serve --tcp` here instead of starting a daemon; undefined: start one. */
     remote: { host: string; port: number } | undefined;
-    /** The remote daemon's token (`initializationOptions.token`). */
+    /**
+     * The remote daemon's token (`initializationOptions.token`) as written in the settings: deprecated, since
+     * settings can be synced or committed; `tokenFile` wins over it.
+     */
     token: string;
+    /** A file whose first line is the remote daemon's token, as written (not yet resolved); "" for none. */
+    tokenFile: string;
   };
+  /** The most pixels an image may have, for a daemon this window starts (UNITSCOPE_MAX_IMAGE_PIXELS); undefined: the daemon's default. */
+  maxImagePixels: number | undefined;
   /** Workspace glob of the checkpoints the UnitScope view lists. */
   checkpointGlob: string;
   /** Probe dataset for dissection: "probe" or a Broden-format folder as written (not yet resolved). */
@@ -88,6 +95,8 @@ export function parseSettings(get: (key: string) => unknown): ParsedSettings {
   const dotnetPath = stringSetting(get("server.dotnetPath"), "dotnet", (t) => problem("server.dotnetPath", t));
   const remote = parseRemote(get("server.remote"), (t) => problem("server.remote", t));
   const token = stringSetting(get("server.token"), "", (t) => problem("server.token", t));
+  const tokenFile = stringSetting(get("server.tokenFile"), "", (t) => problem("server.tokenFile", t));
+  const maxImagePixels = parseMaxImagePixels(get("maxImagePixels"), (t) => problem("maxImagePixels", t));
   const checkpointGlob = stringSetting(get("checkpointGlob"), DEFAULT_CHECKPOINT_GLOB, (t) => problem("checkpointGlob", t));
   const dataset = stringSetting(get("dissection.dataset"), PROBE_DATASET, (t) => problem("dissection.dataset", t));
   const cacheDirectory = stringSetting(get("cacheDirectory"), "", (t) => problem("cacheDirectory", t));
@@ -98,7 +107,8 @@ export function parseSettings(get: (key: string) => unknown): ParsedSettings {
 
   return {
     settings: {
-      server: { command: serverCommand, args: serverArgs, dotnetPath, remote, token },
+      server: { command: serverCommand, args: serverArgs, dotnetPath, remote, token, tokenFile },
+      maxImagePixels,
       checkpoint,
       device,
       inputSize,
@@ -138,6 +148,13 @@ export function parseRemote(raw: unknown, problem: (text: string) => void): { ho
     return undefined;
   }
   return { host: m[1] ?? m[2] ?? "127.0.0.1", port };
+}
+
+function parseMaxImagePixels(raw: unknown, problem: (text: string) => void): number | undefined {
+  if (raw === undefined || raw === null || raw === 0) return undefined;
+  if (typeof raw === "number" && Number.isSafeInteger(raw) && raw > 0) return raw;
+  problem("must be a positive whole number of pixels; using the daemon's default.");
+  return undefined;
 }
 
 function parseInputSize(raw: unknown, problem: (text: string) => void): [number, number] | undefined {

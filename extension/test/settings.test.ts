@@ -1,7 +1,7 @@
 import * as assert from "node:assert/strict";
 import { loadModelParams, parseSettings, resolveSettingPath, type Settings } from "../src/settings";
 
-const SERVER_DEFAULTS = { dotnetPath: "dotnet", remote: undefined, token: "" };
+const SERVER_DEFAULTS = { dotnetPath: "dotnet", remote: undefined, token: "", tokenFile: "" };
 
 /** Parses `raw` (setting key without "unitscope." → value) and compares with `expected`. */
 function check(
@@ -18,6 +18,16 @@ function check(
 }
 
 describe("settings parsing", () => {
+  it("reads the remote token file and the image pixel limit", () => {
+    check(
+      { "server.remote": "gpu:7000", "server.tokenFile": " ~/.unitscope-token ", maxImagePixels: 1000000 },
+      { server: { command: "", args: ["serve"], ...SERVER_DEFAULTS, remote: { host: "gpu", port: 7000 }, tokenFile: "~/.unitscope-token" }, maxImagePixels: 1000000 },
+    );
+    check({ maxImagePixels: 0 }, { maxImagePixels: undefined });
+    check({ maxImagePixels: -5 }, { maxImagePixels: undefined, problems: [/maxImagePixels: must be a positive whole number/] });
+    check({ maxImagePixels: 2.5 }, { maxImagePixels: undefined, problems: [/maxImagePixels/] });
+  });
+
   it("has usable defaults when nothing is set", () =>
     check({}, {
       server: { command: "", args: ["serve"], ...SERVER_DEFAULTS },

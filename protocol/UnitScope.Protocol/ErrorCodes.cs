@@ -51,6 +51,11 @@ public static class ErrorCodes
     public const int UnknownModel = 1011;
     /// <summary>TCP connection without the right token in <c>initializationOptions.token</c>; the connection is closed.</summary>
     public const int Unauthorized = 1012;
+    /// <summary>
+    /// A TCP client asked for what the server does not allow remote clients: a file outside the folders it was started
+    /// with (<c>--root</c>), or C# model code without <c>--allow-code</c>. The connection stays open.
+    /// </summary>
+    public const int Forbidden = 1013;
 
     /// <summary>The code of an application error kind.</summary>
     public static int Of(ErrorKind kind) => kind switch
@@ -67,6 +72,7 @@ public static class ErrorCodes
         ErrorKind.NativeRuntime => NativeRuntime,
         ErrorKind.UnknownModel => UnknownModel,
         ErrorKind.Unauthorized => Unauthorized,
+        ErrorKind.Forbidden => Forbidden,
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
     };
 }
@@ -87,6 +93,7 @@ public enum ErrorKind
     NativeRuntime,
     UnknownModel,
     Unauthorized,
+    Forbidden,
 }
 
 /// <summary>The <c>data</c> of every UnitScope error response.</summary>

@@ -23,7 +23,7 @@ public sealed record InitializeParams(
     InitializationOptions? InitializationOptions = null);
 
 /// <summary>UnitScope's <c>initializationOptions</c>.</summary>
-/// <param name="Token">Required on TCP connections (<c>unitscope serve --port … --token …</c>); ignored on stdio.</param>
+/// <param name="Token">Required on TCP connections (<c>unitscope serve --tcp PORT</c>, the token from its <c>--token-file</c> or <c>UNITSCOPE_TOKEN</c>); ignored on stdio.</param>
 /// <param name="Dataset">The dissection dataset this client's hovers, code lenses and <c>isDefault</c> refer to: "probe" (default) or a Broden-format folder.</param>
 public sealed record InitializationOptions(
     string? Token = null,

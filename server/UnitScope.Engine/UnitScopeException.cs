@@ -13,6 +13,8 @@ public enum EngineErrorKind
     BadImage,
     InvalidArgument,
     NativeRuntime,
+    /// <summary>A remote client named a file outside the server's roots, or asked for what the server does not allow it (code).</summary>
+    Forbidden,
 }
 
 /// <summary>

@@ -6,10 +6,34 @@ namespace UnitScope.Engine;
 /// Reading a file the user named (an image, a mask, a dataset's CSV, a model's files, and what is read beside
 /// them) with failures as <see cref="UnitScopeException"/>s. Only regular files are opened: a FIFO blocks its
 /// reader until someone writes to it, <c>/dev/zero</c> never ends, and a directory or device is no file's
-/// content, so each is refused before it is opened (<see cref="RequireRegular"/>).
+/// content, so each is refused before it is opened (<see cref="RequireRegular"/>). While a remote client's request
+/// runs, a path outside the server's roots is refused too (<see cref="ConfineTo"/>).
 /// </summary>
 public static class UserFile
 {
+    static readonly AsyncLocal<FileRoots?> Confined = new();
+
+    /// <summary>The roots the calling flow is confined to (a remote client's request), or null.</summary>
+    public static FileRoots? Confinement => Confined.Value;
+
+    /// <summary>Until disposed, every file the calling flow reads or writes through here must lie inside <paramref name="roots"/>.</summary>
+    public static IDisposable ConfineTo(FileRoots roots)
+    {
+        var previous = Confined.Value;
+        Confined.Value = roots;
+        return new Restore(previous);
+    }
+
+    sealed class Restore(FileRoots? previous) : IDisposable
+    {
+        public void Dispose() => Confined.Value = previous;
+    }
+
+    /// <summary>Throws when the calling flow is confined and <paramref name="path"/> (a file or folder to read or write) lies outside.</summary>
+    /// <param name="what">What the path is, capitalised ("Dataset folder").</param>
+    /// <exception cref="UnitScopeException">Forbidden.</exception>
+    public static void RequireInside(string path, string what) => Confined.Value?.Check(path, what);
+
     /// <summary>The file's bytes.</summary>
     /// <param name="what">What the file is, capitalised, for messages: "Image file" gives "Image file not found: '…'."
     /// and "Image file '…' cannot be read: …".</param>
@@ -42,6 +66,7 @@ public static class UserFile
     /// <exception cref="UnitScopeException">FileNotFound: missing (<paramref name="notFound"/>) or another kind of file.</exception>
     public static void RequireRegular(string path, string notFound, Func<string, string> unreadable)
     {
+        RequireInside(path, "File");
         switch (KindOf(path))
         {
             case FileKind.Missing:
@@ -53,8 +78,8 @@ public static class UserFile
         }
     }
 
-    /// <summary>True for an existing regular file; false for anything else, which reading would refuse or block on.</summary>
-    public static bool IsRegular(string path) => KindOf(path) == FileKind.Regular;
+    /// <summary>True for an existing regular file the calling flow may read; false for anything else, which reading would refuse or block on.</summary>
+    public static bool IsRegular(string path) => KindOf(path) == FileKind.Regular && Confined.Value?.Contains(path) != false;
 
     /// <summary>What <paramref name="path"/> is, following symbolic links, without opening it.</summary>
     public static FileKind KindOf(string path)

@@ -18,7 +18,7 @@ internal enum LifecycleState { Created, Initialized, ShutDown }
 /// checked against the lifecycle, then run by the shared <see cref="RequestScheduler"/>; every
 /// exception becomes an error response and never ends the connection.
 /// </summary>
-internal sealed class Connection(DaemonServices services, string name, string? requiredToken)
+internal sealed class Connection(DaemonServices services, string name, RemotePolicy? remote)
 {
     private readonly TaskCompletionSource _exit = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _initialized = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -32,7 +32,10 @@ internal sealed class Connection(DaemonServices services, string name, string? r
     public string Name { get; } = name;
     public DocumentStore Documents { get; } = new();
     public LifecycleState State => _state;
-    public bool RequiresToken => requiredToken is not null;
+    public bool RequiresToken => remote is not null;
+
+    /// <summary>A TCP connection's limits (roots, code); null on stdio, whose client is the local editor.</summary>
+    public RemotePolicy? Remote => remote;
 
     /// <summary>Completes when <c>initialize</c> succeeded (on TCP: with the right token).</summary>
     public Task Initialized => _initialized.Task;
@@ -92,9 +95,9 @@ internal sealed class Connection(DaemonServices services, string name, string? r
     // Lifecycle, driven by the lifecycle handlers.
 
     public bool TokenMatches(string? token) =>
-        requiredToken is null
+        remote is null
         || (token is not null && System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(
-            System.Text.Encoding.UTF8.GetBytes(token), System.Text.Encoding.UTF8.GetBytes(requiredToken)));
+            System.Text.Encoding.UTF8.GetBytes(token), System.Text.Encoding.UTF8.GetBytes(remote.Token)));
 
     public void MarkInitialized(InitializeParams request)
     {
@@ -106,7 +109,7 @@ internal sealed class Connection(DaemonServices services, string name, string? r
             {
                 DefaultDataset = Dissection.DatasetSpec.Parse(dataset);
             }
-            catch (LocalRpcException e)
+            catch (Exception e) when (e is LocalRpcException or UnitScopeException)
             {
                 Log.Warn($"{Name}: initializationOptions.dataset ignored: {e.Message}");
             }
@@ -218,7 +221,7 @@ internal sealed class Connection(DaemonServices services, string name, string? r
             Log.Info($"{Name}: {method}: error {e.ErrorCode}: {e.Message}");
             throw;
         }
-        var response = Services.Scheduler.Enqueue(handles.Execution, token => Guard(method, () => handler.HandleAsync(request, token), token), ct);
+        var response = Services.Scheduler.Enqueue(handles.Execution, token => Guard(method, () => Confined(() => handler.HandleAsync(request, token)), token), ct);
         // Models loaded or unloaded, results computed (also when cancelled part way): lenses show them.
         if (handles.Execution is Execution.Mutating or Execution.Background)
             _ = response.ContinueWith(_ => RefreshCodeLenses(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
@@ -245,11 +248,24 @@ internal sealed class Connection(DaemonServices services, string name, string? r
         }
         return Services.Scheduler.Enqueue(handles.Execution, async token =>
         {
-            await Guard(method, async () => { await handler.HandleAsync(notification, token).ConfigureAwait(false); return true; }, token)
+            await Guard(method, async () => { await Confined(() => handler.HandleAsync(notification, token)).ConfigureAwait(false); return true; }, token)
                 .ConfigureAwait(false);
             return true;
         }, CancellationToken.None);
     }
+
+    /// <summary>
+    /// Runs a handler of a TCP connection confined to the server's roots: every file the Engine reads or writes for
+    /// it (named, or beside what is named) must lie inside them. The confinement flows into the handler's tasks.
+    /// </summary>
+    private Task<T> Confined<T>(Func<Task<T>> run)
+    {
+        if (remote is null) return run();
+        using (UserFile.ConfineTo(remote.Roots))
+            return run();
+    }
+
+    private Task Confined(Func<Task> run) => Confined(async () => { await run().ConfigureAwait(false); return true; });
 
     private async Task<T> Guard<T>(string method, Func<Task<T>> run, CancellationToken ct)
     {

@@ -28,17 +28,18 @@ public static class DaemonHost
     }
 
     internal static Task<int> RunAsync(Stream input, Stream output, DaemonServices services, CancellationToken cancellationToken) =>
-        new Connection(services, "stdio", requiredToken: null).RunAsync(input, output, cancellationToken);
+        new Connection(services, "stdio", remote: null).RunAsync(input, output, cancellationToken);
 
     /// <summary>
     /// Listens on 127.0.0.1:<paramref name="port"/> until cancelled; each connection must send
-    /// <paramref name="token"/> in <c>initialize</c>'s <c>initializationOptions.token</c> or is refused
-    /// (error Unauthorized) and closed. Connections share the loaded models.
+    /// <paramref name="access"/>'s token in <c>initialize</c>'s <c>initializationOptions.token</c> or is refused
+    /// (error Unauthorized) and closed, and may then do what <paramref name="access"/> allows. Connections share the loaded models.
     /// </summary>
-    public static async Task RunTcpAsync(int port, string token, CancellationToken cancellationToken = default)
+    public static async Task RunTcpAsync(int port, RemoteAccess access, CancellationToken cancellationToken = default)
     {
-        await using var daemon = StartTcp(port, token);
-        daemon.Log.Info($"listening on 127.0.0.1:{daemon.Port}");
+        await using var daemon = StartTcp(port, access);
+        daemon.Log.Info($"listening on 127.0.0.1:{daemon.Port}; clients with the token may use files in {string.Join(", ", access.Roots.Select(Path.GetFullPath))}" +
+                        (access.AllowCode ? " and run their C# model code (--allow-code)" : ""));
         try
         {
             await daemon.Completion.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -49,15 +50,18 @@ public static class DaemonHost
     }
 
     /// <summary>Starts listening (port 0: any free port, see <see cref="TcpDaemon.Port"/>); dispose to stop.</summary>
-    public static TcpDaemon StartTcp(int port, string token, DaemonLog? log = null)
+    /// <exception cref="UnitScopeException">InvalidArgument: a root folder that does not exist.</exception>
+    public static TcpDaemon StartTcp(int port, RemoteAccess access, DaemonLog? log = null)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(token);
+        ArgumentException.ThrowIfNullOrWhiteSpace(access.Token);
         log ??= DaemonLog.FromEnvironment();
         ReserveThreadsForMessages();
-        return new TcpDaemon(port, token, DaemonServices.CreateDefault(log));
+        var policy = new RemotePolicy(access);
+        return new TcpDaemon(port, policy, DaemonServices.CreateDefault(log));
     }
 
-    internal static TcpDaemon StartTcp(int port, string token, DaemonServices services, TcpLimits? limits = null) => new(port, token, services, limits);
+    internal static TcpDaemon StartTcp(int port, RemoteAccess access, DaemonServices services, TcpLimits? limits = null) =>
+        new(port, new RemotePolicy(access), services, limits);
 
     /// <summary>
     /// Lets the thread pool start a few threads beyond one per core without its injection delay: analyses keep
@@ -101,7 +105,7 @@ public sealed class TcpDaemon : IAsyncDisposable
     private readonly TcpListener _listener;
     private readonly CancellationTokenSource _stop = new();
     private readonly DaemonServices _services;
-    private readonly string _token;
+    private readonly RemotePolicy _access;
     private readonly TcpLimits _limits;
     private readonly List<Task> _connections = [];
     /// <summary>Connections that have not authenticated yet, oldest first, with what closes each.</summary>
@@ -109,10 +113,10 @@ public sealed class TcpDaemon : IAsyncDisposable
     private readonly Lock _lock = new();
     private int _next;
 
-    internal TcpDaemon(int port, string token, DaemonServices services, TcpLimits? limits = null)
+    internal TcpDaemon(int port, RemotePolicy access, DaemonServices services, TcpLimits? limits = null)
     {
         _services = services;
-        _token = token;
+        _access = access;
         _limits = limits ?? TcpLimits.Default;
         _listener = new TcpListener(IPAddress.Loopback, port);
         _listener.Start();
@@ -176,7 +180,7 @@ public sealed class TcpDaemon : IAsyncDisposable
             {
                 KeepAlive(client.Client);
                 await using var stream = client.GetStream();
-                var connection = new Connection(_services, name, _token);
+                var connection = new Connection(_services, name, _access);
                 var run = connection.RunAsync(stream, stream, close.Token);
                 await Task.WhenAny(run, connection.Initialized, Task.Delay(_limits.AuthenticationTimeout, close.Token)).ConfigureAwait(false);
                 lock (_lock) _unauthenticated.RemoveAll(c => c.Close == close);

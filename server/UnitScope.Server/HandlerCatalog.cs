@@ -23,7 +23,7 @@ internal static class HandlerCatalog
             new DidCloseHandler(c.Documents),
             new HoverHandler(c, s),
             new CodeLensHandler(c, s),
-            new LoadModelHandler(s),
+            new LoadModelHandler(c, s),
             new WriteModelDescriptionHandler(s),
             new ListModelsHandler(s.Models),
             new UnloadModelHandler(s.Models),

@@ -87,6 +87,13 @@ public class ErrorTests
         Check(1, ["dissect-everything"], "dissect-everything");
 
     [Fact]
-    public void Token_without_tcp_is_a_usage_error() =>
-        Check(1, ["serve", "--token", "abc"], "--tcp");
+    public void A_token_on_the_command_line_is_refused_saying_what_replaced_it() =>
+        Check(1, ["serve", "--tcp", "0", "--token", "abc"], "--token-file");
+
+    [Fact]
+    public void Tcp_options_without_tcp_are_a_usage_error()
+    {
+        Check(1, ["serve", "--root", "."], "--tcp");
+        Check(1, ["serve", "--allow-code"], "--tcp");
+    }
 }

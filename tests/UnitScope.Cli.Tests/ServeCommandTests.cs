@@ -19,6 +19,44 @@ public class ServeCommandTests
     }
 
     [Fact]
+    public async Task The_token_comes_from_a_file_and_never_shows_on_the_command_line()
+    {
+        var dir = Directory.CreateTempSubdirectory("unitscope-serve-").FullName;
+        var tokenFile = Path.Combine(dir, "token");
+        await File.WriteAllTextAsync(tokenFile, "s3cret-from-file\n");
+        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(tokenFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        int port;
+        using (var probe = new TcpListener(IPAddress.Loopback, 0))
+        {
+            probe.Start();
+            port = ((IPEndPoint)probe.LocalEndpoint).Port;
+        }
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = dir };
+        foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "unitscope.dll"), "serve", "--tcp", port.ToString(), "--token-file", tokenFile })
+            start.ArgumentList.Add(a);
+        using var process = Process.Start(start)!;
+        var listening = new TaskCompletionSource();
+        process.ErrorDataReceived += (_, e) => { if (e.Data?.Contains("listening") == true) listening.TrySetResult(); };
+        process.BeginErrorReadLine();
+        try
+        {
+            await listening.Task.WaitAsync(TimeSpan.FromSeconds(60));
+            (await File.ReadAllTextAsync($"/proc/{process.Id}/cmdline")).Should().NotContain("s3cret");
+            using var client = new TcpClient();
+            await client.ConnectAsync(IPAddress.Loopback, port);
+            var stream = client.GetStream();
+            Send(stream, """{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"capabilities":{},"initializationOptions":{"token":"s3cret-from-file"}}}""");
+            using var answer = Receive(stream);
+            answer.RootElement.TryGetProperty("result", out _).Should().BeTrue(answer.RootElement.ToString());
+        }
+        finally
+        {
+            if (!process.HasExited) process.Kill();
+            Directory.Delete(dir, true);
+        }
+    }
+
+    [Fact]
     public async Task Port_in_use_is_a_user_error()
     {
         var listener = new TcpListener(IPAddress.Loopback, 0);
@@ -27,7 +65,7 @@ public class ServeCommandTests
         {
             int port = ((IPEndPoint)listener.LocalEndpoint).Port;
             using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(20));
-            var run = await Cli.RunAsync(["serve", "--tcp", port.ToString(), "--token", "t0k3n"], cts.Token);
+            var run = await Cli.RunAsync(["serve", "--tcp", port.ToString()], cts.Token);
             run.Exit.Should().Be(2, run.ToString());
             run.Err.Should().Contain(port.ToString());
         }

@@ -15,8 +15,92 @@ public class TcpTests
         return (socket, new LspClient(stream, stream));
     }
 
-    private static TcpDaemon Start(FakeEngine engine, TcpLimits? limits = null, DaemonLog? log = null) =>
-        DaemonHost.StartTcp(0, "s3cret", new DaemonServices(log ?? DaemonLog.None, engine, engine, engine), limits);
+    private static TcpDaemon Start(FakeEngine engine, TcpLimits? limits = null, DaemonLog? log = null, RemoteAccess? access = null) =>
+        DaemonHost.StartTcp(0, access ?? new RemoteAccess("s3cret") { Roots = [Path.GetTempPath()] },
+            new DaemonServices(log ?? DaemonLog.None, engine, engine, engine), limits);
+
+    /// <summary>A folder for a test's files, under a root of its own.</summary>
+    private static string Folder(string name)
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "unitscope-tests", Guid.NewGuid().ToString("N"), name);
+        Directory.CreateDirectory(dir);
+        return dir;
+    }
+
+    [Fact]
+    public async Task Model_code_is_refused_over_tcp_unless_the_server_allows_it()
+    {
+        var dir = Folder("code");
+        var checkpoint = Path.Combine(dir, "m.dat");
+        await File.WriteAllTextAsync(checkpoint, "ok");
+        await File.WriteAllTextAsync(Path.Combine(dir, "Net.cs"), "class Net {}");
+        foreach (var allow in new[] { false, true })
+        {
+            await using var daemon = Start(new FakeEngine(), access: new RemoteAccess("s3cret") { Roots = [dir], AllowCode = allow });
+            var (socket, client) = await ConnectAsync(daemon);
+            using (socket)
+            {
+                await AuthenticateAsync(client);
+                var response = await client.RequestAsync(Methods.LoadModel, new LoadModelParams(checkpoint, SourcePath: Path.Combine(dir, "Net.cs")));
+                if (allow)
+                {
+                    LspClient.ErrorOf(response).Should().BeNull("--allow-code lets the token holder load a C# model");
+                }
+                else
+                {
+                    var error = LspClient.ErrorOf(response)!;
+                    error.Code.Should().Be(ErrorCodes.Forbidden);
+                    error.Message.Should().Contain("--allow-code");
+                    // The connection goes on.
+                    (await client.CallAsync<ModelInfo>(Methods.LoadModel, new LoadModelParams(checkpoint))).ModelId.Should().NotBeEmpty();
+                }
+                await client.DisposeAsync();
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Files_outside_the_roots_are_refused_and_inside_them_served()
+    {
+        var inside = Folder("inside");
+        var outside = Folder("outside");
+        foreach (var dir in new[] { inside, outside })
+        {
+            await File.WriteAllTextAsync(Path.Combine(dir, "m.pth"), "ok " + dir);
+            await File.WriteAllBytesAsync(Path.Combine(dir, "i.png"), "IMG..."u8.ToArray());
+            Directory.CreateDirectory(Path.Combine(dir, "set", "a"));
+        }
+        // A link inside the root that leads outside counts as outside.
+        File.CreateSymbolicLink(Path.Combine(inside, "link.pth"), Path.Combine(outside, "m.pth"));
+
+        await using var daemon = Start(new FakeEngine(), access: new RemoteAccess("s3cret") { Roots = [inside] });
+        var (socket, client) = await ConnectAsync(daemon);
+        using (socket)
+        {
+            await AuthenticateAsync(client);
+            async Task Refused(string method, object request)
+            {
+                var error = await client.CallExpectingErrorAsync(method, request);
+                error.Code.Should().Be(ErrorCodes.Forbidden, $"{method}: {error}");
+                error.Message.Should().Contain("outside the folders");
+            }
+            await Refused(Methods.LoadModel, new LoadModelParams(Path.Combine(outside, "m.pth")));
+            await Refused(Methods.LoadModel, new LoadModelParams(Path.Combine(inside, "link.pth")));
+            await Refused(Methods.LoadModel, new LoadModelParams(Path.Combine(inside, "..", "outside", "m.pth")));
+            await Refused(Methods.WriteModelDescription, new WriteModelDescriptionParams(Path.Combine(outside, "m.pth"), Architecture: "resnet18"));
+            File.Exists(Path.Combine(outside, "m.unitscope.json")).Should().BeFalse();
+
+            var model = await client.CallAsync<ModelInfo>(Methods.LoadModel, new LoadModelParams(Path.Combine(inside, "m.pth")));
+            await Refused(Methods.Predict, new PredictParams(model.ModelId, Path.Combine(outside, "i.png")));
+            await Refused(Methods.Ablate, new AblateParams(model.ModelId, "conv1", [0], EvaluationSet: Path.Combine(outside, "set")));
+            await Refused(Methods.Dissect, new DissectParams(model.ModelId, ["conv1"], Dataset: Path.Combine(outside, "set")));
+
+            (await client.CallAsync<PredictResult>(Methods.Predict, new PredictParams(model.ModelId, Path.Combine(inside, "i.png")))).Top.Should().NotBeEmpty();
+            (await client.CallAsync<WriteModelDescriptionResult>(Methods.WriteModelDescription,
+                new WriteModelDescriptionParams(Path.Combine(inside, "m.pth"), Architecture: "resnet18"))).Path.Should().StartWith(inside);
+            await client.DisposeAsync();
+        }
+    }
 
     private static Task<InitializeResult> AuthenticateAsync(LspClient client) =>
         client.CallAsync<InitializeResult>(Methods.Initialize, new InitializeParams(InitializationOptions: new InitializationOptions("s3cret")));

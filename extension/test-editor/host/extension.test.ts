@@ -8,6 +8,7 @@ import * as assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import * as net from "node:net";
+import * as os from "node:os";
 import * as path from "node:path";
 import * as vscode from "vscode";
 import type { UnitScopeApi } from "../../src/main";
@@ -164,26 +165,34 @@ describe("UnitScope in VS Code's extension host", function () {
     assert.match(text, /units labelled/, "hovers work again, with the cached dissection");
   });
 
-  it("connects to a remote daemon (unitscope serve --tcp) with its token", async () => {
+  it("connects to a remote daemon (unitscope serve --tcp) with its token, read from a file", async () => {
     const dll = vscode.workspace.getConfiguration("unitscope").get<string>("server.command")!;
     const port = await freePort();
-    const server: ChildProcess = spawn("dotnet", [dll, "serve", "--tcp", String(port), "--token", "t0ken"], { stdio: ["ignore", "ignore", "pipe"] });
+    const root = vscode.workspace.workspaceFolders![0]!.uri.fsPath;
+    // The token never goes on the daemon's command line; the extension reads it from a file.
+    const server: ChildProcess = spawn("dotnet", [dll, "serve", "--tcp", String(port), "--root", root], {
+      stdio: ["ignore", "ignore", "pipe"],
+      env: { ...process.env, UNITSCOPE_TOKEN: "t0ken" },
+    });
+    const tokenFile = path.join(os.tmpdir(), `unitscope-token-${port}`);
+    fs.writeFileSync(tokenFile, "t0ken\n", { mode: 0o600 });
     const config = vscode.workspace.getConfiguration("unitscope");
     try {
       await until("the TCP daemon to listen", () => canConnect(port), 60_000);
       await config.update("server.remote", `127.0.0.1:${port}`, vscode.ConfigurationTarget.Workspace);
-      await config.update("server.token", "t0ken", vscode.ConfigurationTarget.Workspace);
+      await config.update("server.tokenFile", tokenFile, vscode.ConfigurationTarget.Workspace);
       assert.ok(await api.ctx.restart(), "connected");
       assert.equal(api.ctx.daemonPid, undefined, "no local process");
       await until("the model to be loaded again", () => api.ctx.activeModel?.architecture === "smallcnn");
       assert.match(hoverText(await hover("conv1")), /Conv2d, 16 units/);
       // A wrong token is refused, and the status says so.
-      await config.update("server.token", "wrong", vscode.ConfigurationTarget.Workspace);
+      fs.writeFileSync(tokenFile, "wrong\n");
       assert.equal(await api.ctx.restart(), false);
       assert.equal(api.ctx.status, "failed");
     } finally {
       await config.update("server.remote", undefined, vscode.ConfigurationTarget.Workspace);
-      await config.update("server.token", undefined, vscode.ConfigurationTarget.Workspace);
+      await config.update("server.tokenFile", undefined, vscode.ConfigurationTarget.Workspace);
+      fs.rmSync(tokenFile, { force: true });
       server.kill();
       await api.ctx.restart();
     }

@@ -34,9 +34,9 @@ internal static class CheckpointSniffer
             return CheckpointKind.PyTorchLegacy; // a pickle: the legacy reader checks the magic number
         if (IsTar(file))
             throw CheckpointProblem.Corrupt("this is the tar-based torch.save format of PyTorch before 0.4; load and re-save it with a current PyTorch");
+        // What the file holds is not quoted: the error may go to a remote client, and the file may be anyone's.
         throw CheckpointProblem.Corrupt(
-            "not a recognised checkpoint (expected a PyTorch zip or legacy pickle, safetensors, or a TorchSharp .dat); it starts with "
-            + Convert.ToHexString(head[..Math.Min(n, 8)]).ToLowerInvariant());
+            "not a recognised checkpoint (expected a PyTorch zip or legacy pickle, safetensors, or a TorchSharp .dat)");
     }
 
     static bool IsTar(Stream file)

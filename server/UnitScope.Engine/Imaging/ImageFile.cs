@@ -32,6 +32,7 @@ public static class ImageFile
     public static RgbImage Load(string path, ImageDecodeHint? hint = null)
     {
         ArgumentNullException.ThrowIfNull(path);
+        UserFile.RequireInside(path, "Image file");
         if (Directory.Exists(path))
             throw new UnitScopeException(EngineErrorKind.BadImage, $"'{path}' is a folder, not an image file.");
         return Decode(UserFile.ReadAllBytes(path, "Image file"), path, hint);

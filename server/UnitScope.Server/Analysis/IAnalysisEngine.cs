@@ -25,6 +25,7 @@ internal sealed record EvaluationSetSpec(string? Folder)
     {
         if (string.IsNullOrWhiteSpace(text) || text.Trim().Equals(ProbeName, StringComparison.OrdinalIgnoreCase)) return Probe;
         var folder = Path.GetFullPath(text.Trim());
+        UserFile.RequireInside(folder, "Evaluation set folder");
         if (!Directory.Exists(folder))
             throw RpcErrors.Application(ErrorKind.FileNotFound,
                 File.Exists(folder)

@@ -24,6 +24,7 @@ internal sealed record DatasetSpec(string? Folder)
     {
         if (string.IsNullOrWhiteSpace(text) || text.Trim().Equals(ProbeName, StringComparison.OrdinalIgnoreCase)) return Probe;
         var folder = Path.GetFullPath(text.Trim());
+        UserFile.RequireInside(folder, "Dataset folder");
         if (!Directory.Exists(folder))
             throw RpcErrors.Application(Protocol.ErrorKind.FileNotFound,
                 File.Exists(folder)

@@ -15,12 +15,20 @@ namespace UnitScope.Server.Handlers;
 /// in first wins). A load still starts after every earlier mutation (a description written before it is seen).
 /// </summary>
 [Handles(Methods.LoadModel, Execution.Background)]
-internal sealed class LoadModelHandler(DaemonServices services) : IRequestHandler<LoadModelParams, ModelInfo>
+internal sealed class LoadModelHandler(Connection connection, DaemonServices services) : IRequestHandler<LoadModelParams, ModelInfo>
 {
     public async Task<ModelInfo> HandleAsync(LoadModelParams request, CancellationToken ct)
     {
         var options = Options(request);
+        // A C# model's code runs in the daemon: a remote client's only when the server was started to allow it.
+        if (options.Definition is { } code && connection.Remote is { AllowCode: false })
+            throw RpcErrors.Application(ErrorKind.Forbidden,
+                $"This server runs no model code sent by remote clients ({Path.GetFileName(code.CodePath)}): start it with " +
+                "unitscope serve --tcp PORT --allow-code to let clients with the token load a C# model's source or assembly.");
         var path = Path.GetFullPath(request.Path);
+        // A remote client's paths must lie in the server's roots (the Engine checks what it reads beside them too).
+        UserFile.RequireInside(path, "Checkpoint");
+        if (options.Definition is { } definition) UserFile.RequireInside(definition.CodePath, "Model code");
         var key = ModelRegistry.OptionsKey(options) + SourcesKey(path, options);
 
         // Only a regular file is hashed here: a FIFO would block, /dev/zero never end (the loader refuses them).

@@ -23,6 +23,7 @@ internal sealed class WriteModelDescriptionHandler(DaemonServices services) : IR
         Validate(request);
         string modelPath = Path.GetFullPath(request.ModelPath);
         string path = ModelDescriptionFile.PathFor(modelPath);
+        UserFile.RequireInside(path, "Model description");
         string folder = Path.GetDirectoryName(path)!;
         if (!Directory.Exists(folder))
             throw RpcErrors.Application(ErrorKind.FileNotFound, $"The folder of {modelPath} does not exist.");

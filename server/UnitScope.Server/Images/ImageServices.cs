@@ -46,7 +46,12 @@ internal static class ImageInput
             throw RpcErrors.InvalidParams(hasPath
                 ? "Give either imagePath or imageBase64, not both."
                 : "An image is required: give imagePath or imageBase64.");
-        if (hasPath) return codec.Load(Path.GetFullPath(imagePath!), hint);
+        if (hasPath)
+        {
+            var path = Path.GetFullPath(imagePath!);
+            UserFile.RequireInside(path, "Image file");
+            return codec.Load(path, hint);
+        }
 
         byte[] bytes;
         try
