@@ -3,7 +3,7 @@
 // close its script, and the webview script sets everything from the daemon as text.
 
 import type { AblationPanelState } from "./ablationMessages";
-import { escapeHtml, panelPage, type PageResources } from "./panelHtml";
+import { escapeHtml, panelPage, preprocessingHtml, type PageResources } from "./panelHtml";
 
 export interface AblationHtmlInput extends PageResources {
   state: AblationPanelState;
@@ -37,6 +37,7 @@ export function buildAblationHtml(input: AblationHtmlInput): string {
 <h1>Ablation <span class="layer">${e(r.layer)}</span> <span class="model">${e(state.model.modelLabel)}</span></h1>
 <p id="meta" class="meta"></p>
 <p id="units" class="units-list"></p>
+${preprocessingHtml(r.preprocessing)}
 </header>
 <nav class="toolbar" aria-label="Ablation view">
 <label><input id="show-control" type="checkbox"> Random control</label>

@@ -65,6 +65,8 @@ export async function loadCheckpoint(ctx: Ctx): Promise<ModelInfo | undefined> {
     void vscode.window.showInformationMessage(
       `UnitScope loaded ${path.basename(info.path)} (${info.architecture}, ${info.device}): ${info.layers.length} layers.`,
     );
+    // What may make every result of this model wrong (grey defaults, a class-names file that does not fit) is said once, now.
+    for (const warning of info.preprocessing?.warnings ?? []) void vscode.window.showWarningMessage(`UnitScope: ${warning}`);
     return info;
   } catch (e) {
     reportFailure(ctx, `load ${path.basename(file.fsPath)}`, e);

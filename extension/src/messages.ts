@@ -4,6 +4,7 @@
 // webview script alike.
 
 import { isIndex, isRecord } from "./guards";
+import type { PreprocessingInfo } from "./protocol.generated";
 
 /** What the unit-map panel shows: one unit's map over one image, and where it came from. */
 export interface UnitMapView {
@@ -27,6 +28,8 @@ export interface UnitMapView {
   imageHeight: number;
   /** Base64 PNG: the heatmap overlaid on the image. */
   overlayPng: string;
+  /** How the image became the model's input (absent from older states). */
+  preprocessing?: PreprocessingInfo;
 }
 
 /** What a unit-map panel keeps through `setState`, and what its serializer revives it from. */

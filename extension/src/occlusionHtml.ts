@@ -7,7 +7,7 @@
 import { FILLS } from "./ablatePickers";
 import { isHexColor } from "./dissectionMessages";
 import type { OcclusionPanelState } from "./occlusionMessages";
-import { escapeHtml, formatStat, panelPage, type PageResources } from "./panelHtml";
+import { escapeHtml, formatStat, panelPage, preprocessingHtml, type PageResources } from "./panelHtml";
 import type { OcclusionMap } from "./protocol.generated";
 
 export interface OcclusionHtmlInput extends PageResources {
@@ -70,6 +70,7 @@ ${range(r.activity.map, formatStat)}</figcaption>
     `<header class="head">
 <h1>Occlusion <span class="model">${e(state.image.name)} · ${e(state.model.modelLabel)}</span></h1>
 <p class="meta">Target <strong>${e(r.targetLabel)}</strong> (p = ${prob(r.targetProbability)} unoccluded; predicted ${e(r.classNames[r.predictedClass] ?? "?")}) · square ${r.size} px every ${r.stride} px, ${r.rows}×${r.columns} positions · fill ${e(q.fill === "mean" ? "dataset mean" : q.fill)}${r.cached ? " · from the cache" : ""}</p>
+${preprocessingHtml(r.preprocessing)}
 </header>
 <nav class="toolbar" aria-label="Occlusion view">
 <label>Heatmap opacity <input id="opacity" type="range" min="0" max="100" step="1" value="${percent}"></label>

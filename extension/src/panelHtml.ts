@@ -6,6 +6,7 @@
 import { randomBytes } from "node:crypto";
 import * as path from "node:path";
 import { isBase64, type UnitMapPanelState } from "./messages";
+import type { PreprocessingInfo } from "./protocol.generated";
 
 /** What every page takes from its panel: the webview's CSP source and its media as `webview.asWebviewUri(...)` strings. */
 export interface PageResources {
@@ -94,6 +95,22 @@ ${body}
 `;
 }
 
+/**
+ * How the daemon turned the images into the model's input, and its warnings (grey defaults, classes matched by
+ * position, probe images resized): one muted line, then each warning, so nothing is decided silently. Empty when
+ * the result carries none (an older daemon, or a state persisted before it did).
+ */
+export function preprocessingHtml(p: PreprocessingInfo | undefined): string {
+  if (!p || typeof p.summary !== "string") return "";
+  const e = escapeHtml;
+  const warnings = Array.isArray(p.warnings) ? p.warnings.filter((w): w is string => typeof w === "string") : [];
+  return (
+    `<section class="preprocessing" aria-label="Preprocessing"><p class="muted">Input: ${e(p.summary)}</p>` +
+    warnings.map((w) => `<p class="warning" role="note">⚠ ${e(w)}</p>`).join("") +
+    `</section>`
+  );
+}
+
 const IMAGE_MIME = /^image\/(png|jpeg|bmp|gif|webp)$/;
 
 export function buildUnitMapHtml(input: UnitMapHtmlInput): string {
@@ -126,6 +143,7 @@ export function buildUnitMapHtml(input: UnitMapHtmlInput): string {
     `<header class="head">
 <h1><span class="layer">${e(view.layer)}</span> <span class="unit">unit ${view.unit}</span></h1>
 <p class="meta">${e(view.layerKind)} · ${view.units} units · ${e(view.modelLabel)}</p>
+${preprocessingHtml(view.preprocessing)}
 </header>
 <nav class="toolbar" aria-label="Unit">
 <button id="prev" type="button" data-unit="${view.unit - 1}"${view.unit <= 0 ? " disabled" : ""}>◀ Unit ${Math.max(0, view.unit - 1)}</button>

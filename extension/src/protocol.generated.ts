@@ -140,6 +140,7 @@ export interface AblateResult {
   chartWidth: number;
   chartHeight: number;
   control?: AblationControl;
+  preprocessing?: PreprocessingInfo;
 }
 
 /** The random control: sets of as many units of the same layer as were ablated, drawn at random from the layer's other units (when it has enough), each zeroed in turn; accuracies are the mean over the sets. */
@@ -514,6 +515,8 @@ export interface ModelInfo {
   layers: LayerInfo[];
   /** The name of each class, by index (from the model's description, else "class N"). */
   classNames?: string[];
+  /** How its images are prepared (the description's sizing applied), with warnings. */
+  preprocessing?: PreprocessingInfo;
 }
 
 /** `unitscope/occlude`. Give exactly one of `imagePath` and `imageBase64`. The square is placed at every `stride` pixels of the model input (its last position touches the right and bottom edges), so the maps have one cell per position. Runs in the background with work-done progress (per batch) and cancellation; results are cached per (checkpoint, image, parameters). */
@@ -570,6 +573,7 @@ export interface OccludeResult {
   activity?: UnitActivityMap;
   /** Read from the cache rather than computed. */
   cached: boolean;
+  preprocessing?: PreprocessingInfo;
 }
 
 /** One map of occlusion: a value per position of the square, row-major, `rows × columns`, and a PNG of it as a heatmap (viridis, min–max) at the size of ImagePng, to lay over the image. */
@@ -603,6 +607,22 @@ export interface PredictResult {
   logits: number[];
   probabilities: number[];
   top: ClassScore[];
+  preprocessing?: PreprocessingInfo;
+}
+
+/** How images became the model's input for a result, so nothing is decided silently: every analysis result and the loaded model's info carry it, and the panels show it. */
+export interface PreprocessingInfo {
+  /** One line for people: the sizing, the resize to the input size, the mean and std and where they came from. */
+  summary: string;
+  mean: number[];
+  std: number[];
+  /** Where the mean came from: "options" (loadModel), "description" (NAME.unitscope.json), "imagenet" (the default), "imagenetGray" (ImageNet's averaged: the default for 1-channel models). */
+  meanSource: string;
+  stdSource: string;
+  /** How images are resized (torchvision's name: bilinear, bicubic, …), as PIL does it. */
+  interpolation: string;
+  /** What may make the result wrong, each a sentence: default grey normalisation, classes matched to the model's outputs by position, a class-names file that does not fit, probe images resized. */
+  warnings: string[];
 }
 
 /** `$/progress` (daemon → client): `value` is a work-done progress record (WorkDoneProgressBegin, WorkDoneProgressReport, WorkDoneProgressEnd) on a work-done token, or a partial result (the request's result type) on a partial-result token. */
@@ -664,6 +684,7 @@ export interface RankUnitsResult {
   curve?: CurvePoint[];
   /** Base64 PNG of the curve; absent in partial results. */
   curvePng?: string;
+  preprocessing?: PreprocessingInfo;
 }
 
 /** One unit zeroed alone, measured on the evaluation set's images of the class. */
@@ -783,6 +804,7 @@ export interface UnitClassStatsResult {
   jitterHeight: number;
   /** The unit's dissected label, when cached. */
   label?: ConceptScore;
+  preprocessing?: PreprocessingInfo;
 }
 
 /** One unit's dissection. */
@@ -823,6 +845,7 @@ export interface UnitMapResult {
   overlayPng: string;
   imageWidth: number;
   imageHeight: number;
+  preprocessing?: PreprocessingInfo;
 }
 
 export interface UnloadModelParams {

@@ -2,7 +2,7 @@
 // nonce per load; the state goes in as JSON that cannot close its script, and the webview script
 // sets everything from the daemon as text.
 
-import { escapeHtml, panelPage, type PageResources } from "./panelHtml";
+import { escapeHtml, panelPage, preprocessingHtml, type PageResources } from "./panelHtml";
 import type { RankPanelState } from "./rankMessages";
 
 export interface RankHtmlInput extends PageResources {
@@ -19,6 +19,7 @@ export function buildRankHtml(input: RankHtmlInput): string {
     `<header class="head">
 <h1>Which units of <span class="layer">${e(r.layer)}</span> matter for <span class="class">${e(r.classLabel)}</span></h1>
 <p id="meta" class="meta"></p>
+${preprocessingHtml(r.preprocessing)}
 </header>
 <nav class="toolbar" aria-label="Ranking">
 <label>Ablate the top <input id="top-k" type="number" min="1" step="1" value="4"> units</label>

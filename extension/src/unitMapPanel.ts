@@ -64,6 +64,7 @@ export async function computeUnitMapView(
     imageWidth: r.imageWidth,
     imageHeight: r.imageHeight,
     overlayPng: r.overlayPng,
+    preprocessing: r.preprocessing,
   };
 }
 

@@ -7,9 +7,10 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { buildAblationHtml } from "../src/ablationHtml";
 import { buildOcclusionHtml } from "../src/occlusionHtml";
+import { buildUnitMapHtml } from "../src/panelHtml";
 import { buildRankHtml } from "../src/rankHtml";
 import { ablateResult, ablationState, occludeResult, occlusionState, rankResult, rankState } from "./support/analysisFixtures";
-import { EXTENSION_ROOT, pageStyles } from "./support/fixtures";
+import { EXTENSION_ROOT, pageStyles, state as unitMapState } from "./support/fixtures";
 import { CSP_SOURCE, MEDIA, readPage, resources, tags, type Tag } from "./support/pageHtml";
 
 const EVIL = '</script><script>alert(1)</script>"><img src=x onerror=alert(2)>';
@@ -98,6 +99,32 @@ describe("analysis webviews' HTML", () => {
     assert.match(html, /<option value="conv1">conv1 \(8 units\)<\/option>/);
     assert.match(html, /Unit 7 of conv4<\/strong> <span class="muted">\(strongest on the unoccluded image\)/);
     assert.match(html, /<rect width="12" height="12" fill="#4e79a7"><\/rect><\/svg><span>triangle<\/span> <span class="muted">3 positions/);
+  });
+
+  it("every analysis panel says how the images became input, warnings included, escaped; older results show nothing", () => {
+    const preprocessing = {
+      summary: `resize 36 then 32x32 (bilinear); mean 0.449 ${EVIL}`,
+      mean: [0.449],
+      std: [0.226],
+      meanSource: "imagenetGray",
+      stdSource: "imagenetGray",
+      interpolation: "bilinear",
+      warnings: [`classes matched by position ${EVIL}`, "grey default"],
+    };
+    const pages = [
+      panels.ablation(ablationState({ result: ablateResult({ preprocessing }) })),
+      panels.ranking(rankState({ result: rankResult({ preprocessing }) })),
+      panels.occlusion(occlusionState({ result: occludeResult({ preprocessing }) })),
+      buildUnitMapHtml({ ...resources("unitMap.js", "unitMap.css"), state: unitMapState({ preprocessing }) }),
+    ];
+    for (const html of pages) {
+      check(html);
+      assert.ok(!html.includes("<img src=x"));
+      assert.match(html, /<section class="preprocessing" aria-label="Preprocessing"><p class="muted">Input: resize 36 then 32x32 \(bilinear\); mean 0.449 &lt;\/script&gt;/);
+      assert.equal(tags(html).filter((t) => t.attrs.get("class") === "warning").length, 2);
+      assert.match(html, /⚠ classes matched by position &lt;\/script&gt;/);
+    }
+    for (const html of [panels.ablation(), panels.ranking(), panels.occlusion()]) assert.ok(!html.includes('class="preprocessing"'));
   });
 
   it("occlusion without an activity map (a model without spatial layers) says why", () => {

@@ -75,7 +75,8 @@ public sealed record AblateResult(
     string ChartPng,
     int ChartWidth,
     int ChartHeight,
-    AblationControl? Control = null);
+    AblationControl? Control = null,
+    PreprocessingInfo? Preprocessing = null);
 
 /// <summary>What ranks a unit: the drop in the class's accuracy, or in its mean log-probability, when the unit alone is zeroed.</summary>
 [JsonConverter(typeof(JsonStringEnumConverter<RankMetric>))]
@@ -146,7 +147,8 @@ public sealed record RankUnitsResult(
     double Before,
     IReadOnlyList<RankedUnit> Units,
     IReadOnlyList<CurvePoint>? Curve = null,
-    string? CurvePng = null);
+    string? CurvePng = null,
+    PreprocessingInfo? Preprocessing = null);
 
 /// <summary>
 /// <c>unitscope/unitClassStats</c>: a unit as a single-unit classifier for a class — its activation
@@ -192,4 +194,5 @@ public sealed record UnitClassStatsResult(
     string JitterPng,
     int JitterWidth,
     int JitterHeight,
-    ConceptScore? Label = null);
+    ConceptScore? Label = null,
+    PreprocessingInfo? Preprocessing = null);

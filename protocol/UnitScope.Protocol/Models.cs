@@ -28,6 +28,25 @@ public sealed record LoadModelParams(
 public sealed record InputSpec(int Channels, int Height, int Width, IReadOnlyList<float> Mean, IReadOnlyList<float> Std);
 
 /// <summary>
+/// How images became the model's input for a result, so nothing is decided silently: every analysis result and
+/// the loaded model's info carry it, and the panels show it.
+/// </summary>
+/// <param name="Summary">One line for people: the sizing, the resize to the input size, the mean and std and where they came from.</param>
+/// <param name="MeanSource">Where the mean came from: "options" (loadModel), "description" (NAME.unitscope.json),
+/// "imagenet" (the default), "imagenetGray" (ImageNet's averaged: the default for 1-channel models).</param>
+/// <param name="Interpolation">How images are resized (torchvision's name: bilinear, bicubic, …), as PIL does it.</param>
+/// <param name="Warnings">What may make the result wrong, each a sentence: default grey normalisation, classes
+/// matched to the model's outputs by position, a class-names file that does not fit, probe images resized.</param>
+public sealed record PreprocessingInfo(
+    string Summary,
+    IReadOnlyList<float> Mean,
+    IReadOnlyList<float> Std,
+    string MeanSource,
+    string StdSource,
+    string Interpolation,
+    IReadOnlyList<string> Warnings);
+
+/// <summary>
 /// One addressable layer, by the dotted name PyTorch's <c>named_modules()</c> gives it
 /// (<c>features.28</c>, <c>layer4.1.conv2</c>).
 /// </summary>
@@ -45,6 +64,7 @@ public sealed record LayerInfo(
 /// <param name="CheckpointHash">SHA-256 of the checkpoint's bytes, lowercase hex.</param>
 /// <param name="Device">cpu, cuda:0…</param>
 /// <param name="ClassNames">The name of each class, by index (from the model's description, else "class N").</param>
+/// <param name="Preprocessing">How its images are prepared (the description's sizing applied), with warnings.</param>
 public sealed record ModelInfo(
     string ModelId,
     string Path,
@@ -54,7 +74,8 @@ public sealed record ModelInfo(
     int ClassCount,
     string Device,
     IReadOnlyList<LayerInfo> Layers,
-    IReadOnlyList<string>? ClassNames = null);
+    IReadOnlyList<string>? ClassNames = null,
+    PreprocessingInfo? Preprocessing = null);
 
 public sealed record ListModelsParams;
 
@@ -81,7 +102,8 @@ public sealed record PredictParams(
 
 public sealed record ClassScore(int Index, string Label, float Probability);
 
-public sealed record PredictResult(IReadOnlyList<float> Logits, IReadOnlyList<float> Probabilities, IReadOnlyList<ClassScore> Top);
+public sealed record PredictResult(IReadOnlyList<float> Logits, IReadOnlyList<float> Probabilities, IReadOnlyList<ClassScore> Top,
+    PreprocessingInfo? Preprocessing = null);
 
 /// <summary><c>unitscope/unitMap</c>: one unit's activation over one image. Give exactly one of <c>imagePath</c> and <c>imageBase64</c>.</summary>
 public sealed record UnitMapParams(
@@ -105,4 +127,5 @@ public sealed record UnitMapResult(
     IReadOnlyList<float> Values,
     string OverlayPng,
     int ImageWidth,
-    int ImageHeight);
+    int ImageHeight,
+    PreprocessingInfo? Preprocessing = null);

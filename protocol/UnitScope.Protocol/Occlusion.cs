@@ -99,4 +99,5 @@ public sealed record OccludeResult(
     ClassMap MostProbable,
     string CompositePng,
     UnitActivityMap? Activity = null,
-    bool Cached = false);
+    bool Cached = false,
+    PreprocessingInfo? Preprocessing = null);

@@ -40,6 +40,9 @@ public sealed class CliContext
     /// <summary>A progress or log line on stderr.</summary>
     public void Info(string text) => Err.MarkupLine("[grey]" + Markup.Escape(text) + "[/]");
 
+    /// <summary>Something that may make the results wrong, on stderr: "Warning: …".</summary>
+    public void Warn(string text) => Err.MarkupLine("[yellow]Warning:[/] " + Markup.Escape(text));
+
     public void WriteJson(object value)
     {
         StdOut.WriteLine(JsonSerializer.Serialize(value, Json));

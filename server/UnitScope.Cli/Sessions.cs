@@ -32,6 +32,10 @@ static class Sessions
         cli.Info($"{session.Architecture} on {session.DeviceName}, input {session.Input.Channels}x{session.Input.Height}x{session.Input.Width}.");
         if (session.AvoidsOneDnn)
             cli.Info(OneDnnNote);
+        var preprocessing = session.Preprocessing(null);
+        cli.Info($"Images: {preprocessing.Summary}.");
+        foreach (string warning in preprocessing.Warnings)
+            cli.Warn(warning);
         return session;
     }
 

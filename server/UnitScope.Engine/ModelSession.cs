@@ -64,7 +64,20 @@ public sealed class ModelSession : IDisposable
         var device = TorchRuntime.ResolveDevice(options.Device);
         string path = Path.GetFullPath(checkpointPath);
         var description = ModelDescriptionFile.ReadBeside(path);
-        options = WithDescription(options, description);
+        var session = Load(path, WithDescription(options, description), description, device, cancellationToken);
+        bool gray = session.Input.Channels == 1;
+        session.MeanSource = Source(options.Mean, description?.Mean, gray);
+        session.StdSource = Source(options.Std, description?.Std, gray);
+        return session;
+    }
+
+    static NormalisationSource Source(float[]? given, float[]? described, bool gray) =>
+        given is not null ? NormalisationSource.Options
+        : described is not null ? NormalisationSource.Description
+        : gray ? NormalisationSource.ImageNetGray : NormalisationSource.ImageNet;
+
+    static ModelSession Load(string path, ModelOptions options, Description? description, Device device, CancellationToken cancellationToken)
+    {
         if (options.Definition is { } definition)
             return LoadCSharp(path, definition, options, description, device, cancellationToken);
         if (IsOnnx(path))
@@ -112,6 +125,16 @@ public sealed class ModelSession : IDisposable
     /// <summary>"cpu", "cuda:0", …</summary>
     public string DeviceName { get; private init; } = "";
     public IReadOnlyList<LayerInfo> Layers { get; }
+    /// <summary>Where <see cref="InputSpec.Mean"/> and <see cref="InputSpec.Std"/> of <see cref="Input"/> came from.</summary>
+    public NormalisationSource MeanSource { get; private set; }
+    public NormalisationSource StdSource { get; private set; }
+    /// <summary>What loading noticed that may make results wrong (a class-names file that does not fit the model).</summary>
+    public IReadOnlyList<string> LoadWarnings { get; private init; } = [];
+
+    /// <summary>How this model turns an image sized by <paramref name="sizing"/> into its input, in words, with
+    /// <paramref name="warnings"/> after its own (see <see cref="InputPreprocessing"/>).</summary>
+    public InputPreprocessing Preprocessing(Datasets.ImageFolderOptions? sizing, IEnumerable<string>? warnings = null) =>
+        InputPreprocessing.For(this, sizing, warnings);
 
     /// <summary>
     /// How images are sized for this model: <paramref name="explicitSizing"/>'s resize and crop where it sets
@@ -301,10 +324,11 @@ public sealed class ModelSession : IDisposable
     }
 
     /// <summary>The description's class names (which must fit the model), else NAME.classes.txt, else "class i".</summary>
-    static IReadOnlyList<string> ClassNamesFor(string path, int classCount, Description? description)
+    static IReadOnlyList<string> ClassNamesFor(string path, int classCount, Description? description, out string? warning)
     {
+        warning = null;
         if (description?.ClassNames is not { } names)
-            return ClassNameFile.Read(path, classCount);
+            return ClassNameFile.Read(path, classCount, out warning);
         if (names.Count != classCount)
             throw new UnitScopeException(EngineErrorKind.InvalidArgument,
                 $"Model description {ModelDescriptionFile.PathFor(path)}: {(description.ClassNamesFile is { } file ? $"'classNamesFile' ({file})" : "'classNames'")} " +
@@ -438,7 +462,8 @@ public sealed class ModelSession : IDisposable
             Architecture = architecture,
             Input = input with { Resampling = description?.Interpolation ?? Resampling.Bilinear },
             ClassCount = classCount,
-            ClassNames = ClassNamesFor(path, classCount, description),
+            ClassNames = ClassNamesFor(path, classCount, description, out var classWarning),
+            LoadWarnings = classWarning is null ? [] : [classWarning],
             ImageFolderDefaults = description?.ToImageFolderOptions() ?? new(),
             DeviceName = device.ToString(),
         };

@@ -248,4 +248,28 @@ public sealed class AnalysisCommandTests : IDisposable
         Directory.Exists(Path.Combine(Cache, "analyses")).Should().BeFalse();
         File.Exists(Path.Combine(Out, "occlusion.png")).Should().BeFalse();
     }
+
+    [Fact]
+    public void An_image_folder_matched_by_position_is_warned_about_on_stderr_and_in_the_json()
+    {
+        string shapes = Shapes();
+        Directory.CreateDirectory(_root);
+        string model = Path.Combine(_root, "nameless.pth");
+        File.Copy(Model, model); // without smallcnn.classes.txt beside it: no class names
+        var run = Cli.Run(["ablate", model, "--layer", "conv4", "--units", "0-3", "--data", shapes, "--random-control", "0",
+            "--out", Out, "--cache", Cache, "--device", "cpu", "--json"]);
+        run.Exit.Should().Be(0, run.ToString());
+        run.Err.Should().Contain("Warning:").And.Contain("matched to its outputs by position").And.Contain("'circle' → output 0");
+        var p = run.Json.GetProperty("preprocessing");
+        p.GetProperty("warnings").EnumerateArray().Select(w => w.GetString()).Should().ContainSingle(w => w!.Contains("by position"));
+        p.GetProperty("meanSource").GetString().Should().Be("imagenet");
+        p.GetProperty("interpolation").GetString().Should().Be("bilinear");
+
+        File.Copy(Cli.Repo("samples/smallcnn.classes.txt"), Path.Combine(_root, "nameless.classes.txt"));
+        var named = Cli.Run(["ablate", model, "--layer", "conv4", "--units", "0-3", "--data", shapes, "--random-control", "0",
+            "--out", Out, "--cache", Cache, "--device", "cpu", "--json"]);
+        named.Exit.Should().Be(0, named.ToString());
+        named.Err.Should().NotContain("Warning:");
+        named.Json.GetProperty("preprocessing").GetProperty("warnings").GetArrayLength().Should().Be(0);
+    }
 }

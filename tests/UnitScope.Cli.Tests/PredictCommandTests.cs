@@ -61,6 +61,24 @@ public class PredictCommandTests
     }
 
     [Fact]
+    public void The_grey_default_normalisation_is_said_on_stderr_and_in_the_json()
+    {
+        var c = ReferenceCase.Get("mnist");
+        var run = Cli.Run("predict", Cli.Repo(c.Model), "--image", Cli.Repo(c.Image), "--input-size", "28", "--json", "--device", "cpu");
+        run.Exit.Should().Be(0, run.ToString());
+        run.Err.Should().Contain("Warning: This 1-channel model is normalised with mean 0.449 and std 0.226");
+        var p = run.Json.GetProperty("preprocessing");
+        (p.GetProperty("meanSource").GetString(), p.GetProperty("stdSource").GetString()).Should().Be(("imagenetGray", "imagenetGray"));
+        p.GetProperty("mean")[0].GetSingle().Should().Be(0.449f);
+        p.GetProperty("summary").GetString().Should().Contain("ImageNet's averaged for a 1-channel model");
+        p.GetProperty("warnings").GetArrayLength().Should().Be(1);
+
+        var given = Cli.Run(["predict", Cli.Repo(c.Model), "--image", Cli.Repo(c.Image), "--json", .. c.ModelArgs]);
+        given.Err.Should().NotContain("Warning:").And.Contain("as given");
+        given.Json.GetProperty("preprocessing").GetProperty("meanSource").GetString().Should().Be("options");
+    }
+
+    [Fact]
     public void Table_lists_the_top_classes()
     {
         var run = Cli.Run("predict", Cli.Repo("samples/smallcnn.pth"), "--image", Cli.Repo("samples/images/square.png"), "--top", "2", "--device", "cpu");

@@ -73,4 +73,38 @@ public sealed class EvaluationSetSizingTests : IDisposable
         Directory.GetFiles(Path.Combine(cache, "analyses", "ablation"), "*.json", SearchOption.AllDirectories)
             .Should().HaveCount(2, "the sizing is part of the key: the second ablation is not the first one's cache entry");
     }
+
+    [Fact]
+    public void Results_and_model_info_say_how_images_became_input_with_warnings()
+    {
+        var folder = Path.Combine(_root, "eval");
+        foreach (var name in Classes)
+        {
+            Directory.CreateDirectory(Path.Combine(folder, name));
+            File.Copy(RepoPaths.Get("samples", "images", $"{name}.png"), Path.Combine(folder, name, "a.png"));
+        }
+        var nameless = Path.Combine(_root, "nameless.pth");
+        File.Copy(RepoPaths.Get("samples", "smallcnn.pth"), nameless);
+        var gray = Path.Combine(_root, "gray.pth");
+        File.Copy(RepoPaths.Get("tests", "fixtures", "models", "smallcnn_mnist.pth"), gray);
+
+        var daemonLog = new DaemonLog(TextWriter.Null);
+        var cache = Path.Combine(_root, "cache");
+        var analysis = new EngineAnalysis(daemonLog, new EngineDissection(daemonLog, cache), cache);
+        var loader = new EngineModelLoader();
+        using var model = loader.Load(nameless, new ModelOptions { Device = "cpu" });
+        var set = analysis.OpenEvaluationSet(model, EvaluationSetSpec.Parse(folder), null, CancellationToken.None);
+        var result = analysis.Ablate(model, set, new AblationSettings("conv4", [0], RandomControl: false, Seed: 1, MaxImages: null, BatchSize: 8),
+            null, CancellationToken.None);
+        result.Preprocessing.Should().NotBeNull();
+        result.Preprocessing!.MeanSource.Should().Be("imagenet");
+        result.Preprocessing.Warnings.Should().ContainSingle().Which.Should().Contain("by position").And.Contain("'circle' → output 0");
+
+        using var grey = loader.Load(gray, new ModelOptions { Device = "cpu" });
+        var info = ModelRegistry.Describe("g", grey);
+        info.Preprocessing!.MeanSource.Should().Be("imagenetGray");
+        info.Preprocessing.Mean.Should().Equal(0.449f);
+        info.Preprocessing.Warnings.Should().ContainSingle().Which.Should().Contain("ImageNet's averaged");
+        info.Preprocessing.Interpolation.Should().Be("bilinear");
+    }
 }

@@ -58,12 +58,14 @@ static class AblateCommand
             session.GetLayer(request.Layer);
             var store = new AnalysisStore(source.CacheFolder);
             AblationResult result = null!;
+            IEvaluationSet set = null!;
             bool cached = false;
             var clock = Stopwatch.StartNew();
             await AnalysisConsole.WithProgress(cli, async bars =>
             {
-                var set = await DissectionConsole.Run(() => source.Open(session, bars, ct), ct);
+                set = await DissectionConsole.Run(() => source.Open(session, bars, ct), ct);
                 cli.Info(source.Describe(set, session));
+                foreach (string warning in source.ClassWarnings(session, set)) cli.Warn(warning);
                 var key = AnalysisKey.Ablation(session, set, request);
                 result = await DissectionConsole.Run(() => store.GetOrCompute(key,
                     () => Ablator.Ablate(session, set, request, bars.ForAblation(), ct), out cached, cli.Info), ct);
@@ -78,7 +80,7 @@ static class AblateCommand
             if (json)
             {
                 cli.WriteJson(new { checkpoint = session.CheckpointPath, checkpointHash = session.CheckpointHash, cached, page,
-                    preprocessing = source.PreprocessingJson(session), result });
+                    preprocessing = source.PreprocessingJson(session, set), result });
                 return ExitCodes.Ok;
             }
             cli.Out.MarkupLine($"[bold]{Markup.Escape(result.Layer)}[/]: units {Markup.Escape(string.Join(", ", result.Units))} of {result.LayerUnits} removed" +
@@ -227,8 +229,13 @@ sealed class EvaluationData
             return text + ").";
         }
 
-        /// <summary>For --json: <c>{ "resize": 256 | null, "centerCrop": [224, 224] | null }</c>, or null for the probe set.</summary>
-        public object? PreprocessingJson(ModelSession model) => Preprocessing(model) is { } used ? ImageSizingOptions.Json(used) : null;
+        /// <summary>For --json: <see cref="ImageSizingOptions.Json"/> with the set's class-matching warning.</summary>
+        public object PreprocessingJson(ModelSession model, IEvaluationSet set) =>
+            ImageSizingOptions.Json(model, Preprocessing(model), ClassWarnings(model, set));
+
+        /// <summary>An image folder whose classes can only be matched to the model's outputs by position says so.</summary>
+        public IEnumerable<string> ClassWarnings(ModelSession model, IEvaluationSet set) =>
+            Folder is not null && EvaluationSet.MatchedByPosition(set, model.ClassNames) is { } warning ? [warning] : [];
     }
 }
 

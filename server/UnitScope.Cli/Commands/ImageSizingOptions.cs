@@ -87,7 +87,26 @@ sealed class ImageSizingOptions
             : $" ({string.Join(" and ", saved)} from {Path.GetFileName(ModelDescriptionFile.PathFor(model.CheckpointPath))})");
     }
 
-    /// <summary>For --json: <c>{ "resize": 256 | null, "centerCrop": [224, 224] | null }</c>.</summary>
-    public static object Json(ImageFolderOptions used) =>
-        new { resize = used.ResizeShorterSide, centerCrop = used.CropHeight is { } h && used.CropWidth is { } w ? new[] { h, w } : null };
+    /// <summary>
+    /// For --json, what the model did to the images: <c>{ "resize": 256, "centerCrop": [224, 224]</c> (each left out
+    /// when not set, as for the probe set), <c>"interpolation", "inputSize", "mean", "std", "meanSource", "stdSource"</c>
+    /// (options, description, imagenet, imagenetGray), <c>"summary"</c> and <c>"warnings"</c> (what may make the result wrong) <c>}</c>.
+    /// </summary>
+    public static object Json(ModelSession model, ImageFolderOptions? used, IEnumerable<string>? warnings = null)
+    {
+        var p = model.Preprocessing(used, warnings);
+        return new
+        {
+            resize = used?.ResizeShorterSide,
+            centerCrop = used?.CropHeight is { } h && used.CropWidth is { } w ? new[] { h, w } : null,
+            interpolation = p.Resampling.Name(),
+            inputSize = new[] { model.Input.Height, model.Input.Width },
+            mean = p.Mean,
+            std = p.Std,
+            meanSource = InputPreprocessing.Name(p.MeanSource),
+            stdSource = InputPreprocessing.Name(p.StdSource),
+            summary = p.Summary,
+            warnings = p.Warnings,
+        };
+    }
 }

@@ -105,7 +105,7 @@ static class OccludeCommand
                     image = imagePath,
                     cached,
                     page,
-                    preprocessing = ImageSizingOptions.Json(session.ImageSizing(givenSizing)),
+                    preprocessing = ImageSizingOptions.Json(session, session.ImageSizing(givenSizing)),
                     imageWidth = picture.Width,
                     imageHeight = picture.Height,
                     files = files.Select(f => Path.Combine(outDir, f)),

@@ -40,7 +40,7 @@ static class PredictCommand
                     image = imagePath,
                     architecture = session.Architecture,
                     device = session.DeviceName,
-                    preprocessing = ImageSizingOptions.Json(session.ImageSizing(givenSizing)),
+                    preprocessing = ImageSizingOptions.Json(session, session.ImageSizing(givenSizing)),
                     imageWidth = picture.Width,
                     imageHeight = picture.Height,
                     top = prediction.Top.Select(s => new { index = s.Index, label = s.Label, probability = s.Probability }),

@@ -76,12 +76,14 @@ static class RankCommand
             var dissections = new DissectionStore(source.CacheFolder);
             UnitRanking ranking = null!;
             SingleUnitStats stats = null!;
+            Engine.Datasets.IEvaluationSet set = null!;
             bool cached = false;
             var clock = Stopwatch.StartNew();
             await AnalysisConsole.WithProgress(cli, async bars =>
             {
-                var set = await DissectionConsole.Run(() => source.Open(session, bars, ct), ct);
+                set = await DissectionConsole.Run(() => source.Open(session, bars, ct), ct);
                 cli.Info(source.Describe(set, session));
+                foreach (string warning in source.ClassWarnings(session, set)) cli.Warn(warning);
                 var key = AnalysisKey.Ranking(session, set, request);
                 ranking = await DissectionConsole.Run(() => store.GetOrCompute(key,
                     () => Ablator.Rank(session, set, request, bars.ForAblation(), ct), out cached, cli.Info), ct);
@@ -114,7 +116,7 @@ static class RankCommand
             if (json)
             {
                 cli.WriteJson(new { checkpoint = session.CheckpointPath, checkpointHash = session.CheckpointHash, cached, page,
-                    preprocessing = source.PreprocessingJson(session), ranking, unitStats = stats });
+                    preprocessing = source.PreprocessingJson(session, set), ranking, unitStats = stats });
                 return ExitCodes.Ok;
             }
             cli.Out.MarkupLine($"[bold]{Markup.Escape(ranking.Layer)}[/] units for [bold]{Markup.Escape(ranking.ClassName)}[/]" +

@@ -65,7 +65,7 @@ static class UnitMapCommand
                     @out = Path.GetFullPath(outPath),
                     outWidth = picture.Width,
                     outHeight = picture.Height,
-                    preprocessing = ImageSizingOptions.Json(session.ImageSizing(givenSizing)),
+                    preprocessing = ImageSizingOptions.Json(session, session.ImageSizing(givenSizing)),
                 });
                 return ExitCodes.Ok;
             }

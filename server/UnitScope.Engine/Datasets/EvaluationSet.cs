@@ -76,8 +76,7 @@ public static class EvaluationSet
         ArgumentNullException.ThrowIfNull(set);
         ArgumentNullException.ThrowIfNull(modelClassNames);
         var names = set.ClassNames;
-        bool placeholders = modelClassNames.Select((n, i) => n == $"class {i}").All(b => b);
-        if (placeholders)
+        if (IsPlaceholders(modelClassNames))
         {
             if (names.Count > modelClassNames.Count)
                 throw new UnitScopeException(EngineErrorKind.InvalidArgument,
@@ -102,6 +101,26 @@ public static class EvaluationSet
                 $"({Shown(modelClassNames)}). Name the class folders after the model's classes.");
         return map;
     }
+
+    /// <summary>
+    /// Null when <see cref="MapClasses"/> matches the set's classes to the model's by name; else (the model has no class
+    /// names) a warning that they are matched by position, showing the first pairs, so a user whose model was trained
+    /// with another class order sees it.
+    /// </summary>
+    public static string? MatchedByPosition(IEvaluationSet set, IReadOnlyList<string> modelClassNames)
+    {
+        ArgumentNullException.ThrowIfNull(set);
+        ArgumentNullException.ThrowIfNull(modelClassNames);
+        if (!IsPlaceholders(modelClassNames)) return null;
+        var names = set.ClassNames;
+        string pairs = string.Join(", ", names.Take(4).Select((n, i) => $"'{n}' → output {i}")) + (names.Count > 4 ? ", …" : "");
+        return $"The model has no class names, so the {names.Count} classes of {set.Name} are matched to its outputs by position " +
+               $"(folder names sorted, as torchvision's ImageFolder sorts them): {pairs}. If it was trained with another class order, " +
+               "give its class names (NAME.classes.txt, or \"classNames\" in NAME.unitscope.json) so they are matched by name.";
+    }
+
+    static bool IsPlaceholders(IReadOnlyList<string> modelClassNames) =>
+        modelClassNames.Select((n, i) => n == $"class {i}").All(b => b);
 
     /// <summary>The set's class index for <paramref name="name"/>: a class name (as <see cref="MapClasses"/> compares
     /// names) or a number 0 … count − 1.</summary>

@@ -121,7 +121,8 @@ internal sealed class EngineAnalysis : IAnalysisEngine
             r.UnitActivity is { } values && r.Options.Layer is { } layer && r.Options.Unit is { } unit
                 ? new P.UnitActivityMap(layer, unit, settings.Unit is null, Map(values, r.BaseUnitActivity ?? 0, activity!))
                 : null,
-            cached);
+            cached,
+            PreprocessingMapping.ToProtocol(session.Preprocessing(session.ImageSizing())));
     }
 
     public P.AblateResult Ablate(IModel model, IEvaluationData set, AblationSettings settings, IProgress<AnalysisProgress>? progress, CancellationToken ct)
@@ -143,7 +144,8 @@ internal sealed class EngineAnalysis : IAnalysisEngine
             r.Layer, r.Units, set.Name, r.Images, r.AccuracyBefore, r.AccuracyAfter,
             [.. r.Classes.Select(c => new P.ClassAccuracy(map[c.ClassIndex], c.ClassName, c.Images, c.Before, c.After, c.RandomAfter))],
             Convert.ToBase64String(AblationChart.RenderPng(r, AblationChartWidth)), AblationChartWidth, AblationChart.Height(r),
-            r.RandomAccuracyAfter is { } after ? new P.AblationControl(r.RandomUnitSets, settings.Seed, after) : null);
+            r.RandomAccuracyAfter is { } after ? new P.AblationControl(r.RandomUnitSets, settings.Seed, after) : null,
+            Preprocessing(session, set));
     }
 
     public P.RankUnitsResult RankUnits(IModel model, IEvaluationData set, RankSettings settings, Action<P.RankUnitsResult>? measured,
@@ -187,6 +189,7 @@ internal sealed class EngineAnalysis : IAnalysisEngine
             ImageCount = r.Images,
             Curve = curve,
             CurvePng = Convert.ToBase64String(RemovalCurveChart.RenderPng(r)),
+            Preprocessing = Preprocessing(session, set),
         };
     }
 
@@ -206,7 +209,19 @@ internal sealed class EngineAnalysis : IAnalysisEngine
         var key = AnalysisKey.SingleUnit(session, data, request);
         var r = _store.GetOrCompute(key, () => E.Ablator.SingleUnit(session, data, request, Forward(progress), ct), out _, m => _log.Warn(m));
         return new P.UnitClassStatsResult(r.Layer, r.Unit, settings.Class, r.ClassName, set.Name,
-            Summary(r.InClass), Summary(r.Others), r.Auc, Convert.ToBase64String(JitterPlot.RenderPng(r, JitterPlotWidth)), JitterPlotWidth, JitterPlot.Height);
+            Summary(r.InClass), Summary(r.Others), r.Auc, Convert.ToBase64String(JitterPlot.RenderPng(r, JitterPlotWidth)), JitterPlotWidth, JitterPlot.Height,
+            Preprocessing: Preprocessing(session, set));
+    }
+
+    /// <summary>How the set's images became the model's input: an image folder's sizing, and its classes matched by
+    /// position when the model has no class names (a warning); probe images go in as they are.</summary>
+    private static P.PreprocessingInfo? Preprocessing(ModelSession session, IEvaluationData set)
+    {
+        var inner = ((OpenSet)set).Set;
+        if (inner is not ImageFolderSet folder)
+            return PreprocessingMapping.ToProtocol(session.Preprocessing(null));
+        var warning = EvaluationSet.MatchedByPosition(folder, session.ClassNames);
+        return PreprocessingMapping.ToProtocol(session.Preprocessing(folder.Options, warning is null ? null : [warning]));
     }
 
     /// <summary>The set's class that is the model's class <paramref name="modelClass"/>.</summary>

@@ -1,5 +1,6 @@
 using UnitScope.Protocol;
 using UnitScope.Server.Images;
+using UnitScope.Server.Models;
 using UnitScope.Server.Rpc;
 
 namespace UnitScope.Server.Handlers;
@@ -21,6 +22,7 @@ internal sealed class PredictHandler(DaemonServices services) : IRequestHandler<
         return new PredictResult(
             prediction.Logits,
             prediction.Probabilities,
-            prediction.Top.Select(s => new ClassScore(s.Index, s.Label, s.Probability)).ToList());
+            prediction.Top.Select(s => new ClassScore(s.Index, s.Label, s.Probability)).ToList(),
+            PreprocessingMapping.ToProtocol(model.ImagePreprocessing));
     }
 }

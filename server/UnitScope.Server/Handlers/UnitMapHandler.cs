@@ -1,5 +1,6 @@
 using UnitScope.Protocol;
 using UnitScope.Server.Images;
+using UnitScope.Server.Models;
 using UnitScope.Server.Rpc;
 
 namespace UnitScope.Server.Handlers;
@@ -24,6 +25,6 @@ internal sealed class UnitMapHandler(DaemonServices services) : IRequestHandler<
         var png = services.Overlay.RenderOverlayPng(image, map);
         return new UnitMapResult(
             map.Layer, map.Unit, map.Width, map.Height, map.Min, map.Max, map.Mean, map.Values,
-            Convert.ToBase64String(png), image.Width, image.Height);
+            Convert.ToBase64String(png), image.Width, image.Height, PreprocessingMapping.ToProtocol(model.ImagePreprocessing));
     }
 }

@@ -29,6 +29,9 @@ internal interface IModel : IDisposable
     RgbImage SizeImage(RgbImage image) => image;
     /// <summary>The size its single-image analyses resize an image to, for decoding a large one smaller (<see cref="ModelSession.DecodeHint"/>); null: decode whole.</summary>
     ImageDecodeHint? DecodeHint => null;
+    /// <summary>How a single image becomes this model's input (<see cref="SizeImage"/>, then the resize to the input size
+    /// and normalisation), in words with warnings; null in fakes.</summary>
+    InputPreprocessing? ImagePreprocessing => null;
     Prediction Predict(RgbImage image, int top);
     UnitMap ComputeUnitMap(RgbImage image, string layer, int unit);
 }
@@ -65,6 +68,7 @@ internal sealed class EngineModelLoader : IModelLoader
         public IReadOnlyList<string>? ClassNames => session.ClassNames;
         public RgbImage SizeImage(RgbImage image) => session.SizeImage(image);
         public ImageDecodeHint? DecodeHint => session.DecodeHint();
+        public InputPreprocessing ImagePreprocessing => session.Preprocessing(session.ImageSizing());
         public Prediction Predict(RgbImage image, int top) => session.Predict(image, top);
         public UnitMap ComputeUnitMap(RgbImage image, string layer, int unit) => session.ComputeUnitMap(image, layer, unit);
         public void Dispose() => session.Dispose();

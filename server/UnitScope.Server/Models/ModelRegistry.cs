@@ -184,7 +184,8 @@ internal sealed class ModelRegistry : IDisposable
         model.ClassCount,
         model.DeviceName,
         model.Layers.Select(ToProtocol).ToList(),
-        model.ClassNames is { Count: > 0 } names ? [.. names] : null);
+        model.ClassNames is { Count: > 0 } names ? [.. names] : null,
+        PreprocessingMapping.ToProtocol(model.ImagePreprocessing));
 
     public static P.LayerInfo ToProtocol(Engine.Layers.LayerInfo l) => new(l.Name, l.Kind, l.Units, l.OutputShape);
 }
