@@ -81,6 +81,10 @@ export async function dissectLayerCommand(ctx: Ctx, raw?: unknown): Promise<Laye
               // An open panel for this model shows each layer as it completes.
               if (DissectionPanel.open?.model.checkpointHash === model.checkpointHash) DissectionPanel.show(ctx, ref, [layer]);
             },
+            note: (note) => {
+              ctx.output.info(note);
+              void vscode.window.showInformationMessage(`UnitScope: ${note}`);
+            },
           },
           cancel.token,
         );

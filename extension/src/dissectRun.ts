@@ -27,6 +27,8 @@ export interface DissectCallbacks {
   report(step: ProgressStep): void;
   /** A layer finished (or came from the cache), as soon as the daemon sends it. */
   layer?(layer: LayerDissection): void;
+  /** What the user should know about the run (e.g. probe images resized to the model's input), from the final result. */
+  note?(note: string): void;
 }
 
 /**
@@ -96,6 +98,8 @@ export async function runDissection(
   try {
     const result = await client.request("unitscope/dissect", { ...params, workDoneToken, partialResultToken }, token);
     for (const layer of layersOf(result)) accept(layer);
+    const notes = (result as Partial<DissectResult> | null)?.notes;
+    if (Array.isArray(notes)) for (const n of notes) if (typeof n === "string") callbacks.note?.(n);
   } finally {
     for (const s of subscriptions) s.dispose();
   }

@@ -280,6 +280,8 @@ export interface DissectParams {
 /** The layers dissected, in the order asked (empty when they were all sent as partial results). */
 export interface DissectResult {
   layers: LayerDissection[];
+  /** What the user should know about how the probe images reached the model (e.g. 112-px probe images resized to a 32-px model's input, the unit maps upsampled to the masks); absent when nothing. */
+  notes?: string[];
 }
 
 /** One cached dissection of a layer (a layer may have several: other datasets or options). */

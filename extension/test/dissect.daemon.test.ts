@@ -39,11 +39,15 @@ describe("dissection through the daemon (stdio)", function () {
   it("dissects two layers on a Broden folder with progress, each layer arriving as it completes", async () => {
     const steps: ProgressStep[] = [];
     const arrived: LayerDissection[] = [];
+    const notes: string[] = [];
     const layers = await runDissection(
       client,
       { modelId: model.modelId, layers: ["conv4", "conv3"], dataset: BRODEN, options: { batchSize: 1, topImages: 2 } },
-      { report: (s) => steps.push(s), layer: (l) => arrived.push(l) },
+      { report: (s) => steps.push(s), layer: (l) => arrived.push(l), note: (n) => notes.push(n) },
     );
+    // broden_mini's images are 8x8, the sample model takes 64x64: said, not done silently.
+    assert.equal(notes.length, 1);
+    assert.match(notes[0]!, /^The probe images are 8x8 \(masks 4x4\) but the model takes 64x64/);
     assert.deepEqual(layers.map((l) => l.layer), ["conv4", "conv3"]);
     assert.deepEqual(arrived.map((l) => l.layer).sort(), ["conv3", "conv4"]);
     const conv4 = layers[0]!;

@@ -86,6 +86,13 @@ describe("runDissection", () => {
     assert.deepEqual(result, [conv3]);
   });
 
+  it("hands the final result's notes (probe images resized to the model's input) to the caller", async () => {
+    const { client } = fakeClient(async () => ({ layers: [conv3], notes: ["The probe images are 112x112 …", 7] }));
+    const notes: string[] = [];
+    await runDissection(client, { modelId: "m", layers: ["conv3"] }, { report: () => undefined, note: (n) => notes.push(n) });
+    assert.deepEqual(notes, ["The probe images are 112x112 …"], "strings only");
+  });
+
   it("rejects as the request did on cancellation, after handing over the layers that finished", async () => {
     const cancelled = Object.assign(new Error("Request cancelled"), { code: -32800 });
     let cancel!: () => void;

@@ -98,7 +98,9 @@ public sealed record DissectParams(
     JsonElement? PartialResultToken = null);
 
 /// <summary>The layers dissected, in the order asked (empty when they were all sent as partial results).</summary>
-public sealed record DissectResult(IReadOnlyList<LayerDissection> Layers);
+/// <param name="Notes">What the user should know about how the probe images reached the model (e.g. 112-px probe
+/// images resized to a 32-px model's input, the unit maps upsampled to the masks); absent when nothing.</param>
+public sealed record DissectResult(IReadOnlyList<LayerDissection> Layers, IReadOnlyList<string>? Notes = null);
 
 /// <summary><c>unitscope/dissection</c>: a layer's cached dissection for this dataset and these options; never computes.</summary>
 public sealed record DissectionParams(

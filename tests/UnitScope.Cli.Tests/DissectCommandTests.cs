@@ -79,6 +79,25 @@ public sealed class DissectCommandTests : IDisposable
     }
 
     [Fact]
+    public void Probe_images_of_another_size_than_the_input_are_said_and_resize_probe_resizes_them_with_their_masks()
+    {
+        var run = Cli.Run(Args("conv2", "probe", "--probe-count", "12", "--probe-size", "48", "--json"));
+        run.Exit.Should().Be(0, run.ToString());
+        run.Err.Should().Contain("Note: The probe images are 48x48 (masks 48x48) but the model takes 32x32").And.Contain("--probe-size 32");
+        run.Json.GetProperty("notes").EnumerateArray().Should().ContainSingle();
+
+        var resized = Cli.Run(Args("conv2", "probe", "--probe-count", "12", "--probe-size", "48", "--resize-probe", "--json"));
+        resized.Exit.Should().Be(0, resized.ToString());
+        resized.Err.Should().Contain("Probe images and their masks are resized together to the model's 32x32 input");
+        var layer = resized.Json.GetProperty("layers")[0];
+        layer.GetProperty("datasetHash").GetString().Should().NotBe(run.Json.GetProperty("layers")[0].GetProperty("datasetHash").GetString());
+        resized.Json.GetProperty("cached").GetArrayLength().Should().Be(0, "another dataset: not the first run's cache entry");
+
+        var same = Cli.Run(Args("conv2", "probe", "--probe-count", "12", "--probe-size", "32", "--json"));
+        same.Err.Should().NotContain("Note: The probe images");
+    }
+
+    [Fact]
     public void Max_images_limits_the_probe_data()
     {
         var run = Cli.Run(Args("conv2", Broden, "--json", "--max-images", "2"));

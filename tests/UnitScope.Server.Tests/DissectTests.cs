@@ -54,6 +54,17 @@ public class DissectTests
         conv1.Units[2].Best!.Concept.Should().Be("house");
         conv1.Units[0].TopImages.Should().Equal(new TopImage(0, 3f), new TopImage(1, 2f));
         d.Dissection.Runs.Should().ContainSingle().Which.Should().Equal("layer1.0.conv1", "conv1");
+        result.Notes.Should().BeNull("the probe images are the model's size");
+    }
+
+    [Fact]
+    public async Task Probe_images_of_another_size_than_the_input_are_said_in_the_result()
+    {
+        var (d, m) = await StartAsync();
+        await using var _ = d;
+        d.Dissection.Note = "The probe images are 112x112 but the model takes 32x32 …";
+        var result = await DissectAsync(d, m, ["conv1"]);
+        result.Notes.Should().Equal(d.Dissection.Note);
     }
 
     [Fact]

@@ -4,6 +4,7 @@ using Spectre.Console;
 using UnitScope.Engine;
 using UnitScope.Engine.Analysis.Dissection;
 using UnitScope.Engine.Datasets;
+using UnitScope.Engine.Imaging;
 using UnitScope.Engine.Storage;
 using UnitScope.Rendering.Report;
 
@@ -42,10 +43,15 @@ static class DissectCommand
         var cache = new Option<string?>("--cache") { Description = "Cache folder for results and the built-in probe set; default: $UNITSCOPE_CACHE, else $XDG_CACHE_HOME/unitscope, else ~/.cache/unitscope.", HelpName = "DIR" };
         var probeCount = new Option<int?>("--probe-count") { Description = "With --data probe: how many images the generated set has (default 2000).", HelpName = "N" };
         var probeSize = new Option<int?>("--probe-size") { Description = "With --data probe: side of the generated images in pixels (default 112).", HelpName = "PX" };
+        var resizeProbe = new Option<bool>("--resize-probe")
+        {
+            Description = "Resize the probe images and their masks together to the model's input size (masks by nearest neighbour); " +
+                          "default: images are resized for the forward pass only and unit maps are upsampled to the masks.",
+        };
         var shared = new ModelOptionSet();
         var command = new Command("dissect", "Label what each unit of a layer detects (network dissection over a probe set) and write an HTML report.")
         {
-            model, layer, data, quantile, iou, top, maxImages, batch, output, cache, probeCount, probeSize,
+            model, layer, data, quantile, iou, top, maxImages, batch, output, cache, probeCount, probeSize, resizeProbe,
         };
         shared.AddTo(command);
         command.SetAction((parse, ct) => cli.RunAsync(async () =>
@@ -73,12 +79,25 @@ static class DissectCommand
             var service = new DissectionService(new DissectionStore(cacheFolder), log: cli.Info);
             var cached = new HashSet<string>(StringComparer.Ordinal);
             IReadOnlyList<LayerDissection> results = [];
+            var notes = new List<string>();
             string report = "";
             var clock = Stopwatch.StartNew();
             await DissectionConsole.WithProgress(cli, async bars =>
             {
                 var dataset = await DissectionConsole.Run(() => source.Open(cacheFolder, bars.ForProbeSet(source.Probe.Count), ct), ct);
                 cli.Info($"Probe data: {dataset.Root} ({dataset.Count} images, {dataset.Concepts.Count} concepts).");
+                if (parse.GetValue(resizeProbe))
+                {
+                    var input = session.Input;
+                    dataset = new ResizedProbeSet(dataset, input.Height, input.Width, input.Resampling);
+                    notes.Add($"Probe images and their masks are resized together to the model's {input.Width}x{input.Height} input " +
+                              $"(images {input.Resampling.Name()} as PIL, masks by nearest neighbour).");
+                }
+                else if (await DissectionConsole.Run(() => ResizedProbeSet.SizeNote(dataset, session.Input,
+                             "--resize-probe" + (source.Folder is null ? $" (or --probe-size {session.Input.Width} to generate the probe set at that size)" : "")), ct)
+                         is { } note)
+                    notes.Add(note);
+                foreach (string n in notes) cli.Info("Note: " + n);
                 results = await DissectionConsole.Run(() => service.Dissect(session, dataset, layers, options, bars.ForDissection(cached), ct), ct);
                 report = await DissectionConsole.Run(() => DissectionReport.Write(outDir, session, dataset, results,
                     new ReportOptions { BatchSize = options.BatchSize }, bars.ForReport(), ct), ct);
@@ -92,6 +111,7 @@ static class DissectCommand
                     checkpointHash = session.CheckpointHash,
                     report,
                     cached = layers.Where(cached.Contains).ToList(),
+                    notes,
                     layers = results,
                 });
                 return ExitCodes.Ok;

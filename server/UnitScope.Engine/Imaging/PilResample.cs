@@ -177,21 +177,29 @@ public static class PilResample
         return Math.Sin(x) / x;
     }
 
+    /// <summary>
+    /// For each of <paramref name="outSize"/> positions, the source index nearest its centre, as PIL's nearest
+    /// computes it: a step of in / out as a double, positions from half a step, advanced by repeated addition.
+    /// An index can reach <paramref name="inSize"/> through that rounding (PIL then leaves the pixel black).
+    /// </summary>
+    public static int[] NearestIndices(int inSize, int outSize)
+    {
+        double step = (double)inSize / outSize, at = step * 0.5;
+        var indices = new int[outSize];
+        for (int i = 0; i < outSize; i++, at += step)
+            indices[i] = at < 0 ? -1 : (int)at;
+        return indices;
+    }
+
     static RgbImage Nearest(RgbImage image, int width, int height)
     {
         int c = image.Channels;
-        // PIL: a = (in / out) as a double, positions start at half a step and advance by repeated addition;
-        // a position that lands outside the image (possible through rounding) leaves a black pixel.
-        double stepX = (double)image.Width / width, stepY = (double)image.Height / height;
-        var columns = new int[width];
-        double xo = stepX * 0.5;
-        for (int x = 0; x < width; x++, xo += stepX)
-            columns[x] = xo < 0 ? -1 : (int)xo;
+        var columns = NearestIndices(image.Width, width);
+        var rows = NearestIndices(image.Height, height);
         var dst = new byte[width * height * c];
-        double yo = stepY * 0.5;
-        for (int y = 0; y < height; y++, yo += stepY)
+        for (int y = 0; y < height; y++)
         {
-            int sy = yo < 0 ? -1 : (int)yo;
+            int sy = rows[y];
             if (sy < 0 || sy >= image.Height) continue;
             for (int x = 0; x < width; x++)
             {

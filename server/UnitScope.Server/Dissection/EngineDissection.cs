@@ -80,6 +80,9 @@ internal sealed class EngineDissection : IDissectionEngine
 
     public IReadOnlyList<LayerDissection> ListCached(string checkpointHash) => _store.ListFor(checkpointHash).ToList();
 
+    public string? SizeNote(IModel model, ISegmentationDataset dataset) =>
+        ResizedProbeSet.SizeNote(dataset, model.Input, "`unitscope dissect --resize-probe` (the command line)");
+
     public IReadOnlyList<LayerDissection> Dissect(IModel model, ISegmentationDataset dataset, IReadOnlyList<string> layers,
         DissectionOptions options, IProgress<DissectionProgress>? progress, CancellationToken ct)
     {

@@ -51,6 +51,10 @@ internal interface IDissectionEngine
     /// <summary>The dataset when it is open or can be opened without building anything; else null.</summary>
     ISegmentationDataset? TryOpenDataset(DatasetSpec spec);
 
+    /// <summary>A sentence when the dataset's images are not the model's input size (they are resized for the forward
+    /// pass and the unit maps upsampled to the masks); null when they are, and in fakes.</summary>
+    string? SizeNote(IModel model, ISegmentationDataset dataset) => null;
+
     /// <summary>The cached dissection for this key (the batch size is not part of it); null when there is none.</summary>
     LayerDissection? TryGetCached(string checkpointHash, string layer, string datasetHash, DissectionOptions options);
 

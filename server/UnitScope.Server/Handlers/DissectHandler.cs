@@ -37,6 +37,8 @@ internal sealed class DissectHandler(Connection connection, DaemonServices servi
             }
 
             var dataset = await run.OffDeviceAsync((progress, token) => engine.OpenDataset(spec, progress, token)).ConfigureAwait(false);
+            var sizeNote = engine.SizeNote(model, dataset);
+            if (sizeNote is not null) services.Log.Info($"{connection.Name}: {sizeNote}");
             options = DissectionMapping.ForDataset(options, dataset.Count);
             LayerDissection Map(E.LayerDissection d) => DissectionMapping.ToProtocol(d, spec.Name, dataset.Categories, engine.CategoryColor);
 
@@ -60,7 +62,7 @@ internal sealed class DissectHandler(Connection connection, DaemonServices servi
             var absent = layers.Where(l => !done.ContainsKey(l)).ToList();
             if (absent.Count > 0)
                 throw new InvalidOperationException($"the engine returned no result for {string.Join(", ", absent)}");
-            return new DissectResult(run.SendsPartialResults ? [] : layers.Select(l => done[l]).ToList());
+            return new DissectResult(run.SendsPartialResults ? [] : layers.Select(l => done[l]).ToList(), sizeNote is null ? null : [sizeNote]);
         },
         _ => Summary(layers.Select(l => done[l]).ToList()), ct,
         cancelled: () => done.Count == 0 ? "Cancelled" : $"Cancelled ({done.Count} of {layers.Count} layers done)").ConfigureAwait(false);

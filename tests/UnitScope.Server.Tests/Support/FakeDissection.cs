@@ -31,6 +31,10 @@ internal sealed class FakeDissection : IDissectionEngine
     /// <summary>Layer names each run was asked for.</summary>
     public ConcurrentQueue<IReadOnlyList<string>> Runs { get; } = new();
     public bool ProbeBuilt;
+    /// <summary>What <see cref="SizeNote"/> says (the real engine compares the probe images' size with the model's input).</summary>
+    public string? Note;
+
+    public string? SizeNote(IModel model, ISegmentationDataset dataset) => Note;
     public int CardsRendered;
     /// <summary>Makes a run fail with this error.</summary>
     public Exception? FailWith;
