@@ -3,6 +3,7 @@ using UnitScope.Engine.Analysis;
 using UnitScope.Engine.Checkpoints;
 using UnitScope.Engine.Imaging;
 using UnitScope.Engine.Layers;
+using UnitScope.Engine.Layers.ReceptiveFields;
 using UnitScope.Engine.ModelDescription;
 using UnitScope.Engine.Models;
 using UnitScope.Engine.Onnx;
@@ -260,6 +261,102 @@ public sealed class ModelSession : IDisposable
                 remover?.remove();
             }
         }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="input"/> (already preprocessed, [N, C, H, W]; make it a leaf with <c>requires_grad</c> to
+    /// differentiate with respect to it) through the model with autograd on, and hands <paramref name="consume"/> the
+    /// model's output and the outputs of <paramref name="layers"/>, on the model's device, for it to call
+    /// <c>torch.autograd.grad</c> on. The model's parameters do not require gradients during the call (only the input's
+    /// gradient is computed, and nothing accumulates in the model); they are restored after. <paramref name="edits"/>
+    /// replace layers' outputs for this pass only, as <see cref="ForwardBatch{T}(Tensor, IReadOnlyCollection{string}, Func{ForwardPass, T}, OutputEdit?)"/>'s
+    /// edit does (guided backpropagation gates each ReLU's output this way); several on one layer apply in order.
+    /// <paramref name="stopAfter"/>: the pass ends once that layer has run (what comes after it is not computed, and
+    /// <see cref="ForwardPass.Output"/> is then that layer's output). Serialised with this model's other forward passes;
+    /// the tensors are valid only during the call.
+    /// </summary>
+    /// <exception cref="UnitScopeException">UnknownLayer.</exception>
+    public T ForwardWithGradient<T>(Tensor input, IReadOnlyCollection<string> layers, Func<ForwardPass, T> consume,
+        IReadOnlyList<OutputEdit>? edits = null, string? stopAfter = null)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        ArgumentNullException.ThrowIfNull(consume);
+        foreach (string layer in layers) GetLayer(layer);
+        foreach (var edit in edits ?? []) GetLayer(edit.Layer);
+        if (stopAfter is not null) GetLayer(stopAfter);
+        lock (_forwardLock)
+        {
+            using var scope = torch.NewDisposeScope();
+            using var grad = torch.enable_grad();
+            using var backend = ConvolutionBackend();
+            var frozen = _model.parameters().Where(p => p.requires_grad).ToList();
+            var removers = new List<Action>();
+            try
+            {
+                foreach (var p in frozen) p.requires_grad = false;
+                foreach (var edit in edits ?? [])
+                    removers.Add(HookableModules[edit.Layer].register_forward_hook((_, _, output) => edit.Replace(output)).remove);
+                using var capture = new ActivationCapture(_model, stopAfter is null ? layers : [.. layers, stopAfter]);
+                Tensor output;
+                if (stopAfter is null)
+                {
+                    output = _model.call(input.to(_device));
+                }
+                else
+                {
+                    var stop = HookableModules[stopAfter].register_forward_hook((_, _, _) => throw new StopForward());
+                    removers.Add(stop.remove);
+                    try
+                    {
+                        _model.call(input.to(_device));
+                        throw new InvalidOperationException($"Layer '{stopAfter}' did not run.");
+                    }
+                    catch (StopForward)
+                    {
+                        output = capture[stopAfter];
+                    }
+                }
+                var captured = capture.Outputs.Where(kv => layers.Contains(kv.Key)).ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal);
+                return consume(new ForwardPass(output, captured));
+            }
+            finally
+            {
+                foreach (var remove in removers) remove();
+                foreach (var p in frozen) p.requires_grad = true;
+            }
+        }
+    }
+
+    /// <summary>Thrown by the hook that ends a pass early (<c>stopAfter</c>); never leaves <see cref="ForwardWithGradient{T}"/>.</summary>
+    sealed class StopForward : Exception;
+
+    /// <summary>
+    /// The receptive field of every layer, in <see cref="Layers"/>' order (computed once, on first use: a forward pass,
+    /// and for layers off a chain of modules a few more on larger inputs; see <see cref="ReceptiveFieldCatalog"/>).
+    /// </summary>
+    public IReadOnlyList<LayerReceptiveField> ReceptiveFields
+    {
+        get
+        {
+            if (_receptiveFields is { } known) return known;
+            lock (_forwardLock)
+            {
+                if (_receptiveFields is null)
+                {
+                    using var backend = ConvolutionBackend();
+                    _receptiveFields = ReceptiveFieldCatalog.Compute(_model, Layers, [Input.Channels, Input.Height, Input.Width], _device);
+                }
+                return _receptiveFields;
+            }
+        }
+    }
+    volatile IReadOnlyList<LayerReceptiveField>? _receptiveFields;
+
+    /// <exception cref="UnitScopeException">UnknownLayer.</exception>
+    public LayerReceptiveField ReceptiveFieldOf(string layer)
+    {
+        GetLayer(layer);
+        return ReceptiveFields.First(f => f.Layer == layer);
     }
 
     IReadOnlyDictionary<string, nn.Module<Tensor, Tensor>> HookableModules =>

@@ -150,6 +150,7 @@ static class OnnxGraphBuilder
             {
                 Node = n, Describe = context.Describe, Kernel = kernel,
                 Inputs = inputIds, Outputs = outputIds, IsShape = kind == ValueKind.Shape,
+                Attributes = new NodeContext(node, opset, _ => null, directory),
             });
             stepKinds.Add(kind);
         }

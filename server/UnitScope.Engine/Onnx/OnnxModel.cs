@@ -37,7 +37,16 @@ public sealed class OnnxModel : nn.Module<Tensor, Tensor>
         public required bool IsShape;
         public OnnxTap[][] Taps = [];   // per output: innermost first
         public int[] FreeAfter = [];    // values no later step needs
+        /// <summary>The node's attributes (no constant inputs), for what reads its geometry (receptive fields).</summary>
+        public NodeContext? Attributes;
     }
+
+    /// <summary>
+    /// Called after every data step with its inputs and outputs; what it returns replaces the outputs for the rest of
+    /// the graph (receptive fields give window ops a geometric gradient this way, <see cref="OnnxSurrogates"/>). Set
+    /// only while the model's owner holds its forward lock.
+    /// </summary>
+    internal Func<Step, Tensor?[], Tensor[], Tensor[]>? StepHook { get; set; }
 
     readonly Step[] _steps;
     readonly int _valueCount, _inputId, _outputId;
@@ -168,6 +177,7 @@ public sealed class OnnxModel : nn.Module<Tensor, Tensor>
             try
             {
                 outputs = step.Kernel(inputs);
+                if (StepHook is { } hook && !step.IsShape) outputs = hook(step, inputs, outputs);
             }
             catch (Exception e) when (e is OnnxProblem or ExternalException or ArgumentException or InvalidOperationException or IndexOutOfRangeException)
             {

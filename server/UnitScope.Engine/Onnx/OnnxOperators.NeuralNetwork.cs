@@ -183,7 +183,7 @@ static partial class OnnxOperators
     }
 
     /// <summary>Pooling parameters shared by MaxPool and AveragePool (ONNX defaults: strides 1).</summary>
-    sealed record Pooling(long[] Kernel, long[]? Strides, long[]? Dilations, SpatialPadding Padding, bool CeilMode)
+    internal sealed record Pooling(long[] Kernel, long[]? Strides, long[]? Dilations, SpatialPadding Padding, bool CeilMode)
     {
         public static Pooling From(NodeContext c)
         {

@@ -63,7 +63,7 @@ static partial class OnnxOperators
     /// Begin and end padding of each spatial dimension for Conv and pooling: explicit pads, VALID,
     /// or SAME_UPPER/SAME_LOWER from the input size (ONNX's auto_pad).
     /// </summary>
-    sealed class SpatialPadding
+    internal sealed class SpatialPadding
     {
         readonly string _autoPad;
         readonly long[]? _pads;

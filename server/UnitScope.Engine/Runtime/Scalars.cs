@@ -17,6 +17,9 @@ internal static class Scalars
 
     public static readonly Scalar Zero = 0;
 
+    /// <summary>−1, the alpha of <c>a.add(b, MinusOne)</c>: a − b without a temporary Scalar.</summary>
+    public static readonly Scalar MinusOne = -1;
+
     /// <summary>A Scalar to hold in a <c>using</c> variable around the ops that take it.</summary>
     public static Scalar Of(long value) => value;
 
