@@ -24,4 +24,8 @@ public enum AnalysisPhase
     Curve,
     /// <summary>Single-unit statistics: the unit's activation on every image (images).</summary>
     Activations,
+    /// <summary>Top activations: every unit's strongest activations over an image set (images).</summary>
+    TopActivations,
+    /// <summary>Projections of a unit's strongest activations back to the pixels (activations).</summary>
+    Projections,
 }

@@ -27,7 +27,8 @@ public sealed record AnalysisKey
 {
     public const int AlgorithmVersion = 1;
 
-    public const string OcclusionKind = "occlusion", AblationKind = "ablation", RankingKind = "ranking", SingleUnitKind = "single-unit";
+    public const string OcclusionKind = "occlusion", AblationKind = "ablation", RankingKind = "ranking", SingleUnitKind = "single-unit",
+        TopActivationsKind = "top-activations";
 
     AnalysisKey(string kind, string checkpointHash, string canonical)
     {
@@ -104,6 +105,19 @@ public sealed record AnalysisKey
         Line(text, "class", Int(EvaluationSet.ResolveClass(set, request.Class)));
         Line(text, "statistic", request.Statistic.ToString().ToLowerInvariant());
         return new AnalysisKey(SingleUnitKind, model.CheckpointHash, text.ToString());
+    }
+
+    /// <summary>Fields: <c>dataset:</c> (the image set's content hash, its sizing included), <c>layer:</c>, <c>k:</c>.
+    /// Every unit of the layer is in one result: a gallery pages through them from one entry.</summary>
+    public static AnalysisKey TopActivations(ModelSession model, IImageSet set, string layer, int k)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(set);
+        var text = Head(TopActivationsKind, model);
+        Line(text, "dataset", set.ContentHash);
+        Line(text, "layer", Text(layer));
+        Line(text, "k", Int(k));
+        return new AnalysisKey(TopActivationsKind, model.CheckpointHash, text.ToString());
     }
 
     static StringBuilder Head(string kind, ModelSession model)

@@ -54,6 +54,8 @@ internal sealed class AnalysisProgressText(IReadOnlyList<(AnalysisPhase Phase, i
         AnalysisPhase.Units => "zeroing each unit alone",
         AnalysisPhase.Curve => "top-k vs random-k",
         AnalysisPhase.Activations => "activations",
+        AnalysisPhase.TopActivations => "strongest activations",
+        AnalysisPhase.Projections => "projections",
         _ => phase.ToString(),
     };
 
@@ -64,6 +66,7 @@ internal sealed class AnalysisProgressText(IReadOnlyList<(AnalysisPhase Phase, i
     {
         AnalysisPhase.Occlusion => "positions",
         AnalysisPhase.Ablation or AnalysisPhase.Units or AnalysisPhase.Curve => "evaluations",
+        AnalysisPhase.Projections => "activations",
         _ => "images",
     };
 }
