@@ -47,6 +47,15 @@ public sealed class ModelSession : IDisposable
     IDisposable? ConvolutionBackend() => AvoidsOneDnn ? OneDnnConvolutions.Avoid() : null;
 
     /// <summary>
+    /// Held around passes that go backwards (gradients, the deconvnet's transposed convolutions): oneDNN off on any CPU
+    /// where it computes some convolutions wrong. The check at load (<see cref="AvoidsOneDnn"/>) ran forward passes only,
+    /// and the backward convolutions take other oneDNN paths: guided backpropagation through a model whose forward pass
+    /// oneDNN computes right was off by up to 45% against PyTorch here, and not the same from one run to the next.
+    /// </summary>
+    IDisposable? BackwardConvolutionBackend() =>
+        AvoidsOneDnn || (_device.type == DeviceType.CPU && OneDnnConvolutions.WrongOnThisMachine) ? OneDnnConvolutions.Avoid() : null;
+
+    /// <summary>
     /// Loads a state_dict checkpoint (PyTorch zip/legacy, safetensors, TorchSharp .dat: a zoo
     /// architecture) or an ONNX model, told apart by content; with
     /// <see cref="ModelOptions.Definition"/>, the checkpoint goes into the user's own C# model class.
@@ -288,7 +297,7 @@ public sealed class ModelSession : IDisposable
         {
             using var scope = torch.NewDisposeScope();
             using var grad = torch.enable_grad();
-            using var backend = ConvolutionBackend();
+            using var backend = BackwardConvolutionBackend();
             var frozen = _model.parameters().Where(p => p.requires_grad).ToList();
             var removers = new List<Action>();
             try
@@ -344,13 +353,53 @@ public sealed class ModelSession : IDisposable
                 if (_receptiveFields is null)
                 {
                     using var backend = ConvolutionBackend();
-                    _receptiveFields = ReceptiveFieldCatalog.Compute(_model, Layers, [Input.Channels, Input.Height, Input.Width], _device);
+                    _receptiveFields = ReceptiveFieldCatalog.Compute(_model, Layers, [Input.Channels, Input.Height, Input.Width], _device, TraceLocked());
                 }
                 return _receptiveFields;
             }
         }
     }
     volatile IReadOnlyList<LayerReceptiveField>? _receptiveFields;
+
+    /// <summary>
+    /// The calls of the model's modules in one forward pass of zeros at the input size (<see cref="ModuleTrace"/>: which
+    /// module fed which), recorded once; null for an ONNX model, whose operations are not modules.
+    /// </summary>
+    internal ModuleTraceResult? Trace
+    {
+        get
+        {
+            lock (_forwardLock) return TraceLocked();
+        }
+    }
+
+    ModuleTraceResult? TraceLocked()
+    {
+        if (_model is OnnxModel) return null;
+        if (_trace is null)
+        {
+            using var backend = ConvolutionBackend();
+            var (calls, input) = ModuleTrace.Record(_model, [Input.Channels, Input.Height, Input.Width], _device);
+            _trace = new ModuleTraceResult(calls, input);
+        }
+        return _trace;
+    }
+    ModuleTraceResult? _trace;
+
+    /// <summary>
+    /// Runs <paramref name="work"/> on the model under this session's forward lock, without gradients, with the
+    /// convolution backend of passes that go backwards (the deconvnet's transposed convolutions).
+    /// </summary>
+    internal T Exclusive<T>(Func<nn.Module<Tensor, Tensor>, T> work)
+    {
+        lock (_forwardLock)
+        {
+            using var scope = torch.NewDisposeScope();
+            using var noGrad = torch.no_grad();
+            using var backend = BackwardConvolutionBackend();
+            return work(_model);
+        }
+    }
 
     /// <exception cref="UnitScopeException">UnknownLayer.</exception>
     public LayerReceptiveField ReceptiveFieldOf(string layer)

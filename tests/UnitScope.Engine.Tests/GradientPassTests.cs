@@ -22,7 +22,10 @@ public class GradientPassTests
             return (pass.Output.detach().contiguous().data<float>().ToArray(), g.abs().sum().item<float>());
         }, stopAfter: "layer2");
 
-        stopped.Should().Equal(expected);
+        // Equal up to rounding: a pass that goes backwards may run its convolutions without oneDNN (ModelSession).
+        stopped.Should().HaveCount(expected.Length);
+        float scale = expected.Max(Math.Abs);
+        stopped.Zip(expected, (a, b) => Math.Abs(a - b)).Max().Should().BeLessThan(1e-5f * scale);
         gradient.Should().BeGreaterThan(0);
         model.Module.parameters().Select(p => p.requires_grad).Should().Equal(requiresGrad);
         model.Module.parameters().All(p => p.grad is null).Should().BeTrue("only the input's gradient is computed");

@@ -10,6 +10,9 @@ namespace UnitScope.Engine.Layers;
 public sealed record ModuleCall(string Name, nn.Module<Tensor, Tensor> Module, bool IsLeaf, object Input, object Output,
     long[] InputShape, long[] OutputShape);
 
+/// <summary>A recorded trace: the calls, and the input tensor's object (the first module's input on a chain).</summary>
+public sealed record ModuleTraceResult(IReadOnlyList<ModuleCall> Calls, object Input);
+
 /// <summary>
 /// The calls of a model's named modules during one forward pass of zeros, in the order they finish: leaves in the
 /// order they run, each container after its children. A module's input that is the very tensor another module

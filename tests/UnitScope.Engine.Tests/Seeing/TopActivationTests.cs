@@ -46,7 +46,7 @@ public class TopActivationTests
     }
 
     /// <summary>Images of 32×32 px: noise, and flat grey ones (every unit's map is flat on them: ties between positions and images).</summary>
-    sealed class SyntheticImages(int count) : IImageSet
+    internal sealed class SyntheticImagesForTests(int count) : IImageSet
     {
         public string Name => "synthetic";
         public string ContentHash => $"synthetic-{count}";
@@ -67,7 +67,7 @@ public class TopActivationTests
     public void Collecting_over_a_set_equals_sorting_every_activation(string layer, int k, int batch)
     {
         using var model = ModelSession.Load(ModelFixtures.Checkpoint("smallcnn_cifar"), new ModelOptions { Device = "cpu", InputHeight = 32, InputWidth = 32 });
-        var images = new SyntheticImages(23);
+        var images = new SyntheticImagesForTests(23);
         var result = TopActivations.Collect(model, images, [layer], new TopActivationOptions { K = k, BatchSize = batch }).Single();
 
         var info = model.GetLayer(layer);
@@ -100,7 +100,7 @@ public class TopActivationTests
     public void A_layer_that_is_not_spatial_and_a_bad_k_are_refused_naming_them()
     {
         using var model = ModelSession.Load(ModelFixtures.Checkpoint("smallcnn_cifar"), new ModelOptions { Device = "cpu" });
-        var images = new SyntheticImages(3);
+        var images = new SyntheticImagesForTests(3);
         var notSpatial = () => TopActivations.Collect(model, images, ["fc"]);
         notSpatial.Should().Throw<UnitScopeException>().Where(e => e.Kind == EngineErrorKind.InvalidArgument).WithMessage("*'fc'*not spatial*");
         var badK = () => TopActivations.Collect(model, images, ["conv1"], new TopActivationOptions { K = 0 });
@@ -117,7 +117,7 @@ public class TopActivationTests
         try
         {
             var store = new AnalysisStore(cache.FullName);
-            var images = new SyntheticImages(10);
+            var images = new SyntheticImagesForTests(10);
             var options = new TopActivationOptions { K = 3, BatchSize = 4 };
             using var cancelled = new CancellationTokenSource();
             var progress = new SyncProgress<TopActivationProgress>(p => { if (p.Done > 0) cancelled.Cancel(); });

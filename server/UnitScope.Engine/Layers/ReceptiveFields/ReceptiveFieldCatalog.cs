@@ -14,16 +14,14 @@ public static class ReceptiveFieldCatalog
 {
     /// <summary>The caller holds the model's forward lock (and its convolution backend).</summary>
     /// <param name="inputShape">[C, H, W].</param>
+    /// <param name="trace">The model's module calls (<see cref="ModuleTrace"/>); null for an ONNX model.</param>
     public static IReadOnlyList<LayerReceptiveField> Compute(nn.Module<Tensor, Tensor> model, IReadOnlyList<LayerInfo> layers,
-        IReadOnlyList<int> inputShape, Device device)
+        IReadOnlyList<int> inputShape, Device device, ModuleTraceResult? trace)
     {
         var spatial = layers.Where(l => l.OutputShape.Count == 3).Select(l => l.Name).ToList();
         var chained = new Dictionary<string, ReceptiveField>(StringComparer.Ordinal);
-        if (model is not OnnxModel)
-        {
-            var (calls, input) = ModuleTrace.Record(model, inputShape, device);
-            foreach (var (layer, field) in ChainFields.Compose(calls, input)) chained[layer] = field;
-        }
+        if (trace is not null)
+            foreach (var (layer, field) in ChainFields.Compose(trace.Calls, trace.Input)) chained[layer] = field;
         var rest = spatial.Where(l => !chained.ContainsKey(l)).ToList();
         var measured = rest.Count == 0
             ? new Dictionary<string, LayerReceptiveField>()
