@@ -36,6 +36,7 @@ export function buildAblationHtml(input: AblationHtmlInput): string {
     `<header class="head">
 <h1>Ablation <span class="layer">${e(r.layer)}</span> <span class="model">${e(state.model.modelLabel)}</span></h1>
 <p id="meta" class="meta"></p>
+<div id="skipped"></div>
 <p id="units" class="units-list"></p>
 ${preprocessingHtml(r.preprocessing)}
 </header>

@@ -4,7 +4,7 @@
 
 import { CLASS_SORTS, type ClassSort } from "./ablationChart";
 import type { DissectionModelRef } from "./dissectionMessages";
-import { isIndex, isName, isRecord } from "./guards";
+import { isIndex, isName, isRecord, isSkippedImages } from "./guards";
 import type { AblateResult } from "./protocol.generated";
 
 /** An ablated unit with its dissected label, when the layer's dissection is cached. */
@@ -75,6 +75,7 @@ export function isAblateResult(x: unknown): x is AblateResult {
   if (!Array.isArray(x.units) || !x.units.every(isIndex)) return false;
   if (!isFraction(x.overallBefore) || !isFraction(x.overallAfter)) return false;
   if (typeof x.chartPng !== "string") return false;
+  if (x.skipped !== undefined && !isSkippedImages(x.skipped)) return false;
   if (
     x.control !== undefined &&
     !(

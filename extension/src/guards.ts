@@ -15,6 +15,17 @@ export function isIndex(n: unknown): n is number {
   return typeof n === "number" && Number.isInteger(n) && n >= 0;
 }
 
+/** A result's images that could not be read (SkippedImages): a count and at most that many messages. */
+export function isSkippedImages(x: unknown): boolean {
+  return (
+    isRecord(x) &&
+    isIndex(x.count) &&
+    Array.isArray(x.problems) &&
+    x.problems.length <= x.count &&
+    x.problems.every((p) => typeof p === "string")
+  );
+}
+
 /** A non-empty name of at most {@link MAX_NAME} characters. */
 export function isName(s: unknown): s is string {
   return typeof s === "string" && s.length > 0 && s.length <= MAX_NAME;

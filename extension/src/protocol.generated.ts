@@ -141,6 +141,8 @@ export interface AblateResult {
   chartHeight: number;
   control?: AblationControl;
   preprocessing?: PreprocessingInfo;
+  /** Images that could not be read and were left out; absent when none. */
+  skipped?: SkippedImages;
 }
 
 /** The random control: sets of as many units of the same layer as were ablated, drawn at random from the layer's other units (when it has enough), each zeroed in turn; accuracies are the mean over the sets. */
@@ -687,6 +689,8 @@ export interface RankUnitsResult {
   /** Base64 PNG of the curve; absent in partial results. */
   curvePng?: string;
   preprocessing?: PreprocessingInfo;
+  /** Images of the class that could not be read and were left out; absent when none (and in partial results). */
+  skipped?: SkippedImages;
 }
 
 /** One unit zeroed alone, measured on the evaluation set's images of the class. */
@@ -714,6 +718,14 @@ export interface ServerCapabilities {
 export interface ServerInfo {
   name: string;
   version?: string;
+}
+
+/** Images of the evaluation set that could not be read (a truncated file, not an image, removed during the run) and were left out: the counts and accuracies of a result are of the others. */
+export interface SkippedImages {
+  /** How many were left out. */
+  count: number;
+  /** Why, one message per image naming its file, for at most the first 20. */
+  problems: string[];
 }
 
 /** With full sync only `text` is sent; a `range`, when present, replaces that span. */
@@ -807,6 +819,8 @@ export interface UnitClassStatsResult {
   /** The unit's dissected label, when cached. */
   label?: ConceptScore;
   preprocessing?: PreprocessingInfo;
+  /** Images that could not be read and were left out; absent when none. */
+  skipped?: SkippedImages;
 }
 
 /** One unit's dissection. */

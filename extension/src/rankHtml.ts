@@ -20,6 +20,7 @@ export function buildRankHtml(input: RankHtmlInput): string {
 <h1>Which units of <span class="layer">${e(r.layer)}</span> matter for <span class="class">${e(r.classLabel)}</span></h1>
 <p id="meta" class="meta"></p>
 ${preprocessingHtml(r.preprocessing)}
+<div id="skipped"></div>
 </header>
 <nav class="toolbar" aria-label="Ranking">
 <label>Ablate the top <input id="top-k" type="number" min="1" step="1" value="4"> units</label>

@@ -4,7 +4,7 @@
 
 import { isModelRef } from "./ablationMessages";
 import type { DissectionModelRef } from "./dissectionMessages";
-import { isIndex, isRecord } from "./guards";
+import { isIndex, isRecord, isSkippedImages } from "./guards";
 import type { CurvePoint, RankedUnit, RankMetric, RankUnitsResult, UnitClassStatsResult } from "./protocol.generated";
 
 /** What a ranking panel keeps through `setState`, and what its serializer revives it from. */
@@ -71,6 +71,7 @@ export function isRankResult(x: unknown): x is RankUnitsResult {
   if (!(METRICS as readonly unknown[]).includes(x.metric) || !isIndex(x.imageCount) || !isNumber(x.before)) return false;
   if (!Array.isArray(x.units) || !x.units.every(isRankedUnit)) return false;
   if (x.curve !== undefined && !(Array.isArray(x.curve) && x.curve.every(isCurvePoint))) return false;
+  if (x.skipped !== undefined && !isSkippedImages(x.skipped)) return false;
   return x.curvePng === undefined || typeof x.curvePng === "string";
 }
 
@@ -88,6 +89,7 @@ export function isStats(x: unknown): x is UnitClassStatsResult {
   if (!isRecord(x) || !isIndex(x.unit) || !isIndex(x.class) || typeof x.classLabel !== "string" || typeof x.jitterPng !== "string") return false;
   const dist = (d: unknown) =>
     isRecord(d) && isIndex(d.count) && ["mean", "std", "min", "q1", "median", "q3", "max"].every((k) => isNumber(d[k]));
+  if (x.skipped !== undefined && !isSkippedImages(x.skipped)) return false;
   return dist(x.inClass) && dist(x.rest) && isNumber(x.auc) && isIndex(x.jitterWidth) && isIndex(x.jitterHeight);
 }
 

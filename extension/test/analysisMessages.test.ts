@@ -34,6 +34,18 @@ describe("ablation panel messages and state", () => {
     assert.equal(broken((x) => delete x.model.modelId), undefined);
   });
 
+  it("keeps what a result says about unreadable images, and refuses it malformed", () => {
+    const s = ablationState();
+    const skipped = { count: 3, problems: ["Cannot decode image '/eval/cat/1.png': the file is truncated."] };
+    const withSkipped = { ...s, result: { ...s.result, skipped } };
+    assert.deepEqual(parseAblationPanelState(JSON.parse(JSON.stringify(withSkipped)))?.result.skipped, skipped);
+    for (const bad of [{ count: -1, problems: [] }, { count: 1, problems: ["a", "b"] }, { count: 1, problems: [1] }, { problems: [] }])
+      assert.equal(parseAblationPanelState({ ...s, result: { ...s.result, skipped: bad } }), undefined, JSON.stringify(bad));
+    assert.equal(parseRankPanelState({ ...rankState(), result: rankResult({ skipped: { count: 0.5, problems: [] } }) }), undefined);
+    assert.ok(parseRankPanelState({ ...rankState(), result: rankResult({ skipped }) }));
+    assert.equal(parseRankPanelState({ ...rankState({ selected: 3, stats: { ...statsResult(3), skipped: { count: 1 } as never } }) })?.stats, undefined);
+  });
+
   it("falls back to the default view for unknown controls", () => {
     assert.deepEqual(parseAblationUi({ sort: "random", reversed: "yes", showControl: false }), { sort: "change", reversed: false, showControl: false });
     assert.deepEqual(parseAblationUi(undefined), { sort: "change", reversed: false, showControl: true });

@@ -88,8 +88,8 @@ describe("occlusion, ablation and ranking panels in Chromium, from the real daem
 
   const modelRef = () => ({ modelId: model.modelId, checkpointHash: model.checkpointHash, modelLabel: "smallcnn.pth (smallcnn)" });
 
-  function ablationPage(theme: ThemeName, state?: unknown): Promise<Page> {
-    const s: AblationPanelState = { version: 1, model: modelRef(), result: ablation, units: [{ unit: 0, label: "red", category: "color" }], ui: { sort: "change", reversed: false, showControl: true } };
+  function ablationPage(theme: ThemeName, state?: unknown, result: AblateResult = ablation): Promise<Page> {
+    const s: AblationPanelState = { version: 1, model: modelRef(), result, units: [{ unit: 0, label: "red", category: "color" }], ui: { sort: "change", reversed: false, showControl: true } };
     return openPanel(browser!, buildAblationHtml({ cspSource: "file:", scriptUri: `${MEDIA}/ablation.js`, baseStyleUri: `${MEDIA}/base.css`, styleUri: `${MEDIA}/analysis.css`, state: s }), theme, { state });
   }
 
@@ -204,6 +204,45 @@ describe("occlusion, ablation and ranking panels in Chromium, from the real daem
       }
     });
   }
+
+  it("ablation and ranking panels: images the daemon could not read are counted, and named on a click", async () => {
+    const truncated = path.join(folder!, "circle", "c.png");
+    fs.writeFileSync(truncated, fs.readFileSync(path.join(REPO_ROOT, "samples/images/circle.png")).subarray(0, 300));
+    try {
+      const d = daemon!;
+      const skipping: AblateResult = await withTimeout(
+        d.request("unitscope/ablate", { modelId: model.modelId, layer: "conv3", units: [0, 1, 2, 3], evaluationSet: folder }),
+        120_000,
+        "ablate",
+      );
+      const ranked: RankUnitsResult = await withTimeout(
+        d.request("unitscope/rankUnits", { modelId: model.modelId, layer: "conv3", class: 0, top: 2, randomDraws: 1, evaluationSet: folder }),
+        120_000,
+        "rankUnits",
+      );
+      assert.deepEqual([skipping.imageCount, skipping.skipped?.count, ranked.imageCount, ranked.skipped?.count], [8, 1, 2, 1]);
+      for (const page of [await ablationPage("light", undefined, skipping), await rankPage("dark", undefined, { version: 1, model: modelRef(), result: ranked, complete: true })]) {
+        try {
+          const note = page.locator("#skipped details.skipped");
+          assert.equal(await note.locator("summary").textContent(), "1 image could not be read and was left out");
+          assert.equal(await note.locator("li").isVisible(), false, "the files are listed on demand");
+          await note.locator("summary").click();
+          assert.match((await note.locator("li").first().textContent()) ?? "", /circle\/c\.png': the file is truncated/);
+          assert.deepEqual(pageErrors(page), []);
+        } finally {
+          await page.close();
+        }
+      }
+      const clean = await ablationPage("light");
+      try {
+        assert.equal(await clean.locator("#skipped").innerHTML(), "", "nothing is said when every image was read");
+      } finally {
+        await clean.close();
+      }
+    } finally {
+      fs.rmSync(truncated, { force: true });
+    }
+  });
 
   it("ranking panel: rows by keyboard, ablate the top k, units arriving as partial results, state after a reload", async () => {
     const header = { ...ranking, units: [], imageCount: 0, before: 0 };

@@ -37,6 +37,14 @@ public sealed record ClassAccuracy(
 public sealed record AblationControl(IReadOnlyList<IReadOnlyList<int>> UnitSets, int Seed, double OverallAfter);
 
 /// <summary>
+/// Images of the evaluation set that could not be read (a truncated file, not an image, removed during
+/// the run) and were left out: the counts and accuracies of a result are of the others.
+/// </summary>
+/// <param name="Count">How many were left out.</param>
+/// <param name="Problems">Why, one message per image naming its file, for at most the first 20.</param>
+public sealed record SkippedImages(int Count, IReadOnlyList<string> Problems);
+
+/// <summary>
 /// <c>unitscope/ablate</c>: per-class accuracy over an evaluation set before and after zeroing
 /// <c>units</c> of <c>layer</c> (and, with <c>randomControl</c>, as many random units). Runs in the
 /// background with work-done progress and cancellation; the model is unchanged afterwards.
@@ -64,6 +72,7 @@ public sealed record AblateParams(
 /// <param name="Units">The units zeroed, ascending.</param>
 /// <param name="Classes">Every class of the evaluation set, sorted by change (after − before), largest drop first.</param>
 /// <param name="ChartPng">Base64 PNG: a bar chart of the accuracy per class before and after (and the control).</param>
+/// <param name="Skipped">Images that could not be read and were left out; absent when none.</param>
 public sealed record AblateResult(
     string Layer,
     IReadOnlyList<int> Units,
@@ -76,7 +85,8 @@ public sealed record AblateResult(
     int ChartWidth,
     int ChartHeight,
     AblationControl? Control = null,
-    PreprocessingInfo? Preprocessing = null);
+    PreprocessingInfo? Preprocessing = null,
+    SkippedImages? Skipped = null);
 
 /// <summary>What ranks a unit: the drop in the class's accuracy, or in its mean log-probability, when the unit alone is zeroed.</summary>
 [JsonConverter(typeof(JsonStringEnumConverter<RankMetric>))]
@@ -137,6 +147,7 @@ public sealed record CurvePoint(int K, double TopK, double RandomK, double Rando
 /// <param name="ImageCount">Images of the class evaluated.</param>
 /// <param name="Curve">Top-k vs random-k for k = 1 … <c>top</c>; absent in partial results.</param>
 /// <param name="CurvePng">Base64 PNG of the curve; absent in partial results.</param>
+/// <param name="Skipped">Images of the class that could not be read and were left out; absent when none (and in partial results).</param>
 public sealed record RankUnitsResult(
     string Layer,
     int Class,
@@ -148,7 +159,8 @@ public sealed record RankUnitsResult(
     IReadOnlyList<RankedUnit> Units,
     IReadOnlyList<CurvePoint>? Curve = null,
     string? CurvePng = null,
-    PreprocessingInfo? Preprocessing = null);
+    PreprocessingInfo? Preprocessing = null,
+    SkippedImages? Skipped = null);
 
 /// <summary>
 /// <c>unitscope/unitClassStats</c>: a unit as a single-unit classifier for a class — its activation
@@ -182,6 +194,7 @@ public sealed record Distribution(
 /// <param name="Auc">Area under the ROC curve of the activation as a score for the class (0.5: no better than chance).</param>
 /// <param name="JitterPng">Base64 PNG: one dot per image, class vs rest, means marked.</param>
 /// <param name="Label">The unit's dissected label, when cached.</param>
+/// <param name="Skipped">Images that could not be read and were left out; absent when none.</param>
 public sealed record UnitClassStatsResult(
     string Layer,
     int Unit,
@@ -195,4 +208,5 @@ public sealed record UnitClassStatsResult(
     int JitterWidth,
     int JitterHeight,
     ConceptScore? Label = null,
-    PreprocessingInfo? Preprocessing = null);
+    PreprocessingInfo? Preprocessing = null,
+    SkippedImages? Skipped = null);

@@ -61,6 +61,12 @@ public sealed class CliContext
             Error(e.Message);
             return ExitCodes.UserError;
         }
+        catch (AggregateException e) when (e.Flatten().InnerExceptions is [UnitScopeException first, ..])
+        {
+            // A problem with the input met on a worker thread (Parallel.For) is still a problem with the input.
+            Error(first.Message);
+            return ExitCodes.UserError;
+        }
         catch (CliUsageException e)
         {
             Error(e.Message);

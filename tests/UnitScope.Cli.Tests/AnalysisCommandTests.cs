@@ -98,6 +98,35 @@ public sealed class AnalysisCommandTests : IDisposable
     }
 
     [Fact]
+    public void Unreadable_images_are_left_out_with_a_warning_naming_them_and_a_count_in_the_json()
+    {
+        string shapes = Shapes();
+        byte[] png = File.ReadAllBytes(Path.Combine(shapes, "circle", "0.png"));
+        string truncated = Path.Combine(shapes, "circle", "truncated.png");
+        File.WriteAllBytes(truncated, png[..(png.Length / 2)]);
+        string notes = Path.Combine(shapes, "cross", "notes.png");
+        File.WriteAllText(notes, "not an image");
+
+        var ablate = Cli.Run(["ablate", Model, "--layer", "conv4", "--units", "0-40", "--data", shapes, "--random-control", "1",
+            "--out", Out, "--cache", Cache, "--device", "cpu", "--json"]);
+        ablate.Exit.Should().Be(0, ablate.ToString());
+        ablate.Err.Should().Contain("Warning:").And.Contain("2 images could not be read")
+            .And.Contain(truncated + "': the file is truncated").And.Contain(notes).And.NotContain("Internal error");
+        ablate.Json.GetProperty("skippedImages").GetInt32().Should().Be(2);
+        ablate.Json.GetProperty("result").GetProperty("images").GetInt32().Should().Be(20);
+        ablate.Json.GetProperty("result").GetProperty("skippedImages").EnumerateArray().Select(i => i.GetProperty("image").GetString())
+            .Should().BeEquivalentTo([truncated, notes]);
+        File.ReadAllText(Path.Combine(Out, "index.html")).Should().Contain("2 images could not be read and were left out");
+
+        var rank = Cli.Run(["rank", Model, "--layer", "conv4", "--class", "circle", "--data", shapes, "--top", "2", "--draws", "1",
+            "--out", Out, "--cache", Cache, "--device", "cpu", "--json"]);
+        rank.Exit.Should().Be(0, rank.ToString());
+        rank.Err.Should().Contain("2 images could not be read").And.Contain(truncated).And.Contain(notes);
+        rank.Json.GetProperty("skippedImages").GetInt32().Should().Be(2);
+        rank.Json.GetProperty("ranking").GetProperty("images").GetInt32().Should().Be(5);
+    }
+
+    [Fact]
     public void Ablate_over_an_image_folder_prints_classes_by_change_and_writes_chart_json_and_page()
     {
         string shapes = Shapes();

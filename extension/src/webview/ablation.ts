@@ -11,7 +11,7 @@ import {
   type AblationToHost,
   type HostToAblation,
 } from "../ablationMessages";
-import { byId, count, el, embeddedState, svg, vsCodeApi } from "./page";
+import { byId, count, el, embeddedState, renderSkipped, svg, vsCodeApi } from "./page";
 
 const vscode = vsCodeApi<AblationToHost, AblationPanelState>();
 
@@ -42,6 +42,7 @@ function render(): void {
   const meta = byId("meta");
   if (meta)
     meta.textContent = `${count(r.imageCount, "image")} of ${r.evaluationSet === "probe" ? "the built-in probe set" : r.evaluationSet} · ${count(r.classes.length, "class", "classes")}`;
+  renderSkipped(byId("skipped"), r.skipped);
   const units = byId("units");
   if (units) {
     const labelled = new Map(state.units.map((u) => [u.unit, u]));

@@ -1,3 +1,5 @@
+import type { SkippedImages } from "../protocol.generated";
+
 // What every panel's webview script starts from (bundled into each by esbuild): the VS Code API,
 // elements by id, the state the page was rendered with, builders of elements that take text (never
 // HTML), and the controls two pages share (the overlay opacity slider, previous/next unit buttons).
@@ -88,4 +90,23 @@ export function stateWithChosenOpacity<S extends { opacity?: number }>(
 /** "1 image", "4 images": a count with its noun in the right number. */
 export function count(n: number, noun: string, plural = `${noun}s`): string {
   return `${n} ${n === 1 ? noun : plural}`;
+}
+
+/**
+ * Fills `host` with what a result says about images it left out (they could not be read): a
+ * collapsed note with the count, each image's problem listed inside; empties it when there were none.
+ */
+export function renderSkipped(host: HTMLElement | null, skipped: SkippedImages | undefined): void {
+  if (!host) return;
+  if (!skipped || skipped.count === 0) {
+    host.replaceChildren();
+    return;
+  }
+  const details = el("details", "skipped");
+  details.append(el("summary", undefined, `${count(skipped.count, "image")} could not be read and ${skipped.count === 1 ? "was" : "were"} left out`));
+  const list = el("ul");
+  for (const problem of skipped.problems) list.append(el("li", undefined, problem));
+  if (skipped.count > skipped.problems.length) list.append(el("li", "muted", `… and ${skipped.count - skipped.problems.length} more`));
+  details.append(list);
+  host.replaceChildren(details);
 }

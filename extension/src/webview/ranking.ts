@@ -6,7 +6,7 @@
 import { afterOf, curveGeometry, formatDrop, formatMetric, mergeRanked, metricName, topUnits } from "../rankCurve";
 import { isRankResult, isStats, parseRankPanelState, type HostToRank, type RankPanelState, type RankToHost } from "../rankMessages";
 import type { UnitClassStatsResult } from "../protocol.generated";
-import { byId, count, el, embeddedState, svg, vsCodeApi } from "./page";
+import { byId, count, el, embeddedState, renderSkipped, svg, vsCodeApi } from "./page";
 
 const vscode = vsCodeApi<RankToHost, RankPanelState>();
 
@@ -40,6 +40,7 @@ function render(): void {
       `${metricName(r.metric)} of ${r.classLabel}: ${formatMetric(r.before, r.metric)} with every unit · ` +
       `${count(r.imageCount, "image")} of ${r.evaluationSet === "probe" ? "the built-in probe set" : r.evaluationSet}` +
       (state.complete ? ` · ${count(r.units.length, "unit")} ranked` : ` · ${count(r.units.length, "unit")} measured so far…`);
+  renderSkipped(byId("skipped"), r.skipped);
   renderCurve();
   renderRows();
   renderStats();
@@ -160,6 +161,9 @@ function renderStats(error?: string): void {
     return;
   }
   body.replaceChildren(...statsView(s));
+  const skipped = el("div");
+  renderSkipped(skipped, s.skipped);
+  if (skipped.firstChild) body.append(skipped);
 }
 
 function statsView(s: UnitClassStatsResult): Node[] {

@@ -71,6 +71,7 @@ static class AblateCommand
                     () => Ablator.Ablate(session, set, request, bars.ForAblation(), ct), out cached, cli.Info), ct);
             });
 
+            AnalysisConsole.WarnSkipped(cli, result.SkippedImages, "ablation.json");
             Directory.CreateDirectory(outDir);
             Sessions.WriteFile(Path.Combine(outDir, "ablation.png"), AblationChart.RenderPng(result));
             AnalysisPage.WriteJson(Path.Combine(outDir, "ablation.json"), result);
@@ -80,7 +81,7 @@ static class AblateCommand
             if (json)
             {
                 cli.WriteJson(new { checkpoint = session.CheckpointPath, checkpointHash = session.CheckpointHash, cached, page,
-                    preprocessing = source.PreprocessingJson(session, set), result });
+                    preprocessing = source.PreprocessingJson(session, set), skippedImages = result.SkippedImages.Count, result });
                 return ExitCodes.Ok;
             }
             cli.Out.MarkupLine($"[bold]{Markup.Escape(result.Layer)}[/]: units {Markup.Escape(string.Join(", ", result.Units))} of {result.LayerUnits} removed" +
@@ -110,7 +111,8 @@ static class AblateCommand
     static string Summary(AblationResult r) =>
         $"Overall accuracy {Pct(r.AccuracyBefore)} → {Pct(r.AccuracyAfter)}" +
         (r.RandomAccuracyAfter is { } random ? $"; {r.Units.Count} random units ({r.RandomUnitSets.Count} draws): {Pct(random)}" : "") +
-        $" — {r.Images} images of {r.DatasetName}.";
+        $" — {r.Images} images of {r.DatasetName}" +
+        (r.SkippedImages.Count > 0 ? $" ({AnalysisConsole.Skipped(r.SkippedImages.Count)} and {(r.SkippedImages.Count == 1 ? "was" : "were")} left out)." : ".");
 
     static (string[] Head, IEnumerable<string[]> Rows) ClassTable(AblationResult r) =>
         (r.RandomAccuracyAfter is null ? ["class", "images", "before", "after", "change"] : ["class", "images", "before", "after", "change", "random units"],
@@ -243,6 +245,24 @@ sealed class EvaluationData
 static class AnalysisConsole
 {
     public static Task WithProgress(CliContext cli, Func<Bars, Task> body) => ProgressDisplay.Run(cli, ctx => body(new Bars(ctx)));
+
+    /// <summary>Images shown by name in the warning about unreadable ones (the JSON file lists them all).</summary>
+    const int SkippedShown = 10;
+
+    /// <summary>On stderr: how many images could not be read and were left out, and the first of them with why.</summary>
+    public static void WarnSkipped(CliContext cli, IReadOnlyList<SkippedImage> skipped, string jsonFile)
+    {
+        if (skipped.Count == 0) return;
+        cli.Warn($"{Skipped(skipped.Count)}, left out of the results:");
+        foreach (var image in skipped.Take(SkippedShown))
+            cli.Info("  " + image.Problem);
+        if (skipped.Count > SkippedShown)
+            cli.Info($"  … and {skipped.Count - SkippedShown} more (all in {jsonFile}).");
+    }
+
+    /// <summary>"1 image could not be read", "3 images could not be read".</summary>
+    public static string Skipped(int count) =>
+        count == 1 ? "1 image could not be read" : $"{count.ToString(CultureInfo.InvariantCulture)} images could not be read";
 
     /// <summary>One bar per phase, with a rate.</summary>
     public sealed class Bars(ProgressContext ctx)

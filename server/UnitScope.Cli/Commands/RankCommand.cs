@@ -98,6 +98,9 @@ static class RankCommand
                 stats = UnitLabels.Attach(stats, dissections);
             });
 
+            // The ranking reads the class's images, the unit statistics every image: together, each unreadable one once.
+            var skipped = ranking.SkippedImages.Concat(stats.SkippedImages).DistinctBy(i => i.Index).OrderBy(i => i.Index).ToList();
+            AnalysisConsole.WarnSkipped(cli, skipped, "unit-stats.json");
             Directory.CreateDirectory(outDir);
             Sessions.WriteFile(Path.Combine(outDir, "curve.png"), RemovalCurveChart.RenderPng(ranking));
             Sessions.WriteFile(Path.Combine(outDir, "jitter.png"), JitterPlot.RenderPng(stats));
@@ -116,7 +119,7 @@ static class RankCommand
             if (json)
             {
                 cli.WriteJson(new { checkpoint = session.CheckpointPath, checkpointHash = session.CheckpointHash, cached, page,
-                    preprocessing = source.PreprocessingJson(session, set), ranking, unitStats = stats });
+                    preprocessing = source.PreprocessingJson(session, set), skippedImages = skipped.Count, ranking, unitStats = stats });
                 return ExitCodes.Ok;
             }
             cli.Out.MarkupLine($"[bold]{Markup.Escape(ranking.Layer)}[/] units for [bold]{Markup.Escape(ranking.ClassName)}[/]" +
@@ -146,6 +149,12 @@ static class RankCommand
     static string Label(RankedUnit u) =>
         u.Label is { } l ? $"{l} ({u.LabelCategory}, IoU {u.LabelIou?.ToString("0.00", CultureInfo.InvariantCulture)})" : "";
 
+    static string SkippedNote(UnitRanking r, SingleUnitStats s)
+    {
+        int count = r.SkippedImages.Concat(s.SkippedImages).DistinctBy(i => i.Index).Count();
+        return count == 0 ? "" : $" ({AnalysisConsole.Skipped(count)} and {(count == 1 ? "was" : "were")} left out)";
+    }
+
     static string Summary(UnitRanking r, SingleUnitStats s)
     {
         var last = r.Curve[^1];
@@ -153,6 +162,6 @@ static class RankCommand
         string label = s.Label is { } l ? $" ({l})" : "";
         string statistic = s.Statistic == UnitStatistic.Max ? "max" : "mean";
         return FormattableString.Invariant(
-            $"accuracy {Pct(r.BaseAccuracy)} on {r.Images} images of {r.ClassName}; with the top {last.K} units removed {Pct(last.TopAccuracy)}, with {last.K} random units {Pct(last.RandomAccuracy)}. Top unit {s.Unit}{label}: mean {statistic} activation {s.MeanInClass:G4} on {r.ClassName} vs {s.MeanOthers:G4} on the rest, AUC {s.Auc:0.00}.{labels}");
+            $"accuracy {Pct(r.BaseAccuracy)} on {r.Images} images of {r.ClassName}{SkippedNote(r, s)}; with the top {last.K} units removed {Pct(last.TopAccuracy)}, with {last.K} random units {Pct(last.RandomAccuracy)}. Top unit {s.Unit}{label}: mean {statistic} activation {s.MeanInClass:G4} on {r.ClassName} vs {s.MeanOthers:G4} on the rest, AUC {s.Auc:0.00}.{labels}");
     }
 }

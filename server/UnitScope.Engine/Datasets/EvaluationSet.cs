@@ -33,6 +33,9 @@ public interface IEvaluationSet
     /// <summary>Decodes image <paramref name="index"/>.</summary>
     /// <exception cref="UnitScopeException">FileNotFound or BadImage naming the file.</exception>
     EvaluationSample Load(int index);
+
+    /// <summary>What to call image <paramref name="index"/> in messages without decoding it (its file, where it has one).</summary>
+    string ImageName(int index) => $"image {index}";
 }
 
 /// <summary>Evaluation sets from other datasets, and how a set's classes map to a model's.</summary>
@@ -153,6 +156,7 @@ public static class EvaluationSet
         public int Count => count;
         public int ClassOf(int index) => inner.ClassOf(Source(index));
         public EvaluationSample Load(int index) => inner.Load(Source(index)) with { Index = index };
+        public string ImageName(int index) => inner.ImageName(Source(index));
         int Source(int index) => (int)((long)index * inner.Count / count);
     }
 

@@ -216,6 +216,8 @@ public sealed class ImageFolderSet : IEvaluationSet
         return new ImageFolderSet(root, classes, [.. images], options, digest);
     }
 
+    public string ImageName(int index) => _images[index].Path;
+
     public EvaluationSample Load(int index)
     {
         var (path, cls) = _images[index];

@@ -41,7 +41,7 @@ internal sealed class EngineAnalysis : IAnalysisEngine
     private readonly DaemonLog _log;
     private readonly IDissectionEngine _dissection;
     private readonly AnalysisStore _store;
-    private readonly ConcurrentDictionary<string, IEvaluationSet> _sets = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, IEvaluationSet> _probe = new(StringComparer.Ordinal);
 
     /// <param name="dissection">Opens (and builds once) the built-in probe set.</param>
     /// <param name="cacheFolder">Default: <see cref="CacheDirectory.Resolve()"/>.</param>
@@ -57,14 +57,15 @@ internal sealed class EngineAnalysis : IAnalysisEngine
     /// <remarks>
     /// An ImageFolder's images are sized as the model's description file says (<c>resize</c>, <c>centerCrop</c>:
     /// <see cref="ModelSession.ImageFolderDefaults"/>), else fed as decoded. The sizing is part of the set's
-    /// <see cref="IEvaluationSet.ContentHash"/>, so of every cache key, and sets are kept per folder and sizing:
-    /// two models with different descriptions never share an opened set.
+    /// <see cref="IEvaluationSet.ContentHash"/>, so of every cache key. An ImageFolder is listed again for every
+    /// request (a file fixed, added or removed since — an unreadable image replaced — changes its hash, so no stale
+    /// result is read back); the built-in probe set is opened once.
     /// </remarks>
     public IEvaluationData OpenEvaluationSet(IModel model, EvaluationSetSpec spec, IProgress<AnalysisProgress>? progress, CancellationToken ct)
     {
         var session = Session(model);
         var sizing = spec.IsProbe ? null : session.ImageSizing();
-        var set = _sets.GetOrAdd(sizing is null ? spec.Name : $"{spec.Name}\n{sizing}", _ => Open(spec, sizing, progress, ct));
+        var set = spec.IsProbe ? _probe.GetOrAdd(spec.Name, _ => Open(spec, sizing, progress, ct)) : Open(spec, sizing, progress, ct);
         // Classes that match none of the model's are an error now, before anything runs on the device.
         EvaluationSet.MapClasses(set, session.ClassNames);
         return new OpenSet(spec.Name, set);
@@ -145,7 +146,8 @@ internal sealed class EngineAnalysis : IAnalysisEngine
             [.. r.Classes.Select(c => new P.ClassAccuracy(map[c.ClassIndex], c.ClassName, c.Images, c.Before, c.After, c.RandomAfter))],
             Convert.ToBase64String(AblationChart.RenderPng(r, AblationChartWidth)), AblationChartWidth, AblationChart.Height(r),
             r.RandomAccuracyAfter is { } after ? new P.AblationControl(r.RandomUnitSets, settings.Seed, after) : null,
-            Preprocessing(session, set));
+            Preprocessing(session, set),
+            SkippedOf(r.SkippedImages));
     }
 
     public P.RankUnitsResult RankUnits(IModel model, IEvaluationData set, RankSettings settings, Action<P.RankUnitsResult>? measured,
@@ -190,6 +192,7 @@ internal sealed class EngineAnalysis : IAnalysisEngine
             Curve = curve,
             CurvePng = Convert.ToBase64String(RemovalCurveChart.RenderPng(r)),
             Preprocessing = Preprocessing(session, set),
+            Skipped = SkippedOf(r.SkippedImages),
         };
     }
 
@@ -210,7 +213,8 @@ internal sealed class EngineAnalysis : IAnalysisEngine
         var r = _store.GetOrCompute(key, () => E.Ablator.SingleUnit(session, data, request, Forward(progress), ct), out _, m => _log.Warn(m));
         return new P.UnitClassStatsResult(r.Layer, r.Unit, settings.Class, r.ClassName, set.Name,
             Summary(r.InClass), Summary(r.Others), r.Auc, Convert.ToBase64String(JitterPlot.RenderPng(r, JitterPlotWidth)), JitterPlotWidth, JitterPlot.Height,
-            Preprocessing: Preprocessing(session, set));
+            Preprocessing: Preprocessing(session, set),
+            Skipped: SkippedOf(r.SkippedImages));
     }
 
     /// <summary>How the set's images became the model's input: an image folder's sizing, and its classes matched by
@@ -223,6 +227,12 @@ internal sealed class EngineAnalysis : IAnalysisEngine
         var warning = EvaluationSet.MatchedByPosition(folder, session.ClassNames);
         return PreprocessingMapping.ToProtocol(session.Preprocessing(folder.Options, warning is null ? null : [warning]));
     }
+
+    /// <summary>Images a run left out, for the wire: the count and the first <see cref="SkippedShown"/> problems; null when none.</summary>
+    internal static P.SkippedImages? SkippedOf(IReadOnlyList<SkippedImage> skipped) =>
+        skipped.Count == 0 ? null : new P.SkippedImages(skipped.Count, [.. skipped.Take(SkippedShown).Select(s => s.Problem)]);
+
+    const int SkippedShown = 20;
 
     /// <summary>The set's class that is the model's class <paramref name="modelClass"/>.</summary>
     /// <exception cref="UnitScopeException">InvalidArgument when the set has no such class.</exception>

@@ -56,7 +56,12 @@ public sealed record AblationResult(
     double AccuracyBefore,
     double AccuracyAfter,
     double? RandomAccuracyAfter,
-    IReadOnlyList<ClassAccuracy> Classes);
+    IReadOnlyList<ClassAccuracy> Classes)
+{
+    /// <summary>Images of the set that could not be read (truncated, not an image, gone) and were left out; the counts
+    /// above are of the others.</summary>
+    public IReadOnlyList<Datasets.SkippedImage> SkippedImages { get; init; } = [];
+}
 
 /// <summary>What a ranking orders units by: the drop in the class's accuracy, or in its mean log-probability
 /// (smoother on small sets: every image counts, not only those whose prediction flips). Written to JSON by name.</summary>
@@ -130,7 +135,12 @@ public sealed record UnitRanking(
     IReadOnlyList<RemovalCurvePoint> Curve,
     int RandomDraws,
     /// <summary>Where the labels come from ("probe set …, IoU > 0.04"); null when no stored dissection of the layer was found.</summary>
-    string? LabelSource = null);
+    string? LabelSource = null)
+{
+    /// <summary>Images of the set that could not be read (truncated, not an image, gone) and were left out; the counts
+    /// above are of the others.</summary>
+    public IReadOnlyList<Datasets.SkippedImage> SkippedImages { get; init; } = [];
+}
 
 /// <summary>How one image's activity of a unit is summarised from its map. Written to JSON by name.</summary>
 [JsonConverter(typeof(JsonStringEnumConverter<UnitStatistic>))]
@@ -174,7 +184,12 @@ public sealed record SingleUnitStats(
     double MeanOthers,
     double Auc,
     /// <summary>Its dissection label, when a stored dissection has one.</summary>
-    string? Label = null);
+    string? Label = null)
+{
+    /// <summary>Images of the set that could not be read (truncated, not an image, gone) and were left out; the counts
+    /// above are of the others.</summary>
+    public IReadOnlyList<Datasets.SkippedImage> SkippedImages { get; init; } = [];
+}
 
 /// <summary>
 /// Where an ablation, ranking or single-unit run is: <paramref name="Done"/> of <paramref name="Total"/> evaluated

@@ -46,12 +46,15 @@ public static class Ablator
         var randomSets = Enumerable.Range(0, request.RandomControls).Select(_ => Draw(rng, pool, chosen.Length)).ToList();
         List<int[]> masks = [[], chosen, .. randomSets];
 
-        var outcome = MaskedEvaluation.Run(model, data, images, truth, info.Name, masks, request.BatchSize, AnalysisPhase.Ablation, progress, ct);
+        var skips = new ImageSkips();
+        var outcome = MaskedEvaluation.Run(model, data, images, truth, info.Name, masks, request.BatchSize, AnalysisPhase.Ablation, progress, ct,
+            skips: skips);
+        int[] all = Readable(data, images, skips);
 
         var classes = new List<ClassAccuracy>();
         for (int c = 0; c < data.ClassNames.Count; c++)
         {
-            int[] rows = [.. Enumerable.Range(0, images.Length).Where(i => data.ClassOf(images[i]) == c)];
+            int[] rows = [.. all.Where(i => data.ClassOf(images[i]) == c)];
             if (rows.Length == 0) continue;
             double? randomAfter = randomSets.Count == 0 ? null : Enumerable.Range(2, randomSets.Count).Average(k => Accuracy(outcome, k, rows, truth));
             double? randomLog = randomSets.Count == 0 ? null : Enumerable.Range(2, randomSets.Count).Average(k => MeanLog(outcome, k, rows));
@@ -59,12 +62,14 @@ public static class Ablator
                 Accuracy(outcome, 0, rows, truth), Accuracy(outcome, 1, rows, truth), randomAfter,
                 MeanLog(outcome, 0, rows), MeanLog(outcome, 1, rows), randomLog));
         }
-        int[] all = [.. Enumerable.Range(0, images.Length)];
         return new AblationResult(model.CheckpointHash, data.ContentHash, data.Name, info.Name, info.Units, chosen,
-            [.. randomSets.Select(s => (IReadOnlyList<int>)[.. s.Order()])], images.Length,
+            [.. randomSets.Select(s => (IReadOnlyList<int>)[.. s.Order()])], all.Length,
             Accuracy(outcome, 0, all, truth), Accuracy(outcome, 1, all, truth),
             randomSets.Count == 0 ? null : Enumerable.Range(2, randomSets.Count).Average(k => Accuracy(outcome, k, all, truth)),
-            [.. classes.OrderBy(c => c.Change).ThenBy(c => c.ClassName, StringComparer.Ordinal)]);
+            [.. classes.OrderBy(c => c.Change).ThenBy(c => c.ClassName, StringComparer.Ordinal)])
+        {
+            SkippedImages = skips.List,
+        };
     }
 
     /// <summary>
@@ -90,7 +95,9 @@ public static class Ablator
             throw Invalid($"The number of random draws per k must be 1 to 1000, not {request.RandomDraws}.");
         CheckBatch(request.BatchSize);
         var (images, truth) = Evaluate(model, data, cls);
-        int[] rows = [.. Enumerable.Range(0, images.Length)];
+        var skips = new ImageSkips();
+        // The class's images that could be read: known for every image once the first masks are complete.
+        int[] Rows() => [.. Enumerable.Range(0, images.Length).Where(i => !skips.IsSkipped(images[i]))];
 
         List<int[]> single = [[], .. Enumerable.Range(0, info.Units).Select(u => new[] { u })];
         var partial = new MaskedEvaluation.Outcome[1];
@@ -99,13 +106,16 @@ public static class Ablator
             // Mask 0 (the intact model) comes in the first group, so every later group can be told as drops.
             var outcome = partial[0];
             if (outcome is null || progress is null) return;
+            int[] rows = Rows();
+            if (rows.Length == 0) return;
             double accuracy = Accuracy(outcome, 0, rows, truth), log = MeanLog(outcome, 0, rows);
             var units = Enumerable.Range(Math.Max(first, 1), first + count - Math.Max(first, 1))
                 .Select(j => new RankedUnit(j - 1, accuracy - Accuracy(outcome, j, rows, truth), log - MeanLog(outcome, j, rows))).ToList();
             progress.Report(new AblationProgress(AnalysisPhase.Units, (long)(first + count) * rows.Length, (long)single.Count * rows.Length) { MeasuredUnits = units });
         }
         var alone = MaskedEvaluation.Run(model, data, images, truth, info.Name, single, request.BatchSize, AnalysisPhase.Units, progress, ct,
-            masksCompleted: Measured, results: partial);
+            masksCompleted: Measured, results: partial, skips: skips);
+        int[] rows = Readable(data, images, skips);
         double baseAccuracy = Accuracy(alone, 0, rows, truth), baseLog = MeanLog(alone, 0, rows);
         var ranked = Enumerable.Range(0, info.Units)
             .Select(u => new RankedUnit(u, baseAccuracy - Accuracy(alone, u + 1, rows, truth), baseLog - MeanLog(alone, u + 1, rows)))
@@ -124,7 +134,8 @@ public static class Ablator
             for (int d = 0; d < request.RandomDraws; d++)
                 curveMasks.Add(Draw(rng, everyUnit, k));
         }
-        var removed = MaskedEvaluation.Run(model, data, images, truth, info.Name, curveMasks, request.BatchSize, AnalysisPhase.Curve, progress, ct);
+        var removed = MaskedEvaluation.Run(model, data, images, truth, info.Name, curveMasks, request.BatchSize, AnalysisPhase.Curve, progress, ct,
+            skips: skips);
         var curve = new List<RemovalCurvePoint>();
         int stride = 1 + request.RandomDraws;
         for (int k = 1; k <= top; k++)
@@ -136,7 +147,10 @@ public static class Ablator
                 MeanLog(removed, first, rows), logs.Average(), Std(logs)));
         }
         return new UnitRanking(model.CheckpointHash, data.ContentHash, data.Name, info.Name, cls, data.ClassNames[cls], request.Metric,
-            images.Length, baseAccuracy, baseLog, ranked, curve, request.RandomDraws);
+            rows.Length, baseAccuracy, baseLog, ranked, curve, request.RandomDraws)
+        {
+            SkippedImages = skips.List,
+        };
     }
 
     /// <summary>
@@ -160,31 +174,41 @@ public static class Ablator
             throw Invalid($"The evaluation set {data.Name} has no images.");
 
         var values = new float[data.Count];
+        var skips = new ImageSkips();
         progress?.Report(new AblationProgress(AnalysisPhase.Activations, 0, data.Count));
         for (int start = 0; start < data.Count; start += request.BatchSize)
         {
             ct.ThrowIfCancellationRequested();
             int n = Math.Min(request.BatchSize, data.Count - start);
-            var images = new Imaging.RgbImage[n];
-            Parallel.For(0, n, ParallelWork.Options(), i => images[i] = data.Load(start + i).Image);
-            using var scope = NewDisposeScope();
-            model.ForwardBatch(images, [info.Name], pass =>
+            var loaded = new Imaging.RgbImage?[n];
+            Parallel.For(0, n, ParallelWork.Options(), i => loaded[i] = skips.TryLoad(data, start + i));
+            int[] read = [.. Enumerable.Range(start, n).Where(i => loaded[i - start] is not null)];
+            if (read.Length > 0)
             {
-                var map = pass.Activations[info.Name][.., request.Unit].reshape(n, -1).to(ScalarType.Float32);
-                var stat = request.Statistic == UnitStatistic.Max ? map.amax(1) : map.mean([1]);
-                stat.cpu().data<float>().CopyTo(values.AsSpan(start, n));
-                return 0;
-            });
+                using var scope = NewDisposeScope();
+                model.ForwardBatch([.. read.Select(i => loaded[i - start]!)], [info.Name], pass =>
+                {
+                    var map = pass.Activations[info.Name][.., request.Unit].reshape(read.Length, -1).to(ScalarType.Float32);
+                    var stat = request.Statistic == UnitStatistic.Max ? map.amax(1) : map.mean([1]);
+                    var got = stat.cpu().data<float>().ToArray();
+                    for (int j = 0; j < read.Length; j++) values[read[j]] = got[j];
+                    return 0;
+                });
+            }
             progress?.Report(new AblationProgress(AnalysisPhase.Activations, start + n, data.Count));
         }
-        var inClass = Enumerable.Range(0, data.Count).Where(i => data.ClassOf(i) == cls).Select(i => values[i]).ToArray();
-        var others = Enumerable.Range(0, data.Count).Where(i => data.ClassOf(i) != cls).Select(i => values[i]).ToArray();
+        int[] all = Readable(data, [.. Enumerable.Range(0, data.Count)], skips);
+        var inClass = all.Where(i => data.ClassOf(i) == cls).Select(i => values[i]).ToArray();
+        var others = all.Where(i => data.ClassOf(i) != cls).Select(i => values[i]).ToArray();
         if (inClass.Length == 0)
             throw Invalid($"The evaluation set {data.Name} has no images of class '{data.ClassNames[cls]}'.");
         if (others.Length == 0)
             throw Invalid($"The evaluation set {data.Name} has only images of class '{data.ClassNames[cls]}': nothing to tell it from.");
         return new SingleUnitStats(model.CheckpointHash, data.ContentHash, data.Name, info.Name, request.Unit, cls, data.ClassNames[cls],
-            request.Statistic, inClass, others, inClass.Average(v => (double)v), others.Average(v => (double)v), Auc(inClass, others));
+            request.Statistic, inClass, others, inClass.Average(v => (double)v), others.Average(v => (double)v), Auc(inClass, others))
+        {
+            SkippedImages = skips.List,
+        };
     }
 
     /// <summary>Area under the ROC curve of <paramref name="positive"/> vs <paramref name="negative"/> scores (Mann–Whitney U; ties count half).</summary>
@@ -242,6 +266,20 @@ public static class Ablator
         if (images.Length == 0)
             throw Invalid($"The evaluation set {data.Name} has no images of class '{data.ClassNames[onlyClass!.Value]}'.");
         return (images, [.. images.Select(i => map[data.ClassOf(i)])]);
+    }
+
+    /// <summary>
+    /// The positions in <paramref name="images"/> of the images that could be read (a run leaves out the others:
+    /// <see cref="ImageSkips"/>).
+    /// </summary>
+    /// <exception cref="UnitScopeException">BadImage when none could: nothing was evaluated.</exception>
+    static int[] Readable(IEvaluationSet data, int[] images, ImageSkips skips)
+    {
+        int[] rows = [.. Enumerable.Range(0, images.Length).Where(i => !skips.IsSkipped(images[i]))];
+        if (rows.Length == 0)
+            throw new UnitScopeException(EngineErrorKind.BadImage,
+                $"None of the {images.Length} images of {data.Name} to evaluate could be read; the first: {skips.List[0].Problem}");
+        return rows;
     }
 
     static double Accuracy(MaskedEvaluation.Outcome outcome, int mask, int[] rows, int[] truth) =>

@@ -45,10 +45,13 @@ internal static class MaskedEvaluation
     /// set by set when the preprocessed images fit in <see cref="PreloadBytes"/> (then evaluated mask set by mask set),
     /// else once at the end.</param>
     /// <param name="results">Receives the outcome (filled in as it goes) before the first pass, for <paramref name="masksCompleted"/> to read.</param>
+    /// <param name="skips">Where images that cannot be read are recorded; they are left out (their rows in the outcome
+    /// mean nothing: see <see cref="ImageSkips.IsSkipped"/>), and images it already holds are not read again.</param>
     public static Outcome Run(ModelSession model, IEvaluationSet data, int[] images, int[] trueClass, string layer,
         IReadOnlyList<int[]> masks, int batchSize, AnalysisPhase phase, IProgress<AblationProgress>? progress, CancellationToken ct,
-        Action<int, int>? masksCompleted = null, Outcome[]? results = null, Mode? forceMode = null)
+        Action<int, int>? masksCompleted = null, Outcome[]? results = null, Mode? forceMode = null, ImageSkips? skips = null)
     {
+        skips ??= new ImageSkips();
         var info = model.GetLayer(layer);
         int units = info.Units, m = masks.Count;
         var predicted = new int[m][];
@@ -64,7 +67,7 @@ internal static class MaskedEvaluation
         progress?.Report(new AblationProgress(phase, 0, total));
         if (images.Length == 0)
             return new Outcome(predicted, logProbability, forceMode ?? Mode.Expand);
-        var mode = forceMode ?? FindMode(model, data, images, layer, masks, units, imagesPerPass);
+        var mode = forceMode ?? FindMode(model, data, images, layer, masks, units, imagesPerPass, skips);
         if (results is { Length: > 0 })
             results[0] = new Outcome(predicted, logProbability, mode);
         if (mode is Mode.ExpandOneImage or Mode.OneSample)
@@ -72,17 +75,25 @@ internal static class MaskedEvaluation
         if (mode == Mode.OneSample)
             perPass = 1;
 
-        void Store((int[] Predicted, float[] LogProbability) rows, int k0, int k, int first, int b)
+        void Store((int[] Predicted, float[] LogProbability) rows, int k0, int k, int[] positions)
         {
+            int b = positions.Length;
             for (int kk = 0; kk < k; kk++)
                 for (int i = 0; i < b; i++)
                 {
-                    predicted[k0 + kk][first + i] = rows.Predicted[kk * b + i];
-                    logProbability[k0 + kk][first + i] = rows.LogProbability[kk * b + i];
+                    predicted[k0 + kk][positions[i]] = rows.Predicted[kk * b + i];
+                    logProbability[k0 + kk][positions[i]] = rows.LogProbability[kk * b + i];
                 }
             done += (long)k * b;
             progress?.Report(new AblationProgress(phase, done, total));
         }
+        void Skipped(int count)
+        {
+            if (count == 0) return;
+            done += (long)count * m; // every mask's rows of an image left out
+            progress?.Report(new AblationProgress(phase, done, total));
+        }
+        int[] Targets(int[] positions) => [.. positions.Select(p => trueClass[p])];
 
         var spec = model.Input;
         long inputBytes = (long)images.Length * spec.Channels * spec.Height * spec.Width * sizeof(float);
@@ -90,24 +101,25 @@ internal static class MaskedEvaluation
         {
             // Mask set by mask set over every image (inputs kept in memory), so each set's results are whole early.
             using var keep = NewDisposeScope();
-            var inputs = new List<(Tensor Input, int First, int Count)>();
+            var inputs = new List<(Tensor Input, int[] Positions)>();
             for (int first = 0; first < images.Length; first += imagesPerPass)
             {
                 ct.ThrowIfCancellationRequested();
                 int b = Math.Min(imagesPerPass, images.Length - first);
-                var loaded = new RgbImage[b];
-                Parallel.For(0, b, ParallelWork.Options(), i => loaded[i] = data.Load(images[first + i]).Image);
-                inputs.Add((ImageTensor.ToBatch(loaded, spec), first, b));
+                var (loaded, positions) = Load(data, images, first, b, skips);
+                Skipped(b - positions.Length);
+                if (positions.Length > 0)
+                    inputs.Add((ImageTensor.ToBatch(loaded, spec), positions));
             }
             for (int k0 = 0; k0 < m; k0 += perPass)
             {
                 int k = Math.Min(perPass, m - k0);
                 var pattern = Pattern(masks, k0, k, units);
-                foreach (var (input, first, b) in inputs)
+                foreach (var (input, positions) in inputs)
                 {
                     ct.ThrowIfCancellationRequested();
                     using var scope = NewDisposeScope();
-                    Store(Forward(model, input, trueClass[first..(first + b)], layer, pattern, k, mode), k0, k, first, b);
+                    Store(Forward(model, input, Targets(positions), layer, pattern, k, mode), k0, k, positions);
                 }
                 masksCompleted(k0, k);
             }
@@ -120,20 +132,21 @@ internal static class MaskedEvaluation
         {
             ct.ThrowIfCancellationRequested();
             int loadCount = Math.Min(loadChunk, images.Length - start);
-            var loaded = new RgbImage[loadCount];
-            Parallel.For(0, loadCount, ParallelWork.Options(), i => loaded[i] = data.Load(images[start + i]).Image);
+            var (loaded, positions) = Load(data, images, start, loadCount, skips);
+            Skipped(loadCount - positions.Length);
 
-            for (int b0 = 0; b0 < loadCount; b0 += imagesPerPass)
+            for (int b0 = 0; b0 < positions.Length; b0 += imagesPerPass)
             {
-                int b = Math.Min(imagesPerPass, loadCount - b0);
+                int b = Math.Min(imagesPerPass, positions.Length - b0);
                 using var scope = NewDisposeScope();
                 var input = ImageTensor.ToBatch(loaded[b0..(b0 + b)], spec);
-                int[] targets = trueClass[(start + b0)..(start + b0 + b)];
+                int[] batch = positions[b0..(b0 + b)];
+                int[] targets = Targets(batch);
                 for (int k0 = 0; k0 < m; k0 += perPass)
                 {
                     ct.ThrowIfCancellationRequested();
                     int k = Math.Min(perPass, m - k0);
-                    Store(Forward(model, input, targets, layer, Pattern(masks, k0, k, units), k, mode), k0, k, start + b0, b);
+                    Store(Forward(model, input, targets, layer, Pattern(masks, k0, k, units), k, mode), k0, k, batch);
                 }
             }
         }
@@ -143,17 +156,35 @@ internal static class MaskedEvaluation
     }
 
     /// <summary>
+    /// Images <paramref name="first"/> … + <paramref name="count"/> of <paramref name="images"/>, decoded in parallel: those
+    /// that could be read, and their positions in <paramref name="images"/>.
+    /// </summary>
+    static (RgbImage[] Images, int[] Positions) Load(IEvaluationSet data, int[] images, int first, int count, ImageSkips skips)
+    {
+        var loaded = new RgbImage?[count];
+        Parallel.For(0, count, ParallelWork.Options(), i => loaded[i] = skips.TryLoad(data, images[first + i]));
+        int[] read = [.. Enumerable.Range(0, count).Where(i => loaded[i] is not null)];
+        return ([.. read.Select(i => loaded[i]!)], [.. read.Select(i => first + i)]);
+    }
+
+    /// <summary>
     /// Which way the network takes masked samples, tried on the first two images and masks against the
     /// input replicated per mask (the reference): expand the layer's output for several images, else for one
     /// image at a time, else replicate; one sample a pass when not even the reference goes through.
     /// </summary>
     static Mode FindMode(ModelSession model, IEvaluationSet data, int[] images, string layer,
-        IReadOnlyList<int[]> masks, int units, int imagesPerPass)
+        IReadOnlyList<int[]> masks, int units, int imagesPerPass, ImageSkips skips)
     {
         int k = Math.Min(2, masks.Count);
-        int b = Math.Min(Math.Min(2, imagesPerPass), images.Length);
+        var first = new List<RgbImage>();
+        for (int i = 0; i < images.Length && first.Count < Math.Min(2, imagesPerPass); i++)
+            if (skips.TryLoad(data, images[i]) is { } image)
+                first.Add(image);
+        if (first.Count == 0)
+            return Mode.Replicate; // no image to try: the run has nothing to evaluate either
+        int b = first.Count;
         using var scope = NewDisposeScope();
-        var input = ImageTensor.ToBatch([.. images[..b].Select(i => data.Load(i).Image)], model.Input);
+        var input = ImageTensor.ToBatch(first, model.Input);
         var pattern = Pattern(masks, 0, k, units);
         if (TryRows(model, input, layer, pattern, k, Mode.Replicate) is not { } reference)
             return Mode.OneSample;
