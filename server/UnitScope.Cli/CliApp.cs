@@ -33,6 +33,7 @@ public static class CliApp
             OccludeCommand.Create(cli),
             AblateCommand.Create(cli),
             RankCommand.Create(cli),
+            GalleryCommand.Create(cli),
         };
         root.Options.Add(MaxImagePixels);
         return root;

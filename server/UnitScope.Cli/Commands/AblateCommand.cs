@@ -275,6 +275,11 @@ static class AnalysisConsole
         public IProgress<Engine.Analysis.Occlusion.OcclusionProgress> ForOcclusion() =>
             new SyncProgress<Engine.Analysis.Occlusion.OcclusionProgress>(p => Update("occluding", p.PositionsDone, p.PositionsTotal, "positions"));
 
+        public IProgress<Engine.Analysis.Seeing.TopActivationProgress> ForTopActivations() =>
+            new SyncProgress<Engine.Analysis.Seeing.TopActivationProgress>(p => Update(
+                p.Phase == AnalysisPhase.Projections ? "projections" : "strongest activations", p.Done, p.Total,
+                p.Phase == AnalysisPhase.Projections ? "activations" : "images"));
+
         public IProgress<AblationProgress> ForAblation() => new SyncProgress<AblationProgress>(p => Update(p.Phase switch
         {
             AnalysisPhase.Ablation => "intact model, units removed, random control",

@@ -1,8 +1,10 @@
+using System.Text.Json.Serialization;
 using UnitScope.Engine.Layers.ReceptiveFields;
 
 namespace UnitScope.Engine.Analysis.Seeing;
 
-/// <summary>How an activation is taken back to the pixels.</summary>
+/// <summary>How an activation is taken back to the pixels (by name in JSON).</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<ProjectionMethod>))]
 public enum ProjectionMethod
 {
     /// <summary>

@@ -53,10 +53,7 @@ public static class Projector
     {
         ArgumentNullException.ThrowIfNull(images);
         ArgumentNullException.ThrowIfNull(winners);
-        var info = TopActivations.RequireSpatial(model, layer);
-        if (unit < 0 || unit >= info.Units)
-            throw new UnitScopeException(EngineErrorKind.UnitOutOfRange,
-                $"Unit {unit} is out of range: layer '{layer}' has {info.Units} units (0–{info.Units - 1}).");
+        var info = RequireUnit(model, layer, unit);
         foreach (var w in winners)
             if (w.Y < 0 || w.X < 0 || w.Y >= info.OutputShape[1] || w.X >= info.OutputShape[2] || w.Image < 0 || w.Image >= images.Count)
                 throw new UnitScopeException(EngineErrorKind.InvalidArgument,
@@ -86,6 +83,17 @@ public static class Projector
             return new UnitProjection(w, box, c, values);
         }).ToList();
         return new UnitProjections(layer, unit, choice.Method, choice.Reason, spec.Height, spec.Width, field, items);
+    }
+
+    /// <summary>The layer, when it is spatial and has unit <paramref name="unit"/>.</summary>
+    /// <exception cref="UnitScopeException">UnknownLayer; InvalidArgument (not spatial); UnitOutOfRange.</exception>
+    public static Layers.LayerInfo RequireUnit(ModelSession model, string layer, int unit)
+    {
+        var info = TopActivations.RequireSpatial(model, layer);
+        if (unit < 0 || unit >= info.Units)
+            throw new UnitScopeException(EngineErrorKind.UnitOutOfRange,
+                $"Unit {unit} is out of range: layer '{layer}' has {info.Units} units (0–{info.Units - 1}).");
+        return info;
     }
 
     /// <summary>
