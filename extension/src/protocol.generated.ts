@@ -50,6 +50,8 @@ export const Methods = {
   UnitCard: "unitscope/unitCard",
   /** Occlusion sensitivity of one image (figure 7 of Zeiler and Fergus) with work-done progress and cancellation. */
   Occlude: "unitscope/occlude",
+  /** A unit's strongest activations over a dataset with their receptive-field patches and projections to the pixels (Zeiler and Fergus figure 2), with work-done progress and cancellation. */
+  UnitGallery: "unitscope/unitGallery",
   /** Per-class accuracy before and after zeroing units of a layer, with a random control; the model is unchanged afterwards. */
   Ablate: "unitscope/ablate",
   /** A layer's units ranked by what zeroing each alone costs a class, and the top-k vs random-k curve; partial results carry the units as they are measured. */
@@ -373,6 +375,28 @@ export const ErrorKind = {
 } as const;
 export type ErrorKind = (typeof ErrorKind)[keyof typeof ErrorKind];
 
+/** One of the unit's strongest activations, three ways. */
+export interface GalleryActivation {
+  /** Index of the image in the dataset. */
+  image: number;
+  /** The image's file. */
+  imagePath: string;
+  /** Row of the activation in the layer's map. */
+  y: number;
+  /** Column of the activation in the layer's map. */
+  x: number;
+  /** The activation: the unit's largest value on this image. */
+  value: number;
+  /** The activation's receptive field in the model input. */
+  box: PixelBoxInfo;
+  /** Base64 PNG: the image as the model saw it, the box outlined. */
+  imagePng: string;
+  /** Base64 PNG: the image under the box, at the input's pixel scale. */
+  patchPng: string;
+  /** Base64 PNG: the projection to the pixels under the box (zero mid-grey). */
+  projectionPng: string;
+}
+
 export interface Hover {
   contents: MarkupContent;
   range?: Range;
@@ -590,6 +614,14 @@ export interface OcclusionMap {
   unoccluded: number;
   /** Base64 PNG: the map upsampled and coloured, nothing else (the panel blends it over the image). */
   heatmapPng: string;
+}
+
+/** A box in the model input's pixels (top, left, height, width), clipped to the input. */
+export interface PixelBoxInfo {
+  top: number;
+  left: number;
+  height: number;
+  width: number;
 }
 
 /** Zero-based line and UTF-16 character offset. */
@@ -837,6 +869,51 @@ export interface UnitDissection {
   best?: ConceptScore;
 }
 
+/** `unitscope/unitGallery`. One pass over the dataset keeps the strongest activations of every unit of the layer (cached: another unit of the same layer and k comes from the cache); the unit's winners are then projected back to the pixels. Runs in the background with work-done progress and cancellation. */
+export interface UnitGalleryParams {
+  modelId: string;
+  /** A layer with spatial maps ([C, H, W]: a convolution, a pooling, a block). */
+  layer: string;
+  /** The unit (channel) of the layer. */
+  unit: number;
+  /** "probe" (the built-in probe set, the default) or a Broden-format folder (with index.csv). */
+  dataset?: string;
+  /** How many activations to show (1–100, default 9). */
+  k?: number;
+  /** "deconvnet", "guided" (guided backpropagation), "gradient", or "auto"/absent: the deconvnet where the layer is reached by a chain of modules it can run backwards, else guided backpropagation, else the gradient. */
+  method?: string;
+  /** Images per forward pass of the top-k pass (1–1024, default 32); changes only the speed. */
+  batchSize?: number;
+  /** LSP progress token (integer or string) for work-done progress. */
+  workDoneToken?: unknown;
+}
+
+/** A unit's gallery. */
+export interface UnitGalleryResult {
+  layer: string;
+  unit: number;
+  /** How many units the layer has. */
+  units: number;
+  /** "deconvnet", "guided" or "gradient": the projection used. */
+  method: string;
+  /** Why that method, in words. */
+  methodReason: string;
+  /** "probe" or the folder. */
+  dataset: string;
+  /** How many images the pass went over. */
+  images: number;
+  inputWidth: number;
+  inputHeight: number;
+  /** The layer's receptive field in words ("18×18, stride 4, start -7"); null when it is the whole input. */
+  receptiveField?: string;
+  /** Strongest first. */
+  activations: GalleryActivation[];
+  /** Base64 PNG: the three rows (image, patch, projection) side by side, titled, for saving. */
+  figurePng: string;
+  /** The top-k pass came from the cache. */
+  cached: boolean;
+}
+
 /** `unitscope/unitMap`: one unit's activation over one image. Give exactly one of `imagePath` and `imageBase64`. */
 export interface UnitMapParams {
   modelId: string;
@@ -972,6 +1049,7 @@ export interface RequestMap {
   "unitscope/dissectedLayers": [DissectedLayersParams, DissectedLayersResult];
   "unitscope/unitCard": [UnitCardParams, UnitCardResult];
   "unitscope/occlude": [OccludeParams, OccludeResult];
+  "unitscope/unitGallery": [UnitGalleryParams, UnitGalleryResult];
   "unitscope/ablate": [AblateParams, AblateResult];
   "unitscope/rankUnits": [RankUnitsParams, RankUnitsResult];
   "unitscope/unitClassStats": [UnitClassStatsParams, UnitClassStatsResult];

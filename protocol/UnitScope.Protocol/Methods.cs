@@ -104,6 +104,10 @@ public static class Methods
     [Request(typeof(OccludeParams), typeof(OccludeResult))]
     public const string Occlude = "unitscope/occlude";
 
+    /// <summary>A unit's strongest activations over a dataset with their receptive-field patches and projections to the pixels (Zeiler and Fergus figure 2), with work-done progress and cancellation.</summary>
+    [Request(typeof(UnitGalleryParams), typeof(UnitGalleryResult))]
+    public const string UnitGallery = "unitscope/unitGallery";
+
     /// <summary>Per-class accuracy before and after zeroing units of a layer, with a random control; the model is unchanged afterwards.</summary>
     [Request(typeof(AblateParams), typeof(AblateResult))]
     public const string Ablate = "unitscope/ablate";

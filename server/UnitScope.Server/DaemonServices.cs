@@ -3,6 +3,7 @@ using UnitScope.Server.Dissection;
 using UnitScope.Server.Images;
 using UnitScope.Server.Models;
 using UnitScope.Server.Rpc;
+using UnitScope.Server.Seeing;
 
 namespace UnitScope.Server;
 
@@ -12,7 +13,7 @@ namespace UnitScope.Server;
 /// </summary>
 internal sealed class DaemonServices(
     DaemonLog log, IModelLoader loader, IImageCodec images, IOverlayRenderer overlay, IDissectionEngine? dissection = null,
-    IAnalysisEngine? analysis = null) : IDisposable
+    IAnalysisEngine? analysis = null, ISeeingEngine? seeing = null) : IDisposable
 {
     public DaemonLog Log { get; } = log;
     public IModelLoader Loader { get; } = loader;
@@ -21,6 +22,8 @@ internal sealed class DaemonServices(
     public IDissectionEngine Dissection { get; } = dissection ?? new UnavailableDissectionEngine();
     /// <summary>Occlusion and ablation.</summary>
     public IAnalysisEngine Analysis { get; } = analysis ?? new UnavailableAnalysisEngine();
+    /// <summary>What a unit sees: unit galleries.</summary>
+    public ISeeingEngine Seeing { get; } = seeing ?? new UnavailableSeeingEngine();
     public ModelRegistry Models { get; } = new();
     public RequestScheduler Scheduler { get; } = new();
     public DeviceGates Devices { get; } = new();
@@ -28,7 +31,8 @@ internal sealed class DaemonServices(
     public static DaemonServices CreateDefault(DaemonLog log)
     {
         var dissection = new EngineDissection(log);
-        return new(log, new EngineModelLoader(), new EngineImageCodec(), new SkiaOverlayRenderer(), dissection, new EngineAnalysis(log, dissection));
+        return new(log, new EngineModelLoader(), new EngineImageCodec(), new SkiaOverlayRenderer(), dissection, new EngineAnalysis(log, dissection),
+            new EngineSeeing(log, dissection));
     }
 
     public void Dispose() => Models.Dispose();

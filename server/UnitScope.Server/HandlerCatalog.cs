@@ -38,6 +38,7 @@ internal static class HandlerCatalog
             new AblateHandler(c, s),
             new RankUnitsHandler(c, s),
             new UnitClassStatsHandler(c, s),
+            new UnitGalleryHandler(c, s),
             new WorkDoneProgressCancelHandler(c),
         ];
     }
