@@ -10,7 +10,7 @@ public class DissectionProgressTextTests
     private static LayerDissection Done(string layer) => new(layer, "c", "d", new DissectionOptions(), 40, [], new Dictionary<string, int>());
 
     [Fact]
-    public void Lines_name_the_phase_the_layers_and_the_images_done()
+    public void Lines_name_the_phase_the_layers_and_the_images_done_and_the_bar_follows_what_phases_cost()
     {
         var text = new DissectionProgressText(["conv3", "conv4"]);
         var lines = new[]
@@ -18,6 +18,7 @@ public class DissectionProgressTextTests
             new DissectionProgress(AnalysisPhase.Dataset, 1000, 2000),
             new DissectionProgress(AnalysisPhase.Thresholds, 640, 2000),
             new DissectionProgress(AnalysisPhase.Thresholds, 2000, 2000),
+            new DissectionProgress(AnalysisPhase.Quantiles, 140, 2000) { Layer = "conv3", Round = 1 },
             new DissectionProgress(AnalysisPhase.Iou, 640, 2000) { Layer = "conv3" },
             new DissectionProgress(AnalysisPhase.Iou, 2000, 2000, Done("conv3")) { Layer = "conv3" },
             new DissectionProgress(AnalysisPhase.Iou, 1000, 2000) { Layer = "conv4" },
@@ -28,12 +29,14 @@ public class DissectionProgressTextTests
             "building the probe set, 1000/2000 images",
             "conv3, conv4: threshold pass, 640/2000 images",
             "conv3, conv4: threshold pass, 2000/2000 images",
+            "conv3: exact thresholds, round 1, 140/2000 images (layer 1 of 2)",
             "conv3: IoU pass, 640/2000 images (layer 1 of 2)",
             "conv3: IoU pass, 2000/2000 images (layer 1 of 2)",
             "conv4: IoU pass, 1000/2000 images (layer 2 of 2)",
             "conv4: IoU pass, 2000/2000 images (layer 2 of 2)");
-        lines.Select(l => l.Percentage).Should().Equal(5, 19, 40, 49, 70, 85, 100);
-        lines.Select(l => l.Stage).Distinct().Should().HaveCount(4);
+        // The threshold pass (the forward passes) takes 80% of what follows the dataset.
+        lines.Select(l => l.Percentage).Should().Equal(5, 33, 82, 82, 87, 91, 97, 100);
+        lines.Select(l => l.Stage).Distinct().Should().HaveCount(5);
     }
 
     [Fact]
@@ -42,7 +45,7 @@ public class DissectionProgressTextTests
         var text = new DissectionProgressText(["conv1"]);
         text.Update(new DissectionProgress(AnalysisPhase.Iou, 30, 40) { Layer = "conv1" }).Message.Should().Be("conv1: IoU pass, 30/40 images");
         var later = text.Update(new DissectionProgress(AnalysisPhase.Thresholds, 10, 40));
-        later.Percentage.Should().BeGreaterThanOrEqualTo(77);
+        later.Percentage.Should().BeGreaterThanOrEqualTo(97, "the IoU pass of the only layer had reached 97%");
         text.Update(new DissectionProgress(AnalysisPhase.Cached, 40, 40, Done("conv1"))).Message.Should().Be("conv1: from the cache");
         text.Update(new DissectionProgress(AnalysisPhase.Thresholds, 0, 0)).Message.Should().Be("conv1: threshold pass");
     }

@@ -56,8 +56,7 @@ static class DemoCommand
                     var layers = DemoModel.DissectedLayers(session);
                     var service = new DissectionService(new DissectionStore(cacheFolder), log: cli.Info);
                     results = await DissectionConsole.Run(() => service.Dissect(session, probe, layers, options, bars.ForDissection(cached), ct), ct);
-                    report = await DissectionConsole.Run(() => DissectionReport.Write(outDir, session, probe, results,
-                        new ReportOptions { BatchSize = options.BatchSize }, bars.ForReport(), ct), ct);
+                    report = await DissectionConsole.Run(() => DissectionConsole.WriteReport(outDir, session, probe, results, options.BatchSize, bars, ct), ct);
                 });
             }
             finally

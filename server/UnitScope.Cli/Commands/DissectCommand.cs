@@ -99,8 +99,7 @@ static class DissectCommand
                     notes.Add(note);
                 foreach (string n in notes) cli.Info("Note: " + n);
                 results = await DissectionConsole.Run(() => service.Dissect(session, dataset, layers, options, bars.ForDissection(cached), ct), ct);
-                report = await DissectionConsole.Run(() => DissectionReport.Write(outDir, session, dataset, results,
-                    new ReportOptions { BatchSize = options.BatchSize }, bars.ForReport(), ct), ct);
+                report = await DissectionConsole.Run(() => DissectionConsole.WriteReport(outDir, session, dataset, results, options.BatchSize, bars, ct), ct);
             });
 
             if (json)

@@ -4,6 +4,7 @@ using Spectre.Console;
 using UnitScope.Engine;
 using UnitScope.Engine.Analysis;
 using UnitScope.Engine.Analysis.Dissection;
+using UnitScope.Engine.Datasets;
 using UnitScope.Engine.Demo;
 using UnitScope.Engine.Storage;
 using UnitScope.Rendering.Report;
@@ -21,6 +22,15 @@ static class DissectionConsole
         ct.ThrowIfCancellationRequested();
         return await Task.Run(work, CancellationToken.None);
     }
+
+    /// <summary>
+    /// The HTML report of <paramref name="results"/>: drawn from the results' own masks when they were just
+    /// computed, else from masks the model computes again on the top images (a result read from the cache).
+    /// </summary>
+    public static string WriteReport(string outDir, ModelSession session, ISegmentationDataset dataset, IReadOnlyList<LayerDissection> results,
+        int batchSize, ProgressBars bars, CancellationToken ct) =>
+        DissectionReport.Write(outDir, new ReportSubject(session.CheckpointPath, session.Architecture, session.CheckpointHash), dataset, results,
+            new ReportOptions(), bars.ForReport(), ct, (layer, units, c) => TopImageMasks.ForLayer(session, dataset, layer, units, batchSize, c));
 
     /// <summary>Each layer's summary, then where the report is and how long the run took.</summary>
     public static void PrintResults(CliContext cli, IReadOnlyList<LayerDissection> results, IReadOnlySet<string> cached, string report, TimeSpan elapsed)
@@ -72,6 +82,7 @@ static class DissectionConsole
             string what = p.Phase switch
             {
                 AnalysisPhase.Thresholds => "pass 1: unit thresholds",
+                AnalysisPhase.Quantiles => $"exact thresholds of {p.Layer}, round {p.Round}",
                 AnalysisPhase.Iou => $"pass 2: IoU{(p.Layer is { } l ? " of " + l : "")}",
                 _ => p.Phase.ToString(),
             };

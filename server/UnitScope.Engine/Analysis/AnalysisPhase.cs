@@ -12,6 +12,8 @@ public enum AnalysisPhase
     Cached,
     /// <summary>Dissection pass 1: the forward passes, each unit's threshold (images).</summary>
     Thresholds,
+    /// <summary>Dissection, per layer: each unit's threshold narrowed to the exact quantile over the spilled activations (images, per round).</summary>
+    Quantiles,
     /// <summary>Dissection pass 2 of one layer: IoU of every unit with every concept (images).</summary>
     Iou,
     /// <summary>Occlusion: square positions.</summary>

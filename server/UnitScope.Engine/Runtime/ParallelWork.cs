@@ -6,7 +6,7 @@ namespace UnitScope.Engine.Runtime;
 /// thread to read <c>$/cancelRequest</c>, send progress or answer a hover) starves until the loop ends:
 /// a cancel sent while the probe set was being generated arrived only after it was done.
 /// </summary>
-internal static class ParallelWork
+public static class ParallelWork
 {
     /// <summary>At most one worker per core (the calling thread counts as one), honouring <paramref name="ct"/>.</summary>
     public static ParallelOptions Options(CancellationToken ct = default) =>

@@ -30,7 +30,7 @@ namespace UnitScope.Engine.Storage;
 public sealed record DissectionKey
 {
     /// <summary>Version of the dissection algorithm's output that keys refer to.</summary>
-    public const int AlgorithmVersion = 1;
+    public const int AlgorithmVersion = 2;
 
     public DissectionKey(string checkpointHash, string layer, string datasetHash, DissectionOptions options)
     {

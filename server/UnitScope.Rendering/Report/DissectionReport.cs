@@ -14,11 +14,12 @@ public sealed record ReportOptions
 {
     /// <summary>Side of each top image in a unit card, in pixels.</summary>
     public int TileSize { get; init; } = 96;
-    /// <summary>Images per forward pass when computing the cards' masks.</summary>
-    public int BatchSize { get; init; } = 16;
     /// <summary>Shown as the page's heading.</summary>
     public string Title { get; init; } = "UnitScope dissection report";
 }
+
+/// <summary>What the report says the dissected model is.</summary>
+public sealed record ReportSubject(string CheckpointPath, string Architecture, string CheckpointHash);
 
 /// <summary>Where report writing is: cards drawn for a layer so far.</summary>
 public sealed record ReportProgress(string Layer, int UnitsDone, int UnitsTotal);
@@ -29,6 +30,8 @@ public sealed record ReportProgress(string Layer, int UnitsDone, int UnitsTotal)
 /// <c>dissection.json</c> with the results. Per layer: labelled units per category, the chart, and
 /// a table of every unit (label, category, IoU, threshold, card) that sorts by any column and
 /// filters by text, category and labelled/unlabelled. Category colours are <see cref="CategoryPalette"/>'s.
+/// Draws data and runs no model: the cards' masks come from the results (or a <see cref="UnitMaskSource"/>).
+/// The page and the summaries are written first, then the cards, best units first, across the cores.
 /// </summary>
 public static class DissectionReport
 {
@@ -37,68 +40,90 @@ public static class DissectionReport
     public const string DataFile = "dissection.json";
 
     /// <summary>Writes the report into <paramref name="outDir"/> (created; files of an earlier report are replaced) and returns the path of index.html.</summary>
-    /// <exception cref="UnitScopeException">The model does not have a dissected layer; an image of the dataset cannot be read; InvalidArgument when the folder cannot be written.</exception>
-    public static string Write(string outDir, ModelSession session, ISegmentationDataset dataset, IReadOnlyList<LayerDissection> layers,
-        ReportOptions? options = null, IProgress<ReportProgress>? progress = null, CancellationToken ct = default)
+    /// <param name="masks">Where the cards' masks come from; default: the results' own (<see cref="TopImageTiles.FromResult"/>).</param>
+    /// <exception cref="UnitScopeException">An image of the dataset cannot be read; InvalidArgument when the folder cannot be written.</exception>
+    public static string Write(string outDir, ReportSubject subject, ISegmentationDataset dataset, IReadOnlyList<LayerDissection> layers,
+        ReportOptions? options = null, IProgress<ReportProgress>? progress = null, CancellationToken ct = default, UnitMaskSource? masks = null)
     {
         ArgumentNullException.ThrowIfNull(outDir);
-        ArgumentNullException.ThrowIfNull(session);
+        ArgumentNullException.ThrowIfNull(subject);
         ArgumentNullException.ThrowIfNull(dataset);
         ArgumentNullException.ThrowIfNull(layers);
         var o = options ?? new ReportOptions();
+        masks ??= TopImageTiles.FromResult;
         string root = Path.GetFullPath(outDir);
         string images = Path.Combine(root, ImagesFolder);
-        foreach (var layer in layers)
-            session.GetLayer(layer.Layer);
         CreateFolder(images);
 
+        // What is looked at first: the page, the data and each layer's summary.
         var slugs = Slugs(layers.Select(l => l.Layer).ToList());
         for (int i = 0; i < layers.Count; i++)
-        {
-            var layer = layers[i];
-            string slug = slugs[i];
-            WriteFile(Path.Combine(images, $"{slug}-summary.png"), LayerSummaryChart.RenderPng(layer));
-            // The cards depend only on the result (its key) and the tile size: a report rewritten for
-            // the same result keeps them instead of running the model again.
-            string stampPath = Path.Combine(images, $"{slug}-cards.stamp");
-            string stamp = $"unitscope-cards v1 {Engine.Storage.DissectionKey.For(layer).Value} tile {o.TileSize} units {string.Join(",", layer.Units.Select(u => u.Unit))}";
-            if (ReadText(stampPath) == stamp && layer.Units.All(u => File.Exists(Path.Combine(images, CardFile(slug, u.Unit)))))
-            {
-                progress?.Report(new ReportProgress(layer.Layer, layer.Units.Count, layer.Units.Count));
-                continue;
-            }
-            TryDelete(stampPath);
-            int done = 0;
-            progress?.Report(new ReportProgress(layer.Layer, 0, layer.Units.Count));
-            foreach (var (unit, tiles) in TopImageTiles.ForLayer(session, dataset, layer, o.TileSize, o.BatchSize, ct: ct))
-            {
-                ct.ThrowIfCancellationRequested();
-                WriteFile(Path.Combine(images, CardFile(slug, unit.Unit)), UnitCard.RenderPng(layer.Layer, unit, tiles, o.TileSize));
-                progress?.Report(new ReportProgress(layer.Layer, ++done, layer.Units.Count));
-            }
-            WriteFile(stampPath, Encoding.UTF8.GetBytes(stamp));
-        }
-
+            WriteFile(Path.Combine(images, $"{slugs[i]}-summary.png"), LayerSummaryChart.RenderPng(layers[i]));
         WriteFile(Path.Combine(root, DataFile), JsonSerializer.SerializeToUtf8Bytes(layers, Engine.Storage.DissectionStore.JsonOptions));
         string index = Path.Combine(root, IndexFile);
-        WriteFile(index, Encoding.UTF8.GetBytes(Html(session, dataset, layers, slugs, o)));
+        WriteFile(index, Encoding.UTF8.GetBytes(Html(subject, dataset, layers, slugs, o)));
+
+        var tiles = new TopImageTiles(dataset, o.TileSize);
+        for (int i = 0; i < layers.Count; i++)
+            WriteCards(images, slugs[i], layers[i], tiles, masks, o, progress, ct);
         return index;
     }
 
-    /// <summary>The page itself (also used by tests): every path in it is relative to the report folder.</summary>
-    public static string Html(ModelSession session, ISegmentationDataset dataset, IReadOnlyList<LayerDissection> layers, ReportOptions? options = null) =>
-        Html(session, dataset, layers, Slugs(layers.Select(l => l.Layer).ToList()), options ?? new ReportOptions());
+    /// <summary>
+    /// A layer's cards, best units first, in parallel. They depend only on the result (its key) and the
+    /// tile size: a report rewritten for the same result keeps them.
+    /// </summary>
+    static void WriteCards(string images, string slug, LayerDissection layer, TopImageTiles tiles, UnitMaskSource masks, ReportOptions o,
+        IProgress<ReportProgress>? progress, CancellationToken ct)
+    {
+        string stampPath = Path.Combine(images, $"{slug}-cards.stamp");
+        string stamp = $"unitscope-cards v1 {Engine.Storage.DissectionKey.For(layer).Value} tile {o.TileSize} units {string.Join(",", layer.Units.Select(u => u.Unit))}";
+        if (ReadText(stampPath) == stamp && layer.Units.All(u => File.Exists(Path.Combine(images, CardFile(slug, u.Unit)))))
+        {
+            progress?.Report(new ReportProgress(layer.Layer, layer.Units.Count, layer.Units.Count));
+            return;
+        }
+        TryDelete(stampPath);
+        int done = 0;
+        progress?.Report(new ReportProgress(layer.Layer, 0, layer.Units.Count));
+        var order = layer.Units.OrderByDescending(u => u.Label?.Iou ?? -1).ThenByDescending(u => u.Best?.Iou ?? 0).ThenBy(u => u.Unit)
+            .Select(u => u.Unit).ToList();
+        var gate = new object();
+        // Masks in chunks (a model-backed source runs the model per chunk), each chunk's cards across the cores.
+        foreach (var chunk in order.Chunk(64))
+        {
+            var work = masks(layer, chunk, ct).ToList();
+            try
+            {
+                Parallel.ForEach(work, Engine.Runtime.ParallelWork.Options(ct), item =>
+                {
+                    var (unit, unitMasks) = item;
+                    WriteFile(Path.Combine(images, CardFile(slug, unit.Unit)), UnitCard.RenderPng(layer.Layer, unit, tiles.For(unit, unitMasks), o.TileSize));
+                    lock (gate) progress?.Report(new ReportProgress(layer.Layer, ++done, layer.Units.Count));
+                });
+            }
+            catch (AggregateException e) when (e.InnerExceptions.Count == 1)
+            {
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(e.InnerExceptions[0]); // the image's or the folder's own error
+            }
+        }
+        WriteFile(stampPath, Encoding.UTF8.GetBytes(stamp));
+    }
 
-    static string Html(ModelSession session, ISegmentationDataset dataset, IReadOnlyList<LayerDissection> layers, IReadOnlyList<string> slugs, ReportOptions o)
+    /// <summary>The page itself (also used by tests): every path in it is relative to the report folder.</summary>
+    public static string Html(ReportSubject subject, ISegmentationDataset dataset, IReadOnlyList<LayerDissection> layers, ReportOptions? options = null) =>
+        Html(subject, dataset, layers, Slugs(layers.Select(l => l.Layer).ToList()), options ?? new ReportOptions());
+
+    static string Html(ReportSubject subject, ISegmentationDataset dataset, IReadOnlyList<LayerDissection> layers, IReadOnlyList<string> slugs, ReportOptions o)
     {
         var html = new StringBuilder();
         html.Append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
         html.Append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
-        html.Append("<title>").Append(E(o.Title)).Append(" · ").Append(E(Path.GetFileName(session.CheckpointPath))).Append("</title>\n");
+        html.Append("<title>").Append(E(o.Title)).Append(" · ").Append(E(Path.GetFileName(subject.CheckpointPath))).Append("</title>\n");
         html.Append("<style>\n").Append(Css).Append(CategoryCss(layers)).Append("</style>\n</head>\n<body>\n");
 
         html.Append("<header>\n<h1>").Append(E(o.Title)).Append("</h1>\n<dl class=\"facts\">\n");
-        Fact(html, "Checkpoint", $"{Path.GetFileName(session.CheckpointPath)} ({session.Architecture}, sha256 {Short(session.CheckpointHash)})");
+        Fact(html, "Checkpoint", $"{Path.GetFileName(subject.CheckpointPath)} ({subject.Architecture}, sha256 {Short(subject.CheckpointHash)})");
         Fact(html, "Probe data", $"{dataset.Root} ({dataset.Count} images, {dataset.Concepts.Count} concepts in {dataset.Categories.Count} categories, hash {Short(dataset.ContentHash)})");
         if (layers.Count > 0)
         {

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using UnitScope.Engine;
 using UnitScope.Engine.Analysis.Dissection;
 using UnitScope.Engine.Datasets;
@@ -6,34 +7,52 @@ using UnitScope.Rendering.Charts;
 
 namespace UnitScope.Rendering.Report;
 
-/// <summary>
-/// The tiles of unit cards: each unit's top images, resized to the tile, with the unit's mask on
-/// them (<see cref="TopImageMasks"/>, the dissector's definition) sampled at tile resolution.
-/// </summary>
-public static class TopImageTiles
-{
-    /// <summary>Every unit of <paramref name="layer"/> (or only <paramref name="units"/>) with its tiles, in unit order, computed lazily.</summary>
-    /// <exception cref="UnitScopeException">See <see cref="TopImageMasks.ForLayer"/>; the dataset's errors for an image that cannot be read.</exception>
-    public static IEnumerable<(UnitDissection Unit, IReadOnlyList<UnitCardTile> Tiles)> ForLayer(
-        ModelSession session, ISegmentationDataset dataset, LayerDissection layer,
-        int tileSize = UnitCard.DefaultTileSize, int batchSize = 16, IEnumerable<int>? units = null, CancellationToken ct = default) =>
-        TopImageMasks.ForLayer(session, dataset, layer, units, batchSize, ct)
-            .Select(u => (u.Unit, (IReadOnlyList<UnitCardTile>)[.. u.Masks.Select(m => Tile(m, tileSize))]));
+/// <summary>Where a unit's masks on its top images come from (the result, or the Engine running the model: see <c>TopImageMasks</c>).</summary>
+public delegate IEnumerable<(UnitDissection Unit, IReadOnlyList<UnitMask> Masks)> UnitMaskSource(
+    LayerDissection layer, IReadOnlyList<int> units, CancellationToken ct);
 
-    static UnitCardTile Tile(TopImageMask m, int tileSize) => new(
-        ImageResize.Resize(m.Sample.Image, tileSize, tileSize),
-        NearestToTile(m.Mask, m.Sample.MaskHeight, m.Sample.MaskWidth, tileSize),
-        tileSize, tileSize, m.Top.ImageIndex, m.Top.MaxActivation);
+/// <summary>
+/// The tiles of unit cards: each unit's top images, resized to the tile, with the unit's mask on them
+/// sampled at tile resolution. Draws data: the masks come with the units, the images from the dataset.
+/// </summary>
+public sealed class TopImageTiles(ISegmentationDataset dataset, int tileSize = UnitCard.DefaultTileSize)
+{
+    /// <summary>Resized images kept for reuse (top images are shared by many units); beyond this many, none is kept.</summary>
+    const int CachedImages = 4096;
+
+    readonly ConcurrentDictionary<int, RgbImage> _images = new();
+
+    /// <summary>The masks a freshly computed result carries (<see cref="UnitDissection.TopMasks"/>).</summary>
+    public static UnitMaskSource FromResult { get; } = (layer, units, _) =>
+    {
+        var wanted = units.ToHashSet();
+        return layer.Units.Where(u => wanted.Contains(u.Unit)).Select(u => (u, u.TopMasks ?? throw new InvalidOperationException(
+            $"Unit {u.Unit} of '{layer.Layer}' carries no masks (a stored result): give the report a mask source that runs the model.")));
+    };
+
+    /// <summary>One unit's tiles, in top-image order.</summary>
+    /// <exception cref="UnitScopeException">The dataset's errors for an image that cannot be read.</exception>
+    public IReadOnlyList<UnitCardTile> For(UnitDissection unit, IReadOnlyList<UnitMask> masks) =>
+        [.. masks.Select(m => new UnitCardTile(Image(m.ImageIndex), NearestToTile(m), tileSize, tileSize, m.ImageIndex,
+            unit.TopImages.FirstOrDefault(t => t.ImageIndex == m.ImageIndex)?.MaxActivation ?? float.NaN))];
+
+    RgbImage Image(int index)
+    {
+        if (_images.TryGetValue(index, out var image)) return image;
+        image = ImageResize.Resize(dataset.Load(index).Image, tileSize, tileSize);
+        if (_images.Count < CachedImages) _images.TryAdd(index, image);
+        return image;
+    }
 
     /// <summary>The mask sampled at tile resolution (nearest neighbour, pixel centres), as <see cref="UnitCard"/> would.</summary>
-    static bool[] NearestToTile(bool[] mask, int height, int width, int size)
+    bool[] NearestToTile(UnitMask mask)
     {
-        var tile = new bool[size * size];
-        for (int y = 0; y < size; y++)
+        var tile = new bool[tileSize * tileSize];
+        for (int y = 0; y < tileSize; y++)
         {
-            int my = Math.Min(height - 1, (int)((y + 0.5) * height / size));
-            for (int x = 0; x < size; x++)
-                tile[y * size + x] = mask[my * width + Math.Min(width - 1, (int)((x + 0.5) * width / size))];
+            int my = Math.Min(mask.Height - 1, (int)((y + 0.5) * mask.Height / tileSize));
+            for (int x = 0; x < tileSize; x++)
+                tile[y * tileSize + x] = mask[my * mask.Width + Math.Min(mask.Width - 1, (int)((x + 0.5) * mask.Width / tileSize))];
         }
         return tile;
     }

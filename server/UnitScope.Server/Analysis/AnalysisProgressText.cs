@@ -48,6 +48,7 @@ internal sealed class AnalysisProgressText(IReadOnlyList<(AnalysisPhase Phase, i
         AnalysisPhase.Dataset => "building the probe set",
         AnalysisPhase.Cached => "from the cache",
         AnalysisPhase.Thresholds => "threshold pass",
+        AnalysisPhase.Quantiles => "exact thresholds",
         AnalysisPhase.Iou => "IoU pass",
         AnalysisPhase.Occlusion => "occluding",
         AnalysisPhase.Ablation => "zeroing units",

@@ -93,8 +93,8 @@ internal sealed class EngineDissection : IDissectionEngine
 
     public byte[] RenderUnitCard(IModel model, ISegmentationDataset dataset, LayerDissection layer, int unit, CancellationToken ct)
     {
-        var (dissected, tiles) = TopImageTiles.ForLayer(Session(model), dataset, layer, units: [unit], ct: ct).Single();
-        return UnitCard.RenderPng(layer.Layer, dissected, tiles);
+        var (dissected, masks) = TopImageMasks.ForLayer(Session(model), dataset, layer, [unit], ct: ct).Single();
+        return UnitCard.RenderPng(layer.Layer, dissected, new TopImageTiles(dataset).For(dissected, masks));
     }
 
     public string CategoryColor(string category) => CategoryPalette.HexOf(category);
@@ -104,8 +104,10 @@ internal sealed class EngineDissection : IDissectionEngine
     {
         const int gap = 2;
         var strips = new Dictionary<int, byte[]>();
-        foreach (var (unit, tiles) in TopImageTiles.ForLayer(Session(model), dataset, layer, tileSize, units: units, ct: ct))
+        var drawn = new TopImageTiles(dataset, tileSize);
+        foreach (var (unit, masks) in TopImageMasks.ForLayer(Session(model), dataset, layer, units, ct: ct))
         {
+            var tiles = drawn.For(unit, masks);
             var shown = tiles.Take(imagesPerUnit).ToList();
             if (shown.Count == 0) continue;
             using var strip = new SKBitmap(new SKImageInfo(shown.Count * tileSize + (shown.Count - 1) * gap, tileSize, SKColorType.Rgba8888, SKAlphaType.Premul));

@@ -12,7 +12,7 @@ public class DissectionKeyTests
     public void Key_is_the_sha256_of_the_documented_canonical_encoding_and_does_not_drift()
     {
         Base.CanonicalEncoding.Should().Be(
-            "unitscope/dissection/v1\n" +
+            "unitscope/dissection/v2\n" +
             $"checkpoint:{Checkpoint}\n" +
             "layer:10:features.8\n" +
             $"dataset:{Dataset}\n" +
@@ -24,7 +24,7 @@ public class DissectionKeyTests
         Base.Value.Should().Be(PinnedValue);
     }
 
-    const string PinnedValue = "6f6327414e68ce7c87f2e7d63b69bfdc8e50d41854e7e8fd405a15d53c6b2e45";
+    const string PinnedValue = "375c300c813204937c6774116f30a760c042df3c759c2c37208192d049e32327";
 
     [Fact]
     public void Equal_inputs_give_equal_keys_and_hex_case_does_not_matter()

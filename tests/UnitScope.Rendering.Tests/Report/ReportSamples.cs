@@ -3,6 +3,7 @@ using UnitScope.Engine;
 using UnitScope.Engine.Analysis.Dissection;
 using UnitScope.Engine.Datasets;
 using UnitScope.Engine.Imaging;
+using UnitScope.Rendering.Report;
 
 namespace UnitScope.Rendering.Tests.Report;
 
@@ -46,13 +47,13 @@ static class ReportSamples
 
     public static string SmallCnn => Path.Combine(RepoRoot, "tests", "fixtures", "models", "smallcnn_cifar.pth");
 
-    static readonly Lazy<ModelSession> Session = new(() =>
-        ModelSession.Load(SmallCnn, new ModelOptions { InputHeight = 32, InputWidth = 32, Device = "cpu" }));
+    /// <summary>What the sample reports say they dissected (no model is loaded: the report draws data).</summary>
+    public static ReportSubject Subject { get; } = new(SmallCnn, "smallcnn", "0123456789abcdef" + new string('0', 48));
 
-    /// <summary>smallcnn_cifar (conv2: 16 units at 16×16), loaded once for the whole test run.</summary>
-    public static ModelSession Model => Session.Value;
-
-    /// <summary>A hand-made dissection of <paramref name="layer"/>: every other unit labelled, top images from the fake set.</summary>
+    /// <summary>
+    /// A hand-made dissection of <paramref name="layer"/>: every other unit labelled, top images from the
+    /// fake set, each with a mask (<see cref="MaskOf"/>) as a freshly computed result carries.
+    /// </summary>
     public static LayerDissection Dissection(string layer = "conv2", int units = 16, int topImages = 4, float threshold = 0f, int images = 12)
     {
         string[] concepts = ["red", "green", "square"];
@@ -61,12 +62,26 @@ static class ReportSamples
         {
             int c = u % 3;
             var best = new ConceptScore(c + 1, concepts[c], categories[c], 0.02 + 0.01 * u);
-            return new UnitDissection(u, threshold + 0.01f * u, u % 2 == 0 ? best : null, best, [best],
-                Enumerable.Range(0, topImages).Select(k => new TopImage((u + 3 * k) % images, 5f - k)).ToList());
+            var top = Enumerable.Range(0, topImages).Select(k => new TopImage((u + 3 * k) % images, 5f - k)).ToList();
+            return new UnitDissection(u, threshold + 0.01f * u, u % 2 == 0 ? best : null, best, [best], top)
+            {
+                TopMasks = [.. top.Select(t => MaskOf(u, t.ImageIndex))],
+            };
         }).ToList();
         var counts = list.Where(x => x.Label is not null).GroupBy(x => x.Label!.Category).ToDictionary(g => g.Key, g => g.Count());
-        return new LayerDissection(layer, Model.CheckpointHash, "feedface" + new string('0', 56), new DissectionOptions { TopImages = topImages },
+        return new LayerDissection(layer, Subject.CheckpointHash, "feedface" + new string('0', 56), new DissectionOptions { TopImages = topImages },
             images, list, counts);
+    }
+
+    /// <summary>Unit u's 16×16 mask on an image: a (u % 8 + 4)-pixel square at (image % 5, image % 7).</summary>
+    public static UnitMask MaskOf(int unit, int image)
+    {
+        var bits = new ulong[4];
+        int side = unit % 8 + 4, y0 = image % 5, x0 = image % 7;
+        for (int y = y0; y < Math.Min(16, y0 + side); y++)
+            for (int x = x0; x < Math.Min(16, x0 + side); x++)
+                bits[(y * 16 + x) >> 6] |= 1UL << ((y * 16 + x) & 63);
+        return new UnitMask(image, 16, 16, bits);
     }
 
     public static SKBitmap Decode(byte[] png) => SKBitmap.Decode(png) ?? throw new InvalidOperationException("not a PNG");

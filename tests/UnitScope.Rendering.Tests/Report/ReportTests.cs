@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using UnitScope.Engine;
 using UnitScope.Engine.Analysis.Dissection;
 using UnitScope.Rendering.Charts;
 using UnitScope.Rendering.Report;
@@ -15,43 +16,47 @@ public sealed class ReportTests : IDisposable
         try { Directory.Delete(_out, recursive: true); } catch (IOException) { }
     }
 
-    /// <summary>The dissector's mask computed independently, in C#: bilinear upsampling, then strictly above the threshold.</summary>
-    static bool[] ReferenceMask(float[] map, int mapHeight, int mapWidth, int maskHeight, int maskWidth, float threshold) =>
-        [.. MapUpsampling.Bilinear(map, mapHeight, mapWidth, maskHeight, maskWidth).Select(v => v > threshold)];
-
     [Fact]
-    public void Tiles_hold_each_top_image_with_the_mask_of_the_units_own_activation()
+    public void Tiles_hold_each_top_image_resized_with_the_units_mask_at_tile_resolution()
     {
         var dataset = new FakeProbeDataset();
         var layer = Dissection(units: 5, topImages: 3);
-        var cards = TopImageTiles.ForLayer(Model, dataset, layer, tileSize: 16, batchSize: 4).ToList();
+        var tiles = new TopImageTiles(dataset, tileSize: 32);
 
-        cards.Select(c => c.Unit.Unit).Should().Equal(0, 1, 2, 3, 4);
-        foreach (var (unit, tiles) in cards)
+        foreach (var unit in layer.Units)
         {
-            tiles.Select(t => t.ImageIndex).Should().Equal(unit.TopImages.Select(t => t.ImageIndex));
-            foreach (var tile in tiles)
+            var drawn = tiles.For(unit, unit.TopMasks!);
+            drawn.Select(t => t.ImageIndex).Should().Equal(unit.TopImages.Select(t => t.ImageIndex));
+            drawn.Select(t => t.MaxActivation).Should().Equal(unit.TopImages.Select(t => t.MaxActivation));
+            foreach (var tile in drawn)
             {
-                // The same mask computed another way: the unit map of the image, upsampled in C# to the
-                // 16×16 mask size (equal to libtorch's up to float rounding: skip values at the threshold).
-                var map = Model.ComputeUnitMap(dataset.Load(tile.ImageIndex).Image, "conv2", unit.Unit);
-                var values = MapUpsampling.Bilinear(map.Values, map.Height, map.Width, 16, 16);
-                var expected = ReferenceMask(map.Values, map.Height, map.Width, 16, 16, unit.Threshold);
-                for (int p = 0; p < values.Length; p++)
-                    if (Math.Abs(values[p] - unit.Threshold) > 1e-4)
-                        tile.Mask[p].Should().Be(expected[p], because: $"pixel {p} of image {tile.ImageIndex}, unit {unit.Unit}");
-                (tile.Image.Width, tile.Image.Height).Should().Be((16, 16));
+                (tile.Image.Width, tile.Image.Height, tile.MaskHeight, tile.MaskWidth).Should().Be((32, 32, 32, 32));
+                var mask = MaskOf(unit.Unit, tile.ImageIndex);
+                // Each 16×16 mask pixel covers 2×2 tile pixels.
+                for (int y = 0; y < 32; y++)
+                    for (int x = 0; x < 32; x++)
+                        tile.Mask[y * 32 + x].Should().Be(mask[y / 2 * 16 + x / 2], $"tile pixel ({y}, {x}) of unit {unit.Unit}");
             }
         }
-        cards.SelectMany(c => c.Tiles).Should().Contain(t => t.Mask.Any(m => m) && !t.Mask.All(m => m),
-            because: "with t_u near 0 the masks are neither empty nor full");
     }
 
     [Fact]
-    public void Tiles_of_a_layer_the_model_does_not_have_are_an_unknown_layer_error()
+    public void A_stored_result_without_masks_needs_a_mask_source()
     {
-        var act = () => TopImageTiles.ForLayer(Model, new FakeProbeDataset(), Dissection(layer: "nope")).ToList();
-        act.Should().Throw<UnitScope.Engine.UnitScopeException>().Which.Kind.Should().Be(UnitScope.Engine.EngineErrorKind.UnknownLayer);
+        var layer = Dissection(units: 2);
+        var stored = layer with { Units = [.. layer.Units.Select(u => u with { TopMasks = null })] };
+
+        var act = () => DissectionReport.Write(_out, Subject, new FakeProbeDataset(), [stored]);
+
+        act.Should().Throw<InvalidOperationException>().WithMessage("*carries no masks*");
+        var drawn = new List<int>();
+        DissectionReport.Write(_out, Subject, new FakeProbeDataset(), [stored], masks: (l, units, _) =>
+        {
+            drawn.AddRange(units);
+            return units.Select(u => (l.Units[u], (IReadOnlyList<UnitMask>)[.. l.Units[u].TopImages.Select(t => MaskOf(u, t.ImageIndex))]));
+        });
+        drawn.Should().BeEquivalentTo([0, 1]);
+        File.Exists(Path.Combine(_out, "images", "conv2-unit0001.png")).Should().BeTrue();
     }
 
     [Fact]
@@ -59,7 +64,7 @@ public sealed class ReportTests : IDisposable
     {
         var layers = new[] { Dissection("conv2", units: 16), Dissection("conv1", units: 8) };
         var progress = new List<ReportProgress>();
-        string index = DissectionReport.Write(_out, Model, new FakeProbeDataset(), layers, new ReportOptions { TileSize = 32 },
+        string index = DissectionReport.Write(_out, Subject, new FakeProbeDataset(), layers, new ReportOptions { TileSize = 32 },
             new SyncProgress<ReportProgress>(progress.Add));
 
         index.Should().Be(Path.Combine(_out, "index.html"));
@@ -97,15 +102,15 @@ public sealed class ReportTests : IDisposable
     public void Writing_the_report_again_for_the_same_results_keeps_the_cards_and_a_changed_result_redraws_them()
     {
         var layer = Dissection("conv2", units: 4);
-        DissectionReport.Write(_out, Model, new FakeProbeDataset(), [layer]);
+        DissectionReport.Write(_out, Subject, new FakeProbeDataset(), [layer]);
         string card = Path.Combine(_out, "images", "conv2-unit0001.png");
         var old = new DateTime(2001, 1, 1, 0, 0, 0, DateTimeKind.Utc);
         File.SetLastWriteTimeUtc(card, old);
 
-        DissectionReport.Write(_out, Model, new FakeProbeDataset(), [layer]);
+        DissectionReport.Write(_out, Subject, new FakeProbeDataset(), [layer]);
         File.GetLastWriteTimeUtc(card).Should().Be(old, because: "the same result's cards are kept");
 
-        DissectionReport.Write(_out, Model, new FakeProbeDataset(), [layer with { Options = layer.Options with { Quantile = 0.01 } }]);
+        DissectionReport.Write(_out, Subject, new FakeProbeDataset(), [layer with { Options = layer.Options with { Quantile = 0.01 } }]);
         File.GetLastWriteTimeUtc(card).Should().BeAfter(old, because: "another result gets new cards");
     }
 
@@ -113,13 +118,8 @@ public sealed class ReportTests : IDisposable
     public void Report_escapes_names_and_keeps_odd_layer_names_in_distinct_files()
     {
         var odd = Dissection() with { Units = Dissection().Units.Select(u => u with { Label = new ConceptScore(1, "<b>&\"x\"", "weird cat/égal", 0.5) }).ToList() };
-        string html = DissectionReport.Html(Model, new FakeProbeDataset(), [odd]);
+        string html = DissectionReport.Html(Subject, new FakeProbeDataset(), [odd]);
         html.Should().NotContain("<b>&").And.Contain("&lt;b&gt;&amp;&quot;x&quot;");
         html.Should().MatchRegex("class=\"chip cat-weirdcatgal-[0-9a-f]{8}\"");
-    }
-
-    sealed class SyncProgress<T>(Action<T> report) : IProgress<T>
-    {
-        public void Report(T value) => report(value);
     }
 }

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace UnitScope.Engine.Analysis.Dissection;
 
 /// <summary>
@@ -37,10 +39,27 @@ public sealed record UnitDissection(
     IReadOnlyList<TopImage> TopImages)
 {
     /// <summary>
-    /// Bound on |Threshold − exact quantile|: the width of the final histogram bin the quantile was
-    /// read from (see <see cref="UnitHistograms"/>). 0 when unknown.
+    /// Bound on |Threshold − exact quantile| of the resampled values: 0, the threshold is that quantile
+    /// (<see cref="ExactThresholds"/>; results stored by earlier versions carried a histogram bin's width).
     /// </summary>
     public float ThresholdErrorBound { get; init; }
+
+    /// <summary>
+    /// The unit's masks (a_u &gt; t_u) on its top images, in their order, when this result was just computed
+    /// (not stored: a result read from the store has none, and its masks are recomputed from the model,
+    /// <see cref="TopImageMasks"/>).
+    /// </summary>
+    [JsonIgnore]
+    public IReadOnlyList<UnitMask>? TopMasks { get; init; }
+}
+
+/// <summary>A unit's "on" region on one probe image: which of the image's mask pixels (row-major, as bits) have a_u &gt; t_u.</summary>
+public sealed record UnitMask(int ImageIndex, int Height, int Width, ulong[] Bits)
+{
+    public bool this[int pixel] => (Bits[pixel >> 6] & (1UL << (pixel & 63))) != 0;
+
+    /// <summary>Every pixel as a bool, row-major.</summary>
+    public bool[] ToArray() => [.. Enumerable.Range(0, Height * Width).Select(p => this[p])];
 }
 
 /// <summary>A layer's dissection: every unit, and how many units are labelled per category.</summary>
@@ -63,6 +82,9 @@ public sealed record LayerDissection(
 /// </summary>
 public sealed record DissectionProgress(AnalysisPhase Phase, int ImagesDone, int ImagesTotal, LayerDissection? CompletedLayer = null)
 {
-    /// <summary>The layer pass 2 (Iou) is on: it runs layer after layer, each over every image; null in pass 1 (all layers at once).</summary>
+    /// <summary>The layer the threshold search (Quantiles) or pass 2 (Iou) is on: they run layer after layer, each over every image; null in pass 1 (all layers at once).</summary>
     public string? Layer { get; init; }
+
+    /// <summary>In Quantiles: which pass over the images the search is on (1, 2, …: each narrows the brackets 4096-fold).</summary>
+    public int Round { get; init; }
 }

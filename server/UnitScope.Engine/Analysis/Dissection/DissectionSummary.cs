@@ -2,10 +2,10 @@ using UnitScope.Engine.Datasets;
 
 namespace UnitScope.Engine.Analysis.Dissection;
 
-/// <summary>A layer's result from its IoU table: each unit's label, best concept and best per category, and the counts per category.</summary>
+/// <summary>A layer's result from its IoU table: each unit's label, best concept and best per category, its top images with their masks, and the counts per category.</summary>
 internal static class DissectionSummary
 {
-    public static LayerDissection Of(LayerRun run, double[] iou, ConceptIndex concepts, IActivationSource source,
+    public static LayerDissection Of(LayerRun run, double[] iou, ConceptTally tally, ConceptIndex concepts, IActivationSource source,
         ISegmentationDataset data, DissectionOptions options, int imageCount)
     {
         int slots = concepts.MaxId + 1;
@@ -29,7 +29,7 @@ internal static class DissectionSummary
             units.Add(new UnitDissection(u, run.Thresholds[u], label, best,
                 [.. bestPerCategory.OfType<ConceptScore>()], run.Top.For(u))
             {
-                ThresholdErrorBound = run.Bounds[u],
+                TopMasks = tally.TopMasks(u),
             });
         }
         return new LayerDissection(run.Name, source.Identity, data.ContentHash, options, imageCount, units, labelled);

@@ -5,6 +5,6 @@ internal sealed class DissectionTrace
 {
     /// <summary>Each layer's IoU table, [unit × (max concept id + 1)].</summary>
     public Dictionary<string, double[]> Iou { get; } = [];
-    /// <summary>How many units of each layer had their threshold counted a second time (quantile under the floor).</summary>
-    public Dictionary<string, int> Recounted { get; } = [];
+    /// <summary>How many passes over each layer's spill its exact thresholds took (<see cref="ExactThresholds"/>).</summary>
+    public Dictionary<string, int> ThresholdRounds { get; } = [];
 }

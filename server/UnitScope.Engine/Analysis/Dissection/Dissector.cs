@@ -1,7 +1,4 @@
-using System.Buffers;
-using System.Runtime.InteropServices;
 using UnitScope.Engine.Datasets;
-using static TorchSharp.torch;
 
 namespace UnitScope.Engine.Analysis.Dissection;
 
@@ -15,8 +12,8 @@ namespace UnitScope.Engine.Analysis.Dissection;
 /// <item>a_u(x, p): the unit's map bilinearly resampled to x's mask size (MaskHeight × MaskWidth),
 /// as PyTorch's <c>F.interpolate(mode="bilinear", align_corners=False)</c> (<see cref="MaskUpsampling"/>).</item>
 /// <item>t_u: the (1 − <see cref="DissectionOptions.Quantile"/>) quantile of a_u over all images and
-/// positions, estimated in one streaming pass within a stated bound (<see cref="UnitHistograms"/>;
-/// <see cref="UnitDissection.ThresholdErrorBound"/>).</item>
+/// positions, exactly, as <c>torch.quantile</c> defines it (linear between the two nearest of its n
+/// sorted values: <see cref="ExactThresholds"/>).</item>
 /// <item>M_u(x) = {p : a_u(x, p) &gt; t_u}.</item>
 /// <item>L_c(x): the pixels labelled c in any of x's label maps (a pixel may carry several concepts);
 /// every pixel when c is one of x's image-level labels (e.g. a scene).</item>
@@ -34,13 +31,17 @@ namespace UnitScope.Engine.Analysis.Dissection;
 /// <item>LabelledByCategory: how many units' labels fall in each category (every category listed).</item>
 /// </list>
 ///
-/// <para><b>Passes.</b> Pass 1 is the only one that runs the model: one forward pass per batch for all
-/// layers at once, which feeds each unit's histogram with a_u, ranks images for the top lists, writes
-/// the labels (run-length encoded) and each layer's raw activations to temporary spill files.
-/// Pass 2, layer by layer, reads the spill, resamples, thresholds and counts (<see cref="ConceptTally"/>).
-/// On a CUDA device both passes count with tensor ops on the device; on the CPU, where libtorch's small
-/// ops cost more than the counting, in vectorised managed code, pass 1's on a background task beside
-/// the next batch's forward pass.</para>
+/// <para><b>Passes.</b> Pass 1 (<see cref="ThresholdPass"/>) is the only one that runs the model: one
+/// forward pass per batch for all layers at once; beside the next batch's forward pass it brackets each
+/// unit's threshold from the raw maps (<see cref="ThresholdBrackets"/>: bilinear values lie within
+/// their sources' range, <see cref="CellGrid"/>), ranks images for the top lists, and writes the labels
+/// (run-length encoded) and each layer's raw activations to temporary spill files. Then, per layer,
+/// the threshold search narrows the brackets to the exact quantiles over the spill, and pass 2
+/// (<see cref="IouPass"/>) thresholds and counts (<see cref="ConceptTally"/>) and keeps the top images'
+/// masks. Both resample only the cells whose sources straddle what they compare with: about a
+/// hundredth of the pixels of every map at full width. Counting is managed code on the host whatever
+/// the device: it costs a fraction of the forward passes, and one implementation is checked
+/// against the brute force instead of two.</para>
 ///
 /// <para><b>Spill.</b> Raw (not resampled) activations in float32, as the model produced them: pass 2
 /// thresholds exactly the values pass 1 counted (float16 would halve the disk, 2·units·h·w bytes per
@@ -48,9 +49,9 @@ namespace UnitScope.Engine.Analysis.Dissection;
 /// Written and read front to back through a FileStream; on Unix unlinked as soon as it is open, and
 /// deleted on every platform when the run ends, fails or is cancelled (<see cref="SpillFile"/>).</para>
 ///
-/// <para><b>Memory</b> holds the histograms (units × <see cref="UnitHistograms.DefaultBins"/>), the
-/// tallies (units × concepts), one or two batches and the top lists: nothing grows with the number of
-/// images.</para>
+/// <para><b>Memory</b> holds the brackets and searches (units × 2 × 4096 counters), the tallies
+/// (units × concepts), one or two batches, the top lists and their masks: nothing grows with the
+/// number of images.</para>
 /// </summary>
 public static class Dissector
 {
@@ -68,11 +69,10 @@ public static class Dissector
         DissectionOptions options, IProgress<DissectionProgress>? progress, CancellationToken ct, string? spillDirectory = null) =>
         Run(source, data, layers, options, progress, ct, spillDirectory, trace: null);
 
-    /// <param name="trace">Collects what tests look at beyond the result (IoU tables, recounted units).</param>
-    /// <param name="tensorOps">Count with tensor ops even on the CPU, as on other devices (for tests; default: by device).</param>
+    /// <param name="trace">Collects what tests look at beyond the result (IoU tables, threshold rounds).</param>
     internal static IReadOnlyList<LayerDissection> Run(IActivationSource source, ISegmentationDataset data, IReadOnlyList<string> layers,
         DissectionOptions options, IProgress<DissectionProgress>? progress, CancellationToken ct, string? spillDirectory,
-        DissectionTrace? trace, bool? tensorOps = null)
+        DissectionTrace? trace)
     {
         Validate(options, layers);
         source.CheckLayers(layers);
@@ -88,22 +88,19 @@ public static class Dissector
         {
             labelSpill = new SpillFile(directory, "labels");
             foreach (string layer in layers)
-                runs.Add(new LayerRun(layer, source.Device, options.TopImages, new SpillFile(directory, layer), tensorOps));
+                runs.Add(new LayerRun(layer, options.TopImages, () => new SpillFile(directory, layer)));
 
             var labelArea = new long[concepts.MaxId + 1];
             ThresholdPass.Run(source, data, layers, options, imageCount, concepts, labelArea, labelSpill, runs, progress, ct);
-            foreach (var run in runs)
-            {
-                int recounted = run.FinishThresholds(options.Quantile, labelSpill, imageCount, options.BatchSize, ct);
-                trace?.Recounted.Add(run.Name, recounted);
-            }
-
             var results = new List<LayerDissection>();
             foreach (var run in runs)
             {
-                var result = IouPass.Run(run, source, data, options, imageCount, concepts, labelArea, labelSpill, progress, ct, trace, tensorOps);
+                int rounds = run.FinishThresholds(options.Quantile, ct, (round, done) =>
+                    progress?.Report(new DissectionProgress(AnalysisPhase.Quantiles, (int)done, imageCount) { Layer = run.Name, Round = round }));
+                trace?.ThresholdRounds.Add(run.Name, rounds);
+                var result = IouPass.Run(run, source, data, options, imageCount, concepts, labelArea, labelSpill, progress, ct, trace);
                 results.Add(result);
-                run.Dispose(); // frees its spill and histograms as soon as it is done
+                run.Dispose(); // frees its spill as soon as it is done
                 progress?.Report(new DissectionProgress(AnalysisPhase.Iou, imageCount, imageCount, result) { Layer = run.Name });
             }
             return results;

@@ -1,44 +1,33 @@
 using UnitScope.Engine.Datasets;
-using static TorchSharp.torch;
 
 namespace UnitScope.Engine.Analysis.Dissection;
 
-/// <summary>Dissection's pass 2 for one layer: its spill, thresholded, against the labels (<see cref="ConceptTally"/>).</summary>
+/// <summary>Dissection's pass 2 for one layer: its spill, thresholded, against the labels (<see cref="ConceptTally"/>); runs no model.</summary>
 internal static class IouPass
 {
-    /// <summary>Pass 2 for one layer: the spill, thresholded, against the labels.</summary>
     public static LayerDissection Run(LayerRun run, IActivationSource source, ISegmentationDataset data, DissectionOptions options,
         int imageCount, ConceptIndex concepts, long[] labelArea, SpillFile labelSpill, IProgress<DissectionProgress>? progress, CancellationToken ct,
-        DissectionTrace? trace, bool? tensorOps)
+        DissectionTrace? trace)
     {
         labelSpill.Rewind();
-        run.Spill.Rewind();
-        using var tally = new ConceptTally(run.Units, concepts.MaxId, concepts.Categories.Count, run.Thresholds, source.Device, tensorOps);
+        var spill = run.Spill;
+        spill.Rewind();
+        var top = Enumerable.Range(0, run.Units).Select(run.Top.For).ToArray();
+        var tally = new ConceptTally(run.Units, concepts.MaxId, concepts.Categories.Count, run.Thresholds, top);
+        var maps = new float[options.BatchSize * spill.ImageFloats];
+        var masks = new (int, int)[options.BatchSize];
+        long position = 0;
         for (int start = 0; start < imageCount; start += options.BatchSize)
         {
             ct.ThrowIfCancellationRequested();
-            int count = Math.Min(options.BatchSize, imageCount - start);
+            int count = spill.Read(maps, masks, ref position);
             var labels = new ImageLabels[count];
             for (int i = 0; i < count; i++) labels[i] = ImageLabels.ReadFrom(labelSpill.Reader);
-
-            if (tally.OnHost)
-                tally.AddOnHost(run.ReadHostBatch(count), run.Height, run.Width, labels);
-            else
-            {
-                using var scope = NewDisposeScope();
-                var raw = run.ReadBatch(count).to(source.Device);
-                foreach (var (positions, group) in GroupByMaskSize(labels))
-                    tally.Add(positions.Length == count ? raw : raw.index_select(0, tensor(positions, device: source.Device)), group);
-            }
+            tally.Add(maps, spill.Height, spill.Width, labels, start, ct);
             progress?.Report(new DissectionProgress(AnalysisPhase.Iou, start + count, imageCount) { Layer = run.Name });
         }
         var iou = tally.Iou(labelArea, concepts.CategoryOf);
         trace?.Iou.Add(run.Name, iou);
-        return DissectionSummary.Of(run, iou, concepts, source, data, options, imageCount);
+        return DissectionSummary.Of(run, iou, tally, concepts, source, data, options, imageCount);
     }
-
-    static IEnumerable<(long[] Positions, ImageLabels[] Labels)> GroupByMaskSize(ImageLabels[] labels) =>
-        labels.Select((l, i) => (Label: l, Index: (long)i))
-            .GroupBy(e => (e.Label.MaskHeight, e.Label.MaskWidth))
-            .Select(g => (g.Select(e => e.Index).ToArray(), g.Select(e => e.Label).ToArray()));
 }

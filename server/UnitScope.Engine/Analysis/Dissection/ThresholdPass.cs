@@ -6,12 +6,12 @@ namespace UnitScope.Engine.Analysis.Dissection;
 
 /// <summary>
 /// Dissection's pass 1, the only one that runs the model: one forward pass per batch for all layers at
-/// once; each layer's <see cref="LayerRun"/> takes its activations (histograms, top images, spill) and the
-/// labels are checked, measured and spilled, on the CPU beside the next batch's forward pass.
+/// once; each layer's <see cref="LayerRun"/> takes its activations (threshold brackets, top images, spill),
+/// and the labels are checked, measured and spilled, on another thread beside the next batch's forward pass.
 /// </summary>
 internal static class ThresholdPass
 {
-    /// <summary>Pass 1: the forward passes, thresholds (histograms), top images, spills.</summary>
+    /// <summary>Pass 1: the forward passes, threshold brackets, top images, spills.</summary>
     public static void Run(IActivationSource source, ISegmentationDataset data, IReadOnlyList<string> layers,
         DissectionOptions options, int imageCount, ConceptIndex concepts, long[] labelArea, SpillFile labelSpill,
         List<LayerRun> runs, IProgress<DissectionProgress>? progress, CancellationToken ct)
@@ -36,8 +36,7 @@ internal static class ThresholdPass
 
                 using var scope = NewDisposeScope();
                 var activations = source.Forward(samples, layers);
-                // The previous batch's counting (on the CPU, on another thread) must be done before the
-                // ranges change.
+                // The previous batch's counting (on another thread) must be done: the spills are written in order.
                 Finish(ref counting);
                 var work = new List<(LayerRun Run, float[] Raw)>();
                 try
@@ -46,16 +45,15 @@ internal static class ThresholdPass
                     {
                         var raw = activations.TryGetValue(run.Name, out var a) ? a
                             : throw new InvalidOperationException($"The activation source gave no output for layer '{run.Name}'.");
-                        if (run.AddBatch(raw, masks, start, options.Quantile) is { } host)
-                            work.Add((run, host));
+                        work.Add((run, run.Take(raw, count)));
                     }
                 }
                 finally
                 {
                     foreach (var tensor in activations.Values) tensor.Dispose();
                 }
-                // The labels' checks, normalisation and spill, and on the CPU the resampling and counting,
-                // run beside the next batch's loading and forward pass (which leave a core idle much of the time).
+                // The labels' checks, normalisation and spill, and the counting run beside the next batch's
+                // loading and forward pass (which leave a core idle much of the time).
                 int first = start;
                 counting = Task.Run(() =>
                 {
@@ -67,7 +65,7 @@ internal static class ThresholdPass
                     }
                     foreach (var (run, raw) in work)
                     {
-                        run.CountOnHost(raw, masks, options.Quantile);
+                        run.Count(raw, masks, first);
                         ArrayPool<float>.Shared.Return(raw);
                     }
                 });

@@ -2,14 +2,12 @@ using UnitScope.Engine.Datasets;
 
 namespace UnitScope.Engine.Analysis.Dissection;
 
-/// <summary>A unit's mask on one of its top images: MaskHeight × MaskWidth of the sample, row-major.</summary>
-public sealed record TopImageMask(UnitDissection Unit, TopImage Top, ProbeSample Sample, bool[] Mask);
-
 /// <summary>
-/// The masks of units on their top images, by the dissector's own definition: the unit's map
-/// upsampled with <see cref="MaskUpsampling"/> to the sample's mask size, then a_u &gt; t_u. A stored
-/// dissection keeps only the top images' indices, so this runs the model on them again (what unit
-/// cards show). Units go a chunk at a time, so memory is bounded by the chunk, not by the layer.
+/// The masks of units on their top images, by the dissector's own definition (the unit's map resampled
+/// with <see cref="MaskUpsampling"/> to the image's mask size, then a_u &gt; t_u): the ones a freshly
+/// computed result carries (<see cref="UnitDissection.TopMasks"/>, from pass 2), else computed by
+/// running the model on the top images again (a stored result keeps only their indices). Units go a
+/// chunk at a time, so memory is bounded by the chunk, not by the layer.
 /// </summary>
 public static class TopImageMasks
 {
@@ -17,44 +15,48 @@ public static class TopImageMasks
     public const int UnitsPerChunk = 32;
 
     /// <summary>Each selected unit (all by default) with its masks in top-image order, in unit order, computed lazily.</summary>
+    /// <param name="session">The model, for units whose masks the result does not carry; null: such a unit is an error.</param>
     /// <exception cref="UnitScopeException">UnknownLayer; InvalidArgument for a layer without maps; UnitOutOfRange for a dissection of another model.</exception>
-    public static IEnumerable<(UnitDissection Unit, IReadOnlyList<TopImageMask> Masks)> ForLayer(ModelSession session,
+    public static IEnumerable<(UnitDissection Unit, IReadOnlyList<UnitMask> Masks)> ForLayer(ModelSession? session,
         ISegmentationDataset dataset, LayerDissection layer, IEnumerable<int>? units = null, int batchSize = 16, CancellationToken ct = default)
     {
-        ArgumentNullException.ThrowIfNull(session);
         ArgumentNullException.ThrowIfNull(dataset);
         ArgumentNullException.ThrowIfNull(layer);
+        var wanted = units is null ? null : new HashSet<int>(units);
+        var selected = layer.Units.Where(u => wanted is null || wanted.Contains(u.Unit)).OrderBy(u => u.Unit).ToList();
+        if (selected.All(u => u.TopMasks is not null))
+            return selected.Select(u => (u, u.TopMasks!));
+        if (session is null)
+            throw new InvalidOperationException($"The dissection of '{layer.Layer}' carries no masks (it was read from the store): the model is needed to compute them.");
         var info = session.GetLayer(layer.Layer);
         if (info.OutputShape.Count != 3)
             throw new UnitScopeException(EngineErrorKind.InvalidArgument,
                 $"Layer '{layer.Layer}' ({info.Kind}) has no spatial output ({string.Join("×", info.OutputShape)}), so its units have no masks.");
-        var wanted = units is null ? null : new HashSet<int>(units);
-        var selected = layer.Units.Where(u => wanted is null || wanted.Contains(u.Unit)).OrderBy(u => u.Unit).ToList();
         foreach (var unit in selected.Where(u => u.Unit < 0 || u.Unit >= info.Units))
             throw new UnitScopeException(EngineErrorKind.UnitOutOfRange,
                 $"The dissection names unit {unit.Unit} of '{layer.Layer}', which has {info.Units} units: was it made with another checkpoint?");
         return Chunks(session, dataset, layer.Layer, selected, Math.Max(1, batchSize), ct);
     }
 
-    static IEnumerable<(UnitDissection, IReadOnlyList<TopImageMask>)> Chunks(ModelSession session, ISegmentationDataset dataset,
+    static IEnumerable<(UnitDissection, IReadOnlyList<UnitMask>)> Chunks(ModelSession session, ISegmentationDataset dataset,
         string layer, List<UnitDissection> units, int batchSize, CancellationToken ct)
     {
         foreach (var chunk in units.Chunk(UnitsPerChunk))
         {
-            var masks = MasksFor(session, dataset, layer, chunk, batchSize, ct);
+            var masks = MasksFor(session, dataset, layer, [.. chunk.Where(u => u.TopMasks is null)], batchSize, ct);
             foreach (var unit in chunk)
-                yield return (unit, unit.TopImages.Select(t => masks[(unit.Unit, t.ImageIndex)]).ToList());
+                yield return (unit, unit.TopMasks ?? [.. unit.TopImages.Select(t => masks[(unit.Unit, t.ImageIndex)])]);
         }
     }
 
-    static Dictionary<(int Unit, int Image), TopImageMask> MasksFor(ModelSession session, ISegmentationDataset dataset,
+    static Dictionary<(int Unit, int Image), UnitMask> MasksFor(ModelSession session, ISegmentationDataset dataset,
         string layer, UnitDissection[] units, int batchSize, CancellationToken ct)
     {
-        var unitsByImage = units.SelectMany(u => u.TopImages.Select(t => (t.ImageIndex, Unit: u, Top: t)))
+        var unitsByImage = units.SelectMany(u => u.TopImages.Select(t => (t.ImageIndex, Unit: u)))
             .GroupBy(p => p.ImageIndex)
             .OrderBy(g => g.Key)
             .ToList();
-        var masks = new Dictionary<(int, int), TopImageMask>();
+        var masks = new Dictionary<(int, int), UnitMask>();
         foreach (var batch in unitsByImage.Chunk(batchSize))
         {
             ct.ThrowIfCancellationRequested();
@@ -71,13 +73,14 @@ public static class TopImageMasks
                 int pixels = sample.MaskHeight * sample.MaskWidth;
                 var upsampled = new float[pixels];
                 var scratch = new float[height * sample.MaskWidth];
-                foreach (var (imageIndex, unit, top) in batch[i])
+                foreach (var (imageIndex, unit) in batch[i])
                 {
                     var map = maps.AsSpan((i * units0 + unit.Unit) * plane, plane);
                     MaskUpsampling.Resample(map, height, width, sample.MaskHeight, sample.MaskWidth, scratch, upsampled);
-                    var mask = new bool[pixels];
-                    for (int p = 0; p < pixels; p++) mask[p] = upsampled[p] > unit.Threshold;
-                    masks[(unit.Unit, imageIndex)] = new TopImageMask(unit, top, sample, mask);
+                    var bits = new ulong[(pixels + 63) / 64];
+                    for (int p = 0; p < pixels; p++)
+                        if (upsampled[p] > unit.Threshold) bits[p >> 6] |= 1UL << (p & 63);
+                    masks[(unit.Unit, imageIndex)] = new UnitMask(imageIndex, sample.MaskHeight, sample.MaskWidth, bits);
                 }
             }
         }
