@@ -33,7 +33,10 @@ static class Measure
     /// report, i.e. between batches (slows the run: for memory figures only; between batches, because a
     /// collection during a forward pass can free a temporary TorchSharp Scalar libtorch is still using);
     /// else the heap's size after the GC's own last collection, every 5 ms.</param>
-    public static DissectRun Dissect(ModelSession model, ISegmentationDataset data, IReadOnlyList<string> layers, int batchSize, bool liveHeap = false)
+    public static DissectRun Dissect(ModelSession model, ISegmentationDataset data, IReadOnlyList<string> layers, int batchSize, bool liveHeap = false) =>
+        Dissect(new ModelActivationSource(model), data, layers, batchSize, liveHeap);
+
+    public static DissectRun Dissect(IActivationSource source, ISegmentationDataset data, IReadOnlyList<string> layers, int batchSize, bool liveHeap = false)
     {
         GC.Collect();
         GC.WaitForPendingFinalizers();
@@ -47,7 +50,7 @@ static class Measure
             if (p.Phase == Engine.Analysis.AnalysisPhase.Thresholds) pass1 = clock.Elapsed.TotalSeconds;
             if (liveHeap) sampler.SampleLive();
         });
-        var result = Dissector.Run(model, data, layers, new DissectionOptions { BatchSize = batchSize }, progress, CancellationToken.None);
+        var result = Dissector.Run(source, data, layers, new DissectionOptions { BatchSize = batchSize }, progress, CancellationToken.None);
         double seconds = clock.Elapsed.TotalSeconds;
         // What the run itself held: the peak less what the process held before it.
         return new DissectRun(seconds, CpuNow() - cpu, pass1, PeakRssMiB(), sampler.PeakMiB - before / 1048576.0, result);

@@ -21,7 +21,7 @@ if (args is ["probe", var cacheDir, var countText, var sizeText, var maskText])
 }
 var arguments = Arguments.Parse(args);
 string repo = FindRepoRoot();
-string checkpoint = Path.Combine(repo, "tests", "fixtures", "models", arguments.Model + ".pth");
+string checkpoint = arguments.Checkpoint ?? Path.Combine(repo, "tests", "fixtures", "models", arguments.Model + ".pth");
 
 using var model = ModelSession.Load(checkpoint, new ModelOptions { InputHeight = arguments.InputSize, Device = "cpu" });
 var layers = arguments.Layers;
@@ -35,12 +35,28 @@ Func<int, ISegmentationDataset> probe = arguments.Probe switch
 {
     "builtin" => BuiltIn(arguments, repo),
     "synthetic" => n => new SyntheticProbeSet(n, arguments.InputSize),
-    _ => throw new ArgumentException("--probe is builtin or synthetic"),
+    var folder => Folder(folder),
 };
 var sample = probe(arguments.Images * arguments.Scale);
 Console.WriteLine($"probe set {arguments.Probe}: {sample.Count} images, masks {sample.Load(0).MaskHeight}x{sample.Load(0).MaskWidth}, " +
     $"categories {string.Join("/", sample.Categories)}, {sample.Concepts.Count} concepts (ready in {generation.Elapsed.TotalSeconds:F1} s); batch {arguments.BatchSize}, best of {arguments.Repeat}");
 Console.WriteLine();
+
+if (arguments.Overhead)
+{
+    // What dissection adds to the forward passes, measured without them: activations captured once, then
+    // dissected from memory (wall and this process's CPU seconds; robust to a shared machine's load).
+    var data = probe(arguments.Images);
+    var replay = new ReplayedActivations(model, data, layers, arguments.BatchSize);
+    Measure.Forward(model, probe(2 * arguments.BatchSize), layers, arguments.BatchSize);
+    var forward = Measure.Forward(model, data, layers, arguments.BatchSize);
+    var counting = Measure.Dissect(replay, data, layers, arguments.BatchSize);
+    Console.WriteLine($"{data.Count} images: forward passes {forward.Wall:F2} s wall, {forward.Cpu:F2} s CPU; dissection from captured activations " +
+        $"{counting.Seconds:F2} s wall ({counting.Pass1Seconds:F2} s pass 1, {counting.Seconds - counting.Pass1Seconds:F2} s threshold search + IoU), {counting.CpuSeconds:F2} s CPU");
+    Console.WriteLine($"(forward + dissection's own work) / forward: {(forward.Cpu + counting.CpuSeconds) / forward.Cpu:F2} in CPU seconds, " +
+        $"{(forward.Wall + counting.Seconds) / forward.Wall:F2} in wall seconds (an upper bound: in a real run pass 1's counting overlaps the forward passes)");
+    return;
+}
 
 // Warm-up: JIT, libtorch's allocator and thread pool.
 Measure.Forward(model, probe(2 * arguments.BatchSize), layers, arguments.BatchSize);
@@ -104,13 +120,26 @@ static Func<int, ISegmentationDataset> BuiltIn(Arguments arguments, string repo)
     return n => new FirstImages(set, n);
 }
 
-sealed record Arguments(string Model, int InputSize, string[] Layers, int Images, int Scale, int BatchSize, int Repeat, string Probe)
+/// <summary>The first n images of a Broden-format folder (fewer when it has fewer).</summary>
+static Func<int, ISegmentationDataset> Folder(string folder)
+{
+    var set = BrodenDataset.Open(folder);
+    return n => new FirstImages(set, n);
+}
+
+sealed record Arguments(string Model, int InputSize, string[] Layers, int Images, int Scale, int BatchSize, int Repeat, string Probe, string? Checkpoint,
+    bool Overhead = false)
 {
     public static Arguments Parse(string[] args)
     {
-        var a = new Arguments("resnet18_small", 112, ["layer3", "layer4"], 256, 4, 16, 5, "builtin");
+        var a = new Arguments("resnet18_small", 112, ["layer3", "layer4"], 256, 4, 16, 5, "builtin", null);
         for (int i = 0; i < args.Length; i++)
         {
+            if (args[i] == "--overhead")
+            {
+                a = a with { Overhead = true };
+                continue;
+            }
             string value = i + 1 < args.Length ? args[i + 1] : throw new ArgumentException($"{args[i]} needs a value");
             a = args[i] switch
             {
@@ -122,7 +151,8 @@ sealed record Arguments(string Model, int InputSize, string[] Layers, int Images
                 "--batch" => a with { BatchSize = int.Parse(value) },
                 "--repeat" => a with { Repeat = int.Parse(value) },
                 "--probe" => a with { Probe = value },
-                _ => throw new ArgumentException($"Unknown option {args[i]}: use --model --input-size --layers --images --scale --batch --repeat --probe"),
+                "--checkpoint" => a with { Checkpoint = Path.GetFullPath(value), Model = Path.GetFileNameWithoutExtension(value) },
+                _ => throw new ArgumentException($"Unknown option {args[i]}: use --model --checkpoint --overhead --input-size --layers --images --scale --batch --repeat --probe"),
             };
             i++;
         }
