@@ -4,6 +4,21 @@ import * as esbuild from "esbuild";
 const watch = process.argv.includes("--watch");
 const production = process.argv.includes("--production");
 
+/** A webview script: bundled for the browser into media/NAME.js. */
+function webview(entry, name) {
+  return {
+    entryPoints: [entry],
+    outfile: `media/${name}.js`,
+    bundle: true,
+    platform: "browser",
+    format: "iife",
+    target: "es2022",
+    sourcemap: false,
+    minify: production,
+    logLevel: "warning",
+  };
+}
+
 /** @type {esbuild.BuildOptions[]} */
 const builds = [
   {
@@ -18,17 +33,9 @@ const builds = [
     minify: production,
     logLevel: "warning",
   },
-  ...["unitMap", "dissection", "unitCard", "occlusion", "ablation", "ranking"].map((name) => ({
-    entryPoints: [`src/webview/${name}.ts`],
-    outfile: `media/${name}.js`,
-    bundle: true,
-    platform: "browser",
-    format: "iife",
-    target: "es2022",
-    sourcemap: false,
-    minify: production,
-    logLevel: "warning",
-  })),
+  ...["unitMap", "dissection", "unitCard", "occlusion", "ablation", "ranking"].map((name) => webview(`src/webview/${name}.ts`, name)),
+  // Families with their own folder: src/<family>/webview/NAME.ts.
+  webview("src/seeing/webview/gallery.ts", "gallery"),
 ];
 
 if (watch) {

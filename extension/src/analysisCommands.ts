@@ -9,11 +9,14 @@ import { occlusionCommand, occlusionRunner } from "./occlusion";
 import { OcclusionPanel } from "./occlusionPanel";
 import { rankUnitsCommand } from "./rank";
 import { RankPanel } from "./rankPanel";
+import { galleryRunner, unitGalleryCommand } from "./seeing/gallery";
+import { GalleryPanel } from "./seeing/galleryPanel";
 
 export const AnalysisCommands = {
   occlusionHeatmap: "unitscope.occlusionHeatmap",
   ablateUnits: "unitscope.ablateUnits",
   rankUnits: "unitscope.rankUnits",
+  unitGallery: "unitscope.unitGallery",
 } as const;
 
 export function registerAnalysis(ctx: Ctx): vscode.Disposable[] {
@@ -24,5 +27,7 @@ export function registerAnalysis(ctx: Ctx): vscode.Disposable[] {
     OcclusionPanel.registerSerializer(ctx, occlusionRunner(ctx)),
     AblationPanel.registerSerializer(ctx),
     RankPanel.registerSerializer(ctx),
+    vscode.commands.registerCommand(AnalysisCommands.unitGallery, (arg?: unknown) => unitGalleryCommand(ctx, arg)),
+    GalleryPanel.registerSerializer(ctx, galleryRunner(ctx)),
   ];
 }

@@ -8,7 +8,7 @@ import type { RequestParams, RequestResult } from "./protocol.generated";
 import type { CancelToken } from "./rpc";
 
 /** The long-running analysis methods (each takes a `workDoneToken`). */
-export type AnalysisMethod = "unitscope/occlude" | "unitscope/ablate" | "unitscope/rankUnits" | "unitscope/unitClassStats";
+export type AnalysisMethod = "unitscope/occlude" | "unitscope/ablate" | "unitscope/rankUnits" | "unitscope/unitClassStats" | "unitscope/unitGallery";
 
 export interface AnalysisCallbacks<M extends AnalysisMethod> {
   /** A step for the progress notification. */
