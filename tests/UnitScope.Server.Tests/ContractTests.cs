@@ -72,7 +72,7 @@ public class ContractTests
     }
 
     [Fact]
-    public void Every_engine_error_kind_has_a_protocol_kind_of_the_same_name()
+    public void Every_engine_error_kind_maps_to_the_protocol_kind_of_the_same_name_and_code()
     {
         foreach (var kind in Enum.GetValues<EngineErrorKind>())
         {

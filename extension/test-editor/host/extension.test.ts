@@ -111,15 +111,23 @@ describe("UnitScope in VS Code's extension host", function () {
     await until("the dissection panel", () => vscode.window.tabGroups.all.flatMap((g) => g.tabs).some((t) => t.label.startsWith("Dissection · smallcnn.pth")));
   });
 
-  it("keeps results in the configured cache directory", () => {
+  it("keeps the dissection in the configured cache directory, verifiable and for this layer", () => {
     const cache = vscode.workspace.getConfiguration("unitscope").get<string>("cacheDirectory")!;
-    assert.ok(cache && fs.existsSync(cache), `cache directory ${cache}`);
-    const files: string[] = [];
+    const folder = path.join(cache, "dissections");
+    assert.ok(fs.existsSync(folder), `the daemon writes dissections under ${folder}`);
+    const entries: { dissection: { layer: string; units: unknown[] }; sha256: string }[] = [];
     const walk = (d: string) => {
-      for (const e of fs.readdirSync(d, { withFileTypes: true })) e.isDirectory() ? walk(path.join(d, e.name)) : files.push(e.name);
+      for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+        const file = path.join(d, e.name);
+        if (e.isDirectory()) walk(file);
+        else if (e.name.endsWith(".json") && !e.name.startsWith(".")) entries.push(JSON.parse(fs.readFileSync(file, "utf8")));
+      }
     };
-    walk(cache);
-    assert.ok(files.length > 0, "the daemon wrote its dissection there");
+    walk(folder);
+    const conv2 = entries.find((e) => e.dissection?.layer === "conv2");
+    assert.ok(conv2, `an entry for conv2 among ${entries.length}`);
+    assert.equal(conv2.dissection.units.length, 32, "one result per unit of conv2");
+    assert.match(conv2.sha256, /^[0-9a-f]{64}$/, "the entry carries its checksum");
   });
 
   it("opens a unit's card", async () => {

@@ -23,7 +23,7 @@ static class AblateCommand
 {
     public static Command Create(CliContext cli)
     {
-        var model = new Argument<string>("MODEL") { Description = ModelOptionSet.ModelFileDescription };
+        var model = new ModelArgument();
         var layer = new Option<string>("--layer") { Description = "Layer whose units to remove, as in named_modules() (see `unitscope layers`).", Required = true, HelpName = "L" };
         var units = new Option<string>("--units") { Description = "Units (channels) to zero, comma-separated; ranges allowed: 3,7,10-12.", Required = true, HelpName = "U,U,…" };
         var random = new Option<int>("--random-control") { Description = "Random unit sets of the same size to remove as a control (averaged); 0: none.", DefaultValueFactory = _ => 3, HelpName = "N" };
@@ -33,10 +33,11 @@ static class AblateCommand
         var shared = new ModelOptionSet();
         var command = new Command("ablate", "Zero units of a layer and measure accuracy per class before and after, against a random control.")
         {
-            model, layer, units, random, seed, output,
+            layer, units, random, seed, output,
         };
         data.AddTo(command);
         shared.AddTo(command);
+        model.AddTo(command);
         command.SetAction((parse, ct) => cli.RunAsync(async () =>
         {
             var modelOptions = shared.Read(parse);
@@ -54,7 +55,7 @@ static class AblateCommand
             var source = data.Read(parse);
             string outDir = Path.GetFullPath(parse.GetValue(output)!);
 
-            using var session = await Sessions.LoadAsync(cli, parse.GetValue(model)!, modelOptions, ct);
+            using var session = await Sessions.LoadAsync(cli, model.Read(parse), modelOptions, ct);
             session.GetLayer(request.Layer);
             var store = new AnalysisStore(source.CacheFolder);
             AblationResult result = null!;

@@ -11,7 +11,7 @@ using UnitScope.Rendering.Report;
 namespace UnitScope.Cli.Commands;
 
 /// <summary>
-/// <c>unitscope dissect --model X.pth --layer L[,L2…] --data probe|BRODEN_DIR --out DIR</c>: network
+/// <c>unitscope dissect X.pth --layer L[,L2…] --data probe|BRODEN_DIR --out DIR</c>: network
 /// dissection of the layers over a probe set, through the result store (a second run is read back,
 /// not computed), then an HTML report in DIR and a per-layer summary on stdout (or the results as JSON).
 /// </summary>
@@ -19,7 +19,7 @@ static class DissectCommand
 {
     public static Command Create(CliContext cli)
     {
-        var model = new Option<string>("--model") { Description = ModelOptionSet.ModelFileDescription, Required = true, HelpName = "FILE" };
+        var model = new ModelArgument();
         var layer = new Option<string[]>("--layer")
         {
             Description = "Layer(s) to dissect, comma-separated or repeated, as in named_modules() (see `unitscope layers`).",
@@ -51,9 +51,10 @@ static class DissectCommand
         var shared = new ModelOptionSet();
         var command = new Command("dissect", "Label what each unit of a layer detects (network dissection over a probe set) and write an HTML report.")
         {
-            model, layer, data, quantile, iou, top, maxImages, batch, output, cache, probeCount, probeSize, resizeProbe,
+            layer, data, quantile, iou, top, maxImages, batch, output, cache, probeCount, probeSize, resizeProbe,
         };
         shared.AddTo(command);
+        model.AddTo(command);
         command.SetAction((parse, ct) => cli.RunAsync(async () =>
         {
             var modelOptions = shared.Read(parse);
@@ -72,7 +73,7 @@ static class DissectCommand
             var source = DataSource.Parse(parse.GetValue(data)!, parse.GetValue(probeCount), parse.GetValue(probeSize));
             string outDir = Path.GetFullPath(parse.GetValue(output)!);
 
-            using var session = await Sessions.LoadAsync(cli, parse.GetValue(model)!, modelOptions, ct);
+            using var session = await Sessions.LoadAsync(cli, model.Read(parse), modelOptions, ct);
             foreach (string name in layers)
                 CheckLayer(session, name);
 

@@ -8,14 +8,15 @@ static class LayersCommand
 {
     public static Command Create(CliContext cli)
     {
-        var model = new Argument<string>("MODEL") { Description = ModelOptionSet.ModelFileDescription };
+        var model = new ModelArgument();
         var shared = new ModelOptionSet();
-        var command = new Command("layers", "List every addressable layer: name, kind, units, output shape.") { model };
+        var command = new Command("layers", "List every addressable layer: name, kind, units, output shape.");
         shared.AddTo(command);
+        model.AddTo(command);
         command.SetAction((parse, ct) => cli.RunAsync(async () =>
         {
             var options = shared.Read(parse);
-            using var session = await Sessions.LoadAsync(cli, parse.GetValue(model)!, options, ct);
+            using var session = await Sessions.LoadAsync(cli, model.Read(parse), options, ct);
             if (parse.GetValue(shared.Json))
             {
                 cli.WriteJson(new

@@ -19,7 +19,7 @@ static class OccludeCommand
 {
     public static Command Create(CliContext cli)
     {
-        var model = new Argument<string>("MODEL") { Description = ModelOptionSet.ModelFileDescription };
+        var model = new ModelArgument();
         var image = new Option<string>("--image") { Description = "Image file (PNG, JPEG, BMP, WebP).", Required = true, HelpName = "IMG" };
         var cls = new Option<string?>("--class") { Description = "Class whose probability is mapped: a class name or index; default: the predicted class.", HelpName = "C" };
         var defaults = new OcclusionOptions();
@@ -35,10 +35,11 @@ static class OccludeCommand
         var shared = new ModelOptionSet();
         var command = new Command("occlude", "Slide a grey square over an image and map the class probability, the most probable class and a unit's activity (Zeiler & Fergus).")
         {
-            model, image, cls, size, stride, fill, layer, unit, batch, output, cache,
+            image, cls, size, stride, fill, layer, unit, batch, output, cache,
         };
         sizing.AddTo(command);
         shared.AddTo(command);
+        model.AddTo(command);
         command.SetAction((parse, ct) => cli.RunAsync(async () =>
         {
             var modelOptions = shared.Read(parse);
@@ -52,7 +53,7 @@ static class OccludeCommand
             string cacheFolder = Path.GetFullPath(parse.GetValue(cache) ?? CacheDirectory.Resolve());
 
             var decoded = await Sessions.LoadImageAsync(imagePath, ct);
-            using var session = await Sessions.LoadAsync(cli, parse.GetValue(model)!, modelOptions, ct);
+            using var session = await Sessions.LoadAsync(cli, model.Read(parse), modelOptions, ct);
             var picture = await Sessions.Background(() => ImageSizingOptions.Apply(cli, session, givenSizing, decoded, imagePath), ct);
             var options = new OcclusionOptions
             {

@@ -11,14 +11,15 @@ static class PredictCommand
 {
     public static Command Create(CliContext cli)
     {
-        var model = new Argument<string>("MODEL") { Description = ModelOptionSet.ModelFileDescription };
+        var model = new ModelArgument();
         var image = new Option<string>("--image") { Description = "Image file (PNG, JPEG, BMP, WebP).", Required = true, HelpName = "IMG" };
         var top = new Option<int>("--top") { Description = "How many classes to list.", DefaultValueFactory = _ => 5, HelpName = "K" };
         var sizing = new ImageSizingOptions();
         var shared = new ModelOptionSet();
-        var command = new Command("predict", "Classify an image: top classes with probabilities (--json adds all logits and probabilities).") { model, image, top };
+        var command = new Command("predict", "Classify an image: top classes with probabilities (--json adds all logits and probabilities).") { image, top };
         sizing.AddTo(command);
         shared.AddTo(command);
+        model.AddTo(command);
         command.SetAction((parse, ct) => cli.RunAsync(async () =>
         {
             var options = shared.Read(parse);
@@ -28,7 +29,7 @@ static class PredictCommand
                 throw new Engine.UnitScopeException(Engine.EngineErrorKind.InvalidArgument, $"--top must be at least 1, not {k}.");
             var imagePath = parse.GetValue(image)!;
             var decoded = await Sessions.LoadImageAsync(imagePath, ct);
-            using var session = await Sessions.LoadAsync(cli, parse.GetValue(model)!, options, ct);
+            using var session = await Sessions.LoadAsync(cli, model.Read(parse), options, ct);
             var picture = await Sessions.Background(() => ImageSizingOptions.Apply(cli, session, givenSizing, decoded, imagePath), ct);
             var prediction = await Sessions.Background(() => session.Predict(picture, Math.Min(k, Math.Max(1, session.ClassCount))), ct);
 

@@ -22,7 +22,7 @@ static class RankCommand
 
     public static Command Create(CliContext cli)
     {
-        var model = new Argument<string>("MODEL") { Description = ModelOptionSet.ModelFileDescription };
+        var model = new ModelArgument();
         var layer = new Option<string>("--layer") { Description = "Layer whose units to rank, as in named_modules().", Required = true, HelpName = "L" };
         var cls = new Option<string>("--class") { Description = "Class of the evaluation set (name or index) whose units to find.", Required = true, HelpName = "C" };
         var metric = new Option<string>("--metric") { Description = "Rank by the drop in the class's accuracy or in its mean log-probability (smoother on small sets).", DefaultValueFactory = _ => "accuracy", HelpName = "accuracy|logprob" };
@@ -35,10 +35,11 @@ static class RankCommand
         var shared = new ModelOptionSet();
         var command = new Command("rank", "Rank a layer's units by how much removing each alone hurts a class; top-k vs random-k curve; the top unit as a classifier.")
         {
-            model, layer, cls, metric, top, draws, seed, statistic, output,
+            layer, cls, metric, top, draws, seed, statistic, output,
         };
         data.AddTo(command);
         shared.AddTo(command);
+        model.AddTo(command);
         command.SetAction((parse, ct) => cli.RunAsync(async () =>
         {
             var modelOptions = shared.Read(parse);
@@ -70,7 +71,7 @@ static class RankCommand
             var source = data.Read(parse);
             string outDir = Path.GetFullPath(parse.GetValue(output)!);
 
-            using var session = await Sessions.LoadAsync(cli, parse.GetValue(model)!, modelOptions, ct);
+            using var session = await Sessions.LoadAsync(cli, model.Read(parse), modelOptions, ct);
             session.GetLayer(request.Layer);
             var store = new AnalysisStore(source.CacheFolder);
             var dissections = new DissectionStore(source.CacheFolder);

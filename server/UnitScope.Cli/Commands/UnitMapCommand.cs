@@ -16,7 +16,7 @@ static class UnitMapCommand
 {
     public static Command Create(CliContext cli)
     {
-        var model = new Argument<string>("MODEL") { Description = ModelOptionSet.ModelFileDescription };
+        var model = new ModelArgument();
         var layer = new Option<string>("--layer") { Description = "Layer name as in named_modules(), e.g. features.28 or layer4.1.conv2 (see `unitscope layers`).", Required = true, HelpName = "NAME" };
         var unit = new Option<int>("--unit") { Description = "Unit (channel) index in the layer, from 0.", Required = true, HelpName = "U" };
         var image = new Option<string>("--image") { Description = "Image file (PNG, JPEG, BMP, WebP).", Required = true, HelpName = "IMG" };
@@ -27,10 +27,11 @@ static class UnitMapCommand
         var shared = new ModelOptionSet();
         var command = new Command("unitmap", "Write a unit's activation map over an image as a PNG overlay and print the map's min/max/mean.")
         {
-            model, layer, unit, image, output, colormap, opacity,
+            layer, unit, image, output, colormap, opacity,
         };
         sizing.AddTo(command);
         shared.AddTo(command);
+        model.AddTo(command);
         command.SetAction((parse, ct) => cli.RunAsync(async () =>
         {
             var options = shared.Read(parse);
@@ -42,7 +43,7 @@ static class UnitMapCommand
             string outPath = parse.GetValue(output) ?? DefaultOut(imagePath, layerName, unitIndex);
 
             var decoded = await Sessions.LoadImageAsync(imagePath, ct);
-            using var session = await Sessions.LoadAsync(cli, parse.GetValue(model)!, options, ct);
+            using var session = await Sessions.LoadAsync(cli, model.Read(parse), options, ct);
             CheckUnit(session, layerName, unitIndex);
             var picture = await Sessions.Background(() => ImageSizingOptions.Apply(cli, session, givenSizing, decoded, imagePath), ct);
             var map = await Sessions.Background(() => session.ComputeUnitMap(picture, layerName, unitIndex), ct);

@@ -25,7 +25,23 @@ internal static class RpcErrors
             : $"No model with id '{modelId}' is loaded; loaded: {string.Join(", ", ids)}.");
     }
 
-    /// <summary>Engine kinds map by name onto protocol kinds (a test checks every one exists).</summary>
-    public static ErrorKind KindOf(EngineErrorKind kind) =>
-        Enum.TryParse<ErrorKind>(kind.ToString(), out var mapped) ? mapped : ErrorKind.NativeRuntime;
+    /// <summary>
+    /// The wire kind of an engine error. The engine knows no protocol, so the two enums meet only here, in a
+    /// switch with no default arm: a kind added to the engine and not mapped fails the build (CS8509 is an
+    /// error in this project), rather than being matched by name at run time.
+    /// </summary>
+    public static ErrorKind KindOf(EngineErrorKind kind) => kind switch
+    {
+        EngineErrorKind.FileNotFound => ErrorKind.FileNotFound,
+        EngineErrorKind.CorruptCheckpoint => ErrorKind.CorruptCheckpoint,
+        EngineErrorKind.UnsafeCheckpoint => ErrorKind.UnsafeCheckpoint,
+        EngineErrorKind.ArchitectureMismatch => ErrorKind.ArchitectureMismatch,
+        EngineErrorKind.UnknownArchitecture => ErrorKind.UnknownArchitecture,
+        EngineErrorKind.UnknownLayer => ErrorKind.UnknownLayer,
+        EngineErrorKind.UnitOutOfRange => ErrorKind.UnitOutOfRange,
+        EngineErrorKind.BadImage => ErrorKind.BadImage,
+        EngineErrorKind.InvalidArgument => ErrorKind.InvalidArgument,
+        EngineErrorKind.NativeRuntime => ErrorKind.NativeRuntime,
+        EngineErrorKind.Forbidden => ErrorKind.Forbidden,
+    };
 }

@@ -95,7 +95,9 @@ public sealed class DatReaderTests : IDisposable
 
         var image = new RgbImage(fromDat.Input.Width, fromDat.Input.Height, 3,
             [.. Enumerable.Range(0, fromDat.Input.Width * fromDat.Input.Height * 3).Select(i => (byte)(i * 37 % 251))]);
-        fromDat.Predict(image).Logits.Should().Equal(fromPth.Predict(image).Logits);
+        // Same weights, same network: equal up to float rounding (libtorch may pick another kernel for a second
+        // session of the same shapes; a CI run saw 3e-8 apart).
+        fromDat.Predict(image).Logits.Should().Equal(fromPth.Predict(image).Logits, (a, b) => Math.Abs(a - b) <= 1e-5f);
     }
 
     [Fact]

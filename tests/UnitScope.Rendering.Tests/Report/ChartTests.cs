@@ -32,7 +32,13 @@ public class ChartTests
         CategoryPalette.HexOf("object").Should().Be("#4e79a7");
         CategoryPalette.HexOf("colors").Should().Be(CategoryPalette.HexOf("color"));
         CategoryPalette.HexOf("Colour").Should().Be(CategoryPalette.HexOf("color"));
-        CategoryPalette.HexOf("weird-category").Should().Be(CategoryPalette.HexOf("weird-category")).And.MatchRegex("^#[0-9a-f]{6}$");
+        // Other categories get a spare colour chosen from the name alone: never a known category's, and not
+        // all the same one.
+        string[] others = ["weird-category", "texture-2", "sky", "lettering", "zebra", "fur", "glass", "wheel"];
+        var otherHexes = others.Select(CategoryPalette.HexOf).ToList();
+        otherHexes.Should().AllSatisfy(h => h.Should().MatchRegex("^#[0-9a-f]{6}$"));
+        otherHexes.Should().NotIntersectWith(known.Select(CategoryPalette.HexOf));
+        otherHexes.Distinct().Count().Should().BeGreaterThan(1);
         var c = CategoryPalette.ColorOf("part");
         CategoryPalette.HexOf("part").Should().Be($"#{c.Red:x2}{c.Green:x2}{c.Blue:x2}");
         CategoryPalette.Order(["color", "object", "part", "zebra"], n => n == "color" ? 5 : 1)
