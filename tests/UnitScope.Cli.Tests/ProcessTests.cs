@@ -15,7 +15,7 @@ public class ProcessTests
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
-        process.WaitForExit(60_000).Should().BeTrue("the CLI must finish");
+        process.WaitForExit(300_000).Should().BeTrue("the CLI must finish");
         return (process.ExitCode, stdout.GetAwaiter().GetResult(), stderr.GetAwaiter().GetResult());
     }
 

@@ -100,7 +100,7 @@ public class ServeCommandTests
             shutdown.RootElement.GetProperty("id").GetInt32().Should().Be(2);
         Send(input, """{"jsonrpc":"2.0","method":"exit"}""");
 
-        process.WaitForExit(30_000).Should().BeTrue("exit ends the daemon");
+        process.WaitForExit(120_000).Should().BeTrue("exit ends the daemon");
         process.ExitCode.Should().Be(0, await stderr);
         output.ReadByte().Should().Be(-1, "nothing follows the protocol messages on stdout");
     }
@@ -123,9 +123,9 @@ public class ServeCommandTests
         process.BeginErrorReadLine();
         try
         {
-            await listening.Task.WaitAsync(TimeSpan.FromSeconds(30));
+            await listening.Task.WaitAsync(TimeSpan.FromSeconds(180));
             using (var kill = Process.Start("kill", ["-TERM", process.Id.ToString()])) kill.WaitForExit();
-            process.WaitForExit(10_000).Should().BeTrue("SIGTERM cancels the daemon");
+            process.WaitForExit(60_000).Should().BeTrue("SIGTERM cancels the daemon");
             process.ExitCode.Should().Be(0, stderr.ToString());
             (await stdout).Should().BeEmpty();
         }
