@@ -20,7 +20,7 @@ static class GalleryCommand
 {
     public static Command Create(CliContext cli)
     {
-        var model = new Argument<string>("MODEL") { Description = ModelOptionSet.ModelFileDescription };
+        var model = new ModelArgument();
         var layer = new Option<string>("--layer") { Description = "A layer with spatial maps (a convolution, a pooling, a block), as in named_modules().", Required = true, HelpName = "L" };
         var unit = new Option<int>("--unit") { Description = "The unit (channel) of --layer.", Required = true, HelpName = "U" };
         var defaults = new UnitGalleryOptions();
@@ -37,10 +37,11 @@ static class GalleryCommand
         var shared = new ModelOptionSet();
         var command = new Command("gallery", "A unit's strongest activations over a dataset, each as the image patch under its receptive field and its projection back to the pixels (Zeiler & Fergus figure 2).")
         {
-            model, layer, unit, top, method, output,
+            layer, unit, top, method, output,
         };
         data.AddTo(command);
         shared.AddTo(command);
+        model.AddTo(command);
         command.SetAction((parse, ct) => cli.RunAsync(async () =>
         {
             var modelOptions = shared.Read(parse);
@@ -56,7 +57,7 @@ static class GalleryCommand
             var source = data.Read(parse);
             string outDir = Path.GetFullPath(parse.GetValue(output)!);
 
-            using var session = await Sessions.LoadAsync(cli, parse.GetValue(model)!, modelOptions, ct);
+            using var session = await Sessions.LoadAsync(cli, model.Read(parse), modelOptions, ct);
             var store = new AnalysisStore(source.CacheFolder);
             UnitGalleryResult result = null!;
             IImageSet images = null!;
