@@ -9,6 +9,7 @@ export const TRUSTED_HOVER_COMMANDS: readonly string[] = [
   "unitscope.ablateUnits",
   "unitscope.showUnitMap",
   "unitscope.openUnitCard",
+  "unitscope.unitGallery",
 ];
 
 /** The `isTrusted` value for our hovers: command links run only for the listed commands. */

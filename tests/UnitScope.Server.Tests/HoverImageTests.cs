@@ -54,6 +54,15 @@ public class HoverImageTests
     }
 
     [Fact]
+    public void The_unit_gallery_is_linked_for_dissected_and_undissected_layers()
+    {
+        var args = HoverContent.CommandArguments("m1", "conv1");
+        var link = $"[Unit gallery…](command:unitscope.unitGallery?{args} \"A unit's strongest activations: patches and projections\")";
+        HoverContent.Markdown(Conv1, Model, _ => Dissection()).Should().Contain($" · {link} · [Unit maps…]");
+        HoverContent.Markdown(Conv1, Model, _ => null).Should().Contain($" · {link}\n\n");
+    }
+
+    [Fact]
     public void A_folder_dataset_is_named_by_its_folder()
     {
         var d = Dissection();

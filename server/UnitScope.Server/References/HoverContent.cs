@@ -19,6 +19,7 @@ internal static class HoverContent
     public const string AblateUnitsCommand = "unitscope.ablateUnits";
     public const string ShowUnitMapCommand = "unitscope.showUnitMap";
     public const string OpenUnitCardCommand = "unitscope.openUnitCard";
+    public const string UnitGalleryCommand = "unitscope.unitGallery";
 
     /// <summary>The units a dissection hover names (and shows top images of): labelled ones, best IoU first.</summary>
     public static IReadOnlyList<int> TopLabelledUnits(E.LayerDissection d) =>
@@ -63,10 +64,11 @@ internal static class HoverContent
     {
         var args = CommandArguments(model.ModelId, layer.Name);
         var unitMaps = $"[Unit maps…](command:{ShowUnitMapCommand}?{args} \"A unit's activation over an image\")";
+        var gallery = $"[Unit gallery…](command:{UnitGalleryCommand}?{args} \"A unit's strongest activations: patches and projections\")";
         if (d is null)
         {
             sb.Append($"Not dissected yet — [Dissect {Escape(layer.Name)}](command:{DissectLayerCommand}?{args} \"Run network dissection on this layer\")");
-            sb.Append($" · {unitMaps}\n\n");
+            sb.Append($" · {unitMaps} · {gallery}\n\n");
             return;
         }
         var counts = d.LabelledByCategory.Where(c => c.Value > 0)
@@ -99,7 +101,7 @@ internal static class HoverContent
         }
         sb.Append($"[Open dissection](command:{OpenDissectionCommand}?{args} \"Show every unit of {Escape(layer.Name)}\")");
         sb.Append($" · [Ablate units…](command:{AblateUnitsCommand}?{args} \"Zero units of {Escape(layer.Name)} and measure the effect\")");
-        sb.Append($" · {unitMaps}\n\n");
+        sb.Append($" · {gallery} · {unitMaps}\n\n");
     }
 
     /// <summary>The URI-encoded arguments of a unit's command: [{modelId, layer, unit}].</summary>
