@@ -3,22 +3,91 @@ using System.Globalization;
 using UnitScope.Engine;
 using UnitScope.Engine.Analysis.Ablation;
 using UnitScope.Engine.Analysis.Occlusion;
+using UnitScope.Engine.Analysis.Seeing;
 using UnitScope.Engine.Datasets;
 using UnitScope.Engine.Imaging;
 using static TorchSharp.torch;
 
 // bench/occlusion and bench/ablation: what occlusion and unit ranking cost against the forward passes they need.
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
-if (args.Length == 0 || args[0] is not ("occlusion" or "ablation"))
+if (args.Length == 0 || args[0] is not ("occlusion" or "ablation" or "gallery"))
 {
-    Console.Error.WriteLine("usage: UnitScope.Bench.Analysis occlusion|ablation [options]  (see bench/occlusion, bench/ablation)");
+    Console.Error.WriteLine("usage: UnitScope.Bench.Analysis occlusion|ablation|gallery [options]  (see bench/occlusion, bench/ablation, bench/gallery)");
     return 2;
 }
 var options = Options.Parse(args[1..]);
 if (options.Int("threads", 0) is > 0 and var threads)
     set_num_threads(threads); // 1 keeps a shared machine's contention out of libtorch's thread pool
 string repo = FindRepoRoot();
-return args[0] == "occlusion" ? Occlusion(options, repo) : Ablation(options, repo);
+return args[0] switch
+{
+    "occlusion" => Occlusion(options, repo),
+    "gallery" => Gallery(options, repo),
+    _ => Ablation(options, repo),
+};
+
+static int Gallery(Options o, string repo)
+{
+    string model = o.Get("model", "vgg16_small");
+    string path = o.Get("checkpoint", Path.Combine(repo, "tests", "fixtures", "models", model + ".pth"));
+    int inputSize = o.Int("input-size", 112), images = o.Int("images", 256), batch = o.Int("batch", 32), repeat = o.Int("repeat", 3);
+    using var session = ModelSession.Load(path, new ModelOptions { InputHeight = inputSize, Device = o.Get("device", "cpu") });
+    string layer = o.Get("layer", session.Layers.Last(l => l.OutputShape.Count == 3 && l.Kind == "Conv2d").Name);
+    var probe = ProbeSet.EnsureBuiltIn(Path.Combine(repo, ".cache", "bench-probe"), new ProbeSetOptions { Count = images, ImageSize = inputSize });
+    var set = ImageSet.FromBroden(probe);
+    Console.WriteLine($"model     {Path.GetFileName(path)} at {inputSize}x{inputSize} px, device {session.DeviceName}, torch threads {get_num_threads()}, layer {layer}");
+    Console.WriteLine($"data      {set.Count} probe images, batch {batch}; best of {repeat}; load average {LoadAverage()}");
+
+    // The forward-only pass over the same images, decoded and batched the same way, the layer hooked and read back.
+    double ForwardOnly()
+    {
+        var clock = Stopwatch.StartNew();
+        for (int start = 0; start < set.Count; start += batch)
+        {
+            int n = Math.Min(batch, set.Count - start);
+            var loaded = new RgbImage[n];
+            int first = start;
+            Parallel.For(0, n, i => loaded[i] = set.Load(first + i));
+            using var scope = NewDisposeScope();
+            session.ForwardBatch(ImageTensor.ToBatch(loaded, session.Input), [layer], pass => pass.Activations[layer].sum().item<float>());
+        }
+        return clock.Elapsed.TotalSeconds;
+    }
+    double TopK()
+    {
+        var clock = Stopwatch.StartNew();
+        TopActivations.Collect(session, set, [layer], new TopActivationOptions { K = 9, BatchSize = batch });
+        return clock.Elapsed.TotalSeconds;
+    }
+    ForwardOnly();
+    TopK();
+    double forward = double.MaxValue, top = double.MaxValue;
+    for (int r = 0; r < repeat; r++)
+    {
+        top = Math.Min(top, TopK());
+        forward = Math.Min(forward, ForwardOnly());
+    }
+    Console.WriteLine($"top-9     {top:0.000} s   forward-only {forward:0.000} s   ratio {top / forward:0.000}  (target <= 1.15)");
+
+    // Projections of one unit's 9 strongest activations, all three methods where they apply.
+    var winners = TopActivations.Collect(session, set, [layer], new TopActivationOptions { K = 9, BatchSize = batch }).Single();
+    int unit = Enumerable.Range(0, winners.Units.Count).MaxBy(u => winners.Units[u].Count > 0 ? winners.Units[u][0].Value : float.MinValue);
+    foreach (var method in new[] { ProjectionMethod.Deconvnet, ProjectionMethod.GuidedBackprop, ProjectionMethod.Gradient })
+    {
+        try { Projector.Choose(session, layer, method); }
+        catch (UnitScopeException e) { Console.WriteLine($"{method,-15} not applicable: {e.Message}"); continue; }
+        Projector.Project(session, set, layer, unit, winners.Units[unit], method);
+        double best = double.MaxValue;
+        for (int r = 0; r < repeat; r++)
+        {
+            var clock = Stopwatch.StartNew();
+            Projector.Project(session, set, layer, unit, winners.Units[unit], method);
+            best = Math.Min(best, clock.Elapsed.TotalSeconds);
+        }
+        Console.WriteLine($"{method,-15} 9 projections of unit {unit}: {best:0.000} s (target < 1 s for VGG16 at 224 px)");
+    }
+    return 0;
+}
 
 static int Occlusion(Options o, string repo)
 {

@@ -313,7 +313,14 @@ public sealed class ModelSession : IDisposable
                 }
                 else
                 {
-                    var stop = HookableModules[stopAfter].register_forward_hook((_, _, _) => throw new StopForward());
+                    // The stop hook keeps the output itself: a module's hooks need not run in the order they were
+                    // registered (seen with guided backpropagation on VGG: the capture's hook had not run yet).
+                    Tensor? stopped = null;
+                    var stop = HookableModules[stopAfter].register_forward_hook((_, _, o) =>
+                    {
+                        stopped = o;
+                        throw new StopForward();
+                    });
                     removers.Add(stop.remove);
                     try
                     {
@@ -322,10 +329,11 @@ public sealed class ModelSession : IDisposable
                     }
                     catch (StopForward)
                     {
-                        output = capture[stopAfter];
+                        output = stopped!;
                     }
                 }
                 var captured = capture.Outputs.Where(kv => layers.Contains(kv.Key)).ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal);
+                if (stopAfter is not null && layers.Contains(stopAfter)) captured[stopAfter] = output;
                 return consume(new ForwardPass(output, captured));
             }
             finally

@@ -150,6 +150,25 @@ public class ProjectionTests
     }
 
     [Fact]
+    public void Every_method_projects_after_top_k_passes_hooked_the_same_layer_of_a_vgg()
+    {
+        // Found by bench/gallery: after other passes had hooked and unhooked the layer, the gradient pass's early stop
+        // ran before the capture's hook and guided backpropagation failed with "was not called".
+        using var session = ModelSession.Load(ModelFixtures.Checkpoint("vgg16_small"), new ModelOptions { Device = "cpu", InputHeight = 48, InputWidth = 48 });
+        var images = new TopActivationTests.SyntheticImagesForTests(5);
+        for (int pass = 0; pass < 3; pass++)
+            TopActivations.Collect(session, images, ["features.28"], new TopActivationOptions { K = 2, BatchSize = 2 });
+        var top = TopActivations.Collect(session, images, ["features.28"], new TopActivationOptions { K = 2 }).Single();
+        int unit = Enumerable.Range(0, top.Units.Count).MaxBy(u => top.Units[u][0].Value);
+        foreach (var method in new[] { ProjectionMethod.Deconvnet, ProjectionMethod.GuidedBackprop, ProjectionMethod.Gradient })
+        {
+            var result = Projector.Project(session, images, "features.28", unit, top.Units[unit], method);
+            result.Items.Should().HaveCount(2);
+            result.Items.Should().OnlyContain(i => i.Values.Any(v => v != 0), method.ToString());
+        }
+    }
+
+    [Fact]
     public void Projections_are_cut_to_each_activations_receptive_field()
     {
         using var session = ModelSession.Load(ModelFixtures.Checkpoint("smallcnn_cifar"), new ModelOptions { Device = "cpu", InputHeight = 32, InputWidth = 32 });
