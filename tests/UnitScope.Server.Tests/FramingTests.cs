@@ -53,6 +53,21 @@ public class FramingTests
     }
 
     [Fact]
+    public async Task A_body_shorter_than_announced_costs_at_most_the_message_after_it()
+    {
+        var (d, id) = await StartWithModelAsync();
+        await using (d)
+        {
+            // 40 announced, 17 sent: the read takes the start of the next message with it, whose body then
+            // ends (as LSP bodies do) without a newline, right before the following header.
+            await d.Client.SendBytesAsync("Content-Length: 40\r\n\r\n{\"jsonrpc\":\"2.0\"}\r\n\r\n"u8.ToArray());
+            await d.Client.NotifyAsync("$/setTrace", new { value = "off" });
+            await StillServesWithItsModel(d, id);
+            d.Log.Should().Contain("framing error");
+        }
+    }
+
+    [Fact]
     public async Task A_request_whose_params_is_a_string_is_answered_with_its_id()
     {
         var (d, id) = await StartWithModelAsync();

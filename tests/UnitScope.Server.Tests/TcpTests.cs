@@ -138,15 +138,19 @@ public class TcpTests
         (await ClosedByServerAsync(stream, TimeSpan.FromSeconds(10))).Should().BeTrue("a 200 MB message before the token is refused at its header");
     }
 
-    [Fact]
-    public async Task Garbage_before_authentication_closes_the_connection()
+    [Theory]
+    [InlineData("GET / HTTP/1.1\r\nHost: x\r\n\r\n")]
+    [InlineData("\u0016\u0003\u0001\u0002\u0000\u0001\u0000\u0001\u00fc\u0003\u0003")] // a TLS ClientHello's start: no line end
+    [InlineData("Content-Lx")] // a header's start gone wrong
+    public async Task Garbage_before_authentication_closes_the_connection_at_once(string bytes)
     {
-        await using var daemon = Start(new FakeEngine());
+        // Closed for the bytes, not by the authentication timeout.
+        await using var daemon = Start(new FakeEngine(), new TcpLimits { AuthenticationTimeout = TimeSpan.FromMinutes(5) });
         using var socket = new TcpClient();
         await socket.ConnectAsync("127.0.0.1", daemon.Port);
         var stream = socket.GetStream();
-        await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes("GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
-        (await ClosedByServerAsync(stream, TimeSpan.FromSeconds(10))).Should().BeTrue();
+        await stream.WriteAsync(System.Text.Encoding.Latin1.GetBytes(bytes));
+        (await ClosedByServerAsync(stream, TimeSpan.FromSeconds(30))).Should().BeTrue();
     }
 
     [Fact]

@@ -13,8 +13,8 @@ namespace UnitScope.Server.Rpc;
 /// here (writing stays StreamJsonRpc's):
 /// <list type="bullet">
 /// <item>Bytes that are not a header block (garbage, a negative or non-numeric Content-Length, a block
-/// without one) are skipped up to the next line that starts with <c>Content-Length:</c>: the stream
-/// resynchronises, and the skip is logged once.</item>
+/// without one, a body shorter than announced) are skipped up to the next <c>Content-Length:</c>, wherever it
+/// is: the stream resynchronises, and the skip is logged once.</item>
 /// <item>No line is buffered past <see cref="MaxHeaderLine"/> bytes, and a body longer than
 /// <see cref="MessageLimits.MaxBody"/> (a few KB before a TCP client has authenticated) is never
 /// buffered: before authentication the connection is closed, after it the body is skipped and answered.</item>
@@ -82,29 +82,25 @@ internal sealed class LspMessageHandler(Stream sendingStream, Stream receivingSt
         string? why = null;
         while (true)
         {
-            var line = await ReadLineAsync(ct).ConfigureAwait(false);
+            var (garbage, ended) = await SkipToHeaderAsync(ct).ConfigureAwait(false);
+            if (garbage > 0)
+            {
+                skipped += garbage;
+                why ??= "bytes that are not an LSP header";
+                if (limits.Unauthenticated)
+                    throw new MessageTooLargeException($"{name}: {why} before authentication; closing the connection");
+            }
+            var line = ended ? null : await ReadLineAsync(ct).ConfigureAwait(false);
             if (line is null)
             {
                 if (skipped > 0) LogSkip(skipped, why);
                 return null;
             }
-            if (!StartsWithContentLength(line.Value.Bytes))
-            {
-                // Between messages only a Content-Length line can start a block; blank lines are tolerated.
-                if (line.Value.Bytes.Length > 0 || line.Value.Cut)
-                {
-                    skipped += line.Value.Consumed;
-                    why ??= "bytes that are not an LSP header";
-                    if (limits.Unauthenticated)
-                        throw new MessageTooLargeException($"{name}: {why} before authentication; closing the connection");
-                }
-                continue;
-            }
 
             int? length = ParseLength(line.Value.Bytes);
             bool bad = length is null || line.Value.Cut;
             // The rest of the block: other headers (Content-Type) up to the blank line.
-            while (true)
+            while (!bad)
             {
                 var header = await ReadLineAsync(ct).ConfigureAwait(false);
                 if (header is null)
@@ -114,10 +110,7 @@ internal sealed class LspMessageHandler(Stream sendingStream, Stream receivingSt
                 }
                 if (header.Value.Bytes.Length == 0 && !header.Value.Cut) break;
                 if (StartsWithContentLength(header.Value.Bytes) || header.Value.Cut || header.Value.Bytes.IndexOf((byte)':') <= 0)
-                {
                     bad = true;
-                    break;
-                }
             }
             if (!bad)
             {
@@ -131,6 +124,76 @@ internal sealed class LspMessageHandler(Stream sendingStream, Stream receivingSt
             if (limits.Unauthenticated)
                 throw new MessageTooLargeException($"{name}: {why} before authentication; closing the connection");
         }
+    }
+
+    /// <summary>
+    /// Discards input up to the next <c>Content-Length:</c>, wherever it is: after a body read short or a bad block,
+    /// the next header follows the previous body on the same line (LSP bodies end without a newline). Returns how
+    /// many bytes other than line ends and spaces were skipped, and whether the input ended first.
+    /// </summary>
+    private async ValueTask<(long Garbage, bool Ended)> SkipToHeaderAsync(CancellationToken ct)
+    {
+        var reader = Reader!;
+        long garbage = 0;
+        while (true)
+        {
+            var result = await reader.ReadAsync(ct).ConfigureAwait(false);
+            var buffer = result.Buffer;
+            if (FindHeader(buffer) is { } at)
+            {
+                garbage += NonBlank(buffer.Slice(0, at));
+                reader.AdvanceTo(at);
+                return (garbage, false);
+            }
+            if (result.IsCompleted)
+            {
+                garbage += NonBlank(buffer);
+                reader.AdvanceTo(buffer.End);
+                return (garbage, true);
+            }
+            // Keep a tail that is the start of a header split across reads (only that: other bytes count as garbage now).
+            long keep = HeaderStartAtEnd(buffer);
+            var drop = buffer.Slice(0, buffer.Length - keep);
+            garbage += NonBlank(drop);
+            reader.AdvanceTo(drop.End, buffer.End);
+            // Before authentication there is no waiting for a header to turn up: the caller closes the connection.
+            if (garbage > 0 && limits.Unauthenticated) return (garbage, false);
+        }
+    }
+
+    /// <summary>Where "Content-Length:" (any case) first starts in <paramref name="buffer"/>.</summary>
+    private static SequencePosition? FindHeader(ReadOnlySequence<byte> buffer)
+    {
+        var reader = new SequenceReader<byte>(buffer);
+        Span<byte> candidate = stackalloc byte[ContentLength.Length];
+        while (reader.TryAdvanceToAny("Cc"u8, advancePastDelimiter: false))
+        {
+            if (!reader.TryCopyTo(candidate)) return null; // too close to the end: the caller keeps it and reads on
+            if (Ascii.EqualsIgnoreCase(candidate, ContentLength)) return reader.Position;
+            reader.Advance(1);
+        }
+        return null;
+    }
+
+    /// <summary>How many of the last bytes of <paramref name="buffer"/> are the first bytes of "Content-Length:" (any case).</summary>
+    private static int HeaderStartAtEnd(ReadOnlySequence<byte> buffer)
+    {
+        Span<byte> tail = stackalloc byte[ContentLength.Length - 1];
+        int n = (int)Math.Min(buffer.Length, tail.Length);
+        tail = tail[..n];
+        buffer.Slice(buffer.Length - n).CopyTo(tail);
+        for (int keep = n; keep > 0; keep--)
+            if (Ascii.EqualsIgnoreCase(tail[(n - keep)..], ContentLength[..keep])) return keep;
+        return 0;
+    }
+
+    private static long NonBlank(ReadOnlySequence<byte> bytes)
+    {
+        long count = 0;
+        foreach (var segment in bytes)
+            foreach (var b in segment.Span)
+                if (b is not ((byte)'\r' or (byte)'\n' or (byte)' ' or (byte)'\t')) count++;
+        return count;
     }
 
     private void LogSkip(long bytes, string? why) =>
