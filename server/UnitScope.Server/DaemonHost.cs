@@ -112,6 +112,7 @@ public sealed class TcpDaemon : IAsyncDisposable
     private readonly List<(string Name, CancellationTokenSource Close)> _unauthenticated = [];
     private readonly Lock _lock = new();
     private int _next;
+    private int _authenticated;
 
     internal TcpDaemon(int port, RemotePolicy access, DaemonServices services, TcpLimits? limits = null)
     {
@@ -151,7 +152,8 @@ public sealed class TcpDaemon : IAsyncDisposable
             lock (_lock)
             {
                 _connections.RemoveAll(t => t.IsCompleted);
-                if (_connections.Count >= _limits.MaxConnections)
+                // Sockets being closed (evicted, timed out) no longer count: only the authenticated and the waiting.
+                if (_authenticated + _unauthenticated.Count >= _limits.MaxConnections)
                 {
                     Log.Warn($"{name}: refused: {_limits.MaxConnections} connections are open already");
                     client.Dispose();
@@ -183,13 +185,25 @@ public sealed class TcpDaemon : IAsyncDisposable
                 var connection = new Connection(_services, name, _access);
                 var run = connection.RunAsync(stream, stream, close.Token);
                 await Task.WhenAny(run, connection.Initialized, Task.Delay(_limits.AuthenticationTimeout, close.Token)).ConfigureAwait(false);
-                lock (_lock) _unauthenticated.RemoveAll(c => c.Close == close);
-                if (!connection.Initialized.IsCompleted && !run.IsCompleted && !close.IsCancellationRequested)
+                bool authenticated = connection.Initialized.IsCompleted;
+                lock (_lock)
+                {
+                    _unauthenticated.RemoveAll(c => c.Close == close);
+                    if (authenticated) _authenticated++;
+                }
+                if (!authenticated && !run.IsCompleted && !close.IsCancellationRequested)
                 {
                     Log.Warn($"{name}: closed: no initialize with the token within {_limits.AuthenticationTimeout.TotalSeconds:0.#} s");
                     await close.CancelAsync().ConfigureAwait(false);
                 }
-                await run.ConfigureAwait(false);
+                try
+                {
+                    await run.ConfigureAwait(false);
+                }
+                finally
+                {
+                    if (authenticated) lock (_lock) _authenticated--;
+                }
             }
             catch (Exception e)
             {
