@@ -2,6 +2,7 @@ using System.Net.Sockets;
 using System.Text;
 using UnitScope.Faults.Tests.Support;
 using UnitScope.Protocol;
+using UnitScope.Server.Tests.Support;
 
 namespace UnitScope.Faults.Tests;
 
@@ -36,7 +37,7 @@ public class PreAuthFaults(SharedTcpDaemon shared) : IClassFixture<SharedTcpDaem
             (DateTime.UtcNow - started).Should().BeLessThan(TimeSpan.FromSeconds(60));
             // Every idle socket is closed: at once past the first few, the rest when their 10 s are up.
             var deadline = TimeSpan.FromSeconds(60);
-            var all = await Task.WhenAll(idle.Select(s => ClosedByServerAsync(s.GetStream(), deadline)));
+            var all = await Task.WhenAll(idle.Select(s => SocketClosed.ByServerAsync(s.GetStream(), deadline)));
             all.Count(c => c).Should().Be(idle.Count, "no unauthenticated socket stays open");
             await d.SurvivedAsync(client, id);
         }
@@ -55,7 +56,7 @@ public class PreAuthFaults(SharedTcpDaemon shared) : IClassFixture<SharedTcpDaem
         using var socket = await d.SocketAsync();
         var stream = socket.GetStream();
         await stream.WriteAsync(Encoding.Latin1.GetBytes(bytes));
-        (await ClosedByServerAsync(stream, TimeSpan.FromSeconds(15))).Should().BeTrue();
+        (await SocketClosed.ByServerAsync(stream, TimeSpan.FromSeconds(15))).Should().BeTrue();
         var client = await d.ClientAsync();
         await client.CallAsync<ListModelsResult>(Methods.ListModels, new ListModelsParams(), Daemon.Patience);
     }
@@ -75,25 +76,6 @@ public class PreAuthFaults(SharedTcpDaemon shared) : IClassFixture<SharedTcpDaem
         {
             return true; // reset while writing: closed
         }
-        return await ClosedByServerAsync(stream, TimeSpan.FromSeconds(15));
-    }
-
-    private static async Task<bool> ClosedByServerAsync(NetworkStream stream, TimeSpan within)
-    {
-        using var cts = new CancellationTokenSource(within);
-        var buffer = new byte[4096];
-        try
-        {
-            while (await stream.ReadAsync(buffer, cts.Token) > 0) { }
-            return true;
-        }
-        catch (OperationCanceledException)
-        {
-            return false;
-        }
-        catch (IOException)
-        {
-            return true;
-        }
+        return await SocketClosed.ByServerAsync(stream, TimeSpan.FromSeconds(15));
     }
 }

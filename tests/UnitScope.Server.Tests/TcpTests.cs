@@ -105,26 +105,6 @@ public class TcpTests
     private static Task<InitializeResult> AuthenticateAsync(LspClient client) =>
         client.CallAsync<InitializeResult>(Methods.Initialize, new InitializeParams(InitializationOptions: new InitializationOptions("s3cret")));
 
-    /// <summary>Whether the server closed the socket within the time (reads until end of stream).</summary>
-    private static async Task<bool> ClosedByServerAsync(NetworkStream stream, TimeSpan within)
-    {
-        using var cts = new CancellationTokenSource(within);
-        var buffer = new byte[4096];
-        try
-        {
-            while (await stream.ReadAsync(buffer, cts.Token) > 0) { }
-            return true;
-        }
-        catch (OperationCanceledException)
-        {
-            return false;
-        }
-        catch (IOException)
-        {
-            return true; // reset
-        }
-    }
-
     [Fact]
     public async Task A_large_message_before_authentication_closes_the_connection_unread()
     {
@@ -135,7 +115,7 @@ public class TcpTests
         await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes("Content-Length: 200000000\r\n\r\n"));
         // Only a little of the announced body: the daemon must not wait for (or hold) the rest.
         await stream.WriteAsync(new byte[256 * 1024]);
-        (await ClosedByServerAsync(stream, TimeSpan.FromSeconds(10))).Should().BeTrue("a 200 MB message before the token is refused at its header");
+        (await SocketClosed.ByServerAsync(stream, TimeSpan.FromSeconds(10))).Should().BeTrue("a 200 MB message before the token is refused at its header");
     }
 
     [Theory]
@@ -150,7 +130,7 @@ public class TcpTests
         await socket.ConnectAsync("127.0.0.1", daemon.Port);
         var stream = socket.GetStream();
         await stream.WriteAsync(System.Text.Encoding.Latin1.GetBytes(bytes));
-        (await ClosedByServerAsync(stream, TimeSpan.FromSeconds(30))).Should().BeTrue();
+        (await SocketClosed.ByServerAsync(stream, TimeSpan.FromSeconds(30))).Should().BeTrue();
     }
 
     [Fact]
@@ -159,7 +139,7 @@ public class TcpTests
         await using var daemon = Start(new FakeEngine(), new TcpLimits { AuthenticationTimeout = TimeSpan.FromMilliseconds(300) });
         using var socket = new TcpClient();
         await socket.ConnectAsync("127.0.0.1", daemon.Port);
-        (await ClosedByServerAsync(socket.GetStream(), TimeSpan.FromSeconds(10))).Should().BeTrue();
+        (await SocketClosed.ByServerAsync(socket.GetStream(), TimeSpan.FromSeconds(10))).Should().BeTrue();
     }
 
     [Fact]
@@ -208,7 +188,7 @@ public class TcpTests
             }
             using var extra = new TcpClient();
             await extra.ConnectAsync("127.0.0.1", daemon.Port);
-            (await ClosedByServerAsync(extra.GetStream(), TimeSpan.FromSeconds(10))).Should().BeTrue();
+            (await SocketClosed.ByServerAsync(extra.GetStream(), TimeSpan.FromSeconds(10))).Should().BeTrue();
             // The open ones are unaffected.
             (await open[0].Client.CallAsync<ListModelsResult>(Methods.ListModels, new ListModelsParams())).Models.Should().BeEmpty();
         }
