@@ -58,6 +58,14 @@ export const Methods = {
   RankUnits: "unitscope/rankUnits",
   /** A unit's activation on a class's images vs the rest (a single-unit classifier), with a jitter plot. */
   UnitClassStats: "unitscope/unitClassStats",
+  /** Activation maximisation of a unit (multi-scale, seeded) with progress, each round's image as a partial result, and cancellation; then the hypothesis test on the image. */
+  Visualize: "unitscope/visualize",
+  /** A layer's mean activation per unit on a real image, and the chosen unit's rank among them (seed 004's hypothesis test). */
+  HypothesisTest: "unitscope/hypothesisTest",
+  /** Invariance curves (figure 5 of Zeiler and Fergus): feature distances and the true class's probability as images are translated, rotated and scaled. */
+  Invariance: "unitscope/invariance",
+  /** Correspondence (table 1 of Zeiler and Fergus): the consistency Δ of feature changes when the same part is hidden in several images, against random boxes. */
+  Correspondence: "unitscope/correspondence",
 } as const;
 export type MethodName = (typeof Methods)[keyof typeof Methods];
 
@@ -246,6 +254,57 @@ export interface ConceptScore {
   iou: number;
 }
 
+/** Δ at one layer for one part: Σ_{i≠j} H(sign ε_i, sign ε_j) with ε_i = x_i − x̃_i (features of image i minus those of its occluded copy) and H the Hamming distance; lower is more consistent. */
+export interface CorrespondenceLayer {
+  layer: string;
+  /** The mean over image pairs of H divided by the feature vector's length (the share of features whose change differs in sign). */
+  delta: number;
+  /** Its standard deviation over the pairs. */
+  deltaStd: number;
+  /** The paper's sum over ordered pairs, in features. */
+  deltaSum: number;
+  /** Delta for random boxes of the same sizes: the mean over the draws (0 without draws). */
+  randomDelta: number;
+  /** Its standard deviation over the draws. */
+  randomStd: number;
+}
+
+/** `unitscope/correspondence`. `boxesPath` is a JSON file: `{"images": [{"path": "dog1.jpg", "boxes": {"left eye": [x, y, width, height], …}}, …]}`, paths relative to the file's folder, boxes in each image file's pixels (they are painted before the image is sized for the model). Every part needs a box in at least two images; a box outside its image is an InvalidArgument error naming the image and the part. Runs in the background with work-done progress and cancellation; results are cached. */
+export interface CorrespondenceParams {
+  modelId: string;
+  boxesPath: string;
+  /** Default: the last layer with spatial maps and the classifier's hidden layer when there is one (the paper's layers 5 and 7). */
+  layers?: string[];
+  /** Sets of random boxes for the control, 0–1000; default 10. */
+  randomDraws?: number;
+  /** Seeds the random boxes; default 0. */
+  seed?: number;
+  /** The boxes' colour, per channel in [0, 1] (one value or three), applied in 8-bit steps; default: the normalisation mean. */
+  fill?: number[];
+  batchSize?: number;
+  workDoneToken?: unknown;
+}
+
+/** One part across the images with a box for it. */
+export interface CorrespondencePart {
+  part: string;
+  images: string[];
+  layers: CorrespondenceLayer[];
+}
+
+/** Table 1 for the set. */
+export interface CorrespondenceResult {
+  layers: string[];
+  featureSizes: number[];
+  randomDraws: number;
+  parts: CorrespondencePart[];
+  /** Base64 PNG: per part and layer, Δ of the part beside Δ of random boxes (± one standard deviation). */
+  chartPng: string;
+  chartWidth: number;
+  chartHeight: number;
+  cached: boolean;
+}
+
 /** The class's metric with the top k units zeroed together, and with k random units (mean and standard deviation over the draws). */
 export interface CurvePoint {
   k: number;
@@ -407,6 +466,31 @@ export interface HoverParams {
   position: Position;
 }
 
+/** `unitscope/hypothesisTest`: seed 004's test of a guess about a unit: the layer's mean activation per unit on a real image (sized as the model's description says), the unit's rank among them, and the bar chart. Give exactly one of `imagePath` and `imageBase64`. One forward pass, queued on the model's device. */
+export interface HypothesisTestParams {
+  modelId: string;
+  layer: string;
+  unit: number;
+  imagePath?: string;
+  imageBase64?: string;
+}
+
+/** The layer's mean activation per unit on one image, and where the chosen unit ranks. */
+export interface HypothesisTestResult {
+  layer: string;
+  unit: number;
+  /** Per unit: the mean of its map (for a layer without maps, its value). */
+  meanActivations: number[];
+  /** 1 when no unit of the layer responds more; else 1 + the number that do. */
+  rank: number;
+  /** The unit that responds most. */
+  strongestUnit: number;
+  /** Base64 PNG: a bar per unit, the chosen one in red, its rank in the title. */
+  chartPng: string;
+  chartWidth: number;
+  chartHeight: number;
+}
+
 /** UnitScope's `initializationOptions`. */
 export interface InitializationOptions {
   /** Required on TCP connections (`unitscope serve --tcp PORT`, the token from its `--token-file` or `UNITSCOPE_TOKEN`); ignored on stdio. */
@@ -439,6 +523,54 @@ export interface InputSpec {
   width: number;
   mean: number[];
   std: number[];
+}
+
+/** `unitscope/invariance`. Give image paths or base64 images (or both); each is sized as the model's description says, then transformed at the model's input size, what the transformation uncovers filled with the normalisation mean. A sweep left out takes its default (translation ±¼ of the side in 13 steps, rotation 0–360° by 15°, scale 0.6–1.8 by 0.1); an empty one is skipped. A value that leaves nothing of the image (a shift of the whole side, a scale below one pixel) is an InvalidArgument error naming the sweep. Runs in the background with work-done progress and cancellation; results are cached. */
+export interface InvarianceParams {
+  modelId: string;
+  imagePaths?: string[];
+  imagesBase64?: string[];
+  /** Layers whose feature vectors are compared; default: a lower one (the first convolution's activation), the last with spatial maps and the classifier's hidden layer when there is one. */
+  layers?: string[];
+  translations?: number[];
+  axis?: TranslationAxis;
+  rotations?: number[];
+  scales?: number[];
+  /** The class whose probability is followed; default: each image's predicted class. */
+  trueClass?: number;
+  batchSize?: number;
+  workDoneToken?: unknown;
+}
+
+/** Figure 5 for a set of images. */
+export interface InvarianceResult {
+  layers: string[];
+  /** Each layer's feature vector length (units × positions). */
+  featureSizes: number[];
+  /** The images' names (file names, or "image N" for base64 ones), in the order of the arrays. */
+  images: string[];
+  /** Per image: the class followed, its label and its probability untransformed. */
+  trueClasses: number[];
+  trueLabels: string[];
+  baseProbabilities: number[];
+  sweeps: InvarianceSweepResult[];
+  /** Base64 PNG: a row per transformation, a column per layer (relative distance) and one for the probability; a line per image. */
+  chartPng: string;
+  chartWidth: number;
+  chartHeight: number;
+  cached: boolean;
+}
+
+/** One transformation over its values. Arrays are indexed [image][layer][value] and [image][value]. */
+export interface InvarianceSweepResult {
+  transform: TransformKind;
+  values: number[];
+  /** ‖f(T x) − f(x)‖₂: the Euclidean distance between the transformed image's feature vector and the original's. */
+  distances: number[][][];
+  /** The distance over ‖f(x)‖₂ (0 when the original's features are all zero). */
+  relativeDistances: number[][][];
+  /** The probability of the image's true class. */
+  probabilities: number[][];
 }
 
 /** A layer's dissection: every unit, and how many are labelled per category. */
@@ -527,6 +659,13 @@ export const MarkupKind = {
   Markdown: "markdown",
 } as const;
 export type MarkupKind = (typeof MarkupKind)[keyof typeof MarkupKind];
+
+/** What the image is optimised to excite: the mean of the unit's whole map, or the unit at the map's centre only. */
+export const MaximizationObjective = {
+  Channel: "channel",
+  Neuron: "neuron",
+} as const;
+export type MaximizationObjective = (typeof MaximizationObjective)[keyof typeof MaximizationObjective];
 
 /** A loaded model. */
 export interface ModelInfo {
@@ -792,6 +931,24 @@ export interface TopImage {
   maxActivation: number;
 }
 
+/** A transformation swept by `unitscope/invariance`. */
+export const TransformKind = {
+  /** Whole pixels of the model input, down (or right) when positive; no resampling. */
+  Translation: "translation",
+  /** Degrees about the image's centre, counter-clockwise as seen when positive; bilinear. */
+  Rotation: "rotation",
+  /** A factor about the image's centre (above 1 enlarges the content); bilinear. */
+  Scale: "scale",
+} as const;
+export type TransformKind = (typeof TransformKind)[keyof typeof TransformKind];
+
+/** Which way translations move the image (the paper's figure translates vertically). */
+export const TranslationAxis = {
+  Vertical: "vertical",
+  Horizontal: "horizontal",
+} as const;
+export type TranslationAxis = (typeof TranslationAxis)[keyof typeof TranslationAxis];
+
 /** The activity of one unit (its feature map summed over positions) with the square at each position. */
 export interface UnitActivityMap {
   layer: string;
@@ -952,6 +1109,65 @@ export interface VersionedTextDocumentIdentifier {
   version: number;
 }
 
+/** `unitscope/visualize`: an image optimised from seeded noise to excite a unit (Adam on the normalised image, starting small and upscaled with a blur between rounds; the last round at the model's input size), then the hypothesis test on it. Runs in the background with work-done progress (per step) and cancellation; each round's image comes as a partial result (VisualizePreview) on the `partialResultToken`. Results are cached per (checkpoint, layer, unit, parameters): the same seed gives the same image, byte for byte. */
+export interface VisualizeParams {
+  modelId: string;
+  /** Any layer with units ([C, H, W] or [F]); the neuron objective needs [C, H, W]. */
+  layer: string;
+  unit: number;
+  /** Default: channel. */
+  objective?: MaximizationObjective;
+  /** Seeds the starting noise and the jitter; default 0. */
+  seed?: number;
+  /** Rounds of optimisation, 1–50; default 12. */
+  rounds?: number;
+  /** Adam steps per round, 1–1000; default 20. */
+  steps?: number;
+  /** Growth of the image's side between rounds, 1–4; default 1.2. */
+  upscale?: number;
+  /** Adam's step size on the normalised image; default 0.1. */
+  learningRate?: number;
+  /** Sigma in pixels of the Gaussian blur after each upscaling, 0–10; default 0.5. */
+  blur?: number;
+  /** Random shift of up to this many pixels per step, 0 to a quarter of the input's side; default 2. */
+  jitter?: number;
+  /** Answer only from the cache: null when this optimisation was never run (nothing is computed). */
+  cachedOnly?: boolean;
+  workDoneToken?: unknown;
+  partialResultToken?: unknown;
+}
+
+/** A partial result of `unitscope/visualize`: the image at the end of a round, at the model's input size. */
+export interface VisualizePreview {
+  round: number;
+  rounds: number;
+  activation: number;
+  /** Base64 PNG. */
+  imagePng: string;
+}
+
+/** The optimised image with how it was made and the hypothesis test on it. */
+export interface VisualizeResult {
+  layer: string;
+  unit: number;
+  objective: MaximizationObjective;
+  seed: number;
+  rounds: number;
+  steps: number;
+  width: number;
+  height: number;
+  /** Base64 PNG at the model's input size (RGB, or gray for a one-channel model). */
+  imagePng: string;
+  /** The objective at the end of each round. */
+  roundActivations: number[];
+  /** The objective on the image as returned (its bytes, no jitter). */
+  finalActivation: number;
+  /** The hypothesis test on the optimised image. */
+  hypothesis: HypothesisTestResult;
+  /** Read from the cache rather than computed. */
+  cached: boolean;
+}
+
 /** The first `$/progress` value of a work-done token. */
 export interface WorkDoneProgressBegin {
   title: string;
@@ -1053,6 +1269,10 @@ export interface RequestMap {
   "unitscope/ablate": [AblateParams, AblateResult];
   "unitscope/rankUnits": [RankUnitsParams, RankUnitsResult];
   "unitscope/unitClassStats": [UnitClassStatsParams, UnitClassStatsResult];
+  "unitscope/visualize": [VisualizeParams, VisualizeResult | null];
+  "unitscope/hypothesisTest": [HypothesisTestParams, HypothesisTestResult];
+  "unitscope/invariance": [InvarianceParams, InvarianceResult];
+  "unitscope/correspondence": [CorrespondenceParams, CorrespondenceResult];
 }
 
 /** Each notification method's params. */

@@ -119,6 +119,22 @@ public static class Methods
     /// <summary>A unit's activation on a class's images vs the rest (a single-unit classifier), with a jitter plot.</summary>
     [Request(typeof(UnitClassStatsParams), typeof(UnitClassStatsResult))]
     public const string UnitClassStats = "unitscope/unitClassStats";
+
+    /// <summary>Activation maximisation of a unit (multi-scale, seeded) with progress, each round's image as a partial result, and cancellation; then the hypothesis test on the image.</summary>
+    [Request(typeof(VisualizeParams), typeof(VisualizeResult), ResultNullable = true)]
+    public const string Visualize = "unitscope/visualize";
+
+    /// <summary>A layer's mean activation per unit on a real image, and the chosen unit's rank among them (seed 004's hypothesis test).</summary>
+    [Request(typeof(HypothesisTestParams), typeof(HypothesisTestResult))]
+    public const string HypothesisTest = "unitscope/hypothesisTest";
+
+    /// <summary>Invariance curves (figure 5 of Zeiler and Fergus): feature distances and the true class's probability as images are translated, rotated and scaled.</summary>
+    [Request(typeof(InvarianceParams), typeof(InvarianceResult))]
+    public const string Invariance = "unitscope/invariance";
+
+    /// <summary>Correspondence (table 1 of Zeiler and Fergus): the consistency Δ of feature changes when the same part is hidden in several images, against random boxes.</summary>
+    [Request(typeof(CorrespondenceParams), typeof(CorrespondenceResult))]
+    public const string Correspondence = "unitscope/correspondence";
 }
 
 /// <summary>Marks a <see cref="Methods"/> constant as a request: its params and result types (null: none / null).</summary>

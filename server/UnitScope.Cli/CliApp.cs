@@ -34,6 +34,9 @@ public static class CliApp
             AblateCommand.Create(cli),
             RankCommand.Create(cli),
             GalleryCommand.Create(cli),
+            VisualizeCommand.Create(cli),
+            InvarianceCommand.Create(cli),
+            CorrespondenceCommand.Create(cli),
         };
         root.Options.Add(MaxImagePixels);
         return root;

@@ -416,6 +416,9 @@ public sealed class ModelSession : IDisposable
         return ReceptiveFields.First(f => f.Layer == layer);
     }
 
+    /// <summary>The device the model's weights are on; batches are moved there by the forward methods.</summary>
+    public Device Device => _device;
+
     IReadOnlyDictionary<string, nn.Module<Tensor, Tensor>> HookableModules =>
         _hookableModules ??= LayerCatalog.HookableModules(_model);
     IReadOnlyDictionary<string, nn.Module<Tensor, Tensor>>? _hookableModules;

@@ -4,6 +4,7 @@ using UnitScope.Server.Images;
 using UnitScope.Server.Models;
 using UnitScope.Server.Rpc;
 using UnitScope.Server.Seeing;
+using UnitScope.Server.Visualization;
 
 namespace UnitScope.Server;
 
@@ -13,7 +14,8 @@ namespace UnitScope.Server;
 /// </summary>
 internal sealed class DaemonServices(
     DaemonLog log, IModelLoader loader, IImageCodec images, IOverlayRenderer overlay, IDissectionEngine? dissection = null,
-    IAnalysisEngine? analysis = null, ISeeingEngine? seeing = null) : IDisposable
+    IAnalysisEngine? analysis = null, ISeeingEngine? seeing = null,
+    IVisualizationEngine? visualization = null) : IDisposable
 {
     public DaemonLog Log { get; } = log;
     public IModelLoader Loader { get; } = loader;
@@ -24,6 +26,8 @@ internal sealed class DaemonServices(
     public IAnalysisEngine Analysis { get; } = analysis ?? new UnavailableAnalysisEngine();
     /// <summary>What a unit sees: unit galleries.</summary>
     public ISeeingEngine Seeing { get; } = seeing ?? new UnavailableSeeingEngine();
+    /// <summary>Activation maximisation and the hypothesis test, invariance and correspondence.</summary>
+    public IVisualizationEngine Visualization { get; } = visualization ?? new UnavailableVisualizationEngine();
     public ModelRegistry Models { get; } = new();
     public RequestScheduler Scheduler { get; } = new();
     public DeviceGates Devices { get; } = new();
@@ -32,7 +36,7 @@ internal sealed class DaemonServices(
     {
         var dissection = new EngineDissection(log);
         return new(log, new EngineModelLoader(), new EngineImageCodec(), new SkiaOverlayRenderer(), dissection, new EngineAnalysis(log, dissection),
-            new EngineSeeing(log, dissection));
+            new EngineSeeing(log, dissection), new EngineVisualization(log));
     }
 
     public void Dispose() => Models.Dispose();

@@ -39,6 +39,10 @@ internal static class HandlerCatalog
             new RankUnitsHandler(c, s),
             new UnitClassStatsHandler(c, s),
             new UnitGalleryHandler(c, s),
+            new VisualizeHandler(c, s),
+            new HypothesisTestHandler(s),
+            new InvarianceHandler(c, s),
+            new CorrespondenceHandler(c, s),
             new WorkDoneProgressCancelHandler(c),
         ];
     }

@@ -290,16 +290,33 @@ static class AnalysisConsole
             _ => p.Phase.ToString(),
         }, p.Done, p.Total, p.Phase == AnalysisPhase.Activations ? "images" : "samples"));
 
-        void Update(string phase, long done, long total, string unit)
+        /// <summary>Optimisation steps; <paramref name="each"/> also sees every report (the round-end previews).</summary>
+        public IProgress<Engine.Analysis.Maximization.MaximizationProgress> ForMaximization(Action<Engine.Analysis.Maximization.MaximizationProgress>? each = null) =>
+            new SyncProgress<Engine.Analysis.Maximization.MaximizationProgress>(p =>
+            {
+                Update($"optimising (round {p.Round}/{p.Rounds}, activation {p.Activation:G4})", p.StepsDone, p.StepsTotal, "steps", "optimising");
+                each?.Invoke(p);
+            });
+
+        public IProgress<Engine.Analysis.Invariance.InvarianceProgress> ForInvariance() =>
+            new SyncProgress<Engine.Analysis.Invariance.InvarianceProgress>(p => Update("transforming", p.Done, p.Total, "images"));
+
+        public IProgress<Engine.Analysis.Correspondence.CorrespondenceProgress> ForCorrespondence() =>
+            new SyncProgress<Engine.Analysis.Correspondence.CorrespondenceProgress>(p => Update("occluding parts", p.Done, p.Total, "images"));
+
+        void Update(string phase, long done, long total, string unit) => Update(phase, done, total, unit, phase);
+
+        /// <summary>Moves the bar of <paramref name="bar"/> (a phase: a new one finishes the others), described as <paramref name="phase"/>.</summary>
+        void Update(string phase, long done, long total, string unit, string bar)
         {
             lock (_gate)
             {
-                if (!_tasks.TryGetValue(phase, out var entry))
+                if (!_tasks.TryGetValue(bar, out var entry))
                 {
                     foreach (var (task, _) in _tasks.Values)
                         if (!task.IsFinished) task.Value = task.MaxValue;
                     entry = (ctx.AddTask(Markup.Escape(phase), maxValue: Math.Max(1, total)), Stopwatch.StartNew());
-                    _tasks[phase] = entry;
+                    _tasks[bar] = entry;
                 }
                 var (current, clock) = entry;
                 current.MaxValue = Math.Max(1, total);

@@ -30,4 +30,10 @@ public enum AnalysisPhase
     TopActivations,
     /// <summary>Projections of a unit's strongest activations back to the pixels (activations).</summary>
     Projections,
+    /// <summary>Activation maximisation: optimisation steps (each a forward and backward pass).</summary>
+    Maximization,
+    /// <summary>Invariance: transformed images evaluated.</summary>
+    Invariance,
+    /// <summary>Correspondence: occluded images evaluated (the originals first).</summary>
+    Correspondence,
 }

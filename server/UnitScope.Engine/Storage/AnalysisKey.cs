@@ -2,6 +2,9 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using UnitScope.Engine.Analysis.Ablation;
+using UnitScope.Engine.Analysis.Correspondence;
+using UnitScope.Engine.Analysis.Invariance;
+using UnitScope.Engine.Analysis.Maximization;
 using UnitScope.Engine.Analysis.Occlusion;
 using UnitScope.Engine.Datasets;
 using UnitScope.Engine.Imaging;
@@ -28,7 +31,8 @@ public sealed record AnalysisKey
     public const int AlgorithmVersion = 1;
 
     public const string OcclusionKind = "occlusion", AblationKind = "ablation", RankingKind = "ranking", SingleUnitKind = "single-unit",
-        TopActivationsKind = "top-activations";
+        TopActivationsKind = "top-activations",
+        MaximizationKind = "maximization", InvarianceKind = "invariance", CorrespondenceKind = "correspondence";
 
     AnalysisKey(string kind, string checkpointHash, string canonical)
     {
@@ -38,7 +42,7 @@ public sealed record AnalysisKey
         Value = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(canonical)));
     }
 
-    /// <summary>occlusion, ablation, ranking or single-unit.</summary>
+    /// <summary>occlusion, ablation, ranking, single-unit, maximization, invariance or correspondence.</summary>
     public string Kind { get; }
     public string CheckpointHash { get; }
     public string CanonicalEncoding { get; }
@@ -120,6 +124,65 @@ public sealed record AnalysisKey
         return new AnalysisKey(TopActivationsKind, model.CheckpointHash, text.ToString());
     }
 
+    /// <summary>Fields: <c>layer:</c>, <c>unit:</c>, <c>objective:</c>, <c>seed:</c>, <c>rounds:</c>, <c>steps:</c>, <c>upscale:</c>,
+    /// <c>lr:</c>, <c>decay:</c>, <c>blur:</c>, <c>jitter:</c>. No image: the optimisation starts from seeded noise.</summary>
+    public static AnalysisKey Maximization(ModelSession model, string layer, int unit, MaximizationOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(options);
+        var text = Head(MaximizationKind, model);
+        Line(text, "layer", Text(layer));
+        Line(text, "unit", Int(unit));
+        Line(text, "objective", options.Objective.ToString().ToLowerInvariant());
+        Line(text, "seed", Int(options.Seed));
+        Line(text, "rounds", Int(options.Rounds));
+        Line(text, "steps", Int(options.StepsPerRound));
+        Line(text, "upscale", Real(options.UpscaleFactor));
+        Line(text, "lr", Real(options.LearningRate));
+        Line(text, "decay", Real(options.WeightDecay));
+        Line(text, "blur", Real(options.BlurSigma));
+        Line(text, "jitter", Int(options.Jitter));
+        return new AnalysisKey(MaximizationKind, model.CheckpointHash, text.ToString());
+    }
+
+    /// <summary>Fields: <c>images:</c> (the hashes of the images as the model sees them, in order), <c>layers:</c> (each
+    /// length-prefixed), <c>translate:</c>, <c>axis:</c>, <c>rotate:</c>, <c>scale:</c>, <c>class:</c> (or "predicted").
+    /// <paramref name="options"/> must be resolved (<see cref="InvarianceAnalysis.Resolve"/>): its defaults filled in.</summary>
+    public static AnalysisKey Invariance(ModelSession model, IReadOnlyList<string> imageHashes, InvarianceOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(imageHashes);
+        ArgumentNullException.ThrowIfNull(options);
+        var text = Head(InvarianceKind, model);
+        Line(text, "images", string.Join(",", imageHashes.Select(h => h.ToLowerInvariant())));
+        Line(text, "layers", string.Join(",", (options.Layers ?? []).Select(Text)));
+        Line(text, "translate", string.Join(",", (options.Translations ?? []).Select(Int)));
+        Line(text, "axis", options.Axis.ToString().ToLowerInvariant());
+        Line(text, "rotate", string.Join(",", (options.Rotations ?? []).Select(Real)));
+        Line(text, "scale", string.Join(",", (options.Scales ?? []).Select(Real)));
+        Line(text, "class", options.TrueClass is { } c ? Int(c) : "predicted");
+        return new AnalysisKey(InvarianceKind, model.CheckpointHash, text.ToString());
+    }
+
+    /// <summary>Fields: <c>set:</c> (<see cref="CorrespondenceAnalysis.SetHash"/>: names, pixels, boxes), <c>sizing:</c>,
+    /// <c>layers:</c>, <c>random:</c>, <c>seed:</c>, <c>fill:</c>. <paramref name="options"/> must be resolved
+    /// (<see cref="CorrespondenceAnalysis.Resolve"/>). The boxes are painted before sizing, so the sizing is its own field.</summary>
+    public static AnalysisKey Correspondence(ModelSession model, string setHash, ImageFolderOptions sizing, CorrespondenceOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentException.ThrowIfNullOrEmpty(setHash);
+        ArgumentNullException.ThrowIfNull(sizing);
+        ArgumentNullException.ThrowIfNull(options);
+        var text = Head(CorrespondenceKind, model);
+        Line(text, "set", setHash.ToLowerInvariant());
+        Line(text, "sizing", Text(sizing.ToString()));
+        Line(text, "layers", string.Join(",", (options.Layers ?? []).Select(Text)));
+        Line(text, "random", Int(options.RandomDraws));
+        Line(text, "seed", Int(options.Seed));
+        Line(text, "fill", options.FillRgb is { } fill ? string.Join(",", fill.Select(Int)) : "mean");
+        return new AnalysisKey(CorrespondenceKind, model.CheckpointHash, text.ToString());
+    }
+
     static StringBuilder Head(string kind, ModelSession model)
     {
         var text = new StringBuilder();
@@ -148,6 +211,8 @@ public sealed record AnalysisKey
     static void Line(StringBuilder text, string name, string value) => text.Append(name).Append(':').Append(value).Append('\n');
 
     static string Int(int value) => value.ToString(CultureInfo.InvariantCulture);
+
+    static string Real(double value) => value.ToString("R", CultureInfo.InvariantCulture);
 
     static string Text(string value) => Int(value.Length) + ":" + value;
 }

@@ -20,6 +20,12 @@ internal sealed class AnalysisProgressText(IReadOnlyList<(AnalysisPhase Phase, i
 
     public static readonly IReadOnlyList<(AnalysisPhase, int)> UnitClass = [(AnalysisPhase.Dataset, 10), (AnalysisPhase.Activations, 90)];
 
+    public static readonly IReadOnlyList<(AnalysisPhase, int)> Maximization = [(AnalysisPhase.Maximization, 100)];
+
+    public static readonly IReadOnlyList<(AnalysisPhase, int)> Invariance = [(AnalysisPhase.Invariance, 100)];
+
+    public static readonly IReadOnlyList<(AnalysisPhase, int)> Correspondence = [(AnalysisPhase.Correspondence, 100)];
+
     private readonly int _total = Math.Max(1, plan.Sum(p => p.Share));
     private int _percentage;
 
@@ -57,6 +63,9 @@ internal sealed class AnalysisProgressText(IReadOnlyList<(AnalysisPhase Phase, i
         AnalysisPhase.Activations => "activations",
         AnalysisPhase.TopActivations => "strongest activations",
         AnalysisPhase.Projections => "projections",
+        AnalysisPhase.Maximization => "optimising the image",
+        AnalysisPhase.Invariance => "transforming",
+        AnalysisPhase.Correspondence => "occluding parts",
         _ => phase.ToString(),
     };
 
@@ -68,6 +77,7 @@ internal sealed class AnalysisProgressText(IReadOnlyList<(AnalysisPhase Phase, i
         AnalysisPhase.Occlusion => "positions",
         AnalysisPhase.Ablation or AnalysisPhase.Units or AnalysisPhase.Curve => "evaluations",
         AnalysisPhase.Projections => "activations",
+        AnalysisPhase.Maximization => "steps",
         _ => "images",
     };
 }

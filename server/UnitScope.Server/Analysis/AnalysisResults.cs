@@ -47,4 +47,13 @@ internal static class AnalysisResults
 
     public static string Summary(UnitClassStatsResult r) =>
         $"unit {r.Unit}: mean {Number(r.InClass.Mean)} on {r.ClassLabel} vs {Number(r.Rest.Mean)} on the rest (AUC {Number(r.Auc)})";
+
+    public static string Summary(VisualizeResult r) =>
+        $"unit {r.Unit}: {Number(r.FinalActivation)} on the optimised image, rank {r.Hypothesis.Rank} of {r.Hypothesis.MeanActivations.Count} in {r.Layer}";
+
+    public static string Summary(InvarianceResult r) =>
+        $"{r.Images.Count} image(s), {r.Sweeps.Count} transformation(s) at {r.Layers.Count} layer(s)";
+
+    public static string Summary(CorrespondenceResult r) =>
+        string.Join("; ", r.Parts.Select(p => $"{p.Part}: Δ {string.Join(", ", p.Layers.Select(l => $"{Number(l.Delta)} vs random {Number(l.RandomDelta)}"))}"));
 }

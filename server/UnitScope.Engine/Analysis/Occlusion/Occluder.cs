@@ -15,20 +15,16 @@ namespace UnitScope.Engine.Analysis.Occlusion;
 /// The image is preprocessed once as for a prediction (resized to the model's input, normalised); each
 /// occluded copy is that tensor with the square's pixels set to the fill's normalised value, so the fill
 /// "mean" is exactly 0 in every channel. Copies are run <see cref="OcclusionOptions.BatchSize"/> at a time.
-/// <para>Batching changes the speed, not the numbers: in eval mode every row of a batch is computed on its own,
-/// but libtorch's CPU kernels (oneDNN convolutions, BLAS matrix products) choose their summation order by the
-/// number of rows, and batches of 1 to about 6 rows give results that differ from larger batches in the last
-/// bit. So every forward pass here has at least <see cref="MinRowsPerPass"/> rows, a shorter one (the
-/// unoccluded image, the last batch, a batch size below that) being padded with copies of its first row, whose
-/// results are dropped. With that, a position's numbers are the same whatever the batch size (tested on the
-/// zoo's architectures).</para>
+/// <para>Batching changes the speed, not the numbers: every forward pass here has at least <see cref="MinRowsPerPass"/>
+/// rows (<see cref="PaddedBatch"/>: the unoccluded image, the last batch, a batch size below that are padded), so a
+/// position's numbers are the same whatever the batch size (tested on the zoo's architectures).</para>
 /// Probabilities are the softmax of the model's output (computed in double, stored as float); a unit's total
 /// activation is the sum of its map (in double).
 /// </remarks>
 public static class Occluder
 {
     /// <summary>The fewest rows a forward pass is given (see the remarks).</summary>
-    public const int MinRowsPerPass = 8;
+    public const int MinRowsPerPass = PaddedBatch.MinRows;
 
     /// <summary>Computes the occlusion maps of <paramref name="image"/>: the image as sized for the model
     /// (<see cref="ModelSession.SizeImage"/>, its description's resize and centre crop), which is not sized again here.</summary>
@@ -53,7 +49,7 @@ public static class Occluder
         var input = ImageTensor.ToInput(image, spec);
 
         // The unoccluded image: predicted class, target's probability, every unit's total activation.
-        var (baseProbabilities, unitTotals) = model.ForwardBatch(Padded(input), layers, pass =>
+        var (baseProbabilities, unitTotals) = model.ForwardBatch(PaddedBatch.Of(input), layers, pass =>
         {
             var logits = Rows(pass.Output, 1);
             float[]? totals = layer is null ? null : Totals(Rows(pass.Activations[layer], 1), (int)pass.Activations[layer].shape[1]);
@@ -78,7 +74,7 @@ public static class Occluder
             ct.ThrowIfCancellationRequested();
             int n = Math.Min(options.BatchSize, count - start);
             using var batchScope = NewDisposeScope();
-            var batch = Padded(Occluded(input, start, n, ys, xs, options.Size, fill));
+            var batch = PaddedBatch.Of(Occluded(input, start, n, ys, xs, options.Size, fill));
             model.ForwardBatch(batch, layers, pass =>
             {
                 // Two copies out per batch and the rest in managed code: on a busy CPU every small libtorch op
@@ -234,13 +230,6 @@ public static class Occluder
                 batch[.., c..(c + 1)].masked_fill_(square, value);
             }
         return batch;
-    }
-
-    /// <summary>The batch with copies of its first row appended up to <see cref="MinRowsPerPass"/> rows.</summary>
-    static Tensor Padded(Tensor batch)
-    {
-        long n = batch.shape[0];
-        return n >= MinRowsPerPass ? batch : cat([batch, batch[..1].expand(MinRowsPerPass - n, -1, -1, -1)], 0);
     }
 
     /// <summary>The first <paramref name="n"/> rows of <paramref name="t"/> as float32 values, row-major (one copy to the CPU).</summary>
