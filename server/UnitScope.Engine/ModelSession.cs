@@ -284,15 +284,18 @@ public sealed class ModelSession : IDisposable
     /// <see cref="ForwardPass.Output"/> is then that layer's output). Serialised with this model's other forward passes;
     /// the tensors are valid only during the call.
     /// </summary>
+    /// <param name="inputsOf">Layers whose inputs (the tensor each is called with) the pass also records, in
+    /// <see cref="ForwardPass.Inputs"/>: a ReLU's input is its unit's value before rectification.</param>
     /// <exception cref="UnitScopeException">UnknownLayer.</exception>
     public T ForwardWithGradient<T>(Tensor input, IReadOnlyCollection<string> layers, Func<ForwardPass, T> consume,
-        IReadOnlyList<OutputEdit>? edits = null, string? stopAfter = null)
+        IReadOnlyList<OutputEdit>? edits = null, string? stopAfter = null, IReadOnlyCollection<string>? inputsOf = null)
     {
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(consume);
         foreach (string layer in layers) GetLayer(layer);
         foreach (var edit in edits ?? []) GetLayer(edit.Layer);
         if (stopAfter is not null) GetLayer(stopAfter);
+        foreach (string layer in inputsOf ?? []) GetLayer(layer);
         lock (_forwardLock)
         {
             using var scope = torch.NewDisposeScope();
@@ -306,6 +309,7 @@ public sealed class ModelSession : IDisposable
                 foreach (var edit in edits ?? [])
                     removers.Add(HookableModules[edit.Layer].register_forward_hook((_, _, output) => edit.Replace(output)).remove);
                 using var capture = new ActivationCapture(_model, stopAfter is null ? layers : [.. layers, stopAfter]);
+                using var layerInputs = new ActivationCapture(_model, inputsOf ?? [], inputs: true);
                 Tensor output;
                 if (stopAfter is null)
                 {
@@ -334,7 +338,7 @@ public sealed class ModelSession : IDisposable
                 }
                 var captured = capture.Outputs.Where(kv => layers.Contains(kv.Key)).ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal);
                 if (stopAfter is not null && layers.Contains(stopAfter)) captured[stopAfter] = output;
-                return consume(new ForwardPass(output, captured));
+                return consume(new ForwardPass(output, captured, inputsOf is null ? null : layerInputs.Outputs));
             }
             finally
             {

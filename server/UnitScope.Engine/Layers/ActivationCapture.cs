@@ -14,7 +14,8 @@ public sealed class ActivationCapture : IDisposable
     readonly List<Action> _removers = new();
     readonly Dictionary<string, Tensor> _outputs = new(StringComparer.Ordinal);
 
-    public ActivationCapture(nn.Module model, IEnumerable<string> layerNames)
+    /// <param name="inputs">Record each layer's input (the tensor its forward is called with) instead of its output.</param>
+    public ActivationCapture(nn.Module model, IEnumerable<string> layerNames, bool inputs = false)
     {
         var modules = LayerCatalog.HookableModules(model);
         foreach (string name in layerNames.Distinct())
@@ -22,9 +23,9 @@ public sealed class ActivationCapture : IDisposable
             if (!modules.TryGetValue(name, out var module))
                 throw LayerCatalog.UnknownLayer(name, modules.Keys);
             string captured = name;
-            var remover = module.register_forward_hook((_, _, output) =>
+            var remover = module.register_forward_hook((_, input, output) =>
             {
-                _outputs[captured] = output.alias();
+                _outputs[captured] = (inputs ? input : output).alias();
                 return null!; // TorchSharp: a hook returning null leaves the output as it is
             });
             _removers.Add(remover.remove);

@@ -22,6 +22,10 @@ namespace UnitScope.Engine.Analysis.Maximization;
 /// only works for models that take any size; this way every model UnitScope loads (an ONNX graph of fixed size, a
 /// network whose Linear layer fixes the size) takes part, and a step costs one forward and backward pass at the
 /// input size.</para>
+/// <para>A ReLU unit that is 0 at every position of the current image has no gradient, and plain ascent would never
+/// move it (a trained model has such units for grey noise). For a ReLU layer the pass also records the ReLU's input,
+/// and while the unit's objective is exactly 0 the step follows the input's objective instead (the same mean, before
+/// rectification), until the unit switches on; the activations reported are always the ReLU's.</para>
 /// <para>Reproducible: the starting noise and the jitter come from <see cref="Random"/> seeded with
 /// <see cref="MaximizationOptions.Seed"/>, not from libtorch's global generator (which loading a model on another
 /// thread draws from), so a seed gives the same bytes on a machine with the same libtorch and thread count.</para>
@@ -48,6 +52,9 @@ public static class ActivationMaximizer
         int stepsTotal = options.Rounds * options.StepsPerRound, stepsDone = 0;
         var roundActivations = new List<float>();
         string[] layers = [layer];
+        // A ReLU unit that is 0 at every position has no gradient to follow: while it is, the image follows the
+        // gradient of the ReLU's input instead (the unit's value before rectification: what it takes to switch it on).
+        string[]? before = IsRectifier(info) ? [layer] : null;
 
         using var scope = NewDisposeScope();
         var (low, high) = Bounds(spec);
@@ -69,9 +76,11 @@ public static class ActivationMaximizer
                 {
                     var objective = Objective(pass.Activations[layer], unit, options.Objective, info);
                     activation = objective.item<float>();
+                    if (activation == 0 && pass.Inputs is { } inputs)
+                        objective = Objective(inputs[layer], unit, options.Objective, info);
                     // Adam descends: the loss is minus the objective, so its gradient is the objective's, negated.
                     return autograd.grad([objective], [image])[0].neg().MoveToOuterDisposeScope();
-                });
+                }, inputsOf: before);
                 adam.Step(ascent);
                 using (no_grad())
                     image.clamp_(low, high);
@@ -88,6 +97,19 @@ public static class ActivationMaximizer
         var result = ToImage(image, spec);
         float final = ObjectiveOn(model, result, layer, unit, options.Objective, info);
         return new MaximizationResult(model.CheckpointHash, layer, unit, options, sizes, roundActivations, final, result);
+    }
+
+    /// <summary>The image the optimisation starts from for these options (the seeded noise at the first round's size,
+    /// upsampled to the model's input), as 8-bit pixels: the "random image" the result is compared with.</summary>
+    public static RgbImage StartImage(InputSpec spec, MaximizationOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        ArgumentNullException.ThrowIfNull(options);
+        TorchRuntime.EnsureLoaded();
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var size = RoundSizes(spec.Height, spec.Width, options.Rounds, options.UpscaleFactor)[0];
+        return ToImage(ModelInput(Noise(new Random(options.Seed), spec, size[0], size[1]), spec, 0, 0), spec);
     }
 
     /// <summary>The objective of <paramref name="unit"/> of <paramref name="layer"/> on an image, as the model sees it
@@ -152,13 +174,16 @@ public static class ActivationMaximizer
         if (!double.IsFinite(o.WeightDecay) || o.WeightDecay is < 0 or > 1)
             throw Invalid($"The weight decay must be 0 to 1, not {o.WeightDecay}.");
         if (!double.IsFinite(o.BlurSigma) || o.BlurSigma is < 0 or > 10)
-            throw Invalid($"The blur (blur, a Gaussian's sigma in pixels) must be 0 to 10, not {o.BlurSigma}.");
+            throw Invalid($"The blur (blur) must be 0 to 10 pixels (a Gaussian's sigma), not {o.BlurSigma}.");
         int side = Math.Min(input.Height, input.Width);
         if (o.Jitter < 0 || o.Jitter > side / 4)
             throw Invalid($"The jitter (jitter) must be 0 to {side / 4} pixels (a quarter of the {input.Height}x{input.Width} input), not {o.Jitter}.");
     }
 
     static UnitScopeException Invalid(string message) => new(EngineErrorKind.InvalidArgument, message);
+
+    /// <summary>A ReLU (a zoo or TorchSharp module, or an ONNX Relu node): its output is max(input, 0), unit by unit.</summary>
+    static bool IsRectifier(LayerInfo info) => info.Kind.Equals("ReLU", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>The objective on one image's activations [1, units, …]: a 0-dimensional tensor.</summary>
     static Tensor Objective(Tensor activations, int unit, MaximizationObjective objective, LayerInfo info)
