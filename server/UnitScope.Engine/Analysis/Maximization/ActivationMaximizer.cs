@@ -28,7 +28,9 @@ namespace UnitScope.Engine.Analysis.Maximization;
 /// rectification), until the unit switches on; the activations reported are always the ReLU's.</para>
 /// <para>Reproducible: the starting noise and the jitter come from <see cref="Random"/> seeded with
 /// <see cref="MaximizationOptions.Seed"/>, not from libtorch's global generator (which loading a model on another
-/// thread draws from), so a seed gives the same bytes on a machine with the same libtorch and thread count.</para>
+/// thread draws from), so a seed gives the same bytes on a machine with the same libtorch and thread count. (Its
+/// gradient passes hold oneDNN off where it computes convolutions wrong: there its backward passes also differed from
+/// one run to the next, and Adam's per-pixel scaling carries such last bits into the bytes.)</para>
 /// </remarks>
 public static class ActivationMaximizer
 {
