@@ -18,7 +18,7 @@ static class CorrespondenceCommand
     public static Command Create(CliContext cli)
     {
         var defaults = new CorrespondenceOptions();
-        var model = new Argument<string>("MODEL") { Description = ModelOptionSet.ModelFileDescription };
+        var model = new ModelArgument();
         var boxes = new Option<string>("--boxes") { Description = "JSON file: {\"images\": [{\"path\": \"dog1.jpg\", \"boxes\": {\"left eye\": [x, y, width, height]}}, …]}; paths relative to it, boxes in each image's pixels.", Required = true, HelpName = "FILE" };
         var layers = new Option<string?>("--layers") { Description = "Layers to compare features at, comma-separated; default: the last layer with spatial maps and the classifier's hidden layer (the paper's layers 5 and 7).", HelpName = "L1,L2" };
         var random = new Option<int>("--random") { Description = "Sets of random boxes (each the size of the part's box in its image) for the control; 0: none.", DefaultValueFactory = _ => defaults.RandomDraws, HelpName = "N" };
@@ -31,10 +31,11 @@ static class CorrespondenceCommand
         var shared = new ModelOptionSet();
         var command = new Command("correspondence", "Hide the same part in several images and measure how consistently each layer's features change, against random boxes (Zeiler & Fergus, table 1).")
         {
-            model, boxes, layers, random, seed, fill, batch, output, cache,
+            boxes, layers, random, seed, fill, batch, output, cache,
         };
         sizing.AddTo(command);
         shared.AddTo(command);
+        model.AddTo(command);
         command.SetAction((parse, ct) => cli.RunAsync(async () =>
         {
             var modelOptions = shared.Read(parse);
@@ -53,7 +54,7 @@ static class CorrespondenceCommand
             string cacheFolder = Path.GetFullPath(parse.GetValue(cache) ?? CacheDirectory.Resolve());
             var images = await Sessions.Background(() => PartBoxesFile.Read(boxesPath), ct);
 
-            using var session = await Sessions.LoadAsync(cli, parse.GetValue(model)!, modelOptions, ct);
+            using var session = await Sessions.LoadAsync(cli, model.Read(parse), modelOptions, ct);
             var resolved = CorrespondenceAnalysis.Resolve(session, images, options);
             var used = session.ImageSizing(givenSizing);
             var store = new AnalysisStore(cacheFolder);

@@ -21,7 +21,7 @@ static class InvarianceCommand
 {
     public static Command Create(CliContext cli)
     {
-        var model = new Argument<string>("MODEL") { Description = ModelOptionSet.ModelFileDescription };
+        var model = new ModelArgument();
         var images = new Option<string[]>("--image") { Description = "Image file; repeatable (the paper uses five).", Required = true, HelpName = "IMG", AllowMultipleArgumentsPerToken = true };
         var layers = new Option<string?>("--layers") { Description = "Layers to compare features at, comma-separated; default: the first convolution's activation, the last layer with spatial maps and the classifier's hidden layer.", HelpName = "L1,L2" };
         var translate = new Option<string?>("--translate") { Description = "Shifts in whole model-input pixels: values (-8,0,8), a range A:B:STEP, or none; default: ±¼ of the side in 13 steps.", HelpName = "VALUES" };
@@ -36,10 +36,11 @@ static class InvarianceCommand
         var shared = new ModelOptionSet();
         var command = new Command("invariance", "Translate, rotate and scale images and plot how far each layer's features move, and the true class's probability (Zeiler & Fergus, figure 5).")
         {
-            model, images, layers, translate, axis, rotate, scale, cls, batch, output, cache,
+            images, layers, translate, axis, rotate, scale, cls, batch, output, cache,
         };
         sizing.AddTo(command);
         shared.AddTo(command);
+        model.AddTo(command);
         command.SetAction((parse, ct) => cli.RunAsync(async () =>
         {
             var modelOptions = shared.Read(parse);
@@ -67,7 +68,7 @@ static class InvarianceCommand
             var decoded = new List<RgbImage>();
             foreach (string path in paths) decoded.Add(await Sessions.LoadImageAsync(path, ct));
 
-            using var session = await Sessions.LoadAsync(cli, parse.GetValue(model)!, modelOptions, ct);
+            using var session = await Sessions.LoadAsync(cli, model.Read(parse), modelOptions, ct);
             if (parse.GetValue(cls) is { } c) options = options with { TrueClass = OccludeCommand.ResolveClass(session, c) };
             var pictures = new List<RgbImage>();
             for (int i = 0; i < paths.Length; i++)

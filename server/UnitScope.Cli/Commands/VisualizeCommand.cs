@@ -23,7 +23,7 @@ static class VisualizeCommand
     public static Command Create(CliContext cli)
     {
         var defaults = new MaximizationOptions();
-        var model = new Argument<string>("MODEL") { Description = ModelOptionSet.ModelFileDescription };
+        var model = new ModelArgument();
         var layer = new Option<string>("--layer") { Description = "Layer name as in named_modules(), e.g. features.28 (see `unitscope layers`).", Required = true, HelpName = "NAME" };
         var unit = new Option<int>("--unit") { Description = "Unit (channel) of the layer to excite, from 0.", Required = true, HelpName = "U" };
         var objective = new Option<string>("--objective") { Description = "channel: the mean of the unit's whole map; neuron: the unit at the map's centre only.", DefaultValueFactory = _ => "channel", HelpName = "channel|neuron" };
@@ -42,10 +42,11 @@ static class VisualizeCommand
         var shared = new ModelOptionSet();
         var command = new Command("visualize", "Optimise an image from noise to excite a unit (activation maximisation, multi-scale), then rank the unit on it and on real images.")
         {
-            model, layer, unit, objective, seed, rounds, steps, upscale, rate, blur, jitter, tests, frames, output, cache,
+            layer, unit, objective, seed, rounds, steps, upscale, rate, blur, jitter, tests, frames, output, cache,
         };
         sizing.AddTo(command);
         shared.AddTo(command);
+        model.AddTo(command);
         command.SetAction((parse, ct) => cli.RunAsync(async () =>
         {
             var modelOptions = shared.Read(parse);
@@ -70,7 +71,7 @@ static class VisualizeCommand
             var decoded = new List<RgbImage>();
             foreach (string path in testPaths) decoded.Add(await Sessions.LoadImageAsync(path, ct));
 
-            using var session = await Sessions.LoadAsync(cli, parse.GetValue(model)!, modelOptions, ct);
+            using var session = await Sessions.LoadAsync(cli, model.Read(parse), modelOptions, ct);
             var store = new AnalysisStore(cacheFolder);
             var key = AnalysisKey.Maximization(session, layerName, unitIndex, options);
             bool writeFrames = parse.GetValue(frames);
