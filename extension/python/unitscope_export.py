@@ -606,7 +606,55 @@ def _varint(buf, i):
             return result, i
 
 
+@contextlib.contextmanager
+def fixed_sizes_but_the_batch(torch):
+    """While tracing, PyTorch 1.x gives sizes as 0-d tensors, so code that passes one to an op taking ints
+    (``F.avg_pool2d(out, out.size()[3])``, the CIFAR ResNets' pooling) fails. Inside this block ``size()`` and
+    ``shape`` give plain ints for every dimension but the first (the batch, which stays symbolic so batches of
+    any size run): the export is then for the input size given, which is how UnitScope runs the model."""
+    size, had_shape = torch.Tensor.size, "shape" in torch.Tensor.__dict__
+
+    def concrete(value):
+        return int(value) if isinstance(value, torch.Tensor) and value.dim() == 0 else value
+
+    def fixed_size(self, *args, **kwargs):
+        result = size(self, *args, **kwargs)
+        if args or kwargs:
+            dim = args[0] if args else kwargs.get("dim")
+            return result if dim is None or dim == 0 or dim == -self.dim() else concrete(result)
+        return torch.Size([result[0]] + [concrete(v) for v in result[1:]]) if len(result) else result
+
+    torch.Tensor.size = fixed_size
+    torch.Tensor.shape = property(lambda self: fixed_size(self))
+    try:
+        yield
+    finally:
+        torch.Tensor.size = size
+        if not had_shape:
+            del torch.Tensor.shape
+
+
+def traced_sizes_problem(e):
+    """True for the TypeError tracing gives when a traced size reaches an op that takes Python ints."""
+    return isinstance(e, TypeError) and "not Tensor" in str(e)
+
+
 def export(model, x, output, opset, torch):
+    """torch.onnx.export with the batch dimension symbolic; when tracing fails on sizes used as ints, once more
+    with every other dimension fixed. Returns a note when that was needed, else None."""
+    try:
+        _export(model, x, output, opset, torch)
+        return None
+    except Exception as e:
+        if not traced_sizes_problem(e):
+            raise
+    with fixed_sizes_but_the_batch(torch):
+        _export(model, x, output, opset, torch)
+    return ("the model's forward uses tensor sizes as numbers (e.g. F.avg_pool2d(out, out.size()[3])): the export fixes "
+            "every size but the batch, so it runs at %dx%d only" % (x.shape[2], x.shape[3]))
+
+
+def _export(model, x, output, opset, torch):
     kwargs = dict(input_names=["input"], output_names=["output"], opset_version=opset,
                   dynamic_axes={"input": {0: "batch"}, "output": {0: "batch"}})
     params = inspect.signature(torch.onnx.export).parameters
@@ -668,6 +716,10 @@ def run(args):
     elif conv_channels is not None and conv_channels != channels:
         raise ExportError("input", "The model's first convolution takes %d channels, but the input size says %d: "
                           "use --input-size %d,%d,%d" % (conv_channels, channels, conv_channels, height, width), EXIT_USAGE)
+    if channels not in (1, 3):
+        raise ExportError("input", "The model takes %d channels at %dx%d: UnitScope analyses image models, whose input has 1 "
+                          "(grey) or 3 (RGB) channels; a model fed noise or other tensors (a GAN generator takes a "
+                          "%d-channel noise vector) cannot be imported" % (channels, height, width, channels), EXIT_USAGE)
     x = torch.zeros(1, channels, height, width)
     try:
         with torch.no_grad():
@@ -676,26 +728,37 @@ def run(args):
         raise ExportError("forward", "The model's forward pass on a %dx%dx%d input raised %s: %s" % (
             channels, height, width, type(e).__name__, e), EXIT_USER_CODE,
             traceback=user_traceback(e), location=user_location(e))
+    notes = []
+    if isinstance(y, (tuple, list)) and y and isinstance(y[0], torch.Tensor):
+        # (logits, features) and the like: the graph keeps every output, the daemon runs the first.
+        notes.append("the model returns a %s of %d; UnitScope analyses its first element (shape %s)" % (
+            type(y).__name__, len(y), list(y[0].shape)))
+        y = y[0]
     if not isinstance(y, torch.Tensor):
-        raise ExportError("output", "The model returns a %s; UnitScope needs one tensor of class scores" % type(y).__name__,
-                          EXIT_USER_CODE)
+        raise ExportError("output", "The model returns a %s; UnitScope needs one tensor of class scores (or a tuple "
+                          "whose first element is one)" % type(y).__name__, EXIT_USER_CODE)
 
     caught = []
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            export(model, x, args.output, args.opset, torch)
+            fixed = export(model, x, args.output, args.opset, torch)
         except Exception as e:
-            raise ExportError("export", "torch.onnx.export failed: %s: %s" % (type(e).__name__, e), EXIT_EXPORT,
-                              traceback=user_traceback(e), location=user_location(e))
+            location = user_location(e)
+            where = " (at %s:%d)" % (location["file"], location["line"]) if location else ""
+            raise ExportError("export", "torch.onnx.export failed%s: %s: %s" % (where, type(e).__name__, e), EXIT_EXPORT,
+                              traceback=user_traceback(e), location=location)
+    if fixed:
+        notes.append(fixed)
     with open(args.output, "rb") as f:
         names = node_names(f.read())
     scoped = any(n.startswith("/") and n.count("/") >= 2 for n in names)
-    notes = []
     for w in caught:
         text = str(w.message).strip().split("\n")[0]
-        if "constant folding" in text or text in notes:
+        if "constant folding" in text.lower() or text in notes:
             continue  # PRESERVE in eval mode: the folding warning does not apply
+        if fixed and "Converting a tensor to a Python integer" in text:
+            continue  # what fixing the sizes means, said above
         notes.append(text)
     if not scoped:
         notes.append("PyTorch %s writes no module paths into ONNX node names: layers will be named after the nodes "

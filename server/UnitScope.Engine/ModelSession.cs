@@ -639,8 +639,10 @@ public sealed class ModelSession : IDisposable
             throw new UnitScopeException(EngineErrorKind.UnknownArchitecture,
                 $"{Path.GetFileName(path)}: the model's input '{model.InputName}' is {shown}; UnitScope feeds images as [N, C, H, W].");
         int channels = dims[1] is > 0 and <= 4 ? (int)dims[1]!.Value
-            : throw new UnitScopeException(EngineErrorKind.UnknownArchitecture,
-                $"{Path.GetFileName(path)}: the model's input '{model.InputName}' {shown} does not say how many channels it takes (1 to 4).");
+            : throw new UnitScopeException(EngineErrorKind.UnknownArchitecture, dims[1] is { } c
+                ? $"{Path.GetFileName(path)}: the model's input '{model.InputName}' {shown} has {c} channels: UnitScope analyses image models, " +
+                  "whose input has 1 (grey) or 3 (RGB) channels (a model fed noise, such as a GAN generator, is not one)."
+                : $"{Path.GetFileName(path)}: the model's input '{model.InputName}' {shown} does not say how many channels it takes (1 to 4).");
         int? height = options.InputHeight ?? (int?)dims[2], width = options.InputWidth ?? options.InputHeight ?? (int?)dims[3];
         if (height is null || width is null)
             throw new UnitScopeException(EngineErrorKind.InvalidArgument,

@@ -59,9 +59,10 @@ static class OnnxGraphBuilder
             [.. tensorType.Shape.Dim.Select(d => d.HasDimValue && d.DimValue > 0 ? d.DimValue : (long?)null)];
         int inputId = Id(input.Name);
 
-        // Operators: every unsupported one, with its node, in one message.
-        var nodes = graph.Node.ToList();
-        var unsupported = nodes
+        // Operators: every unsupported one, with its node, in one message (If's branches included).
+        // An If's branches read enclosing values by name: they become its inputs, so it is ordered and folded as any node.
+        var nodes = graph.Node.Select(OnnxIf.WithCapturedInputs).ToList();
+        var unsupported = nodes.SelectMany(OnnxIf.WithNested)
             .Where(n => n.Domain is not ("" or "ai.onnx") || !OnnxOperators.IsSupported(n.OpType))
             .Select(n => $"{(n.Domain is "" or "ai.onnx" ? "" : n.Domain + "::")}{n.OpType} (node '{NodeName(n)}')")
             .ToList();

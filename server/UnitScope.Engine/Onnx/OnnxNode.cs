@@ -18,6 +18,8 @@ sealed class NodeContext(P.NodeProto node, int opset, Func<int, Tensor?> constan
 
     public P.NodeProto Node { get; } = node;
     public int Opset { get; } = opset;
+    /// <summary>The model file's folder (external data of attribute tensors and branch initializers is relative to it).</summary>
+    public string ModelDirectory { get; } = modelDirectory;
     public string OpType => Node.OpType;
     /// <summary>"node '/layer1/layer1.0/conv1/Conv' (Conv)", for messages.</summary>
     public string Describe => $"node '{(Node.Name.Length > 0 ? Node.Name : string.Join(",", Node.Output))}' ({Node.OpType})";
@@ -67,8 +69,13 @@ sealed class NodeContext(P.NodeProto node, int opset, Func<int, Tensor?> constan
 
     public Tensor? TensorAttribute(string name) =>
         _attributes.TryGetValue(name, out var a)
-            ? OnnxTensors.ToTensor(Expect(a, P.AttributeProto.Types.AttributeType.Tensor).T, modelDirectory, $"attribute '{name}' of {Describe}")
+            ? OnnxTensors.ToTensor(Expect(a, P.AttributeProto.Types.AttributeType.Tensor).T, ModelDirectory, $"attribute '{name}' of {Describe}")
             : null;
+
+    /// <summary>A subgraph attribute (If's branches); an error when the node has none of that name.</summary>
+    public P.GraphProto GraphAttribute(string name) =>
+        _attributes.TryGetValue(name, out var a) && Expect(a, P.AttributeProto.Types.AttributeType.Graph).G is { } g
+            ? g : throw Invalid($"it has no '{name}' subgraph");
 
     public IEnumerable<string> AttributeNames => _attributes.Keys;
 

@@ -47,6 +47,7 @@ static partial class OnnxOperators
         });
 
         Register("Identity", _ => Unary(x => x.alias()));
+        Register("If", OnnxIf.Create);
         Register("Constant", Constant);
         Register("Cast", c =>
         {

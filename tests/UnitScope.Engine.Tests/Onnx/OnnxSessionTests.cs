@@ -44,6 +44,14 @@ public class OnnxSessionTests : IDisposable
     }
 
     [Fact]
+    public void A_model_fed_noise_is_refused_as_no_image_model()
+    {
+        var load = () => ModelSession.Load(Path.Combine(OnnxFixtures.Folder, "noise_generator.onnx"), new ModelOptions { Device = "cpu" });
+        load.Should().Throw<UnitScopeException>().Where(e => e.Kind == EngineErrorKind.UnknownArchitecture
+            && e.Message.Contains("[?, 16, 1, 1] has 16 channels") && e.Message.Contains("1 (grey) or 3 (RGB)"));
+    }
+
+    [Fact]
     public void Hash_covers_external_data()
     {
         using var session = ModelSession.Load(Path.Combine(OnnxFixtures.Folder, "custom_cnn_external.onnx"), new ModelOptions { Device = "cpu" });
