@@ -18,7 +18,7 @@ by its ``named_modules()`` path: PyTorch >= 1.13 names each node after the modul
 (``/layer4/layer4.1/conv2/Conv``), which the daemon maps back to ``layer4.1.conv2``.
 
 Checkpoints are read without running pickled code: only the tensor-rebuild globals are allowed
-(the same list as the daemon's reader). ``--trust-checkpoint`` uses plain ``torch.load`` for files
+(checkpoint_globals.json beside this script, the list the daemon's reader embeds). ``--trust-checkpoint`` uses plain ``torch.load`` for files
 that pickle whole models or other objects.
 
 Output: exactly one JSON line on stdout (anything the user's code prints goes to stderr):
@@ -179,14 +179,29 @@ def module_name_for(path, root):
     return ".".join(parts) or None
 
 
+def user_file(where, root):
+    """The model file's absolute path: a relative one is relative to the current directory, as --checkpoint and
+    --output are, else to the project root (so 'code/resnet.py' run from the project with --project-root code finds
+    code/resnet.py, not code/code/resnet.py)."""
+    if os.path.isabs(where):
+        tried = [where]
+    else:
+        tried = [os.path.abspath(where)]
+        beside_root = os.path.abspath(os.path.join(root, where))
+        if beside_root != tried[0]:
+            tried.append(beside_root)
+    for path in tried:
+        if os.path.isfile(path):
+            return path
+    raise ExportError("import", "No such file: %s" % tried[0] + "".join(" (nor %s)" % p for p in tried[1:]), EXIT_USER_CODE)
+
+
 def import_user_module(where, root):
     """Imports the user's module: a file (by its dotted name under the project root when it has one,
     so relative imports work, else by path) or a dotted module name."""
     if not is_file_spec(where):
         return importlib.import_module(where)
-    path = os.path.abspath(where if os.path.isabs(where) else os.path.join(root, where))
-    if not os.path.isfile(path):
-        raise ExportError("import", "No such file: %s" % path, EXIT_USER_CODE)
+    path = user_file(where, root)
     folder = os.path.dirname(path)
     if folder not in sys.path:
         sys.path.insert(1, folder)  # after the project root: `import utils` beside the file works
@@ -264,6 +279,20 @@ def format_kwargs(kwargs):
 # Checkpoints
 
 
+class _Unreadable(ValueError):
+    """A checkpoint this reader cannot read, with a message that says why (the daemon's words)."""
+
+
+# What a damaged or truncated file makes the readers raise (the pickle, zip and struct modules, and torch.load's
+# own zip reader, which says "PytorchStreamReader failed ...").
+DAMAGED = (pickle.UnpicklingError, EOFError, struct.error, UnicodeDecodeError, OverflowError, MemoryError)
+
+
+def damaged(e):
+    import zipfile
+    return isinstance(e, DAMAGED + (zipfile.BadZipFile,)) or (isinstance(e, RuntimeError) and "PytorchStreamReader" in str(e))
+
+
 class _Refused(pickle.UnpicklingError):
     def __init__(self, global_name):
         super().__init__(global_name)
@@ -307,44 +336,61 @@ class _Namespace(object):
     """argparse.Namespace saved beside the weights: its attributes, inert."""
 
 
-def _restricted_unpickler(torch):
-    """A pickle.Unpickler that resolves only tensor-rebuild globals (the daemon's allow-list) to
-    functions of ours that build plain data, so reading a checkpoint runs no pickled code."""
+GLOBALS_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "checkpoint_globals.json")
+
+
+def allowed_globals():
+    """The allow-list shared with the daemon (checkpoint_globals.json): {"globals", "storageModules", "storageTypes"}."""
+    with open(GLOBALS_FILE, encoding="utf-8") as f:
+        return json.load(f)
+
+
+def global_implementations():
+    """What each allowed global builds here: plain data, or a deferred tensor. numpy is imported only when a
+    checkpoint names it (a best accuracy saved as a numpy scalar)."""
     import codecs
-    allowed = {
-        ("collections", "OrderedDict"): collections.OrderedDict,
-        ("torch._utils", "_rebuild_tensor"): _rebuild_tensor,
-        ("torch._utils", "_rebuild_tensor_v2"): _rebuild_tensor,
-        ("torch._utils", "_rebuild_parameter"): _rebuild_parameter,
-        ("torch._utils", "_rebuild_parameter_with_state"): _rebuild_parameter,
-        ("torch", "Size"): tuple,
-        ("_codecs", "encode"): codecs.encode,
-        ("argparse", "Namespace"): _Namespace,
-        ("builtins", "set"): set,
-        ("builtins", "frozenset"): frozenset,
-        ("builtins", "complex"): complex,
+
+    def numpy_dtype(*args):
+        import numpy
+        return numpy.dtype(*args)
+
+    def numpy_scalar(dtype, data=None):
+        import numpy
+        return numpy.frombuffer(data, dtype=dtype)[0].item() if data is not None else None
+
+    return {
+        "collections.OrderedDict": collections.OrderedDict,
+        "torch._utils._rebuild_tensor": _rebuild_tensor,
+        "torch._utils._rebuild_tensor_v2": _rebuild_tensor,
+        "torch._utils._rebuild_parameter": _rebuild_parameter,
+        "torch._utils._rebuild_parameter_with_state": _rebuild_parameter,
+        "torch.Size": tuple,
+        "_codecs.encode": codecs.encode,
+        "numpy.core.multiarray.scalar": numpy_scalar,
+        "numpy._core.multiarray.scalar": numpy_scalar,
+        "numpy.dtype": numpy_dtype,
+        "argparse.Namespace": _Namespace,
     }
+
+
+def _restricted_unpickler():
+    """A pickle.Unpickler that resolves only the globals of the shared allow-list to functions of ours that build
+    plain data, so reading a checkpoint runs no pickled code."""
+    listed = allowed_globals()
+    implemented = global_implementations()
+    allowed = {name: implemented[name] for name in listed["globals"]}  # a KeyError here: listed but not implemented
+    storage_modules, storage_types = set(listed["storageModules"]), set(listed["storageTypes"])
 
     class Unpickler(pickle.Unpickler):
         def find_class(self, module, name):
-            if (module, name) in allowed:
-                return allowed[(module, name)]
-            if module in ("torch", "torch.cuda") and name in STORAGE_DTYPES:
+            full = "%s.%s" % (module, name)
+            if full in allowed:
+                return allowed[full]
+            if module in storage_modules and name in storage_types:
                 return _StorageType(name)
-            if module == "torch" and isinstance(getattr(torch, name, None), torch.dtype):
-                return getattr(torch, name)
-            if module in ("numpy.core.multiarray", "numpy._core.multiarray", "numpy") and name in ("scalar", "dtype"):
-                import numpy  # numpy scalars (a best accuracy) are data; only a checkpoint with them needs numpy
-                return numpy.dtype if name == "dtype" else _numpy_scalar(numpy)
-            raise _Refused("%s.%s" % (module, name))
+            raise _Refused(full)
 
     return Unpickler
-
-
-def _numpy_scalar(numpy):
-    def scalar(dtype, data=None):
-        return numpy.frombuffer(data, dtype=dtype)[0].item() if data is not None else None
-    return scalar
 
 
 def _storage_for(pid, storages):
@@ -385,17 +431,21 @@ def read_torch_checkpoint(path, torch):
     """torch.save's zip and legacy formats, read with the restricted unpickler (torch.load's own
     pickle_module argument is ignored by some versions, so it cannot be relied on)."""
     import zipfile
-    Unpickler = _restricted_unpickler(torch)
+    Unpickler = _restricted_unpickler()
     storages = {}
-    if zipfile.is_zipfile(path):
+    with open(path, "rb") as f:
+        zipped = f.read(4) == b"PK\x03\x04"
+    if zipped and not zipfile.is_zipfile(path):
+        raise _Unreadable("the file is damaged or truncated: a zip without its central directory")
+    if zipped:
         with zipfile.ZipFile(path) as archive:
             names = archive.namelist()
             pickles = [n for n in names if n.endswith("data.pkl") and n.count("/") == 1]
             if not pickles:
-                raise ValueError("a zip file without data.pkl: not a torch.save checkpoint")
+                raise _Unreadable("a zip file without data.pkl: not a torch.save checkpoint")
             prefix = pickles[0][:-len("data.pkl")]
             if prefix + "byteorder" in names and archive.read(prefix + "byteorder").strip() == b"big":
-                raise ValueError("a big-endian checkpoint; load it with --trust-checkpoint")
+                raise _Unreadable("a big-endian checkpoint; load it with --trust-checkpoint")
             unpickler = Unpickler(io.BytesIO(archive.read(pickles[0])), encoding="utf-8")
             unpickler.persistent_load = lambda pid: _storage_for(pid, storages)
             result = unpickler.load()
@@ -409,11 +459,11 @@ def read_torch_checkpoint(path, torch):
             u.persistent_load = lambda pid: _storage_for(pid, storages)
             return u.load()
         if load() != LEGACY_MAGIC:
-            raise ValueError("not a torch.save checkpoint (no PyTorch magic number)")
+            raise _Unreadable("not a torch.save checkpoint (no PyTorch magic number)")
         load()  # protocol version
         info = load()
         if isinstance(info, dict) and not info.get("little_endian", True):
-            raise ValueError("a big-endian checkpoint; load it with --trust-checkpoint")
+            raise _Unreadable("a big-endian checkpoint; load it with --trust-checkpoint")
         result = load()
         keys = load()
         for key in keys:
@@ -422,7 +472,7 @@ def read_torch_checkpoint(path, torch):
             size = torch.empty(0, dtype=getattr(torch, storage.dtype if storage else "uint8")).element_size()
             data = f.read(count * size)
             if len(data) != count * size:
-                raise ValueError("the file ends inside storage %s" % key)
+                raise _Unreadable("the file is truncated: it ends inside storage %s" % key)
             if storage is not None:
                 storage.flat = _flat(torch, storage.dtype, data)
         return _materialize(result, torch)
@@ -442,7 +492,7 @@ def read_safetensors(path, torch):
     with open(path, "rb") as f:
         length = struct.unpack("<Q", f.read(8))[0]
         if length > os.path.getsize(path) - 8:
-            raise ValueError("the safetensors header length %d exceeds the file" % length)
+            raise _Unreadable("the file is truncated: its safetensors header says %d bytes, more than the file holds" % length)
         header = json.loads(f.read(length).decode("utf-8"))
         data = f.read()
     result = collections.OrderedDict()
@@ -473,6 +523,11 @@ def load_checkpoint(path, trust):
         refused = _refused_in(e)
         if refused is not None:
             return refuse(path, refused.global_name)
+        if isinstance(e, _Unreadable):
+            raise ExportError("checkpoint", "Cannot read checkpoint %s: %s" % (path, e), EXIT_CHECKPOINT)
+        if damaged(e):
+            raise ExportError("checkpoint", "Cannot read checkpoint %s: the file is damaged or truncated (%s: %s)" % (
+                path, type(e).__name__, e), EXIT_CHECKPOINT)
         raise ExportError("checkpoint", "Cannot read checkpoint %s: %s: %s" % (path, type(e).__name__, e),
                           EXIT_CHECKPOINT, traceback=user_traceback(e), location=user_location(e))
 

@@ -164,6 +164,71 @@ describe("exporter (unitscope_export.py) with real PyTorch", function () {
     }
   });
 
+  it("takes its pickle allow-list from the file the daemon embeds, implementing every name in it", () => {
+    const program = [
+      "import importlib.util, json, sys",
+      "spec = importlib.util.spec_from_file_location('exporter', sys.argv[1])",
+      "u = importlib.util.module_from_spec(spec); spec.loader.exec_module(u)",
+      "print(json.dumps({'implemented': sorted(u.global_implementations()), 'storages': sorted(u.STORAGE_DTYPES), 'file': u.GLOBALS_FILE}))",
+    ].join("\n");
+    const r = spawnSync(python, ["-c", program, SCRIPT], { encoding: "utf8" });
+    assert.equal(r.status, 0, r.stderr);
+    const seen = JSON.parse(r.stdout.trim().split("\n").pop()!);
+    const shared = JSON.parse(fs.readFileSync(path.join(EXTENSION_ROOT, "python/checkpoint_globals.json"), "utf8"));
+    assert.equal(path.resolve(seen.file), path.join(EXTENSION_ROOT, "python/checkpoint_globals.json"));
+    assert.deepEqual(seen.implemented, [...shared.globals].sort());
+    assert.deepEqual(seen.storages, [...shared.storageTypes].sort());
+    // The file is the one the daemon embeds (server/UnitScope.Engine.csproj), so the two lists cannot drift.
+    const csproj = fs.readFileSync(path.join(REPO_ROOT, "server/UnitScope.Engine/UnitScope.Engine.csproj"), "utf8");
+    assert.match(csproj, /EmbeddedResource Include="\.\.\/\.\.\/extension\/python\/checkpoint_globals\.json"/);
+  });
+
+  it("refuses a set saved beside the weights, as the daemon does, in both torch.save formats", async () => {
+    for (const flags of [["--with-set"], ["--with-set", "--legacy"]]) {
+      const ckpt = checkpoint(`set${flags.length}.pth`, { width: 6, num_classes: 5 }, ...flags);
+      const e = failed((await run({ file: path.join(USERPROJ, "models/net.py"), name: "make_tinynet", kwargs: { width: 6, num_classes: 5 }, checkpoint: ckpt })).outcome, "unsafe_checkpoint", 5);
+      assert.match(e.message, /(__builtin__|builtins)\.set/, flags.join(" ")); // protocol 2 writes Python 2 module names
+    }
+  });
+
+  it("says a truncated checkpoint is damaged or truncated, in both torch.save formats", async () => {
+    for (const flags of [[], ["--legacy"]]) {
+      const whole = fs.readFileSync(checkpoint(`whole${flags.length}.pth`, { width: 6, num_classes: 5 }, ...flags));
+      for (const fraction of [0.3, 0.9]) {
+        const cut = path.join(dir, `cut${flags.length}-${fraction}.pth`);
+        fs.writeFileSync(cut, whole.subarray(0, Math.floor(whole.length * fraction)));
+        const e = failed((await run({ file: path.join(USERPROJ, "models/net.py"), name: "make_tinynet", kwargs: { width: 6, num_classes: 5 }, checkpoint: cut })).outcome, "checkpoint", 5);
+        assert.match(e.message, /damaged or truncated|is truncated/, `${flags.join(" ") || "zip"} cut at ${fraction}: ${e.message}`);
+        assert.doesNotMatch(e.message, /persistent IDs/, e.message); // the decoder's words only after "damaged or truncated"
+      }
+    }
+  });
+
+  it("finds a relative model file from the current folder, not the project root joined twice", async () => {
+    const ckpt = checkpoint("relative.pth", { width: 6, num_classes: 5 });
+    // Run from the project's parent with relative --project-root and --model, as by hand: cd .. && python ... --model userproj/models/net.py
+    const r = await runExporter(
+      python,
+      exporterArgs(SCRIPT, { file: "userproj/models/net.py", name: "make_tinynet", kwargs: { width: 6, num_classes: 5 }, checkpoint: ckpt, inputSize: [3, 32, 32], projectRoot: "userproj", output: path.join(dir, "relative.onnx") }),
+      { cwd: FIXTURES },
+    );
+    ok(r.outcome);
+    // A path relative to the project root still works (the editor runs with the project root as its folder).
+    const beside = await runExporter(
+      python,
+      exporterArgs(SCRIPT, { file: "models/net.py", name: "make_tinynet", kwargs: { width: 6, num_classes: 5 }, checkpoint: ckpt, inputSize: [3, 32, 32], projectRoot: "userproj", output: path.join(dir, "relative2.onnx") }),
+      { cwd: FIXTURES },
+    );
+    ok(beside.outcome);
+    const missing = await runExporter(
+      python,
+      exporterArgs(SCRIPT, { file: "nowhere/net.py", name: "make_tinynet", kwargs: {}, checkpoint: ckpt, inputSize: [3, 32, 32], projectRoot: "userproj", output: path.join(dir, "relative3.onnx") }),
+      { cwd: FIXTURES },
+    );
+    const e = failed(missing.outcome, "import", 4);
+    assert.ok(e.message.includes(path.join(FIXTURES, "nowhere/net.py")) && e.message.includes(path.join(USERPROJ, "nowhere/net.py")), e.message);
+  });
+
   it("lists what a module defines when the name is not there", async () => {
     const ckpt = checkpoint("tiny6.pth", { width: 6, num_classes: 5 });
     const e = failed((await run({ file: path.join(USERPROJ, "models/net.py"), name: "make_tinyne", checkpoint: ckpt })).outcome, "not_found", 4);

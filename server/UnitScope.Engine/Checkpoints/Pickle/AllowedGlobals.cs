@@ -30,11 +30,17 @@ internal static class AllowedGlobals
     const string NumpyDtypeName = "numpy.dtype";
     const string ArgparseNamespace = "argparse.Namespace";
 
-    static readonly HashSet<string> Callables =
+    /// <summary>The globals <see cref="Call"/> and <see cref="New"/> implement.</summary>
+    internal static readonly IReadOnlySet<string> Implemented = new HashSet<string>(
     [
         OrderedDict, RebuildTensorV2, RebuildTensor, RebuildParameter, RebuildParameterWithState,
         TorchSize, CodecsEncode, NumpyScalar, NumpyScalar2, NumpyDtypeName, ArgparseNamespace,
-    ];
+    ]);
+
+    /// <summary>The allow-list itself, shared with the exporter (extension/python/checkpoint_globals.json, embedded).</summary>
+    internal static readonly CheckpointGlobals Listed = CheckpointGlobals.Embedded();
+
+    static readonly HashSet<string> Callables = [.. Listed.Globals.Where(Implemented.Contains)];
 
     // Modules whose capitalised names are still not model classes (for the refusal's hint).
     static readonly HashSet<string> SystemModules =
@@ -43,7 +49,7 @@ internal static class AllowedGlobals
     /// <summary>What GLOBAL/STACK_GLOBAL pushes for <paramref name="module"/>.<paramref name="name"/>, or a refusal.</summary>
     public static object Resolve(string module, string name)
     {
-        if ((module == "torch" || module == "torch.cuda") && name.EndsWith("Storage", StringComparison.Ordinal))
+        if (Listed.StorageModules.Contains(module) && name.EndsWith("Storage", StringComparison.Ordinal))
         {
             return TorchDtype.FromStorageName(name) is { } dtype
                 ? new StorageType(dtype)
