@@ -783,6 +783,8 @@ export interface PredictResult {
   probabilities: number[];
   top: ClassScore[];
   preprocessing?: PreprocessingInfo;
+  /** A model with one output (a discriminator's sigmoid, a regression): that output, a score rather than a class; `probabilities` and `top` are then empty. */
+  score?: number;
 }
 
 /** How images became the model's input for a result, so nothing is decided silently: every analysis result and the loaded model's info carry it, and the panels show it. */

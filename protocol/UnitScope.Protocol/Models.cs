@@ -102,8 +102,10 @@ public sealed record PredictParams(
 
 public sealed record ClassScore(int Index, string Label, float Probability);
 
+/// <param name="Score">A model with one output (a discriminator's sigmoid, a regression): that output, a score rather
+/// than a class; <c>probabilities</c> and <c>top</c> are then empty.</param>
 public sealed record PredictResult(IReadOnlyList<float> Logits, IReadOnlyList<float> Probabilities, IReadOnlyList<ClassScore> Top,
-    PreprocessingInfo? Preprocessing = null);
+    PreprocessingInfo? Preprocessing = null, float? Score = null);
 
 /// <summary><c>unitscope/unitMap</c>: one unit's activation over one image. Give exactly one of <c>imagePath</c> and <c>imageBase64</c>.</summary>
 public sealed record UnitMapParams(

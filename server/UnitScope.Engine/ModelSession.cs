@@ -204,6 +204,8 @@ public sealed class ModelSession : IDisposable
             var output = _model.call(ImageTensor.ToInput(image, Input).to(_device));
             logits = output.reshape(-1).cpu().data<float>().ToArray();
         }
+        if (logits.Length == 1)
+            return new Prediction(logits, [], [], logits[0]);
         float[] probabilities = Softmax(logits);
         var ranked = Enumerable.Range(0, probabilities.Length)
             .OrderByDescending(i => probabilities[i])

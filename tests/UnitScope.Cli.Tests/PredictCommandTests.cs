@@ -40,6 +40,24 @@ public class PredictCommandTests
         var allowed = Cli.Run(["predict", Cli.Repo("samples/smallcnn.pth"), "--image", Cli.Repo("samples/images/cross.png"), "--max-image-pixels", "4096"]);
         allowed.Exit.Should().Be(0, allowed.ToString());
     }
+    [Fact]
+    public void A_one_output_model_shows_its_score_not_class_0_at_100_percent()
+    {
+        // squeeze_if.onnx: a DCGAN discriminator's ending, one sigmoid per image.
+        string[] args = ["predict", Cli.Repo("tests/fixtures/onnx/squeeze_if.onnx"), "--image", Cli.Repo("samples/images/circle.png"), "--input-size", "8", "--device", "cpu"];
+        var json = Cli.Run([.. args, "--json"]);
+        json.Exit.Should().Be(0, json.ToString());
+        float score = json.Json.GetProperty("score").GetSingle();
+        json.Json.GetProperty("logits").EnumerateArray().Select(e => e.GetSingle()).Should().Equal(score);
+        json.Json.GetProperty("top").GetArrayLength().Should().Be(0);
+        score.Should().BeInRange(0f, 1f);
+
+        var text = Cli.Run(args);
+        text.Exit.Should().Be(0, text.ToString());
+        text.Out.Should().Contain($"output {score.ToString("0.0000", System.Globalization.CultureInfo.InvariantCulture)}").And.Contain("a score")
+            .And.NotContain("100.00%");
+    }
+
     [Fact] public void Gray_model_with_one_mean_and_std_matches_pytorch() => Check(ReferenceCase.Get("mnist"), 3);
 
     [Fact]

@@ -1,11 +1,13 @@
 using System.CommandLine;
+using System.Globalization;
 using Spectre.Console;
 
 namespace UnitScope.Cli.Commands;
 
 /// <summary>
 /// <c>unitscope predict MODEL.pth --image IMG [--top 5] [--resize N] [--crop SIZE]</c>: the most probable classes of the
-/// image sized as the model's description says (<c>resize</c>, <c>centerCrop</c>), the flags winning.
+/// image sized as the model's description says (<c>resize</c>, <c>centerCrop</c>), the flags winning. A model with one
+/// output (a discriminator) gets that output shown as a score, not "class 0, 100%".
 /// </summary>
 static class PredictCommand
 {
@@ -47,7 +49,14 @@ static class PredictCommand
                     top = prediction.Top.Select(s => new { index = s.Index, label = s.Label, probability = s.Probability }),
                     logits = prediction.Logits,
                     probabilities = prediction.Probabilities,
+                    score = prediction.Score,
                 });
+                return ExitCodes.Ok;
+            }
+            if (prediction.Score is { } score)
+            {
+                cli.Out.MarkupLine($"{Markup.Escape(Path.GetFileName(imagePath))}: output [bold]{score.ToString("0.0000", CultureInfo.InvariantCulture)}[/]");
+                cli.Out.MarkupLine("[grey]The model has one output: a score (a discriminator's real/fake, a regression), not class probabilities.[/]");
                 return ExitCodes.Ok;
             }
             var table = new Table().Border(TableBorder.Rounded)

@@ -79,6 +79,10 @@ public static class EvaluationSet
         ArgumentNullException.ThrowIfNull(set);
         ArgumentNullException.ThrowIfNull(modelClassNames);
         var names = set.ClassNames;
+        if (modelClassNames.Count == 1)
+            throw new UnitScopeException(EngineErrorKind.InvalidArgument,
+                "The model has one output: a score (a discriminator's real/fake, a regression), not class scores. Ablation and " +
+                $"ranking measure how often {set.Name}'s images are classified right, which a one-output model does not do.");
         if (IsPlaceholders(modelClassNames))
         {
             if (names.Count > modelClassNames.Count)

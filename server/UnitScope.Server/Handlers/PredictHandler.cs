@@ -23,6 +23,7 @@ internal sealed class PredictHandler(DaemonServices services) : IRequestHandler<
             prediction.Logits,
             prediction.Probabilities,
             prediction.Top.Select(s => new ClassScore(s.Index, s.Label, s.Probability)).ToList(),
-            PreprocessingMapping.ToProtocol(model.ImagePreprocessing));
+            PreprocessingMapping.ToProtocol(model.ImagePreprocessing),
+            prediction.Score);
     }
 }

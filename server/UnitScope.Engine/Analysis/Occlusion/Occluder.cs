@@ -18,7 +18,8 @@ namespace UnitScope.Engine.Analysis.Occlusion;
 /// <para>Batching changes the speed, not the numbers: every forward pass here has at least <see cref="MinRowsPerPass"/>
 /// rows (<see cref="PaddedBatch"/>: the unoccluded image, the last batch, a batch size below that are padded), so a
 /// position's numbers are the same whatever the batch size (tested on the zoo's architectures).</para>
-/// Probabilities are the softmax of the model's output (computed in double, stored as float); a unit's total
+/// Probabilities are the softmax of the model's output (computed in double, stored as float), or for a model with one
+/// output (a score) that output itself; a unit's total
 /// activation is the sum of its map (in double).
 /// </remarks>
 public static class Occluder
@@ -53,7 +54,7 @@ public static class Occluder
         {
             var logits = Rows(pass.Output, 1);
             float[]? totals = layer is null ? null : Totals(Rows(pass.Activations[layer], 1), (int)pass.Activations[layer].shape[1]);
-            return (Softmax(logits, 0, logits.Length), totals);
+            return (Scores(logits, 0, logits.Length), totals);
         });
         int predicted = ArgMax(baseProbabilities);
         int target = options.TargetClass ?? predicted;
@@ -83,7 +84,7 @@ public static class Occluder
                 int classes = logits.Length / n;
                 for (int i = 0; i < n; i++)
                 {
-                    var p = Softmax(logits, i * classes, classes);
+                    var p = Scores(logits, i * classes, classes);
                     int best = ArgMax(p);
                     targetProbability[start + i] = p[target];
                     bestClass[start + i] = best;
@@ -234,6 +235,10 @@ public static class Occluder
 
     /// <summary>The first <paramref name="n"/> rows of <paramref name="t"/> as float32 values, row-major (one copy to the CPU).</summary>
     static float[] Rows(Tensor t, int n) => t[..n].to(ScalarType.Float32).contiguous().cpu().data<float>().ToArray();
+
+    /// <summary>What occlusion follows: the softmax of the outputs, or a one-output model's output itself (a score, such
+    /// as a discriminator's: the softmax of one value is always 1, so nothing would change).</summary>
+    static float[] Scores(float[] values, int offset, int count) => count == 1 ? [values[offset]] : Softmax(values, offset, count);
 
     /// <summary>Softmax of values[offset … offset + count), in double, as float.</summary>
     static float[] Softmax(float[] values, int offset, int count)
