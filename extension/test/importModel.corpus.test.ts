@@ -16,9 +16,9 @@ import * as path from "node:path";
 import { pathToFileURL } from "node:url";
 import { exporterArgs } from "../src/importModelArgs";
 import { runExporter } from "../src/importModelRun";
-import { DLL, removeCache, startDaemon, withTimeout, type Daemon } from "./support/daemon";
+import { removeCache, startDaemon, withTimeout, type Daemon } from "./support/daemon";
 import { EXTENSION_ROOT, REPO_ROOT } from "./support/fixtures";
-import { findTorchPython } from "./support/python";
+import { torchPythonAndDaemon } from "./support/python";
 
 const CORPUS = path.join(REPO_ROOT, "tests/fixtures/import_model/corpus");
 
@@ -43,16 +43,7 @@ describe("import model corpus: classic definitions export, load and match PyTorc
   let matched = 0;
 
   before(async function () {
-    const found = findTorchPython();
-    if ("reason" in found) {
-      console.log(`      SKIPPED: ${found.reason}.`);
-      this.skip();
-    }
-    if (!fs.existsSync(DLL)) {
-      console.log(`      SKIPPED: the daemon is not built (${path.relative(REPO_ROOT, DLL)} is missing); run \`dotnet build server/UnitScope.Cli\`.`);
-      this.skip();
-    }
-    python = found.python;
+    python = torchPythonAndDaemon(this);
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "unitscope-corpus-"));
     ({ daemon, cache } = startDaemon());
     await withTimeout(daemon.request("initialize", { processId: process.pid, rootUri: pathToFileURL(dir).href, capabilities: {} }), 60_000, "initialize");

@@ -12,9 +12,9 @@ import { pathToFileURL } from "node:url";
 import { descriptionFields, exporterArgs, type ExportResult } from "../src/importModelArgs";
 import { runExporter } from "../src/importModelRun";
 import type { ModelInfo } from "../src/protocol.generated";
-import { DLL, removeCache, startDaemon, withTimeout, type Daemon } from "./support/daemon";
+import { removeCache, startDaemon, withTimeout, type Daemon } from "./support/daemon";
 import { EXTENSION_ROOT, REPO_ROOT } from "./support/fixtures";
-import { findTorchPython } from "./support/python";
+import { torchPythonAndDaemon } from "./support/python";
 
 describe("import model through the daemon (exporter + loadModel + writeModelDescription)", function () {
   this.timeout(240_000);
@@ -25,15 +25,7 @@ describe("import model through the daemon (exporter + loadModel + writeModelDesc
   let onnxModel: ModelInfo;
 
   before(async function () {
-    const found = findTorchPython();
-    if ("reason" in found) {
-      console.log(`      SKIPPED: ${found.reason}.`);
-      this.skip();
-    }
-    if (!fs.existsSync(DLL)) {
-      console.log(`      SKIPPED: the daemon is not built (${path.relative(REPO_ROOT, DLL)} is missing); run \`dotnet build server/UnitScope.Cli\`.`);
-      this.skip();
-    }
+    const python = torchPythonAndDaemon(this);
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "unitscope-import-"));
     const checkpoint = path.join(dir, "smallcnn.pth");
     fs.copyFileSync(path.join(REPO_ROOT, "samples/smallcnn.pth"), checkpoint);
@@ -41,7 +33,7 @@ describe("import model through the daemon (exporter + loadModel + writeModelDesc
 
     const script = path.join(REPO_ROOT, "samples/train_smallcnn.py");
     const run = await runExporter(
-      found.python,
+      python,
       exporterArgs(path.join(EXTENSION_ROOT, "python/unitscope_export.py"), {
         file: script,
         name: "SmallCNN",
