@@ -36,6 +36,9 @@ const builds = [
   ...["unitMap", "dissection", "unitCard", "occlusion", "ablation", "ranking"].map((name) => webview(`src/webview/${name}.ts`, name)),
   // Families with their own folder: src/<family>/webview/NAME.ts.
   webview("src/seeing/webview/gallery.ts", "gallery"),
+  webview("src/visualize/webview/visualize.ts", "visualize"),
+  webview("src/invariance/webview/invariance.ts", "invariance"),
+  webview("src/correspondence/webview/correspondence.ts", "correspondence"),
 ];
 
 if (watch) {

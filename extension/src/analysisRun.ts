@@ -1,20 +1,34 @@
-// One occlusion or ablation request (unitscope/occlude, ablate, rankUnits, unitClassStats) with LSP
+// One long analysis request (unitscope/occlude, ablate, rankUnits, unitClassStats, visualize, invariance, correspondence) with LSP
 // work-done progress on a token the extension chooses, and partial results where the method has
 // them: progress values become steps for a VS Code progress notification, partial values go to a
 // callback. Pure (no `vscode` import): the client is passed in, so tests drive it with a fake.
 
 import { newProgressToken, WorkDoneTracker, type ProgressClient, type ProgressStep } from "./dissectRun";
-import type { RequestParams, RequestResult } from "./protocol.generated";
+import type { RequestParams, RequestResult, VisualizePreview } from "./protocol.generated";
 import type { CancelToken } from "./rpc";
 
 /** The long-running analysis methods (each takes a `workDoneToken`). */
-export type AnalysisMethod = "unitscope/occlude" | "unitscope/ablate" | "unitscope/rankUnits" | "unitscope/unitClassStats" | "unitscope/unitGallery";
+export type AnalysisMethod =
+  | "unitscope/occlude"
+  | "unitscope/ablate"
+  | "unitscope/rankUnits"
+  | "unitscope/unitClassStats"
+  | "unitscope/unitGallery"
+  | "unitscope/visualize"
+  | "unitscope/invariance"
+  | "unitscope/correspondence";
+
+/** The methods that send partial results (what `partial` receives: for visualize, each round's image). */
+const PARTIAL_METHODS: readonly AnalysisMethod[] = ["unitscope/rankUnits", "unitscope/visualize"];
+
+/** What a method's partial results carry. */
+export type PartialOf<M extends AnalysisMethod> = M extends "unitscope/visualize" ? VisualizePreview : RequestResult<M>;
 
 export interface AnalysisCallbacks<M extends AnalysisMethod> {
   /** A step for the progress notification. */
   report(step: ProgressStep): void;
-  /** A partial result (only unitscope/rankUnits sends them): asked for only when this is given. */
-  partial?(value: RequestResult<M>): void;
+  /** A partial result (unitscope/rankUnits and unitscope/visualize send them): asked for only when this is given. */
+  partial?(value: PartialOf<M>): void;
 }
 
 /**
@@ -38,13 +52,13 @@ export async function runAnalysis<M extends AnalysisMethod>(
     }),
   ];
   const full: Record<string, unknown> = { ...params, workDoneToken };
-  if (callbacks.partial && method === "unitscope/rankUnits") {
+  if (callbacks.partial && PARTIAL_METHODS.includes(method)) {
     const partialResultToken = newProgressToken(`${kind}-partial`);
     full.partialResultToken = partialResultToken;
     const partial = callbacks.partial;
     subscriptions.push(
       client.onProgress(partialResultToken, (value) => {
-        if (typeof value === "object" && value !== null) partial(value as RequestResult<M>);
+        if (typeof value === "object" && value !== null) partial(value as PartialOf<M>);
       }),
     );
   }

@@ -13,6 +13,7 @@ import { createStatusBar } from "./statusBar";
 import { UnitCardPanel } from "./unitCardPanel";
 import { UnitMapPanel } from "./unitMapPanel";
 import { registerView } from "./unitscopeView";
+import { registerUnitViews } from "./visualize/registerUnitViews";
 
 let ctx: Ctx | undefined;
 
@@ -31,6 +32,7 @@ export function activate(context: vscode.ExtensionContext): UnitScopeApi {
     UnitMapPanel.registerSerializer(c),
     DissectionPanel.registerSerializer(c),
     ...registerAnalysis(c),
+    ...registerUnitViews(c),
     ...registerEditorCommands(c),
     UnitCardPanel.registerSerializer(c),
     createStatusBar(c),

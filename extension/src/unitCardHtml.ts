@@ -70,6 +70,7 @@ export function buildUnitCardHtml(input: UnitCardHtmlInput): string {
 <button id="unit-map" type="button">Map over an image…</button>
 <button id="ablate" type="button">Ablate this unit…</button>
 <button id="open-dissection" type="button">Open dissection</button>
+<button id="visualize" type="button">Visualize this unit…</button>
 </nav>
 <p id="status" class="status" role="status" aria-live="polite"></p>
 <section aria-labelledby="label-title">
@@ -86,6 +87,10 @@ ${scores}
 <section aria-labelledby="images-title">
 <h2 id="images-title">Top images</h2>
 <div id="card-frame" class="card">${card}</div>
+</section>
+<section aria-labelledby="optimised-title">
+<h2 id="optimised-title">Optimised image</h2>
+<div id="optimised-frame" class="pixelated"><p class="muted">Not computed yet (Visualize this unit…).</p></div>
 </section>
 <section aria-labelledby="ablation-title">
 <h2 id="ablation-title">Ablation effect</h2>

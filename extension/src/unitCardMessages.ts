@@ -41,12 +41,15 @@ export type UnitCardToHost =
   | { type: "showUnit"; unit: number }
   | { type: "unitMap" }
   | { type: "ablate" }
-  | { type: "openDissection" };
+  | { type: "openDissection" }
+  | { type: "visualize" };
 
 export type HostToUnitCard =
   | { type: "card"; unit: number; png: string; width: number; height: number }
   | { type: "cardError"; unit: number; message: string }
-  | { type: "busy"; text: string };
+  | { type: "busy"; text: string }
+  /** The unit's optimised image (activation maximisation with the default settings), when the cache has it. */
+  | { type: "optimised"; unit: number; png: string; width: number; height: number };
 
 export function parseUnitCardMessage(raw: unknown): UnitCardToHost | undefined {
   if (!isRecord(raw)) return undefined;
@@ -56,6 +59,7 @@ export function parseUnitCardMessage(raw: unknown): UnitCardToHost | undefined {
     case "unitMap":
     case "ablate":
     case "openDissection":
+    case "visualize":
       return { type: raw.type };
     default:
       return undefined;

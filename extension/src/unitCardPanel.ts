@@ -100,6 +100,7 @@ export class UnitCardPanel extends PanelBase<HostToUnitCard> {
     super(panel, ctx, UnitCardPanel.slot);
     this.render();
     if (!state.view.card) void this.fetchCard();
+    void this.fetchOptimised();
   }
 
   private setView(view: UnitCardView): void {
@@ -107,6 +108,20 @@ export class UnitCardPanel extends PanelBase<HostToUnitCard> {
     this.state = { version: 1, view: sameUnit && !view.card && this.state.view.card ? { ...view, card: this.state.view.card } : view };
     this.render();
     if (!this.state.view.card) void this.fetchCard();
+    void this.fetchOptimised();
+  }
+
+  /** The unit's optimised image when the cache has it (default settings, nothing computed here); silent otherwise. */
+  private async fetchOptimised(): Promise<void> {
+    const v = this.state.view;
+    const unit = v.unit.unit;
+    try {
+      const r = await this.ctx.request("unitscope/visualize", { modelId: this.modelIdOf(v.model), layer: v.layer, unit, cachedOnly: true });
+      if (!r || this.state.view.layer !== v.layer || this.state.view.unit.unit !== unit) return;
+      this.post({ type: "optimised", unit, png: r.imagePng, width: r.width, height: r.height });
+    } catch (e) {
+      this.ctx.output.warn(`visualize (cached) ${v.layer}#${unit}: ${describeFailure(e).message}`);
+    }
   }
 
   private render(): void {
@@ -158,6 +173,9 @@ export class UnitCardPanel extends PanelBase<HostToUnitCard> {
         return;
       case "openDissection":
         await vscode.commands.executeCommand("unitscope.openDissection", args);
+        return;
+      case "visualize":
+        await vscode.commands.executeCommand("unitscope.visualizeUnit", { ...args, unit: v.unit.unit });
         return;
     }
   }

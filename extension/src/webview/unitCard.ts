@@ -15,6 +15,7 @@ unitButtons((unit) => vscode.postMessage({ type: "showUnit", unit }));
 byId("unit-map")?.addEventListener("click", () => vscode.postMessage({ type: "unitMap" }));
 byId("ablate")?.addEventListener("click", () => vscode.postMessage({ type: "ablate" }));
 byId("open-dissection")?.addEventListener("click", () => vscode.postMessage({ type: "openDissection" }));
+byId("visualize")?.addEventListener("click", () => vscode.postMessage({ type: "visualize" }));
 
 // Arrow keys move between units when no control has focus.
 document.addEventListener("keydown", (e) => {
@@ -45,6 +46,18 @@ window.addEventListener("message", (event: MessageEvent<HostToUnitCard>) => {
     case "cardError": {
       const p = byId("card-status");
       if (p) p.textContent = String(m.message);
+      break;
+    }
+    case "optimised": {
+      if (m.unit !== state.view.unit.unit || !isBase64(m.png)) return;
+      const img = document.createElement("img");
+      img.src = `data:image/png;base64,${m.png}`;
+      // Enlarged by a whole factor (to about 128 pixels) with sharp pixels.
+      const scale = Math.max(1, Math.floor(128 / Math.max(1, m.width, m.height)));
+      img.width = m.width * scale;
+      img.height = m.height * scale;
+      img.alt = `Image optimised to excite unit ${m.unit} of ${state.view.layer}`;
+      byId("optimised-frame")?.replaceChildren(img);
       break;
     }
     case "busy":
