@@ -45,7 +45,6 @@ export type UnitCardToHost =
   | { type: "visualize" };
 
 export type HostToUnitCard =
-  | { type: "card"; unit: number; png: string; width: number; height: number }
   | { type: "cardError"; unit: number; message: string }
   | { type: "busy"; text: string }
   /** The unit's optimised image (activation maximisation with the default settings), when the cache has it. */

@@ -136,7 +136,9 @@ export class UnitCardPanel extends PanelBase<HostToUnitCard> {
       const card = await requestUnitCard(this.ctx, this.modelIdOf(v.model), v, unit);
       if (this.state.view.layer !== v.layer || this.state.view.unit.unit !== unit) return;
       this.state = { version: 1, view: { ...this.state.view, card: { png: card.png, width: card.width, height: card.height } } };
-      this.post({ type: "card", unit, png: card.png, width: card.width, height: card.height });
+      // Drawn into the page rather than posted: a card that arrives before the page's script listens (a busy
+      // machine: the daemon answers faster than the webview loads) would be lost and "Loading…" stay forever.
+      this.render();
     } catch (e) {
       const failure = describeFailure(e);
       const message = e instanceof DaemonUnavailable ? "The daemon is not running." : failure.message;

@@ -30,19 +30,6 @@ window.addEventListener("message", (event: MessageEvent<HostToUnitCard>) => {
   const m = event.data;
   if (!state) return;
   switch (m?.type) {
-    case "card": {
-      if (m.unit !== state.view.unit.unit || !isBase64(m.png)) return;
-      const img = document.createElement("img");
-      img.id = "card";
-      img.src = `data:image/png;base64,${m.png}`;
-      img.width = m.width;
-      img.height = m.height;
-      img.alt = `Top ${state.view.unit.topImages.length} images of unit ${m.unit} of ${state.view.layer}, the region where it is active outlined`;
-      byId("card-frame")?.replaceChildren(img);
-      state = { ...state, view: { ...state.view, card: { png: m.png, width: m.width, height: m.height } } };
-      vscode.setState(state);
-      break;
-    }
     case "cardError": {
       const p = byId("card-status");
       if (p) p.textContent = String(m.message);
