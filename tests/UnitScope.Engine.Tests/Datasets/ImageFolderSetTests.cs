@@ -155,8 +155,8 @@ public sealed class ImageFolderSetTests : IDisposable
         var set = ImageFolderSet.Open(_root);
         EvaluationSet.MapClasses(set, ["street", "parking-lot", "forest", "beach"]).Should().Equal(3, 1);
         EvaluationSet.MapClasses(set, ["class 0", "class 1", "class 2"]).Should().Equal(0, 1);
-        var tooMany = () => EvaluationSet.MapClasses(set, ["class 0"]);
-        tooMany.Should().Throw<UnitScopeException>().WithMessage("*has 2 classes but the model has 1 and no class names*");
+        var score = () => EvaluationSet.MapClasses(set, ["class 0"]);
+        score.Should().Throw<UnitScopeException>().WithMessage("*one output: a score*");
         var partly = () => EvaluationSet.MapClasses(set, ["street", "beach"]);
         partly.Should().Throw<UnitScopeException>().WithMessage("*1 of 2 of the classes*'parking_lot' not among the model's 2 ('street', 'beach')*");
         EvaluationSet.ResolveClass(set, "BEACH").Should().Be(0);
@@ -164,6 +164,11 @@ public sealed class ImageFolderSetTests : IDisposable
         EvaluationSet.ResolveClass(set, "1").Should().Be(1);
         var unknown = () => EvaluationSet.ResolveClass(set, "2");
         unknown.Should().Throw<UnitScopeException>().WithMessage("*'2' is not one of the 2 classes*'Beach', 'parking_lot'*");
+
+        Image("zoo/1.png");
+        var three = ImageFolderSet.Open(_root);
+        var tooMany = () => EvaluationSet.MapClasses(three, ["class 0", "class 1"]);
+        tooMany.Should().Throw<UnitScopeException>().WithMessage("*has 3 classes but the model has 2 and no class names*");
     }
 
     [Fact]

@@ -10,6 +10,7 @@ namespace UnitScope.Engine.Tests.Occlusion;
 /// residual fixture: batching gives the very same numbers as one copy at a time, the fill is what it says,
 /// and hiding the shape is what lowers its class's probability.
 /// </summary>
+[Collection(ExactNumerics.Name)]
 public class OccluderTests : IClassFixture<OccluderTests.Models>
 {
     public sealed class Models : IDisposable
