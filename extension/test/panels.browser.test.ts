@@ -141,12 +141,22 @@ describe("panels in Chromium, from the real daemon's output", function () {
     });
 
     it(`unit card panel, ${theme}: label, scores, and the top images once they arrive`, async () => {
-      const html = buildUnitCardHtml({ cspSource: "file:", scriptUri: `${MEDIA}/unitCard.js`, baseStyleUri: `${MEDIA}/base.css`, styleUri: `${MEDIA}/unitCard.css`, state: unitCardState() });
+      const page0 = buildUnitCardHtml({ cspSource: "file:", scriptUri: `${MEDIA}/unitCard.js`, baseStyleUri: `${MEDIA}/base.css`, styleUri: `${MEDIA}/unitCard.css`, state: unitCardState() });
+      const loading = await openPanel(browser!, page0, theme);
+      try {
+        assert.equal(await loading.locator("#card-status").textContent(), "Loading the top images…");
+      } finally {
+        await loading.close();
+      }
+      // When the card arrives the host draws the page again with it (a posted message could arrive before the script listens).
+      const c = cards.get(`conv2#${top}`)!;
+      const withCard = unitCardState();
+      const html = buildUnitCardHtml({
+        cspSource: "file:", scriptUri: `${MEDIA}/unitCard.js`, baseStyleUri: `${MEDIA}/base.css`, styleUri: `${MEDIA}/unitCard.css`,
+        state: { ...withCard, view: { ...withCard.view, card: { png: c.png, width: c.width, height: c.height } } },
+      });
       const page = await openPanel(browser!, html, theme);
       try {
-        assert.equal(await page.locator("#card-status").textContent(), "Loading the top images…");
-        const c = cards.get(`conv2#${top}`)!;
-        await page.evaluate(`window.postMessage(${JSON.stringify({ type: "card", unit: top, png: c.png, width: c.width, height: c.height })}, "*")`);
         await waitForImages(page, "#card", 1);
         const u = conv2.units.find((x) => x.unit === top)!;
         const label = u.label!;
