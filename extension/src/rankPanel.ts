@@ -72,6 +72,7 @@ export class RankPanel extends PanelBase<HostToRank> {
     // Drawn into the page, not posted: a fast ranking (half a second on a small model) finishes before the page's
     // script listens, and the posted result was lost ("0 units measured so far…" for good in a CI run).
     this.render();
+    this.post({ type: "status", text: "" }); // after any progress text still on its way to the page
   }
 
   status(text: string, error = false): void {
