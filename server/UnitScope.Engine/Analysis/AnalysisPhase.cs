@@ -36,4 +36,8 @@ public enum AnalysisPhase
     Invariance,
     /// <summary>Correspondence: occluded images evaluated (the originals first).</summary>
     Correspondence,
+    /// <summary>Explanatory graph: every filter's activation peaks over the images (images).</summary>
+    Peaks,
+    /// <summary>Explanatory graph: the layers mined top-down (EM iterations of all layers).</summary>
+    Mining,
 }
