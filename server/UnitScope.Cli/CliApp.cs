@@ -37,6 +37,7 @@ public static class CliApp
             VisualizeCommand.Create(cli),
             InvarianceCommand.Create(cli),
             CorrespondenceCommand.Create(cli),
+            GraphCommand.Create(cli),
         };
         root.Options.Add(MaxImagePixels);
         return root;

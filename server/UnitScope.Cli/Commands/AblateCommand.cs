@@ -304,6 +304,11 @@ static class AnalysisConsole
         public IProgress<Engine.Analysis.Correspondence.CorrespondenceProgress> ForCorrespondence() =>
             new SyncProgress<Engine.Analysis.Correspondence.CorrespondenceProgress>(p => Update("occluding parts", p.Done, p.Total, "images"));
 
+        public IProgress<Engine.Analysis.ExplanatoryGraph.GraphProgress> ForGraph() =>
+            new SyncProgress<Engine.Analysis.ExplanatoryGraph.GraphProgress>(p => Update(
+                p.Phase == AnalysisPhase.Peaks ? "activation peaks" : "mining the layers", p.Done, p.Total,
+                p.Phase == AnalysisPhase.Peaks ? "images" : "iterations"));
+
         void Update(string phase, long done, long total, string unit) => Update(phase, done, total, unit, phase);
 
         /// <summary>Moves the bar of <paramref name="bar"/> (a phase: a new one finishes the others), described as <paramref name="phase"/>.</summary>

@@ -32,7 +32,8 @@ public sealed record AnalysisKey
 
     public const string OcclusionKind = "occlusion", AblationKind = "ablation", RankingKind = "ranking", SingleUnitKind = "single-unit",
         TopActivationsKind = "top-activations",
-        MaximizationKind = "maximization", InvarianceKind = "invariance", CorrespondenceKind = "correspondence";
+        MaximizationKind = "maximization", InvarianceKind = "invariance", CorrespondenceKind = "correspondence",
+        ExplanatoryGraphKind = "explanatory-graph";
 
     AnalysisKey(string kind, string checkpointHash, string canonical)
     {
@@ -181,6 +182,29 @@ public sealed record AnalysisKey
         Line(text, "seed", Int(options.Seed));
         Line(text, "fill", options.FillRgb is { } fill ? string.Join(",", fill.Select(Int)) : "mean");
         return new AnalysisKey(CorrespondenceKind, model.CheckpointHash, text.ToString());
+    }
+
+    /// <summary>Fields: <c>version:</c> (<see cref="Analysis.ExplanatoryGraph.ExplanatoryGraphResult.AlgorithmVersion"/>),
+    /// <c>dataset:</c> (the image set's content hash: the class and the sizing are in it), <c>layers:</c> (top-down, each
+    /// length-prefixed), <c>patterns:</c>, <c>parents:</c>, <c>iterations:</c>, <c>peaks:</c>, <c>threshold:</c>,
+    /// <c>min-frequency:</c>, <c>patches:</c>.</summary>
+    public static AnalysisKey ExplanatoryGraph(ModelSession model, IImageSet set, Analysis.ExplanatoryGraph.GraphOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(set);
+        ArgumentNullException.ThrowIfNull(options);
+        var text = Head(ExplanatoryGraphKind, model);
+        Line(text, "version", Int(Analysis.ExplanatoryGraph.ExplanatoryGraphResult.AlgorithmVersion));
+        Line(text, "dataset", set.ContentHash);
+        Line(text, "layers", string.Join(",", options.Layers.Select(Text)));
+        Line(text, "patterns", Int(options.PatternsPerFilter));
+        Line(text, "parents", Int(options.ParentsPerNode));
+        Line(text, "iterations", Int(options.Iterations));
+        Line(text, "peaks", Int(options.PeaksPerMap));
+        Line(text, "threshold", Real(options.PeakThreshold));
+        Line(text, "min-frequency", Real(options.MinFrequency));
+        Line(text, "patches", Int(options.PatchesPerNode));
+        return new AnalysisKey(ExplanatoryGraphKind, model.CheckpointHash, text.ToString());
     }
 
     static StringBuilder Head(string kind, ModelSession model)

@@ -59,4 +59,29 @@ public sealed class GraphInputTests(PartPatternNetwork network) : IClassFixture<
         error.Kind.Should().Be(EngineErrorKind.InvalidArgument);
         error.Message.Should().Contain(flag);
     }
+
+    [Fact]
+    public void A_top_layer_that_never_fires_gives_empty_layers_not_an_error()
+    {
+        // conv4 (9×9) is all zeros in the constructed network: no peaks, no top nodes, so no parents below.
+        var graph = ExplanatoryGraphAnalysis.Run(network.Session, new PartPatternNetwork.Images(6),
+            new GraphOptions { Layers = ["conv4", "conv3", "conv2"], Iterations = 3 });
+        graph.Layers.Select(l => l.Name).Should().Equal("conv4", "conv3", "conv2");
+        graph.Layers[0].Nodes.Should().BeEmpty();
+        graph.Layers[0].ExplainedShare.Should().Be(0);
+        graph.Layers[2].Nodes.Should().BeEmpty("a lower node fires only where its parents do");
+    }
+
+    [Fact]
+    public void Small_maps_keep_spreads_within_two_cells()
+    {
+        // At 24 px conv2's map is 12×12: two cells are a sixth of the input, more than the usual largest spread.
+        using var small = ModelSession.Load(network.CheckpointPath, new ModelOptions
+        {
+            Device = "cpu", InputHeight = 24, InputWidth = 24, Mean = [0f, 0f, 0f], Std = [1f, 1f, 1f],
+        });
+        var graph = ExplanatoryGraphAnalysis.Run(small, new PartPatternNetwork.Images(8), new GraphOptions { Layers = ["conv2", "conv1"], Iterations = 3 });
+        graph.Layers[0].Nodes.Should().NotBeEmpty();
+        graph.Layers[0].Nodes.Should().OnlyContain(n => n.Spread >= 1.0 / 12 - 1e-12 && n.Spread <= 2.0 / 12 + 1e-12);
+    }
 }

@@ -58,6 +58,7 @@ public static class UnitLabels
             ? d.Units.Where(u => u.Label is not null).ToDictionary(u => u.Unit, u => u.Label!)
             : new Dictionary<int, ConceptScore>();
 
-    static string Source(LayerDissection d) => string.Create(CultureInfo.InvariantCulture,
+    /// <summary>Which dissection labels came from, in words (probe set, images, options).</summary>
+    public static string Source(LayerDissection d) => string.Create(CultureInfo.InvariantCulture,
         $"dissection of {d.Layer} over {d.ImageCount} probe images (IoU > {d.Options.IouThreshold:0.###}, top {d.Options.Quantile * 100:0.###}%)");
 }

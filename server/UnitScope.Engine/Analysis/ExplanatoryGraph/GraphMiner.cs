@@ -30,8 +30,11 @@ public sealed record MinedLayer(LayerPeaks Peaks, IReadOnlyList<PatternNode> Nod
 /// </summary>
 public static class GraphMiner
 {
-    /// <summary>The largest spread a node may have, in shares of the input.</summary>
+    /// <summary>The largest spread a node may have, in shares of the input (or two cells, on a map of under 14 cells).</summary>
     public const double MaxSigma = 0.15;
+
+    /// <summary>A node's spread on a map: at least one cell, at most <see cref="MaxSigma"/> or two cells.</summary>
+    static double ClampSigma(double sigma, double cell) => Math.Clamp(sigma, cell, Math.Max(MaxSigma, 2 * cell));
 
     /// <summary>Mines <paramref name="layers"/> (top-down) in order; progress counts E-steps over all layers.</summary>
     public static IReadOnlyList<MinedLayer> Mine(IReadOnlyList<LayerPeaks> layers, GraphOptions options,
@@ -113,7 +116,7 @@ public static class GraphMiner
         }
         if (w == 0) return;
         node.X = x / w; node.Y = y / w;
-        node.Sigma = Math.Clamp(Math.Sqrt(residual / (2 * w)), minSigma, MaxSigma);
+        node.Sigma = ClampSigma(Math.Sqrt(residual / (2 * w)), minSigma);
     }
 
     /// <summary>Per image, the upper nodes that fire on it.</summary>
@@ -205,7 +208,7 @@ public static class GraphMiner
                     centres[c] = (sums[c].X / sums[c].W, sums[c].Y / sums[c].W);
                 }
         }
-        return [.. centres.Select((c, k) => new PatternNode(filter, c.X, c.Y, Math.Clamp(spread[k], 2 * minSigma, MaxSigma), images))];
+        return [.. centres.Select((c, k) => new PatternNode(filter, c.X, c.Y, ClampSigma(Math.Max(spread[k], 2 * minSigma), minSigma), images))];
     }
 
     static double Square(double v) => v * v;
