@@ -40,4 +40,8 @@ public enum AnalysisPhase
     Peaks,
     /// <summary>Explanatory graph: the layers mined top-down (EM iterations of all layers).</summary>
     Mining,
+    /// <summary>Adversarial attack: gradient steps (each a forward and backward pass of a batch of images).</summary>
+    Attack,
+    /// <summary>Adversarial unit analysis: clean and attacked images through the layer (images).</summary>
+    UnitChanges,
 }
