@@ -38,6 +38,7 @@ public static class CliApp
             InvarianceCommand.Create(cli),
             CorrespondenceCommand.Create(cli),
             GraphCommand.Create(cli),
+            AttackCommand.Create(cli),
         };
         root.Options.Add(MaxImagePixels);
         return root;

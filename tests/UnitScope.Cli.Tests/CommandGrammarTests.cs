@@ -16,7 +16,7 @@ public class CommandGrammarTests
     [Fact]
     public void The_commands_that_run_a_model_are_the_ones_users_know()
     {
-        ModelCommands().Select(c => c.Name).Should().Contain(["layers", "predict", "unitmap", "dissect", "occlude", "ablate", "rank", "gallery", "visualize", "invariance", "correspondence", "graph"]);
+        ModelCommands().Select(c => c.Name).Should().Contain(["layers", "predict", "unitmap", "dissect", "occlude", "ablate", "rank", "gallery", "visualize", "invariance", "correspondence", "graph", "attack"]);
     }
 
     [Theory]

@@ -309,6 +309,10 @@ static class AnalysisConsole
                 p.Phase == AnalysisPhase.Peaks ? "activation peaks" : "mining the layers", p.Done, p.Total,
                 p.Phase == AnalysisPhase.Peaks ? "images" : "iterations"));
 
+        public IProgress<Engine.Analysis.Adversarial.AttackProgress> ForAttack() =>
+            new SyncProgress<Engine.Analysis.Adversarial.AttackProgress>(p => Update(
+                p.Phase == AnalysisPhase.Attack ? "attacking" : "unit changes", p.Done, p.Total, p.Phase == AnalysisPhase.Attack ? "steps" : "images"));
+
         void Update(string phase, long done, long total, string unit) => Update(phase, done, total, unit, phase);
 
         /// <summary>Moves the bar of <paramref name="bar"/> (a phase: a new one finishes the others), described as <paramref name="phase"/>.</summary>
