@@ -66,6 +66,10 @@ export const Methods = {
   Invariance: "unitscope/invariance",
   /** Correspondence (table 1 of Zeiler and Fergus): the consistency Δ of feature changes when the same part is hidden in several images, against random boxes. */
   Correspondence: "unitscope/correspondence",
+  /** The explanatory graph (seed 002): part patterns of several conv layers mined top-down over images of one class, with progress and cancellation. */
+  ExplanatoryGraph: "unitscope/explanatoryGraph",
+  /** One node of a cached explanatory graph: the image patches where it fires most strongly. */
+  GraphNode: "unitscope/graphNode",
 } as const;
 export type MethodName = (typeof Methods)[keyof typeof Methods];
 
@@ -434,6 +438,43 @@ export const ErrorKind = {
 } as const;
 export type ErrorKind = (typeof ErrorKind)[keyof typeof ErrorKind];
 
+/** `unitscope/explanatoryGraph`. Runs in the background with work-done progress (peaks, then mining) and cancellation; results are cached (the CLI's `graph` shares them). Errors name the parameter: a layer without spatial maps, layers not from the top down, a class with fewer than 3 images, an unknown class. */
+export interface ExplanatoryGraphParams {
+  modelId: string;
+  /** Conv layers from the top down (the deepest first). */
+  layers: string[];
+  /** "probe" (default) or the path of an ImageFolder. */
+  evaluationSet?: string;
+  /** The class (folder, or probe scene) whose images to mine; default: every image. */
+  className?: string;
+  /** Default 3. */
+  patternsPerFilter?: number;
+  /** Default 15 (the paper's M). */
+  parentsPerNode?: number;
+  /** Default 20 (the paper's T). */
+  iterations?: number;
+  /** Default 5. */
+  peaksPerMap?: number;
+  /** Default 0.1 of the filter's largest peak. */
+  peakThreshold?: number;
+  /** Default 0.05 of the images. */
+  minFrequency?: number;
+  batchSize?: number;
+  workDoneToken?: unknown;
+}
+
+/** The graph, top layer first. */
+export interface ExplanatoryGraphResult {
+  layers: GraphLayerInfo[];
+  images: number;
+  dataset: string;
+  /** Base64 PNG: a panel per layer, nodes at their mean positions sized by firing frequency. */
+  chartPng: string;
+  chartWidth: number;
+  chartHeight: number;
+  cached: boolean;
+}
+
 /** One of the unit's strongest activations, three ways. */
 export interface GalleryActivation {
   /** Index of the image in the dataset. */
@@ -454,6 +495,69 @@ export interface GalleryActivation {
   patchPng: string;
   /** Base64 PNG: the projection to the pixels under the box (zero mid-grey). */
   projectionPng: string;
+}
+
+/** An edge from a node to a parent in the layer above: the child sits at the parent's position plus (Dx, Dy); the weight (0–1) is the share of the child's strength that co-fires with the parent there. */
+export interface GraphEdgeInfo {
+  child: number;
+  parent: number;
+  weight: number;
+  dx: number;
+  dy: number;
+}
+
+/** One layer of the graph and how much of its activation its nodes explain, split by the filters' dissection labels. */
+export interface GraphLayerInfo {
+  name: string;
+  filters: number;
+  height: number;
+  width: number;
+  nodes: GraphNodeInfo[];
+  edges: GraphEdgeInfo[];
+  explained: number;
+  byGroup: GraphShare[];
+  /** The dissection the labels come from; null when the layer was not dissected (all "unlabelled"). */
+  labelSource?: string;
+}
+
+/** A pattern: its filter, mean position and spread (shares of the input's width and height, 0–1), the share of the images it fires on and its mean strength there. */
+export interface GraphNodeInfo {
+  id: number;
+  filter: number;
+  pattern: number;
+  x: number;
+  y: number;
+  spread: number;
+  frequency: number;
+  meanStrength: number;
+}
+
+/** `unitscope/graphNode`: the graph named as for `unitscope/explanatoryGraph` (it must be cached: nothing is mined here), and the node. */
+export interface GraphNodeParams {
+  graph: ExplanatoryGraphParams;
+  nodeId: number;
+}
+
+/** The node with its layer and the patches where it fires most strongly. */
+export interface GraphNodeResult {
+  layer: string;
+  node: GraphNodeInfo;
+  patches: GraphPatch[];
+}
+
+/** An image where the node fires: the image's file, the node's position (shares of the input) and strength, and the patch around it as the model saw it (a quarter of the input's side, base64 PNG). */
+export interface GraphPatch {
+  image: string;
+  x: number;
+  y: number;
+  strength: number;
+  patchPng: string;
+}
+
+/** One group's share of a layer's positive activation explained by the nodes ("parts", "texture", "scene", "unlabelled"). */
+export interface GraphShare {
+  group: string;
+  share: number;
 }
 
 export interface Hover {
@@ -1275,6 +1379,8 @@ export interface RequestMap {
   "unitscope/hypothesisTest": [HypothesisTestParams, HypothesisTestResult];
   "unitscope/invariance": [InvarianceParams, InvarianceResult];
   "unitscope/correspondence": [CorrespondenceParams, CorrespondenceResult];
+  "unitscope/explanatoryGraph": [ExplanatoryGraphParams, ExplanatoryGraphResult];
+  "unitscope/graphNode": [GraphNodeParams, GraphNodeResult];
 }
 
 /** Each notification method's params. */

@@ -135,6 +135,14 @@ public static class Methods
     /// <summary>Correspondence (table 1 of Zeiler and Fergus): the consistency Δ of feature changes when the same part is hidden in several images, against random boxes.</summary>
     [Request(typeof(CorrespondenceParams), typeof(CorrespondenceResult))]
     public const string Correspondence = "unitscope/correspondence";
+
+    /// <summary>The explanatory graph (seed 002): part patterns of several conv layers mined top-down over images of one class, with progress and cancellation.</summary>
+    [Request(typeof(ExplanatoryGraphParams), typeof(ExplanatoryGraphResult))]
+    public const string ExplanatoryGraph = "unitscope/explanatoryGraph";
+
+    /// <summary>One node of a cached explanatory graph: the image patches where it fires most strongly.</summary>
+    [Request(typeof(GraphNodeParams), typeof(GraphNodeResult))]
+    public const string GraphNode = "unitscope/graphNode";
 }
 
 /// <summary>Marks a <see cref="Methods"/> constant as a request: its params and result types (null: none / null).</summary>

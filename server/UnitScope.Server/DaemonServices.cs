@@ -1,5 +1,6 @@
 using UnitScope.Server.Analysis;
 using UnitScope.Server.Dissection;
+using UnitScope.Server.Graph;
 using UnitScope.Server.Images;
 using UnitScope.Server.Models;
 using UnitScope.Server.Rpc;
@@ -15,7 +16,7 @@ namespace UnitScope.Server;
 internal sealed class DaemonServices(
     DaemonLog log, IModelLoader loader, IImageCodec images, IOverlayRenderer overlay, IDissectionEngine? dissection = null,
     IAnalysisEngine? analysis = null, ISeeingEngine? seeing = null,
-    IVisualizationEngine? visualization = null) : IDisposable
+    IVisualizationEngine? visualization = null, IGraphEngine? graph = null) : IDisposable
 {
     public DaemonLog Log { get; } = log;
     public IModelLoader Loader { get; } = loader;
@@ -28,6 +29,8 @@ internal sealed class DaemonServices(
     public ISeeingEngine Seeing { get; } = seeing ?? new UnavailableSeeingEngine();
     /// <summary>Activation maximisation and the hypothesis test, invariance and correspondence.</summary>
     public IVisualizationEngine Visualization { get; } = visualization ?? new UnavailableVisualizationEngine();
+    /// <summary>The explanatory graph.</summary>
+    public IGraphEngine Graph { get; } = graph ?? new UnavailableGraphEngine();
     public ModelRegistry Models { get; } = new();
     public RequestScheduler Scheduler { get; } = new();
     public DeviceGates Devices { get; } = new();
@@ -36,7 +39,7 @@ internal sealed class DaemonServices(
     {
         var dissection = new EngineDissection(log);
         return new(log, new EngineModelLoader(), new EngineImageCodec(), new SkiaOverlayRenderer(), dissection, new EngineAnalysis(log, dissection),
-            new EngineSeeing(log, dissection), new EngineVisualization(log));
+            new EngineSeeing(log, dissection), new EngineVisualization(log), new EngineGraph(log, dissection));
     }
 
     public void Dispose() => Models.Dispose();

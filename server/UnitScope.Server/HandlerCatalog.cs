@@ -43,6 +43,8 @@ internal static class HandlerCatalog
             new HypothesisTestHandler(s),
             new InvarianceHandler(c, s),
             new CorrespondenceHandler(c, s),
+            new ExplanatoryGraphHandler(c, s),
+            new GraphNodeHandler(s),
             new WorkDoneProgressCancelHandler(c),
         ];
     }

@@ -26,9 +26,13 @@ public static class ExplanatoryGraphFigure
     /// <summary>The colour of the graph's layer <paramref name="layer"/> (0: the top one) on an image.</summary>
     public static SKColor ForLayer(int layer) => FilterColors[(layer * 2) % FilterColors.Length];
 
-    public static byte[] RenderPng(ExplanatoryGraphResult result)
+    public static byte[] RenderPng(ExplanatoryGraphResult result) => RenderPng(result, out _, out _);
+
+    /// <summary>The figure as PNG, and its size.</summary>
+    public static byte[] RenderPng(ExplanatoryGraphResult result, out int width, out int height)
     {
         using var bitmap = Render(result);
+        (width, height) = (bitmap.Width, bitmap.Height);
         return ChartText.EncodePng(bitmap);
     }
 

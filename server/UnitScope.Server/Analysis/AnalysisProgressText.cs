@@ -26,6 +26,9 @@ internal sealed class AnalysisProgressText(IReadOnlyList<(AnalysisPhase Phase, i
 
     public static readonly IReadOnlyList<(AnalysisPhase, int)> Correspondence = [(AnalysisPhase.Correspondence, 100)];
 
+    public static readonly IReadOnlyList<(AnalysisPhase, int)> ExplanatoryGraph =
+        [(AnalysisPhase.Dataset, 10), (AnalysisPhase.Peaks, 40), (AnalysisPhase.Mining, 50)];
+
     private readonly int _total = Math.Max(1, plan.Sum(p => p.Share));
     private int _percentage;
 
@@ -66,6 +69,8 @@ internal sealed class AnalysisProgressText(IReadOnlyList<(AnalysisPhase Phase, i
         AnalysisPhase.Maximization => "optimising the image",
         AnalysisPhase.Invariance => "transforming",
         AnalysisPhase.Correspondence => "occluding parts",
+        AnalysisPhase.Peaks => "activation peaks",
+        AnalysisPhase.Mining => "mining the layers",
         _ => phase.ToString(),
     };
 
@@ -78,6 +83,7 @@ internal sealed class AnalysisProgressText(IReadOnlyList<(AnalysisPhase Phase, i
         AnalysisPhase.Ablation or AnalysisPhase.Units or AnalysisPhase.Curve => "evaluations",
         AnalysisPhase.Projections => "activations",
         AnalysisPhase.Maximization => "steps",
+        AnalysisPhase.Mining => "iterations",
         _ => "images",
     };
 }
