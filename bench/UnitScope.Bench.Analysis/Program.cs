@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using UnitScope.Engine;
 using UnitScope.Engine.Analysis.Ablation;
+using UnitScope.Engine.Analysis.Adversarial;
 using UnitScope.Engine.Analysis.Occlusion;
 using UnitScope.Engine.Analysis.Seeing;
 using UnitScope.Engine.Datasets;
@@ -10,9 +11,9 @@ using static TorchSharp.torch;
 
 // bench/occlusion and bench/ablation: what occlusion and unit ranking cost against the forward passes they need.
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
-if (args.Length == 0 || args[0] is not ("occlusion" or "ablation" or "gallery"))
+if (args.Length == 0 || args[0] is not ("occlusion" or "ablation" or "gallery" or "attack"))
 {
-    Console.Error.WriteLine("usage: UnitScope.Bench.Analysis occlusion|ablation|gallery [options]  (see bench/occlusion, bench/ablation, bench/gallery)");
+    Console.Error.WriteLine("usage: UnitScope.Bench.Analysis occlusion|ablation|gallery|attack [options]  (see bench/occlusion, bench/ablation, bench/gallery, bench/attack)");
     return 2;
 }
 var options = Options.Parse(args[1..]);
@@ -23,6 +24,7 @@ return args[0] switch
 {
     "occlusion" => Occlusion(options, repo),
     "gallery" => Gallery(options, repo),
+    "attack" => Attack(options, repo),
     _ => Ablation(options, repo),
 };
 
@@ -225,6 +227,82 @@ static string[] DefaultLayers(ModelSession session)
     var spatial = session.Layers.Where(l => l.OutputShape.Count == 3 && l.Kind is "ReLU" or "BasicBlock" or "Bottleneck" or "Sequential").ToList();
     if (spatial.Count == 0) spatial = [.. session.Layers.Where(l => l.OutputShape.Count == 3)];
     return [.. new[] { spatial[spatial.Count / 4], spatial[spatial.Count / 2], spatial[^1] }.Select(l => l.Name).Distinct()];
+}
+
+static int Attack(Options o, string repo)
+{
+    string model = o.Get("model", "resnet18_small");
+    string path = o.Get("checkpoint", Path.Combine(repo, "tests", "fixtures", "models", model + ".pth"));
+    int inputSize = o.Int("input-size", 112), images = o.Int("images", 16), batch = o.Int("batch", 8), steps = o.Int("steps", 10), repeat = o.Int("repeat", 3);
+    using var session = ModelSession.Load(path, new ModelOptions { InputHeight = inputSize, Device = o.Get("device", "cpu") });
+    var random = new Random(1);
+    var inputs = Enumerable.Range(0, images).Select(i =>
+    {
+        var px = new byte[inputSize * inputSize * 3];
+        random.NextBytes(px);
+        return new AttackInput($"noise {i}", new RgbImage(inputSize, inputSize, 3, px));
+    }).ToList();
+    var attack = new AttackOptions { Method = AttackMethod.Pgd, Epsilon = 8 / 255.0, Steps = steps, BatchSize = batch };
+    Console.WriteLine($"model     {Path.GetFileName(path)} at {inputSize}x{inputSize} px, device {session.DeviceName}, torch threads {get_num_threads()}");
+    Console.WriteLine($"attack    PGD {steps} steps on {images} images, batch {batch}; best of {repeat}; load average {LoadAverage()}");
+
+    // The baseline: one forward and backward pass (the input's gradient) per batch, the images batched the same way.
+    var sized = inputs.Select(i => AdversarialAttack.ModelSized(i.Image, session.Input)).ToList();
+    (double Wall, double Cpu) ForwardBackward()
+    {
+        double cpu = CpuNow();
+        var clock = Stopwatch.StartNew();
+        for (int first = 0; first < images; first += batch)
+        {
+            using var scope = NewDisposeScope();
+            var pixels = AdversarialAttack.Pixels(sized.GetRange(first, Math.Min(batch, images - first)));
+            var (mean, std) = PixelAttack.Normalisation(session.Input, session.Device);
+            PixelAttack.LossGradient(session, pixels.to(session.Device), mean, std, zeros([pixels.shape[0]], ScalarType.Int64).to(session.Device)).sum().item<float>();
+        }
+        return (clock.Elapsed.TotalSeconds, CpuNow() - cpu);
+    }
+    // PixelAttack.Perturb alone on the same batches: the steps without the 8-bit rounding and the predictions.
+    (double Wall, double Cpu) Perturb(AttackOptions options)
+    {
+        double cpu = CpuNow();
+        var clock = Stopwatch.StartNew();
+        for (int first = 0; first < images; first += batch)
+        {
+            using var scope = NewDisposeScope();
+            var pixels = AdversarialAttack.Pixels(sized.GetRange(first, Math.Min(batch, images - first)));
+            PixelAttack.Perturb(session, pixels, new long[pixels.shape[0]], false, options);
+        }
+        return (clock.Elapsed.TotalSeconds, CpuNow() - cpu);
+    }
+    (double Wall, double Cpu) Run(AttackOptions options)
+    {
+        double cpu = CpuNow();
+        var clock = Stopwatch.StartNew();
+        AdversarialAttack.Run(session, inputs, options);
+        return (clock.Elapsed.TotalSeconds, CpuNow() - cpu);
+    }
+    Run(attack with { Steps = 1 }); // warm-up
+    ForwardBackward();
+    (double Wall, double Cpu) pgd = (double.MaxValue, double.MaxValue), fgsm = pgd, pass = pgd, steps1 = pgd;
+    static (double, double) Best((double Wall, double Cpu) a, (double Wall, double Cpu) b) => (Math.Min(a.Wall, b.Wall), Math.Min(a.Cpu, b.Cpu));
+    for (int r = 0; r < repeat; r++)
+    {
+        pgd = Best(pgd, Run(attack));
+        fgsm = Best(fgsm, Run(attack with { Method = AttackMethod.Fgsm }));
+        pass = Best(pass, ForwardBackward());
+        steps1 = Best(steps1, Perturb(attack));
+    }
+    Console.WriteLine();
+    Console.WriteLine("                                              wall s    cpu s   ratio to forward+backward (wall, cpu)");
+    void Line(string what, (double Wall, double Cpu) t, double passes) =>
+        Console.WriteLine($"{what,-44} {t.Wall,8:F3} {t.Cpu,8:F3}   {t.Wall / (pass.Wall * passes),6:F2} {t.Cpu / (pass.Cpu * passes),6:F2}");
+    Line("forward+backward pass over the images", pass, 1);
+    Line("FGSM (AdversarialAttack.Run), per step", fgsm, 1);
+    Line($"PGD {steps} steps (AdversarialAttack.Run), per step", pgd, steps);
+    Line($"PGD {steps} steps (PixelAttack.Perturb), per step", steps1, steps);
+    Console.WriteLine($"cost per image: PGD {pgd.Wall / images * 1000:F0} ms wall, one forward+backward {pass.Wall / images * 1000:F1} ms; AdversarialAttack.Run adds two forward passes (predictions) and the 8-bit rounding");
+    Console.WriteLine($"load average now: {LoadAverage()} on {Environment.ProcessorCount} cores (ratios are only as good as the machine is quiet)");
+    return 0;
 }
 
 static double CpuNow() => Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds;

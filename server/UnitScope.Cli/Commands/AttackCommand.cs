@@ -231,7 +231,7 @@ static class AttackCommand
         }
         foreach (var overlap in r.Overlaps)
             text += string.Create(CultureInfo.InvariantCulture,
-                $"Top {overlap.K} changed units of {r.Changes.Layer} vs the top {overlap.K} for the {overlap.Role} class {overlap.ClassName}: {overlap.Shared.Count} shared ({string.Join(", ", overlap.Shared)}; {overlap.ExpectedByChance:0.0} by chance). ");
+                $"Top {overlap.K} changed units of {r.Changes.Layer} vs the top {overlap.K} for the {overlap.Role} class {overlap.ClassName}: {overlap.Shared.Count} shared ({(overlap.Shared.Count == 0 ? "" : "units " + string.Join(", ", overlap.Shared) + "; ")}{overlap.ExpectedByChance:0.0} by chance). ");
         return text.TrimEnd();
     }
 }
