@@ -48,7 +48,7 @@ export class AblationPanel extends PanelBase<never> {
 
   private render(): void {
     this.panel.title = AblationPanel.title(this.state);
-    this.panel.webview.html = buildAblationHtml({ ...this.resources(), state: this.state });
+    this.showPage(buildAblationHtml({ ...this.resources(), state: this.state }));
   }
 
   protected onMessage(raw: unknown): void {

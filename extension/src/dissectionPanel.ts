@@ -108,7 +108,7 @@ export class DissectionPanel extends PanelBase<HostToDissection> {
 
   private render(): void {
     this.panel.title = DissectionPanel.title(this.state);
-    this.panel.webview.html = buildDissectionHtml({ ...this.resources(), state: this.state });
+    this.showPage(buildDissectionHtml({ ...this.resources(), state: this.state }));
   }
 
   private replace(state: DissectionPanelState): void {

@@ -61,7 +61,7 @@ export class OcclusionPanel extends PanelBase<HostToOcclusion> {
 
   private render(): void {
     this.panel.title = OcclusionPanel.title(this.state);
-    this.panel.webview.html = buildOcclusionHtml({ ...this.resources(), state: this.state });
+    this.showPage(buildOcclusionHtml({ ...this.resources(), state: this.state }));
   }
 
   protected async onMessage(raw: unknown): Promise<void> {

@@ -69,9 +69,8 @@ export class RankPanel extends PanelBase<HostToRank> {
   complete(result: RankUnitsResult): void {
     const units = mergeRanked(this.state.result.units, result.units);
     this.state = { ...this.state, result: { ...result, units }, complete: true };
-    // Drawn into the page, not posted: a fast ranking (half a second on a small model) finishes before the page's
-    // script listens, and the posted result was lost ("0 units measured so far…" for good in a CI run).
-    this.render();
+    // Posted, not drawn again: the page keeps its scroll and focus (PanelBase holds the message until the page listens).
+    this.post({ type: "result", result: { ...result, units }, complete: true });
     this.post({ type: "status", text: "" }); // after any progress text still on its way to the page
   }
 
@@ -87,7 +86,7 @@ export class RankPanel extends PanelBase<HostToRank> {
 
   private render(): void {
     this.panel.title = RankPanel.title(this.state);
-    this.panel.webview.html = buildRankHtml({ ...this.resources(), state: this.state });
+    this.showPage(buildRankHtml({ ...this.resources(), state: this.state }));
   }
 
   protected onMessage(raw: unknown): void {

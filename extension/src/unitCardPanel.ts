@@ -126,7 +126,7 @@ export class UnitCardPanel extends PanelBase<HostToUnitCard> {
 
   private render(): void {
     this.panel.title = UnitCardPanel.title(this.state.view);
-    this.panel.webview.html = buildUnitCardHtml({ ...this.resources(), state: this.state });
+    this.showPage(buildUnitCardHtml({ ...this.resources(), state: this.state }));
   }
 
   private async fetchCard(): Promise<void> {

@@ -117,7 +117,7 @@ export class UnitMapPanel extends PanelBase<HostToUnitMap> {
     const { view } = this.state;
     const baseImage = await readBaseImage(view.imagePath);
     this.panel.title = UnitMapPanel.title(view);
-    this.panel.webview.html = buildUnitMapHtml({ ...this.resources(), state: this.state, baseImage });
+    this.showPage(buildUnitMapHtml({ ...this.resources(), state: this.state, baseImage }));
   }
 
   protected async onMessage(raw: unknown): Promise<void> {

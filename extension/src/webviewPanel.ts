@@ -6,6 +6,7 @@
 
 import * as vscode from "vscode";
 import type { Ctx } from "./ctx";
+import { HeldMessages, isPageReady, withPageNumber } from "./pageReady";
 import type { PageResources } from "./panelHtml";
 
 /** A kind of panel: what VS Code knows it by, what logs call it, and its page's files in media/. */
@@ -72,9 +73,13 @@ export class PanelSlot<S, P extends { dispose(): void }> {
   }
 }
 
-/** The base of every panel class: the webview's messages in, typed messages out, its page's resources, disposal. */
+/**
+ * The base of every panel class: the webview's messages in, typed messages out (held until the page
+ * listens: pageReady.ts says why), its page's resources and HTML, disposal.
+ */
 export abstract class PanelBase<ToWebview> {
   protected readonly disposables: vscode.Disposable[] = [];
+  private readonly toPage = new HeldMessages<ToWebview>((message) => void this.panel.webview.postMessage(message));
 
   protected constructor(
     protected readonly panel: vscode.WebviewPanel,
@@ -83,7 +88,14 @@ export abstract class PanelBase<ToWebview> {
   ) {
     this.disposables.push(
       panel.onDidDispose(() => this.dispose()),
-      panel.webview.onDidReceiveMessage((raw) => void this.onMessage(raw)),
+      panel.webview.onDidReceiveMessage((raw) => {
+        if (isPageReady(raw)) this.toPage.ready(raw.page);
+        else void this.onMessage(raw);
+      }),
+      // A hidden panel's page is unloaded (no retainContextWhenHidden); shown again, it reloads and reports anew.
+      panel.onDidChangeViewState(() => {
+        if (!panel.visible) this.toPage.pageGone();
+      }),
     );
   }
 
@@ -97,8 +109,14 @@ export abstract class PanelBase<ToWebview> {
     return message;
   }
 
+  /** Sends `message` to the page once it listens. */
   protected post(message: ToWebview): void {
-    void this.panel.webview.postMessage(message);
+    this.toPage.post(message);
+  }
+
+  /** Shows `html` as the panel's page (a new page: messages for the old one are dropped). */
+  protected showPage(html: string): void {
+    this.panel.webview.html = withPageNumber(html, this.toPage.newPage());
   }
 
   /** Brings the panel to the front without taking the focus. */

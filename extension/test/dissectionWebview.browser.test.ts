@@ -11,6 +11,7 @@ import * as path from "node:path";
 import { pathToFileURL } from "node:url";
 import { buildDissectionHtml } from "../src/dissectionHtml";
 import type { DissectionPanelState } from "../src/dissectionMessages";
+import { PAGE_READY } from "../src/pageReady";
 import { EXTENSION_ROOT, TINY_PNG } from "./support/fixtures";
 import { concept, layer, panelState, unit } from "./support/dissectionFixtures";
 
@@ -25,6 +26,7 @@ function run(state: DissectionPanelState, after: string): string {
 window.__posted = [];
 window.acquireVsCodeApi = () => ({
   postMessage: (m) => {
+    if (m && m.type === "${PAGE_READY}") return;
     window.__posted.push(m);
     if (m.type === "card") setTimeout(() => window.postMessage({ type: "card", layer: m.layer, unit: m.unit, png: "${TINY_PNG}", width: 8, height: 4 }, "*"), 5);
   },

@@ -17,6 +17,7 @@ import { buildUnitMapHtml } from "../src/panelHtml";
 import type { LayerDissection, ModelInfo, UnitCardResult, UnitMapResult } from "../src/protocol.generated";
 import { buildUnitCardHtml } from "../src/unitCardHtml";
 import type { UnitCardPanelState } from "../src/unitCardMessages";
+import { PAGE_READY, withPageNumber } from "../src/pageReady";
 import { DLL, removeCache, startDaemon, withTimeout, type Daemon } from "./support/daemon";
 import { EXTENSION_ROOT, REPO_ROOT } from "./support/fixtures";
 import { CHROMIUM, hexOf, launch, MEDIA, openPanel, pageErrors, pixelStats, tabOrder, THEMES, until, type ThemeName } from "./support/webviewPage";
@@ -276,6 +277,22 @@ describe("panels in Chromium, from the real daemon's output", function () {
       await page.keyboard.press(top > 0 ? "ArrowLeft" : "ArrowRight");
       const posted = (await page.evaluate("window.__posted")) as { type: string; unit?: number }[];
       assert.deepEqual(posted, [{ type: "showUnit", unit: top > 0 ? top - 1 : top + 1 }]);
+    } finally {
+      await page.close();
+    }
+  });
+  it("a page reports that it listens with the number the host gave it, and then shows what the host posts", async () => {
+    const html = withPageNumber(
+      buildUnitCardHtml({ cspSource: "file:", scriptUri: `${MEDIA}/unitCard.js`, baseStyleUri: `${MEDIA}/base.css`, styleUri: `${MEDIA}/unitCard.css`, state: unitCardState() }),
+      5,
+    );
+    const page = await openPanel(browser!, html, "light");
+    try {
+      await until(page, "window.__ready.length > 0");
+      assert.deepEqual(await page.evaluate("window.__ready"), [{ type: PAGE_READY, page: 5 }]);
+      await page.evaluate(`window.postMessage({ type: "busy", text: "Optimising unit ${top}…" }, "*")`);
+      await until(page, `document.body.textContent.includes("Optimising unit ${top}…")`);
+      assert.deepEqual(pageErrors(page), []);
     } finally {
       await page.close();
     }

@@ -46,7 +46,7 @@ export class CorrespondencePanel extends PanelBase<never> {
 
   private render(): void {
     this.panel.title = CorrespondencePanel.title(this.state);
-    this.panel.webview.html = buildCorrespondenceHtml({ ...this.resources(), state: this.state });
+    this.showPage(buildCorrespondenceHtml({ ...this.resources(), state: this.state }));
   }
 
   protected onMessage(): void {

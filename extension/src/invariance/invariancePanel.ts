@@ -46,7 +46,7 @@ export class InvariancePanel extends PanelBase<never> {
 
   private render(): void {
     this.panel.title = InvariancePanel.title(this.state);
-    this.panel.webview.html = buildInvarianceHtml({ ...this.resources(), state: this.state });
+    this.showPage(buildInvarianceHtml({ ...this.resources(), state: this.state }));
   }
 
   protected onMessage(): void {

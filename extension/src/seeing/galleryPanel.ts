@@ -61,7 +61,7 @@ export class GalleryPanel extends PanelBase<HostToGallery> {
 
   private render(): void {
     this.panel.title = GalleryPanel.title(this.state);
-    this.panel.webview.html = buildGalleryHtml({ ...this.resources(), state: this.state });
+    this.showPage(buildGalleryHtml({ ...this.resources(), state: this.state }));
   }
 
   protected async onMessage(raw: unknown): Promise<void> {

@@ -79,7 +79,7 @@ export class VisualizePanel extends PanelBase<HostToVisualize> {
 
   private render(): void {
     this.panel.title = VisualizePanel.title(this.state);
-    this.panel.webview.html = buildVisualizeHtml({ ...this.resources(), state: this.state, running: this.running !== undefined });
+    this.showPage(buildVisualizeHtml({ ...this.resources(), state: this.state, running: this.running !== undefined }));
   }
 
   /** Optimises `request` (cancelling a run that goes on), showing each round's image; the result replaces the shown one. */

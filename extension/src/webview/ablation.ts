@@ -11,7 +11,7 @@ import {
   type AblationToHost,
   type HostToAblation,
 } from "../ablationMessages";
-import { byId, count, el, embeddedState, renderSkipped, svg, vsCodeApi } from "./page";
+import { byId, count, el, embeddedState, renderSkipped, svg, vsCodeApi, listenToHost } from "./page";
 
 const vscode = vsCodeApi<AblationToHost, AblationPanelState>();
 
@@ -175,8 +175,7 @@ byId<HTMLInputElement>("show-control")?.addEventListener("change", (e) => {
 });
 byId("ablate-again")?.addEventListener("click", () => vscode.postMessage({ type: "ablateAgain" }));
 
-window.addEventListener("message", (event: MessageEvent<HostToAblation>) => {
-  const m = event.data;
+listenToHost<HostToAblation>(vscode, (m) => {
   if (m?.type === "status") {
     const status = byId("status");
     if (status) status.textContent = String(m.text);

@@ -16,7 +16,7 @@ import {
 } from "../dissectionMessages";
 import { categoryBars, filterRows, formatIou, labelledSummary, rowsOf, sortRows, type SortKey, type UnitRow } from "../dissectionTable";
 import type { LayerDissection } from "../protocol.generated";
-import { byId, count as countOf, el, embeddedState, SVG, vsCodeApi } from "./page";
+import { byId, count as countOf, el, embeddedState, SVG, vsCodeApi, listenToHost } from "./page";
 
 const vscode = vsCodeApi<DissectionToHost, DissectionPanelState>();
 
@@ -268,8 +268,7 @@ for (const button of document.querySelectorAll<HTMLButtonElement>("button.sort")
 }
 byId("dissect-more")?.addEventListener("click", () => vscode.postMessage({ type: "dissectMore" }));
 
-window.addEventListener("message", (event: MessageEvent<HostToDissection>) => {
-  const m = event.data;
+listenToHost<HostToDissection>(vscode, (m) => {
   switch (m?.type) {
     case "card": {
       const key = cardKey(String(m.layer), Number(m.unit));

@@ -12,7 +12,7 @@ import {
   type OcclusionPanelState,
   type OcclusionToHost,
 } from "../occlusionMessages";
-import { byId, opacitySlider, stateWithChosenOpacity, vsCodeApi } from "./page";
+import { byId, opacitySlider, stateWithChosenOpacity, vsCodeApi, listenToHost } from "./page";
 
 const vscode = vsCodeApi<OcclusionToHost, OcclusionPanelState>();
 
@@ -72,8 +72,7 @@ form?.addEventListener("submit", (e) => {
 
 byId("open-image")?.addEventListener("click", () => vscode.postMessage({ type: "openImage" }));
 
-window.addEventListener("message", (event: MessageEvent<HostToOcclusion>) => {
-  const m = event.data;
+listenToHost<HostToOcclusion>(vscode, (m) => {
   switch (m?.type) {
     case "busy":
       setStatus(String(m.text), "busy");

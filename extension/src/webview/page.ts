@@ -1,3 +1,4 @@
+import { PAGE_NUMBER_META, PAGE_READY, type PageReady } from "../pageReady";
 import type { SkippedImages } from "../protocol.generated";
 
 // What every panel's webview script starts from (bundled into each by esbuild): the VS Code API,
@@ -15,6 +16,18 @@ declare function acquireVsCodeApi(): VsCodeApi<unknown, unknown>;
 /** The page's API; VS Code lets a page acquire it once, so a script calls this once, first. */
 export function vsCodeApi<ToHost, State>(): VsCodeApi<ToHost, State> {
   return acquireVsCodeApi() as VsCodeApi<ToHost, State>;
+}
+
+/**
+ * Hands the host's messages to `handle`, then tells the host the page listens (it holds what it
+ * posts until then: pageReady.ts). A script that receives messages calls this instead of adding
+ * its own "message" listener.
+ */
+export function listenToHost<M>(vscode: VsCodeApi<never, unknown>, handle: (message: M) => void): void {
+  window.addEventListener("message", (event: MessageEvent<M>) => handle(event.data));
+  const page = Number(document.querySelector<HTMLMetaElement>(`meta[name="${PAGE_NUMBER_META}"]`)?.content ?? 0);
+  const ready: PageReady = { type: PAGE_READY, page: Number.isInteger(page) ? page : 0 };
+  (vscode as unknown as VsCodeApi<PageReady, unknown>).postMessage(ready);
 }
 
 export function byId<T extends HTMLElement>(id: string): T | null {

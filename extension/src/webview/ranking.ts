@@ -6,7 +6,7 @@
 import { afterOf, curveGeometry, formatDrop, formatMetric, mergeRanked, metricName, topUnits } from "../rankCurve";
 import { isRankResult, isStats, parseRankPanelState, type HostToRank, type RankPanelState, type RankToHost } from "../rankMessages";
 import type { UnitClassStatsResult } from "../protocol.generated";
-import { byId, count, el, embeddedState, renderSkipped, svg, vsCodeApi } from "./page";
+import { byId, count, el, embeddedState, renderSkipped, svg, vsCodeApi, listenToHost } from "./page";
 
 const vscode = vsCodeApi<RankToHost, RankPanelState>();
 
@@ -208,8 +208,7 @@ byId("ablate-top")?.addEventListener("click", () => {
   vscode.postMessage({ type: "ablate", units });
 });
 
-window.addEventListener("message", (event: MessageEvent<HostToRank>) => {
-  const m = event.data;
+listenToHost<HostToRank>(vscode, (m) => {
   if (!state) return;
   switch (m?.type) {
     case "result":

@@ -4,7 +4,7 @@
 
 import { isBase64 } from "../messages";
 import { parseUnitCardPanelState, type HostToUnitCard, type UnitCardPanelState, type UnitCardToHost } from "../unitCardMessages";
-import { byId, embeddedState, unitButtons, vsCodeApi } from "./page";
+import { byId, embeddedState, unitButtons, vsCodeApi, listenToHost } from "./page";
 
 const vscode = vsCodeApi<UnitCardToHost, UnitCardPanelState>();
 
@@ -26,8 +26,7 @@ document.addEventListener("keydown", (e) => {
 
 const status = byId<HTMLParagraphElement>("status");
 
-window.addEventListener("message", (event: MessageEvent<HostToUnitCard>) => {
-  const m = event.data;
+listenToHost<HostToUnitCard>(vscode, (m) => {
   if (!state) return;
   switch (m?.type) {
     case "cardError": {

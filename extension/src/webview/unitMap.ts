@@ -9,7 +9,7 @@ import {
   type UnitMapPanelState,
   type UnitMapToHost,
 } from "../messages";
-import { byId, opacitySlider, stateWithChosenOpacity, unitButtons, vsCodeApi } from "./page";
+import { byId, opacitySlider, stateWithChosenOpacity, unitButtons, vsCodeApi, listenToHost } from "./page";
 
 const vscode = vsCodeApi<UnitMapToHost, UnitMapPanelState>();
 
@@ -42,8 +42,7 @@ function setStatus(text: string, kind: "busy" | "error"): void {
   }
 }
 
-window.addEventListener("message", (event: MessageEvent<HostToUnitMap>) => {
-  const m = event.data;
+listenToHost<HostToUnitMap>(vscode, (m) => {
   switch (m?.type) {
     case "busy":
       setStatus(String(m.text), "busy");

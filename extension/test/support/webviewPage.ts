@@ -10,6 +10,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { pathToFileURL } from "node:url";
 import type { Browser, Page } from "playwright-core";
+import { PAGE_READY } from "../../src/pageReady";
 import { EXTENSION_ROOT } from "./fixtures";
 
 export const CHROMIUM = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].find((p) => fs.existsSync(p));
@@ -38,7 +39,7 @@ export interface Stub {
    * `reply(message)`. E.g. `if (m.type === "card") reply({...})`.
    */
   onPost?: string;
-  /** What getState() returns (a reload). */
+  /** What getState() returns (a reload). The page's "I listen" reports (pageReady.ts) go to window.__ready, not window.__posted. */
   state?: unknown;
 }
 
@@ -52,10 +53,14 @@ export async function openPanel(browser: Browser, html: string, theme: ThemeName
     .join("; ");
   const api = `<script nonce="${nonce}">
 window.__posted = [];
+window.__ready = [];
 window.__state = ${JSON.stringify(stub.state ?? null)};
 const reply = (message) => setTimeout(() => window.postMessage(message, "*"), 5);
 window.acquireVsCodeApi = () => ({
-  postMessage: (m) => { window.__posted.push(m); ${stub.onPost ?? ""} },
+  postMessage: (m) => {
+    if (m && m.type === "${PAGE_READY}") { window.__ready.push(m); return; }
+    window.__posted.push(m); ${stub.onPost ?? ""}
+  },
   getState: () => window.__state ?? undefined,
   setState: (s) => { window.__state = JSON.parse(JSON.stringify(s)); },
 });

@@ -3,7 +3,7 @@
 // form (unit, projection method, number of images; ‹ › step through units) and sends it as a typed
 // message, and shows the extension's busy and error messages.
 
-import { byId, embeddedState, vsCodeApi } from "../../webview/page";
+import { byId, embeddedState, vsCodeApi, listenToHost } from "../../webview/page";
 import { checkGalleryRequest, parseGalleryPanelState, type GalleryToHost, type HostToGallery, type GalleryPanelState } from "../galleryMessages";
 
 const vscode = vsCodeApi<GalleryToHost, GalleryPanelState>();
@@ -56,8 +56,7 @@ function step(delta: number): void {
 byId("previous")?.addEventListener("click", () => step(-1));
 byId("next")?.addEventListener("click", () => step(1));
 
-window.addEventListener("message", (event: MessageEvent<HostToGallery>) => {
-  const m = event.data;
+listenToHost<HostToGallery>(vscode, (m) => {
   switch (m?.type) {
     case "busy":
       setStatus(String(m.text), "busy");

@@ -3,7 +3,7 @@
 // round's image while a run goes on, checks the form and sends it, and forwards Cancel, "Test an
 // image" and "Save" to the extension.
 
-import { byId, embeddedState, vsCodeApi } from "../../webview/page";
+import { byId, embeddedState, vsCodeApi, listenToHost } from "../../webview/page";
 import {
   checkVisualizeRequest,
   displayScale,
@@ -64,8 +64,7 @@ byId("save-image")?.addEventListener("click", () => vscode.postMessage({ type: "
 // The page is drawn with a Cancel button while a run goes on.
 if (cancel && !cancel.classList.contains("hidden")) setStatus("Optimising…", "busy");
 
-window.addEventListener("message", (event: MessageEvent<HostToVisualize>) => {
-  const m = event.data;
+listenToHost<HostToVisualize>(vscode, (m) => {
   switch (m?.type) {
     case "preview": {
       if (!isVisualizePreview(m.preview)) return;
