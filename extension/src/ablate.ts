@@ -10,8 +10,8 @@ import type { AblatedUnit } from "./ablationMessages";
 import { AblationPanel } from "./ablationPanel";
 import { defaultAblationUi } from "./ablationMessages";
 import { dissectionOf, modelAndLayer, modelLabel, pickEvaluationSet, reportAnalysisFailure } from "./analysisCommon";
-import { runAnalysis } from "./analysisRun";
-import { DaemonUnavailable, type Ctx } from "./ctx";
+import { runAnalysisJob } from "./analysisJob";
+import type { Ctx } from "./ctx";
 import type { AblateResult, LayerDissection, LayerInfo, ModelInfo } from "./protocol.generated";
 import { UnitCardPanel } from "./unitCardPanel";
 
@@ -39,14 +39,13 @@ export async function runAblation(
 ): Promise<AblateResult | undefined> {
   const what = `ablate ${unitsText(units)} of ${layer}`;
   try {
-    const result = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `UnitScope: ablating ${unitsText(units)} of ${layer}`, cancellable: true },
-      async (progress, token) => {
-        const client = await ctx.progressClient();
-        if (!client) throw new DaemonUnavailable("The UnitScope daemon is not running.");
-        return runAnalysis(client, "unitscope/ablate", { modelId: model.modelId, layer, units, evaluationSet, randomControl: true }, { report: (s) => progress.report(s) }, token);
-      },
-    );
+    const result = await runAnalysisJob(ctx, `UnitScope: ablating ${unitsText(units)} of ${layer}`, "unitscope/ablate", {
+      modelId: model.modelId,
+      layer,
+      units,
+      evaluationSet,
+      randomControl: true,
+    });
     ctx.output.info(
       `Ablated ${unitsText(result.units)} of ${layer} on ${result.evaluationSet}: overall ${pct(result.overallBefore)} → ${pct(result.overallAfter)}` +
         (result.control ? ` (random control ${pct(result.control.overallAfter)})` : ""),
@@ -96,6 +95,7 @@ async function pickUnits(layer: LayerInfo, dissection: LayerDissection | undefin
   quickPick.selectedItems = items.filter((i) => i.picked);
   quickPick.canSelectMany = true;
   quickPick.matchOnDescription = true;
+  quickPick.ignoreFocusOut = true; // a step of the command: a panel taking the focus must not end it
   quickPick.title = `Units of ${layer.name} to zero (${layer.units} units)`;
   quickPick.placeholder = dissection
     ? "Tick units (labels from the dissection, best IoU first); type a concept or a unit number to filter"

@@ -57,7 +57,7 @@ export async function modelForAnalysis(ctx: Ctx, modelId?: string): Promise<Mode
       detail: m.path,
       model: m,
     })),
-    { title: "UnitScope: which model?", placeHolder: "Model" },
+    { title: "UnitScope: which model?", placeHolder: "Model", ignoreFocusOut: true },
   );
   return picked?.model;
 }
@@ -118,6 +118,9 @@ export async function dissectionOf(ctx: Ctx, model: ModelInfo, layer: string): P
   }
 }
 
+// The pickers below are steps of multi-step commands, so they stay open when the focus moves: a panel
+// that finishes loading (or a click elsewhere) would otherwise close one and silently end the command.
+
 /** A layer from `layers`, dissected ones saying so; the typed name is taken on Enter. */
 export async function pickLayer(ctx: Ctx, model: ModelInfo, layers: readonly LayerInfo[], title: string): Promise<LayerInfo | undefined> {
   if (layers.length === 0) {
@@ -125,7 +128,7 @@ export async function pickLayer(ctx: Ctx, model: ModelInfo, layers: readonly Lay
     return undefined;
   }
   const items = layerItems(layers, await dissectedLayers(ctx, model));
-  const picked = await vscode.window.showQuickPick(items, { title, placeHolder: "Layer", matchOnDescription: true, matchOnDetail: true });
+  const picked = await vscode.window.showQuickPick(items, { title, placeHolder: "Layer", matchOnDescription: true, matchOnDetail: true, ignoreFocusOut: true });
   return picked ? layers.find((l) => l.name === picked.layer) : undefined;
 }
 
@@ -135,6 +138,7 @@ export async function pickClass(model: ModelInfo, title: string, predictedFirst:
     title,
     placeHolder: "Class (type to filter)",
     matchOnDescription: true,
+    ignoreFocusOut: true,
   });
 }
 
@@ -142,7 +146,7 @@ export async function pickClass(model: ModelInfo, title: string, predictedFirst:
 export async function pickEvaluationSet(ctx: Ctx, title: string): Promise<string | undefined> {
   const state = ctx.extension.workspaceState;
   const recent = state.get<string[]>(RECENT_SETS_KEY, []).filter((f) => typeof f === "string");
-  const picked = await vscode.window.showQuickPick(evaluationSetItems(recent), { title, placeHolder: "Evaluation set" });
+  const picked = await vscode.window.showQuickPick(evaluationSetItems(recent), { title, placeHolder: "Evaluation set", ignoreFocusOut: true });
   if (!picked) return undefined;
   let set = picked.set;
   if (set === "browse") {

@@ -168,13 +168,28 @@ export class Ctx implements vscode.Disposable {
     if (active) await this.loadModel(active.params).catch(() => undefined);
   }
 
-  /** Stops the daemon (if running) and starts it again, reloading the models it had. */
-  async restart(): Promise<boolean> {
-    this.restarts.reset();
-    await this.stop();
-    const client = await this.client();
-    return client !== undefined;
+  /**
+   * Stops the daemon (if running) and starts it again, reloading the models it had. Restarts run one
+   * after another (a settings change and a Retry click can overlap; run together, two would each start a process).
+   */
+  restart(): Promise<boolean> {
+    const run = this.restartQueue.then(async () => {
+      this.restarts.reset();
+      await this.stop();
+      return (await this.client()) !== undefined;
+    });
+    this.restartQueue = run.catch(() => undefined);
+    return run;
   }
+
+  private restartQueue: Promise<unknown> = Promise.resolve();
+
+  /** The daemon settings the running (or starting) daemon was started with, to compare with the current ones. */
+  get serverSettingsInUse(): string | undefined {
+    return this.daemon.state === "running" || this.daemon.state === "starting" ? this.startedWith : undefined;
+  }
+
+  private startedWith: string | undefined;
 
   async stop(): Promise<void> {
     const d = this.daemon;
@@ -203,6 +218,7 @@ export class Ctx implements vscode.Disposable {
   private async startDaemon(): Promise<DaemonClient | undefined> {
     const { settings, problems } = readSettings();
     for (const p of problems) this.output.warn(p);
+    this.startedWith = serverSettingsKey(settings);
     const options = daemonOptions(settings);
     let target: DaemonTarget;
     if (settings.server.remote) {
@@ -302,6 +318,7 @@ export class Ctx implements vscode.Disposable {
       loads = [loadModelParams(file, undefined, settings)];
     }
     const names = loads.map((l) => path.basename(l.path)).join(", ");
+    const daemon = this.daemon;
     await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Window, title: `UnitScope: loading ${names}` },
       async () => {
@@ -310,7 +327,8 @@ export class Ctx implements vscode.Disposable {
             await this.loadModel(load);
           } catch (e) {
             const failure = describeFailure(e);
-            if (failure.cancelled || e instanceof DaemonUnavailable) return;
+            // Not the file's fault: the daemon went away (a restart), and the next start loads it again.
+            if (failure.cancelled || e instanceof DaemonUnavailable || this.daemon !== daemon) return;
             this.models.forget(load);
             this.fireModels();
             this.output.error(`Could not load ${load.path}: ${failure.message}`);
@@ -390,6 +408,11 @@ export function showError(ctx: Ctx, message: string): void {
   void vscode.window.showErrorMessage(message, "Show log").then((choice) => {
     if (choice === "Show log") ctx.output.show(true);
   });
+}
+
+/** The settings that shape a daemon (how it is started or reached, and what it is told at start), as one comparable string. */
+export function serverSettingsKey(settings: Settings): string {
+  return JSON.stringify({ server: settings.server, options: daemonOptions(settings) });
 }
 
 /** What the daemon is told at start: where it caches, and the dataset hovers and lenses show. */

@@ -8,9 +8,9 @@ import * as path from "node:path";
 import * as vscode from "vscode";
 import { parseAnalysisArgs, spatialLayers } from "./ablatePickers";
 import { modelForAnalysis, modelLabel, pickClass, reportAnalysisFailure } from "./analysisCommon";
-import { runAnalysis } from "./analysisRun";
+import { runAnalysisJob } from "./analysisJob";
 import { SECTION } from "./config";
-import { DaemonUnavailable, type Ctx } from "./ctx";
+import type { Ctx } from "./ctx";
 import { DEFAULT_OPACITY, occludeParams, occlusionDefaults, type OcclusionRequest } from "./occlusionMessages";
 import { OcclusionPanel, type OcclusionRunner } from "./occlusionPanel";
 import type { ModelInfo, OccludeParams, OccludeResult } from "./protocol.generated";
@@ -24,14 +24,7 @@ export function occlusionRunner(ctx: Ctx): OcclusionRunner {
     if (typeof batch === "number" && Number.isInteger(batch) && batch >= 1 && batch <= 1024) params.batchSize = batch;
     if (image.scheme === "file") params.imagePath = image.fsPath;
     else params.imageBase64 = Buffer.from(await vscode.workspace.fs.readFile(image)).toString("base64");
-    return vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `UnitScope: occluding ${path.basename(image.path)}`, cancellable: true },
-      async (progress, token) => {
-        const client = await ctx.progressClient();
-        if (!client) throw new DaemonUnavailable("The UnitScope daemon is not running.");
-        return runAnalysis(client, "unitscope/occlude", params, { report: (s) => progress.report(s) }, token);
-      },
-    );
+    return runAnalysisJob(ctx, `UnitScope: occluding ${path.basename(image.path)}`, "unitscope/occlude", params);
   };
 }
 
@@ -112,6 +105,7 @@ async function pickActivityLayer(model: ModelInfo): Promise<string | undefined |
     title: "Map the activity of the strongest unit of which layer?",
     placeHolder: "Layer (the deepest first, like layer 5 in Zeiler and Fergus)",
     matchOnDescription: true,
+    ignoreFocusOut: true, // a step of the command: a panel taking the focus must not end it
   });
   return picked ? picked.layer : null;
 }

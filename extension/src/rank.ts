@@ -6,7 +6,7 @@
 import * as vscode from "vscode";
 import { classNamesOf } from "./ablatePickers";
 import { modelAndLayer, modelLabel, pickClass, pickEvaluationSet, reportAnalysisFailure } from "./analysisCommon";
-import { runAnalysis } from "./analysisRun";
+import { runAnalysisJob } from "./analysisJob";
 import { SECTION } from "./config";
 import { DaemonUnavailable, type Ctx } from "./ctx";
 import type { RankUnitsResult } from "./protocol.generated";
@@ -43,26 +43,18 @@ export async function rankUnitsCommand(ctx: Ctx, raw?: unknown): Promise<RankUni
   });
   const what = `rank the units of ${layer.name} for ${names[cls]}`;
   try {
-    const result = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `UnitScope: units of ${layer.name} for ${names[cls]}`, cancellable: true },
-      async (progress, token) => {
-        const client = await ctx.progressClient();
-        if (!client) throw new DaemonUnavailable("The UnitScope daemon is not running.");
-        return runAnalysis(
-          client,
-          "unitscope/rankUnits",
-          { modelId: model.modelId, layer: layer.name, class: cls, metric, evaluationSet },
-          {
-            report: (s) => {
-              progress.report(s);
-              if (s.message && panel.shows(header)) panel.status(s.message);
-            },
-            partial: (value) => {
-              if (panel.shows(header)) panel.addUnits(value);
-            },
-          },
-          token,
-        );
+    const result = await runAnalysisJob(
+      ctx,
+      `UnitScope: units of ${layer.name} for ${names[cls]}`,
+      "unitscope/rankUnits",
+      { modelId: model.modelId, layer: layer.name, class: cls, metric, evaluationSet },
+      {
+        report: (s) => {
+          if (s.message && panel.shows(header)) panel.status(s.message);
+        },
+        partial: (value) => {
+          if (panel.shows(header)) panel.addUnits(value);
+        },
       },
     );
     if (panel.shows(header)) panel.complete(result);

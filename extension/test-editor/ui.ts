@@ -47,29 +47,35 @@ export async function runUiTest(o: UiOptions): Promise<StepResult[]> {
   const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: ["--no-sandbox"] });
   const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
   const results: StepResult[] = [];
-  let failed = false;
-  const step = async (title: string, fn: () => Promise<void>) => {
-    if (failed) {
-      results.push({ title, status: "failed", error: "not run: an earlier step failed", ms: 0 });
+  // Steps build on each other (a model loaded, a layer dissected, a card open), so each names the steps
+  // it needs: one that failed marks only its dependants "not run", and the unrelated steps still run.
+  const passed = new Set<string>();
+  const step = async (deps: { id: string; after: string[] }, title: string, fn: () => Promise<void>) => {
+    const missing = deps.after.filter((id) => !passed.has(id));
+    if (missing.length > 0) {
+      results.push({ title, status: "failed", error: `not run: it needs the step(s) ${missing.join(", ")}, which did not pass`, ms: 0 });
       return;
     }
     if (o.only && !o.only.test(title)) {
       results.push({ title, status: "pending", error: "not selected by UNITSCOPE_UI_STEPS", ms: 0 });
+      passed.add(deps.id); // an unselected step's dependants are assumed to find what they need
       return;
     }
     const t0 = Date.now();
     try {
       await fn();
+      passed.add(deps.id);
       results.push({ title, status: "passed", ms: Date.now() - t0 });
     } catch (e) {
       if (e instanceof Pending) {
         results.push({ title, status: "pending", error: e.message, ms: Date.now() - t0 });
         return;
       }
-      failed = true;
       const shot = path.join(o.debugDir, `failed-${results.length + 1}.png`);
       await page.screenshot({ path: shot }).catch(() => undefined);
       results.push({ title, status: "failed", error: `${(e as Error).stack ?? e}\n(screenshot: ${shot})`, ms: Date.now() - t0 });
+      // Leave no quick input, hover or dialog of the failed step in the next one's way.
+      for (let i = 0; i < 3; i++) await page.keyboard.press("Escape").catch(() => undefined);
     }
   };
 
@@ -79,7 +85,7 @@ export async function runUiTest(o: UiOptions): Promise<StepResult[]> {
   let unit = -1;
 
   try {
-    await step("opens the sample training script; the status bar shows the daemon, no model yet", async () => {
+    await step({ id: "open", after: [] }, "opens the sample training script; the status bar shows the daemon, no model yet", async () => {
       await page.goto(`${o.url}/?folder=${encodeURIComponent(o.workspace)}`);
       await page.waitForSelector(".monaco-workbench", { timeout: 90_000 });
       await ui.quickOpen("train_smallcnn.py");
@@ -87,7 +93,7 @@ export async function runUiTest(o: UiOptions): Promise<StepResult[]> {
       await ui.waitForText(STATUS, /UnitScope: no model/, 90_000);
     });
 
-    await step("loads smallcnn.pth by clicking it in the UnitScope view; the status bar and the Models tree show it", async () => {
+    await step({ id: "load", after: ["open"] }, "loads smallcnn.pth by clicking it in the UnitScope view; the status bar and the Models tree show it", async () => {
       await page.locator(".activitybar a[aria-label='UnitScope']").click();
       const checkpoint = page.locator(".sidebar .monaco-list-row", { hasText: "smallcnn.pth" }).filter({ hasText: "KB" });
       await checkpoint.first().waitFor({ timeout: 30_000 });
@@ -97,7 +103,7 @@ export async function runUiTest(o: UiOptions): Promise<StepResult[]> {
       await page.locator(".sidebar .monaco-list-row", { hasText: "smallcnn · cpu · active" }).first().waitFor();
     });
 
-    await step("the status bar item's menu offers the model, loading, restarting and the log", async () => {
+    await step({ id: "menu", after: ["load"] }, "the status bar item's menu offers the model, loading, restarting and the log", async () => {
       await page.locator(STATUS).click();
       const rows = page.locator(".quick-input-list .monaco-list-row");
       await rows.first().waitFor({ timeout: 15_000 });
@@ -107,25 +113,25 @@ export async function runUiTest(o: UiOptions): Promise<StepResult[]> {
       await page.keyboard.press("Escape");
     });
 
-    await step("a checkpoint written while training appears in the UnitScope view", async () => {
+    await step({ id: "checkpoint", after: ["open"] }, "a checkpoint written while training appears in the UnitScope view", async () => {
       fs.copyFileSync(path.join(o.workspace, "smallcnn.pth"), path.join(o.workspace, "epoch_7.pth"));
       await page.locator(".sidebar .monaco-list-row", { hasText: "epoch_7.pth" }).first().waitFor({ timeout: 30_000 });
     });
 
-    await step("shows code lenses above the layer definitions: units, dissect, ablate", async () => {
+    await step({ id: "lenses", after: ["load"] }, "shows code lenses above the layer definitions: units, dissect, ablate", async () => {
       await page.locator(".codelens-decoration", { hasText: "32 units · not dissected" }).first().waitFor({ timeout: 30_000 });
       const lenses = await page.locator(".codelens-decoration").allInnerTexts();
       assert.ok(lenses.some((l) => /16 units · not dissected\s*\|\s*dissect\s*\|\s*ablate/.test(l)), lenses.join(" / "));
     });
 
-    await step("hovers self.conv2: kind, units, output shape and a Dissect link", async () => {
+    await step({ id: "hover", after: ["load"] }, "hovers self.conv2: kind, units, output shape and a Dissect link", async () => {
       const text = await ui.hover(defLine("conv2") + 1, script[defLine("conv2")]!.indexOf("conv2") + 2);
       assert.match(text, /conv2\s*— Conv2d, 32 units, output 32×32×32/);
       assert.match(text, /Not dissected yet — Dissect conv2/);
       await page.keyboard.press("Escape");
     });
 
-    await step("'UnitScope: Dissect layer' on conv2 opens the dissection panel: chart, unit table, top images", async () => {
+    await step({ id: "dissect", after: ["load"] }, "'UnitScope: Dissect layer' on conv2 opens the dissection panel: chart, unit table, top images", async () => {
       await ui.command("UnitScope: Dissect layer");
       await ui.quickInput.fill("conv2");
       await page.locator(".quick-input-list .monaco-list-row", { hasText: "conv2" }).first().waitFor();
@@ -139,7 +145,7 @@ export async function runUiTest(o: UiOptions): Promise<StepResult[]> {
       await poll(panel, () => [...document.querySelectorAll("#rows img")].some((i) => (i as HTMLImageElement).naturalWidth > 100), undefined, 60_000);
     });
 
-    await step("the lens above conv2 counts its labelled units and the hover shows the top units' images", async () => {
+    await step({ id: "lensCounts", after: ["dissect"] }, "the lens above conv2 counts its labelled units and the hover shows the top units' images", async () => {
       await page.locator(".codelens-decoration", { hasText: /\d+\/32 units labelled/ }).first().waitFor({ timeout: 30_000 });
       await ui.focusEditor("train_smallcnn.py");
       await ui.hover(defLine("conv2") + 1, script[defLine("conv2")]!.indexOf("conv2") + 2);
@@ -154,7 +160,7 @@ export async function runUiTest(o: UiOptions): Promise<StepResult[]> {
       await page.keyboard.press("Escape");
     });
 
-    await step("a unit in the dissection table opens its card: label, scores per category, top images", async () => {
+    await step({ id: "card", after: ["dissect"] }, "a unit in the dissection table opens its card: label, scores per category, top images", async () => {
       const panel = await ui.frame(/^Dissection · smallcnn\.pth/);
       unit = Number(await panel.locator("button.unit-link").first().innerText());
       await panel.locator("button.unit-link").first().click();
@@ -165,7 +171,7 @@ export async function runUiTest(o: UiOptions): Promise<StepResult[]> {
       await page.locator(".tab", { hasText: `Unit ${unit} · conv2` }).waitFor();
     });
 
-    await step("'Map over an image…' on the card opens the unit's map over a picked image", async () => {
+    await step({ id: "map", after: ["card"] }, "'Map over an image…' on the card opens the unit's map over a picked image", async () => {
       const card = await ui.frame(new RegExp(`^Card · conv2 · unit ${unit}$`));
       await card.locator("#unit-map").click();
       await ui.pickFile(path.join(o.workspace, "circle.png"));
@@ -175,7 +181,7 @@ export async function runUiTest(o: UiOptions): Promise<StepResult[]> {
       assert.match(await map.locator(".stats").innerText(), /max/);
     });
 
-    await step("'Ablate this unit…' on the card runs the ablation on an image folder and opens its panel", async () => {
+    await step({ id: "ablateUnit", after: ["card"] }, "'Ablate this unit…' on the card runs the ablation on an image folder and opens its panel", async () => {
       if (!(await ui.hasCommand("UnitScope: Ablate units"))) throw new Pending("pending: the Ablate units command is not in this build");
       await page.locator(".tab", { hasText: `Unit ${unit} · conv2` }).first().click();
       const card = await ui.frame(new RegExp(`^Card · conv2 · unit ${unit}$`), 15_000);
@@ -193,7 +199,7 @@ export async function runUiTest(o: UiOptions): Promise<StepResult[]> {
       await after.getByText(/Zeroing this unit alone: accuracy/).waitFor({ timeout: 15_000 });
     });
 
-    await step("'UnitScope: Occlusion heatmap' on cross.png: the probability, most-probable-class and strongest unit's maps, the legend, the opacity slider", async () => {
+    await step({ id: "occlusion", after: ["load"] }, "'UnitScope: Occlusion heatmap' on cross.png: the probability, most-probable-class and strongest unit's maps, the legend, the opacity slider", async () => {
       await ui.command("UnitScope: Occlusion heatmap");
       await ui.pickFile(path.join(o.workspace, "eval/cross/cross.png"));
       await ui.pick(/^Occlusion of cross\.png: target class$/, "Predicted class");
@@ -224,14 +230,13 @@ export async function runUiTest(o: UiOptions): Promise<StepResult[]> {
       assert.equal(await panel.locator(".error").count(), 0);
     });
 
-    await step("'Which units matter for a class' on conv2 and cross: units ranked by drop with their labels, the top-k vs random-k curve, a unit's jitter plot", async () => {
+    await step({ id: "rank", after: ["dissect"] }, "'Which units matter for a class' on conv2 and cross: units ranked by drop with their labels, the top-k vs random-k curve, a unit's jitter plot", async () => {
       await ui.command("UnitScope: Which units matter for a class");
       await ui.pick(/^Which units matter for a class \(smallcnn\.pth.*\): layer$/, "conv2");
       await ui.pick(/^Which units of conv2 matter for which class\?$/, "cross");
       await ui.pickEvaluationSet(/^Rank the units of conv2 for cross: evaluation set$/, path.join(o.workspace, "eval"));
-      const panel = await ui.frame(/^Units for cross · conv2$/, 30_000);
-      // The curve comes once every unit is measured.
-      await panel.locator("#curve svg.curve").waitFor({ timeout: 120_000 });
+      // The curve comes once every unit is measured (found again each time: a panel drawn anew is a new frame).
+      const panel = await ui.frame(/^Units for cross · conv2$/, 150_000, async (f) => (await f.locator("#curve svg.curve").count()) > 0);
       assert.match(await panel.locator("#meta").innerText(), /^accuracy of cross: 100\.0% with every unit · 1 image of .*eval · 32 units ranked$/);
       const rows = panel.locator("#rows tr");
       assert.equal(await rows.count(), 32);
@@ -257,7 +262,7 @@ export async function runUiTest(o: UiOptions): Promise<StepResult[]> {
       assert.equal(await panel.locator(".error").count(), 0);
     });
 
-    await step("'Ablate the top 4' in the ranking panel: zeroing them drops cross (and the overall accuracy) on the image folder", async () => {
+    await step({ id: "ablateTop", after: ["rank"] }, "'Ablate the top 4' in the ranking panel: zeroing them drops cross (and the overall accuracy) on the image folder", async () => {
       const ranking = await ui.frame(/^Units for cross · conv2$/);
       const top4 = (await ranking.locator("#rows tr").evaluateAll((rows) => rows.slice(0, 4).map((r) => Number((r as HTMLElement).dataset.unit)))).sort((a, b) => a - b);
       assert.equal(await ranking.locator("#top-k").inputValue(), "4");
@@ -275,7 +280,7 @@ export async function runUiTest(o: UiOptions): Promise<StepResult[]> {
       await ranking.locator("#rows tr.selected").focus();
     });
 
-    await step("follows the light and dark themes; screenshots of the editor and each panel", async () => {
+    await step({ id: "themes", after: ["load"] }, "follows the light and dark themes; screenshots of the editor and each panel", async () => {
       for (const [name, theme, bodyClass] of THEMES) {
         await ui.command("Preferences: Color Theme");
         await ui.quickInput.fill(theme);
@@ -315,7 +320,7 @@ export async function runUiTest(o: UiOptions): Promise<StepResult[]> {
       }
     });
 
-    await step("'Import model from training code' on class SmallCNN exports it with PyTorch and loads it: .onnx and description written, shown in the status bar and the view", async () => {
+    await step({ id: "import", after: ["open"] }, "'Import model from training code' on class SmallCNN exports it with PyTorch and loads it: .onnx and description written, shown in the status bar and the view", async () => {
       if ("reason" in o.python) throw new Pending(`skipped: ${o.python.reason}`);
       // The checkpoint that training saved, in a folder of its own (the import writes beside it).
       const folder = path.join(o.workspace, "imported");
@@ -398,12 +403,14 @@ class Workbench {
 
   /** Runs a command from the palette (F1), by its label. */
   async command(label: string): Promise<void> {
-    await this.page.keyboard.press("F1");
-    await this.quickInput.waitFor();
-    await this.quickInput.fill(`>${label}`);
     // The row whose label is exactly this command (the list may rank another one first).
     const row = this.page.locator(".quick-input-list .monaco-list-row").filter({ has: this.page.locator(".label-name", { hasText: new RegExp(`^${escapeRegExp(label)}$`) }) });
-    await row.first().waitFor({ timeout: 15_000 });
+    await this.untilShown(`the command palette's "${label}"`, async () => {
+      await this.page.keyboard.press("F1");
+      await this.quickInput.waitFor();
+      await this.quickInput.fill(`>${label}`);
+      await row.first().waitFor({ timeout: 20_000 });
+    });
     await row.first().click();
     await this.page.waitForTimeout(300);
   }
@@ -419,11 +426,32 @@ class Workbench {
   }
 
   async quickOpen(file: string): Promise<void> {
-    await this.page.keyboard.press("Control+P");
-    await this.quickInput.waitFor();
-    await this.quickInput.fill(file);
-    await this.page.locator(".quick-input-list .monaco-list-row", { hasText: file }).first().waitFor({ timeout: 15_000 });
+    const row = this.page.locator(".quick-input-list .monaco-list-row", { hasText: file }).first();
+    await this.untilShown("Quick Open", async () => {
+      await this.page.keyboard.press("Control+P");
+      await this.quickInput.waitFor();
+      await this.quickInput.fill(file);
+      await row.waitFor({ timeout: 30_000 });
+    });
     await this.page.keyboard.press("Enter");
+  }
+
+  /**
+   * Opens a quick input and waits for what it should list, again (after Escape) when it did not: on a
+   * busy machine VS Code may list nothing for a while (file search still indexing) or drop the first
+   * keystrokes. `open` must only open and wait, never accept (accepting twice would run a command twice).
+   */
+  private async untilShown(what: string, open: () => Promise<void>, tries = 4): Promise<void> {
+    for (let i = 1; ; i++) {
+      try {
+        await open();
+        return;
+      } catch (e) {
+        if (i >= tries) throw new Error(`${what}: not shown after ${tries} tries: ${(e as Error).message}`);
+        await this.page.keyboard.press("Escape");
+        await this.page.waitForTimeout(1_000);
+      }
+    }
   }
 
   /** Waits for a quick input (a picker, an input box, the simple file dialog) whose title matches. */

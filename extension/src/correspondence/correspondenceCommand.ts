@@ -6,8 +6,8 @@
 import * as path from "node:path";
 import * as vscode from "vscode";
 import { modelForAnalysis, modelLabel, reportAnalysisFailure } from "../analysisCommon";
-import { runAnalysis } from "../analysisRun";
-import { DaemonUnavailable, type Ctx } from "../ctx";
+import { runAnalysisJob } from "../analysisJob";
+import type { Ctx } from "../ctx";
 import type { CorrespondenceResult } from "../protocol.generated";
 import { CorrespondencePanel } from "./correspondencePanel";
 
@@ -35,14 +35,7 @@ export async function correspondenceCommand(ctx: Ctx, raw?: unknown): Promise<Co
   if (!model) return undefined;
   const boxesFile = path.basename(file.fsPath);
   try {
-    const result = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `UnitScope: correspondence of ${boxesFile}`, cancellable: true },
-      async (progress, token) => {
-        const client = await ctx.progressClient();
-        if (!client) throw new DaemonUnavailable("The UnitScope daemon is not running.");
-        return runAnalysis(client, "unitscope/correspondence", { modelId: model.modelId, boxesPath: file.fsPath }, { report: (s) => progress.report(s) }, token);
-      },
-    );
+    const result = await runAnalysisJob(ctx, `UnitScope: correspondence of ${boxesFile}`, "unitscope/correspondence", { modelId: model.modelId, boxesPath: file.fsPath });
     CorrespondencePanel.show(ctx, {
       version: 1,
       model: { modelId: model.modelId, checkpointHash: model.checkpointHash, modelLabel: modelLabel(model) },

@@ -5,8 +5,8 @@
 import * as path from "node:path";
 import * as vscode from "vscode";
 import { modelForAnalysis, modelLabel, reportAnalysisFailure } from "../analysisCommon";
-import { runAnalysis } from "../analysisRun";
-import { DaemonUnavailable, type Ctx } from "../ctx";
+import { runAnalysisJob } from "../analysisJob";
+import type { Ctx } from "../ctx";
 import type { InvarianceParams, InvarianceResult } from "../protocol.generated";
 import { IMAGE_EXTENSIONS } from "../settings";
 import { InvariancePanel } from "./invariancePanel";
@@ -35,14 +35,7 @@ export async function invarianceCommand(ctx: Ctx, clicked?: unknown, selected?: 
     else params.imagesBase64!.push(Buffer.from(await vscode.workspace.fs.readFile(image)).toString("base64"));
   }
   try {
-    const result = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `UnitScope: invariance of ${images.map((i) => path.basename(i.path)).join(", ")}`, cancellable: true },
-      async (progress, token) => {
-        const client = await ctx.progressClient();
-        if (!client) throw new DaemonUnavailable("The UnitScope daemon is not running.");
-        return runAnalysis(client, "unitscope/invariance", params, { report: (s) => progress.report(s) }, token);
-      },
-    );
+    const result = await runAnalysisJob(ctx, `UnitScope: invariance of ${images.map((i) => path.basename(i.path)).join(", ")}`, "unitscope/invariance", params);
     InvariancePanel.show(ctx, { version: 1, model: { modelId: model.modelId, checkpointHash: model.checkpointHash, modelLabel: modelLabel(model) }, result });
     return result;
   } catch (e) {

@@ -6,8 +6,8 @@
 import * as vscode from "vscode";
 import { parseAnalysisArgs, spatialLayers } from "../ablatePickers";
 import { modelForAnalysis, modelLabel, pickLayer, reportAnalysisFailure } from "../analysisCommon";
-import { runAnalysis } from "../analysisRun";
-import { DaemonUnavailable, type Ctx } from "../ctx";
+import { runAnalysisJob } from "../analysisJob";
+import type { Ctx } from "../ctx";
 import type { UnitGalleryResult } from "../protocol.generated";
 import { GalleryPanel, type GalleryRunner } from "./galleryPanel";
 import { galleryParams, type GalleryRequest } from "./galleryMessages";
@@ -16,14 +16,7 @@ import { galleryParams, type GalleryRequest } from "./galleryMessages";
 export function galleryRunner(ctx: Ctx): GalleryRunner {
   return (modelId, layer, dataset, request) =>
     Promise.resolve(
-      vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: `UnitScope: gallery of ${layer} unit ${request.unit}`, cancellable: true },
-        async (progress, token) => {
-          const client = await ctx.progressClient();
-          if (!client) throw new DaemonUnavailable("The UnitScope daemon is not running.");
-          return runAnalysis(client, "unitscope/unitGallery", galleryParams(modelId, layer, dataset, request), { report: (s) => progress.report(s) }, token);
-        },
-      ),
+      runAnalysisJob(ctx, `UnitScope: gallery of ${layer} unit ${request.unit}`, "unitscope/unitGallery", galleryParams(modelId, layer, dataset, request)),
     );
 }
 

@@ -6,8 +6,8 @@
 import * as path from "node:path";
 import * as vscode from "vscode";
 import { modelAndLayer, modelLabel, reportAnalysisFailure } from "../analysisCommon";
-import { runAnalysis } from "../analysisRun";
-import { DaemonUnavailable, type Ctx } from "../ctx";
+import { runAnalysisJob } from "../analysisJob";
+import type { Ctx } from "../ctx";
 import { isIndex, isRecord } from "../guards";
 import type { HypothesisTestParams, LayerInfo } from "../protocol.generated";
 import { DEFAULT_REQUEST, visualizeParams } from "./visualizeMessages";
@@ -18,38 +18,23 @@ export const VisualizeCommands = { visualizeUnit: "unitscope.visualizeUnit" } as
 
 export function visualizeRunner(ctx: Ctx): VisualizeRunner {
   return {
-    visualize: async (modelId, request, preview, progress, panelToken) =>
-      vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: `UnitScope: visualizing ${request.layer} unit ${request.unit}`, cancellable: true },
-        async (notification, token) => {
-          const client = await ctx.progressClient();
-          if (!client) throw new DaemonUnavailable("The UnitScope daemon is not running.");
-          // Cancelled from the notification or from the panel.
-          const either = new vscode.CancellationTokenSource();
-          const links = [token.onCancellationRequested(() => either.cancel()), panelToken.onCancellationRequested(() => either.cancel())];
-          try {
-            return await runAnalysis(
-              client,
-              "unitscope/visualize",
-              visualizeParams(modelId, request),
-              {
-                report: (step) => {
-                  notification.report(step);
-                  if (step.message) progress(step.message);
-                },
-                partial: preview,
-              },
-              either.token,
-            ).then((result) => {
-              if (!result) throw new Error("The daemon returned no image.");
-              return result;
-            });
-          } finally {
-            for (const l of links) l.dispose();
-            either.dispose();
-          }
+    visualize: async (modelId, request, preview, progress, panelToken) => {
+      const result = await runAnalysisJob(
+        ctx,
+        `UnitScope: visualizing ${request.layer} unit ${request.unit}`,
+        "unitscope/visualize",
+        visualizeParams(modelId, request),
+        {
+          report: (step) => {
+            if (step.message) progress(step.message);
+          },
+          partial: preview,
         },
-      ),
+        panelToken, // the panel's Cancel, besides the notification's and the Jobs view's
+      );
+      if (!result) throw new Error("The daemon returned no image.");
+      return result;
+    },
     hypothesisTest: async (modelId, layer, unit, image) => {
       const params: HypothesisTestParams = { modelId, layer, unit };
       if (image.scheme === "file") params.imagePath = image.fsPath;

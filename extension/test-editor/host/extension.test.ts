@@ -47,6 +47,17 @@ function hoverText(hovers: vscode.Hover[] | undefined): string {
     .join("\n");
 }
 
+/**
+ * Changes workspace settings that shape the daemon (it restarts by itself on them) and waits for the
+ * new daemon to be ready with a model loaded again.
+ */
+async function updateServerSettings(api: UnitScopeApi, changes: [string, unknown][]): Promise<void> {
+  const before = api.ctx.daemonPid;
+  const config = vscode.workspace.getConfiguration("unitscope");
+  for (const [key, value] of changes) await config.update(key, value, vscode.ConfigurationTarget.Workspace);
+  await until("the daemon restarted on the settings, with the model", () => api.ctx.daemonPid !== before && api.ctx.status === "ready" && api.ctx.activeModel !== undefined, 120_000);
+}
+
 describe("UnitScope in VS Code's extension host", function () {
   this.timeout(180_000);
   let api: UnitScopeApi;
@@ -138,9 +149,8 @@ describe("UnitScope in VS Code's extension host", function () {
 
   it("lists a running dissection as a job and stops it with Cancel", async () => {
     // On the built-in probe set, which is generated first (about 45 s): plenty of time to cancel.
-    const config = vscode.workspace.getConfiguration("unitscope");
-    const dataset = config.get<string>("dissection.dataset");
-    await config.update("dissection.dataset", "probe", vscode.ConfigurationTarget.Workspace);
+    const dataset = vscode.workspace.getConfiguration("unitscope").inspect<string>("dissection.dataset")?.workspaceValue;
+    await updateServerSettings(api, [["dissection.dataset", "probe"]]);
     try {
       const run = vscode.commands.executeCommand("unitscope.dissectLayer", { modelId: api.ctx.activeModel!.modelId, layers: ["conv3"] });
       const job = await until("the job", () => api.ctx.jobs.all[0]);
@@ -150,7 +160,32 @@ describe("UnitScope in VS Code's extension host", function () {
       assert.equal(await run, undefined, "cancelled");
       await until("the job to leave the list", () => api.ctx.jobs.all.length === 0);
     } finally {
-      await config.update("dissection.dataset", dataset, vscode.ConfigurationTarget.Workspace);
+      await updateServerSettings(api, [["dissection.dataset", dataset]]);
+    }
+  });
+
+  it("lists a running ablation as a job too and stops it with the job's Cancel", async () => {
+    // On the built-in probe set, generated first when it is not cached: time to see the job and cancel it.
+    const model = api.ctx.activeModel!;
+    const run = api.runAblation(api.ctx, model, "conv2", [0, 1], "probe", undefined);
+    const job = await until("the ablation's job", () => api.ctx.jobs.all.find((j) => /^Ablating units 0, 1 of conv2$/.test(j.title)));
+    assert.ok(job.cancellable);
+    await vscode.commands.executeCommand("unitscope.cancelJob", job);
+    const result = await run;
+    await until("the job to leave the list", () => api.ctx.jobs.all.length === 0);
+    // Cancelled, or (on a machine fast enough to finish first) done: either way it was listed while it ran.
+    if (result) assert.equal(result.layer, "conv2");
+  });
+
+  it("restarts the daemon by itself when a daemon setting changes, models reloaded", async () => {
+    const before = { pid: api.ctx.daemonPid!, model: api.ctx.activeModel! };
+    const limit = vscode.workspace.getConfiguration("unitscope").inspect<number>("maxImagePixels")?.workspaceValue;
+    try {
+      await updateServerSettings(api, [["maxImagePixels", 50_000_000]]);
+      assert.notEqual(api.ctx.daemonPid, before.pid, "a new process");
+      assert.equal(api.ctx.activeModel?.checkpointHash, before.model.checkpointHash, "the same model, reloaded");
+    } finally {
+      await updateServerSettings(api, [["maxImagePixels", limit]]);
     }
   });
 
@@ -187,11 +222,12 @@ describe("UnitScope in VS Code's extension host", function () {
     const config = vscode.workspace.getConfiguration("unitscope");
     try {
       await until("the TCP daemon to listen", () => canConnect(port), 60_000);
-      await config.update("server.remote", `127.0.0.1:${port}`, vscode.ConfigurationTarget.Workspace);
+      // Set together, then the daemon is restarted by hand (a restart the settings change started may be on its way too).
       await config.update("server.tokenFile", tokenFile, vscode.ConfigurationTarget.Workspace);
+      await config.update("server.remote", `127.0.0.1:${port}`, vscode.ConfigurationTarget.Workspace);
       assert.ok(await api.ctx.restart(), "connected");
       assert.equal(api.ctx.daemonPid, undefined, "no local process");
-      await until("the model to be loaded again", () => api.ctx.activeModel?.architecture === "smallcnn");
+      await until("the model to be loaded again", () => api.ctx.status === "ready" && api.ctx.activeModel?.architecture === "smallcnn", 120_000);
       assert.match(hoverText(await hover("conv1")), /Conv2d, 16 units/);
       // A wrong token is refused, and the status says so.
       fs.writeFileSync(tokenFile, "wrong\n");
