@@ -74,6 +74,11 @@ export class HeldMessages<M> {
     if (this.held.length > this.limit) this.held.shift();
   }
 
+  /** Whether the current page said it listens. */
+  get listens(): boolean {
+    return this.listening;
+  }
+
   /** Messages waiting for the page to listen. */
   get waiting(): number {
     return this.held.length;

@@ -32,6 +32,9 @@ function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewPanelOptions & 
   };
 }
 
+/** How long a page has to report that it listens before held messages are sent regardless. */
+const UNREPORTED_PAGE_MS = 15_000;
+
 /** The one open panel of a kind. */
 export class PanelSlot<S, P extends { dispose(): void }> {
   current: P | undefined;
@@ -116,8 +119,19 @@ export abstract class PanelBase<ToWebview> {
 
   /** Shows `html` as the panel's page (a new page: messages for the old one are dropped). */
   protected showPage(html: string): void {
-    this.panel.webview.html = withPageNumber(html, this.toPage.newPage());
+    const page = this.toPage.newPage();
+    this.panel.webview.html = withPageNumber(html, page);
+    // A page whose script never reports (one not written with listenToHost) would get nothing at all:
+    // after a while, send what waits anyway, and say why in the log.
+    clearTimeout(this.unreportedPage);
+    this.unreportedPage = setTimeout(() => {
+      if (this.toPage.waiting === 0 || this.toPage.listens) return;
+      this.ctx.output.warn(`The ${this.slot.kind.name} panel's page did not report that it listens (its script should use listenToHost); sending ${this.toPage.waiting} messages anyway.`);
+      this.toPage.ready(page);
+    }, UNREPORTED_PAGE_MS);
   }
+
+  private unreportedPage: ReturnType<typeof setTimeout> | undefined;
 
   /** Brings the panel to the front without taking the focus. */
   protected reveal(): void {
@@ -138,6 +152,7 @@ export abstract class PanelBase<ToWebview> {
   }
 
   dispose(): void {
+    clearTimeout(this.unreportedPage);
     this.slot.release(this);
     this.panel.dispose();
     while (this.disposables.length) this.disposables.pop()?.dispose();
