@@ -70,6 +70,8 @@ export const Methods = {
   ExplanatoryGraph: "unitscope/explanatoryGraph",
   /** One node of a cached explanatory graph: the image patches where it fires most strongly. */
   GraphNode: "unitscope/graphNode",
+  /** Adversarial unit analysis (seed 000): FGSM/PGD on one image, the layer's most changed units with their maps before and after, against the classes' rankings. */
+  Attack: "unitscope/attack",
 } as const;
 export type MethodName = (typeof Methods)[keyof typeof Methods];
 
@@ -167,6 +169,90 @@ export interface AblationControl {
   seed: number;
   /** Overall accuracy with a random set zeroed, mean over the sets. */
   overallAfter: number;
+}
+
+/** A class and the model's probability of it. */
+export interface AttackClass {
+  index: number;
+  name: string;
+  probability: number;
+}
+
+/** The top K changed units against a class's top K units (each removed alone, by the drop in the class's log-probability); ExpectedByChance = K² / units. */
+export interface AttackOverlap {
+  role: string;
+  classIndex: number;
+  className: string;
+  k: number;
+  changedUnits: number[];
+  importantUnits: number[];
+  shared: number[];
+  expectedByChance: number;
+}
+
+/** `unitscope/attack`: attacks one image and compares a layer's units before and after. Runs in the background with work-done progress (attack steps, unit changes, and the rankings when an evaluation set is named) and cancellation; the rankings are cached (the CLI's `rank` and `attack` share them). Errors name the parameter. */
+export interface AttackParams {
+  modelId: string;
+  layer: string;
+  imagePath?: string;
+  imageBase64?: string;
+  /** "fgsm" or "pgd" (default). */
+  method?: string;
+  /** L∞ bound in pixel space (1 = white); default 2/255; at least 1/255. */
+  epsilon?: number;
+  /** PGD's steps; default 10. */
+  steps?: number;
+  /** PGD's step in pixel space; default 2.5 ε / steps. */
+  stepSize?: number;
+  randomStart: boolean;
+  seed?: number;
+  /** A model class (name or index) to push the image towards; default: untargeted. */
+  targetClass?: string;
+  /** The image's class (name or index), what an untargeted attack moves away from; default: the prediction. */
+  trueClass?: string;
+  /** How many top changed units are compared with each class's top units; default 10. */
+  top?: number;
+  /** How many of the most changed units come with their maps before and after; default 4. */
+  mapUnits?: number;
+  /** "probe" or an ImageFolder path whose class rankings the changed units are compared with; default none. */
+  evaluationSet?: string;
+  workDoneToken?: unknown;
+}
+
+/** The attack and its units. Images are PNGs (base64) at the model's input size: the clean image, the attacked one (every channel value within EpsilonLevels of the clean one), and the perturbation amplified so ε reaches black or white. */
+export interface AttackResult {
+  layer: string;
+  method: string;
+  epsilon: number;
+  epsilonLevels: number;
+  steps: number;
+  stepSize: number;
+  targetClass?: number;
+  sourceClass: number;
+  cleanPrediction: AttackClass;
+  attackedPrediction: AttackClass;
+  cleanSourceProbability: number;
+  attackedSourceProbability: number;
+  succeeded: boolean;
+  maxChange: number;
+  cleanPng: string;
+  attackedPng: string;
+  perturbationPng: string;
+  width: number;
+  height: number;
+  units: AttackUnitChange[];
+  overlaps: AttackOverlap[];
+}
+
+/** One unit's mean activation (its map averaged) on the clean and the attacked image; for the most changed ones, their maps before and after as heatmap PNGs on one shared scale (base64). */
+export interface AttackUnitChange {
+  unit: number;
+  cleanMean: number;
+  attackedMean: number;
+  change: number;
+  meanAbsoluteChange: number;
+  cleanMapPng?: string;
+  attackedMapPng?: string;
 }
 
 /** `$/cancelRequest`: the id of the request to cancel (number or string). */
@@ -1381,6 +1467,7 @@ export interface RequestMap {
   "unitscope/correspondence": [CorrespondenceParams, CorrespondenceResult];
   "unitscope/explanatoryGraph": [ExplanatoryGraphParams, ExplanatoryGraphResult];
   "unitscope/graphNode": [GraphNodeParams, GraphNodeResult];
+  "unitscope/attack": [AttackParams, AttackResult];
 }
 
 /** Each notification method's params. */

@@ -143,6 +143,10 @@ public static class Methods
     /// <summary>One node of a cached explanatory graph: the image patches where it fires most strongly.</summary>
     [Request(typeof(GraphNodeParams), typeof(GraphNodeResult))]
     public const string GraphNode = "unitscope/graphNode";
+
+    /// <summary>Adversarial unit analysis (seed 000): FGSM/PGD on one image, the layer's most changed units with their maps before and after, against the classes' rankings.</summary>
+    [Request(typeof(AttackParams), typeof(AttackResult))]
+    public const string Attack = "unitscope/attack";
 }
 
 /// <summary>Marks a <see cref="Methods"/> constant as a request: its params and result types (null: none / null).</summary>

@@ -1,3 +1,4 @@
+using UnitScope.Server.Adversarial;
 using UnitScope.Server.Analysis;
 using UnitScope.Server.Dissection;
 using UnitScope.Server.Graph;
@@ -16,7 +17,7 @@ namespace UnitScope.Server;
 internal sealed class DaemonServices(
     DaemonLog log, IModelLoader loader, IImageCodec images, IOverlayRenderer overlay, IDissectionEngine? dissection = null,
     IAnalysisEngine? analysis = null, ISeeingEngine? seeing = null,
-    IVisualizationEngine? visualization = null, IGraphEngine? graph = null) : IDisposable
+    IVisualizationEngine? visualization = null, IGraphEngine? graph = null, IAdversarialEngine? adversarial = null) : IDisposable
 {
     public DaemonLog Log { get; } = log;
     public IModelLoader Loader { get; } = loader;
@@ -31,6 +32,8 @@ internal sealed class DaemonServices(
     public IVisualizationEngine Visualization { get; } = visualization ?? new UnavailableVisualizationEngine();
     /// <summary>The explanatory graph.</summary>
     public IGraphEngine Graph { get; } = graph ?? new UnavailableGraphEngine();
+    /// <summary>Adversarial attacks and the units they change.</summary>
+    public IAdversarialEngine Adversarial { get; } = adversarial ?? new UnavailableAdversarialEngine();
     public ModelRegistry Models { get; } = new();
     public RequestScheduler Scheduler { get; } = new();
     public DeviceGates Devices { get; } = new();
@@ -39,7 +42,7 @@ internal sealed class DaemonServices(
     {
         var dissection = new EngineDissection(log);
         return new(log, new EngineModelLoader(), new EngineImageCodec(), new SkiaOverlayRenderer(), dissection, new EngineAnalysis(log, dissection),
-            new EngineSeeing(log, dissection), new EngineVisualization(log), new EngineGraph(log, dissection));
+            new EngineSeeing(log, dissection), new EngineVisualization(log), new EngineGraph(log, dissection), new EngineAdversarial(log));
     }
 
     public void Dispose() => Models.Dispose();

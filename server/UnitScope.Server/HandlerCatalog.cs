@@ -45,6 +45,7 @@ internal static class HandlerCatalog
             new CorrespondenceHandler(c, s),
             new ExplanatoryGraphHandler(c, s),
             new GraphNodeHandler(s),
+            new AttackHandler(c, s),
             new WorkDoneProgressCancelHandler(c),
         ];
     }

@@ -29,6 +29,10 @@ internal sealed class AnalysisProgressText(IReadOnlyList<(AnalysisPhase Phase, i
     public static readonly IReadOnlyList<(AnalysisPhase, int)> ExplanatoryGraph =
         [(AnalysisPhase.Dataset, 10), (AnalysisPhase.Peaks, 40), (AnalysisPhase.Mining, 50)];
 
+    /// <summary>An attack: its steps, the unit changes, and (with an evaluation set) the two classes' rankings.</summary>
+    public static readonly IReadOnlyList<(AnalysisPhase, int)> Attack =
+        [(AnalysisPhase.Dataset, 5), (AnalysisPhase.Attack, 30), (AnalysisPhase.UnitChanges, 5), (AnalysisPhase.Units, 50), (AnalysisPhase.Curve, 10)];
+
     private readonly int _total = Math.Max(1, plan.Sum(p => p.Share));
     private int _percentage;
 
@@ -71,6 +75,8 @@ internal sealed class AnalysisProgressText(IReadOnlyList<(AnalysisPhase Phase, i
         AnalysisPhase.Correspondence => "occluding parts",
         AnalysisPhase.Peaks => "activation peaks",
         AnalysisPhase.Mining => "mining the layers",
+        AnalysisPhase.Attack => "attacking",
+        AnalysisPhase.UnitChanges => "unit changes",
         _ => phase.ToString(),
     };
 
@@ -84,6 +90,7 @@ internal sealed class AnalysisProgressText(IReadOnlyList<(AnalysisPhase Phase, i
         AnalysisPhase.Projections => "activations",
         AnalysisPhase.Maximization => "steps",
         AnalysisPhase.Mining => "iterations",
+        AnalysisPhase.Attack => "steps",
         _ => "images",
     };
 }
