@@ -61,7 +61,10 @@ export async function runAblation(
     });
     return result;
   } catch (e) {
-    reportAnalysisFailure(ctx, what, e);
+    reportAnalysisFailure(ctx, what, e, async () => {
+      const other = await pickEvaluationSet(ctx, `Ablate ${unitsText(units)} of ${layer}: evaluation set`);
+      if (other) await runAblation(ctx, model, layer, units, other, dissection);
+    });
     return undefined;
   }
 }

@@ -18,7 +18,7 @@ import {
 import { dissectionDataset } from "./config";
 import { DaemonUnavailable, type Ctx } from "./ctx";
 import { describeFailure } from "./errors";
-import type { LayerDissection, LayerInfo, ModelInfo } from "./protocol.generated";
+import { ErrorKind, type LayerDissection, type LayerInfo, type ModelInfo } from "./protocol.generated";
 
 const RECENT_SETS_KEY = "unitscope.recentEvaluationSets";
 
@@ -166,7 +166,7 @@ export async function pickEvaluationSet(ctx: Ctx, title: string): Promise<string
 }
 
 /** Tells the user (with "Show log") unless the request was cancelled or the daemon is down (Ctx has said so). */
-export function reportAnalysisFailure(ctx: Ctx, what: string, e: unknown): void {
+export function reportAnalysisFailure(ctx: Ctx, what: string, e: unknown, withAnotherSet?: () => Promise<unknown>): void {
   if (e instanceof DaemonUnavailable) return;
   const failure = describeFailure(e);
   if (failure.cancelled) {
@@ -174,6 +174,15 @@ export function reportAnalysisFailure(ctx: Ctx, what: string, e: unknown): void 
     return;
   }
   ctx.output.error(`Could not ${what}: ${failure.message}`);
+  // The evaluation set's classes are not the model's: accuracies on it would all read 0%. Offer another set.
+  if (failure.kind === ErrorKind.ClassMismatch && withAnotherSet) {
+    const other = "Pick another evaluation set…";
+    void vscode.window.showErrorMessage(`UnitScope cannot ${what} on this evaluation set: ${failure.message}`, other, "Show log").then((choice) => {
+      if (choice === other) void withAnotherSet();
+      else if (choice === "Show log") ctx.output.show(true);
+    });
+    return;
+  }
   void vscode.window.showErrorMessage(`UnitScope could not ${what}: ${failure.message}`, "Show log").then((choice) => {
     if (choice === "Show log") ctx.output.show(true);
   });

@@ -116,6 +116,8 @@ export const ErrorCodes = {
   Unauthorized: 1012,
   /** A TCP client asked for what the server does not allow remote clients: a file outside the folders it was started with (`--root`), or C# model code without `--allow-code`. The connection stays open. */
   Forbidden: 1013,
+  /** The evaluation set's classes cannot be matched to the model's outputs (by name, or by position without names and with another number of classes); the message says how to fix it. Clients offer another set. */
+  ClassMismatch: 1014,
 } as const;
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
 
@@ -521,6 +523,7 @@ export const ErrorKind = {
   UnknownModel: "UnknownModel",
   Unauthorized: "Unauthorized",
   Forbidden: "Forbidden",
+  ClassMismatch: "ClassMismatch",
 } as const;
 export type ErrorKind = (typeof ErrorKind)[keyof typeof ErrorKind];
 

@@ -63,7 +63,8 @@ export async function rankUnitsCommand(ctx: Ctx, raw?: unknown): Promise<RankUni
   } catch (e) {
     const failure = e instanceof DaemonUnavailable ? undefined : e;
     if (panel.shows(header)) panel.status(failure === undefined ? "The daemon is not running." : `Stopped: ${describe(e)}`, true);
-    reportAnalysisFailure(ctx, what, e);
+    // On a class mismatch the command starts again from the evaluation set's picker, layer and class kept.
+    reportAnalysisFailure(ctx, what, e, () => rankUnitsCommand(ctx, { modelId: model.modelId, layer: layer.name, class: cls }));
     return undefined;
   }
 }

@@ -56,6 +56,9 @@ public static class ErrorCodes
     /// with (<c>--root</c>), or C# model code without <c>--allow-code</c>. The connection stays open.
     /// </summary>
     public const int Forbidden = 1013;
+    /// <summary>The evaluation set's classes cannot be matched to the model's outputs (by name, or by position without
+    /// names and with another number of classes); the message says how to fix it. Clients offer another set.</summary>
+    public const int ClassMismatch = 1014;
 
     /// <summary>The code of an application error kind.</summary>
     public static int Of(ErrorKind kind) => kind switch
@@ -73,6 +76,7 @@ public static class ErrorCodes
         ErrorKind.UnknownModel => UnknownModel,
         ErrorKind.Unauthorized => Unauthorized,
         ErrorKind.Forbidden => Forbidden,
+        ErrorKind.ClassMismatch => ClassMismatch,
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
     };
 }
@@ -94,6 +98,7 @@ public enum ErrorKind
     UnknownModel,
     Unauthorized,
     Forbidden,
+    ClassMismatch,
 }
 
 /// <summary>The <c>data</c> of every UnitScope error response.</summary>

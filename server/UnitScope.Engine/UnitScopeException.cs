@@ -15,6 +15,9 @@ public enum EngineErrorKind
     NativeRuntime,
     /// <summary>A remote client named a file outside the server's roots, or asked for what the server does not allow it (code).</summary>
     Forbidden,
+    /// <summary>An evaluation set's classes cannot be matched to the model's outputs (names, or count without names):
+    /// measuring accuracy on it would mean nothing. Clients offer another set.</summary>
+    ClassMismatch,
 }
 
 /// <summary>

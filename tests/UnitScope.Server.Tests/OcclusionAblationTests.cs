@@ -227,6 +227,18 @@ public class OcclusionAblationTests
     }
 
     [Fact]
+    public async Task An_evaluation_set_whose_classes_are_not_the_models_is_a_class_mismatch_clients_can_branch_on()
+    {
+        var (d, m) = await StartAsync();
+        await using var _ = d;
+        d.Analysis.FailWith = new UnitScope.Engine.UnitScopeException(UnitScope.Engine.EngineErrorKind.ClassMismatch, "None of the classes of probe match");
+        var error = await d.Client.CallExpectingErrorAsync(Methods.Ablate, new AblateParams(m.ModelId, "conv1", [0]));
+        error.Code.Should().Be(ErrorCodes.ClassMismatch);
+        error.Kind.Should().Be(nameof(ErrorKind.ClassMismatch));
+        error.Message.Should().Be("None of the classes of probe match");
+    }
+
+    [Fact]
     public async Task Work_done_progress_cancel_on_a_daemon_token_cancels_an_ablation()
     {
         var (d, m) = await StartAsync(new { window = new { workDoneProgress = true } });

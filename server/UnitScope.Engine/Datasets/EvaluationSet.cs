@@ -72,8 +72,10 @@ public static class EvaluationSet
     /// (names compared case-insensitively, with '_', '-' and ' ' treated alike), else (the model's names
     /// are the placeholders "class 0", "class 1", …) by index.
     /// </summary>
-    /// <exception cref="UnitScopeException">InvalidArgument naming the set's classes that match none of the
-    /// model's (with some of the model's names), or when the set has more classes than the model by index.</exception>
+    /// <exception cref="UnitScopeException">ClassMismatch naming the set's classes that match none of the model's
+    /// (with some of the model's names), or when, matched by index, the set has another number of classes than the
+    /// model has outputs (sorted folder names only give a model's class indices when they are all its classes);
+    /// InvalidArgument for a one-output model.</exception>
     public static int[] MapClasses(IEvaluationSet set, IReadOnlyList<string> modelClassNames)
     {
         ArgumentNullException.ThrowIfNull(set);
@@ -85,10 +87,12 @@ public static class EvaluationSet
                 $"ranking measure how often {set.Name}'s images are classified right, which a one-output model does not do.");
         if (IsPlaceholders(modelClassNames))
         {
-            if (names.Count > modelClassNames.Count)
-                throw new UnitScopeException(EngineErrorKind.InvalidArgument,
-                    $"{set.Name} has {names.Count} classes but the model has {modelClassNames.Count} and no class names " +
-                    "(give it a NAME.classes.txt or a description file with classNames), so classes cannot be matched by index.");
+            if (names.Count != modelClassNames.Count)
+                throw new UnitScopeException(EngineErrorKind.ClassMismatch,
+                    $"{set.Name} has {names.Count} classes but the model has {modelClassNames.Count} outputs and no class names, " +
+                    "so its classes cannot be matched to the outputs (by position only a set of all the model's classes can be). " +
+                    "Give the model's class names (NAME.classes.txt, or \"classNames\" in NAME.unitscope.json), or evaluate on an " +
+                    "image folder with one sub-folder per class, named after them.");
             return [.. Enumerable.Range(0, names.Count)];
         }
         var byName = new Dictionary<string, int>(StringComparer.Ordinal);
@@ -102,7 +106,7 @@ public static class EvaluationSet
             else missing.Add(names[c]);
         }
         if (missing.Count > 0)
-            throw new UnitScopeException(EngineErrorKind.InvalidArgument,
+            throw new UnitScopeException(EngineErrorKind.ClassMismatch,
                 $"{(missing.Count == names.Count ? "None" : $"{missing.Count} of {names.Count}")} of the classes of {set.Name} " +
                 $"match the model's class names: {Shown(missing)} not among the model's {modelClassNames.Count} " +
                 $"({Shown(modelClassNames)}). Name the class folders after the model's classes.");

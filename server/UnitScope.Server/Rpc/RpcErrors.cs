@@ -43,5 +43,6 @@ internal static class RpcErrors
         EngineErrorKind.InvalidArgument => ErrorKind.InvalidArgument,
         EngineErrorKind.NativeRuntime => ErrorKind.NativeRuntime,
         EngineErrorKind.Forbidden => ErrorKind.Forbidden,
+        EngineErrorKind.ClassMismatch => ErrorKind.ClassMismatch,
     };
 }

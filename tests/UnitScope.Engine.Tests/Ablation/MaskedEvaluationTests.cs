@@ -114,7 +114,7 @@ public class MaskedEvaluationTests : IClassFixture<MaskedEvaluationTests.Models>
         var named = () => Ablator.Ablate(_m.Sample, new NoiseSet(["tench", "goldfish"], 64, 4), new AblationRequest { Layer = "conv2", Units = [1] });
         named.Should().Throw<UnitScopeException>().WithMessage("*None of the classes of noise match the model's class names: 'tench', 'goldfish' not among*'circle'*");
         var byIndex = () => Ablator.Ablate(_m.ResNet, new NoiseSet([.. Enumerable.Range(0, 11).Select(i => $"c{i}")], 48, 4), new AblationRequest { Layer = "layer2", Units = [1] });
-        byIndex.Should().Throw<UnitScopeException>().WithMessage("*11 classes but the model has 10 and no class names*");
+        byIndex.Should().Throw<UnitScopeException>().WithMessage("*11 classes but the model has 10 outputs and no class names*");
     }
 
     /// <summary>The four sample shapes, shifted and with noise: 32 images, 8 per class.</summary>

@@ -154,11 +154,14 @@ public sealed class ImageFolderSetTests : IDisposable
         Image("parking_lot/1.png");
         var set = ImageFolderSet.Open(_root);
         EvaluationSet.MapClasses(set, ["street", "parking-lot", "forest", "beach"]).Should().Equal(3, 1);
-        EvaluationSet.MapClasses(set, ["class 0", "class 1", "class 2"]).Should().Equal(0, 1);
+        EvaluationSet.MapClasses(set, ["class 0", "class 1"]).Should().Equal(0, 1);
+        var subset = () => EvaluationSet.MapClasses(set, ["class 0", "class 1", "class 2"]);
+        subset.Should().Throw<UnitScopeException>().Where(e => e.Kind == EngineErrorKind.ClassMismatch)
+            .WithMessage("*has 2 classes but the model has 3 outputs and no class names*");
         var score = () => EvaluationSet.MapClasses(set, ["class 0"]);
         score.Should().Throw<UnitScopeException>().WithMessage("*one output: a score*");
         var partly = () => EvaluationSet.MapClasses(set, ["street", "beach"]);
-        partly.Should().Throw<UnitScopeException>().WithMessage("*1 of 2 of the classes*'parking_lot' not among the model's 2 ('street', 'beach')*");
+        partly.Should().Throw<UnitScopeException>().Where(e => e.Kind == EngineErrorKind.ClassMismatch).WithMessage("*1 of 2 of the classes*'parking_lot' not among the model's 2 ('street', 'beach')*");
         EvaluationSet.ResolveClass(set, "BEACH").Should().Be(0);
         EvaluationSet.ResolveClass(set, "parking lot").Should().Be(1);
         EvaluationSet.ResolveClass(set, "1").Should().Be(1);
@@ -168,7 +171,8 @@ public sealed class ImageFolderSetTests : IDisposable
         Image("zoo/1.png");
         var three = ImageFolderSet.Open(_root);
         var tooMany = () => EvaluationSet.MapClasses(three, ["class 0", "class 1"]);
-        tooMany.Should().Throw<UnitScopeException>().WithMessage("*has 3 classes but the model has 2 and no class names*");
+        tooMany.Should().Throw<UnitScopeException>().Where(e => e.Kind == EngineErrorKind.ClassMismatch)
+            .WithMessage("*has 3 classes but the model has 2 outputs and no class names*");
     }
 
     [Fact]
