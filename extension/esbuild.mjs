@@ -39,6 +39,7 @@ const builds = [
   webview("src/visualize/webview/visualize.ts", "visualize"),
   webview("src/invariance/webview/invariance.ts", "invariance"),
   webview("src/correspondence/webview/correspondence.ts", "correspondence"),
+  webview("src/graph/webview/graph.ts", "graph"),
 ];
 
 if (watch) {

@@ -1,4 +1,5 @@
-// One long analysis request (unitscope/occlude, ablate, rankUnits, unitClassStats, visualize, invariance, correspondence) with LSP
+// One long analysis request (unitscope/occlude, ablate, rankUnits, unitClassStats, visualize, invariance, correspondence,
+// explanatoryGraph) with LSP
 // work-done progress on a token the extension chooses, and partial results where the method has
 // them: progress values become steps for a VS Code progress notification, partial values go to a
 // callback. Pure (no `vscode` import): the client is passed in, so tests drive it with a fake.
@@ -16,7 +17,8 @@ export type AnalysisMethod =
   | "unitscope/unitGallery"
   | "unitscope/visualize"
   | "unitscope/invariance"
-  | "unitscope/correspondence";
+  | "unitscope/correspondence"
+  | "unitscope/explanatoryGraph";
 
 /** The methods that send partial results (what `partial` receives: for visualize, each round's image). */
 const PARTIAL_METHODS: readonly AnalysisMethod[] = ["unitscope/rankUnits", "unitscope/visualize"];

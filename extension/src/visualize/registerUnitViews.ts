@@ -1,10 +1,12 @@
-// Registration of the activation maximisation, invariance and correspondence commands and of their
+// Registration of the activation maximisation, invariance, correspondence and explanatory graph commands and of their
 // panels' serializers (so main.ts adds them with one line).
 
 import * as vscode from "vscode";
 import { correspondenceCommand, CorrespondenceCommands } from "../correspondence/correspondenceCommand";
 import { CorrespondencePanel } from "../correspondence/correspondencePanel";
 import type { Ctx } from "../ctx";
+import { graphCommand, GraphCommands } from "../graph/graphCommand";
+import { GraphPanel } from "../graph/graphPanel";
 import { invarianceCommand, InvarianceCommands } from "../invariance/invarianceCommand";
 import { InvariancePanel } from "../invariance/invariancePanel";
 import { visualizeRunner, visualizeUnitCommand, VisualizeCommands } from "./visualizeCommand";
@@ -18,5 +20,7 @@ export function registerUnitViews(ctx: Ctx): vscode.Disposable[] {
     VisualizePanel.registerSerializer(ctx, visualizeRunner(ctx)),
     InvariancePanel.registerSerializer(ctx),
     CorrespondencePanel.registerSerializer(ctx),
+    vscode.commands.registerCommand(GraphCommands.graph, (arg?: unknown) => graphCommand(ctx, arg)),
+    GraphPanel.registerSerializer(ctx),
   ];
 }
