@@ -60,6 +60,31 @@ export interface LayerItem {
   layer: string;
 }
 
+/**
+ * Kinds of module that pass their input's units on (normalisation, activation, pooling, dropout, reshaping):
+ * offered only behind "show all", so a ResNet's picker lists its 20 convolutions and blocks, not 67 modules.
+ * Matched on the kind's name, PyTorch's and ONNX's alike (BatchNorm2d, BatchNormalization, ReLU, Relu, MaxPool2d…).
+ */
+const PASS_THROUGH_KIND = /norm|relu|elu|gelu|silu|sigmoid|tanh|swish|mish|softmax|dropout|pool|identity|flatten|pad|upsample|shuffle/i;
+
+/** The layers a picker shows first (convolutions, linear layers, blocks) and the rest, each in the model's order. */
+export function splitLayers(layers: readonly LayerInfo[]): { main: LayerInfo[]; more: LayerInfo[] } {
+  const main = layers.filter((l) => !PASS_THROUGH_KIND.test(l.kind));
+  // A model made only of such kinds (unlikely) still gets a list.
+  if (main.length === 0) return { main: [...layers], more: [] };
+  return { main, more: layers.filter((l) => PASS_THROUGH_KIND.test(l.kind)) };
+}
+
+/** The last item of a picker showing only the main layers: what the other ones are, by kind. */
+export function showAllItem(more: readonly LayerInfo[]): { label: string; description: string; showAll: true } {
+  const kinds = [...new Set(more.map((l) => l.kind))];
+  return {
+    label: `Show all layers (${more.length} more)`,
+    description: kinds.slice(0, 4).join(", ") + (kinds.length > 4 ? ", …" : ""),
+    showAll: true,
+  };
+}
+
 /** One item per layer, in the model's order; dissected layers say how many units are labelled. */
 export function layerItems(layers: readonly LayerInfo[], dissected: ReadonlyMap<string, { labelledUnits: number; units: number }>): LayerItem[] {
   return layers.map((l) => {

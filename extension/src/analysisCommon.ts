@@ -12,6 +12,8 @@ import {
   layerItems,
   parseAnalysisArgs,
   rememberFolder,
+  showAllItem,
+  splitLayers,
   type AnalysisArgs,
   type ClassItem,
 } from "./ablatePickers";
@@ -127,9 +129,14 @@ export async function pickLayer(ctx: Ctx, model: ModelInfo, layers: readonly Lay
     void vscode.window.showInformationMessage("UnitScope: this model has no layer with units to use here.");
     return undefined;
   }
-  const items = layerItems(layers, await dissectedLayers(ctx, model));
-  const picked = await vscode.window.showQuickPick(items, { title, placeHolder: "Layer", matchOnDescription: true, matchOnDetail: true, ignoreFocusOut: true });
-  return picked ? layers.find((l) => l.name === picked.layer) : undefined;
+  const dissected = await dissectedLayers(ctx, model);
+  const { main, more } = splitLayers(layers);
+  const options = { title, placeHolder: "Layer", matchOnDescription: true, matchOnDetail: true, ignoreFocusOut: true };
+  type Item = vscode.QuickPickItem & { layer?: string; showAll?: true };
+  const first: Item[] = [...layerItems(main, dissected), ...(more.length > 0 ? [showAllItem(more)] : [])];
+  let picked: Item | undefined = await vscode.window.showQuickPick(first, options);
+  if (picked?.showAll) picked = await vscode.window.showQuickPick<Item>(layerItems(layers, dissected), options);
+  return picked?.layer ? layers.find((l) => l.name === picked.layer) : undefined;
 }
 
 /** A class of the model (for occlusion, "Predicted class" first: its index is then undefined). */

@@ -10,7 +10,9 @@ import {
   parseAnalysisArgs,
   positions,
   rememberFolder,
+  showAllItem,
   spatialLayers,
+  splitLayers,
   unitItems,
 } from "../src/ablatePickers";
 import type { LayerInfo } from "../src/protocol.generated";
@@ -44,6 +46,28 @@ describe("the pickers' items", () => {
     const items = layerItems(ablatableLayers({ layers: LAYERS }), new Map([["conv1", { labelledUnits: 5, units: 8 }]]));
     assert.deepEqual(items[0], { label: "conv1", description: "Conv2d · 8 units · 8×16×16", layer: "conv1", detail: "dissected: 5/8 units labelled" });
     assert.equal(items[1]!.detail, undefined);
+  });
+
+  it("shows convolutions, linear layers and blocks first; normalisation, activations, pooling behind 'show all'", () => {
+    const resnet: LayerInfo[] = [
+      { name: "conv1", kind: "Conv2d", units: 64, outputShape: [64, 112, 112] },
+      { name: "bn1", kind: "BatchNorm2d", units: 64, outputShape: [64, 112, 112] },
+      { name: "relu", kind: "ReLU", units: 64, outputShape: [64, 112, 112] },
+      { name: "maxpool", kind: "MaxPool2d", units: 64, outputShape: [64, 56, 56] },
+      { name: "layer1.0", kind: "BasicBlock", units: 64, outputShape: [64, 56, 56] },
+      { name: "layer1.0.conv1", kind: "Conv2d", units: 64, outputShape: [64, 56, 56] },
+      { name: "avgpool", kind: "AdaptiveAvgPool2d", units: 512, outputShape: [512, 1, 1] },
+      { name: "fc", kind: "Linear", units: 1000, outputShape: [1000] },
+      { name: "/features/Relu_3", kind: "Relu", units: 32, outputShape: [32, 8, 8] },
+      { name: "/features/BatchNormalization_2", kind: "BatchNormalization", units: 32, outputShape: [32, 8, 8] },
+      { name: "/classifier/Gemm", kind: "Gemm", units: 10, outputShape: [10] },
+    ];
+    const { main, more } = splitLayers(resnet);
+    assert.deepEqual(main.map((l) => l.name), ["conv1", "layer1.0", "layer1.0.conv1", "fc", "/classifier/Gemm"]);
+    assert.deepEqual(more.map((l) => l.name), ["bn1", "relu", "maxpool", "avgpool", "/features/Relu_3", "/features/BatchNormalization_2"]);
+    assert.deepEqual(showAllItem(more), { label: "Show all layers (6 more)", description: "BatchNorm2d, ReLU, MaxPool2d, AdaptiveAvgPool2d, …", showAll: true });
+    // A model of nothing but such layers still lists them.
+    assert.deepEqual(splitLayers(resnet.slice(1, 3)).main.map((l) => l.name), ["bn1", "relu"]);
   });
 
   it("lists labelled units first by IoU, then unlabelled ones by their best concept, each with its label", () => {
