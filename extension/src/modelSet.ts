@@ -6,7 +6,10 @@ import type { LoadModelParams, ModelInfo } from "./protocol.generated";
 
 export interface LoadedModel {
   params: LoadModelParams;
+  /** The daemon's model, with the path of the file this load named (the daemon reports the first file it read those bytes from). */
   info: ModelInfo;
+  /** Other files loaded before with the same bytes (best.pth and last.pth): one model in the daemon, shown as this one. */
+  sameBytesAs?: string[];
 }
 
 /** Two loads of the same file with the same options are the same model to the daemon. */
@@ -26,11 +29,17 @@ export class ModelSet {
   private readonly models = new Map<string, LoadedModel>();
   private activeKey: string | undefined;
 
-  /** A successful load: the model is added (or refreshed) and becomes the active one. */
+  /**
+   * A successful load: the model is added (or refreshed) and becomes the active one. A file with the bytes
+   * of one loaded before is the same model to the daemon: it replaces that entry, which it names as identical.
+   */
   loaded(params: LoadModelParams, info: ModelInfo): void {
     const key = loadKey(params);
+    const twins = this.all.filter((m) => m.info.modelId === info.modelId && loadKey(m.params) !== key);
+    for (const twin of twins) this.models.delete(loadKey(twin.params));
+    const sameBytesAs = [...new Set(twins.flatMap((t) => [t.params.path, ...(t.sameBytesAs ?? [])]))].filter((p) => p !== params.path);
     this.models.delete(key);
-    this.models.set(key, { params, info });
+    this.models.set(key, { params, info: { ...info, path: params.path }, ...(sameBytesAs.length > 0 ? { sameBytesAs } : {}) });
     this.activeKey = key;
   }
 

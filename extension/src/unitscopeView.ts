@@ -57,7 +57,13 @@ class ModelsProvider implements vscode.TreeDataProvider<ModelTreeNode> {
   async getChildren(node?: ModelTreeNode): Promise<ModelTreeNode[]> {
     if (!node) {
       const active = this.ctx.activeModel?.modelId;
-      return this.ctx.loadedModels.map((m) => ({ kind: "model", modelId: m.info.modelId, info: m.info, active: m.info.modelId === active }));
+      return this.ctx.loadedModels.map((m) => ({
+        kind: "model",
+        modelId: m.info.modelId,
+        info: m.info,
+        active: m.info.modelId === active,
+        ...(m.sameBytesAs ? { sameBytesAs: m.sameBytesAs } : {}),
+      }));
     }
     if (node.kind !== "model") return [];
     return layerNodes(node.info, await this.countsOf(node.modelId));
@@ -116,7 +122,7 @@ class CheckpointsProvider implements vscode.TreeDataProvider<CheckpointNode> {
   }
 
   getTreeItem(node: CheckpointNode): vscode.TreeItem {
-    const loaded = this.ctx.loadedModels.some((m) => path.resolve(m.info.path) === node.uri.fsPath);
+    const loaded = this.ctx.loadedModels.some((m) => [m.info.path, ...(m.sameBytesAs ?? [])].some((p) => path.resolve(p) === node.uri.fsPath));
     const item = new vscode.TreeItem(vscode.workspace.asRelativePath(node.uri, true), vscode.TreeItemCollapsibleState.None);
     item.resourceUri = node.uri;
     item.description = checkpointDescription(node.size, node.mtime, Date.now(), loaded);

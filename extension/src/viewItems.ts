@@ -20,6 +20,8 @@ export interface ModelNode {
   modelId: string;
   info: ModelInfo;
   active: boolean;
+  /** Files loaded before with the same bytes (see ModelSet.loaded). */
+  sameBytesAs?: readonly string[];
 }
 
 export interface ItemView {
@@ -33,10 +35,13 @@ export interface ItemView {
 
 export function modelItem(node: ModelNode): ItemView {
   const m = node.info;
+  const twins = (node.sameBytesAs ?? []).map((p) => path.basename(p));
   return {
     label: path.basename(m.path),
-    description: `${m.architecture} · ${m.device}${node.active ? " · active" : ""}`,
-    tooltip: `${m.path}\n${m.architecture}, ${m.layers.length} layers, ${m.classCount} classes, input ${m.input.channels}×${m.input.height}×${m.input.width}, on ${m.device}\nmodel ${m.modelId}`,
+    description: `${m.architecture} · ${m.device}${node.active ? " · active" : ""}${twins.length ? ` · = ${twins.join(", ")}` : ""}`,
+    tooltip:
+      `${m.path}\n${m.architecture}, ${m.layers.length} layers, ${m.classCount} classes, input ${m.input.channels}×${m.input.height}×${m.input.width}, on ${m.device}\nmodel ${m.modelId}` +
+      (twins.length ? `\nIdentical to ${twins.join(", ")} (the same bytes): one model in memory.` : ""),
     contextValue: node.active ? "model.active" : "model",
     icon: node.active ? "pass-filled" : "circuit-board",
   };

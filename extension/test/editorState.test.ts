@@ -74,6 +74,25 @@ describe("the models a window loaded", () => {
     assert.equal(set.active, undefined);
   });
 
+  it("a file with the bytes of one loaded before replaces it, keeps its own name and says which it is identical to", () => {
+    const set = new ModelSet();
+    const epoch10: LoadModelParams = { path: "/ckpt/epoch_10.pth" };
+    const epoch20: LoadModelParams = { path: "/ckpt/epoch_20.pth" };
+    set.loaded(epoch10, info("same", epoch10.path));
+    set.loaded(b, info("bb", b.path));
+    // The daemon answers with the model it has, and the path it first read those bytes from.
+    set.loaded(epoch20, info("same", epoch10.path));
+    assert.equal(set.size, 2);
+    assert.equal(set.active?.info.path, "/ckpt/epoch_20.pth");
+    assert.deepEqual(set.active?.sameBytesAs, ["/ckpt/epoch_10.pth"]);
+    assert.deepEqual(set.replayOrder(undefined).map((p) => p.path), ["/m/b.pth", "/ckpt/epoch_20.pth"]);
+    // Back to the first file: it is the one shown, the other named as identical.
+    set.loaded(epoch10, info("same", epoch10.path));
+    assert.equal(set.active?.info.path, "/ckpt/epoch_10.pth");
+    assert.deepEqual(set.active?.sameBytesAs, ["/ckpt/epoch_20.pth"]);
+    assert.equal(set.size, 2);
+  });
+
   it("tells loads apart by every option", () => {
     assert.notEqual(loadKey(a), loadKey({ ...a, device: "cpu" }));
     assert.notEqual(loadKey(a), loadKey({ ...a, inputSize: [32, 32] }));

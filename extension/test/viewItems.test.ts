@@ -25,6 +25,10 @@ describe("UnitScope view items", () => {
     assert.equal(v.description, "smallcnn · cpu · active");
     assert.equal(v.contextValue, "model.active");
     assert.equal(modelItem({ kind: "model", modelId: model.modelId, info: model, active: false }).contextValue, "model");
+    const twin = modelItem({ kind: "model", modelId: model.modelId, info: model, active: true, sameBytesAs: ["/work/samples/best.pth"] });
+    assert.equal(twin.label, "smallcnn.pth");
+    assert.equal(twin.description, "smallcnn · cpu · active · = best.pth");
+    assert.match(twin.tooltip, /Identical to best\.pth \(the same bytes\): one model in memory\./);
   });
 
   it("layers: kind · units · shape, dissected ones with n/m labelled, and a context value the menus key on", () => {
