@@ -11,9 +11,9 @@ using static TorchSharp.torch;
 
 // bench/occlusion and bench/ablation: what occlusion and unit ranking cost against the forward passes they need.
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
-if (args.Length == 0 || args[0] is not ("occlusion" or "ablation" or "gallery" or "attack"))
+if (args.Length == 0 || args[0] is not ("occlusion" or "ablation" or "gallery" or "attack" or "graph"))
 {
-    Console.Error.WriteLine("usage: UnitScope.Bench.Analysis occlusion|ablation|gallery|attack [options]  (see bench/occlusion, bench/ablation, bench/gallery, bench/attack)");
+    Console.Error.WriteLine("usage: UnitScope.Bench.Analysis occlusion|ablation|gallery|attack|graph [options]  (see bench/occlusion, bench/ablation, bench/gallery, bench/attack, bench/graph)");
     return 2;
 }
 var options = Options.Parse(args[1..]);
@@ -25,6 +25,7 @@ return args[0] switch
     "occlusion" => Occlusion(options, repo),
     "gallery" => Gallery(options, repo),
     "attack" => Attack(options, repo),
+    "graph" => Graph(options, repo),
     _ => Ablation(options, repo),
 };
 
@@ -88,6 +89,65 @@ static int Gallery(Options o, string repo)
         }
         Console.WriteLine($"{method,-15} 9 projections of unit {unit}: {best:0.000} s (target < 1 s for VGG16 at 224 px)");
     }
+    return 0;
+}
+
+static int Graph(Options o, string repo)
+{
+    string model = o.Get("model", "vgg16_small");
+    string path = o.Get("checkpoint", Path.Combine(repo, "tests", "fixtures", "models", model + ".pth"));
+    int inputSize = o.Int("input-size", 112), images = o.Int("images", 64), batch = o.Int("batch", 16), repeat = o.Int("repeat", 3);
+    using var session = ModelSession.Load(path, new ModelOptions { InputHeight = inputSize, Device = o.Get("device", "cpu") });
+    var convs = session.Layers.Where(l => l.OutputShape.Count == 3 && l.Kind == "Conv2d").Select(l => l.Name).ToList();
+    string[] layers = o.Values.TryGetValue("layers", out var given) ? given.Split(',') : [.. convs.TakeLast(3).Reverse()];
+    var probe = ProbeSet.EnsureBuiltIn(Path.Combine(repo, ".cache", "bench-probe"), new ProbeSetOptions { Count = images, ImageSize = inputSize });
+    var set = ImageSet.FromBroden(probe);
+    var options = new UnitScope.Engine.Analysis.ExplanatoryGraph.GraphOptions { Layers = layers, BatchSize = batch };
+    Console.WriteLine($"model     {Path.GetFileName(path)} at {inputSize}x{inputSize} px, device {session.DeviceName}, torch threads {get_num_threads()}, layers {string.Join(",", layers)}");
+    Console.WriteLine($"data      {set.Count} probe images, batch {batch}; best of {repeat}; load average {LoadAverage()}");
+
+    // The forward passes alone over the same images, batched the same way, the layers hooked and read back to the CPU.
+    double ForwardOnly()
+    {
+        var clock = Stopwatch.StartNew();
+        for (int start = 0; start < set.Count; start += batch)
+        {
+            int n = Math.Min(batch, set.Count - start);
+            var loaded = new RgbImage[n];
+            int first = start;
+            Parallel.For(0, n, i => loaded[i] = set.Load(first + i));
+            using var scope = NewDisposeScope();
+            session.ForwardBatch(ImageTensor.ToBatch(loaded, session.Input), layers,
+                pass => layers.Sum(l => pass.Activations[l].to(ScalarType.Float32).cpu().contiguous().data<float>().ToArray().Length));
+        }
+        return clock.Elapsed.TotalSeconds;
+    }
+    UnitScope.Engine.Analysis.ExplanatoryGraph.ExplanatoryGraphResult? graph = null;
+    (double All, double Peaks) Mine()
+    {
+        double peaksDone = 0;
+        var clock = Stopwatch.StartNew();
+        var progress = new SyncProgress<UnitScope.Engine.Analysis.ExplanatoryGraph.GraphProgress>(p =>
+        {
+            if (p.Phase == UnitScope.Engine.Analysis.AnalysisPhase.Mining && p.Done == 0) peaksDone = clock.Elapsed.TotalSeconds;
+        });
+        graph = UnitScope.Engine.Analysis.ExplanatoryGraph.ExplanatoryGraphAnalysis.Run(session, set, options, progress);
+        return (clock.Elapsed.TotalSeconds, peaksDone);
+    }
+    ForwardOnly();
+    double forward = double.MaxValue, all = double.MaxValue, peaks = double.MaxValue;
+    for (int r = 0; r < repeat; r++)
+    {
+        var (a, p) = Mine();
+        all = Math.Min(all, a);
+        peaks = Math.Min(peaks, p);
+        forward = Math.Min(forward, ForwardOnly());
+    }
+    long mapFloats = layers.Sum(l => (long)session.GetLayer(l).OutputShape.Aggregate(1, (x, y) => x * y)) * set.Count;
+    long peaksKept = layers.Sum(l => (long)session.GetLayer(l).Units) * set.Count * options.PeaksPerMap;
+    Console.WriteLine($"graph     {all:0.000} s (peak pass {peaks:0.000} s, mining {all - peaks:0.000} s)   forward-only {forward:0.000} s   ratio {all / forward:0.00}");
+    Console.WriteLine($"nodes     {string.Join(", ", graph!.Layers.Select(l => $"{l.Name} {l.Nodes.Count} ({l.ExplainedShare:P0} explained)"))}");
+    Console.WriteLine($"memory    at most {peaksKept} peaks kept ({peaksKept * 16 / 1e6:0.0} MB) against {mapFloats * 4 / 1e6:0.0} MB of the layers' maps over the images");
     return 0;
 }
 
