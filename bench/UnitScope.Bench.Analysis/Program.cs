@@ -42,20 +42,7 @@ static int Gallery(Options o, string repo)
     Console.WriteLine($"data      {set.Count} probe images, batch {batch}; best of {repeat}; load average {LoadAverage()}");
 
     // The forward-only pass over the same images, decoded and batched the same way, the layer hooked and read back.
-    double ForwardOnly()
-    {
-        var clock = Stopwatch.StartNew();
-        for (int start = 0; start < set.Count; start += batch)
-        {
-            int n = Math.Min(batch, set.Count - start);
-            var loaded = new RgbImage[n];
-            int first = start;
-            Parallel.For(0, n, i => loaded[i] = set.Load(first + i));
-            using var scope = NewDisposeScope();
-            session.ForwardBatch(ImageTensor.ToBatch(loaded, session.Input), [layer], pass => pass.Activations[layer].sum().item<float>());
-        }
-        return clock.Elapsed.TotalSeconds;
-    }
+    double ForwardOnly() => ForwardPasses(session, set, [layer], batch, pass => pass.Activations[layer].sum().item<float>());
     double TopK()
     {
         var clock = Stopwatch.StartNew();
@@ -107,21 +94,8 @@ static int Graph(Options o, string repo)
     Console.WriteLine($"data      {set.Count} probe images, batch {batch}; best of {repeat}; load average {LoadAverage()}");
 
     // The forward passes alone over the same images, batched the same way, the layers hooked and read back to the CPU.
-    double ForwardOnly()
-    {
-        var clock = Stopwatch.StartNew();
-        for (int start = 0; start < set.Count; start += batch)
-        {
-            int n = Math.Min(batch, set.Count - start);
-            var loaded = new RgbImage[n];
-            int first = start;
-            Parallel.For(0, n, i => loaded[i] = set.Load(first + i));
-            using var scope = NewDisposeScope();
-            session.ForwardBatch(ImageTensor.ToBatch(loaded, session.Input), layers,
-                pass => layers.Sum(l => pass.Activations[l].to(ScalarType.Float32).cpu().contiguous().data<float>().ToArray().Length));
-        }
-        return clock.Elapsed.TotalSeconds;
-    }
+    double ForwardOnly() => ForwardPasses(session, set, layers, batch,
+        pass => layers.Sum(l => pass.Activations[l].to(ScalarType.Float32).cpu().contiguous().data<float>().ToArray().Length));
     UnitScope.Engine.Analysis.ExplanatoryGraph.ExplanatoryGraphResult? graph = null;
     (double All, double Peaks) Mine()
     {
@@ -366,6 +340,23 @@ static int Attack(Options o, string repo)
 }
 
 static double CpuNow() => Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds;
+
+/// <summary>Seconds for the forward passes over <paramref name="set"/> alone, decoded and batched as the analyses do, the
+/// layers hooked and handed to <paramref name="consume"/> (what the analysis would read of them).</summary>
+static double ForwardPasses(ModelSession session, IImageSet set, IReadOnlyCollection<string> layers, int batch, Func<UnitScope.Engine.Analysis.ForwardPass, float> consume)
+{
+    var clock = Stopwatch.StartNew();
+    for (int start = 0; start < set.Count; start += batch)
+    {
+        int n = Math.Min(batch, set.Count - start);
+        var loaded = new RgbImage[n];
+        int first = start;
+        Parallel.For(0, n, i => loaded[i] = set.Load(first + i));
+        using var scope = NewDisposeScope();
+        session.ForwardBatch(ImageTensor.ToBatch(loaded, session.Input), layers, consume);
+    }
+    return clock.Elapsed.TotalSeconds;
+}
 
 static string LoadAverage()
 {
