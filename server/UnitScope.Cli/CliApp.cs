@@ -39,6 +39,7 @@ public static class CliApp
             CorrespondenceCommand.Create(cli),
             GraphCommand.Create(cli),
             AttackCommand.Create(cli),
+            CompareCommand.Create(cli),
         };
         root.Options.Add(MaxImagePixels);
         return root;

@@ -7,9 +7,21 @@ public class CommandGrammarTests
 {
     static readonly RootCommand Root = CliApp.Build(new CliContext(new StringWriter(), new StringWriter(), colors: false));
 
-    /// <summary>The commands that load a model: those with the shared model options (--arch …).</summary>
+    /// <summary>The commands that load a model: those with the shared model options (--arch …); compare, which loads
+    /// two, takes both as its arguments (<see cref="Compare_takes_exactly_two_model_files"/>).</summary>
     static IEnumerable<Command> ModelCommands() =>
-        Root.Subcommands.Where(c => c.Options.Any(o => o.Name == "--arch"));
+        Root.Subcommands.Where(c => c.Options.Any(o => o.Name == "--arch") && c.Name != "compare");
+
+    [Fact]
+    public void Compare_takes_exactly_two_model_files()
+    {
+        var command = Root.Subcommands.Single(c => c.Name == "compare");
+        command.Arguments.Should().ContainSingle().Which.Name.Should().Be("CHECKPOINTS");
+        command.Options.Select(o => o.Name).Should().NotContain("--model");
+        Root.Parse(["compare", "a.pth", "b.pth", "--out", "x"]).Errors.Should().BeEmpty();
+        Root.Parse(["compare", "a.pth", "--out", "x"]).Errors.Should().NotBeEmpty();
+        Root.Parse(["compare", "a.pth", "b.pth", "c.pth", "--out", "x"]).Errors.Should().NotBeEmpty();
+    }
 
     public static TheoryData<string> ModelCommandNames() => new(ModelCommands().Select(c => c.Name));
 

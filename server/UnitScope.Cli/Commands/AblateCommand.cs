@@ -313,6 +313,9 @@ static class AnalysisConsole
             new SyncProgress<Engine.Analysis.Adversarial.AttackProgress>(p => Update(
                 p.Phase == AnalysisPhase.Attack ? "attacking" : "unit changes", p.Done, p.Total, p.Phase == AnalysisPhase.Attack ? "steps" : "images"));
 
+        public IProgress<Engine.Analysis.Evolution.ComparisonProgress> ForComparison() =>
+            new SyncProgress<Engine.Analysis.Evolution.ComparisonProgress>(p => Update("comparing", p.Done, p.Total, "images"));
+
         void Update(string phase, long done, long total, string unit) => Update(phase, done, total, unit, phase);
 
         /// <summary>Moves the bar of <paramref name="bar"/> (a phase: a new one finishes the others), described as <paramref name="phase"/>.</summary>

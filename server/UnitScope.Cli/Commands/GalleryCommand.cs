@@ -112,7 +112,7 @@ static class GalleryCommand
     }
 
     /// <summary>The probe set, a Broden-format folder (it has index.csv), or an image folder, as <paramref name="source"/> names.</summary>
-    static IImageSet Open(EvaluationData.Source source, ModelSession session, AnalysisConsole.Bars bars, CancellationToken ct)
+    internal static IImageSet Open(EvaluationData.Source source, ModelSession session, AnalysisConsole.Bars bars, CancellationToken ct)
     {
         IImageSet set = source.Folder is { } folder && File.Exists(Path.Combine(folder, "index.csv"))
             ? ImageSet.FromBroden(BrodenDataset.Open(folder))

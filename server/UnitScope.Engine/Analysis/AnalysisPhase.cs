@@ -44,4 +44,6 @@ public enum AnalysisPhase
     Attack,
     /// <summary>Adversarial unit analysis: clean and attacked images through the layer (images).</summary>
     UnitChanges,
+    /// <summary>Comparing two checkpoints: images run through both models.</summary>
+    Comparison,
 }

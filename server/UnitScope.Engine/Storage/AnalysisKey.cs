@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using UnitScope.Engine.Analysis.Ablation;
 using UnitScope.Engine.Analysis.Correspondence;
+using UnitScope.Engine.Analysis.Evolution;
 using UnitScope.Engine.Analysis.Invariance;
 using UnitScope.Engine.Analysis.Maximization;
 using UnitScope.Engine.Analysis.Occlusion;
@@ -33,7 +34,7 @@ public sealed record AnalysisKey
     public const string OcclusionKind = "occlusion", AblationKind = "ablation", RankingKind = "ranking", SingleUnitKind = "single-unit",
         TopActivationsKind = "top-activations",
         MaximizationKind = "maximization", InvarianceKind = "invariance", CorrespondenceKind = "correspondence",
-        ExplanatoryGraphKind = "explanatory-graph";
+        ExplanatoryGraphKind = "explanatory-graph", ComparisonKind = "comparison";
 
     AnalysisKey(string kind, string checkpointHash, string canonical)
     {
@@ -205,6 +206,23 @@ public sealed record AnalysisKey
         Line(text, "min-frequency", Real(options.MinFrequency));
         Line(text, "patches", Int(options.PatchesPerNode));
         return new AnalysisKey(ExplanatoryGraphKind, model.CheckpointHash, text.ToString());
+    }
+
+    /// <summary>Fields: the second checkpoint's own head (<c>other-checkpoint:</c>, <c>other-input:</c>, …), <c>dataset:</c>
+    /// (the image set's content hash), <c>layers:</c> (each length-prefixed). Stored under the first checkpoint; labels are
+    /// not stored (attached when read: a dissection may come later). <paramref name="options"/> must be resolved
+    /// (<see cref="CheckpointComparison.Resolve"/>).</summary>
+    public static AnalysisKey Comparison(ModelSession a, ModelSession b, IImageSet set, ComparisonOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(b);
+        ArgumentNullException.ThrowIfNull(set);
+        ArgumentNullException.ThrowIfNull(options);
+        var text = Head(ComparisonKind, a);
+        foreach (string line in Head(ComparisonKind, b).ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries).Skip(1))
+            text.Append("other-").Append(line).Append('\n');
+        Line(text, "dataset", set.ContentHash);
+        Line(text, "layers", string.Join(",", (options.Layers ?? []).Select(Text)));
+        return new AnalysisKey(ComparisonKind, a.CheckpointHash, text.ToString());
     }
 
     static StringBuilder Head(string kind, ModelSession model)
