@@ -147,6 +147,10 @@ public static class Methods
     /// <summary>Adversarial unit analysis (seed 000): FGSM/PGD on one image, the layer's most changed units with their maps before and after, against the classes' rankings.</summary>
     [Request(typeof(AttackParams), typeof(AttackResult))]
     public const string Attack = "unitscope/attack";
+
+    /// <summary>Two checkpoints compared layer by layer: linear CKA, units matched by activation correlation, label changes.</summary>
+    [Request(typeof(CompareCheckpointsParams), typeof(CompareCheckpointsResult))]
+    public const string CompareCheckpoints = "unitscope/compareCheckpoints";
 }
 
 /// <summary>Marks a <see cref="Methods"/> constant as a request: its params and result types (null: none / null).</summary>

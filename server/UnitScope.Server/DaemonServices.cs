@@ -1,6 +1,7 @@
 using UnitScope.Server.Adversarial;
 using UnitScope.Server.Analysis;
 using UnitScope.Server.Dissection;
+using UnitScope.Server.Evolution;
 using UnitScope.Server.Graph;
 using UnitScope.Server.Images;
 using UnitScope.Server.Models;
@@ -17,7 +18,8 @@ namespace UnitScope.Server;
 internal sealed class DaemonServices(
     DaemonLog log, IModelLoader loader, IImageCodec images, IOverlayRenderer overlay, IDissectionEngine? dissection = null,
     IAnalysisEngine? analysis = null, ISeeingEngine? seeing = null,
-    IVisualizationEngine? visualization = null, IGraphEngine? graph = null, IAdversarialEngine? adversarial = null) : IDisposable
+    IVisualizationEngine? visualization = null, IGraphEngine? graph = null, IAdversarialEngine? adversarial = null,
+    IEvolutionEngine? evolution = null) : IDisposable
 {
     public DaemonLog Log { get; } = log;
     public IModelLoader Loader { get; } = loader;
@@ -34,6 +36,8 @@ internal sealed class DaemonServices(
     public IGraphEngine Graph { get; } = graph ?? new UnavailableGraphEngine();
     /// <summary>Adversarial attacks and the units they change.</summary>
     public IAdversarialEngine Adversarial { get; } = adversarial ?? new UnavailableAdversarialEngine();
+    /// <summary>How training changed a model: checkpoints compared.</summary>
+    public IEvolutionEngine Evolution { get; } = evolution ?? new UnavailableEvolutionEngine();
     public ModelRegistry Models { get; } = new();
     public RequestScheduler Scheduler { get; } = new();
     public DeviceGates Devices { get; } = new();
@@ -42,7 +46,8 @@ internal sealed class DaemonServices(
     {
         var dissection = new EngineDissection(log);
         return new(log, new EngineModelLoader(), new EngineImageCodec(), new SkiaOverlayRenderer(), dissection, new EngineAnalysis(log, dissection),
-            new EngineSeeing(log, dissection), new EngineVisualization(log), new EngineGraph(log, dissection), new EngineAdversarial(log));
+            new EngineSeeing(log, dissection), new EngineVisualization(log), new EngineGraph(log, dissection), new EngineAdversarial(log),
+            new EngineEvolution(log, dissection));
     }
 
     public void Dispose() => Models.Dispose();

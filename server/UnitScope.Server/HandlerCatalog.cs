@@ -46,6 +46,7 @@ internal static class HandlerCatalog
             new ExplanatoryGraphHandler(c, s),
             new GraphNodeHandler(s),
             new AttackHandler(c, s),
+            new CompareCheckpointsHandler(c, s),
             new WorkDoneProgressCancelHandler(c),
         ];
     }

@@ -28,7 +28,7 @@ public sealed class CompareCommandTests : IDisposable
         var same = Cli.Run(Args(Model, Model, "--json"));
         same.Exit.Should().Be(0, same.ToString());
         var layers = same.Json.GetProperty("result").GetProperty("layers").EnumerateArray().ToList();
-        layers.Select(l => l.GetProperty("layer").GetString()).Should().Equal("conv1", "conv2", "conv3", "fc");
+        layers.Select(l => l.GetProperty("layer").GetString()).Should().Equal("conv1", "conv2", "conv3", "conv4", "fc");
         foreach (var layer in layers)
         {
             layer.GetProperty("cka").GetDouble().Should().BeApproximately(1, 1e-9);

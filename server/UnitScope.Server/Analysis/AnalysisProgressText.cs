@@ -25,6 +25,7 @@ internal sealed class AnalysisProgressText(IReadOnlyList<(AnalysisPhase Phase, i
     public static readonly IReadOnlyList<(AnalysisPhase, int)> Invariance = [(AnalysisPhase.Invariance, 100)];
 
     public static readonly IReadOnlyList<(AnalysisPhase, int)> Correspondence = [(AnalysisPhase.Correspondence, 100)];
+    public static readonly IReadOnlyList<(AnalysisPhase, int)> Comparison = [(AnalysisPhase.Dataset, 10), (AnalysisPhase.Comparison, 90)];
 
     public static readonly IReadOnlyList<(AnalysisPhase, int)> ExplanatoryGraph =
         [(AnalysisPhase.Dataset, 10), (AnalysisPhase.Peaks, 40), (AnalysisPhase.Mining, 50)];
@@ -77,6 +78,7 @@ internal sealed class AnalysisProgressText(IReadOnlyList<(AnalysisPhase Phase, i
         AnalysisPhase.Mining => "mining the layers",
         AnalysisPhase.Attack => "attacking",
         AnalysisPhase.UnitChanges => "unit changes",
+        AnalysisPhase.Comparison => "comparing",
         _ => phase.ToString(),
     };
 

@@ -36,7 +36,9 @@ public static class CheckpointComparison
         ArgumentNullException.ThrowIfNull(a);
         ArgumentNullException.ThrowIfNull(b);
         ArgumentNullException.ThrowIfNull(images);
-        options = Resolve(a, b, images, options ?? new ComparisonOptions());
+        options = Resolve(a, b, options ?? new ComparisonOptions());
+        if (images.Count == 0)
+            throw Invalid($"The image set {images.Name} has no images.");
         var layers = options.Layers!;
         var infosA = layers.Select(a.GetLayer).ToList();
         var infosB = layers.Select(b.GetLayer).ToList();
@@ -72,18 +74,16 @@ public static class CheckpointComparison
         }
     }
 
-    /// <summary>The options with their layers filled in, checked against both models and the set.</summary>
-    /// <exception cref="UnitScopeException">As <see cref="Run"/>.</exception>
-    public static ComparisonOptions Resolve(ModelSession a, ModelSession b, IImageSet images, ComparisonOptions options)
+    /// <summary>The options with their layers filled in, checked against both models.</summary>
+    /// <exception cref="UnitScopeException">UnknownLayer; InvalidArgument for a layer the two models shape differently or
+    /// a batch size below 1.</exception>
+    public static ComparisonOptions Resolve(ModelSession a, ModelSession b, ComparisonOptions options)
     {
         ArgumentNullException.ThrowIfNull(a);
         ArgumentNullException.ThrowIfNull(b);
-        ArgumentNullException.ThrowIfNull(images);
         ArgumentNullException.ThrowIfNull(options);
         if (options.BatchSize < 1)
             throw Invalid($"The batch size must be at least 1, not {options.BatchSize}.");
-        if (images.Count == 0)
-            throw Invalid($"The image set {images.Name} has no images.");
         var layers = options.Layers is { Count: > 0 } given ? given.Select(l => l.Trim()).Distinct(StringComparer.Ordinal).ToList() : DefaultLayers(a);
         if (layers.Count == 0)
             throw Invalid("The model has no layer with weights to compare: name the layers (--layer).");

@@ -15,7 +15,7 @@ public static class StoredComparison
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(dissections);
-        var resolved = CheckpointComparison.Resolve(a, b, images, options ?? new ComparisonOptions());
+        var resolved = CheckpointComparison.Resolve(a, b, options ?? new ComparisonOptions());
         var key = AnalysisKey.Comparison(a, b, images, resolved);
         var result = store.GetOrCompute(key, () => CheckpointComparison.Run(a, b, images, resolved, progress, ct), out cached, log);
         return ComparisonLabels.Attach(result, dissections);
