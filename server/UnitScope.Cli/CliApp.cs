@@ -40,6 +40,7 @@ public static class CliApp
             GraphCommand.Create(cli),
             AttackCommand.Create(cli),
             CompareCommand.Create(cli),
+            EvolveCommand.Create(cli),
         };
         root.Options.Add(MaxImagePixels);
         return root;

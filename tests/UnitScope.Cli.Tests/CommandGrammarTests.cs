@@ -8,9 +8,9 @@ public class CommandGrammarTests
     static readonly RootCommand Root = CliApp.Build(new CliContext(new StringWriter(), new StringWriter(), colors: false));
 
     /// <summary>The commands that load a model: those with the shared model options (--arch …); compare, which loads
-    /// two, takes both as its arguments (<see cref="Compare_takes_exactly_two_model_files"/>).</summary>
+    /// two, takes both as its arguments (<see cref="Compare_takes_exactly_two_model_files"/>), and evolve a run's files.</summary>
     static IEnumerable<Command> ModelCommands() =>
-        Root.Subcommands.Where(c => c.Options.Any(o => o.Name == "--arch") && c.Name != "compare");
+        Root.Subcommands.Where(c => c.Options.Any(o => o.Name == "--arch") && c.Name is not ("compare" or "evolve"));
 
     [Fact]
     public void Compare_takes_exactly_two_model_files()
@@ -21,6 +21,7 @@ public class CommandGrammarTests
         Root.Parse(["compare", "a.pth", "b.pth", "--out", "x"]).Errors.Should().BeEmpty();
         Root.Parse(["compare", "a.pth", "--out", "x"]).Errors.Should().NotBeEmpty();
         Root.Parse(["compare", "a.pth", "b.pth", "c.pth", "--out", "x"]).Errors.Should().NotBeEmpty();
+        Root.Subcommands.Single(c => c.Name == "evolve").Arguments.Should().ContainSingle().Which.Name.Should().Be("RUN");
     }
 
     public static TheoryData<string> ModelCommandNames() => new(ModelCommands().Select(c => c.Name));

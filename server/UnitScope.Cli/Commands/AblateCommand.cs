@@ -313,6 +313,9 @@ static class AnalysisConsole
             new SyncProgress<Engine.Analysis.Adversarial.AttackProgress>(p => Update(
                 p.Phase == AnalysisPhase.Attack ? "attacking" : "unit changes", p.Done, p.Total, p.Phase == AnalysisPhase.Attack ? "steps" : "images"));
 
+        public IProgress<Engine.Analysis.Evolution.EvolutionProgress> ForEvolution() =>
+            new SyncProgress<Engine.Analysis.Evolution.EvolutionProgress>(p => Update($"checkpoint {p.Checkpoint}/{p.Checkpoints}", p.ImagesDone, p.ImagesTotal, "images"));
+
         public IProgress<Engine.Analysis.Evolution.ComparisonProgress> ForComparison() =>
             new SyncProgress<Engine.Analysis.Evolution.ComparisonProgress>(p => Update("comparing", p.Done, p.Total, "images"));
 
@@ -350,6 +353,11 @@ static class AnalysisPage
 
     /// <summary>Writes DIR/index.html: title, summary, the images, a table, a link to the JSON; returns its path.</summary>
     public static string Write(string folder, string title, ModelSession session, string summary, IEnumerable<string> images,
+        (string[] Head, IEnumerable<string[]> Rows) table, string json) =>
+        Write(folder, title, $"{session.Architecture} · {Path.GetFileName(session.CheckpointPath)} · sha256 {session.CheckpointHash[..12]}…", summary, images, table, json);
+
+    /// <summary>As the other, with <paramref name="meta"/> (what the page is about) on the grey line.</summary>
+    public static string Write(string folder, string title, string meta, string summary, IEnumerable<string> images,
         (string[] Head, IEnumerable<string[]> Rows) table, string json)
     {
         var html = new StringBuilder();
@@ -364,7 +372,7 @@ static class AnalysisPage
             .Append("</style></head><body>\n")
             .Append("<h1>").Append(E(title)).Append("</h1>\n")
             .Append("<p>").Append(E(summary)).Append("</p>\n")
-            .Append("<p class=\"meta\">").Append(E($"{session.Architecture} · {Path.GetFileName(session.CheckpointPath)} · sha256 {session.CheckpointHash[..12]}…"))
+            .Append("<p class=\"meta\">").Append(E(meta))
             .Append(" · <a href=\"").Append(E(json)).Append("\">").Append(E(json)).Append("</a></p>\n");
         foreach (string image in images)
             html.Append("<img src=\"").Append(E(image)).Append("\" alt=\"").Append(E(image)).Append("\">\n");

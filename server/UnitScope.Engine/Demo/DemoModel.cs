@@ -40,6 +40,29 @@ public static class DemoModel
     }
 
     /// <summary>
+    /// A training run of the demo model as a folder of checkpoints, one per epoch (epoch_00 is the seeded initial
+    /// network, epoch_06 the trained one; each with its epoch in the safetensors metadata), for looking at how units
+    /// evolve. Trained once into the cache (the same training as <see cref="EnsureTrained"/>, whose checkpoint it also
+    /// writes); returns the checkpoints in epoch order.
+    /// </summary>
+    public static IReadOnlyList<string> EnsureTrainedRun(ISegmentationDataset probe, string cacheDirectory, DemoTrainingOptions options,
+        IProgress<TrainingProgress>? progress = null, CancellationToken ct = default)
+    {
+        string final = CheckpointPath(probe, cacheDirectory, options, trained: true);
+        string folder = Path.ChangeExtension(final, null) + "-epochs";
+        var paths = Enumerable.Range(0, options.Epochs + 1).Select(e => Path.Combine(folder, $"epoch_{e:D2}.safetensors")).ToList();
+        if (paths.All(File.Exists) && File.Exists(final))
+            return paths;
+        Directory.CreateDirectory(folder);
+        var (images, labels, classNames) = LoadScenes(probe);
+        using var model = NewModel(options, probe, classNames.Count);
+        Save(model, paths[0], classNames, probe, options, epoch: 0);
+        Train(model, images, labels, options, progress, ct, epoch => Save(model, paths[epoch], classNames, probe, options, epoch));
+        Save(model, final, classNames, probe, options);
+        return paths;
+    }
+
+    /// <summary>
     /// The same network as the demo model, with its seeded initial weights and no training: the
     /// control that shows dissection finds concepts because training put them there.
     /// </summary>
@@ -109,8 +132,9 @@ public static class DemoModel
         return (images, labels, classNames);
     }
 
+    /// <param name="afterEpoch">Called with the epoch (1, 2, …) after each, the model in training mode.</param>
     static void Train(Vgg model, RgbImage[] images, long[] labels, DemoTrainingOptions options,
-        IProgress<TrainingProgress>? progress, CancellationToken ct)
+        IProgress<TrainingProgress>? progress, CancellationToken ct, Action<int>? afterEpoch = null)
     {
         var spec = new InputSpec(3, images[0].Height, images[0].Width, InputSpec.ImageNetMean, InputSpec.ImageNetStd);
         int validation = (int)(images.Length * options.ValidationFraction);
@@ -144,6 +168,7 @@ public static class DemoModel
             }
             double accuracy = Evaluate(model, images, labels, training, spec, options.BatchSize);
             progress?.Report(new TrainingProgress(epoch, options.Epochs, training, training, double.NaN, accuracy));
+            afterEpoch?.Invoke(epoch);
         }
         model.eval();
     }
@@ -165,7 +190,7 @@ public static class DemoModel
         return (double)correct / (images.Length - from);
     }
 
-    static void Save(Vgg model, string path, List<string> classNames, ISegmentationDataset probe, DemoTrainingOptions options)
+    static void Save(Vgg model, string path, List<string> classNames, ISegmentationDataset probe, DemoTrainingOptions options, int? epoch = null)
     {
         model.eval();
         var metadata = new Dictionary<string, string>
@@ -174,6 +199,7 @@ public static class DemoModel
             ["probe_set"] = probe.ContentHash,
             ["training"] = JsonSerializer.Serialize(options),
         };
+        if (epoch is { } e) metadata["epoch"] = e.ToString(System.Globalization.CultureInfo.InvariantCulture);
         // Class names first: a reader that sees the checkpoint must also see its names.
         File.WriteAllLines(Path.ChangeExtension(path, ".classes.txt"), classNames);
         SafetensorsWriter.Write(path, model.state_dict(), metadata);

@@ -34,7 +34,7 @@ public sealed record AnalysisKey
     public const string OcclusionKind = "occlusion", AblationKind = "ablation", RankingKind = "ranking", SingleUnitKind = "single-unit",
         TopActivationsKind = "top-activations",
         MaximizationKind = "maximization", InvarianceKind = "invariance", CorrespondenceKind = "correspondence",
-        ExplanatoryGraphKind = "explanatory-graph", ComparisonKind = "comparison";
+        ExplanatoryGraphKind = "explanatory-graph", ComparisonKind = "comparison", EvolutionKind = "evolution";
 
     AnalysisKey(string kind, string checkpointHash, string canonical)
     {
@@ -223,6 +223,19 @@ public sealed record AnalysisKey
         Line(text, "dataset", set.ContentHash);
         Line(text, "layers", string.Join(",", (options.Layers ?? []).Select(Text)));
         return new AnalysisKey(ComparisonKind, a.CheckpointHash, text.ToString());
+    }
+
+    /// <summary>Fields: <c>previous:</c> (the run's previous checkpoint's hash, or "none": the weight change depends on
+    /// it), <c>dataset:</c> (the image set's content hash), <c>layers:</c> (each length-prefixed).</summary>
+    public static AnalysisKey Evolution(ModelSession model, string? previousHash, IImageSet set, IReadOnlyList<string> layers)
+    {
+        ArgumentNullException.ThrowIfNull(set);
+        ArgumentNullException.ThrowIfNull(layers);
+        var text = Head(EvolutionKind, model);
+        Line(text, "previous", previousHash?.ToLowerInvariant() ?? "none");
+        Line(text, "dataset", set.ContentHash);
+        Line(text, "layers", string.Join(",", layers.Select(Text)));
+        return new AnalysisKey(EvolutionKind, model.CheckpointHash, text.ToString());
     }
 
     static StringBuilder Head(string kind, ModelSession model)

@@ -19,6 +19,8 @@ public sealed class TrainedDemo : IDisposable
         _ownCache = string.IsNullOrEmpty(shared);
         _cache = _ownCache ? Path.Combine(Path.GetTempPath(), $"unitscope-ablation-test-{Guid.NewGuid():N}") : shared!;
         Probe = ProbeSet.EnsureBuiltIn(_cache, new ProbeSetOptions { Count = 900 });
+        // The run (a checkpoint per epoch) comes from the same training, which also writes the trained checkpoint.
+        Run = DemoModel.EnsureTrainedRun(Probe, _cache, Training);
         Checkpoint = DemoModel.EnsureTrained(Probe, _cache, Training);
         Untrained = DemoModel.EnsureUntrained(Probe, _cache, Training);
         Session = ModelSession.Load(Checkpoint, DemoModel.ModelOptionsFor(Probe, "cpu"));
@@ -28,6 +30,8 @@ public sealed class TrainedDemo : IDisposable
     public DemoTrainingOptions Training { get; } = new();
     public BrodenDataset Probe { get; }
     public string Checkpoint { get; }
+    /// <summary>The training run: epoch_00 (the seeded initial network) to epoch_06 (the trained one), in order.</summary>
+    public IReadOnlyList<string> Run { get; }
     /// <summary>The same network with its seeded initial weights: the control.</summary>
     public string Untrained { get; }
     public ModelSession Session { get; }

@@ -1,0 +1,143 @@
+using UnitScope.Engine.Checkpoints;
+using UnitScope.Engine.Datasets;
+using UnitScope.Engine.Storage;
+using static TorchSharp.torch;
+
+namespace UnitScope.Engine.Analysis.Evolution;
+
+/// <summary>
+/// A training run as a timeline: for each checkpoint, in training order, the chosen layers' activation statistics on a
+/// fixed image set (<see cref="ActivationStatistics"/>), their weights' norm and change from the previous checkpoint,
+/// and optionally their dissection. One checkpoint is loaded at a time (with the previous one's weights of those layers
+/// kept for the change); files with identical bytes are summarised once. Each checkpoint's statistics are stored in the
+/// <see cref="AnalysisStore"/> keyed by its hash, the previous one's, the images and the layers, and dissections in the
+/// dissection store, so a rerun computes nothing.
+/// </summary>
+public static class TrainingRun
+{
+    /// <exception cref="UnitScopeException">InvalidArgument (no layer, a batch size below 1, an empty set, dissection
+    /// without a probe set), UnknownLayer, and loading errors naming the checkpoint.</exception>
+    /// <exception cref="OperationCanceledException">Between batches; completed checkpoints stay stored.</exception>
+    public static EvolutionResult Evolve(IReadOnlyList<RunCheckpoint> run, Func<string, ModelSession> load, IImageSet images, EvolutionOptions options,
+        AnalysisStore store, DissectionService? dissection = null, ISegmentationDataset? probe = null, IProgress<EvolutionProgress>? progress = null,
+        Action<string>? log = null, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        ArgumentNullException.ThrowIfNull(load);
+        ArgumentNullException.ThrowIfNull(images);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(store);
+        var layers = options.Layers.Select(l => l.Trim()).Where(l => l.Length > 0).Distinct(StringComparer.Ordinal).ToList();
+        if (layers.Count == 0) throw Invalid("Name at least one layer to follow (--layer).");
+        if (options.BatchSize < 1) throw Invalid($"The batch size must be at least 1, not {options.BatchSize}.");
+        if (images.Count == 0) throw Invalid($"The image set {images.Name} has no images.");
+        if (options.Dissect && (dissection is null || probe is null)) throw Invalid("Dissecting along the run needs a probe set.");
+
+        // Identical bytes: one summary, every name kept, at the first one's place in the order.
+        var groups = run.Select(c => (Checkpoint: c, Hash: CheckpointReader.ComputeHash(c.Path, ct)))
+            .GroupBy(c => c.Hash, StringComparer.Ordinal).Select(g => (g.Key, Members: g.Select(m => m.Checkpoint).ToList())).ToList();
+
+        var snapshots = new List<CheckpointSnapshot>();
+        Dictionary<string, Tensor>? previousWeights = null;
+        string? previousHash = null;
+        try
+        {
+            for (int k = 0; k < groups.Count; k++)
+            {
+                var (hash, members) = groups[k];
+                var first = members[0];
+                using var session = Load(load, first.Path);
+                var weightLayers = layers.ToDictionary(l => l, l => WeightLayer(session, l), StringComparer.Ordinal);
+                var weights = Weights(session, weightLayers.Values.OfType<string>().Distinct());
+                int index = k + 1;
+                var key = AnalysisKey.Evolution(session, previousHash, images, layers);
+                var stats = store.GetOrCompute(key, () =>
+                {
+                    var measured = ActivationStatistics.Measure(session, images, layers, options.BatchSize,
+                        done => progress?.Report(new EvolutionProgress(index, groups.Count, done, images.Count)), ct);
+                    return new StoredSnapshot([.. layers.Select((layer, l) =>
+                    {
+                        string? w = weightLayers[layer];
+                        double? norm = w is null ? null : Norm(weights[w]);
+                        double? change = w is null || previousWeights is null || !previousWeights.TryGetValue(w, out var before) || !before.shape.SequenceEqual(weights[w].shape)
+                            ? null : Change(weights[w], before);
+                        var (units, mean, dead, saturated) = measured[l];
+                        return new LayerSnapshot(layer, units, mean, dead, saturated, w, norm, change);
+                    })]);
+                }, out bool cached, log);
+                var layerSnapshots = stats.Layers;
+                if (options.Dissect)
+                {
+                    var dissected = dissection!.Dissect(session, probe!, layers, options.Dissection, null, ct).ToDictionary(d => d.Layer, StringComparer.Ordinal);
+                    layerSnapshots = [.. layerSnapshots.Select(s => s with { Labelled = dissected[s.Layer].LabelledUnits, LabelledByCategory = dissected[s.Layer].LabelledByCategory })];
+                }
+                snapshots.Add(new CheckpointSnapshot(hash, [.. members.Select(m => m.Path)], first.Epoch, first.Step, layerSnapshots) { Cached = cached });
+                progress?.Report(new EvolutionProgress(index, groups.Count, images.Count, images.Count));
+
+                Dispose(previousWeights);
+                previousWeights = weights;
+                previousHash = hash;
+            }
+        }
+        finally
+        {
+            Dispose(previousWeights);
+        }
+        return new EvolutionResult(images.ContentHash, images.Name, images.Count, layers, snapshots);
+    }
+
+    /// <summary>What is stored per checkpoint (the statistics; labels come from the dissection store).</summary>
+    public sealed record StoredSnapshot(IReadOnlyList<LayerSnapshot> Layers);
+
+    static ModelSession Load(Func<string, ModelSession> load, string path)
+    {
+        try
+        {
+            return load(path);
+        }
+        catch (UnitScopeException e) when (!e.Message.Contains(Path.GetFileName(path), StringComparison.Ordinal))
+        {
+            throw new UnitScopeException(e.Kind, $"{Path.GetFileName(path)}: {e.Message}", e);
+        }
+    }
+
+    /// <summary>The layer itself when it is a convolution or linear layer, else the nearest such layer before it (a ReLU's
+    /// convolution); null when there is none.</summary>
+    public static string? WeightLayer(ModelSession session, string layer)
+    {
+        session.GetLayer(layer);
+        var weighted = CheckpointComparison.DefaultLayers(session).ToHashSet(StringComparer.Ordinal);
+        var order = session.Layers.Select(l => l.Name).ToList();
+        for (int i = order.IndexOf(layer); i >= 0; i--)
+            if (weighted.Contains(order[i])) return order[i];
+        return null;
+    }
+
+    /// <summary>CPU copies of the layers' weights.</summary>
+    static Dictionary<string, Tensor> Weights(ModelSession session, IEnumerable<string> layers)
+    {
+        var wanted = layers.Select(l => l + ".weight").ToHashSet(StringComparer.Ordinal);
+        var result = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        foreach (var (name, parameter) in session.Module.named_parameters())
+            if (wanted.Contains(name))
+                result[name[..^".weight".Length]] = parameter.detach().to(ScalarType.Float64, CPU).clone();
+        return result;
+    }
+
+    static double Norm(Tensor w) => w.norm().item<double>();
+
+    static double Change(Tensor now, Tensor before)
+    {
+        using var scope = NewDisposeScope();
+        double baseline = before.norm().item<double>();
+        return baseline > 0 ? now.sub(before).norm().item<double>() / baseline : double.NaN;
+    }
+
+    static void Dispose(Dictionary<string, Tensor>? weights)
+    {
+        if (weights is null) return;
+        foreach (var w in weights.Values) w.Dispose();
+    }
+
+    static UnitScopeException Invalid(string message) => new(EngineErrorKind.InvalidArgument, message);
+}
