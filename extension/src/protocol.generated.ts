@@ -72,6 +72,8 @@ export const Methods = {
   GraphNode: "unitscope/graphNode",
   /** Adversarial unit analysis (seed 000): FGSM/PGD on one image, the layer's most changed units with their maps before and after, against the classes' rankings. */
   Attack: "unitscope/attack",
+  /** Two checkpoints compared layer by layer: linear CKA, units matched by activation correlation, label changes. */
+  CompareCheckpoints: "unitscope/compareCheckpoints",
 } as const;
 export type MethodName = (typeof Methods)[keyof typeof Methods];
 
@@ -336,6 +338,40 @@ export interface CodeLensOptions {
 
 export interface CodeLensParams {
   textDocument: TextDocumentIdentifier;
+}
+
+/** `unitscope/compareCheckpoints`: two loaded models of one architecture compared layer by layer on the same images: linear CKA, units matched by activation correlation (Hungarian assignment), labels where both sides were dissected on the same probe set. Runs in the background with work-done progress and cancellation; results are cached under both checkpoints' hashes. */
+export interface CompareCheckpointsParams {
+  /** The first model (A, e.g. the earlier checkpoint). */
+  modelIdA: string;
+  /** The second (B). */
+  modelIdB: string;
+  /** "probe" (the built-in probe set, the default) or a Broden-format folder (with index.csv). */
+  dataset?: string;
+  /** Default: every convolution and linear layer. */
+  layers?: string[];
+  /** The first N images of the dataset (default 256). */
+  maxImages?: number;
+  /** Images per forward pass of each model (1–1024, default 8); changes only the speed. */
+  batchSize?: number;
+  workDoneToken?: unknown;
+}
+
+/** The comparison. */
+export interface CompareCheckpointsResult {
+  /** A's checkpoint hash. */
+  checkpointA: string;
+  checkpointB: string;
+  dataset: string;
+  images: number;
+  layers: LayerChange[];
+  /** Layer names, the one that changed most (lowest CKA) first. */
+  rankedByChange: string[];
+  /** Base64 PNG: CKA per layer with the matched units' mean correlation. */
+  chartPng: string;
+  chartWidth: number;
+  chartHeight: number;
+  cached: boolean;
 }
 
 /** How well a unit's "on" region matches a concept over the probe set (intersection over union). */
@@ -766,6 +802,22 @@ export interface InvarianceSweepResult {
   probabilities: number[][];
 }
 
+/** One layer of the two checkpoints. */
+export interface LayerChange {
+  layer: string;
+  unitsA: number;
+  unitsB: number;
+  /** Units whose match has their own index. */
+  matchedToSameIndex: number;
+  /** Every unit of the smaller side matched, in A's unit order. */
+  matches: MatchedUnit[];
+  /** Linear CKA over every image position (1: the same up to a rotation and scale); null when a side is constant. */
+  cka?: number;
+  meanMatchedCorrelation?: number;
+  /** Matched pairs whose labels differ; null when the layer was not dissected on both sides. */
+  labelChanges?: number;
+}
+
 /** A layer's dissection: every unit, and how many are labelled per category. */
 export interface LayerDissection {
   layer: string;
@@ -852,6 +904,19 @@ export const MarkupKind = {
   Markdown: "markdown",
 } as const;
 export type MarkupKind = (typeof MarkupKind)[keyof typeof MarkupKind];
+
+/** A unit of A and the unit of B matched to it. */
+export interface MatchedUnit {
+  unitA: number;
+  unitB: number;
+  /** Pearson's correlation of their activations over every image position; null when either is constant. */
+  correlation?: number;
+  /** A's label for the unit (null: none, or not dissected). */
+  labelA?: string;
+  labelB?: string;
+  /** Null when the labels are not known (a side not dissected on the same probe set). */
+  labelChanged?: boolean;
+}
 
 /** What the image is optimised to excite: the mean of the unit's whole map, or the unit at the map's centre only. */
 export const MaximizationObjective = {
@@ -1471,6 +1536,7 @@ export interface RequestMap {
   "unitscope/explanatoryGraph": [ExplanatoryGraphParams, ExplanatoryGraphResult];
   "unitscope/graphNode": [GraphNodeParams, GraphNodeResult];
   "unitscope/attack": [AttackParams, AttackResult];
+  "unitscope/compareCheckpoints": [CompareCheckpointsParams, CompareCheckpointsResult];
 }
 
 /** Each notification method's params. */
