@@ -67,6 +67,23 @@ public class OddChannelConvolutionTests
     }
 
     [Fact]
+    public void A_model_loaded_while_another_analysis_holds_onednn_off_is_kept_away_from_it_too()
+    {
+        // The load's check compares the model with and without oneDNN; with oneDNN held off by someone else both
+        // runs would be without it, agree, and let the model use oneDNN's wrong convolutions once it is released.
+        ModelSession session;
+        using (OneDnnConvolutions.Avoid())
+            session = ModelSession.Load(Path.Combine(Folder, "oddnet.onnx"), new ModelOptions { Device = "cpu" });
+        using (session)
+        {
+            session.AvoidsOneDnn.Should().Be(OneDnnConvolutions.WrongOnThisMachine);
+            var description = JsonSerializer.Deserialize<OnnxFixtures.Description>(
+                File.ReadAllText(Path.Combine(Folder, "oddnet.json")), ModelFixtures.Json)!;
+            Agrees(session, "oddnet", description.Stored);
+        }
+    }
+
+    [Fact]
     public void Onednn_is_back_on_once_the_last_holder_lets_go()
     {
         TorchRuntime.EnsureLoaded();
