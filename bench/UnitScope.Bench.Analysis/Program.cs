@@ -11,9 +11,9 @@ using static TorchSharp.torch;
 
 // bench/occlusion and bench/ablation: what occlusion and unit ranking cost against the forward passes they need.
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
-if (args.Length == 0 || args[0] is not ("occlusion" or "ablation" or "gallery" or "attack" or "graph"))
+if (args.Length == 0 || args[0] is not ("occlusion" or "ablation" or "gallery" or "attack" or "graph" or "gan"))
 {
-    Console.Error.WriteLine("usage: UnitScope.Bench.Analysis occlusion|ablation|gallery|attack|graph [options]  (see bench/occlusion, bench/ablation, bench/gallery, bench/attack, bench/graph)");
+    Console.Error.WriteLine("usage: UnitScope.Bench.Analysis occlusion|ablation|gallery|attack|graph|gan [options]  (see bench/occlusion, bench/ablation, bench/gallery, bench/attack, bench/graph, bench/gan)");
     return 2;
 }
 var options = Options.Parse(args[1..]);
@@ -26,6 +26,7 @@ return args[0] switch
     "gallery" => Gallery(options, repo),
     "attack" => Attack(options, repo),
     "graph" => Graph(options, repo),
+    "gan" => Gan(options, repo),
     _ => Ablation(options, repo),
 };
 
@@ -122,6 +123,55 @@ static int Graph(Options o, string repo)
     Console.WriteLine($"graph     {all:0.000} s (peak pass {peaks:0.000} s, mining {all - peaks:0.000} s)   forward-only {forward:0.000} s   ratio {all / forward:0.00}");
     Console.WriteLine($"nodes     {string.Join(", ", graph!.Layers.Select(l => $"{l.Name} {l.Nodes.Count} ({l.ExplainedShare:P0} explained)"))}");
     Console.WriteLine($"memory    at most {peaksKept} peaks kept ({peaksKept * 16 / 1e6:0.0} MB) against {mapFloats * 4 / 1e6:0.0} MB of the layers' maps over the images");
+    return 0;
+}
+
+// GAN dissection of a generator layer against what it cannot avoid: the generator's and the segmenter's forward passes
+// over the same samples, batched the same way. Interleaved (dissection, forwards, dissection, …), best of --repeat.
+static int Gan(Options o, string repo)
+{
+    string cache = o.Get("cache", Path.Combine(repo, ".cache", "bench-gan"));
+    var scenes = new UnitScope.Engine.Demo.GanDemoScenes();
+    string generatorPath = o.Get("generator", UnitScope.Engine.Demo.DemoGenerator.EnsureTrained(cache, scenes, new()));
+    string segmenterPath = o.Get("segmenter", UnitScope.Engine.Demo.DemoSegmenter.EnsureTrained(cache, scenes, new()));
+    int samples = o.Int("samples", 1000), batch = o.Int("batch", 32), repeat = o.Int("repeat", 3);
+    string device = o.Get("device", "cpu");
+    using var generator = ModelSession.Load(generatorPath, new ModelOptions { Device = device });
+    using var segmenter = UnitScope.Engine.Analysis.Gan.ModelSegmenter.Load(segmenterPath, device);
+    string layer = o.Get("layer", "main.5");
+    Console.WriteLine($"generator {Path.GetFileName(generatorPath)} (latent {generator.LatentSize}), layer {layer} {string.Join("x", generator.GetLayer(layer).OutputShape)}, device {generator.DeviceName}, torch threads {get_num_threads()}");
+    Console.WriteLine($"data      {samples} samples, batch {batch}; best of {repeat}; load average {LoadAverage()}");
+    var dissectOptions = new UnitScope.Engine.Analysis.Gan.GanDissectionOptions { Samples = samples, BatchSize = batch };
+
+    double Forwards()
+    {
+        var clock = Stopwatch.StartNew();
+        using var latents = randn([samples, generator.LatentSize, 1, 1], generator: new TorchSharp.torch.Generator(1));
+        for (int start = 0; start < samples; start += batch)
+        {
+            using var scope = NewDisposeScope();
+            var z = latents.narrow(0, start, Math.Min(batch, samples - start));
+            var images = generator.ForwardBatch(z, [layer], pass => pass.Output.add(1).mul(0.5).clamp(0, 1).MoveToOuterDisposeScope());
+            foreach (var map in segmenter.Segment(images).Values) map.Dispose();
+        }
+        return clock.Elapsed.TotalSeconds;
+    }
+    double Dissect()
+    {
+        var clock = Stopwatch.StartNew();
+        UnitScope.Engine.Analysis.Gan.GanDissector.Run(generator, segmenter, layer, dissectOptions);
+        return clock.Elapsed.TotalSeconds;
+    }
+    Forwards(); // warm-up
+    double bestDissect = double.MaxValue, bestForward = double.MaxValue;
+    for (int r = 0; r < repeat; r++)
+    {
+        bestDissect = Math.Min(bestDissect, Dissect());
+        bestForward = Math.Min(bestForward, Forwards());
+    }
+    Console.WriteLine($"forwards  {bestForward:0.00} s (generator + segmenter, {samples / bestForward:0} samples/s)");
+    Console.WriteLine($"dissect   {bestDissect:0.00} s ({samples / bestDissect:0} samples/s)");
+    Console.WriteLine($"ratio     {bestDissect / bestForward:0.00} (target <= 1.3)");
     return 0;
 }
 

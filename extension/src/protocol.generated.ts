@@ -74,6 +74,10 @@ export const Methods = {
   Attack: "unitscope/attack",
   /** Two checkpoints compared layer by layer: linear CKA, units matched by activation correlation, label changes. */
   CompareCheckpoints: "unitscope/compareCheckpoints",
+  /** GAN dissection of a generator layer: its units labelled by the concepts the segmenter finds where they are on, over seeded samples. */
+  GanDissect: "unitscope/ganDissect",
+  /** GAN intervention: a concept's units ablated (against random units) and forced on inside a region, measured by the segmenter. */
+  GanEdit: "unitscope/ganEdit",
 } as const;
 export type MethodName = (typeof Methods)[keyof typeof Methods];
 
@@ -620,6 +624,125 @@ export interface GalleryActivation {
   patchPng: string;
   /** Base64 PNG: the projection to the pixels under the box (zero mid-grey). */
   projectionPng: string;
+}
+
+/** The concept's share of all generated pixels: intact, its top units ablated, random units ablated (per draw). */
+export interface GanAblationResult {
+  topUnits: number[];
+  areaBefore: number;
+  areaTopAblated: number;
+  areaRandomAblated: number[];
+  topDrop: number;
+  randomDrop: number;
+  examples: GanEditExample[];
+}
+
+/** A concept's units by IoU with it, best first (units with IoU > 0, at most 32). */
+export interface GanConceptUnits {
+  concept: string;
+  category: string;
+  units: number[];
+  ious: number[];
+}
+
+/** `unitscope/ganDissect` on a loaded generator (a DCGAN-style state_dict). : a segmentation model with its `NAME.segments.txt`; default: the demo segmenter from the cache, trained on the probe scenes when the cache lacks it (minutes). Runs in the background with work-done progress and cancellation; cached. */
+export interface GanDissectParams {
+  modelId: string;
+  layer: string;
+  segmenterPath?: string;
+  samples?: number;
+  seed?: number;
+  quantile?: number;
+  iouThreshold?: number;
+  batchSize?: number;
+  workDoneToken?: unknown;
+}
+
+export interface GanDissectResult {
+  layer: string;
+  sampleCount: number;
+  seed: number;
+  imageWidth: number;
+  imageHeight: number;
+  units: GanUnitLabel[];
+  labelledByCategory: Record<string, number>;
+  concepts: GanConceptUnits[];
+  segmentedCategory: string;
+  /** The first samples of the dissection's seed, segmented (what the panel's grid shows). */
+  samples: GanSample[];
+  /** Base64 PNG: labelled units per category. */
+  summaryPng: string;
+  cached: boolean;
+}
+
+/** One sample as generated and edited, base64 PNGs. */
+export interface GanEditExample {
+  sample: number;
+  originalPng: string;
+  editedPng: string;
+}
+
+/** `unitscope/ganEdit`: ablates the concept's top units of the layer (and as many random units, times) and, with a , forces them on there; measured over samples of . The layer's dissection (with samples, seed 1) comes from the cache or is computed first. Background, with progress and cancellation. */
+export interface GanEditParams {
+  modelId: string;
+  layer: string;
+  concept: string;
+  units?: number;
+  samples?: number;
+  seed?: number;
+  randomDraws?: number;
+  region?: GanRegion;
+  examples?: number;
+  segmenterPath?: string;
+  dissectSamples?: number;
+  workDoneToken?: unknown;
+}
+
+export interface GanEditResult {
+  layer: string;
+  concept: string;
+  category: string;
+  sampleCount: number;
+  ablation: GanAblationResult;
+  insertion?: GanInsertionResult;
+}
+
+/** The concept's share inside and outside the region, intact and with the units forced on there. */
+export interface GanInsertionResult {
+  region: GanRegion;
+  layerRegion: GanRegion;
+  values: number[];
+  insideBefore: number;
+  insideAfter: number;
+  outsideBefore: number;
+  outsideAfter: number;
+  samplesGaining: number;
+  examples: GanEditExample[];
+}
+
+/** A rectangle of the generated image in its pixels: columns [X0, X1), rows [Y0, Y1). */
+export interface GanRegion {
+  x0: number;
+  y0: number;
+  x1: number;
+  y1: number;
+}
+
+/** A generated sample (base64 PNG, at the generator's size) and its segmentation in one category (base64 PNG, a colour per concept). */
+export interface GanSample {
+  index: number;
+  imagePng: string;
+  segmentationPng: string;
+}
+
+/** A unit's label ( null: no concept above the IoU threshold; its IoU, else 0) and its best concept regardless. */
+export interface GanUnitLabel {
+  unit: number;
+  iou: number;
+  bestIou: number;
+  concept?: string;
+  category?: string;
+  bestConcept?: string;
 }
 
 /** An edge from a node to a parent in the layer above: the child sits at the parent's position plus (Dx, Dy); the weight (0–1) is the share of the child's strength that co-fires with the parent there. */
@@ -1537,6 +1660,8 @@ export interface RequestMap {
   "unitscope/graphNode": [GraphNodeParams, GraphNodeResult];
   "unitscope/attack": [AttackParams, AttackResult];
   "unitscope/compareCheckpoints": [CompareCheckpointsParams, CompareCheckpointsResult];
+  "unitscope/ganDissect": [GanDissectParams, GanDissectResult];
+  "unitscope/ganEdit": [GanEditParams, GanEditResult];
 }
 
 /** Each notification method's params. */

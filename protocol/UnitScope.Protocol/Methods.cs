@@ -151,6 +151,14 @@ public static class Methods
     /// <summary>Two checkpoints compared layer by layer: linear CKA, units matched by activation correlation, label changes.</summary>
     [Request(typeof(CompareCheckpointsParams), typeof(CompareCheckpointsResult))]
     public const string CompareCheckpoints = "unitscope/compareCheckpoints";
+
+    /// <summary>GAN dissection of a generator layer: its units labelled by the concepts the segmenter finds where they are on, over seeded samples.</summary>
+    [Request(typeof(GanDissectParams), typeof(GanDissectResult))]
+    public const string GanDissect = "unitscope/ganDissect";
+
+    /// <summary>GAN intervention: a concept's units ablated (against random units) and forced on inside a region, measured by the segmenter.</summary>
+    [Request(typeof(GanEditParams), typeof(GanEditResult))]
+    public const string GanEdit = "unitscope/ganEdit";
 }
 
 /// <summary>Marks a <see cref="Methods"/> constant as a request: its params and result types (null: none / null).</summary>

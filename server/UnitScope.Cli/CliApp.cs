@@ -41,6 +41,9 @@ public static class CliApp
             AttackCommand.Create(cli),
             CompareCommand.Create(cli),
             EvolveCommand.Create(cli),
+            GanDemoCommand.Create(cli),
+            GanDissectCommand.Create(cli),
+            GanEditCommand.Create(cli),
         };
         root.Options.Add(MaxImagePixels);
         return root;

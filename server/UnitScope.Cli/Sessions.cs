@@ -22,7 +22,8 @@ static class Sessions
         {
             // The Engine checks this too; doing it here makes every command (even `layers`) report a
             // --mean/--std that does not fit the model before doing anything else.
-            ImageTensor.Validate(session.Input);
+            if (!session.IsGenerator)
+                ImageTensor.Validate(session.Input);
         }
         catch
         {
@@ -32,6 +33,11 @@ static class Sessions
         cli.Info($"{session.Architecture} on {session.DeviceName}, input {session.Input.Channels}x{session.Input.Height}x{session.Input.Width}.");
         if (session.AvoidsOneDnn)
             cli.Info(OneDnnNote);
+        if (session.IsGenerator)
+        {
+            cli.Info($"A generator: latent vectors of {session.LatentSize} numbers in, images out.");
+            return session;
+        }
         var preprocessing = session.Preprocessing(null);
         cli.Info($"Images: {preprocessing.Summary}.");
         foreach (string warning in preprocessing.Warnings)

@@ -686,7 +686,24 @@ public sealed class ModelSession : IDisposable
     const int DefaultCSharpInputSize = 224;
 
     static InputSpec InputSpecFor(nn.Module<Tensor, Tensor> model, string architecture, ModelOptions options) =>
-        InputSpecFor(model, ModelZoo.DefaultInputSize(architecture), options);
+        ModelZoo.IsGenerator(architecture) ? LatentSpec(model) : InputSpecFor(model, ModelZoo.DefaultInputSize(architecture), options);
+
+    /// <summary>
+    /// A generator's input: a latent vector as [nz, 1, 1] (nz from the first transposed convolution's weight, [nz, out, k, k]),
+    /// fed as drawn (no normalisation: mean 0, std 1 per latent channel).
+    /// </summary>
+    static InputSpec LatentSpec(nn.Module<Tensor, Tensor> model)
+    {
+        int latent = (int)model.parameters().First(p => p.dim() == 4).shape[0];
+        return new InputSpec(latent, 1, 1, new float[latent], [.. Enumerable.Repeat(1f, latent)]);
+    }
+
+    /// <summary>True for an image generator (<see cref="Models.IArchitectureFamily.IsGenerator"/>): its input is
+    /// <see cref="LatentSize"/> numbers ([N, nz, 1, 1]) and its output the image, in [−1, 1].</summary>
+    public bool IsGenerator => ModelZoo.Names.Contains(Architecture) && ModelZoo.IsGenerator(Architecture);
+
+    /// <summary>A generator's latent length (nz); 0 for a model that takes images.</summary>
+    public int LatentSize => IsGenerator ? Input.Channels : 0;
 
     static InputSpec InputSpecFor(nn.Module<Tensor, Tensor> model, int defaultSize, ModelOptions options)
     {

@@ -3,6 +3,7 @@ using UnitScope.Server.Analysis;
 using UnitScope.Server.Dissection;
 using UnitScope.Server.Evolution;
 using UnitScope.Server.Graph;
+using UnitScope.Server.Gan;
 using UnitScope.Server.Images;
 using UnitScope.Server.Models;
 using UnitScope.Server.Rpc;
@@ -19,7 +20,7 @@ internal sealed class DaemonServices(
     DaemonLog log, IModelLoader loader, IImageCodec images, IOverlayRenderer overlay, IDissectionEngine? dissection = null,
     IAnalysisEngine? analysis = null, ISeeingEngine? seeing = null,
     IVisualizationEngine? visualization = null, IGraphEngine? graph = null, IAdversarialEngine? adversarial = null,
-    IEvolutionEngine? evolution = null) : IDisposable
+    IEvolutionEngine? evolution = null, IGanEngine? gan = null) : IDisposable
 {
     public DaemonLog Log { get; } = log;
     public IModelLoader Loader { get; } = loader;
@@ -38,6 +39,8 @@ internal sealed class DaemonServices(
     public IAdversarialEngine Adversarial { get; } = adversarial ?? new UnavailableAdversarialEngine();
     /// <summary>How training changed a model: checkpoints compared.</summary>
     public IEvolutionEngine Evolution { get; } = evolution ?? new UnavailableEvolutionEngine();
+    /// <summary>GAN dissection and editing.</summary>
+    public IGanEngine Gan { get; } = gan ?? new UnavailableGanEngine();
     public ModelRegistry Models { get; } = new();
     public RequestScheduler Scheduler { get; } = new();
     public DeviceGates Devices { get; } = new();
@@ -47,7 +50,7 @@ internal sealed class DaemonServices(
         var dissection = new EngineDissection(log);
         return new(log, new EngineModelLoader(), new EngineImageCodec(), new SkiaOverlayRenderer(), dissection, new EngineAnalysis(log, dissection),
             new EngineSeeing(log, dissection), new EngineVisualization(log), new EngineGraph(log, dissection), new EngineAdversarial(log),
-            new EngineEvolution(log, dissection));
+            new EngineEvolution(log, dissection), new EngineGan(log));
     }
 
     public void Dispose() => Models.Dispose();

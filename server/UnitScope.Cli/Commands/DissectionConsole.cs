@@ -89,11 +89,14 @@ static class DissectionConsole
             Update(what, p.ImagesDone, p.ImagesTotal, "images");
         });
 
-        public IProgress<TrainingProgress> ForTraining() => new SyncProgress<TrainingProgress>(p =>
+        public IProgress<TrainingProgress> ForTraining(string model = "the demo model") => new SyncProgress<TrainingProgress>(p =>
             Update(p.ValidationAccuracy is { } accuracy
-                    ? $"training the demo model: epoch {p.Epoch}/{p.Epochs}, validation accuracy {accuracy:P0}"
-                    : $"training the demo model: epoch {p.Epoch}/{p.Epochs}",
+                    ? $"training {model}: epoch {p.Epoch}/{p.Epochs}, validation accuracy {accuracy:P0}"
+                    : $"training {model}: epoch {p.Epoch}/{p.Epochs}",
                 p.ImagesDone, p.ImagesPerEpoch, "images"));
+
+        public IProgress<Engine.Analysis.Gan.GanProgress> ForGanEdit(string what) => new SyncProgress<Engine.Analysis.Gan.GanProgress>(p =>
+            Update(what, p.Done, p.Total, "samples"));
 
         public IProgress<ReportProgress> ForReport() => new SyncProgress<ReportProgress>(p => Update($"report: {p.Layer} unit cards", p.UnitsDone, p.UnitsTotal, "units"));
 

@@ -46,4 +46,6 @@ public enum AnalysisPhase
     UnitChanges,
     /// <summary>Comparing two checkpoints: images run through both models.</summary>
     Comparison,
+    /// <summary>GAN edits: samples generated intact and with units ablated or inserted, and segmented (samples).</summary>
+    GanEdit,
 }

@@ -102,3 +102,50 @@ sealed class ResNetFamily : IArchitectureFamily
         return new ResNet(new ResNetConfig(s.Dim("conv1.weight", 1, 3), bottleneck, blocks, widths, s.Dim("fc.weight", 0, 1000)));
     }
 }
+
+sealed class DcganGeneratorFamily : IArchitectureFamily
+{
+    public IReadOnlyList<string> Names { get; } = ["dcgan"];
+    public int DefaultInputSize => 1;
+    public bool IsGenerator => true;
+
+    /// <summary>
+    /// PyTorch's DCGAN generator: <c>main.{3i}.weight</c> are [in, out, 4, 4] transposed convolutions chained in
+    /// to out, each but the last followed by a BatchNorm (<c>main.{3i+1}</c>), the last giving 1 or 3 channels.
+    /// </summary>
+    public string? Detect(ParameterShapes s)
+    {
+        var convs = s.IndicesWith("main.", "weight", 4);
+        if (convs.Count < 2 || convs[0] != 0 || s.Dim("main.0.weight", 2, 0) != 4)
+            return null;
+        for (int i = 0; i < convs.Count; i++)
+        {
+            if (convs[i] != 3 * i) return null;
+            bool last = i == convs.Count - 1;
+            if (s.Has($"main.{3 * i + 1}.running_mean") == last) return null;
+            if (!last && s.Dim($"main.{3 * i + 3}.weight", 0, -1) != s.Dim($"main.{3 * i}.weight", 1, -2)) return null;
+        }
+        return s.Dim($"main.{convs[^1]}.weight", 1, 0) is 1 or 3 ? "dcgan" : null;
+    }
+
+    public nn.Module<Tensor, Tensor> Build(string name, ParameterShapes s)
+    {
+        int blocks = s.IndicesWith("main.", "weight", 4).Count - 1;
+        int[] widths = [.. Enumerable.Range(0, Math.Max(1, blocks)).Select(i => s.Dim($"main.{3 * i}.weight", 1, 64))];
+        return new DcganGenerator(new DcganGeneratorConfig(
+            s.Dim("main.0.weight", 0, 100), widths, s.Dim($"main.{3 * widths.Length}.weight", 1, 3)));
+    }
+}
+
+sealed class SceneSegmenterFamily : IArchitectureFamily
+{
+    public IReadOnlyList<string> Names { get; } = ["scenesegmenter"];
+    public int DefaultInputSize => 32;
+
+    public string? Detect(ParameterShapes s) =>
+        s.Has("stem.0.weight") && s.Has("down1.0.weight") && s.Has("down2.3.weight") && s.Dim("head.weight", 2, 0) == 1
+            ? "scenesegmenter" : null;
+
+    public nn.Module<Tensor, Tensor> Build(string name, ParameterShapes s) =>
+        new SceneSegmenter(new SceneSegmenterConfig(s.Dim("stem.0.weight", 1, 3), s.Dim("stem.0.weight", 0, 16), s.Dim("head.weight", 0, 2)));
+}

@@ -22,4 +22,7 @@ public interface IArchitectureFamily
     /// the published widths for keys that are absent (the weight loader then reports them).
     /// </summary>
     nn.Module<Tensor, Tensor> Build(string name, ParameterShapes shapes);
+
+    /// <summary>True for an image generator: its input is a latent vector [N, nz, 1, 1] (nz from its first layer), not an image.</summary>
+    bool IsGenerator => false;
 }

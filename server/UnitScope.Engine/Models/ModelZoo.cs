@@ -7,7 +7,7 @@ namespace UnitScope.Engine.Models;
 public static class ModelZoo
 {
     static readonly IArchitectureFamily[] Families =
-        [new SmallCnnFamily(), new AlexNetFamily(), new VggFamily(), new ResNetFamily()];
+        [new SmallCnnFamily(), new AlexNetFamily(), new VggFamily(), new ResNetFamily(), new DcganGeneratorFamily(), new SceneSegmenterFamily()];
 
     public static IReadOnlyList<string> Names { get; } = [.. Families.SelectMany(f => f.Names)];
 
@@ -16,6 +16,9 @@ public static class ModelZoo
         Families.Select(f => f.Detect(shapes)).FirstOrDefault(name => name is not null);
 
     public static int DefaultInputSize(string name) => FamilyOf(name).DefaultInputSize;
+
+    /// <summary>Whether <paramref name="name"/> generates images from latent vectors (<see cref="IArchitectureFamily.IsGenerator"/>).</summary>
+    public static bool IsGenerator(string name) => FamilyOf(name).IsGenerator;
 
     /// <summary>Builds <paramref name="name"/> (in eval mode, on the CPU) with widths read from <paramref name="shapes"/>.</summary>
     public static nn.Module<Tensor, Tensor> Build(string name, ParameterShapes shapes)
@@ -86,6 +89,17 @@ public static class ModelZoo
         {
             foreach (int i in (int[])[0, 3, 6, 8, 10]) Conv($"features.{i}");
             foreach (int i in (int[])[1, 4, 6]) Linear($"classifier.{i}");
+        }
+        else if (name == "dcgan")
+        {
+            // The shortest DCGAN (32 px): three hidden blocks and the output convolution.
+            for (int i = 0; i < 4; i++) { keys[$"main.{3 * i}.weight"] = 4; if (i < 3) Norm($"main.{3 * i + 1}"); }
+        }
+        else if (name == "scenesegmenter")
+        {
+            Conv("stem.0"); Norm("stem.1");
+            foreach (string stage in (string[])["down1", "down2"]) { Conv($"{stage}.0"); Norm($"{stage}.1"); Conv($"{stage}.3"); Norm($"{stage}.4"); }
+            Conv("head");
         }
         else if (ResNetConfig.Depths.TryGetValue(name, out var depth))
         {

@@ -34,7 +34,8 @@ public sealed record AnalysisKey
     public const string OcclusionKind = "occlusion", AblationKind = "ablation", RankingKind = "ranking", SingleUnitKind = "single-unit",
         TopActivationsKind = "top-activations",
         MaximizationKind = "maximization", InvarianceKind = "invariance", CorrespondenceKind = "correspondence",
-        ExplanatoryGraphKind = "explanatory-graph", ComparisonKind = "comparison", EvolutionKind = "evolution";
+        ExplanatoryGraphKind = "explanatory-graph", ComparisonKind = "comparison", EvolutionKind = "evolution",
+        GanDissectionKind = "gan-dissection";
 
     AnalysisKey(string kind, string checkpointHash, string canonical)
     {
@@ -236,6 +237,24 @@ public sealed record AnalysisKey
         Line(text, "dataset", set.ContentHash);
         Line(text, "layers", string.Join(",", layers.Select(Text)));
         return new AnalysisKey(EvolutionKind, model.CheckpointHash, text.ToString());
+    }
+
+    /// <summary>Fields: <c>segmenter:</c> (its identity), <c>layer:</c>, <c>samples:</c>, <c>seed:</c>, <c>quantile:</c>,
+    /// <c>iou:</c>, <c>ranked:</c>.</summary>
+    public static AnalysisKey GanDissection(ModelSession generator, string segmenter, string layer, Analysis.Gan.GanDissectionOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(generator);
+        ArgumentException.ThrowIfNullOrEmpty(segmenter);
+        ArgumentNullException.ThrowIfNull(options);
+        var text = Head(GanDissectionKind, generator);
+        Line(text, "segmenter", Text(segmenter));
+        Line(text, "layer", Text(layer));
+        Line(text, "samples", Int(options.Samples));
+        Line(text, "seed", Int(options.Seed));
+        Line(text, "quantile", Real(options.Quantile));
+        Line(text, "iou", Real(options.IouThreshold));
+        Line(text, "ranked", Int(options.UnitsPerConcept));
+        return new AnalysisKey(GanDissectionKind, generator.CheckpointHash, text.ToString());
     }
 
     static StringBuilder Head(string kind, ModelSession model)

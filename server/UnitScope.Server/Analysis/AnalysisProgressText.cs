@@ -34,6 +34,14 @@ internal sealed class AnalysisProgressText(IReadOnlyList<(AnalysisPhase Phase, i
     public static readonly IReadOnlyList<(AnalysisPhase, int)> Attack =
         [(AnalysisPhase.Dataset, 5), (AnalysisPhase.Attack, 30), (AnalysisPhase.UnitChanges, 5), (AnalysisPhase.Units, 50), (AnalysisPhase.Curve, 10)];
 
+    /// <summary>Pass 1 generates and segments the samples too, so it takes most of the bar.</summary>
+    public static readonly IReadOnlyList<(AnalysisPhase, int)> GanDissection =
+        [(AnalysisPhase.Thresholds, 80), (AnalysisPhase.Quantiles, 10), (AnalysisPhase.Iou, 10)];
+
+    /// <summary>The layer's dissection when the cache lacks it, then the edits.</summary>
+    public static readonly IReadOnlyList<(AnalysisPhase, int)> GanEdit =
+        [(AnalysisPhase.Thresholds, 40), (AnalysisPhase.Quantiles, 5), (AnalysisPhase.Iou, 5), (AnalysisPhase.GanEdit, 50)];
+
     private readonly int _total = Math.Max(1, plan.Sum(p => p.Share));
     private int _percentage;
 
@@ -79,6 +87,7 @@ internal sealed class AnalysisProgressText(IReadOnlyList<(AnalysisPhase Phase, i
         AnalysisPhase.Attack => "attacking",
         AnalysisPhase.UnitChanges => "unit changes",
         AnalysisPhase.Comparison => "comparing",
+        AnalysisPhase.GanEdit => "generating edited samples",
         _ => phase.ToString(),
     };
 
@@ -93,6 +102,7 @@ internal sealed class AnalysisProgressText(IReadOnlyList<(AnalysisPhase Phase, i
         AnalysisPhase.Maximization => "steps",
         AnalysisPhase.Mining => "iterations",
         AnalysisPhase.Attack => "steps",
+        AnalysisPhase.GanEdit => "samples",
         _ => "images",
     };
 }

@@ -54,6 +54,13 @@ internal static class AnalysisResults
     public static string Summary(InvarianceResult r) =>
         $"{r.Images.Count} image(s), {r.Sweeps.Count} transformation(s) at {r.Layers.Count} layer(s)";
 
+    public static string Summary(GanDissectResult r) =>
+        $"{r.Layer}: {r.Units.Count(u => u.Concept is not null)} of {r.Units.Count} units labelled over {r.SampleCount} samples";
+
+    public static string Summary(GanEditResult r) =>
+        $"{r.Concept}: {Percent(r.Ablation.AreaBefore)} → {Percent(r.Ablation.AreaTopAblated)} with its top units ablated"
+        + (r.Insertion is { } i ? $"; inserted: {Percent(i.InsideBefore)} → {Percent(i.InsideAfter)} inside the region" : "");
+
     public static string Summary(CorrespondenceResult r) =>
         string.Join("; ", r.Parts.Select(p => $"{p.Part}: Δ {string.Join(", ", p.Layers.Select(l => $"{Number(l.Delta)} vs random {Number(l.RandomDelta)}"))}"));
 }
