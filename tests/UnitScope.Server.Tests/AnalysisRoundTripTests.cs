@@ -123,7 +123,7 @@ public class AnalysisRoundTripTests
             (await client.CallExpectingErrorAsync(Methods.Occlude, new OccludeParams(model.ModelId, 4, 4, ImagePath: Path.Combine(root, "nope.png")), Slow))
                 .Code.Should().Be(ErrorCodes.FileNotFound);
             var notAFolder = await client.CallExpectingErrorAsync(Methods.Ablate, new AblateParams(model.ModelId, conv.Name, [0], RepoPaths.Get("samples")), Slow);
-            notAFolder.Code.Should().Be(ErrorCodes.InvalidArgument, notAFolder.Message);
+            notAFolder.Code.Should().Be(ErrorCodes.ClassMismatch, notAFolder.Message); // its sub-folder 'images' is no class of the model
             (await client.CallExpectingErrorAsync(Methods.Ablate, new AblateParams(model.ModelId, conv.Name, [conv.Units], folder), Slow))
                 .Code.Should().Be(ErrorCodes.UnitOutOfRange);
 
