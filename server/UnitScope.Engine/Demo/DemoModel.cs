@@ -57,7 +57,15 @@ public static class DemoModel
         var (images, labels, classNames) = LoadScenes(probe);
         using var model = NewModel(options, probe, classNames.Count);
         Save(model, paths[0], classNames, probe, options, epoch: 0);
-        Train(model, images, labels, options, progress, ct, epoch => Save(model, paths[epoch], classNames, probe, options, epoch));
+        Train(model, images, labels, options, progress, ct, epoch =>
+        {
+            Save(model, paths[epoch], classNames, probe, options, epoch);
+            // Saving leaves managed garbage; collected here rather than in the next training step, where the finalizers
+            // could free TorchSharp's temporary Scalars inside a libtorch call (BatchNorm's num_batches_tracked.add_
+            // once failed with "alpha must not be a floating point number"; upstream dotnet/TorchSharp #1434/#1496).
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+        });
         Save(model, final, classNames, probe, options);
         return paths;
     }

@@ -14,6 +14,8 @@ namespace UnitScope.Engine.Tests.Ablation;
 /// <c>x.view(x.size(0), -1)</c> reshapes by the batch size, and the same LeNet exported with a fixed batch
 /// of one), in the batch sizes that broke batched ablation before: several images and unit sets per pass.
 /// </summary>
+// Compares forward passes with each other (before/after, perturbed/not): alone, so that no other test switches oneDNN between them.
+[Collection(ExactNumerics.Name)]
 public class OnnxAblationTests
 {
     static readonly string Folder = Path.Combine(ModelFixtures.RepoRoot, "tests", "fixtures", "onnx_ablation");

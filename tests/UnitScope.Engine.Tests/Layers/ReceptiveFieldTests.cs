@@ -13,6 +13,8 @@ namespace UnitScope.Engine.Tests.Layers;
 /// Starts (−P) for AlexNet and ResNet-18 follow from torchvision's paddings (worked out in the comments). The
 /// architectures' geometry does not depend on their widths, so the reduced-width fixtures at 224 px stand for them.
 /// </summary>
+// Compares forward passes with each other (before/after, perturbed/not): alone, so that no other test switches oneDNN between them.
+[Collection(ExactNumerics.Name)]
 public class ReceptiveFieldTests
 {
     static ModelSession Load(string name) =>
