@@ -42,6 +42,16 @@ read -r dn_pass dn_fail < <(grep -E "^(Passed|Failed)!" "$log/dotnet.txt" |
 ext_pass=$(cat "$log/extension.txt" "$log/editor.txt" | grep -Eo "^ *[0-9]+ passing" | awk '{s+=$1} END {print s+0}')
 ext_fail=$(cat "$log/extension.txt" "$log/editor.txt" | grep -Eo "^ *[0-9]+ failing" | awk '{s+=$1} END {print s+0}')
 
+# Repeat what failed just above the summary, so a log's last lines name it (CI keeps only the tail).
+if grep -qE "^\s+Failed [A-Za-z_]" "$log/dotnet.txt" ||
+   grep -qE "^ *[0-9]+ failing" "$log/extension.txt" "$log/editor.txt"; then
+  echo "== what failed"
+  grep -E -A4 "^\s+Failed [A-Za-z_]" "$log/dotnet.txt" | cut -c1-240 | head -60
+  for f in "$log/extension.txt" "$log/editor.txt"; do
+    sed -n '/^ *[0-9]* failing/,$p' "$f" | grep -E "^ +[0-9]+\) |Error|expected" | cut -c1-240 | head -30
+  done
+fi
+
 passed=$((dn_pass + ext_pass))
 failed=$((dn_fail + ext_fail))
 if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi   # a runner crashed without counting
