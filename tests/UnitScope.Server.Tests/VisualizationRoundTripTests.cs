@@ -132,9 +132,11 @@ public class VisualizationRoundTripTests
             var outside = await client.CallExpectingErrorAsync(Methods.Correspondence, new CorrespondenceParams(model.ModelId, boxes), Slow);
             (outside.Code, outside.Message).Should().Match<(int Code, string Message)>(e => e.Code == ErrorCodes.InvalidArgument && e.Message.Contains("'eye'") && e.Message.Contains("outside"));
 
-            // The model in memory is the same: bit-for-bit the same outputs.
+            // The model in memory is the same. Not compared bit for bit: another test's gradient pass may switch
+            // oneDNN off process-wide between the two predictions (Engine's OneDnnConvolutions), which moves the
+            // last bits; a changed weight or a hook left behind moves the logits far more than this.
             var after = await client.CallAsync<PredictResult>(Methods.Predict, new PredictParams(model.ModelId, image), Slow);
-            after.Logits.Should().Equal(before.Logits);
+            after.Logits.Should().Equal(before.Logits, (a, b) => Math.Abs(a - b) <= 1e-5 * (1 + Math.Abs(b)));
         }
         finally
         {

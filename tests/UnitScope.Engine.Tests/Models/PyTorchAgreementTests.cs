@@ -9,8 +9,9 @@ namespace UnitScope.Engine.Tests.Models;
 /// <summary>
 /// The zoo, loaded from checkpoints PyTorch wrote, computes what PyTorch computed: every module's
 /// output and the logits, on the same inputs. "Relative" means max |ours − PyTorch| divided by
-/// max |PyTorch| over the tensor.
+/// max |PyTorch| over the tensor. In the exact-numerics collection: one test compares two passes bit for bit.
 /// </summary>
+[Collection(ExactNumerics.Name)]
 public class PyTorchAgreementTests
 {
     const double RelativeTolerance = 1e-4;
