@@ -117,12 +117,16 @@ static async Task HoverClientAsync(LspClient client, Stats stats, DateTime deadl
         "        self.layer1 = make_layer(64)",
         "        self.layer4 = make_layer(512)",
         "        self.fc = nn.Linear(512, 1000)",
+        // Every layer of ResNet-18's top level: a class that lacks one is no part of the model and gets no hover.
+        "        self.bn1 = nn.BatchNorm2d(64)",
+        "        self.layer2 = make_layer(128)",
+        "        self.layer3 = make_layer(256)",
         "    def forward(self, x):",
         "        x = self.layer4[1].conv2(self.layer1[0].conv1(x))",
     ];
     var uri = $"file:///soak/net{seed}.py";
     await client.NotifyAsync(Methods.DidOpen, new DidOpenTextDocumentParams(new TextDocumentItem(uri, "python", 1, string.Join("\n", lines))));
-    (int Line, int Character)[] spots = [(2, 14), (3, 14), (4, 14), (5, 14), (7, 22), (7, 40)];
+    (int Line, int Character)[] spots = [(2, 14), (3, 14), (4, 14), (5, 14), (10, 22), (10, 40)];
     var random = new Random(seed);
     while (DateTime.UtcNow < deadline)
     {

@@ -36,6 +36,11 @@ public class CodeLensTests
             def __init__(self):
                 super().__init__()
                 self.conv1 = nn.Conv2d(8, 8, 3)
+
+        class Unrelated(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.conv1 = nn.Conv2d(8, 8, 3)
                 self.conv2 = nn.Conv2d(8, 8, 3)
         """;
 
@@ -86,7 +91,7 @@ public class CodeLensTests
             "7: layer1.0: 8 units · not dissected", "7: dissect → unitscope.dissectLayer", "7: ablate → unitscope.ablateUnits",
             "7: layer1.1: 8 units · not dissected", "7: dissect → unitscope.dissectLayer", "7: ablate → unitscope.ablateUnits",
             "8: 3 units", "8: ablate → unitscope.ablateUnits",
-            // Block's self.conv1 is layer1.0.conv1 and layer1.1.conv1 (its conv2 is no layer of this model).
+            // Block's self.conv1 is layer1.0.conv1 and layer1.1.conv1; Unrelated, whose conv2 this model lacks, gets none.
             "17: 2 layers · not dissected", "17: dissect → unitscope.dissectLayer");
         var lenses = await LensesAsync(d);
         var conv1 = lenses.First(l => l.Range.Start.Line == 5 && l.Command!.Command == "unitscope.dissectLayer");
@@ -141,6 +146,7 @@ public class CodeLensTests
             {
                 private readonly Module<Tensor, Tensor> conv1 = Conv2d(3, 4, 3);
                 private readonly Module<Tensor, Tensor> fc;
+                private readonly Module<Tensor, Tensor> layer1 = Sequential(new Block(), new Block());
                 public Net() : base("Net")
                 {
                     fc = Linear(4, 3);
@@ -151,7 +157,8 @@ public class CodeLensTests
         var (d, _) = await StartAsync(cs, "file:///work/Net.cs", "csharp");
         await using var __ = d;
         Describe(await LensesAsync(d, "file:///work/Net.cs")).Where(l => !l.Contains("dissect →") && !l.Contains("ablate →")).Should().Equal(
-            "2: 4 units · not dissected", "6: 3 units", "7: 4 units · not dissected");
+            "2: 4 units · not dissected", "4: layer1: 8 units · not dissected", "4: layer1.0: 8 units · not dissected",
+            "4: layer1.1: 8 units · not dissected", "7: 3 units", "8: 4 units · not dissected");
     }
 
     [Fact]

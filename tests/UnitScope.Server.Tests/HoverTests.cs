@@ -9,11 +9,14 @@ public class HoverTests
 {
     private const string Uri = "file:///work/net.py";
 
+    // The fake model's own class: a class that lacks one of its layers (here layer1) would be no part of it.
     private const string Source = """
         class Net(nn.Module):
             def __init__(self):
                 self.conv1 = nn.Conv2d(3, 4, 3)
                 self.fc = nn.Linear(4, 3)
+                self.bn1 = nn.BatchNorm2d(4)
+                self.layer1 = nn.Sequential(Block(), Block())
         """;
 
     private static async Task<InProcessDaemon> StartAsync(bool loadModel = true)

@@ -9,31 +9,48 @@ namespace UnitScope.Server.Tests;
 /// </summary>
 public class LayerReferenceResolverTests
 {
-    private static readonly string[] SmallCnn = ["conv1", "bn1", "conv2", "bn2", "conv3", "bn3", "conv4", "bn4", "relu", "pool", "avgpool", "fc"];
+    internal static LayerInfo L(string name, string kind) => new(name, kind, 1, [1]);
 
-    private static readonly string[] Vgg =
-        ["features", "features.0", "features.1", "features.2", "features.3", "features.28", "features.29", "avgpool", "classifier", "classifier.0", "classifier.6"];
+    private static readonly LayerInfo[] SmallCnn =
+    [
+        L("conv1", "Conv2d"), L("bn1", "BatchNorm2d"), L("conv2", "Conv2d"), L("bn2", "BatchNorm2d"), L("conv3", "Conv2d"), L("bn3", "BatchNorm2d"),
+        L("conv4", "Conv2d"), L("bn4", "BatchNorm2d"), L("relu", "ReLU"), L("pool", "MaxPool2d"), L("avgpool", "AdaptiveAvgPool2d"), L("fc", "Linear"),
+    ];
 
-    private static readonly string[] ResNet = BuildResNet();
+    private static readonly LayerInfo[] Vgg =
+    [
+        L("features", "Sequential"), L("features.0", "Conv2d"), L("features.1", "ReLU"), L("features.2", "Conv2d"), L("features.3", "ReLU"),
+        L("features.28", "Conv2d"), L("features.29", "ReLU"), L("avgpool", "AdaptiveAvgPool2d"), L("classifier", "Sequential"),
+        L("classifier.0", "Linear"), L("classifier.1", "ReLU"), L("classifier.2", "Dropout"), L("classifier.3", "Linear"),
+        L("classifier.4", "ReLU"), L("classifier.5", "Dropout"), L("classifier.6", "Linear"),
+    ];
 
-    private static string[] BuildResNet()
+    internal static readonly LayerInfo[] ResNet = BuildResNet();
+
+    private static LayerInfo[] BuildResNet()
     {
-        var names = new List<string> { "conv1", "bn1", "relu", "maxpool" };
+        var layers = new List<LayerInfo> { L("conv1", "Conv2d"), L("bn1", "BatchNorm2d"), L("relu", "ReLU"), L("maxpool", "MaxPool2d") };
         for (var l = 1; l <= 4; l++)
         {
-            names.Add($"layer{l}");
+            layers.Add(L($"layer{l}", "Sequential"));
             for (var b = 0; b < 2; b++)
             {
-                names.Add($"layer{l}.{b}");
-                foreach (var m in new[] { "conv1", "bn1", "relu", "conv2", "bn2" }) names.Add($"layer{l}.{b}.{m}");
-                if (l > 1 && b == 0) names.AddRange([$"layer{l}.0.downsample", $"layer{l}.0.downsample.0", $"layer{l}.0.downsample.1"]);
+                layers.Add(L($"layer{l}.{b}", "BasicBlock"));
+                foreach (var (m, kind) in new[] { ("conv1", "Conv2d"), ("bn1", "BatchNorm2d"), ("relu", "ReLU"), ("conv2", "Conv2d"), ("bn2", "BatchNorm2d") })
+                    layers.Add(L($"layer{l}.{b}.{m}", kind));
+                if (l > 1 && b == 0)
+                    layers.AddRange([L($"layer{l}.0.downsample", "Sequential"), L($"layer{l}.0.downsample.0", "Conv2d"), L($"layer{l}.0.downsample.1", "BatchNorm2d")]);
             }
         }
-        names.AddRange(["avgpool", "fc"]);
-        return [.. names];
+        layers.AddRange([L("avgpool", "AdaptiveAvgPool2d"), L("fc", "Linear")]);
+        return [.. layers];
     }
 
-    private static void Check(string source, string[] layers, string? expected, SourceLanguage language = SourceLanguage.Python)
+    /// <summary>Layer names alone, kinds unknown: the resolver then judges classes by names.</summary>
+    internal static void Check(string source, string[] names, string? expected, SourceLanguage language = SourceLanguage.Python) =>
+        Check(source, names.Select(n => L(n, "")).ToArray(), expected, language);
+
+    internal static void Check(string source, LayerInfo[] layers, string? expected, SourceLanguage language = SourceLanguage.Python)
     {
         var offset = source.IndexOf("$0", StringComparison.Ordinal);
         offset.Should().BeGreaterThanOrEqualTo(0, "the source must mark the cursor with $0");
@@ -54,7 +71,8 @@ public class LayerReferenceResolverTests
         }
     }
 
-    private static void CheckCs(string source, string[] layers, string? expected) => Check(source, layers, expected, SourceLanguage.CSharp);
+    internal static void CheckCs(string source, LayerInfo[] layers, string? expected) => Check(source, layers, expected, SourceLanguage.CSharp);
+    private static void CheckCs(string source, string[] names, string? expected) => Check(source, names, expected, SourceLanguage.CSharp);
 
     // ---- Python: attribute chains ----
 
@@ -92,7 +110,7 @@ public class LayerReferenceResolverTests
 
     [Fact]
     public void Submodule_attribute_matches_every_block() => Check("""
-        class Bottleneck(nn.Module):
+        class BasicBlock(nn.Module):
             def __init__(self):
                 self.conv2 = conv3x3(planes, planes)
                 self.bn$02 = norm_layer(planes)
@@ -143,6 +161,9 @@ public class LayerReferenceResolverTests
                 self.co$0nv1 = nn.Conv2d(3, self.inplanes, kernel_size=7, stride=2, padding=3, bias=False)
                 self.bn1 = norm_layer(self.inplanes)
                 self.layer1 = self._make_layer(block, 64, layers[0])
+                self.layer2 = self._make_layer(block, 128, layers[1], stride=2)
+                self.layer3 = self._make_layer(block, 256, layers[2], stride=2)
+                self.layer4 = self._make_layer(block, 512, layers[3], stride=2)
                 self.fc = nn.Linear(512 * block.expansion, num_classes)
         """, ResNet, "conv1");
 

@@ -22,7 +22,7 @@ internal sealed class CodeLensHandler(Connection connection, DaemonServices serv
         if (document is null || active is null) return Task.FromResult<IReadOnlyList<CodeLens>?>([]);
 
         var language = SourceLanguages.Detect(document.LanguageId, document.Uri);
-        var definitions = LayerReferenceResolver.Definitions(document.Text, active.Info.Layers.Select(l => l.Name).ToList(), language);
+        var definitions = LayerReferenceResolver.Definitions(document.Text, active.Info.Layers, language);
         var perLine = definitions.GroupBy(d => d.Range.Start.Line).ToDictionary(g => g.Key, g => g.Count());
         var dissections = new Dictionary<string, Engine.Analysis.Dissection.LayerDissection?>(StringComparer.Ordinal);
         Engine.Analysis.Dissection.LayerDissection? DissectionOf(string layer)

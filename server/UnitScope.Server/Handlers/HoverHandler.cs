@@ -24,8 +24,7 @@ internal sealed class HoverHandler(Connection connection, DaemonServices service
         if (document is null || active is null) return null;
 
         var language = SourceLanguages.Detect(document.LanguageId, document.Uri);
-        var names = active.Info.Layers.Select(l => l.Name).ToList();
-        var resolution = LayerReferenceResolver.Resolve(document.Text, request.Position, names, language);
+        var resolution = LayerReferenceResolver.Resolve(document.Text, request.Position, active.Info.Layers, language);
         if (resolution is null) return null;
 
         var spec = connection.DefaultDataset;

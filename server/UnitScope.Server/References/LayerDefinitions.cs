@@ -16,10 +16,10 @@ internal static partial class LayerReferenceResolver
     /// assigned to an attribute or field, or an entry of a Sequential/ModuleList/ModuleDict, a named
     /// tuple entry or an <c>add_module</c> argument — the same rules a hover on the constructor follows.
     /// </summary>
-    public static IReadOnlyList<LayerDefinition> Definitions(string text, IReadOnlyCollection<string> layerNames, SourceLanguage language)
+    public static IReadOnlyList<LayerDefinition> Definitions(string text, IReadOnlyCollection<LayerInfo> layers, SourceLanguage language)
     {
         var source = new TokenizedSource(text, language);
-        var context = new Context(source, layerNames);
+        var context = new Context(source, Structure(layers));
         var found = new List<LayerDefinition>();
         for (var i = 0; i < source.Count; i++)
         {

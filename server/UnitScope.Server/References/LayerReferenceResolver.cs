@@ -25,10 +25,12 @@ internal sealed record LayerResolution(string Reference, IReadOnlyList<string> L
 /// module argument of <c>nn.Sequential(…)</c> / <c>nn.ModuleList([…])</c> is <c>name.k</c>;
 /// <c>("conv1", nn.Conv2d(…))</c> entries (OrderedDict, TorchSharp Sequential), <c>add_module("x", …)</c>,
 /// <c>register_module("x", …)</c> and <c>ModuleDict({"x": …})</c> entries are <c>name.x</c>.</item>
-/// <item>When the path is not a layer, layers ending with it match (a block class's <c>self.conv1</c>
-/// matches <c>layer1.0.conv1</c>, …). Inside a class that is evidently a submodule (it assigns
-/// modules that are not top-level layers), <c>self.</c> references prefer those suffix matches even
-/// when a top-level layer has the same name.</item>
+/// <item>Inside a class that registers submodules, <c>self.</c>/<c>this.</c> references (and a C# class's
+/// own fields) name that class's layers: the class is placed in the model by structure
+/// (<see cref="ModelStructure"/>), at the root when it is the model, at every block it is otherwise
+/// (a block class's <c>self.conv1</c> is <c>layer1.0.conv1</c>, <c>layer1.1.conv1</c>, …), and a class that is
+/// no part of the model (a discriminator beside the generator) gets nothing.</item>
+/// <item>Elsewhere, when the path is not a layer, layers ending with it match (<c>block.conv1</c>).</item>
 /// </list>
 /// </remarks>
 internal static partial class LayerReferenceResolver
@@ -37,15 +39,13 @@ internal static partial class LayerReferenceResolver
     private static readonly HashSet<string> IndexedContainers = ["Sequential", "ModuleList"];
     private static readonly HashSet<string> NamedContainers = ["Sequential", "ModuleDict"];
     private static readonly HashSet<string> AddModuleMethods = ["add_module", "register_module"];
-    private static readonly HashSet<string> CSharpValueTypes =
-        ["int", "long", "float", "double", "bool", "string", "char", "byte", "short", "uint", "ulong", "decimal", "object", "var", "void"];
 
-    public static LayerResolution? Resolve(string text, Position position, IReadOnlyCollection<string> layerNames, SourceLanguage language)
+    public static LayerResolution? Resolve(string text, Position position, IReadOnlyCollection<LayerInfo> layers, SourceLanguage language)
     {
         var source = new TokenizedSource(text, language);
         var h = source.TokenAt(TextPositions.ToOffset(text, position));
         if (h < 0) return null;
-        var context = new Context(source, layerNames);
+        var context = new Context(source, Structure(layers));
         var token = source[h];
         var range = new Range(TextPositions.ToPosition(text, token.Start), TextPositions.ToPosition(text, token.End));
 
@@ -64,22 +64,53 @@ internal static partial class LayerReferenceResolver
         return result is null ? null : result with { Range = range };
     }
 
-    /// <summary>A dotted path from the source, and whether it was reached through <c>self</c>/<c>this</c>.</summary>
-    private sealed record PathRef(string Path, bool ThroughSelf);
+    private static ModelStructure Structure(IReadOnlyCollection<LayerInfo> layers) => new(layers.Select(l => (l.Name, l.Kind)));
 
-    private sealed class Context(TokenizedSource src, IReadOnlyCollection<string> layerNames)
+    /// <summary>A dotted path from the source, and whether it was reached through <c>self</c>/<c>this</c>.</summary>
+    internal sealed record PathRef(string Path, bool ThroughSelf);
+
+    internal sealed class Context
     {
-        private readonly HashSet<string> _names = [.. layerNames];
-        private readonly HashSet<string> _roots = [.. layerNames.Select(n => n.Split('.')[0])];
+        private readonly TokenizedSource src;
+        private readonly ModelStructure _model;
+        private readonly HashSet<string> _roots;
+        private IReadOnlyList<(SourceClass Class, IReadOnlyList<string> Prefixes)>? _classes;
+
+        public Context(TokenizedSource source, ModelStructure model)
+        {
+            src = source;
+            _model = model;
+            _roots = [.. model.Names.Select(n => n.Split('.')[0])];
+        }
+
+        /// <summary>Every class of the source and the prefixes it sits at in the model, found on first use.</summary>
+        private IReadOnlyList<(SourceClass Class, IReadOnlyList<string> Prefixes)> Classes =>
+            _classes ??= SourceClasses.Find(src, this).Select(c => (c, _model.PrefixesOf(c))).ToList();
+
+        /// <summary>The innermost class around a token that registers submodules (one that registers none cannot be judged).</summary>
+        private (SourceClass Class, IReadOnlyList<string> Prefixes)? ClassAt(int token)
+        {
+            (SourceClass Class, IReadOnlyList<string> Prefixes)? found = null;
+            foreach (var c in Classes)
+                if (c.Class.Contains(token) && c.Class.Entries.Count > 0 && (found is null || c.Class.BodyStart > found.Value.Class.BodyStart))
+                    found = c;
+            return found;
+        }
 
         public LayerResolution? Match(PathRef reference, int tokenIndex)
         {
             var path = reference.Path;
-            var suffix = layerNames.Where(n => n.EndsWith("." + path, StringComparison.Ordinal)).ToList();
-            var exact = _names.Contains(path);
-            if (exact && suffix.Count > 0 && reference.ThroughSelf && InSubmoduleClass(tokenIndex))
-                return new LayerResolution(path, suffix, false, null!);
-            if (exact) return new LayerResolution(path, [path], true, null!);
+            if (path.Length > 0 && ClassAt(tokenIndex) is var (owner, prefixes)
+                && (reference.ThroughSelf || (src.Language == SourceLanguage.CSharp && owner.Attributes.Contains(path.Split('.')[0]))))
+            {
+                // Inside a class: its own submodules, wherever the class sits in the model; nothing when it is no part of it.
+                var layers = prefixes.Select(p => p + path).Where(_model.Has).ToList();
+                if (layers.Count == 0) return null;
+                var exact = prefixes is [""];
+                return new LayerResolution(path, layers, exact, null!);
+            }
+            var suffix = _model.Names.Where(n => n.EndsWith("." + path, StringComparison.Ordinal)).ToList();
+            if (_model.Has(path)) return new LayerResolution(path, [path], true, null!);
             return suffix.Count > 0 ? new LayerResolution(path, suffix, false, null!) : null;
         }
 
@@ -315,101 +346,6 @@ internal static partial class LayerReferenceResolver
             if (container is null)
                 return int.TryParse(name, out _) ? null : new PathRef(name, false);
             return new PathRef(container.Path.Length == 0 ? name : $"{container.Path}.{name}", container.ThroughSelf);
-        }
-
-        // ---- enclosing class ------------------------------------------------------------------
-
-        /// <summary>
-        /// True when the class around the token assigns modules (self.x = call(...) / fields) of which
-        /// some are not top-level layers: it is then a block used inside the model, not the model.
-        /// </summary>
-        private bool InSubmoduleClass(int tokenIndex)
-        {
-            var attributes = src.Language == SourceLanguage.Python ? PythonClassAttributes(tokenIndex) : CSharpClassAttributes(tokenIndex);
-            return attributes is { Count: > 0 } && attributes.Any(a => !_roots.Contains(a));
-        }
-
-        private List<string>? PythonClassAttributes(int tokenIndex)
-        {
-            var line = src[tokenIndex].Line;
-            var indent = src.Indent(line);
-            if (indent < 0) indent = int.MaxValue;
-            // Walk up to the nearest less-indented "class" line.
-            int classLine = -1, classIndent = -1;
-            for (var l = line - 1; l >= 0; l--)
-            {
-                var li = src.Indent(l);
-                if (li < 0 || li >= indent) continue;
-                indent = li;
-                var first = src.Tokens.FirstOrDefault(t => t.Line == l);
-                if (first.IsIdentifier && first.Text == "class") { classLine = l; classIndent = li; break; }
-                if (li == 0) break;
-            }
-            if (classLine < 0) return null;
-            var endLine = src.LineCount;
-            for (var l = classLine + 1; l < src.LineCount; l++)
-            {
-                var li = src.Indent(l);
-                if (li >= 0 && li <= classIndent) { endLine = l; break; }
-            }
-            var attributes = new List<string>();
-            for (var i = 0; i + 4 < src.Count; i++)
-            {
-                var t = src[i];
-                if (t.Line <= classLine || t.Line >= endLine) continue;
-                if (t.IsIdentifier && t.Text == "self" && src.IsPunct(i + 1, ".") && src.IsIdentifier(i + 2) && src.IsPunct(i + 3, "=")
-                    && IsCallAt(i + 4))
-                    attributes.Add(src[i + 2].Text);
-            }
-            return attributes;
-        }
-
-        private List<string>? CSharpClassAttributes(int tokenIndex)
-        {
-            // The innermost '{' preceded (since the previous ';', '{' or '}') by class/record/struct.
-            for (var p = src.Parent[tokenIndex]; p >= 0; p = src.Parent[p])
-            {
-                if (!src.IsPunct(p, "{")) continue;
-                var isType = false;
-                for (var j = p - 1; j >= 0 && !(src.IsPunct(j, ";") || src.IsPunct(j, "{") || src.IsPunct(j, "}")); j--)
-                    if (src.IsIdentifier(j) && src[j].Text is "class" or "record" or "struct") { isType = true; break; }
-                if (!isType) continue;
-
-                var attributes = new List<string>();
-                for (var i = p + 1; i < src.Match[p]; i++)
-                {
-                    // Fields: Type name; / Type name = ...; / Type a, b;  (directly in the class body)
-                    if (src.Parent[i] == p && src.IsIdentifier(i) && (src.IsPunct(i + 1, ";") || src.IsPunct(i + 1, "=") || src.IsPunct(i + 1, ","))
-                        && (src.IsIdentifier(i - 1) || src.IsPunct(i - 1, ">") || src.IsPunct(i - 1, ",") || src.IsPunct(i - 1, "?")))
-                    {
-                        if (FieldTypeIsValue(i)) continue;
-                        attributes.Add(src[i].Text);
-                    }
-                    // this.name = Call(...)
-                    if (src.IsIdentifier(i) && src[i].Text == "this" && src.IsPunct(i + 1, ".") && src.IsIdentifier(i + 2) && src.IsPunct(i + 3, "=") && IsCallAt(i + 4))
-                        attributes.Add(src[i + 2].Text);
-                }
-                return attributes.Distinct().ToList();
-            }
-            return null;
-        }
-
-        /// <summary>A field declared with a value type (int x; string name;) is not a module.</summary>
-        private bool FieldTypeIsValue(int nameIndex)
-        {
-            var j = nameIndex - 1;
-            while (src.IsPunct(j, ",") || src.IsIdentifier(j) && !CSharpValueTypes.Contains(src[j].Text) && src.IsPunct(j - 1, ","))
-                j--;
-            if (src.IsPunct(j, "?")) j--;
-            return src.IsIdentifier(j) && CSharpValueTypes.Contains(src[j].Text);
-        }
-
-        private bool IsCallAt(int i)
-        {
-            if (src.IsIdentifier(i) && src[i].Text == "new") i++;
-            if (!src.IsIdentifier(i)) return false;
-            while ((src.IsPunct(i + 1, ".") && src.IsIdentifier(i + 2))) i += 2;
-            return src.IsPunct(i + 1, "(");
         }
     }
 }
