@@ -30,6 +30,7 @@ export function buildDissectionHtml(input: DissectionHtmlInput): string {
     `<header class="head">
 <h1>Dissection <span class="model">${e(state.model.modelLabel)}</span></h1>
 <p id="meta" class="meta"></p>
+<div id="skipped"></div>
 </header>
 <nav class="toolbar" aria-label="Dissection view">
 <label>Layer <select id="layer"></select></label>

@@ -3,7 +3,7 @@
 // commands (hover links pass them), and the validation the host applies to all of it. Pure:
 // imported by the host and by the webview script alike.
 
-import { isIndex, isName, isRecord } from "./guards";
+import { isIndex, isName, isRecord, isSkippedImages } from "./guards";
 import type { LayerDissection } from "./protocol.generated";
 import type { SortKey } from "./dissectionTable";
 
@@ -136,6 +136,7 @@ export function isLayerDissection(x: unknown): x is LayerDissection {
   if (!isRecord(x)) return false;
   if (!isName(x.layer) || typeof x.dataset !== "string" || typeof x.datasetHash !== "string") return false;
   if (!isIndex(x.imageCount) || !isIndex(x.labelledUnits)) return false;
+  if (x.skipped !== undefined && !isSkippedImages(x.skipped)) return false;
   if (!isRecord(x.options) || typeof x.options.quantile !== "number" || typeof x.options.iouThreshold !== "number") return false;
   if (!Array.isArray(x.categories) || !x.categories.every((c) => isRecord(c) && typeof c.name === "string" && typeof c.color === "string" && HEX_COLOR.test(c.color)))
     return false;

@@ -958,6 +958,8 @@ export interface LayerDissection {
   /** Labelled units per category, in the dataset's category order (categories with none included). */
   labelledByCategory: CategoryCount[];
   units: UnitDissection[];
+  /** Probe images (or their label files) that could not be read and were left out; absent when none. */
+  skipped?: SkippedImages;
 }
 
 /** One addressable layer, by the dotted name PyTorch's `named_modules()` gives it (`features.28`, `layer4.1.conv2`). */

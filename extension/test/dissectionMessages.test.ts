@@ -83,5 +83,7 @@ describe("dissection panel state", () => {
     assert.ok(isLayerDissection(layer()));
     assert.ok(!isLayerDissection({ ...layer(), imageCount: -1 }));
     assert.ok(!isLayerDissection({ ...layer(), units: [{ ...layer().units[0], topImages: [{ imageIndex: "0" }] }] }));
+    assert.ok(isLayerDissection(layer({ skipped: { count: 1, problems: ["b.jpg is truncated"] } })));
+    assert.ok(!isLayerDissection({ ...layer(), skipped: { count: "1", problems: [] } }));
   });
 });

@@ -110,6 +110,14 @@ describe("dissection webview in Chromium", function () {
     assert.deepEqual(data(dom, "ui"), { layer: "conv4", sort: "iou", descending: true, text: "RED", category: "" });
   });
 
+  it("says which probe images could not be read, and nothing when all were", () => {
+    const dom = run(panelState({ layers: [layer({ skipped: { count: 2, problems: ["a.png: truncated", "<b>b.jpg</b>: not an image"] } })] }), "");
+    const note = /<div id="skipped">([\s\S]*?)<\/div>/.exec(dom)?.[1] ?? "";
+    assert.match(note, /<summary>2 images could not be read and were left out<\/summary>/);
+    assert.ok(note.includes("<li>a.png: truncated</li>") && note.includes("<li>&lt;b&gt;b.jpg&lt;/b&gt;: not an image</li>"), note);
+    assert.match(run(panelState(), ""), /<div id="skipped"><\/div>/);
+  });
+
   it("shows names from the dataset as text", () => {
     const evil = layer();
     evil.units[1]!.label!.concept = "<img src=x onerror=alert(1)>";

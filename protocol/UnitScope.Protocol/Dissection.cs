@@ -63,6 +63,7 @@ public sealed record CategoryCount(string Category, int Units);
 /// <param name="ImageCount">Images the dissection went over.</param>
 /// <param name="Categories">The dataset's categories in its order, with their colours.</param>
 /// <param name="LabelledByCategory">Labelled units per category, in the dataset's category order (categories with none included).</param>
+/// <param name="Skipped">Probe images (or their label files) that could not be read and were left out; absent when none.</param>
 public sealed record LayerDissection(
     string Layer,
     string CheckpointHash,
@@ -73,7 +74,8 @@ public sealed record LayerDissection(
     int LabelledUnits,
     IReadOnlyList<CategoryInfo> Categories,
     IReadOnlyList<CategoryCount> LabelledByCategory,
-    IReadOnlyList<UnitDissection> Units);
+    IReadOnlyList<UnitDissection> Units,
+    SkippedImages? Skipped = null);
 
 /// <summary>
 /// <c>unitscope/dissect</c>: dissects layers of a loaded model, or returns their cached results.

@@ -106,6 +106,44 @@ public sealed class DissectCommandTests : IDisposable
     }
 
     [Fact]
+    public void An_unreadable_probe_image_is_left_out_said_on_stderr_and_in_the_report()
+    {
+        string data = Path.Combine(_root, "broden");
+        CopyFolder(Broden, data);
+        File.WriteAllBytes(Path.Combine(data, "images", "dtd", "b.jpg"), [0xFF, 0xD8, 0xFF, 0xE0, 0x00]); // a JPEG cut after 5 bytes
+
+        var run = Cli.Run(Args("conv2", data, "--json"));
+
+        run.Exit.Should().Be(0, run.ToString());
+        run.Err.Should().Contain("1 image could not be read, left out of the results:").And.Contain("b.jpg");
+        var layer = run.Json.GetProperty("layers").EnumerateArray().Single();
+        layer.GetProperty("imageCount").GetInt32().Should().Be(2);
+        layer.GetProperty("skippedImages").EnumerateArray().Select(s => s.GetProperty("index").GetInt32()).Should().Equal(1);
+        File.ReadAllText(Path.Combine(OutDir, "index.html")).Should().Contain("(2 probe images; <span class=\"skipped\"").And.Contain("1 could not be read and was left out");
+    }
+
+    [Fact]
+    public void Probe_data_with_no_readable_image_is_a_user_error()
+    {
+        string data = Path.Combine(_root, "broden");
+        CopyFolder(Broden, data);
+        foreach (string image in new[] { "ade/a.png", "dtd/b.jpg", "misc/c.png" })
+            File.WriteAllBytes(Path.Combine(data, "images", image), [1, 2, 3]);
+
+        CheckError(2, Args("conv2", data), "None of the 3 probe images", "could be read");
+    }
+
+    static void CopyFolder(string from, string to)
+    {
+        foreach (string file in Directory.GetFiles(from, "*", SearchOption.AllDirectories))
+        {
+            string target = Path.Combine(to, Path.GetRelativePath(from, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target);
+        }
+    }
+
+    [Fact]
     public void Unknown_layer_is_a_user_error_naming_it() => CheckError(2, Args("conv2,conv9", Broden), "conv9");
 
     [Fact]

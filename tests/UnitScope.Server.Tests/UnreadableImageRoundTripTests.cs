@@ -7,7 +7,7 @@ namespace UnitScope.Server.Tests;
 /// <summary>
 /// The real daemon (a child process, the real engine) on an image folder with a truncated PNG and a text file
 /// named .png among the sample images: ablation, ranking and unit statistics succeed without them, say how many
-/// were left out and why, and the daemon serves on.
+/// were left out and why, and the daemon serves on; so does a dissection over a Broden-format folder with a cut image.
 /// </summary>
 public class UnreadableImageRoundTripTests
 {
@@ -59,6 +59,22 @@ public class UnreadableImageRoundTripTests
                 new UnitClassStatsParams(model.ModelId, "conv3", 0, 0, folder), Slow);
             (stats.InClass.Count + stats.Rest.Count).Should().Be(8);
             stats.Skipped!.Count.Should().Be(2);
+
+            // Dissection over a Broden-format folder whose JPEG is cut short: the two other images are dissected.
+            string broden = Path.Combine(root, "broden");
+            foreach (string file in Directory.GetFiles(RepoPaths.Get("tests", "fixtures", "broden_mini"), "*", SearchOption.AllDirectories))
+            {
+                string target = Path.Combine(broden, Path.GetRelativePath(RepoPaths.Get("tests", "fixtures", "broden_mini"), file));
+                Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+                File.Copy(file, target);
+            }
+            string cut = Path.Combine(broden, "images", "dtd", "b.jpg");
+            File.WriteAllBytes(cut, File.ReadAllBytes(cut)[..20]);
+            var dissection = await client.CallAsync<DissectResult>(Methods.Dissect, new DissectParams(model.ModelId, ["conv3"], broden), Slow);
+            var layer = dissection.Layers.Single();
+            layer.ImageCount.Should().Be(2, Context());
+            layer.Skipped!.Count.Should().Be(1);
+            layer.Skipped.Problems.Single().Should().Contain("b.jpg");
 
             // A folder with readable images only says nothing about skipping.
             File.Delete(truncated);

@@ -16,7 +16,7 @@ import {
 } from "../dissectionMessages";
 import { categoryBars, filterRows, formatIou, labelledSummary, rowsOf, sortRows, type SortKey, type UnitRow } from "../dissectionTable";
 import type { LayerDissection } from "../protocol.generated";
-import { byId, count as countOf, el, embeddedState, SVG, vsCodeApi, listenToHost } from "./page";
+import { byId, count as countOf, el, embeddedState, renderSkipped, SVG, vsCodeApi, listenToHost } from "./page";
 
 const vscode = vsCodeApi<DissectionToHost, DissectionPanelState>();
 
@@ -125,6 +125,7 @@ function render(): void {
       `${layer.layer} · ${labelledSummary(layer)} · ${layer.imageCount} images of ${layer.dataset === "probe" ? "the built-in probe set" : layer.dataset}` +
       ` · top ${(o.quantile * 100).toFixed(2).replace(/\.?0+$/, "")}% activations, IoU > ${o.iouThreshold}`;
   }
+  renderSkipped(byId("skipped"), layer.skipped);
   renderChart(layer);
   renderRows(layer);
   save();

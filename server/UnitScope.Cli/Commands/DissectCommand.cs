@@ -102,6 +102,7 @@ static class DissectCommand
                 results = await DissectionConsole.Run(() => service.Dissect(session, dataset, layers, options, bars.ForDissection(cached), ct), ct);
                 report = await DissectionConsole.Run(() => DissectionConsole.WriteReport(outDir, session, dataset, results, options.BatchSize, bars, ct), ct);
             });
+            AnalysisConsole.WarnSkipped(cli, results.Count == 0 ? [] : results[0].SkippedImages, "dissection.json");
 
             if (json)
             {

@@ -20,16 +20,25 @@ public sealed class ImageSkips
     readonly ConcurrentDictionary<int, SkippedImage> _skipped = new();
 
     /// <summary>Image <paramref name="index"/> of <paramref name="data"/>, or null (recorded) when it cannot be read.</summary>
-    public RgbImage? TryLoad(IEvaluationSet data, int index)
+    public RgbImage? TryLoad(IEvaluationSet data, int index) =>
+        TryLoad(index, i => data.Load(i).Image, data.ImageName);
+
+    /// <summary>Probe image <paramref name="index"/> of <paramref name="data"/> with its labels, or null (recorded) when
+    /// the image or one of its label files cannot be read.</summary>
+    public ProbeSample? TryLoad(ISegmentationDataset data, int index) =>
+        TryLoad(index, data.Load, i => $"probe image {i}");
+
+    /// <summary>What <paramref name="load"/> reads for <paramref name="index"/>, or null (recorded) when it cannot be read.</summary>
+    public T? TryLoad<T>(int index, Func<int, T> load, Func<int, string> name) where T : class
     {
         if (_skipped.ContainsKey(index)) return null;
         try
         {
-            return data.Load(index).Image;
+            return load(index);
         }
         catch (UnitScopeException e) when (IsUnreadable(e))
         {
-            _skipped.TryAdd(index, new SkippedImage(index, data.ImageName(index), e.Message));
+            _skipped.TryAdd(index, new SkippedImage(index, name(index), e.Message));
             return null;
         }
     }

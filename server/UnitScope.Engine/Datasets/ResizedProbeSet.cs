@@ -69,15 +69,17 @@ public sealed class ResizedProbeSet : ISegmentationDataset
     }
 
     /// <summary>
-    /// Null when the first probe image already has the model's input size; else a sentence saying that the images are
-    /// resized to the input and the unit maps upsampled to the masks, and how to resize both instead.
+    /// Null when the first readable probe image already has the model's input size (or none can be read: the
+    /// dissection says so); else a sentence saying that the images are resized to the input and the unit maps
+    /// upsampled to the masks, and how to resize both instead.
     /// </summary>
     public static string? SizeNote(ISegmentationDataset probe, InputSpec input, string option)
     {
         ArgumentNullException.ThrowIfNull(probe);
         ArgumentNullException.ThrowIfNull(input);
-        if (probe.Count == 0) return null;
-        var first = probe.Load(0);
+        var skips = new ImageSkips();
+        var first = Enumerable.Range(0, probe.Count).Select(i => skips.TryLoad(probe, i)).FirstOrDefault(sample => sample is not null);
+        if (first is null) return null;
         if (first.Image.Width == input.Width && first.Image.Height == input.Height) return null;
         return $"The probe images are {first.Image.Width}x{first.Image.Height} (masks {first.MaskWidth}x{first.MaskHeight}) but the model takes " +
                $"{input.Width}x{input.Height}: each image is resized to {input.Width}x{input.Height} for the forward pass and the unit maps are " +

@@ -67,7 +67,7 @@ public sealed class DissectionService
         foreach (string name in names)
         {
             ct.ThrowIfCancellationRequested();
-            if (Store.TryGet(keys[name], out var stored))
+            if (Store.TryGet(keys[name], out var stored) && StillUnreadable(dataset, stored.SkippedImages))
             {
                 results[name] = stored;
                 progress?.Report(new DissectionProgress(AnalysisPhase.Cached, stored.ImageCount, stored.ImageCount, stored));
@@ -112,6 +112,16 @@ public sealed class DissectionService
         if (absent.Count > 0)
             throw new InvalidOperationException($"The dissector returned no result for {string.Join(", ", absent)}.");
         return names.Select(n => results[n]).ToList();
+    }
+
+    /// <summary>
+    /// Whether the images a stored result left out still cannot be read. The dataset's hash covers its index and
+    /// label files, not the images, so a user who replaces a broken image would otherwise get the old result back.
+    /// </summary>
+    static bool StillUnreadable(ISegmentationDataset dataset, IReadOnlyList<SkippedImage> skipped)
+    {
+        var skips = new ImageSkips();
+        return skipped.All(s => s.Index < dataset.Count && skips.TryLoad(dataset, s.Index) is null);
     }
 
     /// <summary>

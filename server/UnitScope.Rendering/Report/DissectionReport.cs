@@ -157,7 +157,12 @@ public static class DissectionReport
         html.Append("<h2>").Append(E(layer.Layer)).Append("</h2>\n");
         html.Append("<p class=\"summary\"><strong>").Append(labelled).Append("</strong> of ").Append(layer.Units.Count)
             .Append(" units labelled, ").Append(concepts).Append(concepts == 1 ? " concept" : " concepts")
-            .Append(" (").Append(layer.ImageCount).Append(" probe images)");
+            .Append(" (").Append(layer.ImageCount).Append(" probe images");
+        if (layer.SkippedImages.Count > 0)
+            html.Append("; <span class=\"skipped\" title=\"").Append(E(string.Join("\n", layer.SkippedImages.Take(20).Select(s => s.Problem))))
+                .Append("\">").Append(layer.SkippedImages.Count).Append(layer.SkippedImages.Count == 1 ? " could not be read and was" : " could not be read and were")
+                .Append(" left out</span>");
+        html.Append(')');
         foreach (var (category, units) in counts)
             html.Append(" <span class=\"chip ").Append(CategoryClass(category)).Append("\">").Append(units).Append(' ').Append(E(category)).Append("</span>");
         html.Append("</p>\n");

@@ -1,3 +1,4 @@
+using UnitScope.Server.Analysis;
 using UnitScope.Server.Rpc;
 using E = UnitScope.Engine.Analysis.Dissection;
 using P = UnitScope.Protocol;
@@ -63,7 +64,8 @@ internal static class DissectionMapping
             d.LabelledUnits,
             categories.Select(c => new P.CategoryInfo(c, colorOf(c))).ToList(),
             categories.Select(c => new P.CategoryCount(c, d.LabelledByCategory.GetValueOrDefault(c))).ToList(),
-            d.Units.Select(ToProtocol).ToList());
+            d.Units.Select(ToProtocol).ToList(),
+            EngineAnalysis.SkippedOf(d.SkippedImages));
     }
 
     public static P.UnitDissection ToProtocol(E.UnitDissection u) => new(

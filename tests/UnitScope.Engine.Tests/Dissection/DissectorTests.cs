@@ -398,7 +398,67 @@ public class DissectorTests
         run.Should().Throw<UnitScopeException>().WithMessage("*image 2*63 values*8x8*");
     }
 
+    [Fact]
+    public void Unreadable_probe_images_are_left_out_named_and_the_rest_dissected_as_without_them()
+    {
+        var (data, source) = SmallRun(seed: 41);
+        int[] unreadable = [2, 7];
+        var broken = new UnreadableImages(data, unreadable);
+        var options = new DissectionOptions { Quantile = 0.05, BatchSize = 3, TopImages = 4 };
+
+        var withBad = Dissector.Run(source, broken, ["a", "b"], options, null, CancellationToken.None);
+
+        // The reference: the same samples (the same activations) in a set that never had the bad ones.
+        int[] readable = [.. Enumerable.Range(0, data.Count).Except(unreadable)];
+        var without = Dissector.Run(source, new InMemoryProbeSet(data.Categories, data.Concepts, [.. readable.Select(i => data.Samples[i])]),
+            ["a", "b"], options, null, CancellationToken.None);
+        foreach (var (layer, reference) in withBad.Zip(without))
+        {
+            layer.ImageCount.Should().Be(readable.Length);
+            layer.SkippedImages.Select(s => s.Index).Should().Equal(unreadable);
+            layer.SkippedImages.Should().OnlyContain(s => s.Image.StartsWith("probe image ") && s.Problem.Contains("truncated"));
+            layer.LabelledByCategory.Should().BeEquivalentTo(reference.LabelledByCategory);
+            foreach (var (unit, expected) in layer.Units.Zip(reference.Units))
+            {
+                (unit.Threshold, unit.Label, unit.Best).Should().Be((expected.Threshold, expected.Label, expected.Best), $"unit {unit.Unit} of {layer.Layer}");
+                unit.BestPerCategory.Should().Equal(expected.BestPerCategory);
+                // Top images keep their numbers in the whole set, not their place among the readable ones.
+                unit.TopImages.Should().Equal(expected.TopImages.Select(t => t with { ImageIndex = readable[t.ImageIndex] }));
+                unit.TopMasks!.Select(m => (m.ImageIndex, string.Join(",", m.Bits)))
+                    .Should().Equal(expected.TopMasks!.Select(m => (readable[m.ImageIndex], string.Join(",", m.Bits))));
+            }
+        }
+    }
+
+    [Fact]
+    public void A_probe_set_with_no_readable_image_is_refused_naming_the_first_problem()
+    {
+        var (data, source) = SmallRun(seed: 42);
+        var broken = new UnreadableImages(data, [.. Enumerable.Range(0, data.Count)]);
+
+        var run = () => Dissector.Run(source, broken, ["a"], new DissectionOptions(), null, CancellationToken.None);
+
+        run.Should().Throw<UnitScopeException>().Where(e => e.Kind == EngineErrorKind.BadImage)
+            .WithMessage("None of the 10 probe images of memory://probe could be read; the first: *img0.png*truncated*");
+    }
+
     // ---- helpers ----
+
+    /// <summary>A probe set whose images <paramref name="unreadable"/> fail to decode, as a truncated file does.</summary>
+    sealed class UnreadableImages(InMemoryProbeSet inner, int[] unreadable) : ISegmentationDataset
+    {
+        public string Root => inner.Root;
+        public string ContentHash => inner.ContentHash;
+        public IReadOnlyList<string> Categories => inner.Categories;
+        public IReadOnlyList<Concept> Concepts => inner.Concepts;
+        public int MaxConceptId => inner.MaxConceptId;
+        public int Count => inner.Count;
+
+        public ProbeSample Load(int index) => unreadable.Contains(index)
+            ? throw new UnitScopeException(EngineErrorKind.BadImage, $"img{index}.png cannot be decoded: the file is truncated.")
+            : inner.Load(index);
+    }
+
 
     static (InMemoryProbeSet, PlantedActivations) SmallRun(int seed)
     {

@@ -58,6 +58,29 @@ public sealed class DissectionServiceTests : IDisposable
     }
 
     [Fact]
+    public void A_stored_result_that_left_images_out_is_computed_again_once_one_of_them_can_be_read()
+    {
+        DissectionRunner skipping = (session, data, layers, options, progress, ct) =>
+        {
+            _runs.Add(layers);
+            var result = Layer(layers[0], session.CheckpointHash, data.ContentHash, options) with
+            {
+                SkippedImages = [new SkippedImage(3, "probe image 3", "image 3 is not there")],
+            };
+            progress?.Report(new DissectionProgress(AnalysisPhase.Iou, 10, 10, result) { Layer = layers[0] });
+            return [result];
+        };
+        Service(skipping).Dissect(Model, _data, ["conv2"]);
+
+        Service(skipping).Dissect(Model, _data, ["conv2"]).Single().SkippedImages.Should().ContainSingle();
+        _runs.Should().HaveCount(1, "image 3 still cannot be read: the stored result stands");
+
+        _data.Readable.Add(3);
+        Service().Dissect(Model, _data, ["conv2"]).Single().SkippedImages.Should().BeEmpty();
+        _runs.Should().HaveCount(2, "image 3 was mended, so the result that left it out is stale");
+    }
+
+    [Fact]
     public void Only_the_missing_layers_are_computed()
     {
         Service().Dissect(Model, _data, ["conv2"]);
@@ -166,8 +189,11 @@ public sealed class DissectionServiceTests : IDisposable
     }
 
     /// <summary>Twenty images the fake runner never looks at.</summary>
+    /// <summary>Twenty images, none readable but those in <see cref="Readable"/>.</summary>
     sealed class EmptyDataset : ISegmentationDataset
     {
+        public HashSet<int> Readable { get; } = [];
+
         public string Root => "/nowhere";
         public string ContentHash => Dataset;
         public IReadOnlyList<string> Categories { get; } = ["color"];
@@ -175,7 +201,9 @@ public sealed class DissectionServiceTests : IDisposable
         public int MaxConceptId => 1;
         public int Count => 20;
 
-        public ProbeSample Load(int index) =>
-            throw new UnitScopeException(EngineErrorKind.FileNotFound, $"image {index} is not there");
+        public ProbeSample Load(int index) => Readable.Contains(index)
+            ? new ProbeSample(index, $"{index}.png", new RgbImage(4, 4, 3, new byte[48]), 4, 4,
+                new Dictionary<string, IReadOnlyList<int[]>>(), new Dictionary<string, IReadOnlyList<int>>())
+            : throw new UnitScopeException(EngineErrorKind.FileNotFound, $"image {index} is not there");
     }
 }

@@ -44,9 +44,9 @@ internal sealed class ConceptTally
 
     /// <summary>
     /// Counts <paramref name="labels"/>.Count images whose maps are <paramref name="maps"/>
-    /// ([images × units × h × w]), the first being image <paramref name="firstImage"/> of the run.
+    /// ([images × units × h × w]), in the order of <paramref name="labels"/> (which name their images).
     /// </summary>
-    public void Add(float[] maps, int height, int width, IReadOnlyList<ImageLabels> labels, int firstImage, CancellationToken ct)
+    public void Add(float[] maps, int height, int width, IReadOnlyList<ImageLabels> labels, CancellationToken ct)
     {
         int mapSize = height * width;
         Parallel.For(0, _units, ParallelWork.Options(ct), () => new CellScratch(), (u, _, scratch) =>
@@ -56,10 +56,10 @@ internal sealed class ConceptTally
             {
                 var image = labels[n];
                 var grid = CellGrid.For(height, width, image.MaskHeight, image.MaskWidth);
-                int top = IndexOf(_top[u], firstImage + n);
+                int top = IndexOf(_top[u], image.ImageIndex);
                 var bits = top >= 0 ? new ulong[(image.Pixels + 63) / 64] : null;
                 long on = CountMap(grid, maps.AsSpan((n * _units + u) * mapSize, mapSize), _thresholds[u], image, _intersection, (int)(u * (long)_conceptSlots), bits, scratch);
-                if (bits is not null) _topMasks[u][top] = new UnitMask(firstImage + n, image.MaskHeight, image.MaskWidth, bits);
+                if (bits is not null) _topMasks[u][top] = new UnitMask(image.ImageIndex, image.MaskHeight, image.MaskWidth, bits);
                 if (on == 0) continue;
                 _maskPixels[u] += on;
                 foreach (int k in image.PresentCategories)

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using UnitScope.Engine.Datasets;
 
 namespace UnitScope.Engine.Analysis.Dissection;
 
@@ -62,7 +63,10 @@ public sealed record UnitMask(int ImageIndex, int Height, int Width, ulong[] Bit
     public bool[] ToArray() => [.. Enumerable.Range(0, Height * Width).Select(p => this[p])];
 }
 
-/// <summary>A layer's dissection: every unit, and how many units are labelled per category.</summary>
+/// <summary>
+/// A layer's dissection: every unit, and how many units are labelled per category. <see cref="ImageCount"/>
+/// images were used; <see cref="SkippedImages"/> could not be read and were left out.
+/// </summary>
 public sealed record LayerDissection(
     string Layer,
     string CheckpointHash,
@@ -73,6 +77,9 @@ public sealed record LayerDissection(
     IReadOnlyDictionary<string, int> LabelledByCategory)
 {
     public int LabelledUnits => Units.Count(u => u.Label is not null);
+
+    /// <summary>The probe images (or their label files) that could not be read, by index; empty when all were.</summary>
+    public IReadOnlyList<SkippedImage> SkippedImages { get; init; } = [];
 }
 
 /// <summary>

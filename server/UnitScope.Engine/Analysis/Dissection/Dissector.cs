@@ -91,17 +91,22 @@ public static class Dissector
                 runs.Add(new LayerRun(layer, options.TopImages, () => new SpillFile(directory, layer)));
 
             var labelArea = new long[concepts.MaxId + 1];
-            ThresholdPass.Run(source, data, layers, options, imageCount, concepts, labelArea, labelSpill, runs, progress, ct);
+            var skips = new ImageSkips();
+            var used = ThresholdPass.Run(source, data, layers, options, imageCount, concepts, labelArea, labelSpill, runs, skips, progress, ct);
+            if (used.Length == 0)
+                throw new UnitScopeException(EngineErrorKind.BadImage,
+                    $"None of the {imageCount} probe images of {data.Root} could be read; the first: {skips.List[0].Problem}");
             var results = new List<LayerDissection>();
             foreach (var run in runs)
             {
                 int rounds = run.FinishThresholds(options.Quantile, ct, (round, done) =>
-                    progress?.Report(new DissectionProgress(AnalysisPhase.Quantiles, (int)done, imageCount) { Layer = run.Name, Round = round }));
+                    progress?.Report(new DissectionProgress(AnalysisPhase.Quantiles, (int)done, used.Length) { Layer = run.Name, Round = round }));
                 trace?.ThresholdRounds.Add(run.Name, rounds);
-                var result = IouPass.Run(run, source, data, options, imageCount, concepts, labelArea, labelSpill, progress, ct, trace);
+                var result = IouPass.Run(run, source, data, options, used.Length, concepts, labelArea, labelSpill, progress, ct, trace)
+                    with { SkippedImages = skips.List };
                 results.Add(result);
                 run.Dispose(); // frees its spill as soon as it is done
-                progress?.Report(new DissectionProgress(AnalysisPhase.Iou, imageCount, imageCount, result) { Layer = run.Name });
+                progress?.Report(new DissectionProgress(AnalysisPhase.Iou, used.Length, used.Length, result) { Layer = run.Name });
             }
             return results;
         }

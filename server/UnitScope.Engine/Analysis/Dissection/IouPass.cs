@@ -23,7 +23,7 @@ internal static class IouPass
             int count = spill.Read(maps, masks, ref position);
             var labels = new ImageLabels[count];
             for (int i = 0; i < count; i++) labels[i] = ImageLabels.ReadFrom(labelSpill.Reader);
-            tally.Add(maps, spill.Height, spill.Width, labels, start, ct);
+            tally.Add(maps, spill.Height, spill.Width, labels, ct);
             progress?.Report(new DissectionProgress(AnalysisPhase.Iou, start + count, imageCount) { Layer = run.Name });
         }
         var iou = tally.Iou(labelArea, concepts.CategoryOf);

@@ -52,9 +52,9 @@ internal sealed class LayerRun(string name, int topImages, Func<SpillFile> newSp
 
     /// <summary>
     /// Pass 1's counting of a batch <see cref="Take"/> copied: refuses non-finite values, ranks the images,
-    /// counts the brackets and writes the spill. Images <paramref name="firstImage"/>… with mask sizes <paramref name="masks"/>.
+    /// counts the brackets and writes the spill. Images <paramref name="images"/> (dataset indices) with mask sizes <paramref name="masks"/>.
     /// </summary>
-    public void Count(float[] values, (int Height, int Width)[] masks, int firstImage)
+    public void Count(float[] values, (int Height, int Width)[] masks, int[] images)
     {
         int mapSize = Height * Width, imageFloats = Units * mapSize;
         var maxima = new float[masks.Length * Units];
@@ -69,7 +69,7 @@ internal sealed class LayerRun(string name, int topImages, Func<SpillFile> newSp
                 {
                     if (!float.IsFinite(v))
                         throw new UnitScopeException(EngineErrorKind.InvalidArgument,
-                            $"Layer '{Name}' unit {u} has non-finite activations (NaN or infinity) among probe images {firstImage}–{firstImage + masks.Length - 1}.");
+                            $"Layer '{Name}' unit {u} has non-finite activations (NaN or infinity) among probe images {images[0]}–{images[^1]}.");
                     if (v > max) max = v;
                 }
                 maxima[n * Units + u] = max;
@@ -77,7 +77,7 @@ internal sealed class LayerRun(string name, int topImages, Func<SpillFile> newSp
             Brackets.Add(image, CellGrid.For(Height, Width, masks[n].Height, masks[n].Width));
             Spill.Write(masks[n].Height, masks[n].Width, image);
         }
-        Top.Add(maxima, firstImage, masks.Length);
+        Top.Add(maxima, images);
     }
 
     /// <summary>The thresholds, exactly (<see cref="ExactThresholds"/>); returns how many passes over the spill that took.</summary>

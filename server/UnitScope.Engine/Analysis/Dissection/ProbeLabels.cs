@@ -41,8 +41,10 @@ internal sealed class ConceptIndex
 /// concept at most once per pixel (a pixel can still carry several concepts, from several maps), and
 /// without the image-level labels (an image-level label already covers every pixel); ids that name no
 /// concept are dropped. <see cref="PresentCategories"/>: the categories with any label in the image.
+/// <see cref="ImageIndex"/> is the image's index in the dataset (a run's images need not be consecutive:
+/// unreadable ones are left out).
 /// </summary>
-internal sealed record ImageLabels(int MaskHeight, int MaskWidth, int[][] Maps, int[] ImageLevel, int[] PresentCategories)
+internal sealed record ImageLabels(int ImageIndex, int MaskHeight, int MaskWidth, int[][] Maps, int[] ImageLevel, int[] PresentCategories)
 {
     public int Pixels => MaskHeight * MaskWidth;
 
@@ -108,7 +110,7 @@ internal sealed record ImageLabels(int MaskHeight, int MaskWidth, int[][] Maps, 
             present[concepts.CategoryOf[id]] = true;
         }
         var presentCategories = Enumerable.Range(0, present.Length).Where(k => present[k]).ToArray();
-        return new ImageLabels(height, width, [.. maps], [.. imageLevel], presentCategories);
+        return new ImageLabels(index, height, width, [.. maps], [.. imageLevel], presentCategories);
     }
 
     static bool SeenBefore(List<int[]> maps, int pixel, int id)
@@ -128,13 +130,13 @@ internal sealed record ImageLabels(int MaskHeight, int MaskWidth, int[][] Maps, 
         new(EngineErrorKind.InvalidArgument, $"Probe image {index} cannot be dissected: {what}.");
 
     /// <summary>
-    /// Appends the labels to a spill as one record: its length in ints, then mask height and width,
+    /// Appends the labels to a spill as one record: its length in ints, then the image's index, mask height and width,
     /// image-level ids, present categories, and the maps run-length encoded ((value, run) pairs,
     /// row-major); every list prefixed by its length.
     /// </summary>
     public void WriteTo(BinaryWriter writer)
     {
-        var record = new List<int>(64) { MaskHeight, MaskWidth, ImageLevel.Length };
+        var record = new List<int>(64) { ImageIndex, MaskHeight, MaskWidth, ImageLevel.Length };
         record.AddRange(ImageLevel);
         record.Add(PresentCategories.Length);
         record.AddRange(PresentCategories);
@@ -175,7 +177,7 @@ internal sealed record ImageLabels(int MaskHeight, int MaskWidth, int[][] Maps, 
             reader.BaseStream.ReadExactly(MemoryMarshal.AsBytes(record));
             int at = 0;
             int Next(Span<int> r) => r[at++];
-            int height = Next(record), width = Next(record);
+            int imageIndex = Next(record), height = Next(record), width = Next(record);
             var imageLevel = record.Slice(at + 1, record[at]).ToArray();
             at += 1 + imageLevel.Length;
             var present = record.Slice(at + 1, record[at]).ToArray();
@@ -193,7 +195,7 @@ internal sealed record ImageLabels(int MaskHeight, int MaskWidth, int[][] Maps, 
                     position += run;
                 }
             }
-            return new ImageLabels(height, width, maps, imageLevel, present);
+            return new ImageLabels(imageIndex, height, width, maps, imageLevel, present);
         }
         finally
         {

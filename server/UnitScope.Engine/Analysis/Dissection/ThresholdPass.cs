@@ -11,28 +11,38 @@ namespace UnitScope.Engine.Analysis.Dissection;
 /// </summary>
 internal static class ThresholdPass
 {
-    /// <summary>Pass 1: the forward passes, threshold brackets, top images, spills.</summary>
-    public static void Run(IActivationSource source, ISegmentationDataset data, IReadOnlyList<string> layers,
+    /// <summary>
+    /// Pass 1: the forward passes, threshold brackets, top images, spills, over images 0 … imageCount − 1 of
+    /// <paramref name="data"/> less the ones that cannot be read (recorded in <paramref name="skips"/>: one bad
+    /// file must not cost a run). Returns the dataset indices of the images used, in spill order.
+    /// </summary>
+    public static int[] Run(IActivationSource source, ISegmentationDataset data, IReadOnlyList<string> layers,
         DissectionOptions options, int imageCount, ConceptIndex concepts, long[] labelArea, SpillFile labelSpill,
-        List<LayerRun> runs, IProgress<DissectionProgress>? progress, CancellationToken ct)
+        List<LayerRun> runs, ImageSkips skips, IProgress<DissectionProgress>? progress, CancellationToken ct)
     {
         Task? counting = null;
+        var used = new List<int>(imageCount);
         try
         {
-            for (int start = 0; start < imageCount; start += options.BatchSize)
+            for (int next = 0; next < imageCount;)
             {
                 ct.ThrowIfCancellationRequested();
-                int count = Math.Min(options.BatchSize, imageCount - start);
-                var samples = new ProbeSample[count];
-                var masks = new (int Height, int Width)[count];
-                for (int i = 0; i < count; i++)
+                var batch = new List<(int Index, ProbeSample Sample)>(options.BatchSize);
+                for (; batch.Count < options.BatchSize && next < imageCount; next++)
+                    if (skips.TryLoad(data, next) is { } sample) batch.Add((next, sample));
+                if (batch.Count == 0) break;
+                var samples = batch.Select(b => b.Sample).ToArray();
+                var images = batch.Select(b => b.Index).ToArray();
+                var masks = new (int Height, int Width)[samples.Length];
+                for (int i = 0; i < samples.Length; i++)
                 {
-                    samples[i] = data.Load(start + i);
                     masks[i] = (samples[i].MaskHeight, samples[i].MaskWidth);
                     if (masks[i].Height <= 0 || masks[i].Width <= 0)
                         throw new UnitScopeException(EngineErrorKind.InvalidArgument,
-                            $"Probe image {start + i} cannot be dissected: its mask size is {masks[i].Height}x{masks[i].Width}.");
+                            $"Probe image {images[i]} cannot be dissected: its mask size is {masks[i].Height}x{masks[i].Width}.");
                 }
+                used.AddRange(images);
+                int count = samples.Length;
 
                 using var scope = NewDisposeScope();
                 var activations = source.Forward(samples, layers);
@@ -54,24 +64,24 @@ internal static class ThresholdPass
                 }
                 // The labels' checks, normalisation and spill, and the counting run beside the next batch's
                 // loading and forward pass (which leave a core idle much of the time).
-                int first = start;
                 counting = Task.Run(() =>
                 {
                     for (int i = 0; i < samples.Length; i++)
                     {
-                        var imageLabels = ImageLabels.From(samples[i], first + i, concepts, labelArea);
+                        var imageLabels = ImageLabels.From(samples[i], images[i], concepts, labelArea);
                         imageLabels.WriteTo(labelSpill.Writer);
                         imageLabels.Release();
                     }
                     foreach (var (run, raw) in work)
                     {
-                        run.Count(raw, masks, first);
+                        run.Count(raw, masks, images);
                         ArrayPool<float>.Shared.Return(raw);
                     }
                 });
-                progress?.Report(new DissectionProgress(AnalysisPhase.Thresholds, start + count, imageCount));
+                progress?.Report(new DissectionProgress(AnalysisPhase.Thresholds, next, imageCount));
             }
             Finish(ref counting);
+            return [.. used];
         }
         finally
         {

@@ -10,19 +10,19 @@ internal sealed class TopImageTracker(int units, int k)
     readonly PriorityQueue<int, (float Value, int NegIndex)>[] _heaps =
         Enumerable.Range(0, units).Select(_ => new PriorityQueue<int, (float, int)>(k + 1)).ToArray();
 
-    /// <summary><paramref name="maxima"/>[n × units + u] is unit u's maximum on image <paramref name="firstImage"/> + n.</summary>
-    public void Add(ReadOnlySpan<float> maxima, int firstImage, int images)
+    /// <summary><paramref name="maxima"/>[n × units + u] is unit u's maximum on image <paramref name="images"/>[n].</summary>
+    public void Add(ReadOnlySpan<float> maxima, ReadOnlySpan<int> images)
     {
         if (k == 0) return;
-        for (int n = 0; n < images; n++)
+        for (int n = 0; n < images.Length; n++)
             for (int u = 0; u < units; u++)
             {
                 var heap = _heaps[u];
-                var priority = (maxima[n * units + u], -(firstImage + n));
+                var priority = (maxima[n * units + u], -images[n]);
                 if (heap.Count < k)
-                    heap.Enqueue(firstImage + n, priority);
+                    heap.Enqueue(images[n], priority);
                 else if (heap.TryPeek(out _, out var weakest) && Compare(priority, weakest) > 0)
-                    heap.EnqueueDequeue(firstImage + n, priority);
+                    heap.EnqueueDequeue(images[n], priority);
             }
     }
 
