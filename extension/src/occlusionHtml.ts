@@ -37,6 +37,9 @@ export function buildOcclusionHtml(input: OcclusionHtmlInput): string {
   const range = (m: OcclusionMap, format: (v: number) => string) =>
     `<p class="range">${e(format(m.min))} – ${e(format(m.max))} · unoccluded ${e(format(m.unoccluded))}</p>`;
   const prob = (v: number) => v.toFixed(3);
+  // A one-output model (a discriminator, a regression) is occluded on that output: a score, not a class's
+  // probability, and a class map would be one colour.
+  const score = r.classNames.length === 1;
 
   const legend = r.mostProbable.legend
     .map((l) => {
@@ -69,7 +72,11 @@ ${range(r.activity.map, formatStat)}</figcaption>
     `Occlusion · ${state.image.name}`,
     `<header class="head">
 <h1>Occlusion <span class="model">${e(state.image.name)} · ${e(state.model.modelLabel)}</span></h1>
-<p class="meta">Target <strong>${e(r.targetLabel)}</strong> (p = ${prob(r.targetProbability)} unoccluded; predicted ${e(r.classNames[r.predictedClass] ?? "?")}) · square ${r.size} px every ${r.stride} px, ${r.rows}×${r.columns} positions · fill ${e(q.fill === "mean" ? "dataset mean" : q.fill)}${r.cached ? " · from the cache" : ""}</p>
+<p class="meta">${
+      score
+        ? `The model's one output <strong>${e(r.targetLabel)}</strong> (a score, not a class probability) = ${e(formatStat(r.targetProbability))} unoccluded`
+        : `Target <strong>${e(r.targetLabel)}</strong> (p = ${prob(r.targetProbability)} unoccluded; predicted ${e(r.classNames[r.predictedClass] ?? "?")})`
+    } · square ${r.size} px every ${r.stride} px, ${r.rows}×${r.columns} positions · fill ${e(q.fill === "mean" ? "dataset mean" : q.fill)}${r.cached ? " · from the cache" : ""}</p>
 ${preprocessingHtml(r.preprocessing)}
 </header>
 <nav class="toolbar" aria-label="Occlusion view">
@@ -83,19 +90,28 @@ ${preprocessingHtml(r.preprocessing)}
 <figcaption><strong>Image</strong> as the model sees it (${r.imageWidth}×${r.imageHeight})</figcaption>
 </figure>
 <figure>
-${overlay("map-probability", r.probability.heatmapPng, `Probability of ${r.targetLabel} with the square at each position, over ${state.image.name}`)}
-<figcaption><strong>p(${e(r.targetLabel)})</strong> with the square at each position (low: the square hides what the class needs)
-${range(r.probability, prob)}</figcaption>
+${overlay("map-probability", r.probability.heatmapPng, `${score ? "The output" : `Probability of ${r.targetLabel}`} with the square at each position, over ${state.image.name}`)}
+${
+  score
+    ? `<figcaption><strong>The output</strong> with the square at each position (low: the square hides what raises the score)
+${range(r.probability, formatStat)}</figcaption>`
+    : `<figcaption><strong>p(${e(r.targetLabel)})</strong> with the square at each position (low: the square hides what the class needs)
+${range(r.probability, prob)}</figcaption>`
+}
 </figure>
-<figure>
+${
+  score
+    ? ""
+    : `<figure>
 ${overlay("map-class", r.mostProbable.heatmapPng, `Most probable class with the square at each position, over ${state.image.name}`)}
 <figcaption><strong>Most probable class</strong> with the square at each position
 <ul class="class-legend" aria-label="Classes in the map">${legend}</ul></figcaption>
-</figure>
+</figure>`
+}
 ${activity}
 </div>
 <form id="options" class="options" aria-label="Run again with other parameters" novalidate>
-<label>Target class <select id="target">${classOptions}</select></label>
+<label${score ? " hidden" : ""}>Target class <select id="target">${classOptions}</select></label>
 <label>Square (px) <input id="size" type="number" min="1" max="${side}" step="1" value="${q.size}" required></label>
 <label>Stride (px) <input id="stride" type="number" min="1" max="${side}" step="1" value="${q.stride}" required></label>
 <label>Fill <select id="fill">${fillOptions}</select></label>

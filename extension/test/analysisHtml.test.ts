@@ -10,7 +10,7 @@ import { buildOcclusionHtml } from "../src/occlusionHtml";
 import { buildUnitMapHtml } from "../src/panelHtml";
 import { buildRankHtml } from "../src/rankHtml";
 import { ablateResult, ablationState, occludeResult, occlusionState, rankResult, rankState } from "./support/analysisFixtures";
-import { EXTENSION_ROOT, pageStyles, state as unitMapState } from "./support/fixtures";
+import { EXTENSION_ROOT, pageStyles, state as unitMapState, TINY_PNG } from "./support/fixtures";
 import { CSP_SOURCE, MEDIA, readPage, resources, tags, type Tag } from "./support/pageHtml";
 
 const EVIL = '</script><script>alert(1)</script>"><img src=x onerror=alert(2)>';
@@ -125,6 +125,25 @@ describe("analysis webviews' HTML", () => {
       assert.match(html, /⚠ classes matched by position &lt;\/script&gt;/);
     }
     for (const html of [panels.ablation(), panels.ranking(), panels.occlusion()]) assert.ok(!html.includes('class="preprocessing"'));
+  });
+
+  it("occlusion of a one-output model (a discriminator) shows its score, no p = and no class map", () => {
+    const one = occludeResult({
+      targetClass: 0,
+      targetLabel: "real",
+      targetProbability: 2.5,
+      predictedClass: 0,
+      classNames: ["real"],
+      mostProbable: { classes: [0, 0, 0, 0, 0, 0], legend: [{ index: 0, label: "real", color: "#4e79a7", cells: 6 }], heatmapPng: TINY_PNG },
+    });
+    const html = panels.occlusion(occlusionState({ result: one }));
+    check(html);
+    assert.match(html, /The model's one output <strong>real<\/strong> \(a score, not a class probability\) = 2\.5 unoccluded/);
+    assert.ok(!html.includes("p = ") && !html.includes("p(real)"), "no probability wording");
+    const overlays = tags(html).filter((x) => x.name === "img" && x.attrs.get("class") === "overlay");
+    assert.deepEqual(overlays.map((x) => x.attrs.get("id")), ["map-probability", "map-activity"]);
+    assert.match(html, /<label hidden>Target class <select id="target">/, "one output: nothing to pick");
+    assert.match(panels.occlusion(), /<label>Target class <select id="target">/);
   });
 
   it("occlusion without an activity map (a model without spatial layers) says why", () => {

@@ -72,6 +72,19 @@ public sealed class AnalysisCommandTests : IDisposable
     }
 
     [Fact]
+    public void Occluding_a_one_output_model_maps_its_score_without_a_class_map()
+    {
+        // squeeze_if.onnx: a DCGAN discriminator's ending, one sigmoid per image (as PredictCommandTests uses it).
+        var run = Cli.Run(["occlude", Cli.Repo("tests/fixtures/onnx/squeeze_if.onnx"), "--image", Circle, "--input-size", "8", "--size", "4", "--stride", "2",
+            "--out", Out, "--cache", Cache, "--device", "cpu"]);
+        run.Exit.Should().Be(0, run.ToString());
+        run.Out.Should().Contain("one output").And.Contain("a score").And.NotContain("p(");
+        File.Exists(Path.Combine(Out, "probability.png")).Should().BeTrue();
+        File.Exists(Path.Combine(Out, "classes.png")).Should().BeFalse("one output: every position would be the same class");
+        File.ReadAllText(Path.Combine(Out, "index.html")).Should().NotContain("most probable class");
+    }
+
+    [Fact]
     public void Occlude_takes_a_class_by_name_and_a_fill_colour()
     {
         var run = Cli.Run(["occlude", Model, "--image", Circle, "--class", "Square", "--fill", "255,255,255", "--size", "32", "--stride", "32",

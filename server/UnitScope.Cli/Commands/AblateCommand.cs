@@ -376,16 +376,21 @@ static class AnalysisPage
             .Append(" · <a href=\"").Append(E(json)).Append("\">").Append(E(json)).Append("</a></p>\n");
         foreach (string image in images)
             html.Append("<img src=\"").Append(E(image)).Append("\" alt=\"").Append(E(image)).Append("\">\n");
-        html.Append("<table><thead><tr>");
-        foreach (string h in table.Head) html.Append("<th>").Append(E(h)).Append("</th>");
-        html.Append("</tr></thead><tbody>\n");
-        foreach (var row in table.Rows)
+        var rows = table.Rows.ToList();
+        if (rows.Count > 0) // none: nothing to tabulate (occlusion of a one-output model has no classes)
         {
-            html.Append("<tr>");
-            foreach (string cell in row) html.Append("<td>").Append(E(cell)).Append("</td>");
-            html.Append("</tr>\n");
+            html.Append("<table><thead><tr>");
+            foreach (string h in table.Head) html.Append("<th>").Append(E(h)).Append("</th>");
+            html.Append("</tr></thead><tbody>\n");
+            foreach (var row in rows)
+            {
+                html.Append("<tr>");
+                foreach (string cell in row) html.Append("<td>").Append(E(cell)).Append("</td>");
+                html.Append("</tr>\n");
+            }
+            html.Append("</tbody></table>\n");
         }
-        html.Append("</tbody></table>\n</body></html>\n");
+        html.Append("</body></html>\n");
         string path = Path.Combine(folder, "index.html");
         Sessions.WriteFile(path, Encoding.UTF8.GetBytes(html.ToString()));
         return path;

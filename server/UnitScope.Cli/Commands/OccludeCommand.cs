@@ -74,10 +74,17 @@ static class OccludeCommand
                     () => Occluder.Run(session, picture, options, bars.ForOcclusion(), ct), out cached, cli.Info), ct));
 
             Directory.CreateDirectory(outDir);
-            var files = new List<string> { "occlusion.png", "probability.png", "classes.png" };
+            // A one-output model (a discriminator, a regression) is occluded on that output: a score, not a
+            // probability, and no class map (it would be one colour).
+            bool score = result.ClassNames.Count == 1;
+            var files = new List<string> { "occlusion.png", "probability.png" };
             Sessions.WriteFile(Path.Combine(outDir, "occlusion.png"), OcclusionFigure.RenderPng(picture, result));
             Sessions.WriteFile(Path.Combine(outDir, "probability.png"), OcclusionFigure.OverlayPng(picture, result, OcclusionMap.TargetProbability));
-            Sessions.WriteFile(Path.Combine(outDir, "classes.png"), OcclusionFigure.OverlayPng(picture, result, OcclusionMap.MostProbableClass));
+            if (!score)
+            {
+                Sessions.WriteFile(Path.Combine(outDir, "classes.png"), OcclusionFigure.OverlayPng(picture, result, OcclusionMap.MostProbableClass));
+                files.Add("classes.png");
+            }
             if (result.UnitActivity is not null)
             {
                 Sessions.WriteFile(Path.Combine(outDir, "unit.png"), OcclusionFigure.OverlayPng(picture, result, OcclusionMap.UnitActivity));
@@ -88,11 +95,12 @@ static class OccludeCommand
             int worst = Array.IndexOf(result.TargetProbability, result.TargetProbability.Min());
             var (wy, wx) = (result.Ys[worst / result.Columns], result.Xs[worst % result.Columns]);
             string summary = string.Create(CultureInfo.InvariantCulture,
-                $"p({target}) = {result.BaseTargetProbability:0.000} unoccluded; {result.TargetProbability.Min():0.000} at its lowest, with the square at x {wx}, y {wy} " +
+                $"{(score ? $"The model's one output ({target}, a score)" : $"p({target})")} = {result.BaseTargetProbability:0.000} unoccluded; " +
+                $"{result.TargetProbability.Min():0.000} at its lowest, with the square at x {wx}, y {wy} " +
                 $"({result.Rows}×{result.Columns} positions of a {result.Options.Size} px square, stride {result.Options.Stride}, on the {result.InputWidth}×{result.InputHeight} input).");
             var legend = OcclusionFigure.ClassLegend(result);
             string page = AnalysisPage.Write(outDir, $"Occlusion: {Path.GetFileName(imagePath)}", session, summary, [.. files.Take(1)],
-                (["most probable class", "positions", "share"], legend.Select(l => new[]
+                (["most probable class", "positions", "share"], legend.Where(_ => !score).Select(l => new[]
                 {
                     l.Name, l.Positions.ToString(CultureInfo.InvariantCulture), (100.0 * l.Positions / result.MostProbableClass.Length).ToString("0", CultureInfo.InvariantCulture) + "%",
                 })), "occlusion.json");

@@ -85,10 +85,13 @@ public static class OcclusionFigure
         int panelHeight = Math.Max(1, (int)Math.Round((double)panelSize * result.InputHeight / result.InputWidth));
         var shown = ImageResize.Resize(image, panelSize, panelHeight);
         bool unit = result.UnitActivity is not null;
-        int panels = unit ? 4 : 3;
+        // A one-output model (a discriminator, a regression) is occluded on its output itself: no probability of a
+        // class, and a class map that would be one colour.
+        bool score = result.ClassNames.Count == 1;
+        int panels = 2 + (score ? 0 : 1) + (unit ? 1 : 0);
         int width = (int)(Pad + panels * (panelSize + Pad));
         // Below the panels: colour bars (34 px) and the class legend (15 px a row, up to 5 rows and a "more" line).
-        int legendRows = Math.Min(ClassLegend(result).Count, 6);
+        int legendRows = score ? 0 : Math.Min(ClassLegend(result).Count, 6);
         int height = (int)(Pad + 30 + TitleHeight + panelHeight + Math.Max(44, 22 + 15 * legendRows) + Pad);
         var bitmap = new SKBitmap(new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Premul));
         using var canvas = new SKCanvas(bitmap);
@@ -104,20 +107,25 @@ public static class OcclusionFigure
         float x = Pad;
         var overlay = new OverlayOptions { Colormap = cmap, Opacity = 0.6f };
 
-        Panel(canvas, shown, x, top, "input", string.Create(CultureInfo.InvariantCulture,
-            $"predicted {predicted} ({result.BasePredictedProbability:0.00})"));
+        Panel(canvas, shown, x, top, "input", score
+            ? "output " + PlotFrame.Number(result.BaseTargetProbability)
+            : string.Create(CultureInfo.InvariantCulture, $"predicted {predicted} ({result.BasePredictedProbability:0.00})"));
         x += panelSize + Pad;
 
         var probability = Overlay(shown, result, OcclusionMap.TargetProbability, overlay);
-        Panel(canvas, probability, x, top, $"p({target}) with the square here",
-            string.Create(CultureInfo.InvariantCulture, $"unoccluded {result.BaseTargetProbability:0.000}"));
+        Panel(canvas, probability, x, top, score ? "the output with the square here" : $"p({target}) with the square here",
+            score ? "unoccluded " + PlotFrame.Number(result.BaseTargetProbability)
+                : string.Create(CultureInfo.InvariantCulture, $"unoccluded {result.BaseTargetProbability:0.000}"));
         ColorBar(canvas, x, top + panelHeight + 10, panelSize, cmap, result.TargetProbability.Min(), result.TargetProbability.Max());
         x += panelSize + Pad;
 
-        var classes = ClassOverlay(shown, result, 0.55f);
-        Panel(canvas, classes, x, top, "most probable class", "with the square here");
-        Legend(canvas, ClassLegend(result), x, top + panelHeight + 10, panelSize, result.MostProbableClass.Length);
-        x += panelSize + Pad;
+        if (!score)
+        {
+            var classes = ClassOverlay(shown, result, 0.55f);
+            Panel(canvas, classes, x, top, "most probable class", "with the square here");
+            Legend(canvas, ClassLegend(result), x, top + panelHeight + 10, panelSize, result.MostProbableClass.Length);
+            x += panelSize + Pad;
+        }
 
         if (unit)
         {

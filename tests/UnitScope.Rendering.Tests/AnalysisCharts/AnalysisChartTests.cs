@@ -79,6 +79,19 @@ public class AnalysisChartTests
         unitMap.Should().Throw<ArgumentException>().WithMessage("*no unit activity*");
     }
 
+    [Fact]
+    public void A_one_output_model_is_drawn_without_a_class_map()
+    {
+        // A discriminator: one output, a score; occlusion follows the score itself (the engine's Scores).
+        var one = Occlusion() with { ClassNames = ["real"], TargetClass = 0, BasePredictedClass = 0, BaseTargetProbability = 2.5f,
+            MostProbableClass = new int[16] };
+        using var figure = Keep(OcclusionFigure.RenderPng(Gray(100, 80), one, panelSize: 128), "occlusion-figure-one-output");
+        figure.Width.Should().Be(16 + 3 * (128 + 16), "image, output map and unit map: no class map");
+        PixelsOfColour(figure, AnalysisColors.ForClassRank(0)).Should().Be(0, "no class legend");
+        using var classes = Decode(OcclusionFigure.RenderPng(Gray(100, 80), Occlusion(), panelSize: 128));
+        PixelsOfColour(classes, AnalysisColors.ForClassRank(0)).Should().BeGreaterThan(20, "with classes, the legend's first chip");
+    }
+
     static AblationResult Ablation(bool control = true) => new("c", "d", "probe", "features.27", 64, [1, 5, 9],
         control ? [[2, 3, 4], [6, 7, 8]] : [], 600, 0.9, 0.6, control ? 0.88 : null,
         [
