@@ -1067,6 +1067,8 @@ export interface ModelInfo {
   classNames?: string[];
   /** How its images are prepared (the description's sizing applied), with warnings. */
   preprocessing?: PreprocessingInfo;
+  /** An image generator (its input a latent vector, `Input` being [nz, 1, 1]): what the GAN analyses (`unitscope/ganDissect`, `unitscope/ganEdit`) take, and what the classifier analyses do not. */
+  generator: boolean;
 }
 
 /** `unitscope/occlude`. Give exactly one of `imagePath` and `imageBase64`. The square is placed at every `stride` pixels of the model input (its last position touches the right and bottom edges), so the maps have one cell per position. Runs in the background with work-done progress (per batch) and cancellation; results are cached per (checkpoint, image, parameters). */

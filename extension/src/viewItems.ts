@@ -13,6 +13,8 @@ export interface LayerNode {
   info: LayerInfo;
   /** The default dissection's counts, when there is one. */
   dissected?: { labelled: number; units: number };
+  /** A layer of an image generator: GAN dissection applies, the classifier analyses do not. */
+  generator?: true;
 }
 
 export interface ModelNode {
@@ -61,7 +63,7 @@ export function layerItem(node: LayerNode): ItemView {
     label: l.name,
     description: parts.join(" · "),
     tooltip: `${l.name}: ${l.kind}, ${l.units} units, output ${l.outputShape.join("×")}` + (node.dissected ? `\n${node.dissected.labelled} of ${node.dissected.units} units labelled` : ""),
-    contextValue: spatial ? (node.dissected ? "layer.spatial.dissected" : "layer.spatial") : l.units > 0 ? "layer.flat" : "layer.none",
+    contextValue: spatial && node.generator ? "layer.generator" : spatial ? (node.dissected ? "layer.spatial.dissected" : "layer.spatial") : l.units > 0 ? "layer.flat" : "layer.none",
     icon: node.dissected ? "symbol-color" : spatial ? "symbol-field" : "symbol-property",
   };
 }
@@ -79,7 +81,7 @@ export function layerNodes(model: ModelInfo, counts: ReadonlyMap<string, { label
     .filter((l) => l.units > 0)
     .map((info) => {
       const dissected = counts.get(info.name);
-      return { kind: "layer" as const, modelId: model.modelId, layer: info.name, info, ...(dissected ? { dissected } : {}) };
+      return { kind: "layer" as const, modelId: model.modelId, layer: info.name, info, ...(dissected ? { dissected } : {}), ...(model.generator ? { generator: true as const } : {}) };
     });
 }
 

@@ -15,6 +15,7 @@ function info(id: string, file: string): ModelInfo {
     classCount: 4,
     device: "cpu",
     layers: [{ name: "conv1", kind: "Conv2d", units: 16, outputShape: [16, 64, 64] }],
+    generator: false,
   };
 }
 

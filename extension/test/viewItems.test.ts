@@ -16,6 +16,7 @@ const model: ModelInfo = {
     { name: "flatten", kind: "Flatten", units: 0, outputShape: [] },
     { name: "fc", kind: "Linear", units: 4, outputShape: [4] },
   ],
+  generator: false,
 };
 
 describe("UnitScope view items", () => {
@@ -46,6 +47,12 @@ describe("UnitScope view items", () => {
     assert.equal(fc!.contextValue, "layer.flat");
     // The node is the command argument: { modelId, layer }.
     assert.equal(nodes[0]!.modelId, "ab12cd34");
+    // A generator's maps take GAN dissection, not the classifier analyses the other context values offer.
+    const generated = layerNodes({ ...model, generator: true }, counts).map(layerItem);
+    assert.deepEqual(
+      generated.map((g) => g.contextValue),
+      ["layer.generator", "layer.generator", "layer.flat"],
+    );
   });
 
   it("checkpoints: size, age, and whether it is loaded", () => {

@@ -65,6 +65,8 @@ public sealed record LayerInfo(
 /// <param name="Device">cpu, cuda:0…</param>
 /// <param name="ClassNames">The name of each class, by index (from the model's description, else "class N").</param>
 /// <param name="Preprocessing">How its images are prepared (the description's sizing applied), with warnings.</param>
+/// <param name="Generator">An image generator (its input a latent vector, <c>Input</c> being [nz, 1, 1]): what the GAN
+/// analyses (<c>unitscope/ganDissect</c>, <c>unitscope/ganEdit</c>) take, and what the classifier analyses do not.</param>
 public sealed record ModelInfo(
     string ModelId,
     string Path,
@@ -75,7 +77,8 @@ public sealed record ModelInfo(
     string Device,
     IReadOnlyList<LayerInfo> Layers,
     IReadOnlyList<string>? ClassNames = null,
-    PreprocessingInfo? Preprocessing = null);
+    PreprocessingInfo? Preprocessing = null,
+    bool Generator = false);
 
 public sealed record ListModelsParams;
 

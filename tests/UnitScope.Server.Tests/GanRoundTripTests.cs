@@ -40,6 +40,7 @@ public class GanRoundTripTests
             await client.NotifyAsync(Methods.Initialized, new { });
             var model = await client.CallAsync<ModelInfo>(Methods.LoadModel, new LoadModelParams(RepoPaths.Get("tests", "fixtures", "gan", "dcgan_odd.pth")), Slow);
             model.Architecture.Should().Be("dcgan");
+            model.Generator.Should().BeTrue("the panels offer the GAN analyses by this flag");
 
             var wd = JsonSerializer.SerializeToElement("gan");
             var result = await client.CallAsync<GanDissectResult>(Methods.GanDissect,
@@ -81,6 +82,7 @@ public class GanRoundTripTests
 
             // Errors name the problem.
             var classifier = await client.CallAsync<ModelInfo>(Methods.LoadModel, new LoadModelParams(RepoPaths.Get("samples", "smallcnn.pth")), Slow);
+            classifier.Generator.Should().BeFalse();
             var notGenerator = LspClient.ErrorOf(await client.RequestAsync(Methods.GanDissect, new GanDissectParams(classifier.ModelId, "conv4", segmenter), Slow));
             notGenerator!.Message.Should().Contain("not an image generator");
             var unknown = LspClient.ErrorOf(await client.RequestAsync(Methods.GanEdit,

@@ -20,6 +20,8 @@ internal interface IModel : IDisposable
     IReadOnlyList<LayerInfo> Layers { get; }
     /// <summary>The name of each class, by index; null when the model does not say.</summary>
     IReadOnlyList<string>? ClassNames => null;
+    /// <summary>An image generator (<see cref="ModelSession.IsGenerator"/>): its input is a latent vector.</summary>
+    bool IsGenerator => false;
     /// <summary>
     /// A decoded image as the model is to see it: resized and centre-cropped as its description file says
     /// (<see cref="ModelSession.SizeImage"/>); the image itself when it says nothing (and in fakes). The handlers of
@@ -66,6 +68,7 @@ internal sealed class EngineModelLoader : IModelLoader
         public string DeviceName => session.DeviceName;
         public IReadOnlyList<LayerInfo> Layers => session.Layers;
         public IReadOnlyList<string>? ClassNames => session.ClassNames;
+        public bool IsGenerator => session.IsGenerator;
         public RgbImage SizeImage(RgbImage image) => session.SizeImage(image);
         public ImageDecodeHint? DecodeHint => session.DecodeHint();
         public InputPreprocessing ImagePreprocessing => session.Preprocessing(session.ImageSizing());

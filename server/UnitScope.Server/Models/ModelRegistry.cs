@@ -185,7 +185,8 @@ internal sealed class ModelRegistry : IDisposable
         model.DeviceName,
         model.Layers.Select(ToProtocol).ToList(),
         model.ClassNames is { Count: > 0 } names ? [.. names] : null,
-        PreprocessingMapping.ToProtocol(model.ImagePreprocessing));
+        PreprocessingMapping.ToProtocol(model.ImagePreprocessing),
+        model.IsGenerator);
 
     public static P.LayerInfo ToProtocol(Engine.Layers.LayerInfo l) => new(l.Name, l.Kind, l.Units, l.OutputShape);
 }
