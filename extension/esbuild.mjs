@@ -40,6 +40,8 @@ const builds = [
   webview("src/invariance/webview/invariance.ts", "invariance"),
   webview("src/correspondence/webview/correspondence.ts", "correspondence"),
   webview("src/graph/webview/graph.ts", "graph"),
+  webview("src/adversarial/webview/attack.ts", "attack"),
+  webview("src/gan/webview/gan.ts", "gan"),
 ];
 
 if (watch) {

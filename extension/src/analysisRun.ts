@@ -18,7 +18,10 @@ export type AnalysisMethod =
   | "unitscope/visualize"
   | "unitscope/invariance"
   | "unitscope/correspondence"
-  | "unitscope/explanatoryGraph";
+  | "unitscope/explanatoryGraph"
+  | "unitscope/attack"
+  | "unitscope/ganDissect"
+  | "unitscope/ganEdit";
 
 /** The methods that send partial results (what `partial` receives: for visualize, each round's image). */
 const PARTIAL_METHODS: readonly AnalysisMethod[] = ["unitscope/rankUnits", "unitscope/visualize"];

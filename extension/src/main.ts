@@ -15,6 +15,8 @@ import { UnitCardPanel } from "./unitCardPanel";
 import { UnitMapPanel } from "./unitMapPanel";
 import { registerView } from "./unitscopeView";
 import { registerUnitViews } from "./visualize/registerUnitViews";
+import { registerAdversarial } from "./adversarial/registerAdversarial";
+import { registerGan } from "./gan/registerGan";
 
 let ctx: Ctx | undefined;
 
@@ -35,6 +37,8 @@ export function activate(context: vscode.ExtensionContext): UnitScopeApi {
     DissectionPanel.registerSerializer(c),
     ...registerAnalysis(c),
     ...registerUnitViews(c),
+    ...registerAdversarial(c),
+    ...registerGan(c),
     ...registerEditorCommands(c),
     UnitCardPanel.registerSerializer(c),
     createStatusBar(c),
