@@ -74,6 +74,8 @@ export const Methods = {
   Attack: "unitscope/attack",
   /** Two checkpoints compared layer by layer: linear CKA, units matched by activation correlation, label changes. */
   CompareCheckpoints: "unitscope/compareCheckpoints",
+  /** A training run as a timeline: per checkpoint (in training order) the layers' activation statistics, weight change and optionally labelled units; partial results per checkpoint. */
+  Evolve: "unitscope/evolve",
   /** GAN dissection of a generator layer: its units labelled by the concepts the segmenter finds where they are on, over seeded samples. */
   GanDissect: "unitscope/ganDissect",
   /** GAN intervention: a concept's units ablated (against random units) and forced on inside a region, measured by the segmenter. */
@@ -279,6 +281,20 @@ export interface CategoryInfo {
   name: string;
   /** CSS hex colour, `#rrggbb`. */
   color: string;
+}
+
+/** One checkpoint of the run (files with identical bytes are summarised once and all named). */
+export interface CheckpointSummary {
+  /** Its place in training order (0-based, over distinct checkpoints). */
+  index: number;
+  checkpointHash: string;
+  /** Every file with these bytes. */
+  paths: string[];
+  layers: LayerSummary[];
+  epoch?: number;
+  step?: number;
+  /** The statistics came from the cache. */
+  cached: boolean;
 }
 
 /** Accuracy on one class of the evaluation set, before and after an ablation. */
@@ -566,6 +582,41 @@ export const ErrorKind = {
   ClassMismatch: "ClassMismatch",
 } as const;
 export type ErrorKind = (typeof ErrorKind)[keyof typeof ErrorKind];
+
+/** `unitscope/evolve`: the checkpoints of a training run, in training order (their `epoch`/`step` entries, else their names), each summarised for the chosen layers on a small fixed image set: mean activation, dead and saturated units, the weight's norm and its change from the previous checkpoint, and with `dissect` the labelled units per concept category. Every checkpoint is read as the reference model was (its architecture when it is a zoo one, its input size, mean and std, its device). Work-done progress per checkpoint, cancellation, and with `partialResultToken` each checkpoint's summary as it is done: each partial value is an EvolveResult holding that one checkpoint, and the response then holds none (`checkpoints: []`). Each summary is cached by the checkpoint's hash and the previous one's (the CLI's `evolve` shares the cache). */
+export interface EvolveParams {
+  /** A loaded model of the run's architecture (usually one of its checkpoints): the reference. */
+  modelId: string;
+  /** The run's checkpoints: a folder, or a folder and a name pattern with `*` and `?` (`runs/exp1/*.pth`). */
+  run: string;
+  /** The layers to follow (at least one). */
+  layers: string[];
+  /** Also dissect the layers of every checkpoint on the dataset (cached per checkpoint); default false. */
+  dissect?: boolean;
+  /** "probe" (the built-in probe set, the default) or a Broden-format folder (with index.csv). */
+  dataset?: string;
+  /** The first N images of the dataset for the statistics and the dissection (default 64). */
+  maxImages?: number;
+  /** Images per forward pass (1–1024, default 16); changes only the speed. */
+  batchSize?: number;
+  workDoneToken?: unknown;
+  partialResultToken?: unknown;
+}
+
+/** The run as a timeline. */
+export interface EvolveResult {
+  /** The run as the request named it, made absolute. */
+  run: string;
+  dataset: string;
+  images: number;
+  layers: string[];
+  /** Distinct checkpoints of the run (also when partial results carried them); 0 in a partial result. */
+  checkpointCount: number;
+  /** In training order; empty in the response when partial results carried them. */
+  checkpoints: CheckpointSummary[];
+  /** One per layer over the whole run; in the response only (partial results have none). */
+  charts?: RunChart[];
+}
 
 /** `unitscope/explanatoryGraph`. Runs in the background with work-done progress (peaks, then mining) and cancellation; results are cached (the CLI's `graph` shares them). Errors name the parameter: a layer without spatial maps, layers not from the top down, a class with fewer than 3 images, an unknown class. */
 export interface ExplanatoryGraphParams {
@@ -973,6 +1024,28 @@ export interface LayerInfo {
   outputShape: number[];
 }
 
+/** One layer of one checkpoint. */
+export interface LayerSummary {
+  layer: string;
+  units: number;
+  meanActivation: number;
+  /** Share of units never above 0 on any image or position. */
+  deadFraction: number;
+  /** Share of all activations at or below 0. */
+  saturatedFraction: number;
+  /** The layer whose weight is measured: the layer itself, or the nearest convolution/linear layer before it; null when none. */
+  weightLayer?: string;
+  weightNorm?: number;
+  /** ‖W − W_prev‖ / ‖W_prev‖; null for the first checkpoint (or when the shapes differ). */
+  weightChange?: number;
+  /** Labelled units, when dissected. */
+  labelled?: number;
+  /** Labelled units per category, when dissected. */
+  labelledByCategory?: CategoryCount[];
+  /** Each unit's best concept and IoU, when dissected (units matching no concept left out), in unit order. */
+  unitConcepts?: UnitConcept[];
+}
+
 export interface ListLayersParams {
   modelId: string;
 }
@@ -1266,6 +1339,15 @@ export interface RankedUnit {
   label?: ConceptScore;
 }
 
+/** One layer over the run, drawn by the daemon: labelled units per category (stacked bars, when dissected), dead units and weight change per checkpoint. */
+export interface RunChart {
+  layer: string;
+  /** Base64 PNG. */
+  png: string;
+  width: number;
+  height: number;
+}
+
 export interface ServerCapabilities {
   hoverProvider: boolean;
   textDocumentSync: TextDocumentSyncKind;
@@ -1397,6 +1479,16 @@ export interface UnitClassStatsResult {
   preprocessing?: PreprocessingInfo;
   /** Images that could not be read and were left out; absent when none. */
   skipped?: SkippedImages;
+}
+
+/** A unit's best concept at one checkpoint (intersection over union over the probe set). */
+export interface UnitConcept {
+  unit: number;
+  concept: string;
+  category: string;
+  iou: number;
+  /** The IoU passed the labelling threshold: this is the unit's label. */
+  labelled: boolean;
 }
 
 /** One unit's dissection. */
@@ -1664,6 +1756,7 @@ export interface RequestMap {
   "unitscope/graphNode": [GraphNodeParams, GraphNodeResult];
   "unitscope/attack": [AttackParams, AttackResult];
   "unitscope/compareCheckpoints": [CompareCheckpointsParams, CompareCheckpointsResult];
+  "unitscope/evolve": [EvolveParams, EvolveResult];
   "unitscope/ganDissect": [GanDissectParams, GanDissectResult];
   "unitscope/ganEdit": [GanEditParams, GanEditResult];
 }

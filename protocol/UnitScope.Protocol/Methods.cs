@@ -152,6 +152,10 @@ public static class Methods
     [Request(typeof(CompareCheckpointsParams), typeof(CompareCheckpointsResult))]
     public const string CompareCheckpoints = "unitscope/compareCheckpoints";
 
+    /// <summary>A training run as a timeline: per checkpoint (in training order) the layers' activation statistics, weight change and optionally labelled units; partial results per checkpoint.</summary>
+    [Request(typeof(EvolveParams), typeof(EvolveResult))]
+    public const string Evolve = "unitscope/evolve";
+
     /// <summary>GAN dissection of a generator layer: its units labelled by the concepts the segmenter finds where they are on, over seeded samples.</summary>
     [Request(typeof(GanDissectParams), typeof(GanDissectResult))]
     public const string GanDissect = "unitscope/ganDissect";

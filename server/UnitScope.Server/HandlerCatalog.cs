@@ -47,6 +47,7 @@ internal static class HandlerCatalog
             new GraphNodeHandler(s),
             new AttackHandler(c, s),
             new CompareCheckpointsHandler(c, s),
+            new EvolveHandler(c, s),
             new GanDissectHandler(c, s),
             new GanEditHandler(c, s),
             new WorkDoneProgressCancelHandler(c),

@@ -71,7 +71,7 @@ public class CompareRoundTripTests
     }
 
     /// <summary><paramref name="model"/> with Gaussian noise (a third of the weights' spread) added to <paramref name="layer"/>'s weight.</summary>
-    private static string NoisyCopy(string model, string layer, string path)
+    internal static string NoisyCopy(string model, string layer, string path)
     {
         using var state = CheckpointReader.Read(model);
         using var scope = NewDisposeScope();

@@ -1,7 +1,9 @@
 using UnitScope.Engine;
 using UnitScope.Engine.Analysis;
+using UnitScope.Engine.Analysis.Dissection;
 using UnitScope.Engine.Analysis.Evolution;
 using UnitScope.Engine.Datasets;
+using UnitScope.Engine.Models;
 using UnitScope.Engine.Storage;
 using UnitScope.Rendering.Charts;
 using UnitScope.Server.Analysis;
@@ -29,7 +31,7 @@ internal sealed class EngineEvolution(DaemonLog log, IDissectionEngine dissectio
             : new SyncProgress<Engine.Analysis.Dissection.DissectionProgress>(p => progress.Report(new AnalysisProgress(AnalysisPhase.Dataset, p.ImagesDone, p.ImagesTotal)));
         var dataset = dissection.OpenDataset(spec, building, ct) as BrodenDataset
             ?? throw new UnitScopeException(EngineErrorKind.InvalidArgument, $"Dataset '{spec.Name}' is not a Broden-format folder.");
-        return new OpenedImages(spec.Name, ImageSet.Limit(ImageSet.FromBroden(dataset), maxImages));
+        return new OpenedImages(spec.Name, ImageSet.Limit(ImageSet.FromBroden(dataset), maxImages), dataset);
     }
 
     public void CheckComparison(IModel a, IModel b, ComparisonSettings settings) =>
@@ -48,12 +50,67 @@ internal sealed class EngineEvolution(DaemonLog log, IDissectionEngine dissectio
             r.RankedByChange, Convert.ToBase64String(ComparisonChart.RenderPng(r, ChartWidth)), ChartWidth, ComparisonChart.Height, cached);
     }
 
+    public IReadOnlyList<RunCheckpointFile> FindRun(string run, CancellationToken ct) =>
+        [.. RunCheckpoints.Find(run, ct).Select(c => new RunCheckpointFile(c.Path, c.Epoch, c.Step))];
+
+    public void CheckRun(IModel reference, RunSettings settings)
+    {
+        var session = Session(reference);
+        foreach (var layer in settings.Layers) session.GetLayer(layer);
+    }
+
+    public P.EvolveResult Evolve(IModel reference, string run, IReadOnlyList<RunCheckpointFile> checkpoints, IComparisonImages images, RunSettings settings,
+        Action<P.CheckpointSummary>? completed, IProgress<RunProgress>? progress, CancellationToken ct)
+    {
+        var session = Session(reference);
+        var opened = (OpenedImages)images;
+        // Every checkpoint is read as the reference was: the same architecture (when it is a zoo one; else detected, as
+        // the CLI does), input, normalisation and device.
+        var loadOptions = new ModelOptions
+        {
+            Architecture = ModelZoo.Names.Contains(session.Architecture) ? session.Architecture : null,
+            InputHeight = session.Input.Height,
+            InputWidth = session.Input.Width,
+            Mean = session.Input.Mean,
+            Std = session.Input.Std,
+            Device = session.DeviceName,
+        };
+        // The dissection goes over the same few images as the statistics: a run is summarised while the user waits, and a
+        // full probe-set dissection per checkpoint would take minutes each.
+        var options = new EvolutionOptions
+        {
+            Layers = settings.Layers,
+            BatchSize = settings.BatchSize,
+            Dissect = settings.Dissect,
+            Dissection = new DissectionOptions { MaxImages = opened.Set.Count, BatchSize = settings.BatchSize },
+        };
+        var service = settings.Dissect ? new DissectionService(_dissections, log: m => log.Info(m)) : null;
+        int index = 0;
+        var relay = new SyncProgress<EvolutionProgress>(p => progress?.Report(new RunProgress(p.Checkpoint, p.Checkpoints, p.ImagesDone, p.ImagesTotal)));
+        var result = TrainingRun.Evolve([.. checkpoints.Select(c => new RunCheckpoint(c.Path, c.Epoch, c.Step))],
+            path => ModelSession.Load(path, loadOptions, ct), opened.Set, options, _store, service, opened.Probe, relay, m => log.Warn(m), ct,
+            snapshot => completed?.Invoke(Summary(index++, snapshot)));
+        return new P.EvolveResult(run, images.Name, result.Images, result.Layers, result.Checkpoints.Count,
+            [.. result.Checkpoints.Select((c, i) => Summary(i, c))],
+            [.. result.Layers.Select(l => new P.RunChart(l, Convert.ToBase64String(EvolutionChart.RenderPng(result, l, ChartWidth)), ChartWidth, EvolutionChart.Height))]);
+    }
+
+    /// <summary>The protocol's record of a checkpoint; a NaN (a weight that was all zeros before) is sent as unknown.</summary>
+    private static P.CheckpointSummary Summary(int index, CheckpointSnapshot c) =>
+        new(index, c.CheckpointHash, c.Paths, [.. c.Layers.Select(l => new P.LayerSummary(l.Layer, l.Units, l.MeanActivation, l.DeadFraction,
+                l.SaturatedFraction, l.WeightLayer, Finite(l.WeightNorm), Finite(l.WeightChange), l.Labelled,
+                l.LabelledByCategory is { } by ? [.. by.Select(p => new P.CategoryCount(p.Key, p.Value))] : null,
+                l.UnitConcepts is { } units ? [.. units.Select(u => new P.UnitConcept(u.Unit, u.Concept, u.Category, u.Iou, u.Labelled))] : null))],
+            c.Epoch, c.Step, c.Cached);
+
+    private static double? Finite(double? v) => v is { } x && double.IsFinite(x) ? x : null;
+
     private static ComparisonOptions Options(ComparisonSettings s) => new() { Layers = s.Layers, BatchSize = s.BatchSize };
 
     private static ModelSession Session(IModel model) =>
         model is ISessionModel s ? s.Session : throw new InvalidOperationException($"{model.GetType().Name} is not backed by a ModelSession.");
 
-    private sealed record OpenedImages(string Name, IImageSet Set) : IComparisonImages
+    private sealed record OpenedImages(string Name, IImageSet Set, BrodenDataset Probe) : IComparisonImages
     {
         public int Count => Set.Count;
     }

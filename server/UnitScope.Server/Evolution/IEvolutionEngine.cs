@@ -16,6 +16,13 @@ internal interface IComparisonImages
 /// <summary>A comparison's parameters, checked (null layers: the default).</summary>
 internal sealed record ComparisonSettings(IReadOnlyList<string>? Layers, int BatchSize);
 
+/// <summary>A run's parameters, checked: the layers to follow (at least one), whether to dissect them, images per pass.</summary>
+internal sealed record RunSettings(IReadOnlyList<string> Layers, bool Dissect, int BatchSize);
+
+/// <summary>Where a run's summaries are: checkpoint <see cref="Checkpoint"/> (1-based) of <see cref="Checkpoints"/>, the
+/// images of its pass; checkpoint 0 while the dataset is being built.</summary>
+internal sealed record RunProgress(int Checkpoint, int Checkpoints, long ImagesDone, long ImagesTotal);
+
 /// <summary>The engine seam for how training changed a model (a fake in tests).</summary>
 internal interface IEvolutionEngine
 {
@@ -30,7 +37,26 @@ internal interface IEvolutionEngine
     /// <summary>The two models compared on the images; cached.</summary>
     P.CompareCheckpointsResult Compare(IModel a, IModel b, IComparisonImages images, ComparisonSettings settings,
         IProgress<AnalysisProgress>? progress, CancellationToken ct);
+
+    /// <summary>A run's checkpoint files in training order (epoch/step from their entries, else their names); reads no weights.</summary>
+    /// <exception cref="UnitScopeException">FileNotFound: no such folder, or nothing matches.</exception>
+    IReadOnlyList<RunCheckpointFile> FindRun(string run, CancellationToken ct);
+
+    /// <summary>Checks the layers against the reference model; runs nothing.</summary>
+    /// <exception cref="UnitScopeException">UnknownLayer naming the layer.</exception>
+    void CheckRun(IModel reference, RunSettings settings);
+
+    /// <summary>
+    /// Each checkpoint of the run read as <paramref name="reference"/> was and summarised on the images; every summary
+    /// goes to <paramref name="completed"/> as soon as it is done. Cached per checkpoint.
+    /// </summary>
+    /// <exception cref="UnitScopeException">Loading errors naming the checkpoint; InvalidArgument.</exception>
+    P.EvolveResult Evolve(IModel reference, string run, IReadOnlyList<RunCheckpointFile> checkpoints, IComparisonImages images, RunSettings settings,
+        Action<P.CheckpointSummary>? completed, IProgress<RunProgress>? progress, CancellationToken ct);
 }
+
+/// <summary>A checkpoint file of a run and when in training it was written (null: its entries and name do not say).</summary>
+internal sealed record RunCheckpointFile(string Path, long? Epoch, long? Step);
 
 /// <summary>Stands in where no engine is wired: every run refused.</summary>
 internal sealed class UnavailableEvolutionEngine : IEvolutionEngine
@@ -44,4 +70,11 @@ internal sealed class UnavailableEvolutionEngine : IEvolutionEngine
 
     public P.CompareCheckpointsResult Compare(IModel a, IModel b, IComparisonImages images, ComparisonSettings settings,
         IProgress<AnalysisProgress>? progress, CancellationToken ct) => throw NotAvailable();
+
+    public IReadOnlyList<RunCheckpointFile> FindRun(string run, CancellationToken ct) => throw NotAvailable();
+
+    public void CheckRun(IModel reference, RunSettings settings) => throw NotAvailable();
+
+    public P.EvolveResult Evolve(IModel reference, string run, IReadOnlyList<RunCheckpointFile> checkpoints, IComparisonImages images, RunSettings settings,
+        Action<P.CheckpointSummary>? completed, IProgress<RunProgress>? progress, CancellationToken ct) => throw NotAvailable();
 }

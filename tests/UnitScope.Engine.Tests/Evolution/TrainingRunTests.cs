@@ -59,6 +59,10 @@ public sealed class TrainingRunTests(TrainedDemo demo) : IDisposable
             foreach (var l in c.Layers)
             {
                 l.LabelledByCategory!.Values.Sum().Should().Be(l.Labelled);
+                // Each unit's best concept: the labelled ones are the units counted per category.
+                l.UnitConcepts.Should().OnlyContain(u => u.Unit >= 0 && u.Unit < l.Units && u.Iou >= 0 && u.Iou <= 1);
+                l.UnitConcepts!.Where(u => u.Labelled).GroupBy(u => u.Category).ToDictionary(g => g.Key, g => g.Count())
+                    .Should().BeEquivalentTo(l.LabelledByCategory.Where(p => p.Value > 0).ToDictionary());
                 l.DeadFraction.Should().BeInRange(0, 1);
                 l.SaturatedFraction.Should().BeInRange(0, 1);
                 l.WeightLayer.Should().NotBeNull();

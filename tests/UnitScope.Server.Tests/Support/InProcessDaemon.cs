@@ -11,6 +11,7 @@ internal sealed class InProcessDaemon : IAsyncDisposable
     public FakeEngine Engine { get; } = new();
     public FakeDissection Dissection { get; } = new();
     public FakeAnalysis Analysis { get; } = new();
+    public FakeEvolution Evolution { get; } = new();
     public LspClient Client { get; }
     public Task<int> ExitCode { get; }
     public string Log => _log.ToString();
@@ -20,7 +21,7 @@ internal sealed class InProcessDaemon : IAsyncDisposable
     {
         System.IO.Directory.CreateDirectory(Directory);
         var (serverSide, clientSide) = FullDuplexStream.CreatePair();
-        var services = new DaemonServices(new DaemonLog(TextWriter.Synchronized(_log), DaemonLogLevel.Debug), Engine, Engine, Engine, Dissection, Analysis);
+        var services = new DaemonServices(new DaemonLog(TextWriter.Synchronized(_log), DaemonLogLevel.Debug), Engine, Engine, Engine, Dissection, Analysis, evolution: Evolution);
         ExitCode = DaemonHost.RunAsync(serverSide, serverSide, services, _cts.Token);
         Client = new LspClient(clientSide, clientSide);
     }

@@ -32,8 +32,15 @@ public sealed record LayerSnapshot(string Layer, int Units, double MeanActivatio
     /// <summary>Labelled units per concept category, when dissected.</summary>
     public IReadOnlyDictionary<string, int>? LabelledByCategory { get; init; }
 
+    /// <summary>Each unit's best concept and its IoU, when dissected (units matching no concept at all left out): how a
+    /// unit's label moves over the run.</summary>
+    public IReadOnlyList<UnitConcept>? UnitConcepts { get; init; }
+
     public double? LabelledFraction => Labelled is { } n && Units > 0 ? (double)n / Units : null;
 }
+
+/// <summary>A unit's best concept at one checkpoint; <see cref="Labelled"/> when its IoU passed the labelling threshold.</summary>
+public sealed record UnitConcept(int Unit, string Concept, string Category, double Iou, bool Labelled);
 
 /// <summary>One checkpoint of the run (files with identical bytes share one: every name is kept).</summary>
 public sealed record CheckpointSnapshot(string CheckpointHash, IReadOnlyList<string> Paths, long? Epoch, long? Step, IReadOnlyList<LayerSnapshot> Layers)

@@ -1,3 +1,4 @@
+using UnitScope.Engine.Analysis.Dissection;
 using UnitScope.Engine.Checkpoints;
 using UnitScope.Engine.Datasets;
 using UnitScope.Engine.Storage;
@@ -17,10 +18,11 @@ public static class TrainingRun
 {
     /// <exception cref="UnitScopeException">InvalidArgument (no layer, a batch size below 1, an empty set, dissection
     /// without a probe set), UnknownLayer, and loading errors naming the checkpoint.</exception>
+    /// <param name="completed">Called with each checkpoint's summary as soon as it is done (the daemon's partial results).</param>
     /// <exception cref="OperationCanceledException">Between batches; completed checkpoints stay stored.</exception>
     public static EvolutionResult Evolve(IReadOnlyList<RunCheckpoint> run, Func<string, ModelSession> load, IImageSet images, EvolutionOptions options,
         AnalysisStore store, DissectionService? dissection = null, ISegmentationDataset? probe = null, IProgress<EvolutionProgress>? progress = null,
-        Action<string>? log = null, CancellationToken ct = default)
+        Action<string>? log = null, CancellationToken ct = default, Action<CheckpointSnapshot>? completed = null)
     {
         ArgumentNullException.ThrowIfNull(run);
         ArgumentNullException.ThrowIfNull(load);
@@ -44,6 +46,7 @@ public static class TrainingRun
         {
             for (int k = 0; k < groups.Count; k++)
             {
+                ct.ThrowIfCancellationRequested();
                 var (hash, members) = groups[k];
                 var first = members[0];
                 using var session = Load(load, first.Path);
@@ -69,9 +72,16 @@ public static class TrainingRun
                 if (options.Dissect)
                 {
                     var dissected = dissection!.Dissect(session, probe!, layers, options.Dissection, null, ct).ToDictionary(d => d.Layer, StringComparer.Ordinal);
-                    layerSnapshots = [.. layerSnapshots.Select(s => s with { Labelled = dissected[s.Layer].LabelledUnits, LabelledByCategory = dissected[s.Layer].LabelledByCategory })];
+                    layerSnapshots = [.. layerSnapshots.Select(s => s with
+                    {
+                        Labelled = dissected[s.Layer].LabelledUnits,
+                        LabelledByCategory = dissected[s.Layer].LabelledByCategory,
+                        UnitConcepts = UnitConcepts(dissected[s.Layer]),
+                    })];
                 }
-                snapshots.Add(new CheckpointSnapshot(hash, [.. members.Select(m => m.Path)], first.Epoch, first.Step, layerSnapshots) { Cached = cached });
+                var snapshot = new CheckpointSnapshot(hash, [.. members.Select(m => m.Path)], first.Epoch, first.Step, layerSnapshots) { Cached = cached };
+                snapshots.Add(snapshot);
+                completed?.Invoke(snapshot);
                 progress?.Report(new EvolutionProgress(index, groups.Count, images.Count, images.Count));
 
                 Dispose(previousWeights);
@@ -85,6 +95,9 @@ public static class TrainingRun
         }
         return new EvolutionResult(images.ContentHash, images.Name, images.Count, layers, snapshots);
     }
+
+    static List<UnitConcept> UnitConcepts(LayerDissection layer) =>
+        [.. layer.Units.Where(u => u.Best is not null).Select(u => new UnitConcept(u.Unit, u.Best!.Concept, u.Best.Category, u.Best.Iou, u.Label is not null))];
 
     /// <summary>What is stored per checkpoint (the statistics; labels come from the dissection store).</summary>
     public sealed record StoredSnapshot(IReadOnlyList<LayerSnapshot> Layers);
