@@ -43,7 +43,7 @@ function edit(withRegion: boolean): GanEditResult {
     concept: "tree",
     category: "object",
     sampleCount: 20,
-    ablation: { topUnits: [0, 2], areaBefore: 0.3, areaTopAblated: 0.05, areaRandomAblated: [0.28, 0.3], topDrop: 0.25, randomDrop: 0.01, examples: [{ sample: 0, originalPng: PNG, editedPng: PNG }] },
+    ablation: { topUnits: [0, 2], areaBefore: 0.3, areaTopAblated: 0.05, areaRandomAblated: [0.28, 0.3], topDrop: 1 - 0.05 / 0.3, randomDrop: 1 - 0.29 / 0.3, examples: [{ sample: 0, originalPng: PNG, editedPng: PNG }] },
     ...(withRegion
       ? {
           insertion: {
@@ -161,8 +161,9 @@ describe("GAN panel", () => {
 
   it("shows the ablation against random units and the insertion inside against outside", () => {
     const html = editHtml(edit(true), dissection());
-    assert.match(html, /<tr data-measure="top"><th scope="row">Top 2<\/th><td>5\.00%<\/td><td>25\.00%<\/td>/);
-    assert.match(html, /<tr data-measure="random"><th scope="row">Random 2 <span class="muted">\(mean of 2\)<\/span><\/th><td>29\.00%<\/td><td>1\.00%<\/td>/);
+    assert.match(html, /Drop <span class="muted">\(of that share\)<\/span>/);
+    assert.match(html, /<tr data-measure="top"><th scope="row">Top 2<\/th><td>5\.00%<\/td><td>83\.33%<\/td>/, "the drop is relative: (before − after) / before");
+    assert.match(html, /<tr data-measure="random"><th scope="row">Random 2 <span class="muted">\(mean of 2\)<\/span><\/th><td>29\.00%<\/td><td>3\.33%<\/td>/);
     assert.match(html, /<tr data-measure="inside"><th scope="row">Inside the region<\/th><td>10\.00%<\/td><td>40\.00%<\/td><td>30\.00%<\/td>/);
     assert.match(html, /<tr data-measure="outside"><th scope="row">Outside<\/th><td>30\.00%<\/td><td>32\.00%<\/td><td>2\.00%<\/td>/);
     assert.match(html, /columns 2–9, rows 3–8/);

@@ -89,7 +89,7 @@ ${examples(i.examples, `with ${edit.concept} forced on`, d)}`
   return `<section id="gan-edit" class="gan-edit" aria-live="polite">
 <h2>Intervention on ${e(edit.concept)} <span class="muted">(${e(edit.category)}) over ${edit.sampleCount} held-out samples</span></h2>
 <h3>Ablated: its top ${a.topUnits.length} units <span class="muted">(${e(a.topUnits.join(", "))})</span> against ${a.topUnits.length} random units</h3>
-<table class="gan-measures"><thead><tr><th scope="col">Units zeroed</th><th scope="col">${e(edit.concept)} share of pixels</th><th scope="col">Drop</th></tr></thead><tbody>
+<table class="gan-measures"><thead><tr><th scope="col">Units zeroed</th><th scope="col">${e(edit.concept)} share of pixels</th><th scope="col">Drop <span class="muted">(of that share)</span></th></tr></thead><tbody>
 <tr data-measure="before"><th scope="row">None</th><td>${pct(a.areaBefore)}</td><td></td></tr>
 <tr data-measure="top"><th scope="row">Top ${a.topUnits.length}</th><td>${pct(a.areaTopAblated)}</td><td>${pct(a.topDrop)}</td></tr>
 <tr data-measure="random"><th scope="row">Random ${a.topUnits.length} <span class="muted">(mean of ${a.areaRandomAblated.length})</span></th><td>${pct(randomMean)}</td><td>${pct(a.randomDrop)}</td></tr>
