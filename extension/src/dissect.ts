@@ -51,6 +51,9 @@ export async function dissectLayerCommand(ctx: Ctx, raw?: unknown): Promise<Laye
   if (!model) return undefined;
   const layers = args.layers.length > 0 ? args.layers : await pickLayers(ctx, model);
   if (!layers || layers.length === 0) return undefined;
+  // The hover whose "Dissect" link started this says "Not dissected yet": close it, and again as each
+  // layer completes, so the next hover is asked for afresh (VS Code never refreshes an open one).
+  closeStaleHover(ctx);
 
   // The daemon's messages name the layer ("conv3: IoU pass, 640/2000 images").
   const title = "UnitScope dissection";
@@ -77,6 +80,7 @@ export async function dissectLayerCommand(ctx: Ctx, raw?: unknown): Promise<Laye
             },
             layer: (layer) => {
               done.push(layer);
+              closeStaleHover(ctx);
               ctx.output.info(`Dissected ${layer.layer}: ${labelledSummary(layer)}.`);
               // An open panel for this model shows each layer as it completes.
               if (DissectionPanel.open?.model.checkpointHash === model.checkpointHash) DissectionPanel.show(ctx, ref, [layer]);
@@ -115,6 +119,13 @@ export async function dissectLayerCommand(ctx: Ctx, raw?: unknown): Promise<Laye
     cancel.dispose();
     if (done.length > 0) ctx.resultsUpdated(model.checkpointHash);
   }
+}
+
+/** Hides the editor's hover, if one is open; a VS Code without the command just keeps it. */
+function closeStaleHover(ctx: Ctx): void {
+  vscode.commands.executeCommand("editor.action.hideHover").then(undefined, (e: unknown) =>
+    ctx.output.debug(`editor.action.hideHover: ${e instanceof Error ? e.message : String(e)}`),
+  );
 }
 
 /** A multi-select of the layers that have spatial maps; already dissected ones say so. */

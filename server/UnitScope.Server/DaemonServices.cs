@@ -44,6 +44,8 @@ internal sealed class DaemonServices(
     public ModelRegistry Models { get; } = new();
     public RequestScheduler Scheduler { get; } = new();
     public DeviceGates Devices { get; } = new();
+    /// <summary>Layers being dissected now (hovers say so).</summary>
+    public RunningDissections RunningDissections { get; } = new();
 
     public static DaemonServices CreateDefault(DaemonLog log)
     {

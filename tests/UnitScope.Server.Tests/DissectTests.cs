@@ -258,7 +258,7 @@ public class DissectTests
         const string uri = "file:///work/net.py";
         await d.Client.NotifyAsync(Methods.DidOpen, new DidOpenTextDocumentParams(new TextDocumentItem(uri, "python", 1, "x = self.conv1(x)")));
         var hover = await d.Client.CallAsync<Hover?>(Methods.Hover, new HoverParams(new TextDocumentIdentifier(uri), new Position(0, 11)), Quick);
-        hover!.Contents.Value.Should().Contain("Not dissected yet");
+        hover!.Contents.Value.Should().Contain("Dissecting conv1 now");
         // A load (mutating) runs, and a hover after it too.
         var other = await d.Client.CallAsync<ModelInfo>(Methods.LoadModel, new LoadModelParams(d.Checkpoint("other.pth", "other")), Quick);
         (await d.Client.CallAsync<Hover?>(Methods.Hover, new HoverParams(new TextDocumentIdentifier(uri), new Position(0, 11)), Quick))

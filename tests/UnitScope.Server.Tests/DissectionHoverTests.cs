@@ -80,6 +80,57 @@ public class DissectionHoverTests
     }
 
     [Fact]
+    public async Task A_layer_being_dissected_says_so_until_its_result_is_in()
+    {
+        var (d, m) = await StartAsync();
+        await using var _ = d;
+        var gate = d.Dissection.BatchGate = new SemaphoreSlim(0);
+        var (_, response) = await d.Client.SendRequestAsync(Methods.Dissect, new DissectParams(m.ModelId, ["conv1"]));
+        await d.Dissection.BatchStarted.WaitAsync(TimeSpan.FromSeconds(10));
+
+        var during = await HoverAsync(d, 0, 11);
+        during.Should().Contain("*Dissecting conv1 now*").And.NotContain("Not dissected yet").And.NotContain("command:unitscope.dissectLayer",
+            "a second click would start a second run of the same layer");
+        (await HoverAsync(d, 2, 11)).Should().Contain("Not dissected yet — [Dissect bn1]", "only the layers of the run are marked");
+
+        d.Dissection.BatchGate = null;
+        gate.Release(100);
+        await response.WaitAsync(TimeSpan.FromSeconds(10));
+        (await HoverAsync(d, 0, 11)).Should().Contain("3/4 units labelled").And.NotContain("Dissecting");
+    }
+
+    [Fact]
+    public async Task A_cancelled_or_failed_run_leaves_its_layers_not_dissected()
+    {
+        var (d, m) = await StartAsync();
+        await using var _ = d;
+        d.Dissection.FailWith = new InvalidOperationException("out of memory");
+        var failed = await d.Client.RequestAsync(Methods.Dissect, new DissectParams(m.ModelId, ["conv1", "bn1"]));
+        failed.TryGetProperty("error", out var _).Should().BeTrue();
+        (await HoverAsync(d, 0, 11)).Should().Contain("Not dissected yet — [Dissect conv1]");
+        (await HoverAsync(d, 2, 11)).Should().Contain("Not dissected yet — [Dissect bn1]");
+    }
+
+    [Fact]
+    public void Running_dissections_are_counted_per_run_and_dataset()
+    {
+        var running = new Dissection.RunningDissections();
+        var folder = new Dissection.DatasetSpec("/data/broden");
+        var a = running.Begin("h", Dissection.DatasetSpec.Probe, ["conv1", "conv2"]);
+        var b = running.Begin("h", Dissection.DatasetSpec.Probe, ["conv1"]);
+        running.IsRunning("h", folder, "conv1").Should().BeFalse("another dataset's hover is not this run's");
+        running.IsRunning("other", Dissection.DatasetSpec.Probe, "conv1").Should().BeFalse();
+        a.Finished("conv1");
+        a.Finished("conv1"); // a second delivery of the same layer changes nothing
+        running.IsRunning("h", Dissection.DatasetSpec.Probe, "conv1").Should().BeTrue("the second run still dissects it");
+        b.Dispose();
+        running.IsRunning("h", Dissection.DatasetSpec.Probe, "conv1").Should().BeFalse();
+        running.IsRunning("h", Dissection.DatasetSpec.Probe, "conv2").Should().BeTrue();
+        a.Dispose();
+        running.IsRunning("h", Dissection.DatasetSpec.Probe, "conv2").Should().BeFalse();
+    }
+
+    [Fact]
     public async Task A_layer_with_no_label_above_the_threshold_says_so()
     {
         var (d, m) = await StartAsync();

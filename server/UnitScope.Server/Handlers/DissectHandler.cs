@@ -31,9 +31,14 @@ internal sealed class DissectHandler(Connection connection, DaemonServices servi
 
         return await AnalysisRun.RunAsync(connection, services, model, frame, new DissectionProgressText(layers), async run =>
         {
+            RunningDissections.Run? running = null;
             void Deliver(LayerDissection layer)
             {
-                if (done.TryAdd(layer.Layer, layer)) run.PostPartial(new DissectResult([layer]));
+                if (!done.TryAdd(layer.Layer, layer)) return;
+                running?.Finished(layer.Layer);
+                run.PostPartial(new DissectResult([layer]));
+                // The lens above the layer counts its labelled units now, not at the end of the run.
+                connection.RefreshCodeLenses();
             }
 
             var dataset = await run.OffDeviceAsync((progress, token) => engine.OpenDataset(spec, progress, token)).ConfigureAwait(false);
@@ -48,6 +53,7 @@ internal sealed class DissectHandler(Connection connection, DaemonServices servi
             var missing = layers.Where(l => !done.ContainsKey(l)).ToList();
             if (missing.Count > 0)
             {
+                using var marked = running = services.RunningDissections.Begin(model.CheckpointHash, spec, missing);
                 services.Log.Info($"{connection.Name}: dissect {string.Join(", ", missing)} of {request.ModelId} on {spec.Name} ({dataset.Count} images)");
                 var computed = await run.OnDeviceAsync(progress => engine.Dissect(model, dataset, missing, options,
                     new Engine.SyncProgress<E.DissectionProgress>(p =>

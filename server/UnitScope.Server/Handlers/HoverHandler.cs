@@ -37,7 +37,8 @@ internal sealed class HoverHandler(Connection connection, DaemonServices service
                 .GetAsync(active.Id, dataset, d, HoverContent.TopLabelledUnits(d), ct).ConfigureAwait(false);
         }
         var label = spec.IsProbe ? DatasetSpec.ProbeName : Path.GetFileName(spec.Folder!.TrimEnd('/', '\\'));
-        var markdown = HoverContent.Markdown(resolution, active.Info, layer => DefaultDissection(services, spec, hash, layer), strips, label);
+        var markdown = HoverContent.Markdown(resolution, active.Info, layer => DefaultDissection(services, spec, hash, layer), strips, label,
+            layer => services.RunningDissections.IsRunning(hash, spec, layer));
         return new Hover(new MarkupContent(MarkupKind.Markdown, markdown), resolution.Range);
     }
 

@@ -28,8 +28,9 @@ internal static class HoverContent
     /// <param name="dissectionOf">The layer's default dissection (the client's default dataset, default options), or null.</param>
     /// <param name="strips">Base64 PNGs of the top units' top images, by unit, when they could be rendered in time.</param>
     /// <param name="datasetLabel">"probe" for the built-in set, else the dataset folder's name.</param>
+    /// <param name="dissecting">Whether a layer is being dissected now (its hover then says so instead of offering to dissect it).</param>
     public static string Markdown(LayerResolution resolution, ModelInfo model, Func<string, E.LayerDissection?>? dissectionOf = null,
-        IReadOnlyDictionary<int, string>? strips = null, string datasetLabel = "probe")
+        IReadOnlyDictionary<int, string>? strips = null, string datasetLabel = "probe", Func<string, bool>? dissecting = null)
     {
         var byName = model.Layers.ToDictionary(l => l.Name, StringComparer.Ordinal);
         var sb = new StringBuilder();
@@ -40,7 +41,7 @@ internal static class HoverContent
             if (!resolution.Exact) sb.Append($" (from `{resolution.Reference}`)");
             sb.Append(" — ").Append(Describe(layer)).Append("\n\n");
             if (dissectionOf is not null && layer.OutputShape.Count == 3)
-                AppendDissection(sb, model, layer, dissectionOf(layer.Name), strips, datasetLabel);
+                AppendDissection(sb, model, layer, dissectionOf(layer.Name), strips, datasetLabel, dissecting?.Invoke(layer.Name) == true);
         }
         else
         {
@@ -60,11 +61,17 @@ internal static class HoverContent
     /// links to the panel and to ablation; or a link to dissect the layer.
     /// </summary>
     private static void AppendDissection(StringBuilder sb, ModelInfo model, LayerInfo layer, E.LayerDissection? d,
-        IReadOnlyDictionary<int, string>? strips, string datasetLabel)
+        IReadOnlyDictionary<int, string>? strips, string datasetLabel, bool dissecting)
     {
         var args = CommandArguments(model.ModelId, layer.Name);
         var unitMaps = $"[Unit maps…](command:{ShowUnitMapCommand}?{args} \"A unit's activation over an image\")";
         var gallery = $"[Unit gallery…](command:{UnitGalleryCommand}?{args} \"A unit's strongest activations: patches and projections\")";
+        if (d is null && dissecting)
+        {
+            sb.Append($"*Dissecting {Escape(layer.Name)} now* — hover again when it is done for its labelled units");
+            sb.Append($" · {unitMaps} · {gallery}\n\n");
+            return;
+        }
         if (d is null)
         {
             sb.Append($"Not dissected yet — [Dissect {Escape(layer.Name)}](command:{DissectLayerCommand}?{args} \"Run network dissection on this layer\")");
