@@ -77,6 +77,19 @@ export interface ChartOptions {
 
 export const DEFAULT_CHART: ChartOptions = { width: 640, labelWidth: 140, barHeight: 8, barGap: 1, rowGap: 8, showControl: true, axisHeight: 18 };
 
+/** The narrowest the chart is drawn: a panel narrower than this scrolls it. */
+export const MIN_CHART_WIDTH = 260;
+
+/**
+ * The chart's width and label column for a container `available` px wide: its whole width (a fixed
+ * width scrolled sideways in a narrow panel, hiding the 75% and 100% ticks), the class labels at
+ * most 30% of it. A container not laid out yet (0 px) gets the default.
+ */
+export function chartSizeFor(available: number): Pick<ChartOptions, "width" | "labelWidth"> {
+  const width = Number.isFinite(available) && available > 0 ? Math.max(MIN_CHART_WIDTH, Math.floor(available)) : DEFAULT_CHART.width;
+  return { width, labelWidth: Math.min(DEFAULT_CHART.labelWidth, Math.round(width * 0.3)) };
+}
+
 /**
  * A grouped horizontal bar chart: one row per class in the order given, bars for the accuracy
  * before, after and (when shown and known) with the random control, scaled from 0 to 100 %.

@@ -1,5 +1,5 @@
 import * as assert from "node:assert/strict";
-import { chartGeometry, formatChange, formatPercent, sortClasses } from "../src/ablationChart";
+import { chartGeometry, chartSizeFor, DEFAULT_CHART, formatChange, MIN_CHART_WIDTH, formatPercent, sortClasses } from "../src/ablationChart";
 import { ablateResult } from "./support/analysisFixtures";
 
 const classes = ablateResult().classes;
@@ -37,6 +37,21 @@ describe("ablation chart and table", () => {
     assert.equal(g.rows[1]!.y, 40);
     assert.equal(g.height, 3 * 34 + 2 * 6 + 20);
     assert.deepEqual(g.ticks.map((t) => t.x), [140, 210, 280, 350, 420]);
+  });
+
+  it("takes the width of its container, so nothing scrolls sideways, with room right of 100% for its label", () => {
+    assert.deepEqual(chartSizeFor(900), { width: 900, labelWidth: 140 });
+    assert.deepEqual(chartSizeFor(333.7), { width: 333, labelWidth: 100 });
+    assert.deepEqual(chartSizeFor(100), { width: MIN_CHART_WIDTH, labelWidth: 78 });
+    assert.deepEqual(chartSizeFor(0), { width: DEFAULT_CHART.width, labelWidth: 140 }, "not laid out yet");
+    assert.deepEqual(chartSizeFor(Number.NaN), { width: DEFAULT_CHART.width, labelWidth: 140 });
+    for (const available of [MIN_CHART_WIDTH, 333, 480, 1200]) {
+      const g = chartGeometry(classes, chartSizeFor(available));
+      const last = g.ticks[g.ticks.length - 1]!;
+      // "100%" in 11 px text is about 26 px wide, centred on its grid line.
+      assert.ok(last.x + 13 <= g.width, `100% at ${last.x} in ${g.width}`);
+      assert.ok(g.width <= Math.max(available, MIN_CHART_WIDTH));
+    }
   });
 
   it("leaves out the control bars when hidden or unknown, and clamps values to 0–100%", () => {

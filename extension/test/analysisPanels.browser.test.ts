@@ -88,9 +88,9 @@ describe("occlusion, ablation and ranking panels in Chromium, from the real daem
 
   const modelRef = () => ({ modelId: model.modelId, checkpointHash: model.checkpointHash, modelLabel: "smallcnn.pth (smallcnn)" });
 
-  function ablationPage(theme: ThemeName, state?: unknown, result: AblateResult = ablation): Promise<Page> {
+  function ablationPage(theme: ThemeName, state?: unknown, result: AblateResult = ablation, size?: { width: number; height: number }): Promise<Page> {
     const s: AblationPanelState = { version: 1, model: modelRef(), result, units: [{ unit: 0, label: "red", category: "color" }], ui: { sort: "change", reversed: false, showControl: true } };
-    return openPanel(browser!, buildAblationHtml({ cspSource: "file:", scriptUri: `${MEDIA}/ablation.js`, baseStyleUri: `${MEDIA}/base.css`, styleUri: `${MEDIA}/analysis.css`, state: s }), theme, { state });
+    return openPanel(browser!, buildAblationHtml({ cspSource: "file:", scriptUri: `${MEDIA}/ablation.js`, baseStyleUri: `${MEDIA}/base.css`, styleUri: `${MEDIA}/analysis.css`, state: s }), theme, { state }, size);
   }
 
   function rankPage(theme: ThemeName, state?: unknown, s?: RankPanelState): Promise<Page> {
@@ -157,6 +157,47 @@ describe("occlusion, ablation and ranking panels in Chromium, from the real daem
       }
     });
   }
+
+  it("ablation panel in a narrow editor: the chart fits the panel, every tick and class label whole, and follows a resize", async () => {
+    const long = "a class name far longer than the label column of a narrow chart";
+    const result = { ...ablation, classes: ablation.classes.map((c, i) => (i === 0 ? { ...c, label: long } : c)) };
+    const page = await ablationPage("dark", undefined, result, { width: 420, height: 760 });
+    try {
+      type Box = { text: string; left: number; right: number };
+      type Fit = { scrollWidth: number; clientWidth: number; width: number; ticks: Box[]; labels: Box[]; titles: string[] };
+      // In the page (a string: these tests compile without the DOM's types).
+      const fit = async () =>
+        (await page.evaluate(`(() => {
+          const host = document.getElementById("chart");
+          const svg = host.querySelector("svg.bars");
+          const box = (t) => { const b = t.getBBox(); return { text: t.textContent ?? "", left: b.x, right: b.x + b.width }; };
+          return {
+            scrollWidth: host.scrollWidth,
+            clientWidth: host.clientWidth,
+            width: Number(svg.getAttribute("width")),
+            ticks: [...svg.querySelectorAll("text.tick")].map(box),
+            labels: [...svg.querySelectorAll("text.class-label")].map(box),
+            titles: [...svg.querySelectorAll("g.row > title")].map((t) => t.textContent ?? ""),
+          };
+        })()`)) as Fit;
+      const narrow = await fit();
+      assert.ok(narrow.scrollWidth <= narrow.clientWidth, `the chart scrolls sideways: ${narrow.scrollWidth} px in ${narrow.clientWidth}`);
+      assert.deepEqual(narrow.ticks.map((t) => t.text), ["0%", "25%", "50%", "75%", "100%"]);
+      for (const t of [...narrow.ticks, ...narrow.labels]) assert.ok(t.left >= 0 && t.right <= narrow.width, `${t.text} at ${t.left}–${t.right} in ${narrow.width}`);
+      const cut = narrow.labels.find((l) => l.text.endsWith("…"));
+      assert.ok(cut && long.startsWith(cut.text.slice(0, -1)), `the long label is shortened: ${narrow.labels.map((l) => l.text).join(" / ")}`);
+      assert.ok(narrow.titles.some((t) => t.startsWith(`${long}:`)), "its full name stays in the row's tooltip");
+
+      await page.setViewportSize({ width: 1000, height: 760 });
+      await page.waitForFunction(`Number(document.querySelector("svg.bars")?.getAttribute("width")) > ${narrow.width}`);
+      const wide = await fit();
+      assert.ok(wide.scrollWidth <= wide.clientWidth);
+      assert.ok(wide.ticks[4]!.right <= wide.width);
+      assert.deepEqual(pageErrors(page), []);
+    } finally {
+      await page.close();
+    }
+  });
 
   it("ablation panel: keyboard order, sort by a header, hide the control, rank from a class; the view survives a reload", async () => {
     const page = await ablationPage("dark");

@@ -3,7 +3,7 @@
 // a grouped bar chart per class (SVG, theme colours through CSS classes) and a sortable table, and
 // turns button presses into typed messages. Everything from the daemon is set as text.
 
-import { change, chartGeometry, formatChange, formatPercent, sortClasses, type ClassSort } from "../ablationChart";
+import { change, chartGeometry, chartSizeFor, formatChange, formatPercent, sortClasses, type ClassSort } from "../ablationChart";
 import {
   parseAblationPanelState,
   parseAblationUi,
@@ -100,10 +100,26 @@ function renderOverall(): void {
   list.replaceChildren(...items);
 }
 
+/** The classes last drawn, and the width they were drawn at: the chart follows the panel's width. */
+let drawn: { classes: ReturnType<typeof sortClasses>; width: number } | undefined;
+
+const chartHost = byId("chart");
+if (chartHost && typeof ResizeObserver !== "undefined")
+  new ResizeObserver(() => {
+    if (drawn && chartHost.clientWidth !== drawn.width) renderChart(drawn.classes);
+  }).observe(chartHost);
+
+/** Shortens an SVG text with "…" until it is at most `max` px long (its full text stays in the row's title). */
+function fitText(text: SVGTextElement, max: number): void {
+  const full = text.textContent ?? "";
+  for (let n = full.length - 1; n > 0 && text.getComputedTextLength() > max; n--) text.textContent = `${full.slice(0, n)}…`;
+}
+
 function renderChart(classes: ReturnType<typeof sortClasses>): void {
   const host = byId("chart");
   if (!host || !state) return;
-  const g = chartGeometry(classes, { showControl: state.ui.showControl });
+  drawn = { classes, width: host.clientWidth };
+  const g = chartGeometry(classes, { showControl: state.ui.showControl, ...chartSizeFor(host.clientWidth) });
   const root = svg("svg", { class: "bars", viewBox: `0 0 ${g.width} ${g.height}`, width: g.width, height: g.height, role: "img" });
   root.setAttribute("aria-label", `Accuracy per class before and after zeroing units, ${classes.length} classes, largest drop first`);
   for (const t of g.ticks) {
@@ -123,6 +139,7 @@ function renderChart(classes: ReturnType<typeof sortClasses>): void {
     root.append(group);
   }
   host.replaceChildren(root);
+  for (const label of root.querySelectorAll<SVGTextElement>("text.class-label")) fitText(label, g.plotX - 8);
   if (classes.length === 0) host.append(el("p", "empty", "The evaluation set has no classes."));
 }
 
