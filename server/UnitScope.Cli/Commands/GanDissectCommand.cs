@@ -64,7 +64,7 @@ static class GanDissectCommand
                 });
                 var shown = await Sessions.Background(() => GanSamples.Draw(generator, seg!, 16, options.Seed), ct);
                 Directory.CreateDirectory(outDir);
-                Sessions.WriteFile(Path.Combine(outDir, "summary.png"), LayerSummaryChart.RenderPng(result.Dissection));
+                Sessions.WriteFile(Path.Combine(outDir, "summary.png"), LayerSummaryChart.RenderPng(result.Dissection, images: LayerSummaryChart.GeneratedSamples));
                 string category = seg!.Categories.Contains("object") ? "object" : seg.Categories[0];
                 Sessions.WriteFile(Path.Combine(outDir, "samples.png"), GanFigures.SamplesPng(shown, category));
             }

@@ -52,14 +52,22 @@ public static class LayerSummaryChart
         return (width, (int)Math.Ceiling(HeaderHeight + rows * RowHeight + Math.Max(0, groups - 1) * GroupGap + Pad));
     }
 
+    /// <summary>What a probe set's images are called under the title; a generator's dissection says "generated samples".</summary>
+    public const string ProbeImages = "probe images";
+    public const string GeneratedSamples = "generated samples";
+
     /// <summary>The chart as PNG bytes, <paramref name="width"/> pixels wide (height from <see cref="Size"/>).</summary>
-    public static byte[] RenderPng(LayerDissection layer, int width = DefaultWidth)
+    public static byte[] RenderPng(LayerDissection layer, int width = DefaultWidth, string images = ProbeImages)
     {
-        using var bitmap = Render(layer, width);
+        using var bitmap = Render(layer, width, images);
         return ChartText.EncodePng(bitmap);
     }
 
-    public static SKBitmap Render(LayerDissection layer, int width = DefaultWidth)
+    /// <summary>The line under the title: concepts, thresholds and what the units were dissected over.</summary>
+    public static string Detail(LayerDissection layer, string images = ProbeImages) => string.Create(CultureInfo.InvariantCulture,
+        $"{Bars(layer).Count} concepts · IoU > {layer.Options.IouThreshold:0.###} · top {layer.Options.Quantile * 100:0.###}% activations · {layer.ImageCount} {images}");
+
+    public static SKBitmap Render(LayerDissection layer, int width = DefaultWidth, string images = ProbeImages)
     {
         ArgumentNullException.ThrowIfNull(layer);
         if (width < 320)
@@ -75,9 +83,7 @@ public static class LayerSummaryChart
         ChartText.Draw(canvas, $"{layer.Layer}: {labelled} of {layer.Units.Count} units labelled", Pad, y, 20, ChartText.Ink,
             bold: true, maxWidth: w - 2 * Pad);
         y += 24;
-        string detail = string.Create(CultureInfo.InvariantCulture,
-            $"{bars.Count} concepts · IoU > {layer.Options.IouThreshold:0.###} · top {layer.Options.Quantile * 100:0.###}% activations · {layer.ImageCount} probe images");
-        ChartText.Draw(canvas, detail, Pad, y, 13, ChartText.Muted, maxWidth: w - 2 * Pad);
+        ChartText.Draw(canvas, Detail(layer, images), Pad, y, 13, ChartText.Muted, maxWidth: w - 2 * Pad);
         y += 30;
         DrawCategoryChips(canvas, Counts(layer), Pad, y, w - Pad);
 

@@ -60,7 +60,7 @@ internal sealed class EngineGan(DaemonLog log, string? cacheFolder = null) : IGa
             [.. result.ConceptUnits.Where(c => c.Units.Count > 0).Select(c => new P.GanConceptUnits(c.Concept, c.Category, [.. c.Units.Select(u => u.Unit)], [.. c.Units.Select(u => u.Iou)]))],
             category,
             [.. samples.Select(x => new P.GanSample(x.Index, Convert.ToBase64String(Png.Encode(x.Image)), Convert.ToBase64String(Png.Encode(GanFigures.Segmentation(x, category)))))],
-            Convert.ToBase64String(LayerSummaryChart.RenderPng(d)), cached);
+            Convert.ToBase64String(LayerSummaryChart.RenderPng(d, images: LayerSummaryChart.GeneratedSamples)), cached);
     }
 
     public P.GanEditResult Edit(IModel model, GanEditSettings s, IProgress<AnalysisProgress>? progress, CancellationToken ct)

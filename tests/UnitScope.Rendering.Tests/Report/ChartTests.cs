@@ -62,6 +62,15 @@ public class ChartTests
     }
 
     [Fact]
+    public void Summary_chart_says_what_the_units_were_dissected_over()
+    {
+        var layer = Dissection();
+        LayerSummaryChart.Detail(layer).Should().EndWith($"activations · {layer.ImageCount} probe images").And.StartWith("3 concepts · IoU > ");
+        LayerSummaryChart.Detail(layer, LayerSummaryChart.GeneratedSamples).Should().EndWith($" {layer.ImageCount} generated samples",
+            because: "a generator's units are dissected over its own samples, not a probe set");
+    }
+
+    [Fact]
     public void Summary_bars_count_units_per_concept_grouped_by_category()
     {
         var bars = LayerSummaryChart.Bars(Dissection());
