@@ -67,27 +67,31 @@ public static class DemoGenerator
             encoder.train();
             decoder.train();
             shuffle.Shuffle(order);
-            for (int start = 0; start < data.Training; start += options.BatchSize)
+            using (var counts = BatchNormCounts.TakeOff(encoder, decoder))
             {
-                ct.ThrowIfCancellationRequested();
-                using var scope = torch.NewDisposeScope();
-                int[] batch = order[start..Math.Min(data.Training, start + options.BatchSize)];
-                // Images in [−1, 1], the generator's tanh range; mirrored at random (scenes keep their meaning).
-                var x = data.UnitBatch(batch).mul(Two).sub(Scalars.One);
-                var flip = torch.rand(batch.Length).lt(Half).view(-1, 1, 1, 1);
-                x = torch.where(flip, x.flip(3), x);
-                adam.ZeroGrad();
-                var (mu, logVar) = encoder.Encode(x);
-                var z = mu.add(torch.randn_like(mu).mul(logVar.mul(Half).exp()), Scalars.One);
-                var reconstruction = decoder.call(z.view(z.shape[0], z.shape[1], 1, 1));
-                var recon = nn.functional.mse_loss(reconstruction, x, Reduction.Sum).div(batch.Length);
-                // KL(N(μ, σ²) ‖ N(0, 1)) = −½ Σ (1 + log σ² − μ² − σ²), per sample.
-                var kl = logVar.add(Scalars.One).sub(mu.mul(mu)).sub(logVar.exp()).sum().mul(MinusHalf).div(batch.Length);
-                var loss = recon.add(kl, klWeight);
-                TrainingGuard.RequireFinite(loss, epoch);
-                loss.backward();
-                adam.Step();
-                progress?.Report(new TrainingProgress(epoch, options.Epochs, Math.Min(data.Training, start + options.BatchSize), data.Training, loss.item<float>()));
+                for (int start = 0; start < data.Training; start += options.BatchSize)
+                {
+                    ct.ThrowIfCancellationRequested();
+                    using var scope = torch.NewDisposeScope();
+                    int[] batch = order[start..Math.Min(data.Training, start + options.BatchSize)];
+                    // Images in [−1, 1], the generator's tanh range; mirrored at random (scenes keep their meaning).
+                    var x = data.UnitBatch(batch).mul(Two).sub(Scalars.One);
+                    var flip = torch.rand(batch.Length).lt(Half).view(-1, 1, 1, 1);
+                    x = torch.where(flip, x.flip(3), x);
+                    adam.ZeroGrad();
+                    var (mu, logVar) = encoder.Encode(x);
+                    var z = mu.add(torch.randn_like(mu).mul(logVar.mul(Half).exp()), Scalars.One);
+                    var reconstruction = decoder.call(z.view(z.shape[0], z.shape[1], 1, 1));
+                    var recon = nn.functional.mse_loss(reconstruction, x, Reduction.Sum).div(batch.Length);
+                    // KL(N(μ, σ²) ‖ N(0, 1)) = −½ Σ (1 + log σ² − μ² − σ²), per sample.
+                    var kl = logVar.add(Scalars.One).sub(mu.mul(mu)).sub(logVar.exp()).sum().mul(MinusHalf).div(batch.Length);
+                    var loss = recon.add(kl, klWeight);
+                    TrainingGuard.RequireFinite(loss, epoch);
+                    loss.backward();
+                    adam.Step();
+                    counts.Step();
+                    progress?.Report(new TrainingProgress(epoch, options.Epochs, Math.Min(data.Training, start + options.BatchSize), data.Training, loss.item<float>()));
+                }
             }
         }
         encoder.eval();

@@ -60,11 +60,6 @@ public static class DemoModel
         Train(model, images, labels, options, progress, ct, epoch =>
         {
             Save(model, paths[epoch], classNames, probe, options, epoch);
-            // Saving leaves managed garbage; collected here rather than in the next training step, where the finalizers
-            // could free TorchSharp's temporary Scalars inside a libtorch call (BatchNorm's num_batches_tracked.add_
-            // once failed with "alpha must not be a floating point number"; upstream dotnet/TorchSharp #1434/#1496).
-            GC.Collect();
-            GC.WaitForPendingFinalizers();
         });
         Save(model, final, classNames, probe, options);
         return paths;
@@ -157,22 +152,26 @@ public static class DemoModel
         {
             model.train();
             shuffle.Shuffle(order);
-            for (int start = 0; start < training; start += options.BatchSize)
+            using (var counts = BatchNormCounts.TakeOff(model))
             {
-                ct.ThrowIfCancellationRequested();
-                using var scope = torch.NewDisposeScope();
-                int[] batch = order[start..Math.Min(training, start + options.BatchSize)];
-                var x = ImageTensor.ToBatch([.. batch.Select(i => images[i])], spec);
-                // Mirror a random half: scenes and objects keep their meaning under horizontal flips.
-                var flip = torch.rand(batch.Length).lt(Half).view(-1, 1, 1, 1);
-                x = torch.where(flip, x.flip(3), x);
-                var y = torch.tensor([.. batch.Select(i => labels[i])]);
-                optimizer.ZeroGrad();
-                var loss = nn.functional.cross_entropy(model.call(x), y);
-                loss.backward();
-                optimizer.Step();
-                optimizer.LearningRate = MomentumSgd.Cosine(options.LearningRate, ++step, steps);
-                progress?.Report(new TrainingProgress(epoch, options.Epochs, Math.Min(training, start + options.BatchSize), training, loss.item<float>()));
+                for (int start = 0; start < training; start += options.BatchSize)
+                {
+                    ct.ThrowIfCancellationRequested();
+                    using var scope = torch.NewDisposeScope();
+                    int[] batch = order[start..Math.Min(training, start + options.BatchSize)];
+                    var x = ImageTensor.ToBatch([.. batch.Select(i => images[i])], spec);
+                    // Mirror a random half: scenes and objects keep their meaning under horizontal flips.
+                    var flip = torch.rand(batch.Length).lt(Half).view(-1, 1, 1, 1);
+                    x = torch.where(flip, x.flip(3), x);
+                    var y = torch.tensor([.. batch.Select(i => labels[i])]);
+                    optimizer.ZeroGrad();
+                    var loss = nn.functional.cross_entropy(model.call(x), y);
+                    loss.backward();
+                    optimizer.Step();
+                    counts.Step();
+                    optimizer.LearningRate = MomentumSgd.Cosine(options.LearningRate, ++step, steps);
+                    progress?.Report(new TrainingProgress(epoch, options.Epochs, Math.Min(training, start + options.BatchSize), training, loss.item<float>()));
+                }
             }
             double accuracy = Evaluate(model, images, labels, training, spec, options.BatchSize);
             progress?.Report(new TrainingProgress(epoch, options.Epochs, training, training, double.NaN, accuracy));

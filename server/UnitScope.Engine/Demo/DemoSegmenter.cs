@@ -78,24 +78,28 @@ public static class DemoSegmenter
         {
             model.train();
             shuffle.Shuffle(order);
-            for (int start = 0; start < data.Training; start += options.BatchSize)
+            using (var counts = BatchNormCounts.TakeOff(model))
             {
-                ct.ThrowIfCancellationRequested();
-                using var scope = torch.NewDisposeScope();
-                int[] batch = order[start..Math.Min(data.Training, start + options.BatchSize)];
-                var x = data.UnitBatch(batch).sub(mean).div(std);
-                adam.ZeroGrad();
-                var logits = model.call(x);
-                Tensor? loss = null;
-                foreach (var group in data.Labels.Groups)
+                for (int start = 0; start < data.Training; start += options.BatchSize)
                 {
-                    var term = nn.functional.cross_entropy(logits.narrow(1, group.First, group.Channels), data.TargetBatch(group.Category, batch));
-                    loss = loss is null ? term : loss.add(term, Scalars.One);
+                    ct.ThrowIfCancellationRequested();
+                    using var scope = torch.NewDisposeScope();
+                    int[] batch = order[start..Math.Min(data.Training, start + options.BatchSize)];
+                    var x = data.UnitBatch(batch).sub(mean).div(std);
+                    adam.ZeroGrad();
+                    var logits = model.call(x);
+                    Tensor? loss = null;
+                    foreach (var group in data.Labels.Groups)
+                    {
+                        var term = nn.functional.cross_entropy(logits.narrow(1, group.First, group.Channels), data.TargetBatch(group.Category, batch));
+                        loss = loss is null ? term : loss.add(term, Scalars.One);
+                    }
+                    TrainingGuard.RequireFinite(loss!, epoch);
+                    loss!.backward();
+                    adam.Step();
+                    counts.Step();
+                    progress?.Report(new TrainingProgress(epoch, options.Epochs, Math.Min(data.Training, start + options.BatchSize), data.Training, loss.item<float>()));
                 }
-                TrainingGuard.RequireFinite(loss!, epoch);
-                loss!.backward();
-                adam.Step();
-                progress?.Report(new TrainingProgress(epoch, options.Epochs, Math.Min(data.Training, start + options.BatchSize), data.Training, loss.item<float>()));
             }
         }
         model.eval();
