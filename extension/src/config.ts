@@ -31,6 +31,7 @@ export function findServer(command: string, args: readonly string[], extensionPa
     pathEnv: process.env.PATH ?? "",
     workspaceFolders: workspaceFolderPaths(),
     extensionPath,
+    home: os.homedir(),
     fileMtime: (file) => {
       try {
         const st = fs.statSync(file);

@@ -8,7 +8,7 @@ export interface ServerSpec {
   command: string;
   args: string[];
   /** Where the command came from, for the log and error messages. */
-  source: "settings" | "path" | "build";
+  source: "settings" | "path" | "tool" | "build";
 }
 
 export type Discovery = { ok: true; spec: ServerSpec } | { ok: false; message: string; tried: string[] };
@@ -25,7 +25,13 @@ export interface DiscoveryEnv {
   fileMtime(file: string): number | undefined;
   /** The `dotnet` that runs a `.dll` (the `unitscope.server.dotnetPath` setting); default "dotnet". */
   dotnet?: string;
+  /** The user's home: `dotnet tool install -g` puts `unitscope` in ~/.dotnet/tools, which a desktop
+   * session's PATH often lacks (the SDK adds it in login shells only). */
+  home?: string;
 }
+
+/** Where `dotnet tool install -g` puts a tool's command, relative to the home folder. */
+export const GLOBAL_TOOLS = ".dotnet/tools";
 
 /** Where a `dotnet build` of the CLI leaves the daemon, relative to a repository root. */
 export const BUILD_OUTPUTS: readonly string[] = [
@@ -38,7 +44,8 @@ export const SERVER_EXECUTABLE = "unitscope";
 /**
  * The daemon command. With `command` set it wins (a `.dll` is run with `dotnet`, a relative
  * path is taken from the first workspace folder); otherwise `unitscope` on PATH; otherwise the
- * newest CLI build output under a workspace folder or the extension's parent repository.
+ * .NET global tool (~/.dotnet/tools/unitscope); otherwise the newest CLI build output under a
+ * workspace folder or the extension's parent repository.
  */
 export function discoverServer(command: string, args: readonly string[], env: DiscoveryEnv): Discovery {
   const p = env.platform === "win32" ? path.win32 : path.posix;
@@ -66,6 +73,12 @@ export function discoverServer(command: string, args: readonly string[], env: Di
   const onPath = findOnPath(SERVER_EXECUTABLE, env, tried);
   if (onPath) return { ok: true, spec: { command: onPath, args: [...args], source: "path" } };
 
+  if (env.home) {
+    const tool = p.join(env.home, ...GLOBAL_TOOLS.split("/"), env.platform === "win32" ? `${SERVER_EXECUTABLE}.exe` : SERVER_EXECUTABLE);
+    tried.push(tool);
+    if (env.fileMtime(tool) !== undefined) return { ok: true, spec: { command: tool, args: [...args], source: "tool" } };
+  }
+
   const roots = uniq([...env.workspaceFolders, p.dirname(env.extensionPath)]);
   let best: { file: string; mtime: number } | undefined;
   for (const root of roots) {
@@ -83,8 +96,9 @@ export function discoverServer(command: string, args: readonly string[], env: Di
   return {
     ok: false,
     message:
-      "The UnitScope daemon was not found: no `unitscope` on PATH and no build of server/UnitScope.Cli " +
-      "(run `dotnet build` in the repository) — or set unitscope.server.command.",
+      "The UnitScope daemon was not found: no unitscope on PATH or in ~/.dotnet/tools and no build of " +
+      "server/UnitScope.Cli. Install it as a .NET tool (bash scripts/install-tool.sh in the repository), " +
+      "or run dotnet build there, or set unitscope.server.command.",
     tried,
   };
 }

@@ -10,6 +10,7 @@ interface Case {
   folders?: string[];
   platform?: NodeJS.Platform;
   extensionPath?: string;
+  home?: string;
 }
 
 /** Runs discovery against a fake file system; compares the command line, or the failure. */
@@ -20,6 +21,7 @@ function check(c: Case, expected: { command: string; args: string[]; source: str
     pathEnv: c.path ?? "/usr/local/bin:/usr/bin",
     workspaceFolders: c.folders ?? [],
     extensionPath: c.extensionPath ?? "/opt/ext/unitscope-0.1.0",
+    home: c.home ?? "/home/u",
     fileMtime: (f) => files[f],
   };
   const result = discoverServer(c.command ?? "", c.args ?? ["serve"], env);
@@ -71,6 +73,20 @@ describe("server discovery", () => {
       source: "path",
     }));
 
+  it("finds the .NET global tool in ~/.dotnet/tools when PATH lacks it, before a build", () =>
+    check({ folders: ["/ws"], files: { "/home/u/.dotnet/tools/unitscope": 1, [`/ws/${DEBUG}`]: 2 } }, {
+      command: "/home/u/.dotnet/tools/unitscope",
+      args: ["serve"],
+      source: "tool",
+    }));
+
+  it("finds the global tool's unitscope.exe on Windows", () =>
+    check({ platform: "win32", path: "C:\\a", home: "C:\\Users\\u", files: { "C:\\Users\\u\\.dotnet\\tools\\unitscope.exe": 1 } }, {
+      command: "C:\\Users\\u\\.dotnet\\tools\\unitscope.exe",
+      args: ["serve"],
+      source: "tool",
+    }));
+
   it("finds the Debug build in the workspace", () =>
     check({ folders: ["/ws"], files: { [`/ws/${DEBUG}`]: 5 } }, { command: "dotnet", args: [`/ws/${DEBUG}`, "serve"], source: "build" }));
 
@@ -98,7 +114,7 @@ describe("server discovery", () => {
   it("says what it tried when nothing is found", () =>
     check({ folders: ["/ws"], extensionPath: "/repo/extension" }, {
       error: /not found.*unitscope\.server\.command/s,
-      tried: ["/usr/bin/unitscope", `/ws/${DEBUG}`, `/ws/${RELEASE}`, `/repo/${DEBUG}`],
+      tried: ["/usr/bin/unitscope", "/home/u/.dotnet/tools/unitscope", `/ws/${DEBUG}`, `/ws/${RELEASE}`, `/repo/${DEBUG}`],
     }));
 
   it("looks for unitscope.exe and .cmd on Windows", () =>
