@@ -42,6 +42,8 @@ const builds = [
   webview("src/graph/webview/graph.ts", "graph"),
   webview("src/adversarial/webview/attack.ts", "attack"),
   webview("src/gan/webview/gan.ts", "gan"),
+  webview("src/evolution/webview/evolution.ts", "evolution"),
+  webview("src/evolution/webview/compare.ts", "compare"),
 ];
 
 if (watch) {

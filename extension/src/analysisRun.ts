@@ -21,10 +21,12 @@ export type AnalysisMethod =
   | "unitscope/explanatoryGraph"
   | "unitscope/attack"
   | "unitscope/ganDissect"
-  | "unitscope/ganEdit";
+  | "unitscope/ganEdit"
+  | "unitscope/evolve"
+  | "unitscope/compareCheckpoints";
 
-/** The methods that send partial results (what `partial` receives: for visualize, each round's image). */
-const PARTIAL_METHODS: readonly AnalysisMethod[] = ["unitscope/rankUnits", "unitscope/visualize"];
+/** The methods that send partial results (what `partial` receives: for visualize, each round's image; for evolve, each checkpoint). */
+const PARTIAL_METHODS: readonly AnalysisMethod[] = ["unitscope/rankUnits", "unitscope/visualize", "unitscope/evolve"];
 
 /** What a method's partial results carry. */
 export type PartialOf<M extends AnalysisMethod> = M extends "unitscope/visualize" ? VisualizePreview : RequestResult<M>;

@@ -9,6 +9,7 @@ import { affectsServer, readSettings } from "./config";
 import { Ctx, serverSettingsKey } from "./ctx";
 import { DissectionPanel } from "./dissectionPanel";
 import { registerEditorCommands } from "./editorCommands";
+import { registerEvolution } from "./evolution/evolutionCommand";
 import { registerImportModel } from "./importModel";
 import { createStatusBar } from "./statusBar";
 import { UnitCardPanel } from "./unitCardPanel";
@@ -39,6 +40,7 @@ export function activate(context: vscode.ExtensionContext): UnitScopeApi {
     ...registerUnitViews(c),
     ...registerAdversarial(c),
     ...registerGan(c),
+    ...registerEvolution(c),
     ...registerEditorCommands(c),
     UnitCardPanel.registerSerializer(c),
     createStatusBar(c),

@@ -1,15 +1,18 @@
 // The "UnitScope" activity-bar view: loaded models and their layers (with dissection counts and a
 // context menu: dissect, open dissection, ablate, unit map), the workspace's checkpoints matching
-// `unitscope.checkpointGlob` (click to load; a file watcher refreshes the list as training writes
-// them), and running jobs with progress and a cancel action.
+// `unitscope.checkpointGlob` (click to load; a folder's checkpoints grouped as a training run, with
+// "Show training run" and "Compare with…" on the context menu; a file watcher refreshes the list as
+// training writes them), and running jobs with progress and a cancel action.
 
 import * as path from "node:path";
 import * as vscode from "vscode";
+import { groupRuns, type CheckpointFile, type CheckpointTreeItem } from "./evolution/runGroups";
 import { SECTION, readSettings } from "./config";
 import type { Ctx } from "./ctx";
 import { describeFailure } from "./errors";
 import { describeJob, type Job } from "./jobs";
 import {
+  ago,
   checkpointDescription,
   dissectedCounts,
   layerItem,
@@ -83,13 +86,7 @@ class ModelsProvider implements vscode.TreeDataProvider<ModelTreeNode> {
   }
 }
 
-interface CheckpointNode {
-  uri: vscode.Uri;
-  size: number;
-  mtime: number;
-}
-
-class CheckpointsProvider implements vscode.TreeDataProvider<CheckpointNode> {
+class CheckpointsProvider implements vscode.TreeDataProvider<CheckpointTreeItem> {
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChangeTreeData = this.changed.event;
   private watcher: vscode.FileSystemWatcher | undefined;
@@ -121,34 +118,45 @@ class CheckpointsProvider implements vscode.TreeDataProvider<CheckpointNode> {
     this.changed.fire();
   }
 
-  getTreeItem(node: CheckpointNode): vscode.TreeItem {
-    const loaded = this.ctx.loadedModels.some((m) => [m.info.path, ...(m.sameBytesAs ?? [])].some((p) => path.resolve(p) === node.uri.fsPath));
-    const item = new vscode.TreeItem(vscode.workspace.asRelativePath(node.uri, true), vscode.TreeItemCollapsibleState.None);
-    item.resourceUri = node.uri;
+  getTreeItem(node: CheckpointTreeItem): vscode.TreeItem {
+    if (node.kind === "run") {
+      const uri = vscode.Uri.file(node.folder);
+      const item = new vscode.TreeItem(vscode.workspace.asRelativePath(uri, true), vscode.TreeItemCollapsibleState.Collapsed);
+      item.id = `run:${node.folder}`;
+      item.description = `${node.files.length} checkpoints · ${ago(Date.now() - node.mtime)}`;
+      item.tooltip = `${node.folder}\nA training run: ${node.files.length} checkpoints. Right-click: Show training run.`;
+      item.contextValue = "checkpointRun";
+      item.iconPath = new vscode.ThemeIcon("history");
+      return item;
+    }
+    const uri = vscode.Uri.file(node.path);
+    const loaded = this.ctx.loadedModels.some((m) => [m.info.path, ...(m.sameBytesAs ?? [])].some((p) => path.resolve(p) === node.path));
+    const item = new vscode.TreeItem(vscode.workspace.asRelativePath(uri, true), vscode.TreeItemCollapsibleState.None);
+    item.resourceUri = uri;
     item.description = checkpointDescription(node.size, node.mtime, Date.now(), loaded);
-    item.tooltip = `${node.uri.fsPath}\nClick to load it (architecture detected from its parameters).`;
+    item.tooltip = `${node.path}\nClick to load it (architecture detected from its parameters). Right-click: Compare with…`;
     item.contextValue = "checkpoint";
     item.iconPath = new vscode.ThemeIcon(loaded ? "pass-filled" : "package");
-    item.command = { command: "unitscope.loadCheckpointFile", title: "Load checkpoint", arguments: [node.uri] };
+    item.command = { command: "unitscope.loadCheckpointFile", title: "Load checkpoint", arguments: [uri] };
     return item;
   }
 
-  async getChildren(node?: CheckpointNode): Promise<CheckpointNode[]> {
-    if (node) return [];
+  async getChildren(node?: CheckpointTreeItem): Promise<CheckpointTreeItem[]> {
+    if (node) return node.kind === "run" ? node.files.map((f) => ({ kind: "checkpoint" as const, ...f })) : [];
     const glob = readSettings().settings.checkpointGlob;
     const uris = await vscode.workspace.findFiles(glob, "**/{node_modules,.git}/**", 500);
-    const nodes = await Promise.all(
+    const files = await Promise.all(
       uris.map(async (uri) => {
         try {
           const st = await vscode.workspace.fs.stat(uri);
-          return { uri, size: st.size, mtime: st.mtime };
+          return { path: uri.fsPath, size: st.size, mtime: st.mtime };
         } catch {
           return undefined;
         }
       }),
     );
-    // Newest first: the checkpoint training just wrote is on top.
-    return nodes.filter((n): n is CheckpointNode => n !== undefined).sort((a, b) => b.mtime - a.mtime || a.uri.fsPath.localeCompare(b.uri.fsPath));
+    // A folder's checkpoints are a run; newest first: the checkpoint training just wrote is on top.
+    return groupRuns(files.filter((f): f is CheckpointFile => f !== undefined));
   }
 
   dispose(): void {
