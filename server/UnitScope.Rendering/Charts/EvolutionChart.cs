@@ -35,8 +35,9 @@ public static class EvolutionChart
         if (!result.Layers.Contains(layer, StringComparer.Ordinal))
             throw new ArgumentException($"The run does not follow layer '{layer}'.", nameof(layer));
         var points = result.Checkpoints.Select(c => (c, l: c.Layers.First(l => l.Layer == layer))).ToList();
-        // Categories in the palette's order, so a category keeps its place in the stack from checkpoint to checkpoint.
-        var categories = CategoryPalette.Order(points.SelectMany(p => p.l.LabelledByCategory?.Keys ?? []).Distinct(StringComparer.Ordinal));
+        // Categories in the palette's order, so a category keeps its place in the stack from checkpoint to checkpoint; only
+        // those with a labelled unit somewhere (the dissection lists every category of the dataset, most with none).
+        var categories = CategoryPalette.Order(points.SelectMany(p => p.l.LabelledByCategory?.Where(c => c.Value > 0).Select(c => c.Key) ?? []));
 
         var bitmap = new SKBitmap(new SKImageInfo(width, Height, SKColorType.Rgba8888, SKAlphaType.Premul));
         using var canvas = new SKCanvas(bitmap);

@@ -7,8 +7,8 @@ namespace UnitScope.Rendering.Tests.AnalysisCharts;
 
 /// <summary>
 /// A layer over a run from a hand-made run of three checkpoints of a 10-unit layer: the stacked bars are as tall as the
-/// share of units labelled per category, categories keep their colours, the lines are drawn, and a layer the run does not
-/// follow is refused.
+/// share of units labelled per category, categories keep their colours, the legend lists only categories with a labelled
+/// unit, the lines are drawn, and a layer the run does not follow is refused.
 /// </summary>
 public class EvolutionChartTests
 {
@@ -17,7 +17,7 @@ public class EvolutionChartTests
 
     static EvolutionResult Run() => new("d", "probe", 8, ["conv3"],
     [
-        new CheckpointSnapshot("a", ["epoch_1.pth"], 1, null, [Layer(0.5, null, new() { ["color"] = 0 })]),
+        new CheckpointSnapshot("a", ["epoch_1.pth"], 1, null, [Layer(0.5, null, new() { ["color"] = 0, ["material"] = 0 })]),
         new CheckpointSnapshot("b", ["epoch_2.pth"], 2, null, [Layer(0.3, 0.5, new() { ["color"] = 2 })]),
         new CheckpointSnapshot("c", ["last.pth"], null, null, [Layer(0.8, 0.9, new() { ["color"] = 4, ["texture"] = 3 })]),
     ]);
@@ -64,6 +64,9 @@ public class EvolutionChartTests
         color[0].Should().BeCloseTo(42, 3);
         color[1].Should().BeCloseTo(84, 3);
         Bars(Columns(chart, CategoryPalette.ColorOf("texture"))).Should().ContainSingle().Which.Should().BeCloseTo(63, 3);
+        PixelsOfColour(chart, CategoryPalette.ColorOf("material")).Should().Be(0, "no unit is labelled a material: not even in the legend");
+        int LegendChip(SKColor colour) => Enumerable.Range(0, chart.Width).Sum(x => Enumerable.Range(46, 14).Count(y => Is(chart, x, y, colour)));
+        LegendChip(CategoryPalette.ColorOf("texture")).Should().BeGreaterThan(50, "texture's chip is in the legend");
         PixelsOfColour(chart, EvolutionChart.Dead).Should().BeGreaterThan(300, "the dead-unit line across the run");
         PixelsOfColour(chart, EvolutionChart.WeightChange).Should().BeGreaterThan(40, "the weight-change line from the second checkpoint on");
         InkPixels(chart, 16, 10, 600, 40).Should().BeGreaterThan(300, "the title");
