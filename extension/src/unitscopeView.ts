@@ -121,7 +121,8 @@ class CheckpointsProvider implements vscode.TreeDataProvider<CheckpointTreeItem>
   getTreeItem(node: CheckpointTreeItem): vscode.TreeItem {
     if (node.kind === "run") {
       const uri = vscode.Uri.file(node.folder);
-      const item = new vscode.TreeItem(vscode.workspace.asRelativePath(uri, true), vscode.TreeItemCollapsibleState.Collapsed);
+      // Open at first, so a checkpoint that lands while training shows; VS Code keeps the user's choice per id after.
+      const item = new vscode.TreeItem(vscode.workspace.asRelativePath(uri, true), vscode.TreeItemCollapsibleState.Expanded);
       item.id = `run:${node.folder}`;
       item.description = `${node.files.length} checkpoints · ${ago(Date.now() - node.mtime)}`;
       item.tooltip = `${node.folder}\nA training run: ${node.files.length} checkpoints. Right-click: Show training run.`;
