@@ -74,9 +74,8 @@ static class OccludeCommand
                     () => Occluder.Run(session, picture, options, bars.ForOcclusion(), ct), out cached, cli.Info), ct));
 
             Directory.CreateDirectory(outDir);
-            // A one-output model (a discriminator, a regression) is occluded on that output: a score, not a
-            // probability, and no class map (it would be one colour).
-            bool score = result.ClassNames.Count == 1;
+            // A one-output model: a score, not a probability, and no class map (it would be one colour).
+            bool score = result.FollowsScore;
             var files = new List<string> { "occlusion.png", "probability.png" };
             Sessions.WriteFile(Path.Combine(outDir, "occlusion.png"), OcclusionFigure.RenderPng(picture, result));
             Sessions.WriteFile(Path.Combine(outDir, "probability.png"), OcclusionFigure.OverlayPng(picture, result, OcclusionMap.TargetProbability));

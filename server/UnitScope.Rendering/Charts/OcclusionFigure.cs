@@ -85,9 +85,8 @@ public static class OcclusionFigure
         int panelHeight = Math.Max(1, (int)Math.Round((double)panelSize * result.InputHeight / result.InputWidth));
         var shown = ImageResize.Resize(image, panelSize, panelHeight);
         bool unit = result.UnitActivity is not null;
-        // A one-output model (a discriminator, a regression) is occluded on its output itself: no probability of a
-        // class, and a class map that would be one colour.
-        bool score = result.ClassNames.Count == 1;
+        // A one-output model: no probability of a class, and a class map that would be one colour.
+        bool score = result.FollowsScore;
         int panels = 2 + (score ? 0 : 1) + (unit ? 1 : 0);
         int width = (int)(Pad + panels * (panelSize + Pad));
         // Below the panels: colour bars (34 px) and the class legend (15 px a row, up to 5 rows and a "more" line).

@@ -71,6 +71,12 @@ public sealed record OcclusionResult(
     public int Columns => Xs.Count;
 
     /// <summary>
+    /// The model has one output (a discriminator, a regression): <see cref="TargetProbability"/> holds that output
+    /// itself, a score rather than a probability, and the most-probable-class map is one class everywhere.
+    /// </summary>
+    public bool FollowsScore => ClassNames.Count == 1;
+
+    /// <summary>
     /// A per-position map spread over the input's pixels (InputHeight × InputWidth, row-major): each pixel
     /// gets the mean of the values of the positions whose square covers it; NaN where none does (only
     /// when the stride exceeds the square's size).
