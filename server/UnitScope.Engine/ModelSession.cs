@@ -312,6 +312,10 @@ public sealed partial class ModelSession : IDisposable
     }
     volatile IReadOnlyList<LayerReceptiveField>? _receptiveFields;
 
+    /// <summary>The receptive fields if <see cref="ReceptiveFields"/> has computed them already, else null (never waits: for
+    /// hovers, which must not hold up the editor behind a running analysis).</summary>
+    public IReadOnlyList<LayerReceptiveField>? ReceptiveFieldsIfKnown => _receptiveFields;
+
     /// <summary>
     /// The calls of the model's modules in one forward pass of zeros at the input size (<see cref="ModuleTrace"/>: which
     /// module fed which), recorded once; null for an ONNX model, whose operations are not modules.

@@ -36,6 +36,10 @@ internal interface IModel : IDisposable
     InputPreprocessing? ImagePreprocessing => null;
     Prediction Predict(RgbImage image, int top);
     UnitMap ComputeUnitMap(RgbImage image, string layer, int unit);
+    /// <summary>Works out every layer's receptive field (<see cref="ModelSession.ReceptiveFields"/>: a few passes); nothing in fakes.</summary>
+    void ComputeReceptiveFields() { }
+    /// <summary>A layer's receptive field in words ("35×35, stride 8, start -16") once computed, else null (never waits).</summary>
+    string? KnownReceptiveField(string layer) => null;
 }
 
 /// <summary>A model backed by a real <see cref="ModelSession"/> (what engine analyses such as dissection take).</summary>
@@ -74,6 +78,9 @@ internal sealed class EngineModelLoader : IModelLoader
         public InputPreprocessing ImagePreprocessing => session.Preprocessing(session.ImageSizing());
         public Prediction Predict(RgbImage image, int top) => session.Predict(image, top);
         public UnitMap ComputeUnitMap(RgbImage image, string layer, int unit) => session.ComputeUnitMap(image, layer, unit);
+        public void ComputeReceptiveFields() => _ = session.ReceptiveFields;
+        public string? KnownReceptiveField(string layer) =>
+            session.ReceptiveFieldsIfKnown?.FirstOrDefault(f => f.Layer == layer)?.Field?.ToString();
         public void Dispose() => session.Dispose();
     }
 }

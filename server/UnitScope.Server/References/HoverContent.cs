@@ -29,8 +29,10 @@ internal static class HoverContent
     /// <param name="strips">Base64 PNGs of the top units' top images, by unit, when they could be rendered in time.</param>
     /// <param name="datasetLabel">"probe" for the built-in set, else the dataset folder's name.</param>
     /// <param name="dissecting">Whether a layer is being dissected now (its hover then says so instead of offering to dissect it).</param>
+    /// <param name="receptiveFieldOf">A layer's receptive field in words, or null where it is not known (yet).</param>
     public static string Markdown(LayerResolution resolution, ModelInfo model, Func<string, E.LayerDissection?>? dissectionOf = null,
-        IReadOnlyDictionary<int, string>? strips = null, string datasetLabel = "probe", Func<string, bool>? dissecting = null)
+        IReadOnlyDictionary<int, string>? strips = null, string datasetLabel = "probe", Func<string, bool>? dissecting = null,
+        Func<string, string?>? receptiveFieldOf = null)
     {
         var byName = model.Layers.ToDictionary(l => l.Name, StringComparer.Ordinal);
         var sb = new StringBuilder();
@@ -39,7 +41,10 @@ internal static class HoverContent
             var layer = byName[resolution.Layers[0]];
             sb.Append($"**`{layer.Name}`**");
             if (!resolution.Exact) sb.Append($" (from `{resolution.Reference}`)");
-            sb.Append(" — ").Append(Describe(layer)).Append("\n\n");
+            sb.Append(" — ").Append(Describe(layer));
+            if (layer.OutputShape.Count == 3 && receptiveFieldOf?.Invoke(layer.Name) is { } field)
+                sb.Append($" · receptive field {Escape(field)}");
+            sb.Append("\n\n");
             if (dissectionOf is not null && layer.OutputShape.Count == 3)
                 AppendDissection(sb, model, layer, dissectionOf(layer.Name), strips, datasetLabel, dissecting?.Invoke(layer.Name) == true);
         }
