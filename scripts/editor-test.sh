@@ -6,7 +6,9 @@
 # with screenshots of each panel in the light and dark themes. Needs scripts/editor-setup.sh and a
 # built daemon (dotnet build); the import step needs a Python with PyTorch (UNITSCOPE_TEST_PYTHON,
 # else /usr/bin/python3 with python3-torch) and is listed as pending, saying why, without one.
-# UNITSCOPE_EDITOR_ONLY=host|ui runs one part; UNITSCOPE_UI_STEPS=REGEX runs only matching UI steps.
+# Then a new user's install: the .vsix in a fresh profile with no settings and the daemon as a .NET
+# tool in ~/.dotnet/tools (packed from the Debug build and cached, or .ci/run's: UNITSCOPE_TOOL_DIR).
+# UNITSCOPE_EDITOR_ONLY=host|ui|fresh runs one part; UNITSCOPE_UI_STEPS=REGEX runs only matching UI steps.
 # Prints mocha-style "N passing" / "N failing". Screenshots go to $UNITSCOPE_SCREENSHOTS
 # (default extension/out/editor-screenshots; docs/screenshots to update the README's).
 set -euo pipefail
@@ -20,6 +22,25 @@ if [ ! -x "$UNITSCOPE_CODE_SERVER" ] || [ ! -x "$UNITSCOPE_NODE24/bin/node" ] ||
   echo "  0 passing"
   echo "  1 failing"
   exit 1
+fi
+
+# The .NET tool the fresh-install test puts in ~/.dotnet/tools: the one .ci/run installed
+# (UNITSCOPE_TOOL_DIR), else this checkout's Debug build packed and installed once (~1.5 min), cached
+# by the build's own assemblies. The cache is shared by checkouts: installed beside and renamed into
+# place, and other builds' copies are removed only when unused for two hours.
+if [ -z "${UNITSCOPE_TOOL_DIR:-}" ] && [ "${UNITSCOPE_EDITOR_ONLY:-fresh}" = fresh ]; then
+  build=server/UnitScope.Cli/bin/Debug/net10.0
+  key=$(cat "$build"/unitscope.dll "$build"/UnitScope.*.dll | sha256sum | cut -c1-16)
+  export UNITSCOPE_TOOL_DIR="$DIR/tool/$key"
+  if [ ! -x "$UNITSCOPE_TOOL_DIR/unitscope" ]; then
+    mkdir -p "$DIR/tool"
+    find "$DIR/tool" -mindepth 1 -maxdepth 1 -mmin +120 -exec rm -rf {} +
+    fresh=$(mktemp -d "$DIR/tool/.installing.XXXXXX")
+    bash scripts/install-tool.sh --from-debug-build --tool-path "$fresh" >/dev/null ||
+      { rm -rf "$fresh"; echo "editor tests: installing the .NET tool failed"; echo "  0 passing"; echo "  1 failing"; exit 1; }
+    mv -T "$fresh" "$UNITSCOPE_TOOL_DIR" 2>/dev/null || rm -rf "$fresh"   # (another run put it there first)
+  fi
+  touch "$UNITSCOPE_TOOL_DIR"
 fi
 
 cd extension

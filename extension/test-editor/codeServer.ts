@@ -26,7 +26,7 @@ export interface CodeServer {
 }
 
 function envFor(o: Pick<CodeServerOptions, "node24" | "env">): NodeJS.ProcessEnv {
-  return { ...process.env, ...o.env, PATH: `${path.join(o.node24, "bin")}:${process.env.PATH}` };
+  return { ...process.env, ...o.env, PATH: `${path.join(o.node24, "bin")}:${o.env?.PATH ?? process.env.PATH}` };
 }
 
 export function installExtension(o: Pick<CodeServerOptions, "bin" | "node24" | "userDataDir" | "extensionsDir">, vsix: string): void {

@@ -3,14 +3,17 @@
 //   1. the extension's own suite (host/*.test.ts) inside its real extension host, the extension
 //      loaded from this folder (extensionDevelopmentPath), results written to a file;
 //   2. a UI test of the packaged .vsix, installed into a fresh VS Code, used as a person would
-//      (ui.ts), with screenshots of each panel in the light and dark themes.
+//      (ui.ts), with screenshots of each panel in the light and dark themes;
+//   3. the install a new user does (freshInstall.ts): the .vsix in a fresh profile with no settings,
+//      the daemon as the .NET tool in ~/.dotnet/tools; the status turns ready, hovers work.
 // Prints mocha-style results ("N passing", "N failing") for scripts/test.sh.
 //
 //   node out/editor/test-editor/driver.js   (scripts/editor-test.sh sets the environment)
 //   UNITSCOPE_CODE_SERVER  code-server launcher      UNITSCOPE_NODE24  Node 24 folder (bin/node)
 //   UNITSCOPE_VSIX         the packaged extension    UNITSCOPE_SCREENSHOTS  where screenshots go (a
 //                          relative path is taken from the repository's root: docs/screenshots)
-//   UNITSCOPE_EDITOR_ONLY  "host" or "ui" to run one part
+//   UNITSCOPE_TOOL_DIR     the installed .NET tool's folder (`dotnet tool install --tool-path`), for part 3
+//   UNITSCOPE_EDITOR_ONLY  "host", "ui" or "fresh" to run one part
 //   UNITSCOPE_UI_STEPS     a regular expression: run only the UI steps whose titles match (the others
 //                          are listed as pending; a step may need an earlier one)
 //   UNITSCOPE_TEST_PYTHON  a Python with PyTorch for "Import model from training code" (else
@@ -22,6 +25,7 @@ import * as path from "node:path";
 import type { HostResults } from "./host/index";
 import { findTorchPython } from "../test/support/python";
 import { installExtension, startCodeServer, writeUserSettings } from "./codeServer";
+import { runFreshInstall } from "./freshInstall";
 import { runUiTest, type StepResult } from "./ui";
 
 const EXTENSION_ROOT = path.resolve(__dirname, "../../..");
@@ -141,6 +145,15 @@ async function runUiSuite(base: string, codeServer: string, node24: string, vsix
   }
 }
 
+async function runFreshSuite(base: string, codeServer: string, node24: string, vsix: string, tools: string): Promise<Report> {
+  const steps = await runFreshInstall({ codeServer, node24, vsix, tools, base, samples: path.join(REPO_ROOT, "samples") });
+  return {
+    passes: steps.filter((s) => s.error === undefined).map((s) => s.title),
+    failures: steps.filter((s) => s.error !== undefined).map((s) => ({ title: s.title, error: s.error! })),
+    pending: [],
+  };
+}
+
 function print(title: string, r: Report): void {
   console.log(`\n  ${title}`);
   for (const p of r.passes) console.log(`    ✔ ${p}`);
@@ -159,8 +172,10 @@ async function main(): Promise<number> {
   const base = fs.mkdtempSync(path.join(os.tmpdir(), "unitscope-editor-"));
   const started = Date.now();
   const reports: [string, Report][] = [];
-  if (only !== "ui") reports.push(["extension tests in VS Code's extension host (code-server)", await runHostSuite(base, codeServer, node24)]);
-  if (only !== "host") reports.push(["UI test of the installed .vsix in VS Code (code-server)", await runUiSuite(base, codeServer, node24, need("UNITSCOPE_VSIX"), shots)]);
+  if (!only || only === "host") reports.push(["extension tests in VS Code's extension host (code-server)", await runHostSuite(base, codeServer, node24)]);
+  if (!only || only === "ui") reports.push(["UI test of the installed .vsix in VS Code (code-server)", await runUiSuite(base, codeServer, node24, need("UNITSCOPE_VSIX"), shots)]);
+  if (!only || only === "fresh")
+    reports.push(["a new user's install: the .vsix and the .NET tool in a fresh profile (code-server)", await runFreshSuite(base, codeServer, node24, need("UNITSCOPE_VSIX"), need("UNITSCOPE_TOOL_DIR"))]);
   for (const [title, r] of reports) print(title, r);
   const all = reports.map(([, r]) => r);
   const passes = all.reduce((n, r) => n + r.passes.length, 0);
