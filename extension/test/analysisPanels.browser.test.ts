@@ -8,9 +8,8 @@
 
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
-import type { Browser, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { buildAblationHtml } from "../src/ablationHtml";
 import type { AblationPanelState } from "../src/ablationMessages";
 import { buildOcclusionHtml } from "../src/occlusionHtml";
@@ -18,85 +17,58 @@ import type { OcclusionPanelState } from "../src/occlusionMessages";
 import type { AblateResult, ModelInfo, OccludeResult, RankUnitsResult, UnitClassStatsResult } from "../src/protocol.generated";
 import { buildRankHtml } from "../src/rankHtml";
 import type { RankPanelState } from "../src/rankMessages";
-import { DLL, removeCache, startDaemon, withTimeout, type Daemon } from "./support/daemon";
-import { EXTENSION_ROOT, REPO_ROOT } from "./support/fixtures";
-import { CHROMIUM, hexOf, launch, MEDIA, openPanel, pageErrors, pixelStats, tabOrder, THEMES, type ThemeName } from "./support/webviewPage";
+import { withTimeout } from "./support/daemon";
+import { withDaemonPages } from "./support/daemonPages";
+import { REPO_ROOT } from "./support/fixtures";
+import { hexOf, MEDIA, openPanel, pageErrors, pixelStats, SHOWN_THEMES, tabOrder, themedShot, THEMES, until, type ThemeName } from "./support/webviewPage";
 
 const CHECKPOINT = path.join(REPO_ROOT, "samples/smallcnn.pth");
 const CLASSES = ["circle", "square", "triangle", "cross"];
-const SHOTS = process.env.UNITSCOPE_PANEL_SHOTS ?? path.join(EXTENSION_ROOT, "out/screenshots");
-const SHOWN_THEMES: ThemeName[] = ["light", "dark", "highContrast"];
 
 describe("occlusion, ablation and ranking panels in Chromium, from the real daemon's output", function () {
   this.timeout(240_000);
-  let daemon: Daemon | undefined;
-  let cache: string | undefined;
-  let folder: string | undefined;
-  let browser: Browser | undefined;
   let model: ModelInfo;
   let occlusion: OccludeResult;
   let ablation: AblateResult;
   let ranking: RankUnitsResult;
   let stats: UnitClassStatsResult;
 
-  before(async function () {
-    if (!CHROMIUM || !fs.existsSync(DLL)) {
-      console.log(`      SKIPPED: ${!CHROMIUM ? "no Chromium at /usr/bin/chromium" : "the daemon is not built"}.`);
-      this.skip();
-    }
-    fs.mkdirSync(SHOTS, { recursive: true });
-    folder = fs.mkdtempSync(path.join(os.tmpdir(), "unitscope-eval-"));
+  const pages = withDaemonPages({}, async (d, { folder }) => {
     for (const name of CLASSES) {
       fs.mkdirSync(path.join(folder, name));
       for (const copy of ["a", "b"]) fs.copyFileSync(path.join(REPO_ROOT, "samples/images", `${name}.png`), path.join(folder, name, `${copy}.png`));
     }
-    ({ daemon, cache } = startDaemon());
-    const d = daemon;
-    try {
-      await withTimeout(d.request("initialize", { processId: process.pid, capabilities: {} }), 60_000, "initialize");
-      await d.notify("initialized", {});
-      model = await withTimeout(d.request("unitscope/loadModel", { path: CHECKPOINT }), 120_000, "loadModel");
-      const side = model.input.width;
-      occlusion = await withTimeout(
-        d.request("unitscope/occlude", { modelId: model.modelId, imagePath: path.join(REPO_ROOT, "samples/images/circle.png"), size: side / 4, stride: side / 16 }),
-        120_000,
-        "occlude",
-      );
-      ablation = await withTimeout(d.request("unitscope/ablate", { modelId: model.modelId, layer: "conv3", units: [0, 1, 2, 3], evaluationSet: folder }), 120_000, "ablate");
-      ranking = await withTimeout(
-        d.request("unitscope/rankUnits", { modelId: model.modelId, layer: "conv3", class: 0, metric: "logProbability", top: 6, randomDraws: 3, evaluationSet: folder }),
-        120_000,
-        "rankUnits",
-      );
-      stats = await withTimeout(
-        d.request("unitscope/unitClassStats", { modelId: model.modelId, layer: "conv3", unit: ranking.units[0]!.unit, class: 0, evaluationSet: folder }),
-        120_000,
-        "unitClassStats",
-      );
-    } catch (e) {
-      throw new Error(`${(e as Error).message}\n--- daemon stderr ---\n${d.log()}`);
-    }
-    browser = await launch();
-  });
-
-  after(async () => {
-    await browser?.close();
-    if (daemon) await daemon.close();
-    if (cache) removeCache(cache);
-    if (folder) fs.rmSync(folder, { recursive: true, force: true });
+    model = await withTimeout(d.request("unitscope/loadModel", { path: CHECKPOINT }), 120_000, "loadModel");
+    const side = model.input.width;
+    occlusion = await withTimeout(
+      d.request("unitscope/occlude", { modelId: model.modelId, imagePath: path.join(REPO_ROOT, "samples/images/circle.png"), size: side / 4, stride: side / 16 }),
+      120_000,
+      "occlude",
+    );
+    ablation = await withTimeout(d.request("unitscope/ablate", { modelId: model.modelId, layer: "conv3", units: [0, 1, 2, 3], evaluationSet: pages.folder }), 120_000, "ablate");
+    ranking = await withTimeout(
+      d.request("unitscope/rankUnits", { modelId: model.modelId, layer: "conv3", class: 0, metric: "logProbability", top: 6, randomDraws: 3, evaluationSet: pages.folder }),
+      120_000,
+      "rankUnits",
+    );
+    stats = await withTimeout(
+      d.request("unitscope/unitClassStats", { modelId: model.modelId, layer: "conv3", unit: ranking.units[0]!.unit, class: 0, evaluationSet: pages.folder }),
+      120_000,
+      "unitClassStats",
+    );
   });
 
   const modelRef = () => ({ modelId: model.modelId, checkpointHash: model.checkpointHash, modelLabel: "smallcnn.pth (smallcnn)" });
 
   function ablationPage(theme: ThemeName, state?: unknown, result: AblateResult = ablation, size?: { width: number; height: number }): Promise<Page> {
     const s: AblationPanelState = { version: 1, model: modelRef(), result, units: [{ unit: 0, label: "red", category: "color" }], ui: { sort: "change", reversed: false, showControl: true } };
-    return openPanel(browser!, buildAblationHtml({ cspSource: "file:", scriptUri: `${MEDIA}/ablation.js`, baseStyleUri: `${MEDIA}/base.css`, styleUri: `${MEDIA}/analysis.css`, state: s }), theme, { state }, size);
+    return openPanel(pages.browser, buildAblationHtml({ cspSource: "file:", scriptUri: `${MEDIA}/ablation.js`, baseStyleUri: `${MEDIA}/base.css`, styleUri: `${MEDIA}/analysis.css`, state: s }), theme, { state }, size);
   }
 
   function rankPage(theme: ThemeName, state?: unknown, s?: RankPanelState): Promise<Page> {
     const initial = s ?? { version: 1, model: modelRef(), result: ranking, complete: true };
     const html = buildRankHtml({ cspSource: "file:", scriptUri: `${MEDIA}/ranking.js`, baseStyleUri: `${MEDIA}/base.css`, styleUri: `${MEDIA}/analysis.css`, state: initial });
-    return openPanel(browser!, html, theme, { state, onPost: `if (m.type === "stats") reply({ type: "stats", unit: m.unit, stats: { ...${JSON.stringify(stats)}, unit: m.unit } });` });
+    return openPanel(pages.browser, html, theme, { state, onPost: `if (m.type === "stats") reply({ type: "stats", unit: m.unit, stats: { ...${JSON.stringify(stats)}, unit: m.unit } });` });
   }
 
   function occlusionPage(theme: ThemeName, state?: unknown): Promise<Page> {
@@ -108,28 +80,14 @@ describe("occlusion, ablation and ranking panels in Chromium, from the real daem
       result: occlusion,
       opacity: 0.6,
     };
-    return openPanel(browser!, buildOcclusionHtml({ cspSource: "file:", scriptUri: `${MEDIA}/occlusion.js`, baseStyleUri: `${MEDIA}/base.css`, styleUri: `${MEDIA}/analysis.css`, state: s }), theme, { state });
+    return openPanel(pages.browser, buildOcclusionHtml({ cspSource: "file:", scriptUri: `${MEDIA}/occlusion.js`, baseStyleUri: `${MEDIA}/base.css`, styleUri: `${MEDIA}/analysis.css`, state: s }), theme, { state });
   }
 
-  async function shoot(page: Page, name: string, theme: ThemeName, colors: Record<string, string> = {}) {
-    const png = await page.screenshot({ fullPage: true });
-    fs.writeFileSync(path.join(SHOTS, `${name}-${theme}.png`), png);
-    const vars = THEMES[theme].vars;
-    return pixelStats(browser!, png, { background: hexOf(vars["--vscode-editor-background"]!), foreground: hexOf(vars["--vscode-foreground"]!), ...colors });
-  }
+  const shoot = (page: Page, name: string, theme: ThemeName, colors: Record<string, string> = {}) => themedShot(pages.browser, page, name, theme, colors);
 
   function chartColors(theme: ThemeName): Record<string, string> {
     const vars = THEMES[theme].vars;
     return { blue: hexOf(vars["--vscode-charts-blue"]!), red: hexOf(vars["--vscode-charts-red"]!), yellow: hexOf(vars["--vscode-charts-yellow"]!) };
-  }
-
-  /** Polls `expression` in the page until it is true (Playwright's waitForFunction evaluates with eval, which the panels' CSP forbids). */
-  async function until(page: Page, expression: string, timeoutMs = 30_000): Promise<void> {
-    const end = Date.now() + timeoutMs;
-    while (!(await page.evaluate(expression))) {
-      if (Date.now() > end) throw new Error(`timed out waiting for ${expression}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
   }
 
   const posted = async (page: Page) => (await page.evaluate("window.__posted")) as { type: string; [k: string]: unknown }[];
@@ -247,17 +205,17 @@ describe("occlusion, ablation and ranking panels in Chromium, from the real daem
   }
 
   it("ablation and ranking panels: images the daemon could not read are counted, and named on a click", async () => {
-    const truncated = path.join(folder!, "circle", "c.png");
+    const truncated = path.join(pages.folder, "circle", "c.png");
     fs.writeFileSync(truncated, fs.readFileSync(path.join(REPO_ROOT, "samples/images/circle.png")).subarray(0, 300));
     try {
-      const d = daemon!;
+      const d = pages.daemon;
       const skipping: AblateResult = await withTimeout(
-        d.request("unitscope/ablate", { modelId: model.modelId, layer: "conv3", units: [0, 1, 2, 3], evaluationSet: folder }),
+        d.request("unitscope/ablate", { modelId: model.modelId, layer: "conv3", units: [0, 1, 2, 3], evaluationSet: pages.folder }),
         120_000,
         "ablate",
       );
       const ranked: RankUnitsResult = await withTimeout(
-        d.request("unitscope/rankUnits", { modelId: model.modelId, layer: "conv3", class: 0, top: 2, randomDraws: 1, evaluationSet: folder }),
+        d.request("unitscope/rankUnits", { modelId: model.modelId, layer: "conv3", class: 0, top: 2, randomDraws: 1, evaluationSet: pages.folder }),
         120_000,
         "rankUnits",
       );
@@ -326,7 +284,7 @@ describe("occlusion, ablation and ranking panels in Chromium, from the real daem
         await until(page, `[...document.querySelectorAll(".frame img")].every((i) => i.complete && i.naturalWidth > 0)`);
         assert.equal(await page.locator("img.overlay").count(), 3);
         await shoot(page, "occlusion", theme);
-        const heat = await pixelStats(browser!, await page.locator("#map-probability").screenshot());
+        const heat = await pixelStats(pages.browser, await page.locator("#map-probability").screenshot());
         assert.ok(heat.distinctColors > 5, `the probability map has structure (${heat.distinctColors} colours)`);
         assert.equal(await page.locator(".class-legend li").count(), occlusion.mostProbable.legend.length);
         assert.match((await page.locator("header .meta").textContent()) ?? "", new RegExp(`Target ${occlusion.targetLabel}`));

@@ -6,29 +6,21 @@
 // error shown, and choices kept across a reload. Skipped where Chromium or the daemon build is missing.
 
 import * as assert from "node:assert/strict";
-import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
-import type { Browser, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { buildAttackHtml, UNIT_ROWS } from "../src/adversarial/attackHtml";
 import type { AttackPanelState } from "../src/adversarial/attackMessages";
 import { buildGanHtml } from "../src/gan/ganHtml";
 import type { GanPanelState } from "../src/gan/ganMessages";
 import type { AttackResult, GanDissectResult, GanEditResult, ModelInfo } from "../src/protocol.generated";
-import { DLL, removeCache, startDaemon, withTimeout, type Daemon } from "./support/daemon";
-import { EXTENSION_ROOT, REPO_ROOT } from "./support/fixtures";
+import { withTimeout } from "./support/daemon";
+import { withDaemonPages } from "./support/daemonPages";
+import { REPO_ROOT } from "./support/fixtures";
 import { ODD_GENERATOR, oddSegmenter } from "./support/ganFixtures";
-import { CHROMIUM, launch, MEDIA, openPanel, pageErrors, until, type ThemeName } from "./support/webviewPage";
-
-const SHOTS = process.env.UNITSCOPE_PANEL_SHOTS ?? path.join(EXTENSION_ROOT, "out/screenshots");
-const SHOWN_THEMES: ThemeName[] = ["light", "dark", "highContrast"];
+import { MEDIA, openPanel, pageErrors, saveShot, SHOWN_THEMES, until } from "./support/webviewPage";
 
 describe("adversarial and GAN panels in Chromium, from the real daemon's output", function () {
   this.timeout(300_000);
-  let daemon: Daemon | undefined;
-  let cache: string | undefined;
-  let folder: string | undefined;
-  let browser: Browser | undefined;
   let classifier: ModelInfo;
   let generator: ModelInfo;
   let attack: AttackResult;
@@ -36,54 +28,32 @@ describe("adversarial and GAN panels in Chromium, from the real daemon's output"
   let edit: GanEditResult;
   let segmenter: string;
 
-  before(async function () {
-    if (!CHROMIUM || !fs.existsSync(DLL)) {
-      console.log(`      SKIPPED: ${!CHROMIUM ? "no Chromium at /usr/bin/chromium" : "the daemon is not built"}.`);
-      this.skip();
-    }
-    fs.mkdirSync(SHOTS, { recursive: true });
-    folder = fs.mkdtempSync(path.join(os.tmpdir(), "unitscope-advgan-page-"));
+  const pages = withDaemonPages({}, async (d, { folder }) => {
     segmenter = oddSegmenter(folder);
-    ({ daemon, cache } = startDaemon());
-    const d = daemon;
-    try {
-      await withTimeout(d.request("initialize", { processId: process.pid, capabilities: {} }), 60_000, "initialize");
-      await d.notify("initialized", {});
-      classifier = await withTimeout(d.request("unitscope/loadModel", { path: path.join(REPO_ROOT, "samples/smallcnn.pth") }), 120_000, "loadModel");
-      attack = await withTimeout(
-        d.request("unitscope/attack", { modelId: classifier.modelId, layer: "conv4", imagePath: path.join(REPO_ROOT, "samples/images/square.png"), method: "fgsm", epsilon: 16 / 255, randomStart: false, mapUnits: 3 }),
-        120_000,
-        "attack",
-      );
-      generator = await withTimeout(d.request("unitscope/loadModel", { path: ODD_GENERATOR }), 120_000, "loadModel");
-      dissection = await withTimeout(d.request("unitscope/ganDissect", { modelId: generator.modelId, layer: "main.5", segmenterPath: segmenter, samples: 32 }), 120_000, "ganDissect");
-      const concept = [...dissection.concepts].sort((a, b) => b.units.length - a.units.length)[0]!;
-      edit = await withTimeout(
-        d.request("unitscope/ganEdit", {
-          modelId: generator.modelId,
-          layer: "main.5",
-          concept: concept.concept,
-          units: Math.min(2, concept.units.length),
-          samples: 16,
-          examples: 3,
-          region: { x0: 4, y0: 4, x1: 12, y1: 12 },
-          segmenterPath: segmenter,
-          dissectSamples: 32,
-        }),
-        120_000,
-        "ganEdit",
-      );
-    } catch (e) {
-      throw new Error(`${(e as Error).message}\n--- daemon stderr ---\n${d.log()}`);
-    }
-    browser = await launch();
-  });
-
-  after(async () => {
-    await browser?.close();
-    if (daemon) await daemon.close();
-    if (cache) removeCache(cache);
-    if (folder) fs.rmSync(folder, { recursive: true, force: true });
+    classifier = await withTimeout(d.request("unitscope/loadModel", { path: path.join(REPO_ROOT, "samples/smallcnn.pth") }), 120_000, "loadModel");
+    attack = await withTimeout(
+      d.request("unitscope/attack", { modelId: classifier.modelId, layer: "conv4", imagePath: path.join(REPO_ROOT, "samples/images/square.png"), method: "fgsm", epsilon: 16 / 255, randomStart: false, mapUnits: 3 }),
+      120_000,
+      "attack",
+    );
+    generator = await withTimeout(d.request("unitscope/loadModel", { path: ODD_GENERATOR }), 120_000, "loadModel");
+    dissection = await withTimeout(d.request("unitscope/ganDissect", { modelId: generator.modelId, layer: "main.5", segmenterPath: segmenter, samples: 32 }), 120_000, "ganDissect");
+    const concept = [...dissection.concepts].sort((a, b) => b.units.length - a.units.length)[0]!;
+    edit = await withTimeout(
+      d.request("unitscope/ganEdit", {
+        modelId: generator.modelId,
+        layer: "main.5",
+        concept: concept.concept,
+        units: Math.min(2, concept.units.length),
+        samples: 16,
+        examples: 3,
+        region: { x0: 4, y0: 4, x1: 12, y1: 12 },
+        segmenterPath: segmenter,
+        dissectSamples: 32,
+      }),
+      120_000,
+      "ganEdit",
+    );
   });
 
   const posted = async (page: Page) => (await page.evaluate("window.__posted")) as Record<string, unknown>[];
@@ -100,7 +70,7 @@ describe("adversarial and GAN panels in Chromium, from the real daemon's output"
 
   for (const theme of SHOWN_THEMES) {
     it(`${theme}: the attack panel's images decode, rows are chosen by click and keyboard, units open their cards, the choice survives a reload`, async () => {
-      const page = await openPanel(browser!, buildAttackHtml({ ...attackResources, state: attackState() }), theme, {}, { width: 1000, height: 900 });
+      const page = await openPanel(pages.browser, buildAttackHtml({ ...attackResources, state: attackState() }), theme, {}, { width: 1000, height: 900 });
       try {
         const images = await decoded(page, "img.attack-image");
         assert.equal(images.length, 3);
@@ -121,11 +91,11 @@ describe("adversarial and GAN panels in Chromium, from the real daemon's output"
         await page.locator(`button.open-card[data-unit="${second}"]`).click();
         assert.deepEqual((await posted(page)).at(-1), { type: "openUnit", unit: second });
         assert.equal(await page.locator(`tr.attack-unit.selected`).getAttribute("data-unit"), String(third), "the Card button does not change the choice");
-        fs.writeFileSync(path.join(SHOTS, `attack-${theme}.png`), await page.screenshot({ fullPage: true }));
+        await saveShot(page, "attack", theme);
         assert.deepEqual(pageErrors(page), []);
 
         const saved = await page.evaluate("window.__state");
-        const reloaded = await openPanel(browser!, buildAttackHtml({ ...attackResources, state: attackState() }), theme, { state: saved });
+        const reloaded = await openPanel(pages.browser, buildAttackHtml({ ...attackResources, state: attackState() }), theme, { state: saved });
         try {
           assert.equal(await reloaded.locator("tr.attack-unit.selected").getAttribute("data-unit"), String(third));
           assert.match(await reloaded.locator("#attack-detail").innerText(), new RegExp(`Unit ${third}`));
@@ -152,7 +122,7 @@ describe("adversarial and GAN panels in Chromium, from the real daemon's output"
   for (const theme of SHOWN_THEMES) {
     it(`${theme}: the GAN panel's grid, a concept chosen, a region dragged on a sample, ablate and insert asked for, the result and an error shown`, async () => {
       const answer = `if (m.type === "edit" && !m.region) reply({ type: "editError", message: "The intervention was cancelled." })`;
-      const page = await openPanel(browser!, buildGanHtml({ ...ganResources, state: ganState(false) }), theme, { onPost: answer }, { width: 1000, height: 1100 });
+      const page = await openPanel(pages.browser, buildGanHtml({ ...ganResources, state: ganState(false) }), theme, { onPost: answer }, { width: 1000, height: 1100 });
       try {
         assert.equal(await page.locator("button.gan-sample").count(), dissection.samples.length);
         assert.ok((await decoded(page, "button.gan-sample img")).every((w) => w === dissection.imageWidth), "samples and segmentations decode at the generator's size");
@@ -185,19 +155,19 @@ describe("adversarial and GAN panels in Chromium, from the real daemon's output"
         await page.locator("#gan-x0").fill("5");
         await page.locator("#gan-x0").dispatchEvent("change");
         assert.deepEqual(((await page.evaluate("window.__state")) as GanPanelState).ui.region, { ...region, x0: 5 });
-        fs.writeFileSync(path.join(SHOTS, `gan-${theme}.png`), await page.screenshot({ fullPage: true }));
+        await saveShot(page, "gan", theme);
         assert.deepEqual(pageErrors(page), []);
 
         // The host re-renders with the edit; the page keeps the user's choices for this dissection.
         const saved = await page.evaluate("window.__state");
-        const rerendered = await openPanel(browser!, buildGanHtml({ ...ganResources, state: ganState(true) }), theme, { state: saved }, { width: 1000, height: 1400 });
+        const rerendered = await openPanel(pages.browser, buildGanHtml({ ...ganResources, state: ganState(true) }), theme, { state: saved }, { width: 1000, height: 1400 });
         try {
           assert.equal(await rerendered.locator('button.gan-sample.selected').getAttribute("data-sample"), "3");
           assert.equal(await rerendered.locator("#gan-concept").inputValue(), concept.concept);
           assert.equal(await rerendered.locator("#gan-rect").isVisible(), true);
           assert.equal(await rerendered.locator('table.gan-measures tr[data-measure="inside"]').count(), 1);
           assert.ok((await decoded(rerendered, ".gan-example img")).every((w) => w === dissection.imageWidth));
-          fs.writeFileSync(path.join(SHOTS, `gan-edit-${theme}.png`), await rerendered.screenshot({ fullPage: true }));
+          await saveShot(rerendered, "gan-edit", theme);
           assert.deepEqual(pageErrors(rerendered), []);
         } finally {
           await rerendered.close();

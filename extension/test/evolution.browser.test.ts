@@ -7,70 +7,39 @@
 // reload. Skipped where Chromium, the daemon build or PyTorch is missing.
 
 import * as assert from "node:assert/strict";
-import * as fs from "node:fs";
 import * as path from "node:path";
-import type { Browser, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { buildCompareHtml } from "../src/evolution/compareHtml";
 import { buildEvolutionHtml } from "../src/evolution/evolutionHtml";
 import { gatherCheckpoints, type ComparePanelState, type EvolutionPanelState } from "../src/evolution/evolutionMessages";
 import type { CheckpointSummary, CompareCheckpointsResult, EvolveResult } from "../src/protocol.generated";
-import { removeCache, startDaemon, withTimeout, type Daemon } from "./support/daemon";
-import { EXTENSION_ROOT } from "./support/fixtures";
-import { torchPythonAndDaemon } from "./support/python";
+import { withTimeout } from "./support/daemon";
+import { withDaemonPages } from "./support/daemonPages";
 import { makeTrainingRun } from "./support/trainingRun";
-import { CHROMIUM, launch, MEDIA, openPanel, pageErrors, until, type ThemeName } from "./support/webviewPage";
-
-const SHOTS = process.env.UNITSCOPE_PANEL_SHOTS ?? path.join(EXTENSION_ROOT, "out/screenshots");
-const SHOWN_THEMES: ThemeName[] = ["light", "dark", "highContrast"];
+import { MEDIA, openPanel, pageErrors, saveShot, SHOWN_THEMES, until } from "./support/webviewPage";
 
 describe("evolution and compare panels in Chromium, from the real daemon's output", function () {
   this.timeout(300_000);
-  let daemon: Daemon | undefined;
-  let cache: string | undefined;
-  let run: string | undefined;
-  let browser: Browser | undefined;
   let evolution: EvolutionPanelState;
   let comparison: ComparePanelState;
 
-  before(async function () {
-    if (!CHROMIUM) {
-      console.log("      SKIPPED: no Chromium at /usr/bin/chromium.");
-      this.skip();
-    }
-    const python = torchPythonAndDaemon(this);
-    fs.mkdirSync(SHOTS, { recursive: true });
-    run = makeTrainingRun(python);
-    ({ daemon, cache } = startDaemon());
-    const d = daemon;
-    try {
-      await withTimeout(d.request("initialize", { processId: process.pid, capabilities: {} }), 60_000, "initialize");
-      await d.notify("initialized", {});
-      const last = await withTimeout(d.request("unitscope/loadModel", { path: path.join(run, "last.pth") }), 120_000, "loadModel");
-      const first = await withTimeout(d.request("unitscope/loadModel", { path: path.join(run, "epoch_3.pth") }), 120_000, "loadModel");
-      const result: EvolveResult = await withTimeout(
-        d.request("unitscope/evolve", { modelId: last.modelId, run, layers: ["conv2", "conv3"], dissect: true, maxImages: 12 }),
-        180_000,
-        "evolve",
-      );
-      const compared: CompareCheckpointsResult = await withTimeout(
-        d.request("unitscope/compareCheckpoints", { modelIdA: first.modelId, modelIdB: last.modelId, maxImages: 12 }),
-        120_000,
-        "compareCheckpoints",
-      );
-      const ref = (m: typeof last, label: string) => ({ modelId: m.modelId, checkpointHash: m.checkpointHash, modelLabel: label });
-      evolution = { version: 1, model: ref(last, "last.pth (smallcnn)"), run: result.run, result: { ...result, checkpoints: gatherCheckpoints(result.checkpoints) } };
-      comparison = { version: 1, modelA: ref(first, "epoch_3.pth"), modelB: ref(last, "last.pth"), result: compared };
-    } catch (e) {
-      throw new Error(`${(e as Error).message}\n--- daemon stderr ---\n${d.log()}`);
-    }
-    browser = await launch();
-  });
-
-  after(async () => {
-    await browser?.close();
-    if (daemon) await daemon.close();
-    if (cache) removeCache(cache);
-    if (run) fs.rmSync(run, { recursive: true, force: true });
+  const pages = withDaemonPages({ torch: true }, async (d, { folder, python }) => {
+    const run = makeTrainingRun(python!, folder);
+    const last = await withTimeout(d.request("unitscope/loadModel", { path: path.join(run, "last.pth") }), 120_000, "loadModel");
+    const first = await withTimeout(d.request("unitscope/loadModel", { path: path.join(run, "epoch_3.pth") }), 120_000, "loadModel");
+    const result: EvolveResult = await withTimeout(
+      d.request("unitscope/evolve", { modelId: last.modelId, run, layers: ["conv2", "conv3"], dissect: true, maxImages: 12 }),
+      180_000,
+      "evolve",
+    );
+    const compared: CompareCheckpointsResult = await withTimeout(
+      d.request("unitscope/compareCheckpoints", { modelIdA: first.modelId, modelIdB: last.modelId, maxImages: 12 }),
+      120_000,
+      "compareCheckpoints",
+    );
+    const ref = (m: typeof last, label: string) => ({ modelId: m.modelId, checkpointHash: m.checkpointHash, modelLabel: label });
+    evolution = { version: 1, model: ref(last, "last.pth (smallcnn)"), run: result.run, result: { ...result, checkpoints: gatherCheckpoints(result.checkpoints) } };
+    comparison = { version: 1, modelA: ref(first, "epoch_3.pth"), modelB: ref(last, "last.pth"), result: compared };
   });
 
   const resources = (script: string) => ({ cspSource: "file:", scriptUri: `${MEDIA}/${script}`, baseStyleUri: `${MEDIA}/base.css`, styleUri: `${MEDIA}/evolution.css` });
@@ -79,7 +48,7 @@ describe("evolution and compare panels in Chromium, from the real daemon's outpu
 
   for (const theme of SHOWN_THEMES) {
     it(`${theme}: the run's charts and tables, tabs, a unit followed, a checkpoint asked for, kept across a reload`, async () => {
-      const page = await openPanel(browser!, buildEvolutionHtml({ ...resources("evolution.js"), state: evolution }), theme, {}, { width: 1100, height: 900 });
+      const page = await openPanel(pages.browser, buildEvolutionHtml({ ...resources("evolution.js"), state: evolution }), theme, {}, { width: 1100, height: 900 });
       try {
         const widths = (await page.evaluate(`[...document.querySelectorAll("img.evo-chart")].map((i) => i.naturalWidth)`)) as number[];
         assert.deepEqual(widths, evolution.result.charts!.map((c) => c.width), "the daemon's charts decode");
@@ -104,10 +73,10 @@ describe("evolution and compare panels in Chromium, from the real daemon's outpu
         const file = evolution.result.checkpoints[0]!.paths[0]!;
         await page.locator(`section[data-layer="conv3"] button.evo-open[data-path="${file}"]`).click();
         assert.deepEqual((await posted(page)).at(-1), { type: "openCheckpoint", path: file });
-        fs.writeFileSync(path.join(SHOTS, `evolution-${theme}.png`), await page.screenshot({ fullPage: true }));
+        await saveShot(page, "evolution", theme);
         assert.deepEqual(pageErrors(page), []);
 
-        const reloaded = await openPanel(browser!, buildEvolutionHtml({ ...resources("evolution.js"), state: evolution }), theme, { state: saved });
+        const reloaded = await openPanel(pages.browser, buildEvolutionHtml({ ...resources("evolution.js"), state: evolution }), theme, { state: saved });
         try {
           assert.deepEqual(await visibleLayers(reloaded), ["conv3"]);
           assert.equal(await reloaded.locator("tr.evo-unit.selected").getAttribute("data-unit"), String(unit));
@@ -122,7 +91,7 @@ describe("evolution and compare panels in Chromium, from the real daemon's outpu
     });
 
     it(`${theme}: the comparison's chart, layers by change, a layer's matched units, kept across a reload`, async () => {
-      const page = await openPanel(browser!, buildCompareHtml({ ...resources("compare.js"), state: comparison }), theme, {}, { width: 1100, height: 900 });
+      const page = await openPanel(pages.browser, buildCompareHtml({ ...resources("compare.js"), state: comparison }), theme, {}, { width: 1100, height: 900 });
       try {
         const r = comparison.result;
         assert.equal(await page.evaluate(`document.querySelector("img.cmp-chart").naturalWidth`), r.chartWidth);
@@ -137,10 +106,10 @@ describe("evolution and compare panels in Chromium, from the real daemon's outpu
         assert.match(await page.locator("#cmp-matches h2").innerText(), /^conv2: \d+ units matched/);
         const saved = (await page.evaluate("window.__state")) as ComparePanelState;
         assert.equal(saved.layer, "conv2");
-        fs.writeFileSync(path.join(SHOTS, `compare-${theme}.png`), await page.screenshot({ fullPage: true }));
+        await saveShot(page, "compare", theme);
         assert.deepEqual(pageErrors(page), []);
 
-        const reloaded = await openPanel(browser!, buildCompareHtml({ ...resources("compare.js"), state: comparison }), theme, { state: saved });
+        const reloaded = await openPanel(pages.browser, buildCompareHtml({ ...resources("compare.js"), state: comparison }), theme, { state: saved });
         try {
           assert.equal(await reloaded.locator("tr.cmp-layer.selected").getAttribute("data-layer"), "conv2");
           assert.deepEqual(pageErrors(reloaded), []);

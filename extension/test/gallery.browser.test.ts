@@ -6,33 +6,25 @@
 // Chromium or the daemon build is missing.
 
 import * as assert from "node:assert/strict";
-import * as fs from "node:fs";
 import * as path from "node:path";
-import type { Browser, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import type { UnitGalleryResult } from "../src/protocol.generated";
 import { buildGalleryHtml } from "../src/seeing/galleryHtml";
 import type { GalleryPanelState } from "../src/seeing/galleryMessages";
-import { DLL, loadForAnalyses, removeCache, startDaemon, withTimeout, type Daemon } from "./support/daemon";
+import { withTimeout } from "./support/daemon";
+import { withDaemonPages } from "./support/daemonPages";
 import { REPO_ROOT } from "./support/fixtures";
-import { CHROMIUM, launch, MEDIA, openPanel, pageErrors, type ThemeName } from "./support/webviewPage";
+import { MEDIA, openPanel, pageErrors, SHOWN_THEMES, type ThemeName } from "./support/webviewPage";
 
 const CHECKPOINT = path.join(REPO_ROOT, "samples/smallcnn.pth");
 const BRODEN = path.join(REPO_ROOT, "tests/fixtures/broden_mini");
 
 describe("unit gallery panel in Chromium, from the real daemon's output", function () {
   this.timeout(240_000);
-  let daemon: Daemon | undefined;
-  let cache: string | undefined;
-  let browser: Browser | undefined;
   let state: GalleryPanelState;
 
-  before(async function () {
-    if (!CHROMIUM || !fs.existsSync(DLL)) {
-      console.log(`      SKIPPED: ${!CHROMIUM ? "no Chromium at /usr/bin/chromium" : "the daemon is not built"}.`);
-      this.skip();
-    }
-    ({ daemon, cache } = startDaemon());
-    const { model } = await loadForAnalyses(daemon, CHECKPOINT);
+  const pages = withDaemonPages({}, async (daemon) => {
+    const model = await withTimeout(daemon.request("unitscope/loadModel", { path: CHECKPOINT }), 120_000, "loadModel");
     const result = (await withTimeout(
       daemon.request("unitscope/unitGallery", { modelId: model.modelId, layer: "conv3", unit: 5, dataset: BRODEN, k: 9 }),
       180_000,
@@ -46,23 +38,16 @@ describe("unit gallery panel in Chromium, from the real daemon's output", functi
       request: { unit: 5, method: "auto", k: 9 },
       result,
     };
-    browser = await launch();
-  });
-
-  after(async () => {
-    await browser?.close();
-    if (daemon) await daemon.close();
-    if (cache) removeCache(cache);
   });
 
   function galleryPage(theme: ThemeName): Promise<Page> {
     const html = buildGalleryHtml({ cspSource: "file:", scriptUri: `${MEDIA}/gallery.js`, baseStyleUri: `${MEDIA}/base.css`, styleUri: `${MEDIA}/gallery.css`, state });
-    return openPanel(browser!, html, theme);
+    return openPanel(pages.browser, html, theme);
   }
 
   const posted = async (page: Page) => (await page.evaluate("window.__posted")) as { type: string; request?: unknown }[];
 
-  for (const theme of ["light", "dark", "highContrast"] as ThemeName[]) {
+  for (const theme of SHOWN_THEMES) {
     it(`${theme}: every activation's picture, patch and projection decoded; the theme's background`, async () => {
       const page = await galleryPage(theme);
       try {

@@ -7,62 +7,34 @@
 
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
-import type { Browser, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { buildGraphHtml } from "../src/graph/graphHtml";
 import type { GraphPanelState } from "../src/graph/graphMessages";
 import type { ExplanatoryGraphParams, ExplanatoryGraphResult, GraphNodeResult, ModelInfo } from "../src/protocol.generated";
-import { DLL, removeCache, startDaemon, withTimeout, type Daemon } from "./support/daemon";
-import { EXTENSION_ROOT, REPO_ROOT } from "./support/fixtures";
-import { CHROMIUM, launch, MEDIA, openPanel, pageErrors, until, type ThemeName } from "./support/webviewPage";
+import { withTimeout } from "./support/daemon";
+import { withDaemonPages } from "./support/daemonPages";
+import { REPO_ROOT } from "./support/fixtures";
+import { MEDIA, openPanel, pageErrors, saveShot, SHOWN_THEMES, until } from "./support/webviewPage";
 
 const CHECKPOINT = path.join(REPO_ROOT, "samples/smallcnn.pth");
 const IMAGES = path.join(REPO_ROOT, "samples/images");
-const SHOTS = process.env.UNITSCOPE_PANEL_SHOTS ?? path.join(EXTENSION_ROOT, "out/screenshots");
-const SHOWN_THEMES: ThemeName[] = ["light", "dark", "highContrast"];
 
 describe("explanatory graph panel in Chromium, from the real daemon's output", function () {
   this.timeout(240_000);
-  let daemon: Daemon | undefined;
-  let cache: string | undefined;
-  let folder: string | undefined;
-  let browser: Browser | undefined;
   let model: ModelInfo;
   let request: ExplanatoryGraphParams;
   let graph: ExplanatoryGraphResult;
   let node: GraphNodeResult;
 
-  before(async function () {
-    if (!CHROMIUM || !fs.existsSync(DLL)) {
-      console.log(`      SKIPPED: ${!CHROMIUM ? "no Chromium at /usr/bin/chromium" : "the daemon is not built"}.`);
-      this.skip();
-    }
-    fs.mkdirSync(SHOTS, { recursive: true });
-    folder = fs.mkdtempSync(path.join(os.tmpdir(), "unitscope-graph-"));
+  const pages = withDaemonPages({}, async (d, { folder }) => {
     fs.mkdirSync(path.join(folder, "shapes"));
     for (const copy of [0, 1]) for (const name of fs.readdirSync(IMAGES)) fs.copyFileSync(path.join(IMAGES, name), path.join(folder, "shapes", `${copy}-${name}`));
-    ({ daemon, cache } = startDaemon());
-    const d = daemon;
-    try {
-      await withTimeout(d.request("initialize", { processId: process.pid, capabilities: {} }), 60_000, "initialize");
-      await d.notify("initialized", {});
-      model = await withTimeout(d.request("unitscope/loadModel", { path: CHECKPOINT }), 120_000, "loadModel");
-      request = { modelId: model.modelId, layers: ["conv4", "conv3"], evaluationSet: folder, className: "shapes", iterations: 4 };
-      graph = await withTimeout(d.request("unitscope/explanatoryGraph", request), 120_000, "explanatoryGraph");
-      const chosen = graph.layers[1]!.nodes.reduce((a, b) => (b.frequency > a.frequency ? b : a));
-      node = await withTimeout(d.request("unitscope/graphNode", { graph: request, nodeId: chosen.id }), 60_000, "graphNode");
-    } catch (e) {
-      throw new Error(`${(e as Error).message}\n--- daemon stderr ---\n${d.log()}`);
-    }
-    browser = await launch();
-  });
-
-  after(async () => {
-    await browser?.close();
-    if (daemon) await daemon.close();
-    if (cache) removeCache(cache);
-    if (folder) fs.rmSync(folder, { recursive: true, force: true });
+    model = await withTimeout(d.request("unitscope/loadModel", { path: CHECKPOINT }), 120_000, "loadModel");
+    request = { modelId: model.modelId, layers: ["conv4", "conv3"], evaluationSet: folder, className: "shapes", iterations: 4 };
+    graph = await withTimeout(d.request("unitscope/explanatoryGraph", request), 120_000, "explanatoryGraph");
+    const chosen = graph.layers[1]!.nodes.reduce((a, b) => (b.frequency > a.frequency ? b : a));
+    node = await withTimeout(d.request("unitscope/graphNode", { graph: request, nodeId: chosen.id }), 60_000, "graphNode");
   });
 
   const state = (): GraphPanelState => ({
@@ -77,7 +49,7 @@ describe("explanatory graph panel in Chromium, from the real daemon's output", f
 
   for (const theme of SHOWN_THEMES) {
     it(`${theme}: every node drawn, a click shows the node's patches, the choice survives a reload`, async () => {
-      const page = await openPanel(browser!, buildGraphHtml({ ...resources, state: state() }), theme, { onPost: answer() }, { width: 1000, height: 900 });
+      const page = await openPanel(pages.browser, buildGraphHtml({ ...resources, state: state() }), theme, { onPost: answer() }, { width: 1000, height: 900 });
       try {
         const total = graph.layers.reduce((n, l) => n + l.nodes.length, 0);
         assert.equal(await page.locator("circle.graph-node").count(), total);
@@ -94,10 +66,10 @@ describe("explanatory graph panel in Chromium, from the real daemon's output", f
         assert.deepEqual((await posted(page)).at(-1), { type: "node", nodeId: other });
         const saved = (await page.evaluate("window.__state")) as GraphPanelState;
         assert.equal(saved.selected, other);
-        fs.writeFileSync(path.join(SHOTS, `graph-${theme}.png`), await page.screenshot({ fullPage: true }));
+        await saveShot(page, "graph", theme);
         assert.deepEqual(pageErrors(page), []);
 
-        const reloaded = await openPanel(browser!, buildGraphHtml({ ...resources, state: state() }), theme, { onPost: answer(), state: saved });
+        const reloaded = await openPanel(pages.browser, buildGraphHtml({ ...resources, state: state() }), theme, { onPost: answer(), state: saved });
         try {
           assert.deepEqual((await posted(reloaded)).at(-1), { type: "node", nodeId: other }, "the chosen node is asked for again");
           assert.equal(await reloaded.locator(`circle.graph-node.selected`).getAttribute("data-node"), String(other));

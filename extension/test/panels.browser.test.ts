@@ -9,7 +9,7 @@
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { Browser, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { buildDissectionHtml } from "../src/dissectionHtml";
 import { defaultUi, type DissectionPanelState } from "../src/dissectionMessages";
 import type { UnitMapPanelState } from "../src/messages";
@@ -18,22 +18,17 @@ import type { LayerDissection, ModelInfo, UnitCardResult, UnitMapResult } from "
 import { buildUnitCardHtml } from "../src/unitCardHtml";
 import type { UnitCardPanelState } from "../src/unitCardMessages";
 import { PAGE_READY, withPageNumber } from "../src/pageReady";
-import { DLL, removeCache, startDaemon, withTimeout, type Daemon } from "./support/daemon";
-import { EXTENSION_ROOT, REPO_ROOT } from "./support/fixtures";
-import { CHROMIUM, hexOf, launch, MEDIA, openPanel, pageErrors, pixelStats, tabOrder, THEMES, until, type ThemeName } from "./support/webviewPage";
+import { withTimeout } from "./support/daemon";
+import { withDaemonPages } from "./support/daemonPages";
+import { REPO_ROOT } from "./support/fixtures";
+import { hexOf, MEDIA, openPanel, pageErrors, pixelStats, SHOTS, SHOWN_THEMES, tabOrder, THEMES, until, type ThemeName } from "./support/webviewPage";
 
 const BRODEN_MINI = path.join(REPO_ROOT, "tests/fixtures/broden_mini");
 const CHECKPOINT = path.join(REPO_ROOT, "samples/smallcnn.pth");
 const IMAGE = path.join(REPO_ROOT, "samples/images/circle.png");
-/** Screenshots go here (out/ is not committed); docs/screenshots holds the ones from the real editor. */
-const SHOTS = process.env.UNITSCOPE_PANEL_SHOTS ?? path.join(EXTENSION_ROOT, "out/screenshots");
-const SHOWN_THEMES: ThemeName[] = ["light", "dark", "highContrast"];
 
 describe("panels in Chromium, from the real daemon's output", function () {
   this.timeout(240_000);
-  let daemon: Daemon | undefined;
-  let cache: string | undefined;
-  let browser: Browser | undefined;
   let model: ModelInfo;
   let conv2: LayerDissection;
   let conv3: LayerDissection;
@@ -41,36 +36,17 @@ describe("panels in Chromium, from the real daemon's output", function () {
   let unitMap: UnitMapResult;
   let top: number;
 
-  before(async function () {
-    if (!CHROMIUM || !fs.existsSync(DLL)) {
-      console.log(`      SKIPPED: ${!CHROMIUM ? "no Chromium at /usr/bin/chromium" : "the daemon is not built"}.`);
-      this.skip();
-    }
-    fs.mkdirSync(SHOTS, { recursive: true });
-    ({ daemon, cache } = startDaemon());
-    try {
-      await withTimeout(daemon.request("initialize", { processId: process.pid, capabilities: {}, initializationOptions: { dataset: BRODEN_MINI } }), 60_000, "initialize");
-      await daemon.notify("initialized", {});
-      model = await withTimeout(daemon.request("unitscope/loadModel", { path: CHECKPOINT }), 120_000, "loadModel");
-      const result = await withTimeout(daemon.request("unitscope/dissect", { modelId: model.modelId, layers: ["conv2", "conv3"], dataset: BRODEN_MINI }), 120_000, "dissect");
-      [conv2, conv3] = result.layers as [LayerDissection, LayerDissection];
-      for (const layer of [conv2, conv3])
-        for (const u of layer.units) {
-          const card = await daemon.request("unitscope/unitCard", { modelId: model.modelId, layer: layer.layer, unit: u.unit, dataset: BRODEN_MINI });
-          cards.set(`${layer.layer}#${u.unit}`, card);
-        }
-      top = [...conv2.units].filter((u) => u.label).sort((a, b) => b.label!.iou - a.label!.iou)[0]!.unit;
-      unitMap = await daemon.request("unitscope/unitMap", { modelId: model.modelId, layer: "conv2", unit: top, imagePath: IMAGE });
-    } catch (e) {
-      throw new Error(`${(e as Error).message}\n--- daemon stderr ---\n${daemon.log()}`);
-    }
-    browser = await launch();
-  });
-
-  after(async () => {
-    await browser?.close();
-    if (daemon) await daemon.close();
-    if (cache) removeCache(cache);
+  const pages = withDaemonPages({ initialize: { processId: process.pid, capabilities: {}, initializationOptions: { dataset: BRODEN_MINI } } }, async (daemon) => {
+    model = await withTimeout(daemon.request("unitscope/loadModel", { path: CHECKPOINT }), 120_000, "loadModel");
+    const result = await withTimeout(daemon.request("unitscope/dissect", { modelId: model.modelId, layers: ["conv2", "conv3"], dataset: BRODEN_MINI }), 120_000, "dissect");
+    [conv2, conv3] = result.layers as [LayerDissection, LayerDissection];
+    for (const layer of [conv2, conv3])
+      for (const u of layer.units) {
+        const card = await daemon.request("unitscope/unitCard", { modelId: model.modelId, layer: layer.layer, unit: u.unit, dataset: BRODEN_MINI });
+        cards.set(`${layer.layer}#${u.unit}`, card);
+      }
+    top = [...conv2.units].filter((u) => u.label).sort((a, b) => b.label!.iou - a.label!.iou)[0]!.unit;
+    unitMap = await daemon.request("unitscope/unitMap", { modelId: model.modelId, layer: "conv2", unit: top, imagePath: IMAGE });
   });
 
   const modelRef = () => ({ modelId: model.modelId, checkpointHash: model.checkpointHash, modelLabel: "smallcnn.pth (smallcnn)" });
@@ -83,7 +59,7 @@ describe("panels in Chromium, from the real daemon's output", function () {
 
   function dissectionPage(theme: ThemeName, state?: unknown): Promise<Page> {
     const html = buildDissectionHtml({ cspSource: "file:", scriptUri: `${MEDIA}/dissection.js`, baseStyleUri: `${MEDIA}/base.css`, styleUri: `${MEDIA}/dissection.css`, state: dissectionState() });
-    return openPanel(browser!, html, theme, { onPost: cardReply(), state });
+    return openPanel(pages.browser, html, theme, { onPost: cardReply(), state });
   }
 
   function unitCardState(unit = top): UnitCardPanelState {
@@ -103,7 +79,7 @@ describe("panels in Chromium, from the real daemon's output", function () {
     const png = await page.screenshot();
     fs.writeFileSync(path.join(SHOTS, `${name}-${theme}.png`), png);
     const vars = THEMES[theme].vars;
-    return pixelStats(browser!, png, { background: hexOf(vars["--vscode-editor-background"]!), foreground: hexOf(vars["--vscode-foreground"]!), ...colors });
+    return pixelStats(pages.browser, png, { background: hexOf(vars["--vscode-editor-background"]!), foreground: hexOf(vars["--vscode-foreground"]!), ...colors });
   }
 
   /** What every themed screenshot must show: mostly the theme's background, its text colour, light or dark overall. */
@@ -118,7 +94,7 @@ describe("panels in Chromium, from the real daemon's output", function () {
   /** Pixel statistics of one element's box. */
   async function elementStats(page: Page, selector: string) {
     const png = await page.locator(selector).first().screenshot();
-    return pixelStats(browser!, png);
+    return pixelStats(pages.browser, png);
   }
 
   for (const theme of SHOWN_THEMES) {
@@ -143,7 +119,7 @@ describe("panels in Chromium, from the real daemon's output", function () {
 
     it(`unit card panel, ${theme}: label, scores, and the top images once they arrive`, async () => {
       const page0 = buildUnitCardHtml({ cspSource: "file:", scriptUri: `${MEDIA}/unitCard.js`, baseStyleUri: `${MEDIA}/base.css`, styleUri: `${MEDIA}/unitCard.css`, state: unitCardState() });
-      const loading = await openPanel(browser!, page0, theme);
+      const loading = await openPanel(pages.browser, page0, theme);
       try {
         assert.equal(await loading.locator("#card-status").textContent(), "Loading the top images…");
       } finally {
@@ -156,7 +132,7 @@ describe("panels in Chromium, from the real daemon's output", function () {
         cspSource: "file:", scriptUri: `${MEDIA}/unitCard.js`, baseStyleUri: `${MEDIA}/base.css`, styleUri: `${MEDIA}/unitCard.css`,
         state: { ...withCard, view: { ...withCard.view, card: { png: c.png, width: c.width, height: c.height } } },
       });
-      const page = await openPanel(browser!, html, theme);
+      const page = await openPanel(pages.browser, html, theme);
       try {
         await waitForImages(page, "#card", 1);
         const u = conv2.units.find((x) => x.unit === top)!;
@@ -204,7 +180,7 @@ describe("panels in Chromium, from the real daemon's output", function () {
         state,
         baseImage: { mime: "image/png", base64: fs.readFileSync(IMAGE).toString("base64") },
       });
-      const page = await openPanel(browser!, html, theme);
+      const page = await openPanel(pages.browser, html, theme);
       try {
         await waitForImages(page, "#overlay", 1);
         checkTheme(await shoot(page, "unit-map", theme), theme, "unit map");
@@ -270,7 +246,7 @@ describe("panels in Chromium, from the real daemon's output", function () {
     const state = unitCardState();
     state.view.card = { png: c.png, width: c.width, height: c.height };
     const html = buildUnitCardHtml({ cspSource: "file:", scriptUri: `${MEDIA}/unitCard.js`, baseStyleUri: `${MEDIA}/base.css`, styleUri: `${MEDIA}/unitCard.css`, state });
-    const page = await openPanel(browser!, html, "dark", { state });
+    const page = await openPanel(pages.browser, html, "dark", { state });
     try {
       await waitForImages(page, "#card", 1);
       assert.deepEqual(await page.evaluate("window.__state.view.card.width"), c.width);
@@ -286,7 +262,7 @@ describe("panels in Chromium, from the real daemon's output", function () {
       buildUnitCardHtml({ cspSource: "file:", scriptUri: `${MEDIA}/unitCard.js`, baseStyleUri: `${MEDIA}/base.css`, styleUri: `${MEDIA}/unitCard.css`, state: unitCardState() }),
       5,
     );
-    const page = await openPanel(browser!, html, "light");
+    const page = await openPanel(pages.browser, html, "light");
     try {
       await until(page, "window.__ready.length > 0");
       assert.deepEqual(await page.evaluate("window.__ready"), [{ type: PAGE_READY, page: 5 }]);

@@ -7,73 +7,45 @@
 
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
-import type { Browser, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { buildCorrespondenceHtml } from "../src/correspondence/correspondenceHtml";
 import { buildInvarianceHtml } from "../src/invariance/invarianceHtml";
 import type { CorrespondenceResult, InvarianceResult, ModelInfo, VisualizePreview, VisualizeResult } from "../src/protocol.generated";
 import { buildVisualizeHtml } from "../src/visualize/visualizeHtml";
 import type { VisualizePanelState } from "../src/visualize/visualizeMessages";
 import { visualizeModel } from "../src/visualize/visualizeModel";
-import { DLL, removeCache, startDaemon, withTimeout, type Daemon } from "./support/daemon";
-import { EXTENSION_ROOT, REPO_ROOT } from "./support/fixtures";
-import { CHROMIUM, hexOf, launch, MEDIA, openPanel, pageErrors, pixelStats, THEMES, until, type ThemeName } from "./support/webviewPage";
+import { withTimeout } from "./support/daemon";
+import { withDaemonPages } from "./support/daemonPages";
+import { REPO_ROOT } from "./support/fixtures";
+import { MEDIA, openPanel, pageErrors, SHOWN_THEMES, themedShot, until, type ThemeName } from "./support/webviewPage";
 
 const CHECKPOINT = path.join(REPO_ROOT, "samples/smallcnn.pth");
 const IMAGES = path.join(REPO_ROOT, "samples/images");
-const SHOTS = process.env.UNITSCOPE_PANEL_SHOTS ?? path.join(EXTENSION_ROOT, "out/screenshots");
-const SHOWN_THEMES: ThemeName[] = ["light", "dark", "highContrast"];
 
 describe("visualize, invariance and correspondence panels in Chromium, from the real daemon's output", function () {
   this.timeout(240_000);
-  let daemon: Daemon | undefined;
-  let cache: string | undefined;
-  let folder: string | undefined;
-  let browser: Browser | undefined;
   let model: ModelInfo;
   let visualized: VisualizeResult;
   let invariance: InvarianceResult;
   let correspondence: CorrespondenceResult;
 
-  before(async function () {
-    if (!CHROMIUM || !fs.existsSync(DLL)) {
-      console.log(`      SKIPPED: ${!CHROMIUM ? "no Chromium at /usr/bin/chromium" : "the daemon is not built"}.`);
-      this.skip();
-    }
-    fs.mkdirSync(SHOTS, { recursive: true });
-    folder = fs.mkdtempSync(path.join(os.tmpdir(), "unitscope-views-"));
+  const pages = withDaemonPages({}, async (d, { folder }) => {
     for (const name of ["circle", "square", "cross"]) fs.copyFileSync(path.join(IMAGES, `${name}.png`), path.join(folder, `${name}.png`));
     const boxes = path.join(folder, "parts.json");
     fs.writeFileSync(boxes, JSON.stringify({ images: ["circle", "square", "cross"].map((n, i) => ({ path: `${n}.png`, boxes: { centre: [20 + i, 22, 24, 20] } })) }));
-    ({ daemon, cache } = startDaemon());
-    const d = daemon;
-    try {
-      await withTimeout(d.request("initialize", { processId: process.pid, capabilities: {} }), 60_000, "initialize");
-      await d.notify("initialized", {});
-      model = await withTimeout(d.request("unitscope/loadModel", { path: CHECKPOINT }), 120_000, "loadModel");
-      visualized = (await withTimeout(
-        d.request("unitscope/visualize", { modelId: model.modelId, layer: "conv3", unit: 4, seed: 1, rounds: 3, steps: 5 }),
-        120_000,
-        "visualize",
-      ))!;
-      invariance = await withTimeout(
-        d.request("unitscope/invariance", { modelId: model.modelId, imagePaths: [path.join(folder, "circle.png"), path.join(folder, "square.png")], translations: [-8, 0, 8], rotations: [0, 45], scales: [1, 1.4] }),
-        120_000,
-        "invariance",
-      );
-      correspondence = await withTimeout(d.request("unitscope/correspondence", { modelId: model.modelId, boxesPath: boxes, randomDraws: 3 }), 120_000, "correspondence");
-    } catch (e) {
-      throw new Error(`${(e as Error).message}\n--- daemon stderr ---\n${d.log()}`);
-    }
-    browser = await launch();
-  });
-
-  after(async () => {
-    await browser?.close();
-    if (daemon) await daemon.close();
-    if (cache) removeCache(cache);
-    if (folder) fs.rmSync(folder, { recursive: true, force: true });
+    model = await withTimeout(d.request("unitscope/loadModel", { path: CHECKPOINT }), 120_000, "loadModel");
+    visualized = (await withTimeout(
+      d.request("unitscope/visualize", { modelId: model.modelId, layer: "conv3", unit: 4, seed: 1, rounds: 3, steps: 5 }),
+      120_000,
+      "visualize",
+    ))!;
+    invariance = await withTimeout(
+      d.request("unitscope/invariance", { modelId: model.modelId, imagePaths: [path.join(folder, "circle.png"), path.join(folder, "square.png")], translations: [-8, 0, 8], rotations: [0, 45], scales: [1, 1.4] }),
+      120_000,
+      "invariance",
+    );
+    correspondence = await withTimeout(d.request("unitscope/correspondence", { modelId: model.modelId, boxesPath: boxes, randomDraws: 3 }), 120_000, "correspondence");
   });
 
   const modelRef = () => ({ modelId: model.modelId, checkpointHash: model.checkpointHash, modelLabel: "smallcnn.pth (smallcnn)" });
@@ -90,17 +62,12 @@ describe("visualize, invariance and correspondence panels in Chromium, from the 
   }
 
   function visualizePage(theme: ThemeName, state = visualizeState(), running = false, saved?: unknown): Promise<Page> {
-    return openPanel(browser!, buildVisualizeHtml({ ...resources("visualize.js"), state, running }), theme, { state: saved });
+    return openPanel(pages.browser, buildVisualizeHtml({ ...resources("visualize.js"), state, running }), theme, { state: saved });
   }
 
   const posted = async (page: Page) => (await page.evaluate("window.__posted")) as { type: string; [k: string]: unknown }[];
 
-  async function shoot(page: Page, name: string, theme: ThemeName) {
-    const png = await page.screenshot({ fullPage: true });
-    fs.writeFileSync(path.join(SHOTS, `${name}-${theme}.png`), png);
-    const vars = THEMES[theme].vars;
-    return pixelStats(browser!, png, { background: hexOf(vars["--vscode-editor-background"]!), foreground: hexOf(vars["--vscode-foreground"]!) });
-  }
+  const shoot = (page: Page, name: string, theme: ThemeName) => themedShot(pages.browser, page, name, theme);
 
   for (const theme of SHOWN_THEMES) {
     it(`visualize panel, ${theme}: the optimised image enlarged with sharp pixels, the hypothesis chart, the theme's colours`, async () => {
@@ -167,7 +134,7 @@ describe("visualize, invariance and correspondence panels in Chromium, from the 
 
   for (const theme of SHOWN_THEMES) {
     it(`invariance and correspondence panels, ${theme}: the daemon's charts and tables, no script errors, state kept`, async () => {
-      const inv = await openPanel(browser!, buildInvarianceHtml({ ...resources("invariance.js"), state: { version: 1, model: modelRef(), result: invariance } }), theme);
+      const inv = await openPanel(pages.browser, buildInvarianceHtml({ ...resources("invariance.js"), state: { version: 1, model: modelRef(), result: invariance } }), theme);
       try {
         await until(inv, `(() => { const i = document.querySelector("img.composite"); return i && i.complete && i.naturalWidth > 0; })()`);
         assert.equal(await inv.locator("table.summary tbody tr").count(), invariance.sweeps.length);
@@ -177,7 +144,7 @@ describe("visualize, invariance and correspondence panels in Chromium, from the 
       } finally {
         await inv.close();
       }
-      const cor = await openPanel(browser!, buildCorrespondenceHtml({ ...resources("correspondence.js"), state: { version: 1, model: modelRef(), boxesFile: "parts.json", result: correspondence } }), theme);
+      const cor = await openPanel(pages.browser, buildCorrespondenceHtml({ ...resources("correspondence.js"), state: { version: 1, model: modelRef(), boxesFile: "parts.json", result: correspondence } }), theme);
       try {
         await until(cor, `(() => { const i = document.querySelector("img.composite"); return i && i.complete && i.naturalWidth > 0; })()`);
         assert.equal(await cor.locator("table.summary tbody tr").count(), correspondence.layers.length);

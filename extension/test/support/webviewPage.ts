@@ -25,6 +25,26 @@ export const THEMES: ThemeFile["themes"] = (
   JSON.parse(fs.readFileSync(path.join(EXTENSION_ROOT, "test/support/vscodeThemes.json"), "utf8")) as ThemeFile
 ).themes;
 
+/** The themes every panel is shown under. */
+export const SHOWN_THEMES: ThemeName[] = ["light", "dark", "highContrast"];
+
+/** Screenshots go here (out/ is not committed); docs/screenshots holds the ones from the real editor. */
+export const SHOTS = process.env.UNITSCOPE_PANEL_SHOTS ?? path.join(EXTENSION_ROOT, "out/screenshots");
+
+/** Saves the whole page as SHOTS/NAME-THEME.png and returns the PNG. */
+export async function saveShot(page: Page, name: string, theme: ThemeName): Promise<Buffer> {
+  const png = await page.screenshot({ fullPage: true });
+  fs.writeFileSync(path.join(SHOTS, `${name}-${theme}.png`), png);
+  return png;
+}
+
+/** `saveShot`, measured for the theme's background and text colours and `colors`. */
+export async function themedShot(browser: Browser, page: Page, name: string, theme: ThemeName, colors: Record<string, string> = {}): Promise<PixelStats> {
+  const vars = THEMES[theme].vars;
+  const png = await saveShot(page, name, theme);
+  return pixelStats(browser, png, { background: hexOf(vars["--vscode-editor-background"]!), foreground: hexOf(vars["--vscode-foreground"]!), ...colors });
+}
+
 export async function launch(): Promise<Browser> {
   const { chromium } = await import("playwright-core");
   return chromium.launch({ executablePath: CHROMIUM!, args: ["--no-sandbox", "--disable-gpu"] });
