@@ -3,6 +3,7 @@ using System.Diagnostics;
 using Spectre.Console;
 using UnitScope.Engine;
 using UnitScope.Engine.Analysis.Dissection;
+using UnitScope.Engine.Analysis.Dissection.Sharding;
 using UnitScope.Engine.Datasets;
 using UnitScope.Engine.Imaging;
 using UnitScope.Engine.Storage;
@@ -14,6 +15,7 @@ namespace UnitScope.Cli.Commands;
 /// <c>unitscope dissect X.pth --layer L[,L2…] --data probe|BRODEN_DIR --out DIR</c>: network
 /// dissection of the layers over a probe set, through the result store (a second run is read back,
 /// not computed), then an HTML report in DIR and a per-layer summary on stdout (or the results as JSON).
+/// Split across machines by images with <c>--shard i/N --partial DIR</c> and <c>--merge DIR</c> (<see cref="DissectShards"/>).
 /// </summary>
 static class DissectCommand
 {
@@ -39,7 +41,7 @@ static class DissectCommand
         var top = new Option<int>("--top-images") { Description = "Top-activating images kept (and shown) per unit.", DefaultValueFactory = _ => defaults.TopImages, HelpName = "K" };
         var maxImages = new Option<int?>("--max-images") { Description = "Use only the first N images of the probe data; default: all.", HelpName = "N" };
         var batch = new Option<int>("--batch-size") { Description = "Images per forward pass (speed and memory only: results are reused across batch sizes).", DefaultValueFactory = _ => defaults.BatchSize, HelpName = "N" };
-        var output = new Option<string>("--out") { Description = "Folder for the HTML report (index.html, images/, dissection.json).", Required = true, HelpName = "DIR" };
+        var output = new Option<string?>("--out") { Description = "Folder for the HTML report (index.html, images/, dissection.json); required except with --shard.", HelpName = "DIR" };
         var cache = new Option<string?>("--cache") { Description = "Cache folder for results and the built-in probe set; default: $UNITSCOPE_CACHE, else $XDG_CACHE_HOME/unitscope, else ~/.cache/unitscope.", HelpName = "DIR" };
         var probeCount = new Option<int?>("--probe-count") { Description = "With --data probe: how many images the generated set has (default 2000).", HelpName = "N" };
         var probeSize = new Option<int?>("--probe-size") { Description = "With --data probe: side of the generated images in pixels (default 112).", HelpName = "PX" };
@@ -48,11 +50,13 @@ static class DissectCommand
             Description = "Resize the probe images and their masks together to the model's input size (masks by nearest neighbour); " +
                           "default: images are resized for the forward pass only and unit maps are upsampled to the masks.",
         };
+        var shards = new DissectShards();
         var shared = new ModelOptionSet();
         var command = new Command("dissect", "Label what each unit of a layer detects (network dissection over a probe set) and write an HTML report.")
         {
             layer, data, quantile, iou, top, maxImages, batch, output, cache, probeCount, probeSize, resizeProbe,
         };
+        shards.AddTo(command);
         shared.AddTo(command);
         model.AddTo(command);
         command.SetAction((parse, ct) => cli.RunAsync(async () =>
@@ -69,20 +73,22 @@ static class DissectCommand
                 BatchSize = parse.GetValue(batch),
             };
             DissectionService.Normalize(options, int.MaxValue); // bad values fail before the model loads
+            var (shard, partial, merge) = shards.Read(parse, parse.GetValue(output) is not null);
             string cacheFolder = Path.GetFullPath(parse.GetValue(cache) ?? CacheDirectory.Resolve());
             var source = DataSource.Parse(parse.GetValue(data)!, parse.GetValue(probeCount), parse.GetValue(probeSize));
-            string outDir = Path.GetFullPath(parse.GetValue(output)!);
+            string outDir = Path.GetFullPath(parse.GetValue(output) ?? ".");
 
             using var session = await Sessions.LoadAsync(cli, model.Read(parse), modelOptions, ct);
             foreach (string name in layers)
                 CheckLayer(session, name);
 
-            var service = new DissectionService(new DissectionStore(cacheFolder), log: cli.Info);
+            var service = new DissectionService(new DissectionStore(cacheFolder), merge is null ? null : DissectShards.MergeRunner(merge), log: cli.Info);
             var cached = new HashSet<string>(StringComparer.Ordinal);
             IReadOnlyList<LayerDissection> results = [];
             var notes = new List<string>();
             string report = "";
             var clock = Stopwatch.StartNew();
+            ShardManifest? shardPart = null;
             await DissectionConsole.WithProgress(cli, async bars =>
             {
                 var dataset = await DissectionConsole.Run(() => source.Open(cacheFolder, bars.ForProbeSet(source.Probe.Count), ct), ct);
@@ -99,9 +105,18 @@ static class DissectCommand
                          is { } note)
                     notes.Add(note);
                 foreach (string n in notes) cli.Info("Note: " + n);
+                if (shard is not null)
+                {
+                    shardPart = await DissectShards.RunShard(session, dataset, layers, options, shard, partial!, bars, ct);
+                    return;
+                }
+                // Refused before the store is asked: a stored result must not hide shards that do not fit.
+                merge?.CheckFits(session.CheckpointHash, dataset, layers, DissectionService.Normalize(options, dataset.Count));
                 results = await DissectionConsole.Run(() => service.Dissect(session, dataset, layers, options, bars.ForDissection(cached), ct), ct);
                 report = await DissectionConsole.Run(() => DissectionConsole.WriteReport(outDir, session, dataset, results, options.BatchSize, bars, ct), ct);
             });
+            if (shardPart is not null)
+                return DissectShards.PrintShard(cli, shardPart, partial!, clock.Elapsed, json);
             AnalysisConsole.WarnSkipped(cli, results.Count == 0 ? [] : results[0].SkippedImages, "dissection.json");
 
             if (json)

@@ -158,6 +158,26 @@ internal sealed class ChecksummedJsonFile
         return null;
     }
 
+    /// <summary>
+    /// The payload of the entry at <paramref name="path"/> when it is whole and valid, else null and, in
+    /// <paramref name="problem"/>, why not. Nothing is removed: this is for files the user owns (a sharded
+    /// dissection's partial state), whose damage is reported, not repaired.
+    /// </summary>
+    public T? ReadOrExplain<T>(string path, Func<T, bool>? isValid, string key, out string? problem, params string[] labels) where T : class
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        ArgumentException.ThrowIfNullOrEmpty(key);
+        CheckLabels(labels);
+        var (verdict, payload) = Read(path, isValid, key, labels);
+        problem = verdict switch
+        {
+            Verdict.Valid => null,
+            Verdict.Corrupt => "it is damaged (not whole JSON, another format, or its checksum, key or contents do not match)",
+            _ => File.Exists(path) ? "it cannot be read, or a newer UnitScope wrote it" : "it does not exist",
+        };
+        return payload;
+    }
+
     /// <summary>Removes the entry at <paramref name="path"/>; false when there was none.</summary>
     public static bool Remove(string path)
     {
