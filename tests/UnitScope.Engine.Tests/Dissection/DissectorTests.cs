@@ -444,11 +444,11 @@ public class DissectorTests
 
     // ---- helpers ----
 
-    /// <summary>A probe set whose images <paramref name="unreadable"/> fail to decode, as a truncated file does.</summary>
-    sealed class UnreadableImages(InMemoryProbeSet inner, int[] unreadable) : ISegmentationDataset
+    /// <summary>A probe set whose images <paramref name="unreadable"/> fail to decode, as a truncated file does; under another content hash when given.</summary>
+    internal sealed class UnreadableImages(InMemoryProbeSet inner, int[] unreadable, string? hash = null) : ISegmentationDataset
     {
         public string Root => inner.Root;
-        public string ContentHash => inner.ContentHash;
+        public string ContentHash => hash ?? inner.ContentHash;
         public IReadOnlyList<string> Categories => inner.Categories;
         public IReadOnlyList<Concept> Concepts => inner.Concepts;
         public int MaxConceptId => inner.MaxConceptId;
@@ -511,7 +511,7 @@ public class DissectorTests
         return new InMemoryProbeSet(["object"], concepts, samples);
     }
 
-    static InMemoryProbeSet WithNoiseImages(InMemoryProbeSet data, int size, int seed)
+    internal static InMemoryProbeSet WithNoiseImages(InMemoryProbeSet data, int size, int seed)
     {
         var random = new Random(seed);
         return new InMemoryProbeSet(data.Categories, data.Concepts, [.. data.Samples.Select(s =>

@@ -65,7 +65,7 @@ public sealed class ShardingTests : IDisposable
         public void Three_shards_of_a_model_merge_to_one_runs_result_bit_for_bit()
         {
             using var model = ModelSession.Load(Models.ModelFixtures.Checkpoint("resnet18_small"), new ModelOptions { Device = "cpu" });
-            var data = WithNoiseImages(InMemoryProbeSet.Random(17, 23, [(24, 24), (12, 20), (9, 13)], imageSize: 48), 48, seed: 17);
+            var data = DissectorTests.WithNoiseImages(InMemoryProbeSet.Random(17, 23, [(24, 24), (12, 20), (9, 13)], imageSize: 48), 48, seed: 17);
             var options = new DissectionOptions { Quantile = 0.02, BatchSize = 5, TopImages = 4 };
             string[] layers = ["layer3", "layer4.1.conv2"];
             var source = new ModelActivationSource(model);
@@ -84,7 +84,7 @@ public sealed class ShardingTests : IDisposable
     public void Unreadable_images_are_left_out_by_their_shard_and_named_as_one_run_names_them()
     {
         var clean = InMemoryProbeSet.Random(5, 19, [(8, 8), (7, 11)]);
-        var data = new Unreadable(clean, [2, 11, 12]);
+        var data = new DissectorTests.UnreadableImages(clean, [2, 11, 12]);
         var source = Planted([(4, 4, 5)], seed: 5);
         var options = new DissectionOptions { Quantile = 0.05, BatchSize = 3, TopImages = 3 };
 
@@ -250,7 +250,7 @@ public sealed class ShardingTests : IDisposable
     public void A_shard_over_another_probe_set_is_refused_naming_it()
     {
         var (source, data) = ThreeShards();
-        DissectionShard.Run(source, new Unreadable(data, [], hash: "99aa"), ["layer0", "layer1"], Options, new ShardSpec(1, 3), _temp.Path, null, CancellationToken.None);
+        DissectionShard.Run(source, new DissectorTests.UnreadableImages(data, [], hash: "99aa"), ["layer0", "layer1"], Options, new ShardSpec(1, 3), _temp.Path, null, CancellationToken.None);
 
         var open = () => ShardSet.Open(_temp.Path);
 
@@ -262,7 +262,7 @@ public sealed class ShardingTests : IDisposable
     {
         var (source, data) = ThreeShards();
 
-        var otherSet = () => DissectionMerge.Run(ShardSet.Open(_temp.Path), source.Identity, new Unreadable(data, [], hash: "77"), ["layer0"], Options, null, CancellationToken.None);
+        var otherSet = () => DissectionMerge.Run(ShardSet.Open(_temp.Path), source.Identity, new DissectorTests.UnreadableImages(data, [], hash: "77"), ["layer0"], Options, null, CancellationToken.None);
         var fewer = () => DissectionMerge.Run(ShardSet.Open(_temp.Path), source.Identity, data, ["layer0"], Options with { MaxImages = 20 }, null, CancellationToken.None);
 
         otherSet.Should().Throw<UnitScopeException>().WithMessage("*shard-0-of-3.json was made over probe set 0123abcd, not memory://probe (77*");
@@ -316,7 +316,7 @@ public sealed class ShardingTests : IDisposable
         var clean = InMemoryProbeSet.Random(8, 24, [(8, 8)]);
         var source = Planted([(2, 3, 3)], seed: 8);
         for (int i = 0; i < 3; i++)
-            DissectionShard.Run(source, new Unreadable(clean, [9]), ["layer0"], Options, new ShardSpec(i, 3), _temp.Path, null, CancellationToken.None);
+            DissectionShard.Run(source, new DissectorTests.UnreadableImages(clean, [9]), ["layer0"], Options, new ShardSpec(i, 3), _temp.Path, null, CancellationToken.None);
 
         var merge = () => DissectionMerge.Run(ShardSet.Open(_temp.Path), source.Identity, clean, ["layer0"], Options, null, CancellationToken.None);
 
@@ -366,32 +366,6 @@ public sealed class ShardingTests : IDisposable
                 ua.TopMasks!.Select(m => (m.ImageIndex, m.Height, m.Width, string.Join(",", m.Bits)))
                     .Should().Equal(ue.TopMasks!.Select(m => (m.ImageIndex, m.Height, m.Width, string.Join(",", m.Bits))), $"unit {ua.Unit} of {a.Layer}'s masks");
         actual.SelectMany(l => l.Units).Should().Contain(u => u.Label != null, "the cases label some units, so the comparison has content");
-    }
-
-    static InMemoryProbeSet WithNoiseImages(InMemoryProbeSet data, int size, int seed)
-    {
-        var random = new Random(seed);
-        return new InMemoryProbeSet(data.Categories, data.Concepts, [.. data.Samples.Select(s =>
-        {
-            var pixels = new byte[size * size * 3];
-            random.NextBytes(pixels);
-            return s with { Image = new Imaging.RgbImage(size, size, 3, pixels) };
-        })]);
-    }
-
-    /// <summary>A probe set whose images <paramref name="unreadable"/> fail to decode, under another content hash when given.</summary>
-    sealed class Unreadable(InMemoryProbeSet inner, int[] unreadable, string? hash = null) : ISegmentationDataset
-    {
-        public string Root => inner.Root;
-        public string ContentHash => hash ?? inner.ContentHash;
-        public IReadOnlyList<string> Categories => inner.Categories;
-        public IReadOnlyList<Concept> Concepts => inner.Concepts;
-        public int MaxConceptId => inner.MaxConceptId;
-        public int Count => inner.Count;
-
-        public ProbeSample Load(int index) => unreadable.Contains(index)
-            ? throw new UnitScopeException(EngineErrorKind.BadImage, $"img{index}.png cannot be decoded: the file is truncated.")
-            : inner.Load(index);
     }
 
     sealed class Renamed(IActivationSource inner, string identity) : IActivationSource
