@@ -21,6 +21,15 @@ fi
 echo "== tests (C#)"
 dotnet test Backend.sln --no-build -nologo 2>&1 | tee "$log/dotnet.txt" || status=1
 
+echo "== Slurm array job (sharded dissection vs one process: deploy/slurm/test-array.sh)"
+slurm_pass=0 slurm_fail=0
+bash deploy/slurm/test-array.sh 2>&1 | tee "$log/slurm.txt"
+case "${PIPESTATUS[0]}" in
+  0) slurm_pass=1 ;;
+  77) ;;   # Slurm or munge not installed: skipped, said in its output (.ci/run installs them)
+  *) slurm_fail=1; status=1 ;;
+esac
+
 echo "== tests (extension)"
 npm run --silent test:extension 2>&1 | tee "$log/extension.txt"
 [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
@@ -43,18 +52,19 @@ ext_pass=$(cat "$log/extension.txt" "$log/editor.txt" | grep -Eo "^ *[0-9]+ pass
 ext_fail=$(cat "$log/extension.txt" "$log/editor.txt" | grep -Eo "^ *[0-9]+ failing" | awk '{s+=$1} END {print s+0}')
 
 # Repeat what failed just above the summary, so a log's last lines name it (CI keeps only the tail).
-if grep -qE "^\s+Failed [A-Za-z_]" "$log/dotnet.txt" ||
+if grep -qE "^\s+Failed [A-Za-z_]" "$log/dotnet.txt" || [ "$slurm_fail" -ne 0 ] ||
    grep -qE "^ *[0-9]+ failing" "$log/extension.txt" "$log/editor.txt"; then
   echo "== what failed"
   grep -E -A4 "^\s+Failed [A-Za-z_]" "$log/dotnet.txt" | cut -c1-240 | head -60
+  [ "$slurm_fail" -eq 0 ] || grep -E "FAIL|error|Error" "$log/slurm.txt" | cut -c1-240 | head -20
   for f in "$log/extension.txt" "$log/editor.txt"; do
     sed -n '/^ *[0-9]* failing/,$p' "$f" | grep -E "^ +[0-9]+\) |Error|expected" | cut -c1-240 | head -30
   done
 fi
 
-passed=$((dn_pass + ext_pass))
-failed=$((dn_fail + ext_fail))
+passed=$((dn_pass + ext_pass + slurm_pass))
+failed=$((dn_fail + ext_fail + slurm_fail))
 if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi   # a runner crashed without counting
-echo "C#: $dn_pass passed, $dn_fail failed; extension (node, Chromium, VS Code): $ext_pass passed, $ext_fail failed"
+echo "C#: $dn_pass passed, $dn_fail failed; Slurm array: $slurm_pass passed, $slurm_fail failed; extension (node, Chromium, VS Code): $ext_pass passed, $ext_fail failed"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
