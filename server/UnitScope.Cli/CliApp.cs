@@ -34,6 +34,7 @@ public static class CliApp
             AblateCommand.Create(cli),
             RankCommand.Create(cli),
             GalleryCommand.Create(cli),
+            FiltersCommand.Create(cli),
             VisualizeCommand.Create(cli),
             InvarianceCommand.Create(cli),
             CorrespondenceCommand.Create(cli),

@@ -38,7 +38,8 @@ internal sealed class HoverHandler(Connection connection, DaemonServices service
         }
         var label = spec.IsProbe ? DatasetSpec.ProbeName : Path.GetFileName(spec.Folder!.TrimEnd('/', '\\'));
         var markdown = HoverContent.Markdown(resolution, active.Info, layer => DefaultDissection(services, spec, hash, layer), strips, label,
-            layer => services.RunningDissections.IsRunning(hash, spec, layer), active.Model.KnownReceptiveField);
+            layer => services.RunningDissections.IsRunning(hash, spec, layer), active.Model.KnownReceptiveField,
+            active.Model.FirstLayerFiltersPng);
         return new Hover(new MarkupContent(MarkupKind.Markdown, markdown), resolution.Range);
     }
 

@@ -1,7 +1,9 @@
 using UnitScope.Engine;
 using UnitScope.Engine.Analysis;
+using UnitScope.Engine.Analysis.Seeing;
 using UnitScope.Engine.Imaging;
 using UnitScope.Engine.Layers;
+using UnitScope.Rendering.Charts;
 
 namespace UnitScope.Server.Models;
 
@@ -40,6 +42,9 @@ internal interface IModel : IDisposable
     void ComputeReceptiveFields() { }
     /// <summary>A layer's receptive field in words ("35×35, stride 8, start -16") once computed, else null (never waits).</summary>
     string? KnownReceptiveField(string layer) => null;
+    /// <summary>The filters of the model's first convolution as a PNG grid (base64) when <paramref name="layer"/> is that
+    /// convolution and its filters are pictures (1 or 3 channels), else null; drawn once per model.</summary>
+    string? FirstLayerFiltersPng(string layer) => null;
 }
 
 /// <summary>A model backed by a real <see cref="ModelSession"/> (what engine analyses such as dissection take).</summary>
@@ -81,6 +86,22 @@ internal sealed class EngineModelLoader : IModelLoader
         public void ComputeReceptiveFields() => _ = session.ReceptiveFields;
         public string? KnownReceptiveField(string layer) =>
             session.ReceptiveFieldsIfKnown?.FirstOrDefault(f => f.Layer == layer)?.Field?.ToString();
+        public string? FirstLayerFiltersPng(string layer) => _filters.Value is { } f && f.Layer == layer ? f.Png : null;
+
+        readonly Lazy<(string Layer, string Png)?> _filters = new(() => DrawFirstLayerFilters(session));
+
+        static (string Layer, string Png)? DrawFirstLayerFilters(ModelSession session)
+        {
+            try
+            {
+                var filters = LayerFilters.Read(session);
+                return (filters.Layer, Convert.ToBase64String(FilterGrid.RenderPng(filters)));
+            }
+            catch (UnitScopeException)
+            {
+                return null; // no convolution, or its filters are not pictures
+            }
+        }
         public void Dispose() => session.Dispose();
     }
 }

@@ -5,9 +5,9 @@ namespace UnitScope.Server.Tests;
 
 /// <summary>
 /// A conv layer's hover names its receptive field (Zeiler and Fergus' patches are cut by it), worked out in the background
-/// after the load has answered, so the first hovers may come without it.
+/// after the load has answered, so the first hovers may come without it; the first convolution's hover shows its filters.
 /// </summary>
-public class ReceptiveFieldHoverTests
+public class ConvolutionHoverTests
 {
     private static readonly TimeSpan Slow = TimeSpan.FromMinutes(2);
 
@@ -17,7 +17,7 @@ public class ReceptiveFieldHoverTests
         await using var daemon = DaemonProcess.Start();
         var client = daemon.Client;
         await client.CallAsync<InitializeResult>(Methods.Initialize,
-            new InitializeParams(ProcessId: Environment.ProcessId, ClientInfo: new ClientInfo(nameof(ReceptiveFieldHoverTests))), Slow);
+            new InitializeParams(ProcessId: Environment.ProcessId, ClientInfo: new ClientInfo(nameof(ConvolutionHoverTests))), Slow);
         await client.NotifyAsync(Methods.Initialized, new { });
         await client.CallAsync<ModelInfo>(Methods.LoadModel, new LoadModelParams(RepoPaths.Get("samples", "smallcnn.pth")), Slow);
 
@@ -46,5 +46,15 @@ public class ReceptiveFieldHoverTests
         (await HoverAsync("conv1")).Should().Contain("receptive field 3×3, stride 1, start \\-1");
         (await HoverAsync("conv2")).Should().Contain("receptive field 8×8, stride 2, start \\-3");
         (await HoverAsync("fc")).Should().NotContain("receptive field", "a linear layer's units see the whole input");
+
+        // The first convolution's filters are pictures of the input: the grid, one cell per filter, is in its hover only.
+        var conv1 = await HoverAsync("conv1");
+        var match = System.Text.RegularExpressions.Regex.Match(conv1, @"!\[the (\d+) filters of conv1\]\(data:image/png;base64,([A-Za-z0-9+/=]+)\)");
+        match.Success.Should().BeTrue(conv1);
+        int filters = int.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+        using var grid = SkiaSharp.SKBitmap.Decode(Convert.FromBase64String(match.Groups[2].Value));
+        int columns = (int)Math.Ceiling(Math.Sqrt(filters)), rows = (filters + columns - 1) / columns;
+        (grid.Width, grid.Height).Should().Be((2 + columns * (8 * 3 + 2), 2 + rows * (8 * 3 + 2)), "3×3 filters drawn 8 pixels a weight");
+        (await HoverAsync("conv2")).Should().NotContain("data:image/png", "conv2's filters weigh conv1's maps, not pixels");
     }
 }
