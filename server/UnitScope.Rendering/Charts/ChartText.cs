@@ -41,10 +41,5 @@ static class ChartText
     }
 
     /// <summary>PNG bytes of a Skia surface's bitmap.</summary>
-    public static byte[] EncodePng(SKBitmap bitmap)
-    {
-        using var data = bitmap.Encode(SKEncodedImageFormat.Png, 100)
-            ?? throw new InvalidOperationException($"Skia could not PNG-encode a {bitmap.Width}x{bitmap.Height} chart.");
-        return data.ToArray();
-    }
+    public static byte[] EncodePng(SKBitmap bitmap) => Png.Encode(bitmap, "a chart");
 }

@@ -120,9 +120,7 @@ internal sealed class EngineDissection : IDissectionEngine
                     canvas.DrawBitmap(tile, i * (tileSize + gap), 0, new SKSamplingOptions(SKFilterMode.Nearest), null); // 1:1
                 }
             }
-            using var image = SKImage.FromBitmap(strip);
-            using var png = image.Encode(SKEncodedImageFormat.Png, 100);
-            strips[unit.Unit] = png.ToArray();
+            strips[unit.Unit] = Rendering.Png.Encode(strip, $"unit {unit.Unit}'s top images");
         }
         return strips;
     }
