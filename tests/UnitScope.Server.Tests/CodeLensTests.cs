@@ -188,6 +188,50 @@ public class CodeLensTests
     }
 
     [Fact]
+    public async Task A_layer_being_dissected_says_dissecting_with_no_second_dissect_and_the_lenses_refresh_as_it_starts_and_lands()
+    {
+        var caps = new { workspace = new { codeLens = new { refreshSupport = true } } };
+        var (d, m) = await StartAsync(capabilities: caps);
+        await using var _ = d;
+        await WaitForRefreshAsync(d, 1); // the load's
+        var gate = d.Dissection.BatchGate = new SemaphoreSlim(0);
+        var (_, response) = await d.Client.SendRequestAsync(Methods.Dissect, new DissectParams(m.ModelId, ["conv1", "layer1.0.conv1"]));
+        await d.Dissection.BatchStarted.WaitAsync(TimeSpan.FromSeconds(10));
+        await WaitForRefreshAsync(d, 2); // asked as the run starts, before any layer lands
+
+        Describe(await LensesAsync(d)).Where(l => l.StartsWith("5:") || l.StartsWith("6:") || l.StartsWith("17:")).Should().Equal(
+            "5: 4 units · dissecting…", "5: ablate → unitscope.ablateUnits",
+            "6: 4 units · not dissected", "6: dissect → unitscope.dissectLayer", "6: ablate → unitscope.ablateUnits",
+            // Block's conv1 is two layers, one of them in the run: no "dissect", which would run it again.
+            "17: 2 layers · 1 dissecting…");
+
+        d.Dissection.BatchGate = null;
+        gate.Release(100);
+        await response.WaitAsync(TimeSpan.FromSeconds(10));
+        await WaitForRefreshAsync(d, 3);
+        Describe(await LensesAsync(d)).Where(l => l.StartsWith("5:") || l.StartsWith("17:")).Should().Equal(
+            "5: 3/4 units labelled → unitscope.openDissection", "5: dissect → unitscope.dissectLayer", "5: ablate → unitscope.ablateUnits",
+            "17: 2 layers · 6/8 units labelled in 1 → unitscope.openDissection", "17: dissect → unitscope.dissectLayer");
+    }
+
+    [Fact]
+    public async Task A_cancelled_dissection_leaves_its_lenses_not_dissected()
+    {
+        var (d, m) = await StartAsync();
+        await using var _ = d;
+        var gate = d.Dissection.BatchGate = new SemaphoreSlim(0);
+        var (id, response) = await d.Client.SendRequestAsync(Methods.Dissect, new DissectParams(m.ModelId, ["conv1"]));
+        await d.Dissection.BatchStarted.WaitAsync(TimeSpan.FromSeconds(10));
+        Describe(await LensesAsync(d)).Should().Contain("5: 4 units · dissecting…");
+        // The held batch waits on the request's token: the cancel ends it with conv1 not done.
+        await d.Client.NotifyAsync(Methods.CancelRequest, new { id });
+        (await response.WaitAsync(TimeSpan.FromSeconds(10))).TryGetProperty("error", out var error).Should().BeTrue(error.ToString());
+        d.Dissection.BatchGate = null;
+        gate.Release(100);
+        Describe(await LensesAsync(d)).Should().Contain("5: 4 units · not dissected").And.Contain("5: dissect → unitscope.dissectLayer");
+    }
+
+    [Fact]
     public async Task A_client_that_cannot_refresh_is_not_asked()
     {
         var (d, m) = await StartAsync();

@@ -9,8 +9,8 @@ namespace UnitScope.Server.Handlers;
 /// <c>textDocument/codeLens</c>: a row of lenses above each layer definition in a Python or C#
 /// document (<see cref="LayerReferenceResolver.Definitions"/>) that the active model has, with its
 /// cached dissection on this client's default dataset (<see cref="CodeLensContent"/>); empty when
-/// no model is active. The client is asked to refresh them when models or results change
-/// (<see cref="Connection.RefreshCodeLenses"/>).
+/// no model is active; a layer being dissected says so. The client is asked to refresh them when
+/// models or results change, and when a dissection starts (<see cref="Connection.RefreshCodeLenses"/>).
 /// </summary>
 [Handles(Methods.CodeLens, Execution.Reading)]
 internal sealed class CodeLensHandler(Connection connection, DaemonServices services) : IRequestHandler<CodeLensParams, IReadOnlyList<CodeLens>?>
@@ -37,7 +37,8 @@ internal sealed class CodeLensHandler(Connection connection, DaemonServices serv
         {
             ct.ThrowIfCancellationRequested();
             var prefix = perLine[definition.Range.Start.Line] > 1 ? $"{string.Join(", ", definition.Resolution.Layers.Take(1))}: " : "";
-            lenses.AddRange(CodeLensContent.Lenses(definition, active.Info, DissectionOf, prefix));
+            lenses.AddRange(CodeLensContent.Lenses(definition, active.Info, DissectionOf, prefix,
+                layer => services.RunningDissections.IsRunning(active.Model.CheckpointHash, connection.DefaultDataset, layer)));
         }
         return Task.FromResult<IReadOnlyList<CodeLens>?>(lenses);
     }

@@ -54,6 +54,8 @@ internal sealed class DissectHandler(Connection connection, DaemonServices servi
             if (missing.Count > 0)
             {
                 using var marked = running = services.RunningDissections.Begin(model.CheckpointHash, spec, missing);
+                // Lenses above these layers say "dissecting…" now; each completed layer refreshes them again.
+                connection.RefreshCodeLenses();
                 services.Log.Info($"{connection.Name}: dissect {string.Join(", ", missing)} of {request.ModelId} on {spec.Name} ({dataset.Count} images)");
                 var computed = await run.OnDeviceAsync(progress => engine.Dissect(model, dataset, missing, options,
                     new Engine.SyncProgress<E.DissectionProgress>(p =>

@@ -7,7 +7,8 @@ namespace UnitScope.Server.References;
 
 /// <summary>
 /// The lenses of one layer definition: "37/64 units labelled" (opens the dissection) or
-/// "64 units · not dissected", then "dissect" and "ablate"; for a block class's attribute that
+/// "64 units · not dissected", then "dissect" and "ablate"; "64 units · dissecting…" while a run
+/// dissects it (no "dissect": a click would start a second run); for a block class's attribute that
 /// names several layers, their totals and "dissect" for all of them.
 /// </summary>
 internal static class CodeLensContent
@@ -26,8 +27,11 @@ internal static class CodeLensContent
 
     /// <param name="prefix">Set when several definitions share a line: "conv1: ".</param>
     /// <param name="dissectionOf">The layer's default dissection, or null.</param>
-    public static IEnumerable<CodeLens> Lenses(LayerDefinition definition, ModelInfo model, Func<string, E.LayerDissection?> dissectionOf, string prefix = "")
+    /// <param name="dissecting">Whether a run is dissecting a layer now (on the default dataset).</param>
+    public static IEnumerable<CodeLens> Lenses(LayerDefinition definition, ModelInfo model, Func<string, E.LayerDissection?> dissectionOf, string prefix = "",
+        Func<string, bool>? dissecting = null)
     {
+        bool Running(string layer) => dissecting?.Invoke(layer) == true;
         var byName = model.Layers.ToDictionary(l => l.Name, StringComparer.Ordinal);
         var layers = definition.Resolution.Layers.Select(n => byName[n]).Where(WantsLens).ToList();
         var range = definition.Range;
@@ -46,6 +50,10 @@ internal static class CodeLensContent
                 yield return Lens(range, $"{prefix}{d.LabelledUnits}/{d.Units.Count} units labelled", OpenDissectionCommand, args);
                 yield return Lens(range, "dissect", DissectLayerCommand, args);
             }
+            else if (Running(layer.Name))
+            {
+                yield return Lens(range, $"{prefix}{Units(layer.Units)} · dissecting…", "", null);
+            }
             else
             {
                 yield return Lens(range, $"{prefix}{Units(layer.Units)} · not dissected", "", null);
@@ -59,19 +67,22 @@ internal static class CodeLensContent
         var spatial = layers.Where(l => l.OutputShape.Count == 3).Select(l => l.Name).ToList();
         var dissected = spatial.Select(dissectionOf).Where(d => d is not null).Select(d => d!).ToList();
         var title = $"{prefix}{layers.Count} layers";
+        var running = spatial.Count(Running);
+        var suffix = running == 0 ? "" : $" · {(running == spatial.Count ? "" : $"{running} ")}dissecting…";
         if (dissected.Count > 0)
         {
             var labelled = dissected.Sum(d => d.LabelledUnits);
             var units = dissected.Sum(d => d.Units.Count);
-            title += $" · {labelled}/{units} units labelled" + (dissected.Count < spatial.Count ? $" in {dissected.Count}" : "");
+            title += $" · {labelled}/{units} units labelled" + (dissected.Count < spatial.Count ? $" in {dissected.Count}" : "") + suffix;
             yield return Lens(range, title, OpenDissectionCommand,
                 Arguments(new { modelId = model.ModelId, layers = dissected.Select(d => d.Layer).ToArray() }));
         }
         else
         {
-            yield return Lens(range, title + " · not dissected", "", null);
+            yield return Lens(range, title + (running > 0 ? suffix : " · not dissected"), "", null);
         }
-        if (spatial.Count > 0)
+        // A run of some of them: "dissect" would start the rest, and the running ones again.
+        if (spatial.Count > 0 && running == 0)
             yield return Lens(range, "dissect", DissectLayerCommand, Arguments(new { modelId = model.ModelId, layers = spatial.ToArray() }));
     }
 
