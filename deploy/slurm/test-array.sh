@@ -34,6 +34,8 @@ stop() {
   exit "$status"
 }
 trap stop EXIT
+# munged wants every folder above its socket searchable by all (not listable: 711).
+chmod 711 "$work"
 mkdir -p "$work/state" "$work/spool" "$work/jobs"
 user=$(id -un)
 host=$(hostname -s)
