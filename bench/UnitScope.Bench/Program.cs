@@ -42,6 +42,11 @@ Console.WriteLine($"probe set {arguments.Probe}: {sample.Count} images, masks {s
     $"categories {string.Join("/", sample.Categories)}, {sample.Concepts.Count} concepts (ready in {generation.Elapsed.TotalSeconds:F1} s); batch {arguments.BatchSize}, best of {arguments.Repeat}");
 Console.WriteLine();
 
+if (arguments.VersusPyTorch)
+{
+    ForwardParity.Run(model, checkpoint, probe(arguments.Images), layers[^1], arguments.BatchSize, arguments.Repeat, repo);
+    return;
+}
 if (arguments.Png)
 {
     CardEncode.Run(probe(arguments.Images));
@@ -133,16 +138,21 @@ static Func<int, ISegmentationDataset> Folder(string folder)
 }
 
 sealed record Arguments(string Model, int InputSize, string[] Layers, int Images, int Scale, int BatchSize, int Repeat, string Probe, string? Checkpoint,
-    bool Overhead = false, bool Png = false)
+    bool Overhead = false, bool Png = false, bool VersusPyTorch = false)
 {
     public static Arguments Parse(string[] args)
     {
         var a = new Arguments("resnet18_small", 112, ["layer3", "layer4"], 256, 4, 16, 5, "builtin", null);
         for (int i = 0; i < args.Length; i++)
         {
-            if (args[i] is "--overhead" or "--png")
+            if (args[i] is "--overhead" or "--png" or "--versus-pytorch")
             {
-                a = args[i] == "--png" ? a with { Png = true } : a with { Overhead = true };
+                a = args[i] switch
+                {
+                    "--png" => a with { Png = true },
+                    "--versus-pytorch" => a with { VersusPyTorch = true },
+                    _ => a with { Overhead = true },
+                };
                 continue;
             }
             string value = i + 1 < args.Length ? args[i + 1] : throw new ArgumentException($"{args[i]} needs a value");
@@ -157,7 +167,7 @@ sealed record Arguments(string Model, int InputSize, string[] Layers, int Images
                 "--repeat" => a with { Repeat = int.Parse(value) },
                 "--probe" => a with { Probe = value },
                 "--checkpoint" => a with { Checkpoint = Path.GetFullPath(value), Model = Path.GetFileNameWithoutExtension(value) },
-                _ => throw new ArgumentException($"Unknown option {args[i]}: use --model --checkpoint --overhead --png --input-size --layers --images --scale --batch --repeat --probe"),
+                _ => throw new ArgumentException($"Unknown option {args[i]}: use --model --checkpoint --overhead --png --versus-pytorch --input-size --layers --images --scale --batch --repeat --probe"),
             };
             i++;
         }
