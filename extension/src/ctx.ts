@@ -8,6 +8,8 @@ import * as path from "node:path";
 import { DaemonClient, type DaemonOptions, type DaemonTarget } from "./client";
 import { findServer, openSettings, readSettings, resolvePath, workspaceFolderPaths } from "./config";
 import type { ProgressClient } from "./dissectRun";
+import { INSTALL_BUTTON, installOffer } from "./daemonInstall";
+import { currentInstallPlan, INSTALL_DAEMON_COMMAND } from "./daemonInstallRun";
 import { describeFailure } from "./errors";
 import { Jobs } from "./jobs";
 import { ModelSet, type LoadedModel } from "./modelSet";
@@ -22,7 +24,7 @@ type Daemon =
   | { state: "starting"; ready: Promise<DaemonClient | undefined> }
   | { state: "running"; client: DaemonClient }
   | { state: "crashed"; message: string; restart: Promise<DaemonClient | undefined> }
-  | { state: "failed"; message: string };
+  | { state: "failed"; message: string; notInstalled?: boolean };
 
 /** What the status bar shows: ready means the daemon answers (a model may still be loading). */
 export type DaemonStatus = "stopped" | "starting" | "ready" | "crashed" | "failed";
@@ -119,6 +121,9 @@ export class Ctx implements vscode.Disposable {
     if (d.state === "running" && d.client.isRunning) return d.client;
     const client = d.state === "starting" ? await d.ready : d.state === "crashed" ? await d.restart : await this.start();
     if (!client && !options.quiet) this.reportUnavailable();
+    // Even a quiet start (opening a file) says once that the daemon is not installed, offering to install it:
+    // otherwise the status bar only turns red.
+    else if (!client && this.notInstalled && !this.installOffered) this.offerInstall();
     return client;
   }
 
@@ -231,7 +236,7 @@ export class Ctx implements vscode.Disposable {
       if (!found.ok) {
         this.output.error(found.message);
         if (found.tried.length) this.output.info(`Looked for the daemon at:\n  ${found.tried.slice(0, 40).join("\n  ")}`);
-        this.setDaemon({ state: "failed", message: found.message });
+        this.setDaemon({ state: "failed", message: found.message, notInstalled: true });
         return undefined;
       }
       target = { kind: "spawn", spec: found.spec };
@@ -387,8 +392,25 @@ export class Ctx implements vscode.Disposable {
     return this.daemon.state === "failed" || this.daemon.state === "crashed" ? this.daemon.message : "The UnitScope daemon is not running.";
   }
 
-  /** Tells the user the daemon is unavailable, offering the settings, the log and a retry. */
+  /** Whether the daemon failed because it was not found anywhere discovery looks. */
+  private get notInstalled(): boolean {
+    return this.daemon.state === "failed" && this.daemon.notInstalled === true;
+  }
+
+  private installOffered = false;
+
+  /** Says the daemon is not installed, with one button that installs it (daemonInstallRun.ts) and starts it. */
+  private offerInstall(): void {
+    this.installOffered = true;
+    const plan = currentInstallPlan(this);
+    void vscode.window.showWarningMessage(installOffer(plan), INSTALL_BUTTON).then((choice) => {
+      if (choice === INSTALL_BUTTON) void vscode.commands.executeCommand(INSTALL_DAEMON_COMMAND);
+    });
+  }
+
+  /** Tells the user the daemon is unavailable: offers to install it when it was not found, else the settings, the log and a retry. */
   reportUnavailable(): void {
+    if (this.notInstalled) return this.offerInstall();
     const message = this.unavailableMessage();
     void vscode.window.showErrorMessage(message, "Open settings", "Show log", "Retry").then((choice) => {
       if (choice === "Open settings") void openSettings();

@@ -7,6 +7,7 @@ import { registerAnalysis } from "./analysisCommands";
 import { registerCommands } from "./commands";
 import { affectsServer, readSettings } from "./config";
 import { Ctx, serverSettingsKey } from "./ctx";
+import { registerDaemonInstall } from "./daemonInstallRun";
 import { DissectionPanel } from "./dissectionPanel";
 import { registerEditorCommands } from "./editorCommands";
 import { registerEvolution } from "./evolution/evolutionCommand";
@@ -33,6 +34,7 @@ export function activate(context: vscode.ExtensionContext): UnitScopeApi {
   context.subscriptions.push(
     c,
     ...registerCommands(c),
+    ...registerDaemonInstall(c),
     ...registerImportModel(c),
     UnitMapPanel.registerSerializer(c),
     DissectionPanel.registerSerializer(c),
@@ -47,7 +49,8 @@ export function activate(context: vscode.ExtensionContext): UnitScopeApi {
     registerView(c),
     restartOnServerSettings(c),
   );
-  // Quiet: opening a Python file must not nag; commands report a missing daemon when used.
+  // Quiet: opening a Python file must not nag; commands report a missing daemon when used. (A daemon that
+  // is not installed is said once, with the offer to install it.)
   void c.client({ quiet: true });
   return { ctx: c, runAblation };
 }

@@ -3,12 +3,13 @@
 // .NET tool in ~/.dotnet/tools (code-server runs with a scratch HOME whose ~/.dotnet/tools is the
 // tool scripts/install-tool.sh installed, and a PATH without any `unitscope`). The status bar must
 // turn ready by itself, the daemon found as the tool, and hovers must work on the sample's script.
+// Then, with the tool gone, the offer to install it: a notification whose button runs the install.
 
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { installExtension, startCodeServer } from "./codeServer";
-import { STATUS, Workbench } from "./workbench";
+import { poll, STATUS, Workbench } from "./workbench";
 
 export interface FreshInstallOptions {
   codeServer: string;
@@ -72,7 +73,7 @@ export async function runFreshInstall(o: FreshInstallOptions): Promise<FreshStep
       await page.locator(".monaco-editor .view-lines").first().waitFor();
       await ui.waitForText(STATUS, /UnitScope: no model/, 120_000);
       // Found as the tool, not through a setting, PATH or a build.
-      const started = logLines(ud).find((l) => l.includes("Starting the daemon"));
+      const started = (await logLinesWhen(ud, (lines) => lines.some((l) => l.includes("Starting the daemon")))).find((l) => l.includes("Starting the daemon"));
       assert.ok(started, "the extension's log says how it started the daemon");
       assert.ok(started.includes(`Starting the daemon (tool): ${path.join(home, ".dotnet", "tools", "unitscope")}`), started);
       assert.ok(!fs.existsSync(path.join(ws, ".vscode")), "no workspace settings");
@@ -96,11 +97,54 @@ export async function runFreshInstall(o: FreshInstallOptions): Promise<FreshStep
       },
       steps.at(-1)?.error === undefined,
     );
+    await step(
+      "with no daemon anywhere, a notification offers to install it: its one button runs the install, shows its output, and the daemon starts again",
+      async () => {
+        // The tool goes away, and the workspace becomes a UnitScope checkout whose install script (a
+        // stand-in: the real one takes minutes and .ci/run tests it) puts the tool back.
+        fs.unlinkSync(path.join(home, ".dotnet", "tools"));
+        fs.mkdirSync(path.join(ws, "scripts"));
+        fs.writeFileSync(path.join(ws, "scripts", "install-tool.sh"), `ln -s '${o.tools}' "$HOME/.dotnet/tools"\necho "stand-in install: linked the tool"\n`);
+        fs.mkdirSync(path.join(ws, "server", "UnitScope.Cli"), { recursive: true });
+        fs.writeFileSync(path.join(ws, "server", "UnitScope.Cli", "UnitScope.Cli.csproj"), "<Project />\n");
+        await ui.command("UnitScope: Restart daemon");
+        // In the notification center, where it stays after its toast hides.
+        await ui.waitForText(STATUS, /UnitScope: stopped/, 60_000);
+        await ui.command("Notifications: Show Notifications");
+        const rows = page.locator(".notifications-center .monaco-list-row");
+        const offer = rows.filter({ hasText: "UnitScope needs its daemon" }).first();
+        await offer.waitFor({ timeout: 30_000 }).catch(async (e: Error) => {
+          throw new Error(`${e.message}\nnotifications: ${(await rows.allInnerTexts()).join(" / ")}`);
+        });
+        const text = await offer.locator(".notification-list-item-message").innerText();
+        assert.equal(text, `UnitScope needs its daemon, which is not installed. "Install daemon" runs bash scripts/install-tool.sh (in ${ws}) and shows its output, then starts the daemon.`);
+        assert.deepEqual(await offer.locator(".monaco-button").allInnerTexts(), ["Install daemon"], "one button");
+        await offer.locator(".monaco-button", { hasText: "Install daemon" }).click();
+        await poll(page, () => /stand-in\sinstall:\slinked\sthe\stool/.test(document.querySelector(".part.panel")?.textContent ?? "") /* (Monaco writes spaces as no-break spaces: \\s) */, undefined, 60_000);
+        // The model loaded before is loaded again by the daemon found anew, as the tool.
+        await ui.waitForText(STATUS, /smallcnn\.pth/, 120_000);
+        const starts = (await logLinesWhen(ud, (lines) => lines.filter((l) => l.includes("Starting the daemon (tool)")).length >= 2)).filter((l) =>
+          l.includes("Starting the daemon (tool)"),
+        );
+        assert.equal(starts.length, 2, starts.join("\n"));
+      },
+      steps.at(-1)?.error === undefined,
+    );
   } finally {
     await browser.close();
     await server.stop();
   }
   return steps;
+}
+
+/** The log's lines once `ready` holds of them (VS Code writes the log a few seconds late), or after 30 s. */
+async function logLinesWhen(userDataDir: string, ready: (lines: string[]) => boolean): Promise<string[]> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const lines = logLines(userDataDir);
+    if (ready(lines) || Date.now() > deadline) return lines;
+    await new Promise((r) => setTimeout(r, 250));
+  }
 }
 
 /** The lines of the extension's log channel ("UnitScope"), which VS Code writes under the user data folder. */

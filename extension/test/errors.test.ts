@@ -40,10 +40,10 @@ describe("daemon start failures", () => {
   const check = (f: Partial<StartFailure>, expected: string) => assert.equal(startFailureMessage({ ...base, ...f }), expected);
 
   it("says the executable is missing", () =>
-    check({ error: Object.assign(new Error("spawn dotnet ENOENT"), { code: "ENOENT" }) }, "The UnitScope daemon did not start (dotnet /r/unitscope.dll serve): `dotnet` was not found."));
+    check({ error: Object.assign(new Error("spawn dotnet ENOENT"), { code: "ENOENT" }) }, "The UnitScope daemon did not start (dotnet /r/unitscope.dll serve): dotnet was not found."));
 
   it("says the executable cannot run", () =>
-    check({ error: Object.assign(new Error("spawn EACCES"), { code: "EACCES" }) }, "The UnitScope daemon did not start (dotnet /r/unitscope.dll serve): `dotnet` is not executable."));
+    check({ error: Object.assign(new Error("spawn EACCES"), { code: "EACCES" }) }, "The UnitScope daemon did not start (dotnet /r/unitscope.dll serve): dotnet is not executable."));
 
   it("gives the exit code and the last thing the daemon said", () =>
     check({ exit: "exited with code 2", stderrTail: ["", "error: no daemon in this build", "", ""] }, "The UnitScope daemon did not start (dotnet /r/unitscope.dll serve): it exited with code 2: error: no daemon in this build"));
