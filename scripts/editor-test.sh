@@ -26,15 +26,16 @@ fi
 
 # The .NET tool the fresh-install test puts in ~/.dotnet/tools: the one .ci/run installed
 # (UNITSCOPE_TOOL_DIR), else this checkout's Debug build packed and installed once (~1.5 min), cached
-# by the build's own assemblies. The cache is shared by checkouts: installed beside and renamed into
-# place, and other builds' copies are removed only when unused for two hours.
+# by the build's own assemblies (every rebuild is a new key: 1.6 GB each). The cache is shared by
+# checkouts: installed beside and renamed into place; other builds' copies are removed once unused
+# for an hour (longer than a whole editor run between its touch and the fresh-install test).
 if [ -z "${UNITSCOPE_TOOL_DIR:-}" ] && [ "${UNITSCOPE_EDITOR_ONLY:-fresh}" = fresh ]; then
   build=server/UnitScope.Cli/bin/Debug/net10.0
   key=$(cat "$build"/unitscope.dll "$build"/UnitScope.*.dll | sha256sum | cut -c1-16)
   export UNITSCOPE_TOOL_DIR="$DIR/tool/$key"
   if [ ! -x "$UNITSCOPE_TOOL_DIR/unitscope" ]; then
     mkdir -p "$DIR/tool"
-    find "$DIR/tool" -mindepth 1 -maxdepth 1 -mmin +120 -exec rm -rf {} +
+    find "$DIR/tool" -mindepth 1 -maxdepth 1 -mmin +60 -exec rm -rf {} +
     fresh=$(mktemp -d "$DIR/tool/.installing.XXXXXX")
     bash scripts/install-tool.sh --from-debug-build --tool-path "$fresh" >/dev/null ||
       { rm -rf "$fresh"; echo "editor tests: installing the .NET tool failed"; echo "  0 passing"; echo "  1 failing"; exit 1; }
