@@ -198,6 +198,7 @@ public sealed class ShardingTests : IDisposable
         var merge = () => Merge(source, data);
 
         merge.Should().Throw<UnitScopeException>().WithMessage($"Shard 2/3 cannot be merged: {path}: it is damaged*");
+        File.Exists(path).Should().BeTrue("a shard's file is the user's: reported, never removed as a damaged cache entry is");
     }
 
     [Theory]
