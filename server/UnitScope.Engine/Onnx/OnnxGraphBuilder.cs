@@ -15,17 +15,71 @@ static class OnnxGraphBuilder
 
     const int ListedProblems = 8;
 
+    /// <summary>Every value's number, given in the order names are first met.</summary>
+    sealed class ValueIds
+    {
+        readonly Dictionary<string, int> _ids = new(StringComparer.Ordinal);
+
+        /// <summary>The name's number, a new one the first time.</summary>
+        public int Id(string name) => _ids.TryGetValue(name, out int id) ? id : _ids[name] = _ids.Count;
+
+        /// <summary>The number of a name already met.</summary>
+        public int this[string name] => _ids[name];
+
+        public int Count => _ids.Count;
+
+        public Dictionary<int, string> Names() => _ids.ToDictionary(p => p.Value, p => p.Key);
+    }
+
     /// <exception cref="OnnxProblem"/>
     public static OnnxModel.LoadedGraph Build(P.ModelProto model, string path)
     {
         int opset = OnnxFile.OpsetOf(model, path);
         string directory = Path.GetDirectoryName(path) ?? ".";
         var graph = model.Graph;
+        var ids = new ValueIds();
 
-        var ids = new Dictionary<string, int>(StringComparer.Ordinal);
-        int Id(string name) => ids.TryGetValue(name, out int id) ? id : ids[name] = ids.Count;
+        var (constants, initializerNames) = ReadInitializers(graph, directory, ids);
+        string[] externalFiles = [.. graph.Initializer
+            .Where(t => t.DataLocation == P.TensorProto.Types.DataLocation.External)
+            .Select(t => Path.GetFullPath(Path.Combine(directory, t.ExternalData.First(e => e.Key == "location").Value)))
+            .Distinct(StringComparer.Ordinal)];
+        var (input, inputShape) = ImageInput(graph, initializerNames);
+        int inputId = ids.Id(input.Name);
 
-        // Initializers (CPU tensors until the model is moved).
+        // An If's branches read enclosing values by name: they become its inputs, so it is ordered and folded as any node.
+        var nodes = graph.Node.Select(OnnxIf.WithCapturedInputs).ToList();
+        CheckOperators(nodes);
+        var producer = Producers(graph, nodes, initializerNames, input.Name);
+        var ordered = NeededInOrder(graph, nodes, producer);
+
+        var kinds = new Dictionary<int, ValueKind> { [inputId] = ValueKind.Data };
+        foreach (int id in constants.Keys) kinds[id] = ValueKind.Constant;
+        var steps = Compile(ordered, opset, directory, ids, kinds, constants);
+
+        int outputId = ids.Id(graph.Output[0].Name);
+        int valueCount = ids.Count;
+        var (deviceConstants, cpuConstants) = PlaceConstants(steps, kinds, constants, outputId, ref valueCount);
+        var names = ids.Names();
+        var usedNames = new HashSet<string>(StringComparer.Ordinal);
+        string[] constantNames = [.. deviceConstants.Select(id => Unique(BufferName(names[id]), usedNames))];
+        ScheduleFrees(steps, outputId);
+
+        int[] shapeIds = [.. steps.Where(s => s.IsShape).SelectMany(s => s.Outputs).Where(id => id >= 0)];
+        var graphOutputs = graph.Output.Select(o => o.Name).ToHashSet(StringComparer.Ordinal);
+        var taps = ModulePaths.Recover(ordered, initializerNames, graphOutputs,
+            (n, o) => o < ordered[n].Output.Count && ordered[n].Output[o].Length > 0 && kinds[ids[ordered[n].Output[o]]] == ValueKind.Data);
+
+        return new OnnxModel.LoadedGraph(
+            graph.Name, opset, $"{model.ProducerName} {model.ProducerVersion}".Trim(), input.Name, inputShape,
+            [.. steps], valueCount, inputId, outputId,
+            [.. deviceConstants], [.. deviceConstants.Select(id => constants[id])], constantNames,
+            cpuConstants, shapeIds, taps, externalFiles);
+    }
+
+    /// <summary>Initializers (CPU tensors until the model is moved), by value number, and their names.</summary>
+    static (Dictionary<int, Tensor> Constants, HashSet<string> Names) ReadInitializers(P.GraphProto graph, string directory, ValueIds ids)
+    {
         if (graph.SparseInitializer.Count > 0)
             throw new OnnxProblem("sparse initializers are not supported", EngineErrorKind.UnknownArchitecture);
         var constants = new Dictionary<int, Tensor>();
@@ -36,15 +90,14 @@ static class OnnxGraphBuilder
                 throw new OnnxProblem("an initializer has no name");
             if (!initializerNames.Add(initializer.Name))
                 throw new OnnxProblem($"initializer '{initializer.Name}' appears twice");
-            constants[Id(initializer.Name)] = OnnxTensors.ToTensor(initializer, directory, $"initializer '{initializer.Name}'").DetachFromDisposeScope();
+            constants[ids.Id(initializer.Name)] = OnnxTensors.ToTensor(initializer, directory, $"initializer '{initializer.Name}'").DetachFromDisposeScope();
         }
+        return (constants, initializerNames);
+    }
 
-        string[] externalFiles = [.. graph.Initializer
-            .Where(t => t.DataLocation == P.TensorProto.Types.DataLocation.External)
-            .Select(t => Path.GetFullPath(Path.Combine(directory, t.ExternalData.First(e => e.Key == "location").Value)))
-            .Distinct(StringComparer.Ordinal)];
-
-        // The one image input.
+    /// <summary>The one image input (a float tensor) and its shape, unknown sizes null.</summary>
+    static (P.ValueInfoProto Input, IReadOnlyList<long?> Shape) ImageInput(P.GraphProto graph, HashSet<string> initializerNames)
+    {
         var inputs = graph.Input.Where(i => !initializerNames.Contains(i.Name)).ToList();
         if (inputs.Count != 1)
             throw new OnnxProblem(
@@ -57,11 +110,12 @@ static class OnnxGraphBuilder
             throw new OnnxProblem($"input '{input.Name}' is {OnnxTensors.TypeName(tensorType.ElemType)}; UnitScope feeds float images", EngineErrorKind.UnknownArchitecture);
         IReadOnlyList<long?> inputShape = tensorType.Shape is null ? [] :
             [.. tensorType.Shape.Dim.Select(d => d.HasDimValue && d.DimValue > 0 ? d.DimValue : (long?)null)];
-        int inputId = Id(input.Name);
+        return (input, inputShape);
+    }
 
-        // Operators: every unsupported one, with its node, in one message (If's branches included).
-        // An If's branches read enclosing values by name: they become its inputs, so it is ordered and folded as any node.
-        var nodes = graph.Node.Select(OnnxIf.WithCapturedInputs).ToList();
+    /// <summary>Every unsupported operator, with its node, in one message (If's branches included).</summary>
+    static void CheckOperators(List<P.NodeProto> nodes)
+    {
         var unsupported = nodes.SelectMany(OnnxIf.WithNested)
             .Where(n => n.Domain is not ("" or "ai.onnx") || !OnnxOperators.IsSupported(n.OpType))
             .Select(n => $"{(n.Domain is "" or "ai.onnx" ? "" : n.Domain + "::")}{n.OpType} (node '{NodeName(n)}')")
@@ -70,30 +124,36 @@ static class OnnxGraphBuilder
             throw new OnnxProblem(
                 $"unsupported operator{(unsupported.Count > 1 ? "s" : "")} {List(unsupported)}. Supported: {string.Join(", ", OnnxOperators.Supported)}",
                 EngineErrorKind.UnknownArchitecture);
+    }
 
-        // One producer per value; every input defined.
+    /// <summary>The node writing each value: one producer per value, every input defined.</summary>
+    static Dictionary<string, int> Producers(P.GraphProto graph, List<P.NodeProto> nodes, HashSet<string> initializerNames, string inputName)
+    {
         var producer = new Dictionary<string, int>(StringComparer.Ordinal);
         for (int i = 0; i < nodes.Count; i++)
             foreach (string output in nodes[i].Output.Where(o => o.Length > 0))
             {
-                if (initializerNames.Contains(output) || output == input.Name)
-                    throw new OnnxProblem($"node '{NodeName(nodes[i])}' writes '{output}', which is also the graph's {(output == input.Name ? "input" : "initializer")}");
+                if (initializerNames.Contains(output) || output == inputName)
+                    throw new OnnxProblem($"node '{NodeName(nodes[i])}' writes '{output}', which is also the graph's {(output == inputName ? "input" : "initializer")}");
                 if (!producer.TryAdd(output, i))
                     throw new OnnxProblem($"value '{output}' is written by two nodes, '{NodeName(nodes[producer[output]])}' and '{NodeName(nodes[i])}'");
             }
         foreach (var node in nodes)
             foreach (string used in node.Input.Where(v => v.Length > 0))
-                if (!producer.ContainsKey(used) && !initializerNames.Contains(used) && used != input.Name)
+                if (!producer.ContainsKey(used) && !initializerNames.Contains(used) && used != inputName)
                     throw new OnnxProblem($"node '{NodeName(node)}' reads '{used}', which no node, initializer or input provides");
         if (graph.Output.Count == 0)
             throw new OnnxProblem("the graph has no outputs");
         foreach (var output in graph.Output)
-            if (!producer.ContainsKey(output.Name) && !initializerNames.Contains(output.Name) && output.Name != input.Name)
+            if (!producer.ContainsKey(output.Name) && !initializerNames.Contains(output.Name) && output.Name != inputName)
                 throw new OnnxProblem($"graph output '{output.Name}' is not computed by any node");
+        return producer;
+    }
 
+    /// <summary>The nodes in a topological order, only those the outputs need (only what they need runs).</summary>
+    static List<P.NodeProto> NeededInOrder(P.GraphProto graph, List<P.NodeProto> nodes, Dictionary<string, int> producer)
+    {
         var order = TopologicalOrder(nodes, producer);
-
-        // Only what the outputs need runs.
         var needed = new bool[nodes.Count];
         var pending = new Stack<int>(graph.Output.Where(o => producer.ContainsKey(o.Name)).Select(o => producer[o.Name]));
         while (pending.Count > 0)
@@ -104,13 +164,17 @@ static class OnnxGraphBuilder
             foreach (string used in nodes[n].Input)
                 if (used.Length > 0 && producer.TryGetValue(used, out int p)) pending.Push(p);
         }
-        var ordered = order.Where(i => needed[i]).Select(i => nodes[i]).ToList();
+        return order.Where(i => needed[i]).Select(i => nodes[i]).ToList();
+    }
 
-        // Classify, fold constants, compile kernels.
-        var kinds = new Dictionary<int, ValueKind> { [inputId] = ValueKind.Data };
-        foreach (int id in constants.Keys) kinds[id] = ValueKind.Constant;
+    /// <summary>
+    /// Classifies each node's outputs (constant, shape arithmetic, activation), folds constant nodes into
+    /// <paramref name="constants"/>, and compiles the rest into steps.
+    /// </summary>
+    static List<OnnxModel.Step> Compile(List<P.NodeProto> ordered, int opset, string directory, ValueIds ids,
+        Dictionary<int, ValueKind> kinds, Dictionary<int, Tensor> constants)
+    {
         var steps = new List<OnnxModel.Step>();
-        var stepKinds = new List<ValueKind>();
         for (int n = 0; n < ordered.Count; n++)
         {
             var node = ordered[n];
@@ -126,7 +190,7 @@ static class OnnxGraphBuilder
                 directory);
             var kernel = OnnxOperators.Create(context);
             int[] inputIds = [.. node.Input.Select(v => v.Length > 0 ? ids[v] : -1)];
-            int[] outputIds = [.. node.Output.Select(v => v.Length > 0 ? Id(v) : -1)];
+            int[] outputIds = [.. node.Output.Select(v => v.Length > 0 ? ids.Id(v) : -1)];
             foreach (int id in outputIds.Where(id => id >= 0)) kinds[id] = kind;
 
             if (kind == ValueKind.Constant)
@@ -153,16 +217,20 @@ static class OnnxGraphBuilder
                 Inputs = inputIds, Outputs = outputIds, IsShape = kind == ValueKind.Shape,
                 Attributes = new NodeContext(node, opset, _ => null, directory),
             });
-            stepKinds.Add(kind);
         }
+        return steps;
+    }
 
-        int outputId = Id(graph.Output[0].Name);
-
-        // Constants the steps read: device buffers for activations, CPU copies for shape arithmetic.
+    /// <summary>
+    /// Constants the steps read: device buffers for activations, CPU copies for shape arithmetic (new value
+    /// numbers from <paramref name="valueCount"/>, the steps' inputs renumbered); the rest are disposed.
+    /// </summary>
+    static (List<int> Device, List<(int, Tensor)> Cpu) PlaceConstants(List<OnnxModel.Step> steps, Dictionary<int, ValueKind> kinds,
+        Dictionary<int, Tensor> constants, int outputId, ref int valueCount)
+    {
         var deviceConstants = new List<int>();
         var cpuConstants = new List<(int, Tensor)>();
         var cpuIdOf = new Dictionary<int, int>();
-        int valueCount = ids.Count;
         foreach (var step in steps)
         {
             for (int i = 0; i < step.Inputs.Length; i++)
@@ -185,12 +253,12 @@ static class OnnxGraphBuilder
         if (kinds[outputId] == ValueKind.Constant && !deviceConstants.Contains(outputId)) deviceConstants.Add(outputId);
         foreach (var (id, tensor) in constants)
             if (!deviceConstants.Contains(id)) tensor.Dispose();
+        return (deviceConstants, cpuConstants);
+    }
 
-        var names = ids.ToDictionary(p => p.Value, p => p.Key);
-        var usedNames = new HashSet<string>(StringComparer.Ordinal);
-        string[] constantNames = [.. deviceConstants.Select(id => Unique(BufferName(names[id]), usedNames))];
-
-        // When each activation can go: after the last step that reads it.
+    /// <summary>When each activation can go: after the last step that reads it (never the output).</summary>
+    static void ScheduleFrees(List<OnnxModel.Step> steps, int outputId)
+    {
         var lastUse = new Dictionary<int, int>();
         for (int s = 0; s < steps.Count; s++)
         {
@@ -203,17 +271,6 @@ static class OnnxGraphBuilder
                 foreach (int id in steps[s].Outputs.Where(id => id >= 0 && id != outputId))
                     freeAfter[lastUse[id]].Add(id);
         for (int s = 0; s < steps.Count; s++) steps[s].FreeAfter = [.. freeAfter[s]];
-
-        int[] shapeIds = [.. steps.Where(s => s.IsShape).SelectMany(s => s.Outputs).Where(id => id >= 0)];
-        var graphOutputs = graph.Output.Select(o => o.Name).ToHashSet(StringComparer.Ordinal);
-        var taps = ModulePaths.Recover(ordered, initializerNames, graphOutputs,
-            (n, o) => o < ordered[n].Output.Count && ordered[n].Output[o].Length > 0 && kinds[ids[ordered[n].Output[o]]] == ValueKind.Data);
-
-        return new OnnxModel.LoadedGraph(
-            graph.Name, opset, $"{model.ProducerName} {model.ProducerVersion}".Trim(), input.Name, inputShape,
-            [.. steps], valueCount, inputId, outputId,
-            [.. deviceConstants], [.. deviceConstants.Select(id => constants[id])], constantNames,
-            cpuConstants, shapeIds, taps, externalFiles);
     }
 
     /// <summary>Kahn's algorithm, keeping the file's order among ready nodes; a cycle is reported by name.</summary>
