@@ -12,6 +12,10 @@ status=0
 
 # Works on a fresh clone too: install what is missing first (quick when already installed).
 [ -d node_modules ] || npm ci --no-audit --no-fund
+echo "== style (.editorconfig, ESLint, prettier)"
+bash scripts/check-style.sh 2>&1 | tee "$log/style.txt"
+[ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+
 echo "== build (C#)"
 dotnet build Backend.sln -nologo -v quiet 2>&1 | tee "$log/build.txt" | grep -E "error|Warn|Build succeeded" || true
 if ! grep -q "Build succeeded" "$log/build.txt"; then
@@ -53,8 +57,10 @@ ext_fail=$(cat "$log/extension.txt" "$log/editor.txt" | grep -Eo "^ *[0-9]+ fail
 
 # Repeat what failed just above the summary, so a log's last lines name it (CI keeps only the tail).
 if grep -qE "^\s+Failed [A-Za-z_]" "$log/dotnet.txt" || [ "$slurm_fail" -ne 0 ] ||
-   grep -qE "^ *[0-9]+ failing" "$log/extension.txt" "$log/editor.txt"; then
+   grep -qE "^ *[0-9]+ failing" "$log/extension.txt" "$log/editor.txt" ||
+   grep -q "^style: .*fix with" "$log/style.txt"; then
   echo "== what failed"
+  grep "^style: .*fix with" "$log/style.txt"
   grep -E -A4 "^\s+Failed [A-Za-z_]" "$log/dotnet.txt" | cut -c1-240 | head -60
   [ "$slurm_fail" -eq 0 ] || grep -E "FAIL|error|Error" "$log/slurm.txt" | cut -c1-240 | head -20
   for f in "$log/extension.txt" "$log/editor.txt"; do

@@ -21,7 +21,8 @@ export async function ablateUnitsCommand(ctx: Ctx, raw?: unknown): Promise<Ablat
   const { args, model, layer } = target;
 
   const dissection = await dissectionOf(ctx, model, layer.name);
-  const units = args.units && args.units.length > 0 && args.units.every((u) => u < layer.units) ? args.units : await pickUnits(layer, dissection, args.units ?? []);
+  const units =
+    args.units && args.units.length > 0 && args.units.every((u) => u < layer.units) ? args.units : await pickUnits(layer, dissection, args.units ?? []);
   if (!units || units.length === 0) return undefined;
   const evaluationSet = await pickEvaluationSet(ctx, `Ablate ${unitsText(units)} of ${layer.name}: evaluation set`);
   if (!evaluationSet) return undefined;

@@ -163,7 +163,10 @@ export interface EvaluationSetItem {
 export function evaluationSetItems(recent: readonly string[]): EvaluationSetItem[] {
   return [
     { label: "Probe set", description: "built-in, generated", detail: "The probe set's scene labels as classes (the demo model's classes)", set: PROBE },
-    ...recent.filter((f) => f !== PROBE).slice(0, 5).map((folder) => ({ label: baseName(folder), description: folder, set: folder })),
+    ...recent
+      .filter((f) => f !== PROBE)
+      .slice(0, 5)
+      .map((folder) => ({ label: baseName(folder), description: folder, set: folder })),
     { label: "Image folder…", description: "one sub-folder of .png/.jpg images per class", set: "browse" },
   ];
 }

@@ -25,9 +25,7 @@ export function buildAblationHtml(input: AblationHtmlInput): string {
   const r = state.result;
   const title = `Ablation · ${r.layer} · ${state.model.modelLabel}`;
   const headers = COLUMNS.map(([key, label]) =>
-    key
-      ? `<th scope="col" data-sort="${key}"><button type="button" class="sort" data-sort="${key}">${label}</button></th>`
-      : `<th scope="col">${label}</th>`,
+    key ? `<th scope="col" data-sort="${key}"><button type="button" class="sort" data-sort="${key}">${label}</button></th>` : `<th scope="col">${label}</th>`,
   ).join("");
 
   return panelPage(

@@ -103,10 +103,7 @@ export function isAblateResult(x: unknown): x is AblateResult {
 
 function isAblatedUnit(u: unknown): boolean {
   return (
-    isRecord(u) &&
-    isIndex(u.unit) &&
-    (u.label === undefined || typeof u.label === "string") &&
-    (u.category === undefined || typeof u.category === "string")
+    isRecord(u) && isIndex(u.unit) && (u.label === undefined || typeof u.label === "string") && (u.category === undefined || typeof u.category === "string")
   );
 }
 

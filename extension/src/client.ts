@@ -32,9 +32,7 @@ export const DOCUMENT_SELECTOR = [
 ];
 
 /** Where the daemon is: a process to start (stdio), or `unitscope serve --tcp` to connect to. */
-export type DaemonTarget =
-  | { kind: "spawn"; spec: ServerSpec }
-  | { kind: "tcp"; host: string; port: number; token: string };
+export type DaemonTarget = { kind: "spawn"; spec: ServerSpec } | { kind: "tcp"; host: string; port: number; token: string };
 
 /** What the daemon is told when it starts. */
 export interface DaemonOptions {
@@ -138,20 +136,14 @@ export class DaemonClient implements vscode.Disposable {
   }
 
   /** Starts (or connects to) the daemon and completes the LSP handshake; rejects, saying why, when either fails. */
-  static async start(
-    target: DaemonTarget,
-    output: vscode.LogOutputChannel,
-    cwd: string | undefined,
-    options: DaemonOptions = {},
-  ): Promise<DaemonClient> {
+  static async start(target: DaemonTarget, output: vscode.LogOutputChannel, cwd: string | undefined, options: DaemonOptions = {}): Promise<DaemonClient> {
     const watch = new ProcessWatch();
     const env = {
       ...process.env,
       ...(options.cacheDirectory ? { UNITSCOPE_CACHE: options.cacheDirectory } : {}),
       ...(options.maxImagePixels ? { UNITSCOPE_MAX_IMAGE_PIXELS: String(options.maxImagePixels) } : {}),
     };
-    const serverOptions: ServerOptions =
-      target.kind === "spawn" ? () => watch.spawn(target.spec, cwd, env) : () => connectTcp(target.host, target.port, watch);
+    const serverOptions: ServerOptions = target.kind === "spawn" ? () => watch.spawn(target.spec, cwd, env) : () => connectTcp(target.host, target.port, watch);
     const initializationOptions: InitializationOptions = {
       ...(target.kind === "tcp" && target.token ? { token: target.token } : {}),
       ...(options.dataset ? { dataset: options.dataset } : {}),
@@ -186,7 +178,7 @@ export class DaemonClient implements vscode.Disposable {
       await watch.settle(1000);
       if (target.kind === "tcp") {
         const reason = describeFailure(e).message;
-        throw new Error(`Could not connect to the UnitScope daemon at ${target.host}:${target.port}: ${reason}`);
+        throw new Error(`Could not connect to the UnitScope daemon at ${target.host}:${target.port}: ${reason}`, { cause: e });
       }
       throw new Error(
         startFailureMessage({
@@ -196,6 +188,7 @@ export class DaemonClient implements vscode.Disposable {
           exit: watch.exit,
           stderrTail: watch.stderrTail,
         }),
+        { cause: e },
       );
     }
     return new DaemonClient(client, watch);
@@ -219,9 +212,7 @@ export class DaemonClient implements vscode.Disposable {
   readonly request: RequestFn = (method, params, token) =>
     // Never pass an `undefined` token: the client would send it as a second positional parameter
     // (`"params": [params, null]`), which the daemon rightly rejects.
-    token === undefined
-      ? this.client.sendRequest(method, params)
-      : this.client.sendRequest(method, params, token as vscode.CancellationToken);
+    token === undefined ? this.client.sendRequest(method, params) : this.client.sendRequest(method, params, token as vscode.CancellationToken);
 
   /** Subscribes to `$/progress` notifications on one token (work-done progress or partial results). */
   onProgress(token: string, handler: (value: unknown) => void): vscode.Disposable {

@@ -145,9 +145,8 @@ async function pickLayer(model: ModelInfo): Promise<LayerInfo | undefined> {
 }
 
 async function restartDaemon(ctx: Ctx): Promise<void> {
-  const ok = await vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title: "UnitScope: restarting the daemon…" },
-    () => ctx.restart(),
+  const ok = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: "UnitScope: restarting the daemon…" }, () =>
+    ctx.restart(),
   );
   if (ok) void vscode.window.showInformationMessage("UnitScope: the daemon is running.");
 }

@@ -128,11 +128,7 @@ export class Ctx implements vscode.Disposable {
   }
 
   /** A UnitScope request through the daemon, starting it if needed. */
-  async request<M extends UnitScopeMethod>(
-    method: M,
-    params: RequestParams<M>,
-    token?: CancelToken,
-  ): Promise<RequestResult<M>> {
+  async request<M extends UnitScopeMethod>(method: M, params: RequestParams<M>, token?: CancelToken): Promise<RequestResult<M>> {
     const client = await this.client();
     if (!client) throw new DaemonUnavailable(this.unavailableMessage());
     return client.request(method, params, token);
@@ -324,24 +320,21 @@ export class Ctx implements vscode.Disposable {
     }
     const names = loads.map((l) => path.basename(l.path)).join(", ");
     const daemon = this.daemon;
-    await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Window, title: `UnitScope: loading ${names}` },
-      async () => {
-        for (const load of loads) {
-          try {
-            await this.loadModel(load);
-          } catch (e) {
-            const failure = describeFailure(e);
-            // Not the file's fault: the daemon went away (a restart), and the next start loads it again.
-            if (failure.cancelled || e instanceof DaemonUnavailable || this.daemon !== daemon) return;
-            this.models.forget(load);
-            this.fireModels();
-            this.output.error(`Could not load ${load.path}: ${failure.message}`);
-            showError(this, `UnitScope could not load ${load.path}: ${failure.message}`);
-          }
+    await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `UnitScope: loading ${names}` }, async () => {
+      for (const load of loads) {
+        try {
+          await this.loadModel(load);
+        } catch (e) {
+          const failure = describeFailure(e);
+          // Not the file's fault: the daemon went away (a restart), and the next start loads it again.
+          if (failure.cancelled || e instanceof DaemonUnavailable || this.daemon !== daemon) return;
+          this.models.forget(load);
+          this.fireModels();
+          this.output.error(`Could not load ${load.path}: ${failure.message}`);
+          showError(this, `UnitScope could not load ${load.path}: ${failure.message}`);
         }
-      },
-    );
+      }
+    });
   }
 
   /** The active model's load when the daemon went away, to make it active again after the reload. */

@@ -50,7 +50,11 @@ export function installOffer(plan: InstallPlan): string {
 export const INSTALL_BUTTON = "Install daemon";
 
 /** What the user is told when the command failed: its exit and its last line of output. */
-export function installFailure(plan: InstallPlan, exit: { code: number | null; signal: NodeJS.Signals | null; error?: string }, lastLine: string | undefined): string {
+export function installFailure(
+  plan: InstallPlan,
+  exit: { code: number | null; signal: NodeJS.Signals | null; error?: string },
+  lastLine: string | undefined,
+): string {
   const how = exit.error ? `could not run (${exit.error})` : exit.signal ? `was stopped (${exit.signal})` : `exited with status ${exit.code}`;
   return `Installing the UnitScope daemon failed: ${plan.display} ${how}${lastLine ? `: ${lastLine}` : "."}`;
 }

@@ -14,10 +14,7 @@ export const INSTALL_DAEMON_COMMAND = "unitscope.installDaemon";
 export function registerDaemonInstall(ctx: Ctx): vscode.Disposable[] {
   let channel: vscode.OutputChannel | undefined;
   const output = () => (channel ??= vscode.window.createOutputChannel("UnitScope Install"));
-  return [
-    vscode.commands.registerCommand(INSTALL_DAEMON_COMMAND, () => installDaemon(ctx, output())),
-    { dispose: () => channel?.dispose() },
-  ];
+  return [vscode.commands.registerCommand(INSTALL_DAEMON_COMMAND, () => installDaemon(ctx, output())), { dispose: () => channel?.dispose() }];
 }
 
 /** The plan for this window: a workspace checkout's install script, else the NuGet tool. */
@@ -69,7 +66,11 @@ function run(plan: InstallPlan, output: vscode.OutputChannel, token: vscode.Canc
     const lines = (chunk: Buffer) => {
       const text = chunk.toString("utf8");
       output.append(text);
-      const last = text.split("\n").map((l) => l.trim()).filter(Boolean).at(-1);
+      const last = text
+        .split("\n")
+        .map((l) => l.trim())
+        .filter(Boolean)
+        .at(-1);
       if (last) lastLine = last;
     };
     child.stdout.on("data", lines);

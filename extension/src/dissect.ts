@@ -64,36 +64,33 @@ export async function dissectLayerCommand(ctx: Ctx, raw?: unknown): Promise<Laye
   const cancel = new vscode.CancellationTokenSource();
   const job = ctx.jobs.start(`Dissect ${layers.length === 1 ? layers[0] : `${layers.length} layers`}`, () => cancel.cancel());
   try {
-    const result = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title, cancellable: true },
-      async (progress, token) => {
-        token.onCancellationRequested(() => cancel.cancel());
-        const client = await ctx.progressClient();
-        if (!client) throw new DaemonUnavailable("The UnitScope daemon is not running.");
-        return runDissection(
-          client,
-          { modelId: model.modelId, layers, ...(dataset ? { dataset } : {}) },
-          {
-            report: (step) => {
-              progress.report(step);
-              job.report(step);
-            },
-            layer: (layer) => {
-              done.push(layer);
-              closeStaleHover(ctx);
-              ctx.output.info(`Dissected ${layer.layer}: ${labelledSummary(layer)}.`);
-              // An open panel for this model shows each layer as it completes.
-              if (DissectionPanel.open?.model.checkpointHash === model.checkpointHash) DissectionPanel.show(ctx, ref, [layer]);
-            },
-            note: (note) => {
-              ctx.output.info(note);
-              void vscode.window.showInformationMessage(`UnitScope: ${note}`);
-            },
+    const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, async (progress, token) => {
+      token.onCancellationRequested(() => cancel.cancel());
+      const client = await ctx.progressClient();
+      if (!client) throw new DaemonUnavailable("The UnitScope daemon is not running.");
+      return runDissection(
+        client,
+        { modelId: model.modelId, layers, ...(dataset ? { dataset } : {}) },
+        {
+          report: (step) => {
+            progress.report(step);
+            job.report(step);
           },
-          cancel.token,
-        );
-      },
-    );
+          layer: (layer) => {
+            done.push(layer);
+            closeStaleHover(ctx);
+            ctx.output.info(`Dissected ${layer.layer}: ${labelledSummary(layer)}.`);
+            // An open panel for this model shows each layer as it completes.
+            if (DissectionPanel.open?.model.checkpointHash === model.checkpointHash) DissectionPanel.show(ctx, ref, [layer]);
+          },
+          note: (note) => {
+            ctx.output.info(note);
+            void vscode.window.showInformationMessage(`UnitScope: ${note}`);
+          },
+        },
+        cancel.token,
+      );
+    });
     DissectionPanel.show(ctx, ref, result, result[result.length - 1]?.layer);
     return result;
   } catch (e) {
@@ -123,9 +120,9 @@ export async function dissectLayerCommand(ctx: Ctx, raw?: unknown): Promise<Laye
 
 /** Hides the editor's hover, if one is open; a VS Code without the command just keeps it. */
 function closeStaleHover(ctx: Ctx): void {
-  vscode.commands.executeCommand("editor.action.hideHover").then(undefined, (e: unknown) =>
-    ctx.output.debug(`editor.action.hideHover: ${e instanceof Error ? e.message : String(e)}`),
-  );
+  vscode.commands
+    .executeCommand("editor.action.hideHover")
+    .then(undefined, (e: unknown) => ctx.output.debug(`editor.action.hideHover: ${e instanceof Error ? e.message : String(e)}`));
 }
 
 /** A multi-select of the layers that have spatial maps; already dissected ones say so. */
@@ -157,8 +154,7 @@ async function pickLayers(ctx: Ctx, model: ModelInfo): Promise<string[] | undefi
   const picked = await new Promise<string[] | undefined>((resolve) => {
     quickPick.onDidAccept(() => {
       const typed = items.filter((i) => i.label === quickPick.value.trim());
-      const chosen =
-        quickPick.selectedItems.length > 0 ? quickPick.selectedItems : quickPick.activeItems.length > 0 ? quickPick.activeItems : typed;
+      const chosen = quickPick.selectedItems.length > 0 ? quickPick.selectedItems : quickPick.activeItems.length > 0 ? quickPick.activeItems : typed;
       resolve(chosen.map((i) => i.label));
       quickPick.hide();
     });
@@ -188,9 +184,9 @@ export async function openDissectionCommand(ctx: Ctx, raw?: unknown): Promise<vo
     }
     // The asked layers and the other dissected ones, so the panel can switch between them.
     const load = [...new Set([...wanted, ...names])];
-    const layers = (
-      await Promise.all(load.map((layer) => ctx.request("unitscope/dissection", { modelId: model.modelId, layer, ...datasetParam() })))
-    ).filter((l): l is LayerDissection => l !== null && l !== undefined);
+    const layers = (await Promise.all(load.map((layer) => ctx.request("unitscope/dissection", { modelId: model.modelId, layer, ...datasetParam() })))).filter(
+      (l): l is LayerDissection => l !== null && l !== undefined,
+    );
     const missing = wanted.filter((w) => !layers.some((l) => l.layer === w));
     if (missing.length > 0) {
       const choice = await vscode.window.showInformationMessage(
@@ -202,7 +198,12 @@ export async function openDissectionCommand(ctx: Ctx, raw?: unknown): Promise<vo
         return;
       }
     }
-    DissectionPanel.show(ctx, modelRef(model), layers, wanted.find((w) => layers.some((l) => l.layer === w)));
+    DissectionPanel.show(
+      ctx,
+      modelRef(model),
+      layers,
+      wanted.find((w) => layers.some((l) => l.layer === w)),
+    );
   } catch (e) {
     if (e instanceof DaemonUnavailable) return;
     const failure = describeFailure(e);

@@ -138,7 +138,10 @@ export function isLayerDissection(x: unknown): x is LayerDissection {
   if (!isIndex(x.imageCount) || !isIndex(x.labelledUnits)) return false;
   if (x.skipped !== undefined && !isSkippedImages(x.skipped)) return false;
   if (!isRecord(x.options) || typeof x.options.quantile !== "number" || typeof x.options.iouThreshold !== "number") return false;
-  if (!Array.isArray(x.categories) || !x.categories.every((c) => isRecord(c) && typeof c.name === "string" && typeof c.color === "string" && HEX_COLOR.test(c.color)))
+  if (
+    !Array.isArray(x.categories) ||
+    !x.categories.every((c) => isRecord(c) && typeof c.name === "string" && typeof c.color === "string" && HEX_COLOR.test(c.color))
+  )
     return false;
   if (!Array.isArray(x.labelledByCategory) || !x.labelledByCategory.every((c) => isRecord(c) && typeof c.category === "string" && isIndex(c.units)))
     return false;

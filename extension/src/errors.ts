@@ -60,7 +60,10 @@ export function startFailureMessage(f: StartFailure): string {
   const code = typeof f.error === "object" && f.error !== null ? (f.error as { code?: unknown }).code : undefined;
   if (code === "ENOENT") return `${head}: ${f.command} was not found.`;
   if (code === "EACCES") return `${head}: ${f.command} is not executable.`;
-  const lastLine = [...f.stderrTail].reverse().find((l) => l.trim().length > 0)?.trim();
+  const lastLine = [...f.stderrTail]
+    .reverse()
+    .find((l) => l.trim().length > 0)
+    ?.trim();
   if (f.exit) return `${head}: it ${f.exit}${lastLine ? `: ${lastLine}` : "."}`;
   return `${head}: ${describeFailure(f.error).message}`;
 }

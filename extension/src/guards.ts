@@ -17,13 +17,7 @@ export function isIndex(n: unknown): n is number {
 
 /** A result's images that could not be read (SkippedImages): a count and at most that many messages. */
 export function isSkippedImages(x: unknown): boolean {
-  return (
-    isRecord(x) &&
-    isIndex(x.count) &&
-    Array.isArray(x.problems) &&
-    x.problems.length <= x.count &&
-    x.problems.every((p) => typeof p === "string")
-  );
+  return isRecord(x) && isIndex(x.count) && Array.isArray(x.problems) && x.problems.length <= x.count && x.problems.every((p) => typeof p === "string");
 }
 
 /** A non-empty name of at most {@link MAX_NAME} characters. */

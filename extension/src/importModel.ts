@@ -133,7 +133,12 @@ export async function importModel(ctx: Ctx, output: vscode.OutputChannel, arg?: 
 }
 
 /** Runs the exporter (again with --trust-checkpoint when the user says so); the result, or undefined after telling the user. */
-async function runWithProgress(ctx: Ctx, output: vscode.OutputChannel, python: { command: string; source: string }, request: ExportRequest): Promise<ExportResult | undefined> {
+async function runWithProgress(
+  ctx: Ctx,
+  output: vscode.OutputChannel,
+  python: { command: string; source: string },
+  request: ExportRequest,
+): Promise<ExportResult | undefined> {
   const script = path.join(ctx.extension.extensionPath, EXPORTER_SCRIPT);
   const args = exporterArgs(script, request);
   output.appendLine(`\n[${new Date().toLocaleTimeString()}] Importing ${request.name} from ${request.file} with ${python.command} (${python.source})`);
@@ -202,10 +207,10 @@ async function loadAndDescribe(
       { location: vscode.ProgressLocation.Notification, title: `UnitScope: loading ${path.basename(result.onnx)}…`, cancellable: true },
       (_progress, token) => ctx.loadModel(params, token),
     );
-    const written = await ctx.request(
-      "unitscope/writeModelDescription",
-      { modelPath: checkpoint, ...descriptionFields(descriptionExists, result, { mean: info.input.mean, std: info.input.std }, classNamesFile) },
-    );
+    const written = await ctx.request("unitscope/writeModelDescription", {
+      modelPath: checkpoint,
+      ...descriptionFields(descriptionExists, result, { mean: info.input.mean, std: info.input.std }, classNamesFile),
+    });
     output.appendLine(`${written.created ? "Wrote" : "Updated"} ${written.path}.`);
     if (classNamesFile) {
       // The description now names the classes: load again so the model carries them.
@@ -246,7 +251,9 @@ async function pickTarget(): Promise<ImportTarget | undefined> {
   }
   const definitions = findModelDefinitions(editor.document.getText());
   if (definitions.length === 0) {
-    void vscode.window.showInformationMessage(`UnitScope: ${path.basename(editor.document.fileName)} defines no nn.Module class or model factory at top level.`);
+    void vscode.window.showInformationMessage(
+      `UnitScope: ${path.basename(editor.document.fileName)} defines no nn.Module class or model factory at top level.`,
+    );
     return undefined;
   }
   const line = editor.selection.active.line;
@@ -255,7 +262,12 @@ async function pickTarget(): Promise<ImportTarget | undefined> {
     ordered.length === 1
       ? { definition: ordered[0]! }
       : await vscode.window.showQuickPick(
-          ordered.map((d) => ({ label: d.name, description: d.kind === "class" ? "nn.Module class" : "factory function", detail: `line ${d.line + 1}`, definition: d })),
+          ordered.map((d) => ({
+            label: d.name,
+            description: d.kind === "class" ? "nn.Module class" : "factory function",
+            detail: `line ${d.line + 1}`,
+            definition: d,
+          })),
           { title: "Which model to import?" },
         );
   return picked ? { file: editor.document.uri.fsPath, definition: picked.definition } : undefined;
@@ -285,7 +297,7 @@ async function pickClassNames(checkpoint: string, description: Record<string, un
   if (fs.existsSync(beside)) return path.basename(beside);
   const choice = await vscode.window.showQuickPick(
     [
-      { label: "No class names", description: "classes are shown as \"class 0\", \"class 1\", …", pick: false },
+      { label: "No class names", description: 'classes are shown as "class 0", "class 1", …', pick: false },
       { label: "Choose a class names file…", description: "a text file with one name per line, in output order", pick: true },
     ],
     { title: "Class names for the description file" },

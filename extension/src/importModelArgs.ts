@@ -140,7 +140,10 @@ export function parseExporterOutput(stdout: string, stderr: string, exitCode: nu
 }
 
 /** What to tell the user about a failure, and which buttons to offer. */
-export function describeExportError(e: ExportError, python: string): { message: string; actions: ("Show output" | "Open file" | "Trust and retry" | "Choose interpreter")[] } {
+export function describeExportError(
+  e: ExportError,
+  python: string,
+): { message: string; actions: ("Show output" | "Open file" | "Trust and retry" | "Choose interpreter")[] } {
   const actions: ("Show output" | "Open file" | "Trust and retry" | "Choose interpreter")[] = [];
   let message = e.message;
   if (e.kind === "unsafe_checkpoint") actions.push("Trust and retry");

@@ -50,7 +50,7 @@ export function findModelDefinitions(text: string): ModelDefinition[] {
   const classes = blocks.filter((b) => b.keyword === "class");
   const moduleClasses = new Set<string>();
   // Fixed point: a class deriving from a module class of the same file is one too.
-  for (let changed = true; changed; ) {
+  for (let changed = true; changed;) {
     changed = false;
     for (const c of classes) {
       if (moduleClasses.has(c.name)) continue;
@@ -222,7 +222,9 @@ export function pythonLiteralToJson(text: string): unknown {
   if (s) return s[2]!.replace(/\\(.)/g, "$1");
   const seq = /^[[(](.*)[\])]$/s.exec(t);
   if (seq) {
-    const items = splitTopLevel(seq[1]!).map((x) => x.trim()).filter((x) => x);
+    const items = splitTopLevel(seq[1]!)
+      .map((x) => x.trim())
+      .filter((x) => x);
     const values = items.map(pythonLiteralToJson);
     return values.every((v) => v !== undefined) ? values : undefined;
   }
@@ -258,8 +260,7 @@ export function parseKwargs(text: string, required: readonly string[] = []): { k
   } catch (e) {
     return { error: `Not valid JSON: ${(e as Error).message}` };
   }
-  if (typeof value !== "object" || value === null || Array.isArray(value))
-    return { error: 'Give a JSON object, e.g. {"num_classes": 10}' };
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return { error: 'Give a JSON object, e.g. {"num_classes": 10}' };
   const record = value as Record<string, unknown>;
   const missing = required.filter((r) => record[r] === undefined || record[r] === null);
   if (missing.length) return { error: `Give a value for ${missing.join(", ")} (no default in the code)` };
@@ -290,8 +291,7 @@ export function findCSharpModelClasses(source: string): string[] {
       const name = m[3]!;
       const bases = m[4]!;
       const prefix = [fileScoped, ...scopes.map((s) => s.name)].filter((s): s is string => !!s);
-      if (/\bModule\s*<\s*(?:[\w.]+\.)?Tensor\s*,\s*(?:[\w.]+\.)?Tensor\s*>/.test(bases) && !/\babstract\b/.test(m[0]))
-        found.push([...prefix, name].join("."));
+      if (/\bModule\s*<\s*(?:[\w.]+\.)?Tensor\s*,\s*(?:[\w.]+\.)?Tensor\s*>/.test(bases) && !/\babstract\b/.test(m[0])) found.push([...prefix, name].join("."));
       scopes.push({ name, depth: depth + 1, kind: "class" });
     }
     depth += 1; // the declaration's own "{"

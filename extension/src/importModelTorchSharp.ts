@@ -58,7 +58,11 @@ export async function loadTorchSharpModel(ctx: Ctx): Promise<ModelInfo | undefin
   };
   try {
     const info = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `UnitScope: loading ${path.basename(dat[0].fsPath)} into ${typeName ?? path.basename(codePath)}…`, cancellable: true },
+      {
+        location: vscode.ProgressLocation.Notification,
+        title: `UnitScope: loading ${path.basename(dat[0].fsPath)} into ${typeName ?? path.basename(codePath)}…`,
+        cancellable: true,
+      },
       (_progress, token) => ctx.loadModel(params, token),
     );
     void vscode.window.showInformationMessage(`UnitScope loaded ${info.architecture}: ${info.layers.length} layers.`);

@@ -86,8 +86,7 @@ export class Jobs {
   private update(id: number, step: ProgressStep): void {
     const job = this.jobs.get(id);
     if (!job) return;
-    const percentage =
-      step.increment !== undefined ? Math.min(100, (job.percentage ?? 0) + Math.max(0, step.increment)) : job.percentage;
+    const percentage = step.increment !== undefined ? Math.min(100, (job.percentage ?? 0) + Math.max(0, step.increment)) : job.percentage;
     this.jobs.set(id, { ...job, percentage, message: job.cancelled ? job.message : (step.message ?? job.message) });
     this.fire();
   }

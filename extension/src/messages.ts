@@ -41,10 +41,7 @@ export interface UnitMapPanelState {
 }
 
 /** Messages from the unit-map webview to the extension. */
-export type UnitMapToHost =
-  | { type: "showUnit"; unit: number }
-  | { type: "pickUnit" }
-  | { type: "openImage" };
+export type UnitMapToHost = { type: "showUnit"; unit: number } | { type: "pickUnit" } | { type: "openImage" };
 
 /** Messages from the extension to the unit-map webview. */
 export type HostToUnitMap = { type: "busy"; text: string } | { type: "error"; message: string };

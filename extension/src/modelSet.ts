@@ -14,14 +14,7 @@ export interface LoadedModel {
 
 /** Two loads of the same file with the same options are the same model to the daemon. */
 export function loadKey(params: LoadModelParams): string {
-  return JSON.stringify([
-    params.path,
-    params.architecture ?? "",
-    params.inputSize ?? [],
-    params.mean ?? [],
-    params.std ?? [],
-    params.device ?? "",
-  ]);
+  return JSON.stringify([params.path, params.architecture ?? "", params.inputSize ?? [], params.mean ?? [], params.std ?? [], params.device ?? ""]);
 }
 
 export class ModelSet {

@@ -51,7 +51,7 @@ export function buildOcclusionHtml(input: OcclusionHtmlInput): string {
   const activity = r.activity
     ? `<figure>
 ${overlay("map-activity", r.activity.map.heatmapPng, `Activity of unit ${r.activity.unit} of ${r.activity.layer} with the square at each position, over ${state.image.name}`)}
-<figcaption><strong>Unit ${r.activity.unit} of ${e(r.activity.layer)}</strong>${r.activity.strongest ? " <span class=\"muted\">(strongest on the unoccluded image)</span>" : ""}: its total activity with the square at each position
+<figcaption><strong>Unit ${r.activity.unit} of ${e(r.activity.layer)}</strong>${r.activity.strongest ? ' <span class="muted">(strongest on the unoccluded image)</span>' : ""}: its total activity with the square at each position
 ${range(r.activity.map, formatStat)}</figcaption>
 </figure>`
     : `<figure><div class="frame">${baseImg}</div><figcaption class="muted">This model has no layer with spatial maps whose activity could be mapped.</figcaption></figure>`;

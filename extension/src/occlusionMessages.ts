@@ -57,7 +57,10 @@ export function occludeParams(modelId: string, r: OcclusionRequest): Omit<Occlud
 }
 
 /** The occlusion settings (`unitscope.occlusion.*` through `get`), with this input's defaults where they are 0, unset or too large. */
-export function occlusionDefaults(get: (key: string) => unknown, model: { input: { width: number; height: number } }): Pick<OcclusionRequest, "size" | "stride" | "fill"> {
+export function occlusionDefaults(
+  get: (key: string) => unknown,
+  model: { input: { width: number; height: number } },
+): Pick<OcclusionRequest, "size" | "stride" | "fill"> {
   const auto = defaultOcclusionGeometry(model.input.width, model.input.height);
   const side = Math.min(model.input.width, model.input.height);
   const int = (v: unknown, fallback: number) => (typeof v === "number" && Number.isInteger(v) && v >= 1 && v <= side ? v : fallback);
@@ -94,7 +97,8 @@ export function checkOcclusionRequest(raw: unknown, limits: RequestLimits): { re
     if (!layer) return { error: "Unknown layer." };
     request.layer = layer.name;
     if (raw.unit !== undefined && raw.unit !== null) {
-      if (!isIndex(raw.unit) || raw.unit < 0 || raw.unit >= layer.units) return { error: `The unit must be from 0 to ${layer.units - 1} (empty: the strongest).` };
+      if (!isIndex(raw.unit) || raw.unit < 0 || raw.unit >= layer.units)
+        return { error: `The unit must be from 0 to ${layer.units - 1} (empty: the strongest).` };
       request.unit = raw.unit;
     }
   } else if (raw.unit !== undefined && raw.unit !== null) {
@@ -174,8 +178,12 @@ export function isOccludeResult(x: unknown): x is OccludeResult {
   const cells = x.rows * x.columns;
   if (!isMap(x.probability, cells)) return false;
   const mp = x.mostProbable;
-  if (!isRecord(mp) || !Array.isArray(mp.classes) || mp.classes.length !== cells || typeof mp.heatmapPng !== "string" || !BASE64.test(mp.heatmapPng)) return false;
-  if (!Array.isArray(mp.legend) || !mp.legend.every((l) => isRecord(l) && isIndex(l.index) && typeof l.label === "string" && typeof l.color === "string" && isIndex(l.cells)))
+  if (!isRecord(mp) || !Array.isArray(mp.classes) || mp.classes.length !== cells || typeof mp.heatmapPng !== "string" || !BASE64.test(mp.heatmapPng))
+    return false;
+  if (
+    !Array.isArray(mp.legend) ||
+    !mp.legend.every((l) => isRecord(l) && isIndex(l.index) && typeof l.label === "string" && typeof l.color === "string" && isIndex(l.cells))
+  )
     return false;
   if (x.activity !== undefined) {
     const a = x.activity;

@@ -6,7 +6,14 @@ import * as vscode from "vscode";
 import type { Ctx } from "./ctx";
 import { describeFailure } from "./errors";
 import { buildOcclusionHtml } from "./occlusionHtml";
-import { limitsOf, parseOcclusionMessage, parseOcclusionPanelState, type HostToOcclusion, type OcclusionPanelState, type OcclusionRequest } from "./occlusionMessages";
+import {
+  limitsOf,
+  parseOcclusionMessage,
+  parseOcclusionPanelState,
+  type HostToOcclusion,
+  type OcclusionPanelState,
+  type OcclusionRequest,
+} from "./occlusionMessages";
 import type { OccludeResult } from "./protocol.generated";
 import { PanelBase, PanelSlot } from "./webviewPanel";
 

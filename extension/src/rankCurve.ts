@@ -84,7 +84,10 @@ export function curveGeometry(points: readonly CurvePoint[], metric: RankMetric,
     sorted.length === 0
       ? ""
       : `${sorted.map((p, i) => `${i === 0 ? "M" : "L"}${x(p.k)} ${y(p.randomK + p.randomStd)}`).join(" ")} ` +
-        `${[...sorted].reverse().map((p) => `L${x(p.k)} ${y(p.randomK - p.randomStd)}`).join(" ")} Z`;
+        `${[...sorted]
+          .reverse()
+          .map((p) => `L${x(p.k)} ${y(p.randomK - p.randomStd)}`)
+          .join(" ")} Z`;
   const yTicks = Array.from({ length: 5 }, (_, i) => {
     const value = yMin + ((yMax - yMin) * i) / 4;
     return { y: y(value), value };

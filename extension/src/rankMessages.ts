@@ -87,8 +87,7 @@ function isCurvePoint(p: unknown): p is CurvePoint {
 
 export function isStats(x: unknown): x is UnitClassStatsResult {
   if (!isRecord(x) || !isIndex(x.unit) || !isIndex(x.class) || typeof x.classLabel !== "string" || typeof x.jitterPng !== "string") return false;
-  const dist = (d: unknown) =>
-    isRecord(d) && isIndex(d.count) && ["mean", "std", "min", "q1", "median", "q3", "max"].every((k) => isNumber(d[k]));
+  const dist = (d: unknown) => isRecord(d) && isIndex(d.count) && ["mean", "std", "min", "q1", "median", "q3", "max"].every((k) => isNumber(d[k]));
   if (x.skipped !== undefined && !isSkippedImages(x.skipped)) return false;
   return dist(x.inClass) && dist(x.rest) && isNumber(x.auc) && isIndex(x.jitterWidth) && isIndex(x.jitterHeight);
 }

@@ -97,7 +97,11 @@ export class RankPanel extends PanelBase<HostToRank> {
         void this.fetchStats(message.unit);
         return;
       case "ablate":
-        void vscode.commands.executeCommand("unitscope.ablateUnits", { modelId: this.modelIdOf(this.state.model), layer: this.state.result.layer, units: message.units });
+        void vscode.commands.executeCommand("unitscope.ablateUnits", {
+          modelId: this.modelIdOf(this.state.model),
+          layer: this.state.result.layer,
+          units: message.units,
+        });
         return;
     }
   }

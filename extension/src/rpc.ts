@@ -13,9 +13,4 @@ export interface CancelToken {
 }
 
 /** Sends one request and resolves with its result; rejects with the daemon's JSON-RPC error. */
-export type RequestFn = <M extends UnitScopeMethod>(
-  method: M,
-  params: RequestParams<M>,
-  token?: CancelToken,
-) => Promise<RequestResult<M>>;
-
+export type RequestFn = <M extends UnitScopeMethod>(method: M, params: RequestParams<M>, token?: CancelToken) => Promise<RequestResult<M>>;

@@ -78,7 +78,7 @@ export function parseSettings(get: (key: string) => unknown): ParsedSettings {
   if (Array.isArray(args) && args.every((a) => typeof a === "string")) {
     if (args.length > 0) serverArgs = [...args];
   } else if (args !== undefined && args !== null) {
-    problem("server.args", "must be an array of strings; using [\"serve\"].");
+    problem("server.args", 'must be an array of strings; using ["serve"].');
   }
 
   const checkpointRaw = get("checkpoint");
@@ -89,8 +89,7 @@ export function parseSettings(get: (key: string) => unknown): ParsedSettings {
   const deviceRaw = get("device");
   let device: Device = "auto";
   if (typeof deviceRaw === "string" && (DEVICES as readonly string[]).includes(deviceRaw)) device = deviceRaw as Device;
-  else if (deviceRaw !== undefined && deviceRaw !== null && deviceRaw !== "")
-    problem("device", `must be one of ${DEVICES.join(", ")}; using auto.`);
+  else if (deviceRaw !== undefined && deviceRaw !== null && deviceRaw !== "") problem("device", `must be one of ${DEVICES.join(", ")}; using auto.`);
 
   const dotnetPath = stringSetting(get("server.dotnetPath"), "dotnet", (t) => problem("server.dotnetPath", t));
   const remote = parseRemote(get("server.remote"), (t) => problem("server.remote", t));
@@ -170,9 +169,7 @@ function parseChannelVector(raw: unknown, positive: boolean, problem: (text: str
   if (raw === undefined || raw === null) return undefined;
   if (Array.isArray(raw) && raw.length === 0) return undefined;
   const valid =
-    Array.isArray(raw) &&
-    (raw.length === 1 || raw.length === 3) &&
-    raw.every((v) => typeof v === "number" && Number.isFinite(v) && (!positive || v > 0));
+    Array.isArray(raw) && (raw.length === 1 || raw.length === 3) && raw.every((v) => typeof v === "number" && Number.isFinite(v) && (!positive || v > 0));
   if (valid) return [...(raw as number[])];
   problem(
     `must be 1 or 3 ${positive ? "positive " : ""}numbers, e.g. ${positive ? "[0.229, 0.224, 0.225]" : "[0.485, 0.456, 0.406]"}; using the architecture's default.`,

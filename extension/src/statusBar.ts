@@ -22,12 +22,7 @@ export function createStatusBar(ctx: Ctx): vscode.Disposable {
   update();
   item.show();
   const jobs = ctx.jobs.onDidChange(update);
-  return vscode.Disposable.from(
-    item,
-    ctx.onDidChangeStatus(update),
-    ctx.onDidChangeModels(update),
-    { dispose: () => jobs.dispose() },
-  );
+  return vscode.Disposable.from(item, ctx.onDidChangeStatus(update), ctx.onDidChangeModels(update), { dispose: () => jobs.dispose() });
 }
 
 /** The menu behind the status bar item. */
@@ -54,6 +49,9 @@ export async function showMenu(ctx: Ctx): Promise<void> {
     { label: "$(debug-restart) Restart daemon", description: ctx.status, run: () => vscode.commands.executeCommand("unitscope.restartDaemon") },
     { label: "$(output) Show log", run: () => ctx.output.show(true) },
   );
-  const picked = await vscode.window.showQuickPick(items, { title: "UnitScope", placeHolder: active ? `Active: ${path.basename(active.path)}` : "No model loaded" });
+  const picked = await vscode.window.showQuickPick(items, {
+    title: "UnitScope",
+    placeHolder: active ? `Active: ${path.basename(active.path)}` : "No model loaded",
+  });
   await picked?.run();
 }

@@ -55,7 +55,7 @@ export function buildUnitCardHtml(input: UnitCardHtmlInput): string {
         ? `<ul class="classes">${view.ablation.classes.map((c) => `<li>${e(c.label)}: ${percent(c.before)} → ${percent(c.after)}</li>`).join("")}</ul>`
         : "")
     : `<p class="muted">Not measured yet.</p>`;
-  const datasetName = view.dataset === "probe" ? "the built-in probe set" : view.dataset.split(/[\\/]/).filter(Boolean).pop() ?? view.dataset;
+  const datasetName = view.dataset === "probe" ? "the built-in probe set" : (view.dataset.split(/[\\/]/).filter(Boolean).pop() ?? view.dataset);
 
   return panelPage(
     input,

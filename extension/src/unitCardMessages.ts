@@ -37,12 +37,7 @@ export interface UnitCardPanelState {
   view: UnitCardView;
 }
 
-export type UnitCardToHost =
-  | { type: "showUnit"; unit: number }
-  | { type: "unitMap" }
-  | { type: "ablate" }
-  | { type: "openDissection" }
-  | { type: "visualize" };
+export type UnitCardToHost = { type: "showUnit"; unit: number } | { type: "unitMap" } | { type: "ablate" } | { type: "openDissection" } | { type: "visualize" };
 
 export type HostToUnitCard =
   | { type: "cardError"; unit: number; message: string }

@@ -24,10 +24,7 @@ import { PanelBase, PanelSlot } from "./webviewPanel";
 const MAX_BASE_IMAGE_BYTES = 8 * 1024 * 1024;
 
 /** What a unit map is computed for: everything in a view but the unit and the daemon's answer. */
-export type UnitMapTarget = Pick<
-  UnitMapView,
-  "modelId" | "checkpointHash" | "modelLabel" | "layer" | "layerKind" | "units" | "imagePath"
->;
+export type UnitMapTarget = Pick<UnitMapView, "modelId" | "checkpointHash" | "modelLabel" | "layer" | "layerKind" | "units" | "imagePath">;
 
 export function unitMapTarget(model: ModelInfo, layer: LayerInfo, imagePath: string): UnitMapTarget {
   return {
@@ -42,17 +39,8 @@ export function unitMapTarget(model: ModelInfo, layer: LayerInfo, imagePath: str
 }
 
 /** Asks the daemon for one unit's map and packs it with what the panel needs to show it. */
-export async function computeUnitMapView(
-  ctx: Ctx,
-  target: UnitMapTarget,
-  unit: number,
-  token?: CancelToken,
-): Promise<UnitMapView> {
-  const r = await ctx.request(
-    "unitscope/unitMap",
-    { modelId: target.modelId, layer: target.layer, unit, imagePath: target.imagePath },
-    token,
-  );
+export async function computeUnitMapView(ctx: Ctx, target: UnitMapTarget, unit: number, token?: CancelToken): Promise<UnitMapView> {
+  const r = await ctx.request("unitscope/unitMap", { modelId: target.modelId, layer: target.layer, unit, imagePath: target.imagePath }, token);
   return {
     ...target,
     unit: r.unit,

@@ -11,16 +11,7 @@ import { SECTION, readSettings } from "./config";
 import type { Ctx } from "./ctx";
 import { describeFailure } from "./errors";
 import { describeJob, type Job } from "./jobs";
-import {
-  ago,
-  checkpointDescription,
-  dissectedCounts,
-  layerItem,
-  layerNodes,
-  modelItem,
-  type LayerNode,
-  type ModelNode,
-} from "./viewItems";
+import { ago, checkpointDescription, dissectedCounts, layerItem, layerNodes, modelItem, type LayerNode, type ModelNode } from "./viewItems";
 
 export const VIEW_IDS = { models: "unitscope.models", checkpoints: "unitscope.checkpoints", jobs: "unitscope.jobs" } as const;
 
@@ -53,7 +44,8 @@ class ModelsProvider implements vscode.TreeDataProvider<ModelTreeNode> {
     Object.assign(item, { description: v.description, tooltip: v.tooltip, contextValue: v.contextValue, id: `layer:${node.modelId}:${node.layer}` });
     item.iconPath = new vscode.ThemeIcon(v.icon);
     item.accessibilityInformation = { label: `${v.label}, ${v.description}` };
-    if (node.dissected) item.command = { command: "unitscope.openDissection", title: "Open dissection", arguments: [{ modelId: node.modelId, layer: node.layer }] };
+    if (node.dissected)
+      item.command = { command: "unitscope.openDissection", title: "Open dissection", arguments: [{ modelId: node.modelId, layer: node.layer }] };
     return item;
   }
 

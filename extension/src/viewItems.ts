@@ -62,8 +62,19 @@ export function layerItem(node: LayerNode): ItemView {
   return {
     label: l.name,
     description: parts.join(" · "),
-    tooltip: `${l.name}: ${l.kind}, ${l.units} units, output ${l.outputShape.join("×")}` + (node.dissected ? `\n${node.dissected.labelled} of ${node.dissected.units} units labelled` : ""),
-    contextValue: spatial && node.generator ? "layer.generator" : spatial ? (node.dissected ? "layer.spatial.dissected" : "layer.spatial") : l.units > 0 ? "layer.flat" : "layer.none",
+    tooltip:
+      `${l.name}: ${l.kind}, ${l.units} units, output ${l.outputShape.join("×")}` +
+      (node.dissected ? `\n${node.dissected.labelled} of ${node.dissected.units} units labelled` : ""),
+    contextValue:
+      spatial && node.generator
+        ? "layer.generator"
+        : spatial
+          ? node.dissected
+            ? "layer.spatial.dissected"
+            : "layer.spatial"
+          : l.units > 0
+            ? "layer.flat"
+            : "layer.none",
     icon: node.dissected ? "symbol-color" : spatial ? "symbol-field" : "symbol-property",
   };
 }
@@ -81,7 +92,14 @@ export function layerNodes(model: ModelInfo, counts: ReadonlyMap<string, { label
     .filter((l) => l.units > 0)
     .map((info) => {
       const dissected = counts.get(info.name);
-      return { kind: "layer" as const, modelId: model.modelId, layer: info.name, info, ...(dissected ? { dissected } : {}), ...(model.generator ? { generator: true as const } : {}) };
+      return {
+        kind: "layer" as const,
+        modelId: model.modelId,
+        layer: info.name,
+        info,
+        ...(dissected ? { dissected } : {}),
+        ...(model.generator ? { generator: true as const } : {}),
+      };
     });
 }
 

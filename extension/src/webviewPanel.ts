@@ -126,7 +126,9 @@ export abstract class PanelBase<ToWebview> {
     clearTimeout(this.unreportedPage);
     this.unreportedPage = setTimeout(() => {
       if (this.toPage.waiting === 0 || this.toPage.listens) return;
-      this.ctx.output.warn(`The ${this.slot.kind.name} panel's page did not report that it listens (its script should use listenToHost); sending ${this.toPage.waiting} messages anyway.`);
+      this.ctx.output.warn(
+        `The ${this.slot.kind.name} panel's page did not report that it listens (its script should use listenToHost); sending ${this.toPage.waiting} messages anyway.`,
+      );
       this.toPage.ready(page);
     }, UNREPORTED_PAGE_MS);
   }

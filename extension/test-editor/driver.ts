@@ -124,7 +124,14 @@ async function runUiSuite(base: string, codeServer: string, node24: string, vsix
   makeWorkspace(ws, path.join(base, "ui-cache"));
   writeUserSettings(ud, "Default Light Modern");
   installExtension({ bin: codeServer, node24, userDataDir: ud, extensionsDir: ext }, vsix);
-  const server = await startCodeServer({ bin: codeServer, node24, userDataDir: ud, extensionsDir: ext, workspace: ws, log: path.join(base, "ui-code-server.log") });
+  const server = await startCodeServer({
+    bin: codeServer,
+    node24,
+    userDataDir: ud,
+    extensionsDir: ext,
+    workspace: ws,
+    log: path.join(base, "ui-code-server.log"),
+  });
   try {
     const steps: StepResult[] = await runUiTest({
       url: server.url,
@@ -166,16 +173,22 @@ async function main(): Promise<number> {
   const node24 = need("UNITSCOPE_NODE24");
   const only = process.env.UNITSCOPE_EDITOR_ONLY;
   // (scripts/editor-test.sh runs this from extension/: a relative folder means the repository's.)
-  const shots = process.env.UNITSCOPE_SCREENSHOTS ? path.resolve(REPO_ROOT, process.env.UNITSCOPE_SCREENSHOTS) : path.join(EXTENSION_ROOT, "out/editor-screenshots");
+  const shots = process.env.UNITSCOPE_SCREENSHOTS
+    ? path.resolve(REPO_ROOT, process.env.UNITSCOPE_SCREENSHOTS)
+    : path.join(EXTENSION_ROOT, "out/editor-screenshots");
   fs.mkdirSync(shots, { recursive: true });
   if (!fs.existsSync(DLL)) throw new Error(`the daemon is not built: ${DLL}`);
   const base = fs.mkdtempSync(path.join(os.tmpdir(), "unitscope-editor-"));
   const started = Date.now();
   const reports: [string, Report][] = [];
   if (!only || only === "host") reports.push(["extension tests in VS Code's extension host (code-server)", await runHostSuite(base, codeServer, node24)]);
-  if (!only || only === "ui") reports.push(["UI test of the installed .vsix in VS Code (code-server)", await runUiSuite(base, codeServer, node24, need("UNITSCOPE_VSIX"), shots)]);
+  if (!only || only === "ui")
+    reports.push(["UI test of the installed .vsix in VS Code (code-server)", await runUiSuite(base, codeServer, node24, need("UNITSCOPE_VSIX"), shots)]);
   if (!only || only === "fresh")
-    reports.push(["a new user's install: the .vsix and the .NET tool in a fresh profile (code-server)", await runFreshSuite(base, codeServer, node24, need("UNITSCOPE_VSIX"), need("UNITSCOPE_TOOL_DIR"))]);
+    reports.push([
+      "a new user's install: the .vsix and the .NET tool in a fresh profile (code-server)",
+      await runFreshSuite(base, codeServer, node24, need("UNITSCOPE_VSIX"), need("UNITSCOPE_TOOL_DIR")),
+    ]);
   for (const [title, r] of reports) print(title, r);
   const all = reports.map(([, r]) => r);
   const passes = all.reduce((n, r) => n + r.passes.length, 0);

@@ -48,7 +48,15 @@ export async function runFreshInstall(o: FreshInstallOptions): Promise<FreshStep
   const env = { HOME: home, PATH: pathWithoutUnitScope(process.env.PATH ?? "") };
   installExtension({ bin: o.codeServer, node24: o.node24, userDataDir: ud, extensionsDir: ext }, o.vsix);
 
-  const server = await startCodeServer({ bin: o.codeServer, node24: o.node24, userDataDir: ud, extensionsDir: ext, workspace: ws, env, log: path.join(o.base, "fresh-code-server.log") });
+  const server = await startCodeServer({
+    bin: o.codeServer,
+    node24: o.node24,
+    userDataDir: ud,
+    extensionsDir: ext,
+    workspace: ws,
+    env,
+    log: path.join(o.base, "fresh-code-server.log"),
+  });
   const { chromium } = await import("playwright-core");
   const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: ["--no-sandbox"] });
   const steps: FreshStep[] = [];
@@ -117,10 +125,21 @@ export async function runFreshInstall(o: FreshInstallOptions): Promise<FreshStep
           throw new Error(`${e.message}\nnotifications: ${(await rows.allInnerTexts()).join(" / ")}`);
         });
         const text = await offer.locator(".notification-list-item-message").innerText();
-        assert.equal(text, `UnitScope needs its daemon, which is not installed. "Install daemon" runs bash scripts/install-tool.sh (in ${ws}) and shows its output, then starts the daemon.`);
+        assert.equal(
+          text,
+          `UnitScope needs its daemon, which is not installed. "Install daemon" runs bash scripts/install-tool.sh (in ${ws}) and shows its output, then starts the daemon.`,
+        );
         assert.deepEqual(await offer.locator(".monaco-button").allInnerTexts(), ["Install daemon"], "one button");
         await offer.locator(".monaco-button", { hasText: "Install daemon" }).click();
-        await poll(page, () => /stand-in\sinstall:\slinked\sthe\stool/.test(document.querySelector(".part.panel")?.textContent ?? "") /* (Monaco writes spaces as no-break spaces: \\s) */, undefined, 60_000);
+        await poll(
+          page,
+          () =>
+            /stand-in\sinstall:\slinked\sthe\stool/.test(
+              document.querySelector(".part.panel")?.textContent ?? "",
+            ) /* (Monaco writes spaces as no-break spaces: \\s) */,
+          undefined,
+          60_000,
+        );
         // The model loaded before is loaded again by the daemon found anew, as the tool.
         await ui.waitForText(STATUS, /smallcnn\.pth/, 120_000);
         const starts = (await logLinesWhen(ud, (lines) => lines.filter((l) => l.includes("Starting the daemon (tool)")).length >= 2)).filter((l) =>

@@ -16,13 +16,20 @@ export class Workbench {
   }
 
   async waitForText(selector: string, text: RegExp, timeout = 30_000): Promise<void> {
-    await poll(this.page, ({ selector, source }) => new RegExp(source).test(document.querySelector(selector)?.textContent ?? ""), { selector, source: text.source }, timeout);
+    await poll(
+      this.page,
+      ({ selector, source }) => new RegExp(source).test(document.querySelector(selector)?.textContent ?? ""),
+      { selector, source: text.source },
+      timeout,
+    );
   }
 
   /** Runs a command from the palette (F1), by its label. */
   async command(label: string): Promise<void> {
     // The row whose label is exactly this command (the list may rank another one first).
-    const row = this.page.locator(".quick-input-list .monaco-list-row").filter({ has: this.page.locator(".label-name", { hasText: new RegExp(`^${escapeRegExp(label)}$`) }) });
+    const row = this.page
+      .locator(".quick-input-list .monaco-list-row")
+      .filter({ has: this.page.locator(".label-name", { hasText: new RegExp(`^${escapeRegExp(label)}$`) }) });
     await this.untilShown(`the command palette's "${label}"`, async () => {
       await this.page.keyboard.press("F1");
       await this.quickInput.waitFor();
@@ -65,7 +72,7 @@ export class Workbench {
         await open();
         return;
       } catch (e) {
-        if (i >= tries) throw new Error(`${what}: not shown after ${tries} tries: ${(e as Error).message}`);
+        if (i >= tries) throw new Error(`${what}: not shown after ${tries} tries: ${(e as Error).message}`, { cause: e });
         await this.page.keyboard.press("Escape");
         await this.page.waitForTimeout(1_000);
       }
@@ -88,7 +95,10 @@ export class Workbench {
   }
 
   async focusEditor(file: string): Promise<void> {
-    await this.page.locator(".tab", { hasText: file.replace(/\.py$/, "") }).first().click();
+    await this.page
+      .locator(".tab", { hasText: file.replace(/\.py$/, "") })
+      .first()
+      .click();
   }
 
   /** Goes to line:column and shows the hover there; its text. */
@@ -104,7 +114,9 @@ export class Workbench {
   async pick(title: RegExp, label: string): Promise<void> {
     await this.waitForQuickInputTitle(title);
     await this.quickInput.fill(label);
-    const row = this.page.locator(".quick-input-list .monaco-list-row").filter({ has: this.page.locator(".label-name", { hasText: new RegExp(`^${escapeRegExp(label)}$`) }) });
+    const row = this.page
+      .locator(".quick-input-list .monaco-list-row")
+      .filter({ has: this.page.locator(".label-name", { hasText: new RegExp(`^${escapeRegExp(label)}$`) }) });
     await row.first().waitFor({ timeout: 15_000 });
     await row.first().click();
   }
@@ -146,7 +158,9 @@ export class Workbench {
       }
       await this.page.waitForTimeout(250);
     }
-    throw new Error(`no panel titled ${title} (frames: ${(await Promise.all(this.page.frames().map((f) => f.title().catch(() => "?")))).filter(Boolean).join(" | ")})`);
+    throw new Error(
+      `no panel titled ${title} (frames: ${(await Promise.all(this.page.frames().map((f) => f.title().catch(() => "?")))).filter(Boolean).join(" | ")})`,
+    );
   }
 }
 

@@ -41,8 +41,14 @@ describe("arguments of the analysis commands", () => {
 
 describe("the pickers' items", () => {
   it("offers layers with units whose output is [C, H, W] or [F] (occlusion: only spatial ones), dissected ones saying so", () => {
-    assert.deepEqual(ablatableLayers({ layers: LAYERS }).map((l) => l.name), ["conv1", "fc1"]);
-    assert.deepEqual(spatialLayers({ layers: LAYERS }).map((l) => l.name), ["conv1"]);
+    assert.deepEqual(
+      ablatableLayers({ layers: LAYERS }).map((l) => l.name),
+      ["conv1", "fc1"],
+    );
+    assert.deepEqual(
+      spatialLayers({ layers: LAYERS }).map((l) => l.name),
+      ["conv1"],
+    );
     const items = layerItems(ablatableLayers({ layers: LAYERS }), new Map([["conv1", { labelledUnits: 5, units: 8 }]]));
     assert.deepEqual(items[0], { label: "conv1", description: "Conv2d · 8 units · 8×16×16", layer: "conv1", detail: "dissected: 5/8 units labelled" });
     assert.equal(items[1]!.detail, undefined);
@@ -63,11 +69,24 @@ describe("the pickers' items", () => {
       { name: "/classifier/Gemm", kind: "Gemm", units: 10, outputShape: [10] },
     ];
     const { main, more } = splitLayers(resnet);
-    assert.deepEqual(main.map((l) => l.name), ["conv1", "layer1.0", "layer1.0.conv1", "fc", "/classifier/Gemm"]);
-    assert.deepEqual(more.map((l) => l.name), ["bn1", "relu", "maxpool", "avgpool", "/features/Relu_3", "/features/BatchNormalization_2"]);
-    assert.deepEqual(showAllItem(more), { label: "Show all layers (6 more)", description: "BatchNorm2d, ReLU, MaxPool2d, AdaptiveAvgPool2d, …", showAll: true });
+    assert.deepEqual(
+      main.map((l) => l.name),
+      ["conv1", "layer1.0", "layer1.0.conv1", "fc", "/classifier/Gemm"],
+    );
+    assert.deepEqual(
+      more.map((l) => l.name),
+      ["bn1", "relu", "maxpool", "avgpool", "/features/Relu_3", "/features/BatchNormalization_2"],
+    );
+    assert.deepEqual(showAllItem(more), {
+      label: "Show all layers (6 more)",
+      description: "BatchNorm2d, ReLU, MaxPool2d, AdaptiveAvgPool2d, …",
+      showAll: true,
+    });
     // A model of nothing but such layers still lists them.
-    assert.deepEqual(splitLayers(resnet.slice(1, 3)).main.map((l) => l.name), ["bn1", "relu"]);
+    assert.deepEqual(
+      splitLayers(resnet.slice(1, 3)).main.map((l) => l.name),
+      ["bn1", "relu"],
+    );
   });
 
   it("lists labelled units first by IoU, then unlabelled ones by their best concept, each with its label", () => {
@@ -87,11 +106,25 @@ describe("the pickers' items", () => {
   });
 
   it("lists units in order without a dissection", () => {
-    assert.deepEqual(unitItems(3, undefined, [1]).map((i) => [i.unit, i.picked, i.description]), [[0, false, undefined], [1, true, undefined], [2, false, undefined]]);
+    assert.deepEqual(
+      unitItems(3, undefined, [1]).map((i) => [i.unit, i.picked, i.description]),
+      [
+        [0, false, undefined],
+        [1, true, undefined],
+        [2, false, undefined],
+      ],
+    );
   });
 
   it("offers the model's classes, the predicted one first for occlusion, and placeholders without names", () => {
-    assert.deepEqual(classItems(["cat", "dog"], true).map((c) => [c.label, c.index]), [["Predicted class", undefined], ["cat", 0], ["dog", 1]]);
+    assert.deepEqual(
+      classItems(["cat", "dog"], true).map((c) => [c.label, c.index]),
+      [
+        ["Predicted class", undefined],
+        ["cat", 0],
+        ["dog", 1],
+      ],
+    );
     assert.deepEqual(classItems(["cat"], false), [{ label: "cat", description: "class 0", index: 0 }]);
     assert.deepEqual(classNamesOf({ classCount: 2 }), ["class 0", "class 1"]);
     assert.deepEqual(classNamesOf({ classCount: 2, classNames: ["a", "b"] }), ["a", "b"]);
@@ -99,12 +132,15 @@ describe("the pickers' items", () => {
   });
 
   it("offers the probe set, recent folders (most recent first, five at most) and a folder dialog", () => {
-    assert.deepEqual(evaluationSetItems(["/data/b", "/data/a"]).map((i) => [i.label, i.set]), [
-      ["Probe set", "probe"],
-      ["b", "/data/b"],
-      ["a", "/data/a"],
-      ["Image folder…", "browse"],
-    ]);
+    assert.deepEqual(
+      evaluationSetItems(["/data/b", "/data/a"]).map((i) => [i.label, i.set]),
+      [
+        ["Probe set", "probe"],
+        ["b", "/data/b"],
+        ["a", "/data/a"],
+        ["Image folder…", "browse"],
+      ],
+    );
     let recent: string[] = [];
     for (const f of ["/1", "/2", "/3", "/4", "/5", "/6", "/2", "probe"]) recent = rememberFolder(recent, f);
     assert.deepEqual(recent, ["/2", "/6", "/5", "/4", "/3"]);

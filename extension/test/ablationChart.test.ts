@@ -19,7 +19,10 @@ describe("ablation chart and table", () => {
       { class: 4, label: "b", images: 1, before: 1, after: 0.5 },
       { class: 2, label: "a", images: 1, before: 0.5, after: 0 },
     ];
-    assert.deepEqual(sortClasses(tied, "change").map((c) => c.class), [2, 4]);
+    assert.deepEqual(
+      sortClasses(tied, "change").map((c) => c.class),
+      [2, 4],
+    );
   });
 
   it("lays out one band per class with before, after and control bars scaled to the plot", () => {
@@ -28,15 +31,21 @@ describe("ablation chart and table", () => {
     assert.equal(g.plotWidth, 280);
     assert.equal(g.rows.length, 3);
     const square = g.rows[0]!;
-    assert.deepEqual(square.bars.map((b) => [b.kind, b.x, b.y, b.width, b.height]), [
-      ["before", 140, 0, 224, 10],
-      ["after", 140, 12, 56, 10],
-      ["control", 140, 24, 196, 10],
-    ]);
+    assert.deepEqual(
+      square.bars.map((b) => [b.kind, b.x, b.y, b.width, b.height]),
+      [
+        ["before", 140, 0, 224, 10],
+        ["after", 140, 12, 56, 10],
+        ["control", 140, 24, 196, 10],
+      ],
+    );
     assert.equal(square.height, 34);
     assert.equal(g.rows[1]!.y, 40);
     assert.equal(g.height, 3 * 34 + 2 * 6 + 20);
-    assert.deepEqual(g.ticks.map((t) => t.x), [140, 210, 280, 350, 420]);
+    assert.deepEqual(
+      g.ticks.map((t) => t.x),
+      [140, 210, 280, 350, 420],
+    );
   });
 
   it("takes the width of its container, so nothing scrolls sideways, with room right of 100% for its label", () => {
@@ -55,11 +64,20 @@ describe("ablation chart and table", () => {
   });
 
   it("leaves out the control bars when hidden or unknown, and clamps values to 0–100%", () => {
-    assert.deepEqual(chartGeometry(classes, { showControl: false }).rows[0]!.bars.map((b) => b.kind), ["before", "after"]);
+    assert.deepEqual(
+      chartGeometry(classes, { showControl: false }).rows[0]!.bars.map((b) => b.kind),
+      ["before", "after"],
+    );
     const noControl = classes.map(({ controlAfter: _c, ...c }) => c);
-    assert.deepEqual(chartGeometry(noControl).rows[0]!.bars.map((b) => b.kind), ["before", "after"]);
+    assert.deepEqual(
+      chartGeometry(noControl).rows[0]!.bars.map((b) => b.kind),
+      ["before", "after"],
+    );
     const odd = chartGeometry([{ class: 0, label: "x", images: 1, before: 1.5, after: -1 }], { width: 240, labelWidth: 40 });
-    assert.deepEqual(odd.rows[0]!.bars.map((b) => b.width), [180, 0]);
+    assert.deepEqual(
+      odd.rows[0]!.bars.map((b) => b.width),
+      [180, 0],
+    );
     assert.equal(chartGeometry([]).rows.length, 0);
   });
 

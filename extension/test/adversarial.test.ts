@@ -105,10 +105,19 @@ describe("adversarial panel", () => {
   it("lists the most changed units only, and says how many more changed less", () => {
     const s = state();
     const units = UNIT_ROWS + 13;
-    s.result.units = Array.from({ length: units }, (_, i) => ({ unit: i, cleanMean: 0, attackedMean: units - i, change: units - i, meanAbsoluteChange: units - i }));
+    s.result.units = Array.from({ length: units }, (_, i) => ({
+      unit: i,
+      cleanMean: 0,
+      attackedMean: units - i,
+      change: units - i,
+      meanAbsoluteChange: units - i,
+    }));
     const html = buildAttackHtml({ ...resources, state: s });
     const rows = [...html.matchAll(/<tr class="attack-unit[^"]*" data-unit="(\d+)"/g)].map((m) => Number(m[1]));
-    assert.deepEqual(rows, Array.from({ length: UNIT_ROWS }, (_, i) => i));
+    assert.deepEqual(
+      rows,
+      Array.from({ length: UNIT_ROWS }, (_, i) => i),
+    );
     assert.match(html, /13 more units of conv3 changed less \(\|change\| at most 13\)/);
     assert.doesNotMatch(buildAttackHtml({ ...resources, state: state() }), /more units of/);
   });

@@ -58,11 +58,20 @@ describe("occlusion and ablation through the daemon (stdio)", function () {
     );
     assert.equal(result.targetLabel, "square");
     // The square is filled in 8-bit steps: 0.5 becomes 128/255.
-    assert.deepEqual(result.fill.map((v) => Math.round(v * 255)), [128, 128, 128]);
+    assert.deepEqual(
+      result.fill.map((v) => Math.round(v * 255)),
+      [128, 128, 128],
+    );
     assert.equal(result.probability.values.length, result.rows * result.columns);
     const messages = steps.map((s) => s.message).filter((m): m is string => m !== undefined);
-    assert.ok(messages.some((m) => /^occluding: \d+\/\d+ positions$/.test(m)), messages.join("\n"));
-    assert.equal(steps.reduce((sum, s) => sum + (s.increment ?? 0), 0), 100);
+    assert.ok(
+      messages.some((m) => /^occluding: \d+\/\d+ positions$/.test(m)),
+      messages.join("\n"),
+    );
+    assert.equal(
+      steps.reduce((sum, s) => sum + (s.increment ?? 0), 0),
+      100,
+    );
   });
 
   it("ranks a layer's units, the units arriving as partial results and ranked as the panel does", async () => {
@@ -77,8 +86,14 @@ describe("occlusion and ablation through the daemon (stdio)", function () {
     const units = partials.reduce((known, p) => mergeRanked(known, p.units), [] as RankUnitsResult["units"]);
     const conv2 = model.layers.find((l) => l.name === "conv2")!;
     assert.equal(units.length, conv2.units);
-    assert.deepEqual(units.map((u) => u.drop), [...units.map((u) => u.drop)].sort((a, b) => b - a));
-    assert.deepEqual(result.curve?.map((p) => p.k), [1, 2, 3]);
+    assert.deepEqual(
+      units.map((u) => u.drop),
+      [...units.map((u) => u.drop)].sort((a, b) => b - a),
+    );
+    assert.deepEqual(
+      result.curve?.map((p) => p.k),
+      [1, 2, 3],
+    );
   });
 
   it("cancels an ablation with $/cancelRequest and answers RequestCancelled; the daemon serves on", async () => {
@@ -89,12 +104,22 @@ describe("occlusion and ablation through the daemon (stdio)", function () {
       "unitscope/ablate",
       // The probe set is built first (seconds): cancel while that goes on.
       { modelId: model.modelId, layer: "conv2", units: [0, 1], evaluationSet: "probe" },
-      { report: (s) => { steps.push(s); if (s.message?.startsWith("building the probe set")) cts.cancel(); } },
+      {
+        report: (s) => {
+          steps.push(s);
+          if (s.message?.startsWith("building the probe set")) cts.cancel();
+        },
+      },
       cts.token,
     );
     setTimeout(() => cts.cancel(), 20_000).unref();
     await assert.rejects(running, (e: unknown) => describeFailure(e).cancelled);
-    const again = await runAnalysis(client, "unitscope/ablate", { modelId: model.modelId, layer: "conv2", units: [0], evaluationSet: folder!, randomControl: false }, { report: () => undefined });
+    const again = await runAnalysis(
+      client,
+      "unitscope/ablate",
+      { modelId: model.modelId, layer: "conv2", units: [0], evaluationSet: folder!, randomControl: false },
+      { report: () => undefined },
+    );
     assert.equal(again.imageCount, 4);
     assert.equal(again.control, undefined);
   });

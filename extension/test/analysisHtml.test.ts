@@ -50,14 +50,16 @@ describe("analysis webviews' HTML", () => {
   }
 
   it("escapes names from the model and the dataset and embeds the state as JSON that cannot close its script", () => {
-    const ablation = panels.ablation(
-      ablationState({ model: { modelId: "m", checkpointHash: "h", modelLabel: EVIL }, result: ablateResult({ layer: EVIL }) }),
-    );
+    const ablation = panels.ablation(ablationState({ model: { modelId: "m", checkpointHash: "h", modelLabel: EVIL }, result: ablateResult({ layer: EVIL }) }));
     const ranking = panels.ranking(rankState({ result: rankResult({ classLabel: EVIL, layer: EVIL }) }));
     const occlusion = panels.occlusion(
       occlusionState({
         image: { uri: "file:///x.png", name: EVIL },
-        result: occludeResult({ classNames: [EVIL, "square", "triangle"], targetLabel: EVIL, mostProbable: { ...occludeResult().mostProbable, legend: [{ index: 0, label: EVIL, color: "red;x" as string, cells: 6 }] } }),
+        result: occludeResult({
+          classNames: [EVIL, "square", "triangle"],
+          targetLabel: EVIL,
+          mostProbable: { ...occludeResult().mostProbable, legend: [{ index: 0, label: EVIL, color: "red;x" as string, cells: 6 }] },
+        }),
       }),
     );
     for (const html of [ablation, ranking]) {
@@ -70,16 +72,30 @@ describe("analysis webviews' HTML", () => {
     }
     const parsed = tags(occlusion);
     assert.ok(!occlusion.includes("<img src=x"));
-    assert.ok(parsed.filter((t) => t.name === "rect").every((t) => !t.attrs.has("fill")), "a colour that is not #rrggbb is not used");
+    assert.ok(
+      parsed.filter((t) => t.name === "rect").every((t) => !t.attrs.has("fill")),
+      "a colour that is not #rrggbb is not used",
+    );
   });
 
   it("ablation and ranking: sortable headers, controls with labels, a live status", () => {
     const a = tags(panels.ablation());
-    assert.deepEqual(a.filter((t) => t.name === "button" && t.attrs.get("class") === "sort").map((t) => t.attrs.get("data-sort")), ["class", "before", "after", "change"]);
-    for (const id of ["show-control", "ablate-again", "overall", "chart", "rows", "status"]) assert.ok(a.some((t) => t.attrs.get("id") === id), id);
+    assert.deepEqual(
+      a.filter((t) => t.name === "button" && t.attrs.get("class") === "sort").map((t) => t.attrs.get("data-sort")),
+      ["class", "before", "after", "change"],
+    );
+    for (const id of ["show-control", "ablate-again", "overall", "chart", "rows", "status"])
+      assert.ok(
+        a.some((t) => t.attrs.get("id") === id),
+        id,
+      );
     assert.ok(a.filter((t) => t.name === "th").every((t) => t.attrs.get("scope") === "col"));
     const r = tags(panels.ranking());
-    for (const id of ["top-k", "ablate-top", "curve", "rows", "stats-body", "status"]) assert.ok(r.some((t) => t.attrs.get("id") === id), id);
+    for (const id of ["top-k", "ablate-top", "curve", "rows", "stats-body", "status"])
+      assert.ok(
+        r.some((t) => t.attrs.get("id") === id),
+        id,
+      );
     for (const t of [a, r]) assert.ok(t.some((x) => x.attrs.get("role") === "status" && x.attrs.get("aria-live") === "polite"));
   });
 
@@ -87,13 +103,20 @@ describe("analysis webviews' HTML", () => {
     const html = panels.occlusion();
     const t = tags(html);
     const overlays = t.filter((x) => x.name === "img" && x.attrs.get("class") === "overlay");
-    assert.deepEqual(overlays.map((x) => x.attrs.get("id")), ["map-probability", "map-class", "map-activity"]);
+    assert.deepEqual(
+      overlays.map((x) => x.attrs.get("id")),
+      ["map-probability", "map-class", "map-activity"],
+    );
     assert.ok(overlays.every((x) => (x.attrs.get("alt") ?? "").length > 10));
     assert.equal(t.filter((x) => x.name === "img" && x.attrs.get("class") === "base").length, 4);
     const slider = t.find((x) => x.attrs.get("id") === "opacity")!;
     assert.equal(slider.attrs.get("type"), "range");
     assert.equal(slider.attrs.get("value"), "60");
-    for (const id of ["target", "size", "stride", "fill", "layer", "unit", "run"]) assert.ok(t.some((x) => x.attrs.get("id") === id), id);
+    for (const id of ["target", "size", "stride", "fill", "layer", "unit", "run"])
+      assert.ok(
+        t.some((x) => x.attrs.get("id") === id),
+        id,
+      );
     assert.match(html, /<option value="" selected>Predicted \(triangle\)<\/option>/);
     assert.match(html, /<option value="conv4" selected>conv4 \(16 units\)<\/option>/, "the layer the daemon mapped by default");
     assert.match(html, /<option value="conv1">conv1 \(8 units\)<\/option>/);
@@ -120,7 +143,10 @@ describe("analysis webviews' HTML", () => {
     for (const html of pages) {
       check(html);
       assert.ok(!html.includes("<img src=x"));
-      assert.match(html, /<section class="preprocessing" aria-label="Preprocessing"><p class="muted">Input: resize 36 then 32x32 \(bilinear\); mean 0.449 &lt;\/script&gt;/);
+      assert.match(
+        html,
+        /<section class="preprocessing" aria-label="Preprocessing"><p class="muted">Input: resize 36 then 32x32 \(bilinear\); mean 0.449 &lt;\/script&gt;/,
+      );
       assert.equal(tags(html).filter((t) => t.attrs.get("class") === "warning").length, 2);
       assert.match(html, /⚠ classes matched by position &lt;\/script&gt;/);
     }
@@ -141,7 +167,10 @@ describe("analysis webviews' HTML", () => {
     assert.match(html, /The model's one output <strong>real<\/strong> \(a score, not a class probability\) = 2\.5 unoccluded/);
     assert.ok(!html.includes("p = ") && !html.includes("p(real)"), "no probability wording");
     const overlays = tags(html).filter((x) => x.name === "img" && x.attrs.get("class") === "overlay");
-    assert.deepEqual(overlays.map((x) => x.attrs.get("id")), ["map-probability", "map-activity"]);
+    assert.deepEqual(
+      overlays.map((x) => x.attrs.get("id")),
+      ["map-probability", "map-activity"],
+    );
     assert.match(html, /<label hidden>Target class <select id="target">/, "one output: nothing to pick");
     assert.match(panels.occlusion(), /<label>Target class <select id="target">/);
   });
@@ -159,7 +188,15 @@ describe("analysis webviews' HTML", () => {
 describe("analysis panels' styles and scripts", () => {
   it("styles take colours from the theme (chart colours included) and hard-code none", () => {
     const css = pageStyles("analysis.css");
-    for (const v of ["--vscode-foreground", "--vscode-editor-background", "--vscode-focusBorder", "--vscode-charts-blue", "--vscode-charts-red", "--vscode-charts-yellow", "--vscode-contrastBorder"])
+    for (const v of [
+      "--vscode-foreground",
+      "--vscode-editor-background",
+      "--vscode-focusBorder",
+      "--vscode-charts-blue",
+      "--vscode-charts-red",
+      "--vscode-charts-yellow",
+      "--vscode-contrastBorder",
+    ])
       assert.ok(css.includes(`var(${v}`), v);
     const code = css.replace(/\/\*[\s\S]*?\*\//g, "");
     assert.equal(code.match(/#[0-9a-fA-F]{3,8}\b|\b(rgb|rgba|hsl|hsla)\(|(?<![\w-])(white|black|red|blue|green|gray|grey)(?![\w-])/g), null);

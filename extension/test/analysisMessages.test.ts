@@ -1,13 +1,6 @@
 import * as assert from "node:assert/strict";
 import { parseAblationMessage, parseAblationPanelState, parseAblationUi } from "../src/ablationMessages";
-import {
-  checkOcclusionRequest,
-  limitsOf,
-  occludeParams,
-  occlusionDefaults,
-  parseOcclusionMessage,
-  parseOcclusionPanelState,
-} from "../src/occlusionMessages";
+import { checkOcclusionRequest, limitsOf, occludeParams, occlusionDefaults, parseOcclusionMessage, parseOcclusionPanelState } from "../src/occlusionMessages";
 import { parseRankMessage, parseRankPanelState, rankMetricSetting } from "../src/rankMessages";
 import { ablationState, occlusionState, rankResult, rankState, statsResult } from "./support/analysisFixtures";
 
@@ -22,16 +15,32 @@ describe("ablation panel messages and state", () => {
   it("revives a saved state and refuses one that is malformed", () => {
     const s = ablationState();
     assert.deepEqual(parseAblationPanelState(JSON.parse(JSON.stringify(s))), s);
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the test breaks a parsed copy at will
     const broken = (f: (x: any) => void) => {
       const x = JSON.parse(JSON.stringify(s));
       f(x);
       return parseAblationPanelState(x);
     };
-    assert.equal(broken((x) => (x.version = 2)), undefined);
-    assert.equal(broken((x) => (x.result.classes[0].before = 1.5)), undefined);
-    assert.equal(broken((x) => (x.result.control.unitSets = [[-1]])), undefined);
-    assert.equal(broken((x) => (x.units = [{ unit: "2" }])), undefined);
-    assert.equal(broken((x) => delete x.model.modelId), undefined);
+    assert.equal(
+      broken((x) => (x.version = 2)),
+      undefined,
+    );
+    assert.equal(
+      broken((x) => (x.result.classes[0].before = 1.5)),
+      undefined,
+    );
+    assert.equal(
+      broken((x) => (x.result.control.unitSets = [[-1]])),
+      undefined,
+    );
+    assert.equal(
+      broken((x) => (x.units = [{ unit: "2" }])),
+      undefined,
+    );
+    assert.equal(
+      broken((x) => delete x.model.modelId),
+      undefined,
+    );
   });
 
   it("keeps what a result says about unreadable images, and refuses it malformed", () => {
@@ -130,24 +139,46 @@ describe("occlusion panel messages and state", () => {
 
   it("takes the settings' size, stride and fill, else the input's defaults", () => {
     const model = { input: { width: 224, height: 224 } };
-    assert.deepEqual(occlusionDefaults(() => undefined, model), { size: 37, stride: 12, fill: "mean" });
+    assert.deepEqual(
+      occlusionDefaults(() => undefined, model),
+      { size: 37, stride: 12, fill: "mean" },
+    );
     const settings: Record<string, unknown> = { "occlusion.size": 50, "occlusion.stride": 0, "occlusion.fill": "gray" };
-    assert.deepEqual(occlusionDefaults((k) => settings[k], model), { size: 50, stride: 12, fill: "gray" });
-    assert.deepEqual(occlusionDefaults((k) => ({ "occlusion.size": 500, "occlusion.fill": "pink" })[k], model), { size: 37, stride: 12, fill: "mean" });
+    assert.deepEqual(
+      occlusionDefaults((k) => settings[k], model),
+      { size: 50, stride: 12, fill: "gray" },
+    );
+    assert.deepEqual(
+      occlusionDefaults((k) => ({ "occlusion.size": 500, "occlusion.fill": "pink" })[k], model),
+      { size: 37, stride: 12, fill: "mean" },
+    );
   });
 
   it("revives a saved state (opacity kept) and refuses results whose pictures are not base64 or whose maps do not fit the grid", () => {
     const s = occlusionState({ opacity: 0.25 });
     assert.deepEqual(parseOcclusionPanelState(JSON.parse(JSON.stringify(s))), s);
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the test breaks a parsed copy at will
     const broken = (f: (x: any) => void) => {
       const x = JSON.parse(JSON.stringify(s));
       f(x);
       return parseOcclusionPanelState(x);
     };
-    assert.equal(broken((x) => (x.result.imagePng = '"><script>')), undefined);
-    assert.equal(broken((x) => x.result.probability.values.pop()), undefined);
-    assert.equal(broken((x) => (x.result.activity.map.heatmapPng = "javascript:alert(1)")), undefined);
-    assert.equal(broken((x) => (x.request.size = 99)), undefined);
+    assert.equal(
+      broken((x) => (x.result.imagePng = '"><script>')),
+      undefined,
+    );
+    assert.equal(
+      broken((x) => x.result.probability.values.pop()),
+      undefined,
+    );
+    assert.equal(
+      broken((x) => (x.result.activity.map.heatmapPng = "javascript:alert(1)")),
+      undefined,
+    );
+    assert.equal(
+      broken((x) => (x.request.size = 99)),
+      undefined,
+    );
     assert.equal(broken((x) => (x.opacity = 7))?.opacity, 0.6);
   });
 });

@@ -41,13 +41,30 @@ describe("occlusion, ablation and ranking panels in Chromium, from the real daem
     model = await withTimeout(d.request("unitscope/loadModel", { path: CHECKPOINT }), 120_000, "loadModel");
     const side = model.input.width;
     occlusion = await withTimeout(
-      d.request("unitscope/occlude", { modelId: model.modelId, imagePath: path.join(REPO_ROOT, "samples/images/circle.png"), size: side / 4, stride: side / 16 }),
+      d.request("unitscope/occlude", {
+        modelId: model.modelId,
+        imagePath: path.join(REPO_ROOT, "samples/images/circle.png"),
+        size: side / 4,
+        stride: side / 16,
+      }),
       120_000,
       "occlude",
     );
-    ablation = await withTimeout(d.request("unitscope/ablate", { modelId: model.modelId, layer: "conv3", units: [0, 1, 2, 3], evaluationSet: pages.folder }), 120_000, "ablate");
+    ablation = await withTimeout(
+      d.request("unitscope/ablate", { modelId: model.modelId, layer: "conv3", units: [0, 1, 2, 3], evaluationSet: pages.folder }),
+      120_000,
+      "ablate",
+    );
     ranking = await withTimeout(
-      d.request("unitscope/rankUnits", { modelId: model.modelId, layer: "conv3", class: 0, metric: "logProbability", top: 6, randomDraws: 3, evaluationSet: pages.folder }),
+      d.request("unitscope/rankUnits", {
+        modelId: model.modelId,
+        layer: "conv3",
+        class: 0,
+        metric: "logProbability",
+        top: 6,
+        randomDraws: 3,
+        evaluationSet: pages.folder,
+      }),
       120_000,
       "rankUnits",
     );
@@ -61,26 +78,69 @@ describe("occlusion, ablation and ranking panels in Chromium, from the real daem
   const modelRef = () => ({ modelId: model.modelId, checkpointHash: model.checkpointHash, modelLabel: "smallcnn.pth (smallcnn)" });
 
   function ablationPage(theme: ThemeName, state?: unknown, result: AblateResult = ablation, size?: { width: number; height: number }): Promise<Page> {
-    const s: AblationPanelState = { version: 1, model: modelRef(), result, units: [{ unit: 0, label: "red", category: "color" }], ui: { sort: "change", reversed: false, showControl: true } };
-    return openPanel(pages.browser, buildAblationHtml({ cspSource: "file:", scriptUri: `${MEDIA}/ablation.js`, baseStyleUri: `${MEDIA}/base.css`, styleUri: `${MEDIA}/analysis.css`, state: s }), theme, { state }, size);
+    const s: AblationPanelState = {
+      version: 1,
+      model: modelRef(),
+      result,
+      units: [{ unit: 0, label: "red", category: "color" }],
+      ui: { sort: "change", reversed: false, showControl: true },
+    };
+    return openPanel(
+      pages.browser,
+      buildAblationHtml({
+        cspSource: "file:",
+        scriptUri: `${MEDIA}/ablation.js`,
+        baseStyleUri: `${MEDIA}/base.css`,
+        styleUri: `${MEDIA}/analysis.css`,
+        state: s,
+      }),
+      theme,
+      { state },
+      size,
+    );
   }
 
   function rankPage(theme: ThemeName, state?: unknown, s?: RankPanelState): Promise<Page> {
     const initial = s ?? { version: 1, model: modelRef(), result: ranking, complete: true };
-    const html = buildRankHtml({ cspSource: "file:", scriptUri: `${MEDIA}/ranking.js`, baseStyleUri: `${MEDIA}/base.css`, styleUri: `${MEDIA}/analysis.css`, state: initial });
-    return openPanel(pages.browser, html, theme, { state, onPost: `if (m.type === "stats") reply({ type: "stats", unit: m.unit, stats: { ...${JSON.stringify(stats)}, unit: m.unit } });` });
+    const html = buildRankHtml({
+      cspSource: "file:",
+      scriptUri: `${MEDIA}/ranking.js`,
+      baseStyleUri: `${MEDIA}/base.css`,
+      styleUri: `${MEDIA}/analysis.css`,
+      state: initial,
+    });
+    return openPanel(pages.browser, html, theme, {
+      state,
+      onPost: `if (m.type === "stats") reply({ type: "stats", unit: m.unit, stats: { ...${JSON.stringify(stats)}, unit: m.unit } });`,
+    });
   }
 
   function occlusionPage(theme: ThemeName, state?: unknown): Promise<Page> {
     const s: OcclusionPanelState = {
       version: 1,
-      model: { ...modelRef(), inputWidth: model.input.width, inputHeight: model.input.height, layers: model.layers.filter((l) => l.outputShape.length === 3).map((l) => ({ name: l.name, units: l.units })) },
+      model: {
+        ...modelRef(),
+        inputWidth: model.input.width,
+        inputHeight: model.input.height,
+        layers: model.layers.filter((l) => l.outputShape.length === 3).map((l) => ({ name: l.name, units: l.units })),
+      },
       image: { uri: "file:///samples/images/circle.png", name: "circle.png" },
       request: { size: occlusion.size, stride: occlusion.stride, fill: "mean" },
       result: occlusion,
       opacity: 0.6,
     };
-    return openPanel(pages.browser, buildOcclusionHtml({ cspSource: "file:", scriptUri: `${MEDIA}/occlusion.js`, baseStyleUri: `${MEDIA}/base.css`, styleUri: `${MEDIA}/analysis.css`, state: s }), theme, { state });
+    return openPanel(
+      pages.browser,
+      buildOcclusionHtml({
+        cspSource: "file:",
+        scriptUri: `${MEDIA}/occlusion.js`,
+        baseStyleUri: `${MEDIA}/base.css`,
+        styleUri: `${MEDIA}/analysis.css`,
+        state: s,
+      }),
+      theme,
+      { state },
+    );
   }
 
   const shoot = (page: Page, name: string, theme: ThemeName, colors: Record<string, string> = {}) => themedShot(pages.browser, page, name, theme, colors);
@@ -140,11 +200,18 @@ describe("occlusion, ablation and ranking panels in Chromium, from the real daem
         })()`)) as Fit;
       const narrow = await fit();
       assert.ok(narrow.scrollWidth <= narrow.clientWidth, `the chart scrolls sideways: ${narrow.scrollWidth} px in ${narrow.clientWidth}`);
-      assert.deepEqual(narrow.ticks.map((t) => t.text), ["0%", "25%", "50%", "75%", "100%"]);
-      for (const t of [...narrow.ticks, ...narrow.labels]) assert.ok(t.left >= 0 && t.right <= narrow.width, `${t.text} at ${t.left}–${t.right} in ${narrow.width}`);
+      assert.deepEqual(
+        narrow.ticks.map((t) => t.text),
+        ["0%", "25%", "50%", "75%", "100%"],
+      );
+      for (const t of [...narrow.ticks, ...narrow.labels])
+        assert.ok(t.left >= 0 && t.right <= narrow.width, `${t.text} at ${t.left}–${t.right} in ${narrow.width}`);
       const cut = narrow.labels.find((l) => l.text.endsWith("…"));
       assert.ok(cut && long.startsWith(cut.text.slice(0, -1)), `the long label is shortened: ${narrow.labels.map((l) => l.text).join(" / ")}`);
-      assert.ok(narrow.titles.some((t) => t.startsWith(`${long}:`)), "its full name stays in the row's tooltip");
+      assert.ok(
+        narrow.titles.some((t) => t.startsWith(`${long}:`)),
+        "its full name stays in the row's tooltip",
+      );
 
       await page.setViewportSize({ width: 1000, height: 760 });
       await page.waitForFunction(`Number(document.querySelector("svg.bars")?.getAttribute("width")) > ${narrow.width}`);
@@ -220,7 +287,10 @@ describe("occlusion, ablation and ranking panels in Chromium, from the real daem
         "rankUnits",
       );
       assert.deepEqual([skipping.imageCount, skipping.skipped?.count, ranked.imageCount, ranked.skipped?.count], [8, 1, 2, 1]);
-      for (const page of [await ablationPage("light", undefined, skipping), await rankPage("dark", undefined, { version: 1, model: modelRef(), result: ranked, complete: true })]) {
+      for (const page of [
+        await ablationPage("light", undefined, skipping),
+        await rankPage("dark", undefined, { version: 1, model: modelRef(), result: ranked, complete: true }),
+      ]) {
         try {
           const note = page.locator("#skipped details.skipped");
           assert.equal(await note.locator("summary").textContent(), "1 image could not be read and was left out");
@@ -250,10 +320,17 @@ describe("occlusion, ablation and ranking panels in Chromium, from the real daem
     let saved: unknown;
     try {
       assert.match((await page.locator("#rows").textContent()) ?? "", /Measuring units/);
-      await page.evaluate(`window.postMessage(${JSON.stringify({ type: "result", result: { ...header, units: ranking.units.slice(3, 6) }, complete: false })}, "*")`);
-      await page.evaluate(`window.postMessage(${JSON.stringify({ type: "result", result: { ...header, units: ranking.units.slice(0, 3) }, complete: false })}, "*")`);
+      await page.evaluate(
+        `window.postMessage(${JSON.stringify({ type: "result", result: { ...header, units: ranking.units.slice(3, 6) }, complete: false })}, "*")`,
+      );
+      await page.evaluate(
+        `window.postMessage(${JSON.stringify({ type: "result", result: { ...header, units: ranking.units.slice(0, 3) }, complete: false })}, "*")`,
+      );
       await until(page, `document.querySelectorAll("#rows tr.provisional").length === 6`);
-      assert.deepEqual((await page.locator("#rows tr").evaluateAll((rows) => rows.map((r) => Number((r as unknown as { dataset: { unit: string } }).dataset.unit)))), ranking.units.slice(0, 6).map((u) => u.unit));
+      assert.deepEqual(
+        await page.locator("#rows tr").evaluateAll((rows) => rows.map((r) => Number((r as unknown as { dataset: { unit: string } }).dataset.unit))),
+        ranking.units.slice(0, 6).map((u) => u.unit),
+      );
       await page.evaluate(`window.postMessage(${JSON.stringify({ type: "result", result: ranking, complete: true })}, "*")`);
       await until(page, `document.querySelectorAll("#rows tr.provisional").length === 0 && document.querySelector("svg.curve") !== null`);
       await page.locator("#rows tr").nth(1).focus();
@@ -300,7 +377,10 @@ describe("occlusion, ablation and ranking panels in Chromium, from the real daem
     let saved: unknown;
     try {
       await page.locator("#opacity").fill("25");
-      assert.deepEqual(await page.locator("img.overlay").evaluateAll((imgs) => imgs.map((i) => (i as unknown as { style: { opacity: string } }).style.opacity)), ["0.25", "0.25", "0.25"]);
+      assert.deepEqual(
+        await page.locator("img.overlay").evaluateAll((imgs) => imgs.map((i) => (i as unknown as { style: { opacity: string } }).style.opacity)),
+        ["0.25", "0.25", "0.25"],
+      );
       saved = await page.evaluate("window.__state");
       await page.locator("#size").fill("999");
       await page.locator("#run").click();
@@ -325,7 +405,10 @@ describe("occlusion, ablation and ranking panels in Chromium, from the real daem
     const again = await occlusionPage("light", saved);
     try {
       assert.equal(await again.locator("#opacity").inputValue(), "25");
-      assert.deepEqual(await again.locator("img.overlay").evaluateAll((imgs) => imgs.map((i) => (i as unknown as { style: { opacity: string } }).style.opacity)), ["0.25", "0.25", "0.25"]);
+      assert.deepEqual(
+        await again.locator("img.overlay").evaluateAll((imgs) => imgs.map((i) => (i as unknown as { style: { opacity: string } }).style.opacity)),
+        ["0.25", "0.25", "0.25"],
+      );
     } finally {
       await again.close();
     }

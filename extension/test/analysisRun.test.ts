@@ -37,7 +37,10 @@ describe("running an analysis request", () => {
     assert.equal(sent[0]!.method, "unitscope/ablate");
     assert.match(String(sent[0]!.params.workDoneToken), /^unitscope-ablate-[0-9a-f]{16}$/);
     assert.equal(sent[0]!.params.partialResultToken, undefined);
-    assert.deepEqual(steps, [{ message: "zeroing units: 10/40 evaluations", increment: 25 }, { message: "done", increment: 75 }]);
+    assert.deepEqual(steps, [
+      { message: "zeroing units: 10/40 evaluations", increment: 25 },
+      { message: "done", increment: 75 },
+    ]);
     assert.equal(handlers.size, 0, "subscriptions end with the request");
   });
 
@@ -48,15 +51,29 @@ describe("running an analysis request", () => {
       send(p.partialResultToken, rankResult({ units: rankResult().units.slice(2) }));
       return rankResult({ units: [] });
     });
-    const result = await runAnalysis(client, "unitscope/rankUnits", { modelId: "m", layer: "conv3", class: 1 }, { report: () => undefined, partial: (v) => partials.push(v) });
+    const result = await runAnalysis(
+      client,
+      "unitscope/rankUnits",
+      { modelId: "m", layer: "conv3", class: 1 },
+      { report: () => undefined, partial: (v) => partials.push(v) },
+    );
     assert.match(String(sent[0]!.params.partialResultToken), /^unitscope-rankUnits-partial-/);
-    assert.deepEqual(partials.map((p) => p.units.map((u) => u.unit)), [[3, 1], [0, 2]]);
+    assert.deepEqual(
+      partials.map((p) => p.units.map((u) => u.unit)),
+      [
+        [3, 1],
+        [0, 2],
+      ],
+    );
     assert.deepEqual(result.units, []);
   });
 
   it("rejects as the request did, and still ends its subscriptions", async () => {
     const { client, handlers } = fakeClient(() => Object.assign(new Error("cancelled"), { code: -32800 }));
-    await assert.rejects(runAnalysis(client, "unitscope/occlude", { modelId: "m", size: 4, stride: 2, imagePath: "/x.png" }, { report: () => undefined }), /cancelled/);
+    await assert.rejects(
+      runAnalysis(client, "unitscope/occlude", { modelId: "m", size: 4, stride: 2, imagePath: "/x.png" }, { report: () => undefined }),
+      /cancelled/,
+    );
     assert.equal(handlers.size, 0);
   });
 });

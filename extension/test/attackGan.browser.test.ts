@@ -32,12 +32,24 @@ describe("adversarial and GAN panels in Chromium, from the real daemon's output"
     segmenter = oddSegmenter(folder);
     classifier = await withTimeout(d.request("unitscope/loadModel", { path: path.join(REPO_ROOT, "samples/smallcnn.pth") }), 120_000, "loadModel");
     attack = await withTimeout(
-      d.request("unitscope/attack", { modelId: classifier.modelId, layer: "conv4", imagePath: path.join(REPO_ROOT, "samples/images/square.png"), method: "fgsm", epsilon: 16 / 255, randomStart: false, mapUnits: 3 }),
+      d.request("unitscope/attack", {
+        modelId: classifier.modelId,
+        layer: "conv4",
+        imagePath: path.join(REPO_ROOT, "samples/images/square.png"),
+        method: "fgsm",
+        epsilon: 16 / 255,
+        randomStart: false,
+        mapUnits: 3,
+      }),
       120_000,
       "attack",
     );
     generator = await withTimeout(d.request("unitscope/loadModel", { path: ODD_GENERATOR }), 120_000, "loadModel");
-    dissection = await withTimeout(d.request("unitscope/ganDissect", { modelId: generator.modelId, layer: "main.5", segmenterPath: segmenter, samples: 32 }), 120_000, "ganDissect");
+    dissection = await withTimeout(
+      d.request("unitscope/ganDissect", { modelId: generator.modelId, layer: "main.5", segmenterPath: segmenter, samples: 32 }),
+      120_000,
+      "ganDissect",
+    );
     const concept = [...dissection.concepts].sort((a, b) => b.units.length - a.units.length)[0]!;
     edit = await withTimeout(
       d.request("unitscope/ganEdit", {
@@ -57,7 +69,8 @@ describe("adversarial and GAN panels in Chromium, from the real daemon's output"
   });
 
   const posted = async (page: Page) => (await page.evaluate("window.__posted")) as Record<string, unknown>[];
-  const decoded = async (page: Page, selector: string) => (await page.evaluate(`[...document.querySelectorAll(${JSON.stringify(selector)})].map((i) => i.naturalWidth)`)) as number[];
+  const decoded = async (page: Page, selector: string) =>
+    (await page.evaluate(`[...document.querySelectorAll(${JSON.stringify(selector)})].map((i) => i.naturalWidth)`)) as number[];
 
   const attackState = (): AttackPanelState => ({
     version: 1,
@@ -74,9 +87,15 @@ describe("adversarial and GAN panels in Chromium, from the real daemon's output"
       try {
         const images = await decoded(page, "img.attack-image");
         assert.equal(images.length, 3);
-        assert.ok(images.every((w) => w === attack.width), `images at the model's input size: ${images}`);
+        assert.ok(
+          images.every((w) => w === attack.width),
+          `images at the model's input size: ${images}`,
+        );
         assert.equal(await page.locator("tr.attack-unit").count(), Math.min(UNIT_ROWS, attack.units.length));
-        assert.ok((await decoded(page, "img.unit-map")).every((w) => w > 0), "the maps decode");
+        assert.ok(
+          (await decoded(page, "img.unit-map")).every((w) => w > 0),
+          "the maps decode",
+        );
         const second = attack.units[1]!.unit;
         await page.locator(`tr.attack-unit[data-unit="${second}"] td`).first().click();
         await until(page, `document.querySelectorAll("#attack-detail img.unit-map-large").length === 2`);
@@ -122,10 +141,19 @@ describe("adversarial and GAN panels in Chromium, from the real daemon's output"
   for (const theme of SHOWN_THEMES) {
     it(`${theme}: the GAN panel's grid, a concept chosen, a region dragged on a sample, ablate and insert asked for, the result and an error shown`, async () => {
       const answer = `if (m.type === "edit" && !m.region) reply({ type: "editError", message: "The intervention was cancelled." })`;
-      const page = await openPanel(pages.browser, buildGanHtml({ ...ganResources, state: ganState(false) }), theme, { onPost: answer }, { width: 1000, height: 1100 });
+      const page = await openPanel(
+        pages.browser,
+        buildGanHtml({ ...ganResources, state: ganState(false) }),
+        theme,
+        { onPost: answer },
+        { width: 1000, height: 1100 },
+      );
       try {
         assert.equal(await page.locator("button.gan-sample").count(), dissection.samples.length);
-        assert.ok((await decoded(page, "button.gan-sample img")).every((w) => w === dissection.imageWidth), "samples and segmentations decode at the generator's size");
+        assert.ok(
+          (await decoded(page, "button.gan-sample img")).every((w) => w === dissection.imageWidth),
+          "samples and segmentations decode at the generator's size",
+        );
         await page.locator('button.gan-sample[data-sample="3"]').click();
         const concept = [...dissection.concepts].sort((a, b) => b.units.length - a.units.length)[0]!;
         await page.locator(`tr.gan-concept[data-concept="${concept.concept}"]`).focus();
@@ -135,7 +163,8 @@ describe("adversarial and GAN panels in Chromium, from the real daemon's output"
 
         // Drag from pixel (2, 3) to pixel (9, 10) of the 16 × 16 sample.
         const box = (await page.locator("#gan-canvas").boundingBox())!;
-        const px = (x: number, y: number) => [box.x + ((x + 0.5) / dissection.imageWidth) * box.width, box.y + ((y + 0.5) / dissection.imageHeight) * box.height] as const;
+        const px = (x: number, y: number) =>
+          [box.x + ((x + 0.5) / dissection.imageWidth) * box.width, box.y + ((y + 0.5) / dissection.imageHeight) * box.height] as const;
         await page.mouse.move(...px(2, 3));
         await page.mouse.down();
         await page.mouse.move(...px(6, 6), { steps: 3 });
@@ -160,9 +189,15 @@ describe("adversarial and GAN panels in Chromium, from the real daemon's output"
 
         // The host re-renders with the edit; the page keeps the user's choices for this dissection.
         const saved = await page.evaluate("window.__state");
-        const rerendered = await openPanel(pages.browser, buildGanHtml({ ...ganResources, state: ganState(true) }), theme, { state: saved }, { width: 1000, height: 1400 });
+        const rerendered = await openPanel(
+          pages.browser,
+          buildGanHtml({ ...ganResources, state: ganState(true) }),
+          theme,
+          { state: saved },
+          { width: 1000, height: 1400 },
+        );
         try {
-          assert.equal(await rerendered.locator('button.gan-sample.selected').getAttribute("data-sample"), "3");
+          assert.equal(await rerendered.locator("button.gan-sample.selected").getAttribute("data-sample"), "3");
           assert.equal(await rerendered.locator("#gan-concept").inputValue(), concept.concept);
           assert.equal(await rerendered.locator("#gan-rect").isVisible(), true);
           assert.equal(await rerendered.locator('table.gan-measures tr[data-measure="inside"]').count(), 1);

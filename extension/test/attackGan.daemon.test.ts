@@ -73,17 +73,36 @@ describe("adversarial attacks and GAN dissection through the daemon (stdio)", fu
     const result = await runAnalysis(
       client,
       "unitscope/attack",
-      { modelId: classifier.modelId, layer: "conv4", imagePath: path.join(IMAGES, "circle.png"), method: "pgd", epsilon: 8 / 255, randomStart: false, trueClass: "0", evaluationSet: path.join(folder!, "shapes"), top: 6 },
+      {
+        modelId: classifier.modelId,
+        layer: "conv4",
+        imagePath: path.join(IMAGES, "circle.png"),
+        method: "pgd",
+        epsilon: 8 / 255,
+        randomStart: false,
+        trueClass: "0",
+        evaluationSet: path.join(folder!, "shapes"),
+        top: 6,
+      },
       { report: (s) => steps.push(s) },
     );
     assert.ok(isAttackResult(result), "the panel's check accepts the daemon's result");
     assert.equal(result.epsilonLevels, 8);
     assert.ok(result.maxChange >= 1 && result.maxChange <= 8, `the attack stays within ε: ${result.maxChange}`);
     assert.equal(result.sourceClass, 0);
-    assert.ok(steps.some((s) => /attacking/.test(s.message ?? "")), `progress: ${JSON.stringify(steps.slice(0, 3))}`);
+    assert.ok(
+      steps.some((s) => /attacking/.test(s.message ?? "")),
+      `progress: ${JSON.stringify(steps.slice(0, 3))}`,
+    );
     assert.equal(result.overlaps[0]?.role, "source");
     assert.ok(result.overlaps.every((o) => o.k === 6 && o.shared.every((u) => o.changedUnits.includes(u) && o.importantUnits.includes(u))));
-    const state = { version: 1, model: { modelId: classifier.modelId, checkpointHash: classifier.checkpointHash, modelLabel: "smallcnn.pth (smallcnn)" }, request: { image: "circle.png" }, result, labels: [] };
+    const state = {
+      version: 1,
+      model: { modelId: classifier.modelId, checkpointHash: classifier.checkpointHash, modelLabel: "smallcnn.pth (smallcnn)" },
+      request: { image: "circle.png" },
+      result,
+      labels: [],
+    };
     assert.ok(parseAttackPanelState(JSON.parse(JSON.stringify(state))), "the state persists and revives");
     const important = result.overlaps[0]!.importantUnits[0]!;
     assert.deepEqual(parseAttackMessage({ type: "openUnit", unit: important }, result), { type: "openUnit", unit: important });
@@ -91,14 +110,24 @@ describe("adversarial attacks and GAN dissection through the daemon (stdio)", fu
 
   it("refuses a generator for an attack with a message naming the problem", async () => {
     await assert.rejects(
-      runAnalysis(client, "unitscope/attack", { modelId: generator.modelId, layer: "main.5", imagePath: path.join(IMAGES, "circle.png"), randomStart: false }, { report: () => undefined }),
+      runAnalysis(
+        client,
+        "unitscope/attack",
+        { modelId: generator.modelId, layer: "main.5", imagePath: path.join(IMAGES, "circle.png"), randomStart: false },
+        { report: () => undefined },
+      ),
       (e: unknown) => describeFailure(e).message.length > 0,
     );
   });
 
   it("dissects a generator layer, then ablates and inserts a concept as the page asks", async () => {
     const steps: ProgressStep[] = [];
-    const dissection = await runAnalysis(client, "unitscope/ganDissect", { modelId: generator.modelId, layer: "main.5", segmenterPath: segmenter, samples: 40 }, { report: (s) => steps.push(s) });
+    const dissection = await runAnalysis(
+      client,
+      "unitscope/ganDissect",
+      { modelId: generator.modelId, layer: "main.5", segmenterPath: segmenter, samples: 40 },
+      { report: (s) => steps.push(s) },
+    );
     assert.ok(isGanDissection(dissection), "the panel's check accepts the daemon's dissection");
     assert.equal(dissection.units.length, 12);
     assert.equal(dissection.samples.length, 16);
@@ -126,7 +155,12 @@ describe("adversarial attacks and GAN dissection through the daemon (stdio)", fu
     assert.ok(parseGanPanelState(JSON.parse(JSON.stringify({ ...state, edit })))?.edit, "the edit persists with the state");
 
     await assert.rejects(
-      runAnalysis(client, "unitscope/ganDissect", { modelId: classifier.modelId, layer: "conv4", segmenterPath: segmenter, samples: 8 }, { report: () => undefined }),
+      runAnalysis(
+        client,
+        "unitscope/ganDissect",
+        { modelId: classifier.modelId, layer: "conv4", segmenterPath: segmenter, samples: 8 },
+        { report: () => undefined },
+      ),
       (e: unknown) => /not an image generator/.test(describeFailure(e).message),
     );
   });

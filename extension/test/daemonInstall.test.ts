@@ -31,7 +31,10 @@ describe("installing the daemon when none is found", () => {
 
   it("elsewhere installs the tool package from the NuGet feeds into ~/.dotnet/tools", () => {
     const p = plan([], ["/work/mine"]);
-    assert.deepEqual({ command: p.command, args: p.args, cwd: p.cwd }, { command: "dotnet", args: ["tool", "install", "--global", "UnitScope"], cwd: undefined });
+    assert.deepEqual(
+      { command: p.command, args: p.args, cwd: p.cwd },
+      { command: "dotnet", args: ["tool", "install", "--global", "UnitScope"], cwd: undefined },
+    );
     assert.equal(GLOBAL_TOOLS, ".dotnet/tools", "where --global puts it is where discovery looks");
   });
 
@@ -45,11 +48,20 @@ describe("installing the daemon when none is found", () => {
   it("the offer and the failure are plain text: no Markdown backticks in a notification", () => {
     const p = plan(checkout("/w"), ["/w"]);
     const offer = installOffer(p);
-    assert.equal(offer, 'UnitScope needs its daemon, which is not installed. "Install daemon" runs bash scripts/install-tool.sh (in /w) and shows its output, then starts the daemon.');
+    assert.equal(
+      offer,
+      'UnitScope needs its daemon, which is not installed. "Install daemon" runs bash scripts/install-tool.sh (in /w) and shows its output, then starts the daemon.',
+    );
     const failed = installFailure(p, { code: 1, signal: null }, "error NU1101: Unable to find package UnitScope.");
-    assert.equal(failed, "Installing the UnitScope daemon failed: bash scripts/install-tool.sh (in /w) exited with status 1: error NU1101: Unable to find package UnitScope.");
+    assert.equal(
+      failed,
+      "Installing the UnitScope daemon failed: bash scripts/install-tool.sh (in /w) exited with status 1: error NU1101: Unable to find package UnitScope.",
+    );
     assert.match(installFailure(p, { code: null, signal: "SIGTERM" }, undefined), /was stopped \(SIGTERM\)\.$/);
-    assert.match(installFailure(plan([], []), { code: null, signal: null, error: "spawn dotnet ENOENT" }, undefined), /dotnet tool install --global UnitScope could not run \(spawn dotnet ENOENT\)\.$/);
+    assert.match(
+      installFailure(plan([], []), { code: null, signal: null, error: "spawn dotnet ENOENT" }, undefined),
+      /dotnet tool install --global UnitScope could not run \(spawn dotnet ENOENT\)\.$/,
+    );
     for (const text of [offer, failed]) assert.ok(!text.includes("`"), text);
   });
 });

@@ -48,7 +48,10 @@ describe("dissection through the daemon (stdio)", function () {
     // broden_mini's images are 8x8, the sample model takes 64x64: said, not done silently.
     assert.equal(notes.length, 1);
     assert.match(notes[0]!, /^The probe images are 8x8 \(masks 4x4\) but the model takes 64x64/);
-    assert.deepEqual(layers.map((l) => l.layer), ["conv4", "conv3"]);
+    assert.deepEqual(
+      layers.map((l) => l.layer),
+      ["conv4", "conv3"],
+    );
     assert.deepEqual(arrived.map((l) => l.layer).sort(), ["conv3", "conv4"]);
     const conv4 = layers[0]!;
     assert.equal(conv4.units.length, model.layers.find((l) => l.name === "conv4")!.units);
@@ -56,9 +59,18 @@ describe("dissection through the daemon (stdio)", function () {
     assert.equal(conv4.dataset, BRODEN);
     assert.ok(conv4.categories.every((c) => /^#[0-9a-f]{6}$/.test(c.color)));
     const messages = steps.map((s) => s.message).filter((m): m is string => m !== undefined);
-    assert.ok(messages.some((m) => /^conv4, conv3: threshold pass, \d+\/3 images$/.test(m)), messages.join("\n"));
-    assert.ok(messages.some((m) => m.startsWith("conv3 done: ")), messages.join("\n"));
-    assert.equal(steps.reduce((sum, s) => sum + (s.increment ?? 0), 0), 100);
+    assert.ok(
+      messages.some((m) => /^conv4, conv3: threshold pass, \d+\/3 images$/.test(m)),
+      messages.join("\n"),
+    );
+    assert.ok(
+      messages.some((m) => m.startsWith("conv3 done: ")),
+      messages.join("\n"),
+    );
+    assert.equal(
+      steps.reduce((sum, s) => sum + (s.increment ?? 0), 0),
+      100,
+    );
 
     const again = await client.request("unitscope/dissection", { modelId: model.modelId, layer: "conv3", dataset: BRODEN, options: { topImages: 2 } });
     assert.deepEqual(again?.units, layers[1]!.units);

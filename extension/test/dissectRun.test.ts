@@ -65,18 +65,28 @@ describe("runDissection", () => {
     });
     const steps: ProgressStep[] = [];
     const seen: string[] = [];
-    const result = await runDissection(client, { modelId: "m", layers: ["conv3", "conv4"] }, {
-      report: (s) => steps.push(s),
-      layer: (l) => seen.push(l.layer),
-    });
-    assert.deepEqual(result.map((l) => l.layer), ["conv3", "conv4"]);
+    const result = await runDissection(
+      client,
+      { modelId: "m", layers: ["conv3", "conv4"] },
+      {
+        report: (s) => steps.push(s),
+        layer: (l) => seen.push(l.layer),
+      },
+    );
+    assert.deepEqual(
+      result.map((l) => l.layer),
+      ["conv3", "conv4"],
+    );
     assert.deepEqual(seen, ["conv4", "conv3"]);
     const params = requests[0]!;
     assert.match(String(params.workDoneToken), /^unitscope-dissect-[0-9a-f]{16}$/);
     assert.match(String(params.partialResultToken), /^unitscope-dissect-partial-[0-9a-f]{16}$/);
     assert.notEqual(params.workDoneToken, params.partialResultToken);
     assert.ok(steps.some((s) => s.message === "conv4 done: 4/5 units labelled"));
-    assert.equal(steps.reduce((sum, s) => sum + (s.increment ?? 0), 0), 100);
+    assert.equal(
+      steps.reduce((sum, s) => sum + (s.increment ?? 0), 0),
+      100,
+    );
     assert.equal(handlers.size, 0, "subscriptions are disposed");
   });
 
@@ -112,7 +122,10 @@ describe("runDissection", () => {
     await new Promise((r) => setImmediate(r));
     cancel();
     await assert.rejects(run, (e: unknown) => (e as { code?: number }).code === -32800);
-    assert.deepEqual(seen.map((l) => l.layer), ["conv3"]);
+    assert.deepEqual(
+      seen.map((l) => l.layer),
+      ["conv3"],
+    );
     assert.equal(handlers.size, 0);
   });
 
@@ -122,9 +135,6 @@ describe("runDissection", () => {
       send(params.partialResultToken as string, "garbage");
       return { layers: [] };
     });
-    await assert.rejects(
-      runDissection(client, { modelId: "m", layers: ["conv3"] }, { report: () => undefined }),
-      /no result for conv3/,
-    );
+    await assert.rejects(runDissection(client, { modelId: "m", layers: ["conv3"] }, { report: () => undefined }), /no result for conv3/);
   });
 });

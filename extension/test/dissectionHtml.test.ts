@@ -31,10 +31,7 @@ describe("dissection webview HTML", () => {
   it("sets a CSP with default-src 'none', nonce-only scripts and styles, images from data: only", () => {
     const r = render();
     checkSafe(r);
-    assert.equal(
-      r.policy,
-      `default-src 'none'; img-src ${CSP_SOURCE} data:; style-src ${CSP_SOURCE} 'nonce-${r.nonce}'; script-src 'nonce-${r.nonce}'`,
-    );
+    assert.equal(r.policy, `default-src 'none'; img-src ${CSP_SOURCE} data:; style-src ${CSP_SOURCE} 'nonce-${r.nonce}'; script-src 'nonce-${r.nonce}'`);
     assert.ok(r.html.indexOf("Content-Security-Policy") < r.html.indexOf("<link"));
     assert.equal(r.tags.find((t) => t.name === "link")?.attrs.get("nonce"), r.nonce);
   });
@@ -46,7 +43,10 @@ describe("dissection webview HTML", () => {
   it("has the controls, the chart, and a table whose column headers sort", () => {
     const r = render();
     for (const id of ["layer", "filter", "category", "dissect-more", "chart", "rows", "status"])
-      assert.ok(r.tags.some((t) => t.attrs.get("id") === id), id);
+      assert.ok(
+        r.tags.some((t) => t.attrs.get("id") === id),
+        id,
+      );
     const sorts = r.tags.filter((t) => t.name === "button" && t.attrs.get("class") === "sort").map((t) => t.attrs.get("data-sort"));
     assert.deepEqual(sorts, ["unit", "label", "category", "iou"]);
     assert.ok(r.tags.filter((t) => t.name === "th").every((t) => t.attrs.get("scope") === "col"));
@@ -69,7 +69,13 @@ describe("dissection webview HTML", () => {
 describe("dissection panel styles and script", () => {
   it("styles take colours from the theme and hard-code none", () => {
     const css = pageStyles("dissection.css");
-    for (const v of ["--vscode-foreground", "--vscode-editor-background", "--vscode-focusBorder", "--vscode-input-background", "--vscode-list-activeSelectionBackground"])
+    for (const v of [
+      "--vscode-foreground",
+      "--vscode-editor-background",
+      "--vscode-focusBorder",
+      "--vscode-input-background",
+      "--vscode-list-activeSelectionBackground",
+    ])
       assert.ok(css.includes(`var(${v}`), v);
     const code = css.replace(/\/\*[\s\S]*?\*\//g, "");
     assert.equal(code.match(/#[0-9a-fA-F]{3,8}\b|\b(rgb|rgba|hsl|hsla)\(|(?<![\w-])(white|black|red|blue|green|gray|grey)(?![\w-])/g), null);
@@ -88,7 +94,17 @@ describe("merging layers into a panel", () => {
     const b = layer({ layer: "conv2" });
     const a2 = layer({ layer: "conv4", labelledUnits: 3 });
     const merged = mergeLayers([a, b], [a2, layer({ layer: "conv3" })], ["conv1", "conv2", "conv3", "conv4"]);
-    assert.deepEqual(merged.map((l) => [l.layer, l.labelledUnits]), [["conv2", 4], ["conv3", 4], ["conv4", 3]]);
-    assert.deepEqual(mergeLayers([a], [b]).map((l) => l.layer), ["conv4", "conv2"]);
+    assert.deepEqual(
+      merged.map((l) => [l.layer, l.labelledUnits]),
+      [
+        ["conv2", 4],
+        ["conv3", 4],
+        ["conv4", 3],
+      ],
+    );
+    assert.deepEqual(
+      mergeLayers([a], [b]).map((l) => l.layer),
+      ["conv4", "conv2"],
+    );
   });
 });

@@ -1,11 +1,5 @@
 import * as assert from "node:assert/strict";
-import {
-  isLayerDissection,
-  parseDissectionMessage,
-  parseDissectionPanelState,
-  parseLayerCommandArgs,
-  parseUi,
-} from "../src/dissectionMessages";
+import { isLayerDissection, parseDissectionMessage, parseDissectionPanelState, parseLayerCommandArgs, parseUi } from "../src/dissectionMessages";
 import { layer, panelState } from "./support/dissectionFixtures";
 
 describe("dissection webview → host messages", () => {

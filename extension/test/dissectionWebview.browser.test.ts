@@ -20,7 +20,13 @@ const CHROMIUM = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].find((p) => 
 /** The page's DOM after its scripts ran (3 s of virtual time), with `after` run 300 ms after load. */
 function run(state: DissectionPanelState, after: string): string {
   const media = pathToFileURL(path.join(EXTENSION_ROOT, "media")).href;
-  let html = buildDissectionHtml({ cspSource: "file:", scriptUri: `${media}/dissection.js`, baseStyleUri: `${media}/base.css`, styleUri: `${media}/dissection.css`, state });
+  let html = buildDissectionHtml({
+    cspSource: "file:",
+    scriptUri: `${media}/dissection.js`,
+    baseStyleUri: `${media}/base.css`,
+    styleUri: `${media}/dissection.css`,
+    state,
+  });
   const nonce = /'nonce-([^']+)'/.exec(html)![1]!;
   const api = `<script nonce="${nonce}">
 window.__posted = [];
@@ -50,7 +56,15 @@ setInterval(() => {
     fs.writeFileSync(page, html);
     return execFileSync(
       CHROMIUM!,
-      ["--headless=new", "--no-sandbox", "--disable-gpu", "--allow-file-access-from-files", "--virtual-time-budget=3000", "--dump-dom", pathToFileURL(page).href],
+      [
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--allow-file-access-from-files",
+        "--virtual-time-budget=3000",
+        "--dump-dom",
+        pathToFileURL(page).href,
+      ],
       { encoding: "utf8", timeout: 60_000, stdio: ["ignore", "pipe", "ignore"] },
     );
   } finally {
@@ -58,9 +72,19 @@ setInterval(() => {
   }
 }
 
-const unescape = (s: string) => s.replace(/&quot;/g, '"').replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&amp;/g, "&");
+const unescape = (s: string) =>
+  s
+    .replace(/&quot;/g, '"')
+    .replace(/&lt;/g, "<")
+    .replace(/&gt;/g, ">")
+    .replace(/&amp;/g, "&");
 const data = (dom: string, name: string) => JSON.parse(unescape(new RegExp(`data-${name}="([^"]*)"`).exec(dom)?.[1] ?? "null"));
-const rowUnits = (dom: string) => [...(/<tbody id="rows">([\s\S]*?)<\/tbody>/.exec(dom)?.[1] ?? "").matchAll(/<tr[^>]*><td class="num"><button class="unit-link" type="button" aria-label="Unit \d+: open its card">(\d+)<\/button><\/td>/g)].map((m) => Number(m[1]));
+const rowUnits = (dom: string) =>
+  [
+    ...(/<tbody id="rows">([\s\S]*?)<\/tbody>/.exec(dom)?.[1] ?? "").matchAll(
+      /<tr[^>]*><td class="num"><button class="unit-link" type="button" aria-label="Unit \d+: open its card">(\d+)<\/button><\/td>/g,
+    ),
+  ].map((m) => Number(m[1]));
 
 describe("dissection webview in Chromium", function () {
   this.timeout(120_000);
@@ -74,7 +98,11 @@ describe("dissection webview in Chromium", function () {
   it("draws the chart and the table (best IoU first), requests every visible card and shows them", () => {
     const dom = run(panelState(), "");
     assert.deepEqual(rowUnits(dom), [0, 1, 3, 4, 2]);
-    const bars = [...dom.matchAll(/<button class="bar-row"[^>]*data-category="([^"]+)"[\s\S]*?<rect[^>]*width="([^"]+)"([^>]*)>/g)].map((m) => [m[1], m[2], m[3]!.trim()]);
+    const bars = [...dom.matchAll(/<button class="bar-row"[^>]*data-category="([^"]+)"[\s\S]*?<rect[^>]*width="([^"]+)"([^>]*)>/g)].map((m) => [
+      m[1],
+      m[2],
+      m[3]!.trim(),
+    ]);
     assert.deepEqual(bars, [
       ["color", "100.0%", 'fill="#e15759"'],
       ["object", "50.0%", 'fill="#4e79a7"'],
@@ -100,7 +128,12 @@ describe("dissection webview in Chromium", function () {
   });
 
   it("filters by concept text and switches layers", () => {
-    const conv3 = layer({ layer: "conv3", labelledUnits: 1, units: [unit(7, concept("grass", "object", 0.2))], labelledByCategory: [{ category: "object", units: 1 }] });
+    const conv3 = layer({
+      layer: "conv3",
+      labelledUnits: 1,
+      units: [unit(7, concept("grass", "object", 0.2))],
+      labelledByCategory: [{ category: "object", units: 1 }],
+    });
     const dom = run(
       panelState({ layers: [conv3, layer()] }),
       `const f = document.getElementById("filter"); f.value = "RED"; f.dispatchEvent(new Event("input"));

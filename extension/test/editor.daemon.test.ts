@@ -65,7 +65,7 @@ describe("code lenses and hover images through the daemon (stdio)", function () 
       info = await withTimeout(daemon.request("unitscope/loadModel", { path: SAMPLE_CHECKPOINT }), 120_000, "loadModel");
       ready = true;
     } catch (e) {
-      throw new Error(`${(e as Error).message}\n--- daemon stderr ---\n${daemon.log()}`);
+      throw new Error(`${(e as Error).message}\n--- daemon stderr ---\n${daemon.log()}`, { cause: e });
     }
   });
 
@@ -88,15 +88,18 @@ describe("code lenses and hover images through the daemon (stdio)", function () 
     }
     const units = (name: string) => info.layers.find((l) => l.name === name)!.units;
     for (const name of ["conv1", "bn1", "conv2", "bn2", "conv3", "bn3", "conv4", "bn4"])
-      assert.deepEqual(byLine.get(defLine(name)), [
-        `${units(name)} units · not dissected`,
-        "dissect → unitscope.dissectLayer",
-        "ablate → unitscope.ablateUnits",
-      ], name);
+      assert.deepEqual(
+        byLine.get(defLine(name)),
+        [`${units(name)} units · not dissected`, "dissect → unitscope.dissectLayer", "ablate → unitscope.ablateUnits"],
+        name,
+      );
     assert.deepEqual(byLine.get(defLine("fc")), [`${units("fc")} units`, "ablate → unitscope.ablateUnits"]);
     for (const name of ["relu", "pool", "avgpool"]) assert.equal(byLine.get(defLine(name)), undefined, name);
     // Only lines of definitions: uses in forward() get none.
-    assert.deepEqual([...byLine.keys()].sort((a, b) => a - b), ["conv1", "bn1", "conv2", "bn2", "conv3", "bn3", "conv4", "bn4", "fc"].map(defLine));
+    assert.deepEqual(
+      [...byLine.keys()].sort((a, b) => a - b),
+      ["conv1", "bn1", "conv2", "bn2", "conv3", "bn3", "conv4", "bn4", "fc"].map(defLine),
+    );
     const dissect = all.find((l) => l.range.start.line === defLine("conv2") && l.command?.command === "unitscope.dissectLayer")!;
     assert.deepEqual(dissect.command!.arguments, [{ modelId: info.modelId, layer: "conv2" }]);
     // The lens sits on the constructor: `nn.Conv2d`'s Conv2d.
@@ -106,7 +109,11 @@ describe("code lenses and hover images through the daemon (stdio)", function () 
 
   it("after a dissection asks the client to refresh, and the lens says how many units are labelled", async () => {
     const before = daemon!.serverRequests.filter((m) => m === "workspace/codeLens/refresh").length;
-    const result = await withTimeout(daemon!.request("unitscope/dissect", { modelId: info.modelId, layers: ["conv2"], dataset: BRODEN_MINI }), 120_000, "dissect");
+    const result = await withTimeout(
+      daemon!.request("unitscope/dissect", { modelId: info.modelId, layers: ["conv2"], dataset: BRODEN_MINI }),
+      120_000,
+      "dissect",
+    );
     const conv2 = result.layers[0]!;
     for (let i = 0; i < 100 && daemon!.serverRequests.filter((m) => m === "workspace/codeLens/refresh").length === before; i++)
       await new Promise((r) => setTimeout(r, 50));
@@ -129,7 +136,10 @@ describe("code lenses and hover images through the daemon (stdio)", function () 
     const top = [...md.matchAll(/unit (\d+) \*/g)].map((m) => Number(m[1]));
     const images = [...md.matchAll(/\[!\[unit (\d+): [^\]]*\]\(data:image\/png;base64,([A-Za-z0-9+/=]+)\)\]\(command:unitscope\.openUnitCard\?([^ )]+)/g)];
     assert.ok(images.length > 0, md.slice(0, 2000));
-    assert.deepEqual(images.map((m) => Number(m[1])), top.slice(0, images.length));
+    assert.deepEqual(
+      images.map((m) => Number(m[1])),
+      top.slice(0, images.length),
+    );
     for (const [, unit, png, args] of images) {
       // Two 40-pixel tiles side by side, 2 pixels apart.
       assert.deepEqual(pngSize(png!), { width: 82, height: 40 });
@@ -141,6 +151,9 @@ describe("code lenses and hover images through the daemon (stdio)", function () 
 
   it("lists the dissection on the client's dataset as the default one", async () => {
     const listed = await daemon!.request("unitscope/dissectedLayers", { modelId: info.modelId });
-    assert.deepEqual(listed.layers.filter((l) => l.isDefault).map((l) => l.layer), ["conv2"]);
+    assert.deepEqual(
+      listed.layers.filter((l) => l.isDefault).map((l) => l.layer),
+      ["conv2"],
+    );
   });
 });

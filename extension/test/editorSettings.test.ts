@@ -46,7 +46,11 @@ describe("editor settings: daemon, remote, checkpoints, dataset, cache", () => {
   describe("remote address", () => {
     const check = (text: string, expected: { host: string; port: number } | undefined, problem?: RegExp) => {
       const problems: string[] = [];
-      assert.deepEqual(parseRemote(text, (t) => problems.push(t)), expected, text);
+      assert.deepEqual(
+        parseRemote(text, (t) => problems.push(t)),
+        expected,
+        text,
+      );
       if (problem) assert.match(problems[0] ?? "", problem);
       else assert.deepEqual(problems, []);
     };
@@ -60,8 +64,15 @@ describe("editor settings: daemon, remote, checkpoints, dataset, cache", () => {
 
   it("runs a .dll with the configured dotnet", () => {
     const env = { platform: "linux" as const, pathEnv: "", workspaceFolders: ["/ws"], extensionPath: "/x/ext", dotnet: "/opt/dotnet/dotnet" };
-    const built = discoverServer("", ["serve"], { ...env, fileMtime: (f) => (f === "/ws/server/UnitScope.Cli/bin/Debug/net10.0/unitscope.dll" ? 1 : undefined) });
-    assert.deepEqual(built.ok && built.spec, { command: "/opt/dotnet/dotnet", args: ["/ws/server/UnitScope.Cli/bin/Debug/net10.0/unitscope.dll", "serve"], source: "build" });
+    const built = discoverServer("", ["serve"], {
+      ...env,
+      fileMtime: (f) => (f === "/ws/server/UnitScope.Cli/bin/Debug/net10.0/unitscope.dll" ? 1 : undefined),
+    });
+    assert.deepEqual(built.ok && built.spec, {
+      command: "/opt/dotnet/dotnet",
+      args: ["/ws/server/UnitScope.Cli/bin/Debug/net10.0/unitscope.dll", "serve"],
+      source: "build",
+    });
     const set = discoverServer("/d/unitscope.dll", ["serve"], { ...env, fileMtime: () => 1 });
     assert.deepEqual(set.ok && set.spec.command, "/opt/dotnet/dotnet");
   });

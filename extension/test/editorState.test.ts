@@ -86,7 +86,10 @@ describe("the models a window loaded", () => {
     assert.equal(set.size, 2);
     assert.equal(set.active?.info.path, "/ckpt/epoch_20.pth");
     assert.deepEqual(set.active?.sameBytesAs, ["/ckpt/epoch_10.pth"]);
-    assert.deepEqual(set.replayOrder(undefined).map((p) => p.path), ["/m/b.pth", "/ckpt/epoch_20.pth"]);
+    assert.deepEqual(
+      set.replayOrder(undefined).map((p) => p.path),
+      ["/m/b.pth", "/ckpt/epoch_20.pth"],
+    );
     // Back to the first file: it is the one shown, the other named as identical.
     set.loaded(epoch10, info("same", epoch10.path));
     assert.equal(set.active?.info.path, "/ckpt/epoch_10.pth");
@@ -103,7 +106,7 @@ describe("the models a window loaded", () => {
 
 describe("jobs", () => {
   it("lists a job with its progress until it ends, and cancels it once", () => {
-    let t = 1000;
+    const t = 1000;
     const jobs = new Jobs(() => t);
     let changes = 0;
     jobs.onDidChange(() => changes++);

@@ -38,20 +38,41 @@ describe("evolution and compare panels in Chromium, from the real daemon's outpu
       "compareCheckpoints",
     );
     const ref = (m: typeof last, label: string) => ({ modelId: m.modelId, checkpointHash: m.checkpointHash, modelLabel: label });
-    evolution = { version: 1, model: ref(last, "last.pth (smallcnn)"), run: result.run, result: { ...result, checkpoints: gatherCheckpoints(result.checkpoints) } };
+    evolution = {
+      version: 1,
+      model: ref(last, "last.pth (smallcnn)"),
+      run: result.run,
+      result: { ...result, checkpoints: gatherCheckpoints(result.checkpoints) },
+    };
     comparison = { version: 1, modelA: ref(first, "epoch_3.pth"), modelB: ref(last, "last.pth"), result: compared };
   });
 
-  const resources = (script: string) => ({ cspSource: "file:", scriptUri: `${MEDIA}/${script}`, baseStyleUri: `${MEDIA}/base.css`, styleUri: `${MEDIA}/evolution.css` });
+  const resources = (script: string) => ({
+    cspSource: "file:",
+    scriptUri: `${MEDIA}/${script}`,
+    baseStyleUri: `${MEDIA}/base.css`,
+    styleUri: `${MEDIA}/evolution.css`,
+  });
   const posted = async (page: Page) => (await page.evaluate("window.__posted")) as { type: string; path?: string }[];
-  const visibleLayers = (page: Page) => page.evaluate(`[...document.querySelectorAll("section.evo-layer")].filter((s) => !s.hidden).map((s) => s.dataset.layer)`);
+  const visibleLayers = (page: Page) =>
+    page.evaluate(`[...document.querySelectorAll("section.evo-layer")].filter((s) => !s.hidden).map((s) => s.dataset.layer)`);
 
   for (const theme of SHOWN_THEMES) {
     it(`${theme}: the run's charts and tables, tabs, a unit followed, a checkpoint asked for, kept across a reload`, async () => {
-      const page = await openPanel(pages.browser, buildEvolutionHtml({ ...resources("evolution.js"), state: evolution }), theme, {}, { width: 1100, height: 900 });
+      const page = await openPanel(
+        pages.browser,
+        buildEvolutionHtml({ ...resources("evolution.js"), state: evolution }),
+        theme,
+        {},
+        { width: 1100, height: 900 },
+      );
       try {
         const widths = (await page.evaluate(`[...document.querySelectorAll("img.evo-chart")].map((i) => i.naturalWidth)`)) as number[];
-        assert.deepEqual(widths, evolution.result.charts!.map((c) => c.width), "the daemon's charts decode");
+        assert.deepEqual(
+          widths,
+          evolution.result.charts!.map((c) => c.width),
+          "the daemon's charts decode",
+        );
         assert.deepEqual(await visibleLayers(page), ["conv2"]);
         await page.locator('button.evo-tab[data-layer="conv3"]').click();
         assert.deepEqual(await visibleLayers(page), ["conv3"]);

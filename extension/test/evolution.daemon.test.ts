@@ -13,7 +13,13 @@ import { runAnalysis } from "../src/analysisRun";
 import type { ProgressClient, ProgressStep } from "../src/dissectRun";
 import { describeFailure } from "../src/errors";
 import { buildEvolutionHtml, unitTimeline } from "../src/evolution/evolutionHtml";
-import { gatherCheckpoints, isEvolveResult, parseComparePanelState, parseEvolutionPanelState, type EvolutionPanelState } from "../src/evolution/evolutionMessages";
+import {
+  gatherCheckpoints,
+  isEvolveResult,
+  parseComparePanelState,
+  parseEvolutionPanelState,
+  type EvolutionPanelState,
+} from "../src/evolution/evolutionMessages";
 import type { CheckpointSummary, ModelInfo } from "../src/protocol.generated";
 import { loadForAnalyses, removeCache, startDaemon, withTimeout, type Daemon } from "./support/daemon";
 import { torchPythonAndDaemon } from "./support/python";
@@ -57,7 +63,10 @@ describe("training run and comparison through the daemon (stdio)", function () {
     );
     assert.ok(isEvolveResult(result));
     assert.equal(result.checkpointCount, 2, "last.pth has epoch_6.pth's bytes");
-    assert.deepEqual(result.charts?.map((c) => c.layer), ["conv2", "conv3"]);
+    assert.deepEqual(
+      result.charts?.map((c) => c.layer),
+      ["conv2", "conv3"],
+    );
     const checkpoints = gatherCheckpoints([...partials, ...result.checkpoints]);
     assert.deepEqual(
       checkpoints.map((c) => [c.epoch, c.paths.map((p) => path.basename(p)).sort()]),
@@ -70,10 +79,20 @@ describe("training run and comparison through the daemon (stdio)", function () {
     assert.ok((conv(checkpoints[1]!, "conv3").weightChange ?? 0) > 0.5, "conv3's noise is removed again: its weight moved");
     assert.equal(conv(checkpoints[1]!, "conv2").weightChange, 0, "conv2 is the same in both");
     for (const c of checkpoints)
-      for (const l of c.layers) assert.equal(l.unitConcepts?.filter((u) => u.labelled).length, l.labelled, `${l.layer}: the labelled units are the ones counted`);
-    assert.equal(steps.reduce((sum, s) => sum + (s.increment ?? 0), 0), 100, "the bar fills");
+      for (const l of c.layers)
+        assert.equal(l.unitConcepts?.filter((u) => u.labelled).length, l.labelled, `${l.layer}: the labelled units are the ones counted`);
+    assert.equal(
+      steps.reduce((sum, s) => sum + (s.increment ?? 0), 0),
+      100,
+      "the bar fills",
+    );
 
-    const state: EvolutionPanelState = { version: 1, model: { modelId: model.modelId, checkpointHash: model.checkpointHash, modelLabel: "last.pth" }, run: result.run, result: { ...result, checkpoints } };
+    const state: EvolutionPanelState = {
+      version: 1,
+      model: { modelId: model.modelId, checkpointHash: model.checkpointHash, modelLabel: "last.pth" },
+      run: result.run,
+      result: { ...result, checkpoints },
+    };
     assert.deepEqual(parseEvolutionPanelState(JSON.parse(JSON.stringify(state))), state, "the panel's state survives a reload");
     // conv2 is identical in both checkpoints: each unit has the same concept at both.
     for (const { cells } of unitTimeline(state, "conv2")) assert.deepEqual(cells[0], cells[1]);
@@ -83,7 +102,12 @@ describe("training run and comparison through the daemon (stdio)", function () {
 
   it("compares the run's two checkpoints (unchanged before conv3, moved from it on) and a checkpoint with itself (unchanged)", async () => {
     const older = await withTimeout(daemon!.request("unitscope/loadModel", { path: path.join(run!, "epoch_3.pth") }), 120_000, "loadModel");
-    const result = await runAnalysis(client, "unitscope/compareCheckpoints", { modelIdA: older.modelId, modelIdB: model.modelId, maxImages: 12 }, { report: () => undefined });
+    const result = await runAnalysis(
+      client,
+      "unitscope/compareCheckpoints",
+      { modelIdA: older.modelId, modelIdB: model.modelId, maxImages: 12 },
+      { report: () => undefined },
+    );
     const ref = { modelId: model.modelId, checkpointHash: model.checkpointHash, modelLabel: "last.pth" };
     assert.ok(parseComparePanelState({ version: 1, modelA: ref, modelB: ref, result }), "the panel takes the daemon's comparison");
     // Only conv3's weight differs: the layers before it are unchanged, it and every layer after it moved.
@@ -93,7 +117,12 @@ describe("training run and comparison through the daemon (stdio)", function () {
     assert.ok((cka("conv3") ?? 1) < 0.99, `conv3's CKA ${cka("conv3")}`);
     assert.ok(!["conv1", "conv2"].includes(result.rankedByChange[0]!), `most changed: ${result.rankedByChange[0]}`);
 
-    const same = await runAnalysis(client, "unitscope/compareCheckpoints", { modelIdA: model.modelId, modelIdB: model.modelId, layers: ["conv2"], maxImages: 12 }, { report: () => undefined });
+    const same = await runAnalysis(
+      client,
+      "unitscope/compareCheckpoints",
+      { modelIdA: model.modelId, modelIdB: model.modelId, layers: ["conv2"], maxImages: 12 },
+      { report: () => undefined },
+    );
     const conv2 = same.layers[0]!;
     assert.equal(conv2.matchedToSameIndex, conv2.unitsA, "every unit matched to itself");
   });
@@ -101,7 +130,12 @@ describe("training run and comparison through the daemon (stdio)", function () {
   it("refuses an unknown layer by name and serves on", async () => {
     const failed = runAnalysis(client, "unitscope/evolve", { modelId: model.modelId, run: run!, layers: ["conv9"] }, { report: () => undefined });
     await assert.rejects(failed, (e: unknown) => /conv9/.test(describeFailure(e).message));
-    const again = await runAnalysis(client, "unitscope/evolve", { modelId: model.modelId, run: run!, layers: ["conv2"], maxImages: 12 }, { report: () => undefined });
+    const again = await runAnalysis(
+      client,
+      "unitscope/evolve",
+      { modelId: model.modelId, run: run!, layers: ["conv2"], maxImages: 12 },
+      { report: () => undefined },
+    );
     assert.equal(again.checkpoints.length, 2, "without a partial callback the response holds every checkpoint");
   });
 });

@@ -56,7 +56,15 @@ function run(): EvolveResult {
     checkpointCount: 3,
     checkpoints: [
       checkpoint(0, 1, [[2, "red", 0.01, false]]),
-      checkpoint(1, 5, [[2, "red", 0.08, true], [5, "blue", 0.05, true]], 0.4),
+      checkpoint(
+        1,
+        5,
+        [
+          [2, "red", 0.08, true],
+          [5, "blue", 0.05, true],
+        ],
+        0.4,
+      ),
       checkpoint(2, undefined, [[2, "green", 0.09, true]], 0.1),
     ],
     charts: [{ layer: "features.8", png: PNG, width: 720, height: 340 }],
@@ -73,7 +81,15 @@ function comparison(): CompareCheckpointsResult {
     dataset: "probe",
     images: 32,
     layers: [
-      { layer: "conv1", unitsA: 3, unitsB: 3, matchedToSameIndex: 3, matches: [0, 1, 2].map((u) => ({ unitA: u, unitB: u, correlation: 1 })), cka: 1, meanMatchedCorrelation: 1 },
+      {
+        layer: "conv1",
+        unitsA: 3,
+        unitsB: 3,
+        matchedToSameIndex: 3,
+        matches: [0, 1, 2].map((u) => ({ unitA: u, unitB: u, correlation: 1 })),
+        cka: 1,
+        meanMatchedCorrelation: 1,
+      },
       {
         layer: "conv2",
         unitsA: 3,
@@ -97,7 +113,12 @@ function comparison(): CompareCheckpointsResult {
   };
 }
 
-const compare = (): ComparePanelState => ({ version: 1, modelA: { ...model, modelLabel: "epoch_1.pth" }, modelB: { ...model, modelLabel: "epoch_5.pth" }, result: comparison() });
+const compare = (): ComparePanelState => ({
+  version: 1,
+  modelA: { ...model, modelLabel: "epoch_1.pth" },
+  modelB: { ...model, modelLabel: "epoch_5.pth" },
+  result: comparison(),
+});
 const resources = { cspSource: "vscode-resource:", scriptUri: "evolution.js", baseStyleUri: "base.css", styleUri: "evolution.css" };
 
 describe("evolution panels", () => {
@@ -134,7 +155,10 @@ describe("evolution panels", () => {
 
   it("lets the page load only the run's own checkpoint files", () => {
     const state = evolution();
-    assert.deepEqual(parseEvolutionToHost({ type: "openCheckpoint", path: "/runs/exp1/epoch_5.pth" }, state), { type: "openCheckpoint", path: "/runs/exp1/epoch_5.pth" });
+    assert.deepEqual(parseEvolutionToHost({ type: "openCheckpoint", path: "/runs/exp1/epoch_5.pth" }, state), {
+      type: "openCheckpoint",
+      path: "/runs/exp1/epoch_5.pth",
+    });
     assert.equal(parseEvolutionToHost({ type: "openCheckpoint", path: "/etc/passwd" }, state), undefined);
     assert.equal(parseEvolutionToHost({ type: "load" }, state), undefined);
   });
@@ -144,7 +168,11 @@ describe("evolution panels", () => {
     assert.match(html, /<img class="evo-chart" src="data:image\/png;base64,iVBORw0KGgo=" width="720" height="340"/);
     const rows = [...html.matchAll(/<tr><th scope="row">([^<]+)/g)].map((m) => m[1]!.trim());
     assert.deepEqual(rows, ["epoch 1", "epoch 5", "#3"]);
-    assert.match(html, /<td>50\.0%<\/td><td>60\.0%<\/td><td>3\.5<\/td><td>–<\/td><td>0 \(0\.0%\)<\/td>/, "the first checkpoint: no weight change, nothing labelled");
+    assert.match(
+      html,
+      /<td>50\.0%<\/td><td>60\.0%<\/td><td>3\.5<\/td><td>–<\/td><td>0 \(0\.0%\)<\/td>/,
+      "the first checkpoint: no weight change, nothing labelled",
+    );
     assert.match(html, /<td>0\.4<\/td><td>2 \(28\.6%\)<\/td>/);
     const units = [...html.matchAll(/<tr class="evo-unit( selected)?" data-unit="(\d+)"/g)].map((m) => [Number(m[2]), m[1] === " selected"]);
     assert.deepEqual(units, [
@@ -160,7 +188,10 @@ describe("evolution panels", () => {
       ],
     );
     // Unit 2: unlabelled → red → green; unit 5: none → blue → none.
-    assert.deepEqual(timeline.map((t) => labelChanges(t.cells)), [2, 2]);
+    assert.deepEqual(
+      timeline.map((t) => labelChanges(t.cells)),
+      [2, 2],
+    );
     assert.match(html, /<td class="evo-labelled" title="green \(color\) IoU 0\.090, its label">/);
   });
 
@@ -174,7 +205,11 @@ describe("evolution panels", () => {
 
   it("lists the layers by how much they changed, the most changed chosen first", () => {
     const html = buildCompareHtml({ ...resources, state: compare() });
-    const rows = [...html.matchAll(/<tr class="cmp-layer( selected)?" data-layer="([^"]+)"[^>]*><td>(\d+)<\/td><th scope="row">[^<]+<\/th><td>(\d+)<\/td><td>([^<]+)<\/td>/g)];
+    const rows = [
+      ...html.matchAll(
+        /<tr class="cmp-layer( selected)?" data-layer="([^"]+)"[^>]*><td>(\d+)<\/td><th scope="row">[^<]+<\/th><td>(\d+)<\/td><td>([^<]+)<\/td>/g,
+      ),
+    ];
     assert.deepEqual(
       rows.map((r) => [r[2], r[1] === " selected", Number(r[3]), r[5]]),
       [
@@ -206,7 +241,10 @@ describe("evolution panels", () => {
     assert.equal(checkpointPathOf(items[1]), "/w/model.pth");
     assert.equal(checkpointPathOf({ fsPath: "/a/b.pth" }), "/a/b.pth");
     assert.equal(checkpointPathOf(items[0]), undefined, "a run is not a checkpoint");
-    const layers = ["conv1", "relu1", "conv2", "conv3", "fc"].map((name) => ({ name, kind: name.startsWith("conv") ? "Conv2d" : name === "fc" ? "Linear" : "ReLU" }));
+    const layers = ["conv1", "relu1", "conv2", "conv3", "fc"].map((name) => ({
+      name,
+      kind: name.startsWith("conv") ? "Conv2d" : name === "fc" ? "Linear" : "ReLU",
+    }));
     assert.deepEqual(defaultRunLayers(layers), ["conv2", "conv3"]);
   });
 });

@@ -41,7 +41,13 @@ describe("unit gallery panel in Chromium, from the real daemon's output", functi
   });
 
   function galleryPage(theme: ThemeName): Promise<Page> {
-    const html = buildGalleryHtml({ cspSource: "file:", scriptUri: `${MEDIA}/gallery.js`, baseStyleUri: `${MEDIA}/base.css`, styleUri: `${MEDIA}/gallery.css`, state });
+    const html = buildGalleryHtml({
+      cspSource: "file:",
+      scriptUri: `${MEDIA}/gallery.js`,
+      baseStyleUri: `${MEDIA}/base.css`,
+      styleUri: `${MEDIA}/gallery.css`,
+      state,
+    });
     return openPanel(pages.browser, html, theme);
   }
 
@@ -56,7 +62,10 @@ describe("unit gallery panel in Chromium, from the real daemon's output", functi
         assert.equal(await page.locator("figure.activation").count(), count);
         const decoded = (await page.evaluate("[...document.querySelectorAll('figure.activation img')].map((i) => i.naturalWidth)")) as number[];
         assert.equal(decoded.length, 3 * count);
-        assert.ok(decoded.every((w) => w > 0), `every PNG decodes (${decoded.join(",")})`);
+        assert.ok(
+          decoded.every((w) => w > 0),
+          `every PNG decodes (${decoded.join(",")})`,
+        );
         const background = await page.evaluate("getComputedStyle(document.body).backgroundColor");
         assert.ok(typeof background === "string" && background.length > 0);
         assert.match((await page.locator(".method").textContent()) ?? "", /deconvnet/i);

@@ -4,7 +4,14 @@
 
 import * as assert from "node:assert/strict";
 import { buildGalleryHtml } from "../src/seeing/galleryHtml";
-import { checkGalleryRequest, galleryParams, isUnitGalleryResult, parseGalleryMessage, parseGalleryPanelState, type GalleryPanelState } from "../src/seeing/galleryMessages";
+import {
+  checkGalleryRequest,
+  galleryParams,
+  isUnitGalleryResult,
+  parseGalleryMessage,
+  parseGalleryPanelState,
+  type GalleryPanelState,
+} from "../src/seeing/galleryMessages";
 import type { UnitGalleryResult } from "../src/protocol.generated";
 import { CSP_SOURCE, MEDIA, readPage, resources } from "./support/pageHtml";
 
@@ -76,7 +83,13 @@ describe("unit gallery", () => {
   });
 
   it("sends the method only when one was chosen", () => {
-    assert.deepEqual(galleryParams("m1", "conv3", "probe", { unit: 2, method: "auto", k: 9 }), { modelId: "m1", layer: "conv3", unit: 2, dataset: "probe", k: 9 });
+    assert.deepEqual(galleryParams("m1", "conv3", "probe", { unit: 2, method: "auto", k: 9 }), {
+      modelId: "m1",
+      layer: "conv3",
+      unit: 2,
+      dataset: "probe",
+      k: 9,
+    });
     assert.equal(galleryParams("m1", "conv3", "/d", { unit: 2, method: "gradient", k: 4 }).method, "gradient");
   });
 

@@ -6,7 +6,15 @@
 import * as assert from "node:assert/strict";
 import { buildGanHtml, editHtml, sampleScale } from "../src/gan/ganHtml";
 import { ganLayers, ganRefusal } from "../src/gan/ganLayers";
-import { conceptsByCategory, mergeGanStates, parseGanEditRequest, parseGanPanelState, parseGanToWebview, regionFromDrag, type GanPanelState } from "../src/gan/ganMessages";
+import {
+  conceptsByCategory,
+  mergeGanStates,
+  parseGanEditRequest,
+  parseGanPanelState,
+  parseGanToWebview,
+  regionFromDrag,
+  type GanPanelState,
+} from "../src/gan/ganMessages";
 import { ganEditParams } from "../src/gan/ganEditParams";
 import type { GanDissectResult, GanEditResult } from "../src/protocol.generated";
 
@@ -43,7 +51,15 @@ function edit(withRegion: boolean): GanEditResult {
     concept: "tree",
     category: "object",
     sampleCount: 20,
-    ablation: { topUnits: [0, 2], areaBefore: 0.3, areaTopAblated: 0.05, areaRandomAblated: [0.28, 0.3], topDrop: 1 - 0.05 / 0.3, randomDrop: 1 - 0.29 / 0.3, examples: [{ sample: 0, originalPng: PNG, editedPng: PNG }] },
+    ablation: {
+      topUnits: [0, 2],
+      areaBefore: 0.3,
+      areaTopAblated: 0.05,
+      areaRandomAblated: [0.28, 0.3],
+      topDrop: 1 - 0.05 / 0.3,
+      randomDrop: 1 - 0.29 / 0.3,
+      examples: [{ sample: 0, originalPng: PNG, editedPng: PNG }],
+    },
     ...(withRegion
       ? {
           insertion: {
@@ -137,7 +153,10 @@ describe("GAN panel", () => {
 
   it("draws the grid, the concepts by category and the intervention controls", () => {
     const html = buildGanHtml({ ...resources, state: state() });
-    const samples = [...html.matchAll(/<button type="button" class="gan-sample( selected)?" data-sample="(\d)"/g)].map((m) => [Number(m[2]), m[1] === " selected"]);
+    const samples = [...html.matchAll(/<button type="button" class="gan-sample( selected)?" data-sample="(\d)"/g)].map((m) => [
+      Number(m[2]),
+      m[1] === " selected",
+    ]);
     assert.deepEqual(samples, [
       [0, false],
       [1, true],
@@ -148,7 +167,10 @@ describe("GAN panel", () => {
     assert.match(html, new RegExp(`width="${16 * s}" height="${12 * s}"`));
     assert.deepEqual([...conceptsByCategory(dissection()).keys()], ["object", "color"]);
     assert.match(html, /<h3>object <span class="muted">2 concepts<\/span><\/h3>/);
-    assert.match(html, /<tr class="gan-concept selected" data-concept="tree"[^>]*><th scope="row">tree<\/th><td>3 units<\/td><td class="muted">0 \(0\.200\), 2 \(0\.050\), 1 \(0\.010\)<\/td>/);
+    assert.match(
+      html,
+      /<tr class="gan-concept selected" data-concept="tree"[^>]*><th scope="row">tree<\/th><td>3 units<\/td><td class="muted">0 \(0\.200\), 2 \(0\.050\), 1 \(0\.010\)<\/td>/,
+    );
     assert.match(html, /2 of 3 units labelled: 1 object · 1 color/);
     assert.match(html, /segmented by <span title="\/m\/seg\.pth">seg\.pth<\/span>/, "the segmenter by its file name, the path in the tooltip");
     assert.match(html, /<option value="tree" selected>tree \(object, 3 units\)<\/option>/);
@@ -162,7 +184,11 @@ describe("GAN panel", () => {
   it("shows the ablation against random units and the insertion inside against outside", () => {
     const html = editHtml(edit(true), dissection());
     assert.match(html, /Drop <span class="muted">\(of that share\)<\/span>/);
-    assert.match(html, /<tr data-measure="top"><th scope="row">Top 2<\/th><td>5\.00%<\/td><td>83\.33%<\/td>/, "the drop is relative: (before − after) / before");
+    assert.match(
+      html,
+      /<tr data-measure="top"><th scope="row">Top 2<\/th><td>5\.00%<\/td><td>83\.33%<\/td>/,
+      "the drop is relative: (before − after) / before",
+    );
     assert.match(html, /<tr data-measure="random"><th scope="row">Random 2 <span class="muted">\(mean of 2\)<\/span><\/th><td>29\.00%<\/td><td>3\.33%<\/td>/);
     assert.match(html, /<tr data-measure="inside"><th scope="row">Inside the region<\/th><td>10\.00%<\/td><td>40\.00%<\/td><td>30\.00%<\/td>/);
     assert.match(html, /<tr data-measure="outside"><th scope="row">Outside<\/th><td>30\.00%<\/td><td>32\.00%<\/td><td>2\.00%<\/td>/);

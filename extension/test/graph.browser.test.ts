@@ -29,7 +29,8 @@ describe("explanatory graph panel in Chromium, from the real daemon's output", f
 
   const pages = withDaemonPages({}, async (d, { folder }) => {
     fs.mkdirSync(path.join(folder, "shapes"));
-    for (const copy of [0, 1]) for (const name of fs.readdirSync(IMAGES)) fs.copyFileSync(path.join(IMAGES, name), path.join(folder, "shapes", `${copy}-${name}`));
+    for (const copy of [0, 1])
+      for (const name of fs.readdirSync(IMAGES)) fs.copyFileSync(path.join(IMAGES, name), path.join(folder, "shapes", `${copy}-${name}`));
     model = await withTimeout(d.request("unitscope/loadModel", { path: CHECKPOINT }), 120_000, "loadModel");
     request = { modelId: model.modelId, layers: ["conv4", "conv3"], evaluationSet: folder, className: "shapes", iterations: 4 };
     graph = await withTimeout(d.request("unitscope/explanatoryGraph", request), 120_000, "explanatoryGraph");
@@ -60,7 +61,10 @@ describe("explanatory graph panel in Chromium, from the real daemon's output", f
         assert.match(text, new RegExp(`Node ${node.node.id} of conv3`));
         assert.match(text, /mean position \(\d+%, \d+%\)/);
         const widths = (await page.evaluate(`[...document.querySelectorAll("#graph-node .graph-patch img")].map((i) => i.naturalWidth)`)) as number[];
-        assert.ok(widths.every((w) => w > 0), "the patches decode");
+        assert.ok(
+          widths.every((w) => w > 0),
+          "the patches decode",
+        );
         const other = graph.layers[0]!.nodes[0]!.id;
         await page.locator(`circle.graph-node[data-node="${other}"]`).press("Enter");
         assert.deepEqual((await posted(page)).at(-1), { type: "node", nodeId: other });

@@ -93,18 +93,24 @@ describe("explanatory graph panel", () => {
     const node = graph().layers[0]!.nodes[0]!;
     const answer = { type: "node", result: { layer: "conv4", node, patches: [{ image: "/a/b.png", x: 0.5, y: 0.5, strength: 2, patchPng: PNG }] } };
     assert.deepEqual(parseGraphToWebview(answer), answer);
-    assert.equal(parseGraphToWebview({ ...answer, result: { ...answer.result, patches: [{ image: "/a/b.png", x: 0.5, y: 0.5, strength: 2, patchPng: "<svg>" }] } }), undefined);
+    assert.equal(
+      parseGraphToWebview({ ...answer, result: { ...answer.result, patches: [{ image: "/a/b.png", x: 0.5, y: 0.5, strength: 2, patchPng: "<svg>" }] } }),
+      undefined,
+    );
     assert.deepEqual(parseGraphToWebview({ type: "nodeError", nodeId: 1, message: "not cached" }), { type: "nodeError", nodeId: 1, message: "not cached" });
   });
 
   it("draws every node where the graph puts it, one line per node to its strongest parent, and the explained shares", () => {
     const html = buildGraphHtml({ ...resources, state: { ...state(), selected: 1 } });
     const circles = [...html.matchAll(/<circle class="graph-node( selected)?" data-node="(\d+)"[^>]* cx="([\d.-]+)" cy="([\d.-]+)"/g)];
-    assert.deepEqual(circles.map((c) => [Number(c[2]), Number(c[3]), Number(c[4]), c[1] === " selected"]).sort((a, b) => Number(a[0]) - Number(b[0])), [
-      [0, 50, 25, false],
-      [1, 40, 20, true],
-      [2, 70, 70, false],
-    ]);
+    assert.deepEqual(
+      circles.map((c) => [Number(c[2]), Number(c[3]), Number(c[4]), c[1] === " selected"]).sort((a, b) => Number(a[0]) - Number(b[0])),
+      [
+        [0, 50, 25, false],
+        [1, 40, 20, true],
+        [2, 70, 70, false],
+      ],
+    );
     const lines = [...html.matchAll(/<line x1="([\d.-]+)" y1="([\d.-]+)" x2="([\d.-]+)" y2="([\d.-]+)" stroke-opacity="([\d.]+)"/g)];
     assert.equal(lines.length, 2, "one line per node that has parents");
     // Node 1's strongest parent (weight 0.6) sits at its position minus (−0.1, −0.05).

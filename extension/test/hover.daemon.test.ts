@@ -58,7 +58,7 @@ describe("hover through the daemon (stdio)", function () {
       await daemon.notify("textDocument/didOpen", { textDocument: { uri, languageId: "python", version: 1, text } });
       ready = true;
     } catch (e) {
-      throw new Error(`${(e as Error).message}\n--- daemon stderr ---\n${daemon.log()}`);
+      throw new Error(`${(e as Error).message}\n--- daemon stderr ---\n${daemon.log()}`, { cause: e });
     }
   });
 
@@ -109,7 +109,11 @@ describe("hover through the daemon (stdio)", function () {
     const conv1 = info.layers.find((l) => l.name === "conv1");
     assert.equal(conv1?.kind, "Conv2d");
     assert.equal(conv1?.units, 16);
-    for (const name of ["conv2", "conv3", "conv4", "fc"]) assert.ok(info.layers.some((l) => l.name === name), name);
+    for (const name of ["conv2", "conv3", "conv4", "fc"])
+      assert.ok(
+        info.layers.some((l) => l.name === name),
+        name,
+      );
   });
 
   it("hovers self.conv1 where it is defined", () => check(/\bself\.(conv1)\s*=/, "conv1"));

@@ -23,7 +23,7 @@ describe("trusted hover commands", () => {
   });
 
   it("finds command links in markdown", () => {
-    const md = "Not dissected yet — [Dissect conv4](command:unitscope.dissectLayer?%5B%7B%7D%5D \"Run\") · [x](https://e.org) [y](command:workbench.action.quit)";
+    const md = 'Not dissected yet — [Dissect conv4](command:unitscope.dissectLayer?%5B%7B%7D%5D "Run") · [x](https://e.org) [y](command:workbench.action.quit)';
     assert.deepEqual(commandLinks(md), ["unitscope.dissectLayer", "workbench.action.quit"]);
   });
 });

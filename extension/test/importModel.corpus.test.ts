@@ -96,7 +96,11 @@ describe("import model corpus: classic definitions export, load and match PyTorc
 
       if (c.expect === "refused") {
         let message = run.outcome.ok ? "" : run.outcome.message;
-        if (run.outcome.ok) await load(run.outcome.onnx).then(() => undefined, (e: Error) => (message = e.message));
+        if (run.outcome.ok)
+          await load(run.outcome.onnx).then(
+            () => undefined,
+            (e: Error) => (message = e.message),
+          );
         outcomes.push(`${c.name}: refused${run.outcome.ok ? " by the daemon" : " by the exporter"}: ${message.slice(0, 140)}`);
         assert.ok(message.includes(c.message ?? ""), `expected a refusal mentioning '${c.message}', got: ${message || "a loaded model"}`);
         return;

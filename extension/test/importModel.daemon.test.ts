@@ -78,7 +78,9 @@ describe("import model through the daemon (exporter + loadModel + writeModelDesc
       const imagePath = path.join(REPO_ROOT, "samples/images", image);
       const a = await daemon!.request("unitscope/predict", { modelId: onnxModel.modelId, imagePath });
       const b = await daemon!.request("unitscope/predict", { modelId: zoo.modelId, imagePath });
-      a.logits.forEach((v, i) => assert.ok(Math.abs(v - b.logits[i]!) <= 1e-4 * Math.max(1, Math.abs(b.logits[i]!)), `${image} logit ${i}: ${v} vs ${b.logits[i]}`));
+      a.logits.forEach((v, i) =>
+        assert.ok(Math.abs(v - b.logits[i]!) <= 1e-4 * Math.max(1, Math.abs(b.logits[i]!)), `${image} logit ${i}: ${v} vs ${b.logits[i]}`),
+      );
     }
     await daemon!.request("unitscope/unloadModel", { modelId: zoo.modelId });
   });

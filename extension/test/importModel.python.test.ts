@@ -46,7 +46,9 @@ describe("exporter (unitscope_export.py) with real PyTorch", function () {
     return out;
   }
 
-  async function run(request: Partial<ExportRequest> & Pick<ExportRequest, "file" | "name" | "checkpoint">): Promise<{ outcome: ExportResult | ExportError; stderr: string; stdout?: string }> {
+  async function run(
+    request: Partial<ExportRequest> & Pick<ExportRequest, "file" | "name" | "checkpoint">,
+  ): Promise<{ outcome: ExportResult | ExportError; stderr: string; stdout?: string }> {
     const full: ExportRequest = {
       kwargs: {},
       inputSize: [3, 32, 32],
@@ -96,7 +98,13 @@ describe("exporter (unitscope_export.py) with real PyTorch", function () {
   it("builds a package's factory with keyword arguments, through its relative imports; the user's prints stay off stdout", async () => {
     const ckpt = checkpoint("tiny.pth", { width: 6, num_classes: 5 }, "--wrap", "--data-parallel");
     const file = path.join(USERPROJ, "models/net.py");
-    const { outcome, stderr } = await run({ file, name: "make_tinynet", kwargs: { width: 6, num_classes: 5 }, checkpoint: ckpt, inputSize: [undefined, 40, 48] });
+    const { outcome, stderr } = await run({
+      file,
+      name: "make_tinynet",
+      kwargs: { width: 6, num_classes: 5 },
+      checkpoint: ckpt,
+      inputSize: [undefined, 40, 48],
+    });
     const r = ok(outcome);
     assert.deepEqual(r.inputSize, [3, 40, 48], "channels from the first convolution");
     assert.equal(r.classCount, 5);
@@ -128,7 +136,11 @@ describe("exporter (unitscope_export.py) with real PyTorch", function () {
 
   it("names the shapes that differ when the constructor arguments are not the training ones", async () => {
     const ckpt = checkpoint("tiny4.pth", { width: 6, num_classes: 5 });
-    const e = failed((await run({ file: path.join(USERPROJ, "models/net.py"), name: "make_tinynet", kwargs: { width: 6, num_classes: 3 }, checkpoint: ckpt })).outcome, "mismatch", 6);
+    const e = failed(
+      (await run({ file: path.join(USERPROJ, "models/net.py"), name: "make_tinynet", kwargs: { width: 6, num_classes: 3 }, checkpoint: ckpt })).outcome,
+      "mismatch",
+      6,
+    );
     assert.deepEqual(e.shapeMismatches, [
       { key: "head.2.weight", checkpoint: [5, 12], model: [3, 12] },
       { key: "head.2.bias", checkpoint: [5], model: [3] },
@@ -138,7 +150,11 @@ describe("exporter (unitscope_export.py) with real PyTorch", function () {
 
   it("names missing and unexpected keys", async () => {
     const ckpt = checkpoint("tiny5.pth", { width: 6, num_classes: 5 }, "--extra-key", "--drop-key");
-    const e = failed((await run({ file: path.join(USERPROJ, "models/net.py"), name: "make_tinynet", kwargs: { width: 6, num_classes: 5 }, checkpoint: ckpt })).outcome, "mismatch", 6);
+    const e = failed(
+      (await run({ file: path.join(USERPROJ, "models/net.py"), name: "make_tinynet", kwargs: { width: 6, num_classes: 5 }, checkpoint: ckpt })).outcome,
+      "mismatch",
+      6,
+    );
     assert.deepEqual(e.missingKeys, ["stem.1.running_var"]);
     assert.deepEqual(e.unexpectedKeys, ["head.2.scale"]);
     assert.match(e.message, /1 missing from the checkpoint: stem\.1\.running_var; 1 not in the model: head\.2\.scale/);
@@ -156,7 +172,8 @@ describe("exporter (unitscope_export.py) with real PyTorch", function () {
   it("refuses the daemon's malicious pickle fixtures without running them", async () => {
     for (const name of ["malicious_os_system.pt", "malicious_os_system_legacy.pt", "malicious_stack_global.pt"]) {
       const e = failed(
-        (await run({ file: path.join(USERPROJ, "models/net.py"), name: "make_tinynet", checkpoint: path.join(REPO_ROOT, "tests/fixtures/checkpoints", name) })).outcome,
+        (await run({ file: path.join(USERPROJ, "models/net.py"), name: "make_tinynet", checkpoint: path.join(REPO_ROOT, "tests/fixtures/checkpoints", name) }))
+          .outcome,
         "unsafe_checkpoint",
         5,
       );
@@ -186,7 +203,11 @@ describe("exporter (unitscope_export.py) with real PyTorch", function () {
   it("refuses a set saved beside the weights, as the daemon does, in both torch.save formats", async () => {
     for (const flags of [["--with-set"], ["--with-set", "--legacy"]]) {
       const ckpt = checkpoint(`set${flags.length}.pth`, { width: 6, num_classes: 5 }, ...flags);
-      const e = failed((await run({ file: path.join(USERPROJ, "models/net.py"), name: "make_tinynet", kwargs: { width: 6, num_classes: 5 }, checkpoint: ckpt })).outcome, "unsafe_checkpoint", 5);
+      const e = failed(
+        (await run({ file: path.join(USERPROJ, "models/net.py"), name: "make_tinynet", kwargs: { width: 6, num_classes: 5 }, checkpoint: ckpt })).outcome,
+        "unsafe_checkpoint",
+        5,
+      );
       assert.match(e.message, /(__builtin__|builtins)\.set/, flags.join(" ")); // protocol 2 writes Python 2 module names
     }
   });
@@ -197,7 +218,11 @@ describe("exporter (unitscope_export.py) with real PyTorch", function () {
       for (const fraction of [0.3, 0.9]) {
         const cut = path.join(dir, `cut${flags.length}-${fraction}.pth`);
         fs.writeFileSync(cut, whole.subarray(0, Math.floor(whole.length * fraction)));
-        const e = failed((await run({ file: path.join(USERPROJ, "models/net.py"), name: "make_tinynet", kwargs: { width: 6, num_classes: 5 }, checkpoint: cut })).outcome, "checkpoint", 5);
+        const e = failed(
+          (await run({ file: path.join(USERPROJ, "models/net.py"), name: "make_tinynet", kwargs: { width: 6, num_classes: 5 }, checkpoint: cut })).outcome,
+          "checkpoint",
+          5,
+        );
         assert.match(e.message, /damaged or truncated|is truncated/, `${flags.join(" ") || "zip"} cut at ${fraction}: ${e.message}`);
         assert.doesNotMatch(e.message, /persistent IDs/, e.message); // the decoder's words only after "damaged or truncated"
       }
@@ -209,20 +234,44 @@ describe("exporter (unitscope_export.py) with real PyTorch", function () {
     // Run from the project's parent with relative --project-root and --model, as by hand: cd .. && python ... --model userproj/models/net.py
     const r = await runExporter(
       python,
-      exporterArgs(SCRIPT, { file: "userproj/models/net.py", name: "make_tinynet", kwargs: { width: 6, num_classes: 5 }, checkpoint: ckpt, inputSize: [3, 32, 32], projectRoot: "userproj", output: path.join(dir, "relative.onnx") }),
+      exporterArgs(SCRIPT, {
+        file: "userproj/models/net.py",
+        name: "make_tinynet",
+        kwargs: { width: 6, num_classes: 5 },
+        checkpoint: ckpt,
+        inputSize: [3, 32, 32],
+        projectRoot: "userproj",
+        output: path.join(dir, "relative.onnx"),
+      }),
       { cwd: FIXTURES },
     );
     ok(r.outcome);
     // A path relative to the project root still works (the editor runs with the project root as its folder).
     const beside = await runExporter(
       python,
-      exporterArgs(SCRIPT, { file: "models/net.py", name: "make_tinynet", kwargs: { width: 6, num_classes: 5 }, checkpoint: ckpt, inputSize: [3, 32, 32], projectRoot: "userproj", output: path.join(dir, "relative2.onnx") }),
+      exporterArgs(SCRIPT, {
+        file: "models/net.py",
+        name: "make_tinynet",
+        kwargs: { width: 6, num_classes: 5 },
+        checkpoint: ckpt,
+        inputSize: [3, 32, 32],
+        projectRoot: "userproj",
+        output: path.join(dir, "relative2.onnx"),
+      }),
       { cwd: FIXTURES },
     );
     ok(beside.outcome);
     const missing = await runExporter(
       python,
-      exporterArgs(SCRIPT, { file: "nowhere/net.py", name: "make_tinynet", kwargs: {}, checkpoint: ckpt, inputSize: [3, 32, 32], projectRoot: "userproj", output: path.join(dir, "relative3.onnx") }),
+      exporterArgs(SCRIPT, {
+        file: "nowhere/net.py",
+        name: "make_tinynet",
+        kwargs: {},
+        checkpoint: ckpt,
+        inputSize: [3, 32, 32],
+        projectRoot: "userproj",
+        output: path.join(dir, "relative3.onnx"),
+      }),
       { cwd: FIXTURES },
     );
     const e = failed(missing.outcome, "import", 4);
@@ -255,10 +304,22 @@ describe("exporter (unitscope_export.py) with real PyTorch", function () {
     let listener: (() => void) | undefined;
     const cancel = { isCancellationRequested: false, onCancellationRequested: (l: () => void) => ((listener = l), { dispose() {} }) };
     const started = Date.now();
-    const running = runExporter(python, exporterArgs(SCRIPT, { file: slow, name: "Net", kwargs: {}, checkpoint: "x.pth", inputSize: [3, 8, 8], projectRoot: dir, output: path.join(dir, "slow.onnx") }), {
-      cwd: dir,
-      cancel,
-    });
+    const running = runExporter(
+      python,
+      exporterArgs(SCRIPT, {
+        file: slow,
+        name: "Net",
+        kwargs: {},
+        checkpoint: "x.pth",
+        inputSize: [3, 8, 8],
+        projectRoot: dir,
+        output: path.join(dir, "slow.onnx"),
+      }),
+      {
+        cwd: dir,
+        cancel,
+      },
+    );
     setTimeout(() => listener?.(), 1500);
     const r = await running;
     assert.equal(r.cancelled, true);

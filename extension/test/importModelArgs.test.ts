@@ -64,7 +64,16 @@ describe("import model: the exporter's command line", () => {
   });
 
   it("leaves the channels to the exporter when not given, and trusts the checkpoint only when asked", () => {
-    const args = exporterArgs("x.py", { file: "a.py", name: "f", kwargs: {}, checkpoint: "c", inputSize: [undefined, 32, 32], projectRoot: "/", output: "o", trustCheckpoint: true });
+    const args = exporterArgs("x.py", {
+      file: "a.py",
+      name: "f",
+      kwargs: {},
+      checkpoint: "c",
+      inputSize: [undefined, 32, 32],
+      projectRoot: "/",
+      output: "o",
+      trustCheckpoint: true,
+    });
     assert.equal(args[args.indexOf("--input-size") + 1], "32,32");
     assert.equal(args.at(-1), "--trust-checkpoint");
   });

@@ -46,7 +46,7 @@ describe("finding models in Python source", () => {
         "class Data(torch.utils.data.Dataset):",
         "    pass",
       ].join("\n"),
-      ["class Block@2()", "class Net@4(width=8, act='relu', classes=10)", "class Other@7(width)", ],
+      ["class Block@2()", "class Net@4(width=8, act='relu', classes=10)", "class Other@7(width)"],
     );
   });
 
@@ -93,7 +93,7 @@ describe("finding models in Python source", () => {
         "    def __init__(",
         "        self,",
         "        sizes=(1, 2),  # comment, with a comma",
-        "        name=\"a, b\",",
+        '        name="a, b",',
         "    ):",
         "        class Local(nn.Module):",
         "            pass",

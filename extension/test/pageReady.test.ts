@@ -56,7 +56,7 @@ describe("messages to a webview page held until it listens", () => {
   });
 
   it("numbers a page in a <meta> at the top of its head, and knows a ready report by shape", () => {
-    const html = withPageNumber("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"UTF-8\">\n</head><body></body></html>", 7);
+    const html = withPageNumber('<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="UTF-8">\n</head><body></body></html>', 7);
     assert.match(html, new RegExp(`<head>\\n<meta name="${PAGE_NUMBER_META}" content="7">\\n<meta charset`));
     assert.ok(isPageReady({ type: PAGE_READY, page: 7 }));
     assert.ok(!isPageReady({ type: PAGE_READY, page: "7" }));

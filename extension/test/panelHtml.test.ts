@@ -26,7 +26,30 @@ function checkSafe(r: ReturnType<typeof render>): void {
       assert.ok(v.startsWith(`${MEDIA}/`) || /^data:image\/(png|jpeg|bmp|gif|webp);base64,[A-Za-z0-9+/=]+$/.test(v), `<${t.name} ${a}="${v.slice(0, 60)}">`);
     }
   }
-  const allowedTags = new Set(["html", "head", "meta", "link", "title", "body", "header", "h1", "span", "p", "nav", "button", "label", "input", "figure", "div", "img", "figcaption", "dl", "dt", "dd", "script"]);
+  const allowedTags = new Set([
+    "html",
+    "head",
+    "meta",
+    "link",
+    "title",
+    "body",
+    "header",
+    "h1",
+    "span",
+    "p",
+    "nav",
+    "button",
+    "label",
+    "input",
+    "figure",
+    "div",
+    "img",
+    "figcaption",
+    "dl",
+    "dt",
+    "dd",
+    "script",
+  ]);
   for (const t of r.tags) assert.ok(allowedTags.has(t.name), `unexpected <${t.name}>`);
 }
 
@@ -34,10 +57,7 @@ describe("unit-map webview HTML", () => {
   it("sets a CSP with default-src 'none' and nonce-only scripts and styles", () => {
     const r = render();
     checkSafe(r);
-    assert.equal(
-      r.policy,
-      `default-src 'none'; img-src ${CSP_SOURCE} data:; style-src ${CSP_SOURCE} 'nonce-${r.nonce}'; script-src 'nonce-${r.nonce}'`,
-    );
+    assert.equal(r.policy, `default-src 'none'; img-src ${CSP_SOURCE} data:; style-src ${CSP_SOURCE} 'nonce-${r.nonce}'; script-src 'nonce-${r.nonce}'`);
     assert.ok(r.html.indexOf("Content-Security-Policy") < r.html.indexOf("<link"), "CSP precedes every resource");
   });
 
@@ -78,11 +98,17 @@ describe("unit-map webview HTML", () => {
     const r = render({}, { mime: "image/jpeg", base64: TINY_PNG });
     checkSafe(r);
     const imgs = r.tags.filter((t) => t.name === "img");
-    assert.deepEqual(imgs.map((i) => i.attrs.get("class")), ["base", "overlay"]);
+    assert.deepEqual(
+      imgs.map((i) => i.attrs.get("class")),
+      ["base", "overlay"],
+    );
   });
 
   it("refuses a source image with an odd MIME type or non-base64 data", () => {
-    for (const bad of [{ mime: "text/html", base64: TINY_PNG }, { mime: "image/png", base64: 'AA"onload="x' }]) {
+    for (const bad of [
+      { mime: "text/html", base64: TINY_PNG },
+      { mime: "image/png", base64: 'AA"onload="x' },
+    ]) {
       const r = render({}, bad);
       checkSafe(r);
       assert.equal(r.tags.filter((t) => t.name === "img").length, 1);
@@ -132,7 +158,14 @@ describe("unit-map panel styles and script", () => {
   const css = pageStyles("unitMap.css");
 
   it("takes colours from the theme", () => {
-    for (const v of ["--vscode-foreground", "--vscode-editor-background", "--vscode-font-family", "--vscode-button-secondaryBackground", "--vscode-focusBorder", "--vscode-errorForeground"])
+    for (const v of [
+      "--vscode-foreground",
+      "--vscode-editor-background",
+      "--vscode-font-family",
+      "--vscode-button-secondaryBackground",
+      "--vscode-focusBorder",
+      "--vscode-errorForeground",
+    ])
       assert.ok(css.includes(`var(${v}`), v);
   });
 

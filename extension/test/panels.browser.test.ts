@@ -36,18 +36,25 @@ describe("panels in Chromium, from the real daemon's output", function () {
   let unitMap: UnitMapResult;
   let top: number;
 
-  const pages = withDaemonPages({ initialize: { processId: process.pid, capabilities: {}, initializationOptions: { dataset: BRODEN_MINI } } }, async (daemon) => {
-    model = await withTimeout(daemon.request("unitscope/loadModel", { path: CHECKPOINT }), 120_000, "loadModel");
-    const result = await withTimeout(daemon.request("unitscope/dissect", { modelId: model.modelId, layers: ["conv2", "conv3"], dataset: BRODEN_MINI }), 120_000, "dissect");
-    [conv2, conv3] = result.layers as [LayerDissection, LayerDissection];
-    for (const layer of [conv2, conv3])
-      for (const u of layer.units) {
-        const card = await daemon.request("unitscope/unitCard", { modelId: model.modelId, layer: layer.layer, unit: u.unit, dataset: BRODEN_MINI });
-        cards.set(`${layer.layer}#${u.unit}`, card);
-      }
-    top = [...conv2.units].filter((u) => u.label).sort((a, b) => b.label!.iou - a.label!.iou)[0]!.unit;
-    unitMap = await daemon.request("unitscope/unitMap", { modelId: model.modelId, layer: "conv2", unit: top, imagePath: IMAGE });
-  });
+  const pages = withDaemonPages(
+    { initialize: { processId: process.pid, capabilities: {}, initializationOptions: { dataset: BRODEN_MINI } } },
+    async (daemon) => {
+      model = await withTimeout(daemon.request("unitscope/loadModel", { path: CHECKPOINT }), 120_000, "loadModel");
+      const result = await withTimeout(
+        daemon.request("unitscope/dissect", { modelId: model.modelId, layers: ["conv2", "conv3"], dataset: BRODEN_MINI }),
+        120_000,
+        "dissect",
+      );
+      [conv2, conv3] = result.layers as [LayerDissection, LayerDissection];
+      for (const layer of [conv2, conv3])
+        for (const u of layer.units) {
+          const card = await daemon.request("unitscope/unitCard", { modelId: model.modelId, layer: layer.layer, unit: u.unit, dataset: BRODEN_MINI });
+          cards.set(`${layer.layer}#${u.unit}`, card);
+        }
+      top = [...conv2.units].filter((u) => u.label).sort((a, b) => b.label!.iou - a.label!.iou)[0]!.unit;
+      unitMap = await daemon.request("unitscope/unitMap", { modelId: model.modelId, layer: "conv2", unit: top, imagePath: IMAGE });
+    },
+  );
 
   const modelRef = () => ({ modelId: model.modelId, checkpointHash: model.checkpointHash, modelLabel: "smallcnn.pth (smallcnn)" });
   const cardReply = () =>
@@ -58,7 +65,13 @@ describe("panels in Chromium, from the real daemon's output", function () {
   }
 
   function dissectionPage(theme: ThemeName, state?: unknown): Promise<Page> {
-    const html = buildDissectionHtml({ cspSource: "file:", scriptUri: `${MEDIA}/dissection.js`, baseStyleUri: `${MEDIA}/base.css`, styleUri: `${MEDIA}/dissection.css`, state: dissectionState() });
+    const html = buildDissectionHtml({
+      cspSource: "file:",
+      scriptUri: `${MEDIA}/dissection.js`,
+      baseStyleUri: `${MEDIA}/base.css`,
+      styleUri: `${MEDIA}/dissection.css`,
+      state: dissectionState(),
+    });
     return openPanel(pages.browser, html, theme, { onPost: cardReply(), state });
   }
 
@@ -66,7 +79,16 @@ describe("panels in Chromium, from the real daemon's output", function () {
     const u = conv2.units.find((x) => x.unit === unit)!;
     return {
       version: 1,
-      view: { model: modelRef(), layer: "conv2", units: conv2.units.length, unit: u, dataset: conv2.dataset, imageCount: conv2.imageCount, options: conv2.options, categories: conv2.categories },
+      view: {
+        model: modelRef(),
+        layer: "conv2",
+        units: conv2.units.length,
+        unit: u,
+        dataset: conv2.dataset,
+        imageCount: conv2.imageCount,
+        options: conv2.options,
+        categories: conv2.categories,
+      },
     };
   }
 
@@ -79,7 +101,11 @@ describe("panels in Chromium, from the real daemon's output", function () {
     const png = await page.screenshot();
     fs.writeFileSync(path.join(SHOTS, `${name}-${theme}.png`), png);
     const vars = THEMES[theme].vars;
-    return pixelStats(pages.browser, png, { background: hexOf(vars["--vscode-editor-background"]!), foreground: hexOf(vars["--vscode-foreground"]!), ...colors });
+    return pixelStats(pages.browser, png, {
+      background: hexOf(vars["--vscode-editor-background"]!),
+      foreground: hexOf(vars["--vscode-foreground"]!),
+      ...colors,
+    });
   }
 
   /** What every themed screenshot must show: mostly the theme's background, its text colour, light or dark overall. */
@@ -110,7 +136,10 @@ describe("panels in Chromium, from the real daemon's output", function () {
         assert.equal(await page.locator("#count").textContent(), `${conv2.units.length} units`);
         assert.match((await page.locator("#meta").textContent()) ?? "", new RegExp(`conv2 · ${conv2.labelledUnits}/32 units labelled`));
         const card = await elementStats(page, "#rows img");
-        assert.ok(card.lumaStdDev > 15 && card.distinctColors > 60, `the first card holds images (σ ${card.lumaStdDev.toFixed(1)}, ${card.distinctColors} colours)`);
+        assert.ok(
+          card.lumaStdDev > 15 && card.distinctColors > 60,
+          `the first card holds images (σ ${card.lumaStdDev.toFixed(1)}, ${card.distinctColors} colours)`,
+        );
         assert.deepEqual(pageErrors(page), []);
       } finally {
         await page.close();
@@ -118,7 +147,13 @@ describe("panels in Chromium, from the real daemon's output", function () {
     });
 
     it(`unit card panel, ${theme}: label, scores, and the top images once they arrive`, async () => {
-      const page0 = buildUnitCardHtml({ cspSource: "file:", scriptUri: `${MEDIA}/unitCard.js`, baseStyleUri: `${MEDIA}/base.css`, styleUri: `${MEDIA}/unitCard.css`, state: unitCardState() });
+      const page0 = buildUnitCardHtml({
+        cspSource: "file:",
+        scriptUri: `${MEDIA}/unitCard.js`,
+        baseStyleUri: `${MEDIA}/base.css`,
+        styleUri: `${MEDIA}/unitCard.css`,
+        state: unitCardState(),
+      });
       const loading = await openPanel(pages.browser, page0, theme);
       try {
         assert.equal(await loading.locator("#card-status").textContent(), "Loading the top images…");
@@ -129,7 +164,10 @@ describe("panels in Chromium, from the real daemon's output", function () {
       const c = cards.get(`conv2#${top}`)!;
       const withCard = unitCardState();
       const html = buildUnitCardHtml({
-        cspSource: "file:", scriptUri: `${MEDIA}/unitCard.js`, baseStyleUri: `${MEDIA}/base.css`, styleUri: `${MEDIA}/unitCard.css`,
+        cspSource: "file:",
+        scriptUri: `${MEDIA}/unitCard.js`,
+        baseStyleUri: `${MEDIA}/base.css`,
+        styleUri: `${MEDIA}/unitCard.css`,
         state: { ...withCard, view: { ...withCard.view, card: { png: c.png, width: c.width, height: c.height } } },
       });
       const page = await openPanel(pages.browser, html, theme);
@@ -176,7 +214,8 @@ describe("panels in Chromium, from the real daemon's output", function () {
       const html = buildUnitMapHtml({
         cspSource: "file:",
         scriptUri: `${MEDIA}/unitMap.js`,
-        baseStyleUri: `${MEDIA}/base.css`, styleUri: `${MEDIA}/unitMap.css`,
+        baseStyleUri: `${MEDIA}/base.css`,
+        styleUri: `${MEDIA}/unitMap.css`,
         state,
         baseImage: { mime: "image/png", base64: fs.readFileSync(IMAGE).toString("base64") },
       });
@@ -206,13 +245,19 @@ describe("panels in Chromium, from the real daemon's output", function () {
       // Then the chart's bars (each says its category and count), then the column headers.
       assert.match(order[4]!, /^button\.bar-row "\w+: \d+ units?\. Show only/);
       const rest = order.slice(5);
-      assert.ok(rest.every((o) => !/""$/.test(o)), `every control has a name: ${rest.join(" | ")}`);
+      assert.ok(
+        rest.every((o) => !/""$/.test(o)),
+        `every control has a name: ${rest.join(" | ")}`,
+      );
       // Focus a unit link and press Enter.
       await page.locator("button.unit-link").first().focus();
       await page.keyboard.press("Enter");
       const posted = (await page.evaluate("window.__posted")) as { type: string; layer?: string; unit?: number }[];
       const first = Number(await page.locator("button.unit-link").first().textContent());
-      assert.deepEqual(posted.filter((m) => m.type === "openUnit"), [{ type: "openUnit", layer: "conv2", unit: first }]);
+      assert.deepEqual(
+        posted.filter((m) => m.type === "openUnit"),
+        [{ type: "openUnit", layer: "conv2", unit: first }],
+      );
     } finally {
       await page.close();
     }
@@ -235,7 +280,10 @@ describe("panels in Chromium, from the real daemon's output", function () {
       assert.equal(await again.locator("#filter").inputValue(), "a");
       assert.equal(await again.locator('th[data-sort="unit"]').getAttribute("aria-sort"), "ascending");
       const units = (await again.locator("button.unit-link").allTextContents()).map(Number);
-      assert.deepEqual(units, [...units].sort((a, b) => a - b));
+      assert.deepEqual(
+        units,
+        [...units].sort((a, b) => a - b),
+      );
     } finally {
       await again.close();
     }
@@ -245,7 +293,13 @@ describe("panels in Chromium, from the real daemon's output", function () {
     const c = cards.get(`conv2#${top}`)!;
     const state = unitCardState();
     state.view.card = { png: c.png, width: c.width, height: c.height };
-    const html = buildUnitCardHtml({ cspSource: "file:", scriptUri: `${MEDIA}/unitCard.js`, baseStyleUri: `${MEDIA}/base.css`, styleUri: `${MEDIA}/unitCard.css`, state });
+    const html = buildUnitCardHtml({
+      cspSource: "file:",
+      scriptUri: `${MEDIA}/unitCard.js`,
+      baseStyleUri: `${MEDIA}/base.css`,
+      styleUri: `${MEDIA}/unitCard.css`,
+      state,
+    });
     const page = await openPanel(pages.browser, html, "dark", { state });
     try {
       await waitForImages(page, "#card", 1);
@@ -259,7 +313,13 @@ describe("panels in Chromium, from the real daemon's output", function () {
   });
   it("a page reports that it listens with the number the host gave it, and then shows what the host posts", async () => {
     const html = withPageNumber(
-      buildUnitCardHtml({ cspSource: "file:", scriptUri: `${MEDIA}/unitCard.js`, baseStyleUri: `${MEDIA}/base.css`, styleUri: `${MEDIA}/unitCard.css`, state: unitCardState() }),
+      buildUnitCardHtml({
+        cspSource: "file:",
+        scriptUri: `${MEDIA}/unitCard.js`,
+        baseStyleUri: `${MEDIA}/base.css`,
+        styleUri: `${MEDIA}/unitCard.css`,
+        state: unitCardState(),
+      }),
       5,
     );
     const page = await openPanel(pages.browser, html, "light");

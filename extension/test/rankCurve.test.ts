@@ -7,14 +7,24 @@ const unit = (n: number, drop: number): RankedUnit => ({ unit: n, drop, accuracy
 
 describe("ranking units", () => {
   it("ranks by drop, largest first, ties by unit", () => {
-    assert.deepEqual(rankUnits([unit(4, 0.1), unit(2, 0.3), unit(1, 0.1), unit(0, -0.2)]).map((u) => u.unit), [2, 1, 4, 0]);
+    assert.deepEqual(
+      rankUnits([unit(4, 0.1), unit(2, 0.3), unit(1, 0.1), unit(0, -0.2)]).map((u) => u.unit),
+      [2, 1, 4, 0],
+    );
   });
 
   it("merges partial results as they come, a unit measured again replacing the old value", () => {
     let known: RankedUnit[] = [];
     known = mergeRanked(known, [unit(0, 0.1), unit(1, 0.4)]);
     known = mergeRanked(known, [unit(2, 0.2), unit(0, 0.5)]);
-    assert.deepEqual(known.map((u) => [u.unit, u.drop]), [[0, 0.5], [1, 0.4], [2, 0.2]]);
+    assert.deepEqual(
+      known.map((u) => [u.unit, u.drop]),
+      [
+        [0, 0.5],
+        [1, 0.4],
+        [2, 0.2],
+      ],
+    );
     assert.deepEqual(topUnits(known, 2), [0, 1]);
     assert.deepEqual(topUnits(known, 10), [0, 1, 2]);
   });
@@ -30,15 +40,21 @@ describe("top-k vs random-k curve", () => {
   it("puts k on x from 0 and accuracy on y from 0 to 100 %, with a band of ±1 sd around the random line", () => {
     const g = curveGeometry(rankResult().curve!, "accuracy", { width: 330, height: 130, margin: { left: 30, right: 0, top: 10, bottom: 20 } });
     assert.deepEqual([g.left, g.right, g.top, g.bottom], [30, 330, 10, 110]);
-    assert.deepEqual(g.points.map((p) => [p.k, p.x, p.topY, p.randomY]), [
-      [1, 130, 80, 32],
-      [2, 230, 100, 35],
-      [3, 330, 110, 40],
-    ]);
+    assert.deepEqual(
+      g.points.map((p) => [p.k, p.x, p.topY, p.randomY]),
+      [
+        [1, 130, 80, 32],
+        [2, 230, 100, 35],
+        [3, 330, 110, 40],
+      ],
+    );
     assert.equal(g.topPath, "M130 80 L230 100 L330 110");
     assert.equal(g.randomPath, "M130 32 L230 35 L330 40");
     assert.equal(g.bandPath, "M130 30 L230 30 L330 35 L330 45 L230 40 L130 34 Z");
-    assert.deepEqual(g.yTicks.map((t) => t.value), [0, 0.25, 0.5, 0.75, 1]);
+    assert.deepEqual(
+      g.yTicks.map((t) => t.value),
+      [0, 0.25, 0.5, 0.75, 1],
+    );
   });
 
   it("spans the values' range for log-probabilities", () => {

@@ -28,7 +28,10 @@ describe("interactive request timeouts", () => {
   });
 
   it("passes errors through", async () => {
-    await assert.rejects(withTimeout(Promise.reject(new Error("boom")), 1000, () => undefined), /boom/);
+    await assert.rejects(
+      withTimeout(Promise.reject(new Error("boom")), 1000, () => undefined),
+      /boom/,
+    );
   });
 
   it("says once per kind of request, then only at debug level", () => {

@@ -4,10 +4,7 @@ import { loadModelParams, parseSettings, resolveSettingPath, type Settings } fro
 const SERVER_DEFAULTS = { dotnetPath: "dotnet", remote: undefined, token: "", tokenFile: "" };
 
 /** Parses `raw` (setting key without "unitscope." → value) and compares with `expected`. */
-function check(
-  raw: Record<string, unknown>,
-  expected: Partial<Settings> & { problems?: RegExp[] },
-): void {
+function check(raw: Record<string, unknown>, expected: Partial<Settings> & { problems?: RegExp[] }): void {
   const { settings, problems } = parseSettings((key) => raw[key]);
   const { problems: expectedProblems = [], ...fields } = expected;
   for (const [key, value] of Object.entries(fields)) {
@@ -21,7 +18,10 @@ describe("settings parsing", () => {
   it("reads the remote token file and the image pixel limit", () => {
     check(
       { "server.remote": "gpu:7000", "server.tokenFile": " ~/.unitscope-token ", maxImagePixels: 1000000 },
-      { server: { command: "", args: ["serve"], ...SERVER_DEFAULTS, remote: { host: "gpu", port: 7000 }, tokenFile: "~/.unitscope-token" }, maxImagePixels: 1000000 },
+      {
+        server: { command: "", args: ["serve"], ...SERVER_DEFAULTS, remote: { host: "gpu", port: 7000 }, tokenFile: "~/.unitscope-token" },
+        maxImagePixels: 1000000,
+      },
     );
     check({ maxImagePixels: 0 }, { maxImagePixels: undefined });
     check({ maxImagePixels: -5 }, { maxImagePixels: undefined, problems: [/maxImagePixels: must be a positive whole number/] });
@@ -29,14 +29,17 @@ describe("settings parsing", () => {
   });
 
   it("has usable defaults when nothing is set", () =>
-    check({}, {
-      server: { command: "", args: ["serve"], ...SERVER_DEFAULTS },
-      checkpoint: "",
-      device: "auto",
-      inputSize: undefined,
-      mean: undefined,
-      std: undefined,
-    }));
+    check(
+      {},
+      {
+        server: { command: "", args: ["serve"], ...SERVER_DEFAULTS },
+        checkpoint: "",
+        device: "auto",
+        inputSize: undefined,
+        mean: undefined,
+        std: undefined,
+      },
+    ));
 
   it("treats the schema's defaults (empty string, empty array, null) as unset", () =>
     check(
@@ -65,15 +68,17 @@ describe("settings parsing", () => {
   it("reads [height, width]", () => check({ inputSize: [64, 96] }, { inputSize: [64, 96] }));
 
   it("rejects a bad input size", () => {
-    for (const bad of [0, -5, 22.5, "224", [224], [1, 2, 3]])
-      check({ inputSize: bad }, { inputSize: undefined, problems: [/unitscope\.inputSize/] });
+    for (const bad of [0, -5, 22.5, "224", [224], [1, 2, 3]]) check({ inputSize: bad }, { inputSize: undefined, problems: [/unitscope\.inputSize/] });
   });
 
   it("reads 3-channel and 1-channel mean/std", () => {
-    check({ mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] }, {
-      mean: [0.485, 0.456, 0.406],
-      std: [0.229, 0.224, 0.225],
-    });
+    check(
+      { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] },
+      {
+        mean: [0.485, 0.456, 0.406],
+        std: [0.229, 0.224, 0.225],
+      },
+    );
     check({ mean: [0.5], std: [0.25] }, { mean: [0.5], std: [0.25] });
   });
 
@@ -84,9 +89,12 @@ describe("settings parsing", () => {
   });
 
   it("reports every bad setting", () =>
-    check({ device: 1, inputSize: "big", mean: {}, "server.command": 5 }, {
-      problems: [/server\.command/, /device/, /inputSize/, /mean/],
-    }));
+    check(
+      { device: 1, inputSize: "big", mean: {}, "server.command": 5 },
+      {
+        problems: [/server\.command/, /device/, /inputSize/, /mean/],
+      },
+    ));
 });
 
 describe("loadModel params from settings", () => {
@@ -109,8 +117,7 @@ describe("loadModel params from settings", () => {
 });
 
 describe("setting paths", () => {
-  const check = (raw: string, folders: string[], expected: string | undefined) =>
-    assert.equal(resolveSettingPath(raw, folders, "/home/u"), expected, raw);
+  const check = (raw: string, folders: string[], expected: string | undefined) => assert.equal(resolveSettingPath(raw, folders, "/home/u"), expected, raw);
 
   it("keeps absolute paths", () => check("/data/m.pth", [], "/data/m.pth"));
   it("resolves relative paths against the first workspace folder", () => check("models/m.pth", ["/ws", "/other"], "/ws/models/m.pth"));

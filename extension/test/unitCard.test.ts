@@ -23,7 +23,13 @@ export function unitCardState(overrides: Partial<UnitCardPanelState["view"]> = {
 }
 
 const html = (state: UnitCardPanelState) =>
-  buildUnitCardHtml({ cspSource: "vscode-resource:", scriptUri: "vscode-resource:/media/unitCard.js", baseStyleUri: "vscode-resource:/media/base.css", styleUri: "vscode-resource:/media/unitCard.css", state });
+  buildUnitCardHtml({
+    cspSource: "vscode-resource:",
+    scriptUri: "vscode-resource:/media/unitCard.js",
+    baseStyleUri: "vscode-resource:/media/base.css",
+    styleUri: "vscode-resource:/media/unitCard.css",
+    state,
+  });
 
 describe("unit card panel", () => {
   it("states its CSP with a nonce and no inline styles", () => {
@@ -41,7 +47,10 @@ describe("unit card panel", () => {
     assert.match(page, new RegExp(`<h1><span class="layer">${state.view.layer}</span> <span class="unit">unit ${u.unit}</span></h1>`));
     assert.match(page, new RegExp(`<strong>${u.label!.concept}</strong>`));
     const rows = [...page.matchAll(/<tr><th scope="row">([^<]+)<\/th><td>([^<]+)<\/td><td class="num">([^<]+)<\/td>/g)].map((m) => Number(m[3]));
-    assert.deepEqual(rows, [...rows].sort((a, b) => b - a));
+    assert.deepEqual(
+      rows,
+      [...rows].sort((a, b) => b - a),
+    );
     assert.match(page, /<rect width="100\.0" height="8" fill="#[0-9a-f]{6}"\/>/i, "the best one's bar is full width");
     for (const id of ["prev", "next", "unit-map", "ablate", "open-dissection"]) assert.match(page, new RegExp(`<button id="${id}" type="button"`));
     assert.match(page, /Loading the top images…/);
@@ -51,7 +60,14 @@ describe("unit card panel", () => {
   it("shows the card and an ablation effect when known; escapes dataset text", () => {
     const evil = unitCardState();
     evil.view.unit = { ...evil.view.unit, label: { conceptId: 1, concept: "<img src=x onerror=alert(1)>", category: "color", iou: 0.3 } };
-    const page = html({ ...evil, view: { ...evil.view, card: { png: TINY_PNG, width: 1, height: 1 }, ablation: { before: 0.9, after: 0.85, classes: [{ label: "circle", before: 0.95, after: 0.7 }] } } });
+    const page = html({
+      ...evil,
+      view: {
+        ...evil.view,
+        card: { png: TINY_PNG, width: 1, height: 1 },
+        ablation: { before: 0.9, after: 0.85, classes: [{ label: "circle", before: 0.95, after: 0.7 }] },
+      },
+    });
     assert.ok(!page.includes("<img src=x"));
     assert.ok(page.includes("&lt;img src=x onerror=alert(1)&gt;"));
     assert.match(page, new RegExp(`<img id="card" src="data:image/png;base64,${TINY_PNG.replace(/[+/]/g, "\\$&")}" width="1" height="1"`));

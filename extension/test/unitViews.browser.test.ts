@@ -33,7 +33,10 @@ describe("visualize, invariance and correspondence panels in Chromium, from the 
   const pages = withDaemonPages({}, async (d, { folder }) => {
     for (const name of ["circle", "square", "cross"]) fs.copyFileSync(path.join(IMAGES, `${name}.png`), path.join(folder, `${name}.png`));
     const boxes = path.join(folder, "parts.json");
-    fs.writeFileSync(boxes, JSON.stringify({ images: ["circle", "square", "cross"].map((n, i) => ({ path: `${n}.png`, boxes: { centre: [20 + i, 22, 24, 20] } })) }));
+    fs.writeFileSync(
+      boxes,
+      JSON.stringify({ images: ["circle", "square", "cross"].map((n, i) => ({ path: `${n}.png`, boxes: { centre: [20 + i, 22, 24, 20] } })) }),
+    );
     model = await withTimeout(d.request("unitscope/loadModel", { path: CHECKPOINT }), 120_000, "loadModel");
     visualized = (await withTimeout(
       d.request("unitscope/visualize", { modelId: model.modelId, layer: "conv3", unit: 4, seed: 1, rounds: 3, steps: 5 }),
@@ -41,15 +44,30 @@ describe("visualize, invariance and correspondence panels in Chromium, from the 
       "visualize",
     ))!;
     invariance = await withTimeout(
-      d.request("unitscope/invariance", { modelId: model.modelId, imagePaths: [path.join(folder, "circle.png"), path.join(folder, "square.png")], translations: [-8, 0, 8], rotations: [0, 45], scales: [1, 1.4] }),
+      d.request("unitscope/invariance", {
+        modelId: model.modelId,
+        imagePaths: [path.join(folder, "circle.png"), path.join(folder, "square.png")],
+        translations: [-8, 0, 8],
+        rotations: [0, 45],
+        scales: [1, 1.4],
+      }),
       120_000,
       "invariance",
     );
-    correspondence = await withTimeout(d.request("unitscope/correspondence", { modelId: model.modelId, boxesPath: boxes, randomDraws: 3 }), 120_000, "correspondence");
+    correspondence = await withTimeout(
+      d.request("unitscope/correspondence", { modelId: model.modelId, boxesPath: boxes, randomDraws: 3 }),
+      120_000,
+      "correspondence",
+    );
   });
 
   const modelRef = () => ({ modelId: model.modelId, checkpointHash: model.checkpointHash, modelLabel: "smallcnn.pth (smallcnn)" });
-  const resources = (script: string) => ({ cspSource: "file:", scriptUri: `${MEDIA}/${script}`, baseStyleUri: `${MEDIA}/base.css`, styleUri: `${MEDIA}/analysis.css` });
+  const resources = (script: string) => ({
+    cspSource: "file:",
+    scriptUri: `${MEDIA}/${script}`,
+    baseStyleUri: `${MEDIA}/base.css`,
+    styleUri: `${MEDIA}/analysis.css`,
+  });
 
   function visualizeState(result: VisualizeResult | null = visualized): VisualizePanelState {
     return {
@@ -74,13 +92,18 @@ describe("visualize, invariance and correspondence panels in Chromium, from the 
       const page = await visualizePage(theme);
       try {
         await until(page, `(() => { const i = document.getElementById("optimised"); return i && i.complete && i.naturalWidth > 0; })()`);
-        const size = (await page.evaluate(`(() => { const i = document.getElementById("optimised"); return [i.naturalWidth, i.naturalHeight, Number(i.getAttribute("width")), getComputedStyle(i).imageRendering]; })()`)) as [number, number, number, string];
+        const size = (await page.evaluate(
+          `(() => { const i = document.getElementById("optimised"); return [i.naturalWidth, i.naturalHeight, Number(i.getAttribute("width")), getComputedStyle(i).imageRendering]; })()`,
+        )) as [number, number, number, string];
         assert.deepEqual(size.slice(0, 2), [model.input.width, model.input.height]);
         assert.equal(size[2] % size[0], 0, "enlarged by a whole factor");
         assert.ok(size[2] >= 128, `enlarged (${size[2]} px wide)`);
         assert.equal(size[3], "pixelated");
         assert.equal(await page.locator("figure.hypothesis img.chart").count(), 1);
-        assert.match((await page.locator("figure.hypothesis figcaption").textContent()) ?? "", new RegExp(`unit 4 ranks #${visualized.hypothesis.rank} of ${visualized.hypothesis.meanActivations.length}`));
+        assert.match(
+          (await page.locator("figure.hypothesis figcaption").textContent()) ?? "",
+          new RegExp(`unit 4 ranks #${visualized.hypothesis.rank} of ${visualized.hypothesis.meanActivations.length}`),
+        );
         const stats = await shoot(page, "visualize", theme);
         const area = stats.width * stats.height;
         assert.ok(stats.matches.background! > area * 0.3, `the theme's background (${stats.matches.background} of ${area} px)`);
@@ -99,7 +122,10 @@ describe("visualize, invariance and correspondence panels in Chromium, from the 
       assert.equal(await page.locator("#optimised").isVisible(), false, "nothing to show before the first round");
       const preview: VisualizePreview = { round: 2, rounds: 3, activation: 0.25, imagePng: visualized.imagePng };
       await page.evaluate(`window.postMessage(${JSON.stringify({ type: "preview", preview })}, "*")`);
-      await until(page, `(() => { const i = document.getElementById("optimised"); return i && i.complete && i.naturalWidth > 0 && !i.classList.contains("hidden"); })()`);
+      await until(
+        page,
+        `(() => { const i = document.getElementById("optimised"); return i && i.complete && i.naturalWidth > 0 && !i.classList.contains("hidden"); })()`,
+      );
       assert.equal(await page.locator("#image-caption").textContent(), "Round 2 of 3: activation 0.2500");
       await page.locator("#cancel").click();
       assert.deepEqual((await posted(page)).at(-1), { type: "cancel" });
@@ -134,7 +160,11 @@ describe("visualize, invariance and correspondence panels in Chromium, from the 
 
   for (const theme of SHOWN_THEMES) {
     it(`invariance and correspondence panels, ${theme}: the daemon's charts and tables, no script errors, state kept`, async () => {
-      const inv = await openPanel(pages.browser, buildInvarianceHtml({ ...resources("invariance.js"), state: { version: 1, model: modelRef(), result: invariance } }), theme);
+      const inv = await openPanel(
+        pages.browser,
+        buildInvarianceHtml({ ...resources("invariance.js"), state: { version: 1, model: modelRef(), result: invariance } }),
+        theme,
+      );
       try {
         await until(inv, `(() => { const i = document.querySelector("img.composite"); return i && i.complete && i.naturalWidth > 0; })()`);
         assert.equal(await inv.locator("table.summary tbody tr").count(), invariance.sweeps.length);
@@ -144,7 +174,14 @@ describe("visualize, invariance and correspondence panels in Chromium, from the 
       } finally {
         await inv.close();
       }
-      const cor = await openPanel(pages.browser, buildCorrespondenceHtml({ ...resources("correspondence.js"), state: { version: 1, model: modelRef(), boxesFile: "parts.json", result: correspondence } }), theme);
+      const cor = await openPanel(
+        pages.browser,
+        buildCorrespondenceHtml({
+          ...resources("correspondence.js"),
+          state: { version: 1, model: modelRef(), boxesFile: "parts.json", result: correspondence },
+        }),
+        theme,
+      );
       try {
         await until(cor, `(() => { const i = document.querySelector("img.composite"); return i && i.complete && i.naturalWidth > 0; })()`);
         assert.equal(await cor.locator("table.summary tbody tr").count(), correspondence.layers.length);

@@ -53,7 +53,15 @@ describe("activation maximisation, invariance and correspondence through the dae
 
   it("optimises a unit with each round's image as a partial result; the unit card then reads it from the cache", async () => {
     const request = { layer: "conv3", unit: 2, objective: "channel" as const, seed: 3, rounds: 3, steps: 4 };
-    const card = { modelId: model.modelId, layer: request.layer, unit: request.unit, seed: request.seed, rounds: request.rounds, steps: request.steps, cachedOnly: true };
+    const card = {
+      modelId: model.modelId,
+      layer: request.layer,
+      unit: request.unit,
+      seed: request.seed,
+      rounds: request.rounds,
+      steps: request.steps,
+      cachedOnly: true,
+    };
     assert.equal(await daemon!.request("unitscope/visualize", card), null, "nothing is computed for a cache-only read");
 
     const previews: VisualizePreview[] = [];
@@ -63,7 +71,10 @@ describe("activation maximisation, invariance and correspondence through the dae
       partial: (p) => previews.push(p),
     });
     assert.ok(isVisualizeResult(result), "the panel's check accepts the result");
-    assert.deepEqual(previews.map((p) => p.round), [1, 2, 3]);
+    assert.deepEqual(
+      previews.map((p) => p.round),
+      [1, 2, 3],
+    );
     assert.ok(previews.every(isVisualizePreview));
     assert.equal(previews.at(-1)!.imagePng, result.imagePng, "the last round's image is the result");
     assert.deepEqual(pngSize(result.imagePng), { width: model.input.width, height: model.input.height });
@@ -73,7 +84,10 @@ describe("activation maximisation, invariance and correspondence through the dae
     assert.equal(result.hypothesis.unit, 2);
     assert.equal(result.hypothesis.meanActivations.length, model.layers.find((l) => l.name === "conv3")!.units);
     assert.ok(Math.abs(result.hypothesis.meanActivations[2]! - result.finalActivation) <= 1e-4 * Math.max(1, result.finalActivation));
-    assert.ok(steps.some((s) => s.message?.startsWith("optimising the image: ")), steps.map((s) => s.message).join("\n"));
+    assert.ok(
+      steps.some((s) => s.message?.startsWith("optimising the image: ")),
+      steps.map((s) => s.message).join("\n"),
+    );
 
     const cached = await daemon!.request("unitscope/visualize", card);
     assert.ok(cached && cached.cached, "the unit card's read finds it");
@@ -81,7 +95,12 @@ describe("activation maximisation, invariance and correspondence through the dae
   });
 
   it("tests a real image: the layer's mean activations, the unit's rank, a chart; bad units are refused naming them", async () => {
-    const test = await daemon!.request("unitscope/hypothesisTest", { modelId: model.modelId, layer: "conv3", unit: 1, imagePath: path.join(IMAGES, "circle.png") });
+    const test = await daemon!.request("unitscope/hypothesisTest", {
+      modelId: model.modelId,
+      layer: "conv3",
+      unit: 1,
+      imagePath: path.join(IMAGES, "circle.png"),
+    });
     assert.ok(isHypothesisTestResult(test));
     const means = test.meanActivations;
     assert.equal(test.rank, 1 + means.filter((m) => m > means[1]!).length);
@@ -96,10 +115,16 @@ describe("activation maximisation, invariance and correspondence through the dae
   it("cancels an optimisation with $/cancelRequest; the daemon serves on and caches nothing half-done", async () => {
     const cts = new CancellationTokenSource();
     const request = { layer: "conv2", unit: 0, objective: "channel" as const, seed: 9, rounds: 20, steps: 200 };
-    const running = runAnalysis(client, "unitscope/visualize", visualizeParams(model.modelId, request), {
-      report: () => undefined,
-      partial: () => cts.cancel(),
-    }, cts.token);
+    const running = runAnalysis(
+      client,
+      "unitscope/visualize",
+      visualizeParams(model.modelId, request),
+      {
+        report: () => undefined,
+        partial: () => cts.cancel(),
+      },
+      cts.token,
+    );
     setTimeout(() => cts.cancel(), 30_000).unref();
     await assert.rejects(running, (e: unknown) => describeFailure(e).cancelled);
     const card = { modelId: model.modelId, ...request, cachedOnly: true };
@@ -110,7 +135,13 @@ describe("activation maximisation, invariance and correspondence through the dae
     const result = await runAnalysis(
       client,
       "unitscope/invariance",
-      { modelId: model.modelId, imagePaths: ["circle.png", "cross.png"].map((n) => path.join(IMAGES, n)), translations: [-6, 0, 6], rotations: [0, 90], scales: [1, 1.3] },
+      {
+        modelId: model.modelId,
+        imagePaths: ["circle.png", "cross.png"].map((n) => path.join(IMAGES, n)),
+        translations: [-6, 0, 6],
+        rotations: [0, 90],
+        scales: [1, 1.3],
+      },
       { report: () => undefined },
     );
     assert.ok(isInvarianceResult(result), "the panel's check accepts the result");
@@ -119,7 +150,12 @@ describe("activation maximisation, invariance and correspondence through the dae
       const identity = sweep.values.indexOf(sweep.transform === "scale" ? 1 : 0);
       assert.ok(identity >= 0, sweep.transform);
       for (const image of sweep.distances) for (const layer of image) assert.equal(layer[identity], 0, `${sweep.transform}: the identity moves nothing`);
-      for (const image of sweep.distances) for (const layer of image) assert.ok(layer.some((d) => d > 0), `${sweep.transform}: a real transformation moves something`);
+      for (const image of sweep.distances)
+        for (const layer of image)
+          assert.ok(
+            layer.some((d) => d > 0),
+            `${sweep.transform}: a real transformation moves something`,
+          );
     }
     assert.deepEqual(pngSize(result.chartPng), { width: result.chartWidth, height: result.chartHeight });
   });
@@ -129,9 +165,17 @@ describe("activation maximisation, invariance and correspondence through the dae
     for (const copy of ["a", "b", "c"]) fs.copyFileSync(path.join(IMAGES, "square.png"), path.join(folder!, `${copy}.png`));
     const boxes = path.join(folder!, "boxes.json");
     fs.writeFileSync(boxes, JSON.stringify({ images: ["a", "b", "c"].map((c) => ({ path: `${c}.png`, boxes: { corner: [4, 6, 20, 17] } })) }));
-    const result = await runAnalysis(client, "unitscope/correspondence", { modelId: model.modelId, boxesPath: boxes, randomDraws: 3, seed: 1 }, { report: () => undefined });
+    const result = await runAnalysis(
+      client,
+      "unitscope/correspondence",
+      { modelId: model.modelId, boxesPath: boxes, randomDraws: 3, seed: 1 },
+      { report: () => undefined },
+    );
     assert.ok(isCorrespondenceResult(result), "the panel's check accepts the result");
-    assert.deepEqual(result.parts.map((p) => p.part), ["corner"]);
+    assert.deepEqual(
+      result.parts.map((p) => p.part),
+      ["corner"],
+    );
     for (const layer of result.parts[0]!.layers) assert.equal(layer.delta, 0, layer.layer);
     assert.equal(result.randomDraws, 3);
 

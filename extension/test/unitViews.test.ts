@@ -34,7 +34,17 @@ const model = (): VisualizeModel => ({
 });
 
 function hypothesis(overrides: Partial<HypothesisTestResult> = {}): HypothesisTestResult {
-  return { layer: "conv3", unit: 2, meanActivations: [0.1, 0.9, 0.5, 0, 0.2, 0.3], rank: 2, strongestUnit: 1, chartPng: TINY_PNG, chartWidth: 40, chartHeight: 20, ...overrides };
+  return {
+    layer: "conv3",
+    unit: 2,
+    meanActivations: [0.1, 0.9, 0.5, 0, 0.2, 0.3],
+    rank: 2,
+    strongestUnit: 1,
+    chartPng: TINY_PNG,
+    chartWidth: 40,
+    chartHeight: 20,
+    ...overrides,
+  };
 }
 
 function visualizeResult(overrides: Partial<VisualizeResult> = {}): VisualizeResult {
@@ -78,9 +88,30 @@ function invarianceResult(): InvarianceResult {
       {
         transform: "translation",
         values: [-4, 0, 4],
-        distances: [[[2, 0, 4], [1, 0, 1]], [[6, 0, 2], [3, 0, 1]]],
-        relativeDistances: [[[0.2, 0, 0.4], [0.1, 0, 0.1]], [[0.4, 0, 0.2], [0.3, 0, 0.1]]],
-        probabilities: [[0.5, 0.9, 0.7], [0.3, 0.8, 0.6]],
+        distances: [
+          [
+            [2, 0, 4],
+            [1, 0, 1],
+          ],
+          [
+            [6, 0, 2],
+            [3, 0, 1],
+          ],
+        ],
+        relativeDistances: [
+          [
+            [0.2, 0, 0.4],
+            [0.1, 0, 0.1],
+          ],
+          [
+            [0.4, 0, 0.2],
+            [0.3, 0, 0.1],
+          ],
+        ],
+        probabilities: [
+          [0.5, 0.9, 0.7],
+          [0.3, 0.8, 0.6],
+        ],
       },
     ],
     chartPng: TINY_PNG,
@@ -208,7 +239,10 @@ describe("visualize panel", () => {
     const previews: VisualizePreview[] = [];
     await runAnalysis(client, "unitscope/visualize", { modelId: "m", layer: "conv3", unit: 2 }, { report: () => undefined, partial: (p) => previews.push(p) });
     assert.match(String(sent[0]!.partialResultToken), /^unitscope-visualize-partial-/);
-    assert.deepEqual(previews.map((p) => p.round), [1, 2]);
+    assert.deepEqual(
+      previews.map((p) => p.round),
+      [1, 2],
+    );
     assert.equal(handlers.size, 0);
   });
 });

@@ -34,11 +34,29 @@ describe("UnitScope view items", () => {
 
   it("layers: kind · units · shape, dissected ones with n/m labelled, and a context value the menus key on", () => {
     const counts = dissectedCounts([
-      { layer: "conv1", datasetHash: "h", options: { quantile: 0.005, iouThreshold: 0.04, topImages: 8, batchSize: 16 }, units: 16, labelledUnits: 11, isDefault: true },
-      { layer: "relu", datasetHash: "h2", options: { quantile: 0.01, iouThreshold: 0.04, topImages: 8, batchSize: 16 }, units: 64, labelledUnits: 3, isDefault: false },
+      {
+        layer: "conv1",
+        datasetHash: "h",
+        options: { quantile: 0.005, iouThreshold: 0.04, topImages: 8, batchSize: 16 },
+        units: 16,
+        labelledUnits: 11,
+        isDefault: true,
+      },
+      {
+        layer: "relu",
+        datasetHash: "h2",
+        options: { quantile: 0.01, iouThreshold: 0.04, topImages: 8, batchSize: 16 },
+        units: 64,
+        labelledUnits: 3,
+        isDefault: false,
+      },
     ]);
     const nodes = layerNodes(model, counts);
-    assert.deepEqual(nodes.map((n) => n.layer), ["conv1", "relu", "fc"], "layers without units are left out");
+    assert.deepEqual(
+      nodes.map((n) => n.layer),
+      ["conv1", "relu", "fc"],
+      "layers without units are left out",
+    );
     const [conv1, relu, fc] = nodes.map(layerItem);
     assert.equal(conv1!.description, "Conv2d · 16 units · 16×64×64 · 11/16 labelled");
     assert.equal(conv1!.contextValue, "layer.spatial.dissected");

@@ -167,7 +167,8 @@ public class LayerReferenceResolverTests
                 self.fc = nn.Linear(512 * block.expansion, num_classes)
         """, ResNet, "conv1");
 
-    [Fact] public void Local_variable_outside_a_class_matches_as_suffix() => Check("y = block.conv$02(x)", ResNet,
+    [Fact]
+    public void Local_variable_outside_a_class_matches_as_suffix() => Check("y = block.conv$02(x)", ResNet,
         "conv2 → layer1.0.conv2, layer1.1.conv2, layer2.0.conv2, layer2.1.conv2, layer3.0.conv2, layer3.1.conv2, layer4.0.conv2, layer4.1.conv2");
 
     // ---- Python: module constructions ----
@@ -236,7 +237,8 @@ public class LayerReferenceResolverTests
         layers = OrderedDict([("conv1", nn.Conv$02d(3, 8, 3))])
         """, ResNet, "conv1");
 
-    [Fact] public void Add_module_name() => Check("self.add_module(\"dense$0layer1\", layer)", ["denseblock1", "denseblock1.denselayer1"],
+    [Fact]
+    public void Add_module_name() => Check("self.add_module(\"dense$0layer1\", layer)", ["denseblock1", "denseblock1.denselayer1"],
         "denselayer1 → denseblock1.denselayer1");
     [Fact] public void Add_module_on_a_submodule() => Check("self.features.add_module(\"po$0ol0\", nn.MaxPool2d(3))", ["features", "features.pool0"], "features.pool0");
     [Fact] public void Add_module_constructor() => Check("self.features.add_module(\"pool0\", nn.MaxPo$0ol2d(3))", ["features", "features.pool0"], "features.pool0");

@@ -35,7 +35,9 @@ export async function attackCommand(ctx: Ctx, raw?: unknown): Promise<AttackResu
     return undefined;
   }
   const layers = attackLayers(model);
-  const layer = args.layer ? layers.find((l) => l.name === args.layer) : await pickLayer(ctx, model, layers, `Attack ${modelLabel(model)}: whose units to compare`);
+  const layer = args.layer
+    ? layers.find((l) => l.name === args.layer)
+    : await pickLayer(ctx, model, layers, `Attack ${modelLabel(model)}: whose units to compare`);
   if (!layer) {
     if (args.layer) void vscode.window.showWarningMessage(`UnitScope: ${model.modelId} has no layer ${args.layer} with units to compare.`);
     return undefined;
@@ -99,7 +101,10 @@ export async function attackCommand(ctx: Ctx, raw?: unknown): Promise<AttackResu
       model: { modelId: model.modelId, checkpointHash: model.checkpointHash, modelLabel: modelLabel(model) },
       request: { image: name, ...(evaluationSet ? { evaluationSet } : {}) },
       result,
-      labels: labelsOf(dissection, result.units.map((u) => u.unit)),
+      labels: labelsOf(
+        dissection,
+        result.units.map((u) => u.unit),
+      ),
     });
     return result;
   } catch (e) {

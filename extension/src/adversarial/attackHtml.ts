@@ -31,7 +31,9 @@ function probabilities(r: AttackResult): string {
   const rows: string[] = [];
   const source = r.sourceClass === r.cleanPrediction.index ? r.cleanPrediction.name : `class ${r.sourceClass}`;
   rows.push(`<tr><th scope="row">Source class (${e(source)})</th><td>${pct(r.cleanSourceProbability)}</td><td>${pct(r.attackedSourceProbability)}</td></tr>`);
-  rows.push(`<tr><th scope="row">Prediction</th><td>${e(r.cleanPrediction.name)} · ${pct(r.cleanPrediction.probability)}</td><td>${e(r.attackedPrediction.name)} · ${pct(r.attackedPrediction.probability)}</td></tr>`);
+  rows.push(
+    `<tr><th scope="row">Prediction</th><td>${e(r.cleanPrediction.name)} · ${pct(r.cleanPrediction.probability)}</td><td>${e(r.attackedPrediction.name)} · ${pct(r.attackedPrediction.probability)}</td></tr>`,
+  );
   return `<table class="attack-probabilities"><thead><tr><th scope="col"></th><th scope="col">Clean</th><th scope="col">Attacked</th></tr></thead><tbody>${rows.join("")}</tbody></table>`;
 }
 
@@ -91,7 +93,10 @@ export function buildAttackHtml(input: AttackHtmlInput): string {
   const { state } = input;
   const r = state.result;
   const method = r.method === "fgsm" ? "FGSM" : `PGD, ${r.steps} steps of ${epsilonText(r.stepSize)}`;
-  const goal = r.targetClass !== undefined && r.targetClass !== null ? `towards ${r.attackedPrediction.index === r.targetClass ? r.attackedPrediction.name : `class ${r.targetClass}`}` : "untargeted";
+  const goal =
+    r.targetClass !== undefined && r.targetClass !== null
+      ? `towards ${r.attackedPrediction.index === r.targetClass ? r.attackedPrediction.name : `class ${r.targetClass}`}`
+      : "untargeted";
   const verdict = r.succeeded
     ? `<p class="verdict fooled" role="status">Fooled: ${e(r.cleanPrediction.name)} → ${e(r.attackedPrediction.name)}</p>`
     : `<p class="verdict held" role="status">Not fooled: still ${e(r.attackedPrediction.name)}</p>`;

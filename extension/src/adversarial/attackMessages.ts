@@ -116,7 +116,8 @@ function isLabel(l: unknown): l is AttackUnitLabel {
 export function parseAttackPanelState(raw: unknown): AttackPanelState | undefined {
   if (!isRecord(raw) || raw.version !== 1 || !isModelRef(raw.model) || !isAttackResult(raw.result)) return undefined;
   const request = raw.request;
-  if (!isRecord(request) || typeof request.image !== "string" || (request.evaluationSet !== undefined && typeof request.evaluationSet !== "string")) return undefined;
+  if (!isRecord(request) || typeof request.image !== "string" || (request.evaluationSet !== undefined && typeof request.evaluationSet !== "string"))
+    return undefined;
   if (!Array.isArray(raw.labels) || !raw.labels.every(isLabel)) return undefined;
   const state: AttackPanelState = {
     version: 1,

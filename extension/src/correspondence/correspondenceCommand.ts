@@ -35,7 +35,10 @@ export async function correspondenceCommand(ctx: Ctx, raw?: unknown): Promise<Co
   if (!model) return undefined;
   const boxesFile = path.basename(file.fsPath);
   try {
-    const result = await runAnalysisJob(ctx, `UnitScope: correspondence of ${boxesFile}`, "unitscope/correspondence", { modelId: model.modelId, boxesPath: file.fsPath });
+    const result = await runAnalysisJob(ctx, `UnitScope: correspondence of ${boxesFile}`, "unitscope/correspondence", {
+      modelId: model.modelId,
+      boxesPath: file.fsPath,
+    });
     CorrespondencePanel.show(ctx, {
       version: 1,
       model: { modelId: model.modelId, checkpointHash: model.checkpointHash, modelLabel: modelLabel(model) },

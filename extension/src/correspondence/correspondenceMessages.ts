@@ -35,12 +35,15 @@ export function isCorrespondenceResult(x: unknown): x is CorrespondenceResult {
         Array.isArray(p.images) &&
         p.images.every((i) => typeof i === "string") &&
         Array.isArray(p.layers) &&
-        p.layers.every((l) => isRecord(l) && isName(l.layer) && finite(l.delta) && finite(l.deltaStd) && finite(l.deltaSum) && finite(l.randomDelta) && finite(l.randomStd)),
+        p.layers.every(
+          (l) => isRecord(l) && isName(l.layer) && finite(l.delta) && finite(l.deltaStd) && finite(l.deltaSum) && finite(l.randomDelta) && finite(l.randomStd),
+        ),
     )
   );
 }
 
 export function parseCorrespondencePanelState(raw: unknown): CorrespondencePanelState | undefined {
-  if (!isRecord(raw) || raw.version !== 1 || !isModelRef(raw.model) || typeof raw.boxesFile !== "string" || !isCorrespondenceResult(raw.result)) return undefined;
+  if (!isRecord(raw) || raw.version !== 1 || !isModelRef(raw.model) || typeof raw.boxesFile !== "string" || !isCorrespondenceResult(raw.result))
+    return undefined;
   return { version: 1, model: raw.model, boxesFile: raw.boxesFile, result: raw.result };
 }

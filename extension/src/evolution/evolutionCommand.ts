@@ -46,7 +46,14 @@ export async function showTrainingRun(ctx: Ctx, raw?: unknown): Promise<Evolutio
   if (!(await ctx.client())) return undefined;
   let folder = runFolderOf(raw, isDirectory);
   if (!folder) {
-    folder = (await vscode.window.showOpenDialog({ title: "UnitScope: the folder training writes its checkpoints to", openLabel: "Show run", canSelectFiles: false, canSelectFolders: true }))?.[0]?.fsPath;
+    folder = (
+      await vscode.window.showOpenDialog({
+        title: "UnitScope: the folder training writes its checkpoints to",
+        openLabel: "Show run",
+        canSelectFiles: false,
+        canSelectFolders: true,
+      })
+    )?.[0]?.fsPath;
     if (!folder) return undefined;
   }
   const newest = isDirectory(folder) ? newestCheckpoint(folder) : undefined;

@@ -46,7 +46,9 @@ function checkpointRows(state: EvolutionPanelState, layer: string): string {
     .map((c) => {
       const l = layerOf(c, layer);
       if (!l) return "";
-      const files = c.paths.map((p) => `<button type="button" class="link evo-open" data-path="${e(p)}" title="${e(p)}">${e(path.basename(p))}</button>`).join(" = ");
+      const files = c.paths
+        .map((p) => `<button type="button" class="link evo-open" data-path="${e(p)}" title="${e(p)}">${e(path.basename(p))}</button>`)
+        .join(" = ");
       const concepts = (l.labelledByCategory ?? [])
         .filter((b) => b.units > 0)
         .map((b) => `${swatch(b.category)} ${e(b.category)} ${b.units}`)
@@ -116,7 +118,10 @@ export function buildEvolutionHtml(input: EvolutionHtmlInput): string {
   const r = state.result;
   const shown = state.layer ?? r.layers[0];
   const tabs = r.layers
-    .map((l) => `<button type="button" role="tab" class="evo-tab" data-layer="${e(l)}" aria-selected="${l === shown}" aria-controls="evo-layer-${layerKey(l)}">${e(l)}</button>`)
+    .map(
+      (l) =>
+        `<button type="button" role="tab" class="evo-tab" data-layer="${e(l)}" aria-selected="${l === shown}" aria-controls="evo-layer-${layerKey(l)}">${e(l)}</button>`,
+    )
     .join("");
   return panelPage(
     input,

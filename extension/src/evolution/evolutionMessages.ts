@@ -51,10 +51,13 @@ function isLayerSummary(l: unknown): l is LayerSummary {
     optional(l.weightNorm, finite) &&
     optional(l.weightChange, finite) &&
     optional(l.labelled, isIndex) &&
-    (missing(l.labelledByCategory) || (Array.isArray(l.labelledByCategory) && l.labelledByCategory.every((c) => isRecord(c) && isName(c.category) && isIndex(c.units)))) &&
+    (missing(l.labelledByCategory) ||
+      (Array.isArray(l.labelledByCategory) && l.labelledByCategory.every((c) => isRecord(c) && isName(c.category) && isIndex(c.units)))) &&
     (missing(l.unitConcepts) ||
       (Array.isArray(l.unitConcepts) &&
-        l.unitConcepts.every((u) => isRecord(u) && isIndex(u.unit) && isName(u.concept) && isName(u.category) && share(u.iou) && typeof u.labelled === "boolean")))
+        l.unitConcepts.every(
+          (u) => isRecord(u) && isIndex(u.unit) && isName(u.concept) && isName(u.category) && share(u.iou) && typeof u.labelled === "boolean",
+        )))
   );
 }
 
@@ -85,7 +88,8 @@ export function isEvolveResult(x: unknown): x is EvolveResult {
     isIndex(x.checkpointCount) &&
     Array.isArray(x.checkpoints) &&
     x.checkpoints.every(isCheckpointSummary) &&
-    (missing(x.charts) || (Array.isArray(x.charts) && x.charts.every((c) => isRecord(c) && isName(c.layer) && isBase64(c.png) && isIndex(c.width) && isIndex(c.height))))
+    (missing(x.charts) ||
+      (Array.isArray(x.charts) && x.charts.every((c) => isRecord(c) && isName(c.layer) && isBase64(c.png) && isIndex(c.width) && isIndex(c.height))))
   );
 }
 

@@ -45,7 +45,11 @@ export function runFolderOf(arg: unknown, isDirectory: (p: string) => boolean): 
   if (typeof arg === "object" && arg !== null && (arg as { kind?: unknown }).kind === "run" && typeof (arg as { folder?: unknown }).folder === "string")
     return (arg as RunGroup).folder;
   const fsPath =
-    typeof arg === "string" ? arg : typeof arg === "object" && arg !== null && typeof (arg as { fsPath?: unknown }).fsPath === "string" ? (arg as { fsPath: string }).fsPath : undefined;
+    typeof arg === "string"
+      ? arg
+      : typeof arg === "object" && arg !== null && typeof (arg as { fsPath?: unknown }).fsPath === "string"
+        ? (arg as { fsPath: string }).fsPath
+        : undefined;
   if (!fsPath) return undefined;
   return isDirectory(fsPath) ? fsPath : path.dirname(fsPath);
 }

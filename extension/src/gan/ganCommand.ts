@@ -62,7 +62,12 @@ export async function ganDissectCommand(ctx: Ctx, raw?: unknown): Promise<GanDis
   );
   if (!samples) return undefined;
 
-  const params: Omit<GanDissectParams, "workDoneToken"> = { modelId: model.modelId, layer: layer.name, samples: samples.value, ...(segmenterPath ? { segmenterPath } : {}) };
+  const params: Omit<GanDissectParams, "workDoneToken"> = {
+    modelId: model.modelId,
+    layer: layer.name,
+    samples: samples.value,
+    ...(segmenterPath ? { segmenterPath } : {}),
+  };
   try {
     const result = await runAnalysisJob(ctx, `UnitScope: dissecting generator layer ${layer.name}`, "unitscope/ganDissect", params);
     GanPanel.show(ctx, {

@@ -112,7 +112,10 @@ export function buildGanHtml(input: GanHtmlInput): string {
   const painted = d.samples[state.ui.sample] ?? d.samples[0];
   const r = state.ui.region;
   const conceptOptions = d.concepts
-    .map((c) => `<option value="${e(c.concept)}"${c.concept === state.ui.concept ? " selected" : ""}>${e(c.concept)} (${e(c.category)}, ${c.units.length} units)</option>`)
+    .map(
+      (c) =>
+        `<option value="${e(c.concept)}"${c.concept === state.ui.concept ? " selected" : ""}>${e(c.concept)} (${e(c.category)}, ${c.units.length} units)</option>`,
+    )
     .join("");
   const regionInput = (name: "x0" | "y0" | "x1" | "y1", max: number) =>
     `<label>${name} <input type="number" id="gan-${name}" min="0" max="${max}" step="1" value="${r ? r[name] : ""}"></label>`;

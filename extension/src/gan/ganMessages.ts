@@ -168,12 +168,19 @@ export function parseGanPanelState(raw: unknown): GanPanelState | undefined {
 
 /** What the page sent, checked against the dissection it shows: a concept it lists, 1 to that concept's units, a region inside the image. */
 export function parseGanEditRequest(raw: unknown, d: GanDissectResult): GanEditRequest | undefined {
-  if (!isRecord(raw) || raw.type !== "edit" || typeof raw.concept !== "string" || !isIndex(raw.units) || !isIndex(raw.sample) || raw.sample >= d.samples.length) return undefined;
+  if (!isRecord(raw) || raw.type !== "edit" || typeof raw.concept !== "string" || !isIndex(raw.units) || !isIndex(raw.sample) || raw.sample >= d.samples.length)
+    return undefined;
   const concept = d.concepts.find((c) => c.concept === raw.concept);
   if (!concept || raw.units < 1 || raw.units > concept.units.length) return undefined;
   if (raw.region !== undefined && !isRegionIn(raw.region, d.imageWidth, d.imageHeight)) return undefined;
   const region = raw.region as GanRegion | undefined;
-  return { type: "edit", concept: concept.concept, units: raw.units, sample: raw.sample, ...(region ? { region: { x0: region.x0, y0: region.y0, x1: region.x1, y1: region.y1 } } : {}) };
+  return {
+    type: "edit",
+    concept: concept.concept,
+    units: raw.units,
+    sample: raw.sample,
+    ...(region ? { region: { x0: region.x0, y0: region.y0, x1: region.x1, y1: region.y1 } } : {}),
+  };
 }
 
 export function parseGanToWebview(raw: unknown): GanToWebview | undefined {

@@ -66,9 +66,18 @@ export class GanPanel extends PanelBase<GanToWebview> {
     const shown = this.state;
     const what = message.region ? `inserting ${message.concept}` : `ablating ${message.concept}`;
     try {
-      const result = await runAnalysisJob(this.ctx, `UnitScope: ${what} (${shown.request.layer})`, "unitscope/ganEdit", ganEditParams(shown, this.modelIdOf(shown.model), message));
+      const result = await runAnalysisJob(
+        this.ctx,
+        `UnitScope: ${what} (${shown.request.layer})`,
+        "unitscope/ganEdit",
+        ganEditParams(shown, this.modelIdOf(shown.model), message),
+      );
       if (this.state !== shown) return; // a new dissection replaced the page meanwhile
-      this.state = { ...shown, ui: { concept: message.concept, units: message.units, sample: message.sample, ...(message.region ? { region: message.region } : {}) }, edit: result };
+      this.state = {
+        ...shown,
+        ui: { concept: message.concept, units: message.units, sample: message.sample, ...(message.region ? { region: message.region } : {}) },
+        edit: result,
+      };
       this.render();
     } catch (e) {
       if (e instanceof DaemonUnavailable) return;

@@ -20,7 +20,12 @@ export async function graphCommand(ctx: Ctx, raw?: unknown): Promise<Explanatory
   if (!(await ctx.client())) return undefined;
   if (!folder) {
     folder = (
-      await vscode.window.showOpenDialog({ title: "UnitScope: an image folder (one sub-folder of images per class)", openLabel: "Use folder", canSelectFiles: false, canSelectFolders: true })
+      await vscode.window.showOpenDialog({
+        title: "UnitScope: an image folder (one sub-folder of images per class)",
+        openLabel: "Use folder",
+        canSelectFiles: false,
+        canSelectFolders: true,
+      })
     )?.[0];
     if (!folder) return undefined;
   }

@@ -32,7 +32,15 @@ const share = (v: unknown): v is number => finite(v) && v >= 0 && v <= 1 + 1e-9;
 
 export function isGraphNode(n: unknown): n is GraphNodeInfo {
   return (
-    isRecord(n) && isIndex(n.id) && isIndex(n.filter) && isIndex(n.pattern) && finite(n.x) && finite(n.y) && finite(n.spread) && share(n.frequency) && finite(n.meanStrength)
+    isRecord(n) &&
+    isIndex(n.id) &&
+    isIndex(n.filter) &&
+    isIndex(n.pattern) &&
+    finite(n.x) &&
+    finite(n.y) &&
+    finite(n.spread) &&
+    share(n.frequency) &&
+    finite(n.meanStrength)
   );
 }
 
@@ -81,7 +89,8 @@ export function parseGraphNodeRequest(raw: unknown): GraphNodeRequest | undefine
 
 export function parseGraphToWebview(raw: unknown): GraphToWebview | undefined {
   if (!isRecord(raw)) return undefined;
-  if (raw.type === "nodeError" && isIndex(raw.nodeId) && typeof raw.message === "string") return { type: "nodeError", nodeId: raw.nodeId, message: raw.message };
+  if (raw.type === "nodeError" && isIndex(raw.nodeId) && typeof raw.message === "string")
+    return { type: "nodeError", nodeId: raw.nodeId, message: raw.message };
   if (raw.type !== "node" || !isRecord(raw.result)) return undefined;
   const r = raw.result;
   if (!isName(r.layer) || !isGraphNode(r.node) || !Array.isArray(r.patches)) return undefined;

@@ -15,7 +15,8 @@ export const InvarianceCommands = { invariance: "unitscope.invariance" } as cons
 
 export async function invarianceCommand(ctx: Ctx, clicked?: unknown, selected?: unknown): Promise<InvarianceResult | undefined> {
   // From the explorer: the clicked file and the selection.
-  let images = Array.isArray(selected) && selected.every((u) => u instanceof vscode.Uri) ? (selected as vscode.Uri[]) : clicked instanceof vscode.Uri ? [clicked] : [];
+  let images =
+    Array.isArray(selected) && selected.every((u) => u instanceof vscode.Uri) ? (selected as vscode.Uri[]) : clicked instanceof vscode.Uri ? [clicked] : [];
   if (!(await ctx.client())) return undefined;
   if (images.length === 0) {
     images =

@@ -14,7 +14,10 @@ export function buildInvarianceHtml(input: InvarianceHtmlInput): string {
   const e = escapeHtml;
   const r = input.state.result;
   const rows = invarianceSummary(r)
-    .map((s) => `<tr><th scope="row">${e(s.transform)}</th>${s.relative.map((v) => `<td>${v.toFixed(3)}</td>`).join("")}<td>${(s.lowestProbability * 100).toFixed(0)}%</td></tr>`)
+    .map(
+      (s) =>
+        `<tr><th scope="row">${e(s.transform)}</th>${s.relative.map((v) => `<td>${v.toFixed(3)}</td>`).join("")}<td>${(s.lowestProbability * 100).toFixed(0)}%</td></tr>`,
+    )
     .join("");
   const classes = r.images.map((name, i) => `${e(name)}: ${e(r.trueLabels[i] ?? "?")} (p = ${(r.baseProbabilities[i] ?? 0).toFixed(2)})`).join(" · ");
   return panelPage(

@@ -20,7 +20,8 @@ const numbers = (x: unknown, length?: number): boolean =>
 
 /** Structural check of an InvarianceResult: the arrays' shapes agree with the images, layers and values. */
 export function isInvarianceResult(x: unknown): x is InvarianceResult {
-  if (!isRecord(x) || !Array.isArray(x.layers) || !x.layers.every(isName) || !Array.isArray(x.images) || !x.images.every((n) => typeof n === "string")) return false;
+  if (!isRecord(x) || !Array.isArray(x.layers) || !x.layers.every(isName) || !Array.isArray(x.images) || !x.images.every((n) => typeof n === "string"))
+    return false;
   const images = x.images.length;
   const layers = x.layers.length;
   if (!Array.isArray(x.trueClasses) || x.trueClasses.length !== images || !x.trueClasses.every(isIndex)) return false;
@@ -29,8 +30,15 @@ export function isInvarianceResult(x: unknown): x is InvarianceResult {
   return x.sweeps.every((s) => {
     if (!isRecord(s) || !TRANSFORMS.includes(s.transform as string) || !numbers(s.values)) return false;
     const values = (s.values as number[]).length;
-    const perLayer = (d: unknown) => Array.isArray(d) && d.length === images && d.every((i) => Array.isArray(i) && i.length === layers && i.every((l) => numbers(l, values)));
-    return perLayer(s.distances) && perLayer(s.relativeDistances) && Array.isArray(s.probabilities) && s.probabilities.length === images && s.probabilities.every((p) => numbers(p, values));
+    const perLayer = (d: unknown) =>
+      Array.isArray(d) && d.length === images && d.every((i) => Array.isArray(i) && i.length === layers && i.every((l) => numbers(l, values)));
+    return (
+      perLayer(s.distances) &&
+      perLayer(s.relativeDistances) &&
+      Array.isArray(s.probabilities) &&
+      s.probabilities.length === images &&
+      s.probabilities.every((p) => numbers(p, values))
+    );
   });
 }
 

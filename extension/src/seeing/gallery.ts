@@ -31,7 +31,13 @@ async function pickDataset(): Promise<string | undefined> {
   );
   if (!picked) return undefined;
   if (picked.dataset !== "browse") return picked.dataset;
-  const folder = await vscode.window.showOpenDialog({ title: "UnitScope: Broden-format dataset", openLabel: "Use folder", canSelectFiles: false, canSelectFolders: true, canSelectMany: false });
+  const folder = await vscode.window.showOpenDialog({
+    title: "UnitScope: Broden-format dataset",
+    openLabel: "Use folder",
+    canSelectFiles: false,
+    canSelectFolders: true,
+    canSelectMany: false,
+  });
   return folder?.[0]?.fsPath;
 }
 
@@ -44,9 +50,7 @@ export async function unitGalleryCommand(ctx: Ctx, raw?: unknown): Promise<UnitG
   const model = await modelForAnalysis(ctx, args.modelId);
   if (!model) return undefined;
   const layers = spatialLayers(model);
-  const layer = args.layer
-    ? layers.find((l) => l.name === args.layer)
-    : await pickLayer(ctx, model, layers, `Gallery: which layer of ${modelLabel(model)}?`);
+  const layer = args.layer ? layers.find((l) => l.name === args.layer) : await pickLayer(ctx, model, layers, `Gallery: which layer of ${modelLabel(model)}?`);
   if (!layer) {
     if (args.layer) void vscode.window.showWarningMessage(`UnitScope: ${model.modelId} has no layer ${args.layer} with spatial maps.`);
     return undefined;

@@ -49,7 +49,8 @@ export function galleryParams(modelId: string, layer: string, dataset: string, r
 export function checkGalleryRequest(raw: unknown, units: number): { request: GalleryRequest } | { error: string } {
   if (!isRecord(raw)) return { error: "No parameters." };
   if (!isIndex(raw.unit) || raw.unit >= units) return { error: `The unit must be a whole number from 0 to ${units - 1}.` };
-  if (typeof raw.method !== "string" || !(METHODS as readonly string[]).includes(raw.method)) return { error: `The method must be one of ${METHODS.join(", ")}.` };
+  if (typeof raw.method !== "string" || !(METHODS as readonly string[]).includes(raw.method))
+    return { error: `The method must be one of ${METHODS.join(", ")}.` };
   if (!isIndex(raw.k) || raw.k < 1 || raw.k > MAX_K) return { error: `The number of images must be from 1 to ${MAX_K}.` };
   return { request: { unit: raw.unit, method: raw.method as Method, k: raw.k } };
 }

@@ -45,13 +45,23 @@ export function visualizeRunner(ctx: Ctx): VisualizeRunner {
 }
 
 export async function visualizeUnitCommand(ctx: Ctx, raw?: unknown): Promise<void> {
-  const chosen = await modelAndLayer(ctx, VisualizeCommands.visualizeUnit, raw, "visualize", (m) => `Visualize a unit of ${path.basename(m.path)}: which layer?`);
+  const chosen = await modelAndLayer(
+    ctx,
+    VisualizeCommands.visualizeUnit,
+    raw,
+    "visualize",
+    (m) => `Visualize a unit of ${path.basename(m.path)}: which layer?`,
+  );
   if (!chosen) return;
   const { model, layer } = chosen;
   const unit = isRecord(raw) && isIndex(raw.unit) && raw.unit < layer.units ? raw.unit : await pickUnit(layer);
   if (unit === undefined) return;
   try {
-    VisualizePanel.show(ctx, { version: 1, model: visualizeModel(model, modelLabel(model)), request: { layer: layer.name, unit, ...DEFAULT_REQUEST }, tests: [] }, visualizeRunner(ctx));
+    VisualizePanel.show(
+      ctx,
+      { version: 1, model: visualizeModel(model, modelLabel(model)), request: { layer: layer.name, unit, ...DEFAULT_REQUEST }, tests: [] },
+      visualizeRunner(ctx),
+    );
   } catch (e) {
     reportAnalysisFailure(ctx, `visualize ${layer.name} unit ${unit}`, e);
   }

@@ -22,7 +22,8 @@ function png(base64: string): string | undefined {
 function chart(test: HypothesisTestResult, caption: string): string {
   const e = escapeHtml;
   const src = png(test.chartPng);
-  const stands = test.rank === 1 ? "the strongest of its layer" : `outranked by ${test.rank - 1} unit${test.rank === 2 ? "" : "s"} (strongest: unit ${test.strongestUnit})`;
+  const stands =
+    test.rank === 1 ? "the strongest of its layer" : `outranked by ${test.rank - 1} unit${test.rank === 2 ? "" : "s"} (strongest: unit ${test.strongestUnit})`;
   return `<figure class="hypothesis">
 ${src ? `<img class="chart" src="${src}" alt="${e(`Mean activation of each unit of ${test.layer}; unit ${test.unit} ranks ${test.rank} of ${test.meanActivations.length}`)}" width="${test.chartWidth}" height="${test.chartHeight}">` : ""}
 <figcaption>${caption}: unit ${test.unit} ranks <strong>#${test.rank}</strong> of ${test.meanActivations.length}, ${e(stands)}; its mean activation ${e(formatStat(test.meanActivations[test.unit] ?? NaN))}</figcaption>

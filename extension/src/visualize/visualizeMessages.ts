@@ -39,17 +39,10 @@ export interface VisualizePanelState {
   tests: NamedTest[];
 }
 
-export type VisualizeToHost =
-  | { type: "run"; request: VisualizeRequest }
-  | { type: "cancel" }
-  | { type: "testImage" }
-  | { type: "saveImage" };
+export type VisualizeToHost = { type: "run"; request: VisualizeRequest } | { type: "cancel" } | { type: "testImage" } | { type: "saveImage" };
 
 export type HostToVisualize =
-  | { type: "preview"; preview: VisualizePreview }
-  | { type: "progress"; text: string }
-  | { type: "error"; message: string }
-  | { type: "idle" };
+  { type: "preview"; preview: VisualizePreview } | { type: "progress"; text: string } | { type: "error"; message: string } | { type: "idle" };
 
 export const DEFAULT_REQUEST = { objective: "channel", seed: 0, rounds: 12, steps: 20 } as const;
 
@@ -141,7 +134,9 @@ function isVisualizeModel(m: unknown): m is VisualizeModel {
   return (
     isModelRef(m) &&
     Array.isArray((m as unknown as Record<string, unknown>).layers) &&
-    ((m as unknown as Record<string, unknown>).layers as unknown[]).every((l) => isRecord(l) && isName(l.name) && isIndex(l.units) && typeof l.spatial === "boolean")
+    ((m as unknown as Record<string, unknown>).layers as unknown[]).every(
+      (l) => isRecord(l) && isName(l.name) && isIndex(l.units) && typeof l.spatial === "boolean",
+    )
   );
 }
 

@@ -10,13 +10,7 @@ import { describeFailure } from "../errors";
 import { IMAGE_EXTENSIONS } from "../settings";
 import { PanelBase, PanelSlot } from "../webviewPanel";
 import { buildVisualizeHtml } from "./visualizeHtml";
-import {
-  parseVisualizeMessage,
-  parseVisualizePanelState,
-  type HostToVisualize,
-  type VisualizePanelState,
-  type VisualizeRequest,
-} from "./visualizeMessages";
+import { parseVisualizeMessage, parseVisualizePanelState, type HostToVisualize, type VisualizePanelState, type VisualizeRequest } from "./visualizeMessages";
 import type { HypothesisTestResult, VisualizePreview, VisualizeResult } from "../protocol.generated";
 
 /** What the panel needs of the daemon (the command's; injected to keep this file free of the command's imports). */

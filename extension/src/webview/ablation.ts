@@ -4,13 +4,7 @@
 // turns button presses into typed messages. Everything from the daemon is set as text.
 
 import { change, chartGeometry, chartSizeFor, formatChange, formatPercent, sortClasses, type ClassSort } from "../ablationChart";
-import {
-  parseAblationPanelState,
-  parseAblationUi,
-  type AblationPanelState,
-  type AblationToHost,
-  type HostToAblation,
-} from "../ablationMessages";
+import { parseAblationPanelState, parseAblationUi, type AblationPanelState, type AblationToHost, type HostToAblation } from "../ablationMessages";
 import { byId, count, el, embeddedState, renderSkipped, svg, vsCodeApi, listenToHost } from "./page";
 
 const vscode = vsCodeApi<AblationToHost, AblationPanelState>();

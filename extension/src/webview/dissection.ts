@@ -23,13 +23,10 @@ const vscode = vsCodeApi<DissectionToHost, DissectionPanelState>();
 const embedded = parseDissectionPanelState(embeddedState());
 const previous = parseDissectionPanelState(vscode.getState());
 // The controls the user set survive re-renders and reloads (when it is still the same model).
-let state: DissectionPanelState | undefined = embedded
+const state: DissectionPanelState | undefined = embedded
   ? {
       ...embedded,
-      ui:
-        previous && previous.model.checkpointHash === embedded.model.checkpointHash
-          ? parseUi(previous.ui, embedded.layers)
-          : embedded.ui,
+      ui: previous && previous.model.checkpointHash === embedded.model.checkpointHash ? parseUi(previous.ui, embedded.layers) : embedded.ui,
     }
   : undefined;
 

@@ -17,7 +17,12 @@ let state: RankPanelState | undefined =
   embedded && previous && sameQuestion(previous, embedded) && previous.result.units.length >= embedded.result.units.length ? previous : embedded;
 
 function sameQuestion(a: RankPanelState, b: RankPanelState): boolean {
-  return a.model.checkpointHash === b.model.checkpointHash && a.result.layer === b.result.layer && a.result.class === b.result.class && a.result.metric === b.result.metric;
+  return (
+    a.model.checkpointHash === b.model.checkpointHash &&
+    a.result.layer === b.result.layer &&
+    a.result.class === b.result.class &&
+    a.result.metric === b.result.metric
+  );
 }
 
 function save(): void {
@@ -57,7 +62,10 @@ function renderCurve(): void {
   }
   const g = curveGeometry(r.curve, r.metric);
   const root = svg("svg", { class: "curve", viewBox: `0 0 ${g.width} ${g.height}`, width: g.width, height: g.height, role: "img" });
-  root.setAttribute("aria-label", `${metricName(r.metric)} of ${r.classLabel} after zeroing the top k units and k random units, k from 0 to ${r.curve[r.curve.length - 1]!.k}`);
+  root.setAttribute(
+    "aria-label",
+    `${metricName(r.metric)} of ${r.classLabel} after zeroing the top k units and k random units, k from 0 to ${r.curve[r.curve.length - 1]!.k}`,
+  );
   for (const t of g.yTicks) {
     root.append(svg("line", { class: "grid", x1: g.left, x2: g.right, y1: t.y, y2: t.y }));
     const label = svg("text", { class: "tick", x: g.left - 4, y: t.y + 4, "text-anchor": "end" });

@@ -8,7 +8,7 @@ import { byId, embeddedState, unitButtons, vsCodeApi, listenToHost } from "./pag
 
 const vscode = vsCodeApi<UnitCardToHost, UnitCardPanelState>();
 
-let state = parseUnitCardPanelState(embeddedState());
+const state = parseUnitCardPanelState(embeddedState());
 if (state) vscode.setState(state);
 
 unitButtons((unit) => vscode.postMessage({ type: "showUnit", unit }));

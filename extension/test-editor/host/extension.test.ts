@@ -55,7 +55,11 @@ async function updateServerSettings(api: UnitScopeApi, changes: [string, unknown
   const before = api.ctx.daemonPid;
   const config = vscode.workspace.getConfiguration("unitscope");
   for (const [key, value] of changes) await config.update(key, value, vscode.ConfigurationTarget.Workspace);
-  await until("the daemon restarted on the settings, with the model", () => api.ctx.daemonPid !== before && api.ctx.status === "ready" && api.ctx.activeModel !== undefined, 120_000);
+  await until(
+    "the daemon restarted on the settings, with the model",
+    () => api.ctx.daemonPid !== before && api.ctx.status === "ready" && api.ctx.activeModel !== undefined,
+    120_000,
+  );
 }
 
 describe("UnitScope in VS Code's extension host", function () {
@@ -63,7 +67,11 @@ describe("UnitScope in VS Code's extension host", function () {
   let api: UnitScopeApi;
   let doc: vscode.TextDocument;
   let checkpoint: string;
-  const line = (name: string) => doc.getText().split("\n").findIndex((l) => new RegExp(`\\bself\\.${name}\\s*=`).test(l));
+  const line = (name: string) =>
+    doc
+      .getText()
+      .split("\n")
+      .findIndex((l) => new RegExp(`\\bself\\.${name}\\s*=`).test(l));
   const at = (name: string) => new vscode.Position(line(name), doc.lineAt(line(name)).text.indexOf(name) + 1);
   const lenses = () => vscode.commands.executeCommand<vscode.CodeLens[]>("vscode.executeCodeLensProvider", doc.uri);
   const hover = (name: string) => vscode.commands.executeCommand<vscode.Hover[]>("vscode.executeHoverProvider", doc.uri, at(name));
@@ -87,7 +95,10 @@ describe("UnitScope in VS Code's extension host", function () {
     const info = await vscode.commands.executeCommand<{ architecture: string; modelId: string }>("unitscope.loadCheckpointFile", vscode.Uri.file(checkpoint));
     assert.equal(info?.architecture, "smallcnn");
     assert.equal(api.ctx.activeModel?.modelId, info.modelId);
-    assert.deepEqual(api.ctx.loadedModels.map((m) => path.basename(m.info.path)), ["smallcnn.pth"]);
+    assert.deepEqual(
+      api.ctx.loadedModels.map((m) => path.basename(m.info.path)),
+      ["smallcnn.pth"],
+    );
   });
 
   it("puts code lenses above the layer definitions of the training script", async () => {
@@ -197,7 +208,11 @@ describe("UnitScope in VS Code's extension host", function () {
       process.kill(before.pid, "SIGKILL");
       await until("the crash to be noticed", () => states.includes("crashed"), 30_000);
       assert.equal(api.ctx.activeModel, undefined, "the models went with the process");
-      await until("the daemon to come back with the model", () => api.ctx.status === "ready" && api.ctx.activeModel?.checkpointHash === before.model.checkpointHash, 90_000);
+      await until(
+        "the daemon to come back with the model",
+        () => api.ctx.status === "ready" && api.ctx.activeModel?.checkpointHash === before.model.checkpointHash,
+        90_000,
+      );
     } finally {
       sub.dispose();
     }

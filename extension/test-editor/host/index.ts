@@ -19,7 +19,11 @@ export const RESULTS_FILE = process.env.UNITSCOPE_EDITOR_RESULTS ?? path.join(os
 export async function run(): Promise<void> {
   const started = Date.now();
   const mocha = new Mocha({ ui: "bdd", timeout: 180_000, color: false, reporter: "spec" });
-  for (const f of fs.readdirSync(__dirname).filter((f) => f.endsWith(".test.js")).sort()) mocha.addFile(path.join(__dirname, f));
+  for (const f of fs
+    .readdirSync(__dirname)
+    .filter((f) => f.endsWith(".test.js"))
+    .sort())
+    mocha.addFile(path.join(__dirname, f));
   const results: HostResults = { passes: [], failures: [], pending: [], durationMs: 0 };
   try {
     await new Promise<void>((resolve) => {

@@ -26,7 +26,15 @@ export function ablateResult(overrides: Partial<AblateResult> = {}): AblateResul
     chartPng: TINY_PNG,
     chartWidth: 40,
     chartHeight: 20,
-    control: { unitSets: [[7, 9], [1, 11], [3, 14]], seed: 1, overallAfter: 0.8667 },
+    control: {
+      unitSets: [
+        [7, 9],
+        [1, 11],
+        [3, 14],
+      ],
+      seed: 1,
+      overallAfter: 0.8667,
+    },
     ...overrides,
   };
 }

@@ -103,7 +103,6 @@ export async function withTimeout<T>(p: Promise<T>, ms: number, what: string): P
   return Promise.race([p, delay(ms).then(() => Promise.reject(new Error(`${what}: no answer in ${ms} ms`)))]);
 }
 
-
 /** Starts `unitscope serve` with a cache folder of its own (removed by `removeCache`). */
 export function startDaemon(): { daemon: Daemon; cache: string } {
   const cache = fs.mkdtempSync(path.join(os.tmpdir(), "unitscope-ext-cache-"));
@@ -134,6 +133,6 @@ export async function loadForAnalyses(daemon: Daemon, checkpoint: string): Promi
     };
     return { model, client };
   } catch (e) {
-    throw new Error(`${(e as Error).message}\n--- daemon stderr ---\n${daemon.log()}`);
+    throw new Error(`${(e as Error).message}\n--- daemon stderr ---\n${daemon.log()}`, { cause: e });
   }
 }

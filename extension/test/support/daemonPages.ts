@@ -64,7 +64,7 @@ export function withDaemonPages(
       await daemon.notify("initialized", {});
       await prepare(daemon, { folder: pages.folder, python });
     } catch (e) {
-      throw new Error(`${(e as Error).message}\n--- daemon stderr ---\n${daemon.log()}`);
+      throw new Error(`${(e as Error).message}\n--- daemon stderr ---\n${daemon.log()}`, { cause: e });
     }
     pages.browser = await launch();
   });

@@ -9,9 +9,7 @@ class SummaryReporter extends Mocha.reporters.Spec {
     runner.once(Mocha.Runner.constants.EVENT_RUN_END, () => {
       const s = runner.stats ?? {};
       // Printed after the spec epilogue, which is also written on "end".
-      process.nextTick(() =>
-        console.log(`extension: ${s.passes ?? 0} passed, ${s.failures ?? 0} failed, ${s.pending ?? 0} skipped`),
-      );
+      process.nextTick(() => console.log(`extension: ${s.passes ?? 0} passed, ${s.failures ?? 0} failed, ${s.pending ?? 0} skipped`));
     });
   }
 }

@@ -21,9 +21,8 @@ interface ThemeFile {
   themes: Record<ThemeName, { bodyClass: string; themeKind: string; vars: Record<string, string> }>;
 }
 
-export const THEMES: ThemeFile["themes"] = (
-  JSON.parse(fs.readFileSync(path.join(EXTENSION_ROOT, "test/support/vscodeThemes.json"), "utf8")) as ThemeFile
-).themes;
+export const THEMES: ThemeFile["themes"] = (JSON.parse(fs.readFileSync(path.join(EXTENSION_ROOT, "test/support/vscodeThemes.json"), "utf8")) as ThemeFile)
+  .themes;
 
 /** The themes every panel is shown under. */
 export const SHOWN_THEMES: ThemeName[] = ["light", "dark", "highContrast"];
@@ -123,12 +122,7 @@ export interface PixelStats {
 }
 
 /** Decodes a PNG (a screenshot) in the browser and measures it, optionally only inside `clip`. */
-export async function pixelStats(
-  browser: Browser,
-  png: Buffer,
-  colors: Record<string, string> = {},
-  tolerance = 24,
-): Promise<PixelStats> {
+export async function pixelStats(browser: Browser, png: Buffer, colors: Record<string, string> = {}, tolerance = 24): Promise<PixelStats> {
   const page = await browser.newPage();
   try {
     return (await page.evaluate(

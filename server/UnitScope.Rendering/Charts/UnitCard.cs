@@ -134,14 +134,14 @@ public static class UnitCard
     static bool OnEdge(bool[] mask, int size, int x, int y)
     {
         for (int dy = -1; dy <= 1; dy++)
-        for (int dx = -1; dx <= 1; dx++)
-        {
-            int nx = x + dx, ny = y + dy;
-            if (nx < 0 || ny < 0 || nx >= size || ny >= size)
-                continue;
-            if (!mask[ny * size + nx])
-                return true;
-        }
+            for (int dx = -1; dx <= 1; dx++)
+            {
+                int nx = x + dx, ny = y + dy;
+                if (nx < 0 || ny < 0 || nx >= size || ny >= size)
+                    continue;
+                if (!mask[ny * size + nx])
+                    return true;
+            }
         return false;
     }
 }

@@ -124,7 +124,8 @@ public sealed class ShardingTests : IDisposable
         var source = new PlantedActivations(new Dictionary<string, (int, int, int, Func<ProbeSample, float[]>)>
         {
             ["layer0"] = (3, 4, 4, PlantedActivations.Maps(3, 4, 4, (s, u, y, x) => s.Index + u + y + x)),
-        }) { BeforeForward = n => { if (n == 1) cts.Cancel(); } };
+        })
+        { BeforeForward = n => { if (n == 1) cts.Cancel(); } };
 
         var run = () => DissectionShard.Run(source, data, ["layer0"], new DissectionOptions { BatchSize = 2 }, new ShardSpec(0, 1), _temp.Path, null, cts.Token);
 

@@ -83,8 +83,14 @@ public class AnalysisChartTests
     public void A_one_output_model_is_drawn_without_a_class_map()
     {
         // A discriminator: one output, a score; occlusion follows the score itself (the engine's Scores).
-        var one = Occlusion() with { ClassNames = ["real"], TargetClass = 0, BasePredictedClass = 0, BaseTargetProbability = 2.5f,
-            MostProbableClass = new int[16] };
+        var one = Occlusion() with
+        {
+            ClassNames = ["real"],
+            TargetClass = 0,
+            BasePredictedClass = 0,
+            BaseTargetProbability = 2.5f,
+            MostProbableClass = new int[16]
+        };
         using var figure = Keep(OcclusionFigure.RenderPng(Gray(100, 80), one, panelSize: 128), "occlusion-figure-one-output");
         figure.Width.Should().Be(16 + 3 * (128 + 16), "image, output map and unit map: no class map");
         PixelsOfColour(figure, AnalysisColors.ForClassRank(0)).Should().Be(0, "no class legend");

@@ -31,12 +31,12 @@ sealed class FakeProbeDataset(int count = 12) : ISegmentationDataset
         int x0 = 2 + 3 * (index % 6), y0 = 2 + 2 * (index % 5);
         byte[] colour = index % 2 == 0 ? [220, 30, 30] : [30, 200, 60];
         for (int y = 0; y < 32; y++)
-        for (int x = 0; x < 32; x++)
-        {
-            bool inside = x >= x0 && x < x0 + 12 && y >= y0 && y < y0 + 12;
-            for (int c = 0; c < 3; c++)
-                pixels[(y * 32 + x) * 3 + c] = inside ? colour[c] : (byte)110;
-        }
+            for (int x = 0; x < 32; x++)
+            {
+                bool inside = x >= x0 && x < x0 + 12 && y >= y0 && y < y0 + 12;
+                for (int c = 0; c < 3; c++)
+                    pixels[(y * 32 + x) * 3 + c] = inside ? colour[c] : (byte)110;
+            }
         return new RgbImage(32, 32, 3, pixels);
     }
 }
@@ -91,12 +91,12 @@ static class ReportSamples
     {
         int n = 0;
         for (int y = Math.Max(0, y0); y < Math.Min(bitmap.Height, y1); y++)
-        for (int x = Math.Max(0, x0); x < Math.Min(bitmap.Width, x1); x++)
-        {
-            var c = bitmap.GetPixel(x, y);
-            if (255 - c.Red > tolerance || 255 - c.Green > tolerance || 255 - c.Blue > tolerance)
-                n++;
-        }
+            for (int x = Math.Max(0, x0); x < Math.Min(bitmap.Width, x1); x++)
+            {
+                var c = bitmap.GetPixel(x, y);
+                if (255 - c.Red > tolerance || 255 - c.Green > tolerance || 255 - c.Blue > tolerance)
+                    n++;
+            }
         return n;
     }
 
@@ -104,12 +104,12 @@ static class ReportSamples
     {
         int n = 0;
         for (int y = 0; y < bitmap.Height; y++)
-        for (int x = 0; x < bitmap.Width; x++)
-        {
-            var c = bitmap.GetPixel(x, y);
-            if (Math.Abs(c.Red - colour.Red) <= tolerance && Math.Abs(c.Green - colour.Green) <= tolerance && Math.Abs(c.Blue - colour.Blue) <= tolerance)
-                n++;
-        }
+            for (int x = 0; x < bitmap.Width; x++)
+            {
+                var c = bitmap.GetPixel(x, y);
+                if (Math.Abs(c.Red - colour.Red) <= tolerance && Math.Abs(c.Green - colour.Green) <= tolerance && Math.Abs(c.Blue - colour.Blue) <= tolerance)
+                    n++;
+            }
         return n;
     }
 }

@@ -41,7 +41,11 @@ function showUnit(unit: number | undefined): void {
   for (const c of state.result.checkpoints) {
     const u = c.layers.find((l) => l.layer === layer)?.unitConcepts?.find((x) => x.unit === unit);
     list.append(
-      el("li", u?.labelled ? "evo-labelled" : "muted", `${checkpointName(c)}: ${u ? `${u.concept} (${u.category}), IoU ${u.iou.toFixed(3)}${u.labelled ? "" : ", not a label"}` : "no concept"}`),
+      el(
+        "li",
+        u?.labelled ? "evo-labelled" : "muted",
+        `${checkpointName(c)}: ${u ? `${u.concept} (${u.category}), IoU ${u.iou.toFixed(3)}${u.labelled ? "" : ", not a label"}` : "no concept"}`,
+      ),
     );
   }
   detail.replaceChildren(el("h2", undefined, `Unit ${unit} of ${layer} across the run`), list);

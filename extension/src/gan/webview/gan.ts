@@ -4,7 +4,15 @@
 // re-renders the page with the result. Every choice is kept in the state, so a reload shows it again.
 
 import { byId, embeddedState, listenToHost, vsCodeApi } from "../../webview/page";
-import { MAX_CONCEPT_UNITS, mergeGanStates, parseGanPanelState, parseGanToWebview, regionFromDrag, type GanEditRequest, type GanPanelState } from "../ganMessages";
+import {
+  MAX_CONCEPT_UNITS,
+  mergeGanStates,
+  parseGanPanelState,
+  parseGanToWebview,
+  regionFromDrag,
+  type GanEditRequest,
+  type GanPanelState,
+} from "../ganMessages";
 import type { GanRegion } from "../../protocol.generated";
 
 const vscode = vsCodeApi<GanEditRequest, GanPanelState>();
@@ -111,7 +119,13 @@ function send(withRegion: boolean): void {
     say("Drag a region on the sample first.", true);
     return;
   }
-  const request: GanEditRequest = { type: "edit", concept: state.ui.concept, units: state.ui.units, sample: state.ui.sample, ...(withRegion && state.ui.region ? { region: state.ui.region } : {}) };
+  const request: GanEditRequest = {
+    type: "edit",
+    concept: state.ui.concept,
+    units: state.ui.units,
+    sample: state.ui.sample,
+    ...(withRegion && state.ui.region ? { region: state.ui.region } : {}),
+  };
   say(`${withRegion ? "Inserting" : "Ablating"} ${state.ui.concept}'s top ${state.ui.units} units…`);
   vscode.postMessage(request);
 }
@@ -139,14 +153,16 @@ canvas?.addEventListener("pointerup", (event) => {
 for (const [, input] of inputs)
   input?.addEventListener("change", () => {
     const v = Object.fromEntries(inputs.map(([k, i]) => [k, Number(i?.value)])) as unknown as GanRegion;
-    const ok = [v.x0, v.y0, v.x1, v.y1].every((n) => Number.isInteger(n)) && v.x0 >= 0 && v.y0 >= 0 && v.x0 < v.x1 && v.y0 < v.y1 && v.x1 <= width && v.y1 <= height;
+    const ok =
+      [v.x0, v.y0, v.x1, v.y1].every((n) => Number.isInteger(n)) && v.x0 >= 0 && v.y0 >= 0 && v.x0 < v.x1 && v.y0 < v.y1 && v.x1 <= width && v.y1 <= height;
     if (ok) {
       showRegion(v);
       say("");
     } else say(`A region is columns 0 ≤ x0 < x1 ≤ ${width} and rows 0 ≤ y0 < y1 ≤ ${height}.`, true);
   });
 
-for (const button of document.querySelectorAll<HTMLButtonElement>("button.gan-sample")) button.addEventListener("click", () => chooseSample(Number(button.dataset.sample)));
+for (const button of document.querySelectorAll<HTMLButtonElement>("button.gan-sample"))
+  button.addEventListener("click", () => chooseSample(Number(button.dataset.sample)));
 for (const row of document.querySelectorAll<HTMLTableRowElement>("tr.gan-concept")) {
   row.addEventListener("click", () => chooseConcept(row.dataset.concept ?? ""));
   row.addEventListener("keydown", (event) => {

@@ -27,9 +27,17 @@ internal static class NumpyScalars
         (char kind, int size) = code switch
         {
             "?" or "b1" => ('b', 1),
-            "d" or "f8" => ('f', 8), "f" or "f4" => ('f', 4), "e" or "f2" => ('f', 2),
-            "q" or "l" or "i8" => ('i', 8), "i" or "i4" => ('i', 4), "h" or "i2" => ('i', 2), "b" or "i1" => ('i', 1),
-            "Q" or "L" or "u8" => ('u', 8), "I" or "u4" => ('u', 4), "H" or "u2" => ('u', 2), "B" or "u1" => ('u', 1),
+            "d" or "f8" => ('f', 8),
+            "f" or "f4" => ('f', 4),
+            "e" or "f2" => ('f', 2),
+            "q" or "l" or "i8" => ('i', 8),
+            "i" or "i4" => ('i', 4),
+            "h" or "i2" => ('i', 2),
+            "b" or "i1" => ('i', 1),
+            "Q" or "L" or "u8" => ('u', 8),
+            "I" or "u4" => ('u', 4),
+            "H" or "u2" => ('u', 2),
+            "B" or "u1" => ('u', 1),
             _ => throw CheckpointProblem.Corrupt($"numpy scalar of dtype '{dtype.Code}' is not supported (only bool, int, uint and float scalars)"),
         };
         if (raw.Length != size)
