@@ -7,7 +7,7 @@ import { readSettings } from "./config";
 import { DaemonUnavailable, type Ctx } from "./ctx";
 import { dissectLayerCommand, openDissectionCommand } from "./dissect";
 import { describeFailure } from "./errors";
-import { validateUnitInput } from "./messages";
+import { validateUnitInput } from "./unitMapMessages";
 import type { LayerInfo, ModelInfo } from "./protocol.generated";
 import { ARCHITECTURE_CHOICES, CHECKPOINT_EXTENSIONS, IMAGE_EXTENSIONS, loadModelParams } from "./settings";
 import { computeUnitMapView, UnitMapPanel, unitMapTarget } from "./unitMapPanel";

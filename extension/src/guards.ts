@@ -24,3 +24,10 @@ export function isSkippedImages(x: unknown): boolean {
 export function isName(s: unknown): s is string {
   return typeof s === "string" && s.length > 0 && s.length <= MAX_NAME;
 }
+
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
+/** True for a non-empty standard base64 string (what may safely go into a data: URI). */
+export function isBase64(s: unknown): s is string {
+  return typeof s === "string" && s.length > 0 && s.length % 4 === 0 && BASE64.test(s);
+}

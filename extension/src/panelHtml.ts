@@ -5,7 +5,8 @@
 
 import { randomBytes } from "node:crypto";
 import * as path from "node:path";
-import { isBase64, type UnitMapPanelState } from "./messages";
+import { isBase64 } from "./guards";
+import type { UnitMapPanelState } from "./unitMapMessages";
 import type { PreprocessingInfo } from "./protocol.generated";
 
 /** What every page takes from its panel: the webview's CSP source and its media as `webview.asWebviewUri(...)` strings. */

@@ -5,7 +5,7 @@
 import { escapeHtml, panelPage, type PageResources } from "./panelHtml";
 import { formatIou } from "./dissectionTable";
 import { isHexColor } from "./dissectionMessages";
-import { isBase64 } from "./messages";
+import { isBase64 } from "./guards";
 import type { UnitCardPanelState } from "./unitCardMessages";
 
 export interface UnitCardHtmlInput extends PageResources {

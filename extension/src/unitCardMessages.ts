@@ -5,7 +5,7 @@
 import type { DissectionModelRef } from "./dissectionMessages";
 import { isLayerDissection } from "./dissectionMessages";
 import { isRecord } from "./guards";
-import { isBase64 } from "./messages";
+import { isBase64 } from "./guards";
 import type { CategoryInfo, DissectionSettings, UnitDissection } from "./protocol.generated";
 
 /** The effect of zeroing this unit alone, when an ablation measured it. */

@@ -14,7 +14,7 @@ import {
   type HostToUnitMap,
   type UnitMapPanelState,
   type UnitMapView,
-} from "./messages";
+} from "./unitMapMessages";
 import { buildUnitMapHtml, imageMime } from "./panelHtml";
 import type { LayerInfo, ModelInfo } from "./protocol.generated";
 import type { CancelToken } from "./rpc";

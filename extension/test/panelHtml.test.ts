@@ -2,7 +2,7 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { buildUnitMapHtml, escapeHtml, formatStat, scriptJson } from "../src/panelHtml";
-import type { UnitMapView } from "../src/messages";
+import type { UnitMapView } from "../src/unitMapMessages";
 import { EXTENSION_ROOT, pageStyles, state, TINY_PNG } from "./support/fixtures";
 import { CSP_SOURCE, MEDIA, readPage, resources } from "./support/pageHtml";
 

@@ -12,7 +12,7 @@ import * as path from "node:path";
 import type { Page } from "playwright-core";
 import { buildDissectionHtml } from "../src/dissectionHtml";
 import { defaultUi, type DissectionPanelState } from "../src/dissectionMessages";
-import type { UnitMapPanelState } from "../src/messages";
+import type { UnitMapPanelState } from "../src/unitMapMessages";
 import { buildUnitMapHtml } from "../src/panelHtml";
 import type { LayerDissection, ModelInfo, UnitCardResult, UnitMapResult } from "../src/protocol.generated";
 import { buildUnitCardHtml } from "../src/unitCardHtml";

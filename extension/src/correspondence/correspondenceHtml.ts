@@ -1,7 +1,7 @@
 // The correspondence webview's HTML: table 1 of Zeiler and Fergus as a chart (the daemon's) and a
 // table, Δ of each part beside Δ of random boxes of the same sizes. Pure (no `vscode` import).
 
-import { isBase64 } from "../messages";
+import { isBase64 } from "../guards";
 import { escapeHtml, panelPage, type PageResources } from "../panelHtml";
 import type { CorrespondencePanelState } from "./correspondenceMessages";
 

@@ -4,7 +4,7 @@
 import { isModelRef } from "../ablationMessages";
 import type { DissectionModelRef } from "../dissectionMessages";
 import { isIndex, isName, isRecord } from "../guards";
-import { isBase64 } from "../messages";
+import { isBase64 } from "../guards";
 import type { CorrespondenceResult } from "../protocol.generated";
 
 export interface CorrespondencePanelState {

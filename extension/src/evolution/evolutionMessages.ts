@@ -5,7 +5,7 @@
 import { isModelRef } from "../ablationMessages";
 import type { DissectionModelRef } from "../dissectionMessages";
 import { isIndex, isName, isRecord } from "../guards";
-import { isBase64 } from "../messages";
+import { isBase64 } from "../guards";
 import type { CheckpointSummary, CompareCheckpointsResult, EvolveResult, LayerChange, LayerSummary, MatchedUnit } from "../protocol.generated";
 
 export interface EvolutionPanelState {

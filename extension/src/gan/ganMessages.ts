@@ -5,7 +5,7 @@
 import { isModelRef } from "../ablationMessages";
 import type { DissectionModelRef } from "../dissectionMessages";
 import { isIndex, isName, isRecord } from "../guards";
-import { isBase64 } from "../messages";
+import { isBase64 } from "../guards";
 import type { GanDissectResult, GanEditExample, GanEditResult, GanRegion } from "../protocol.generated";
 
 /** The dissection's settings the panel needs again for an edit (the edit reuses the cached dissection). */

@@ -2,7 +2,7 @@
 // transformation, a panel per layer and one for the true class's probability), a summary table,
 // and what the transformations are exactly. Pure (no `vscode` import), everything escaped.
 
-import { isBase64 } from "../messages";
+import { isBase64 } from "../guards";
 import { escapeHtml, panelPage, type PageResources } from "../panelHtml";
 import { invarianceSummary, type InvariancePanelState } from "./invarianceMessages";
 

@@ -4,7 +4,7 @@
 // swaps in each round's image as the daemon sends it. Pure (no `vscode` import): a fresh nonce per
 // load, every name escaped, images only as base64 from the daemon (checked).
 
-import { isBase64 } from "../messages";
+import { isBase64 } from "../guards";
 import { escapeHtml, formatStat, panelPage, type PageResources } from "../panelHtml";
 import type { HypothesisTestResult } from "../protocol.generated";
 import { displayScale, MAX_ROUNDS, MAX_STEPS, type VisualizePanelState } from "./visualizeMessages";

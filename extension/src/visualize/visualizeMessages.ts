@@ -5,7 +5,7 @@
 import { isModelRef } from "../ablationMessages";
 import type { DissectionModelRef } from "../dissectionMessages";
 import { isIndex, isName, isRecord } from "../guards";
-import { isBase64 } from "../messages";
+import { isBase64 } from "../guards";
 import type { HypothesisTestResult, MaximizationObjective, VisualizeParams, VisualizePreview, VisualizeResult } from "../protocol.generated";
 
 /** The model as the panel needs it: its ids and the layers whose units can be visualized. */

@@ -2,7 +2,7 @@
 // rendered from unitCardHtml.ts; this script persists the state for the serializer, turns buttons
 // into typed messages, and swaps in the card image when the extension sends it.
 
-import { isBase64 } from "../messages";
+import { isBase64 } from "../guards";
 import { parseUnitCardPanelState, type HostToUnitCard, type UnitCardPanelState, type UnitCardToHost } from "../unitCardMessages";
 import { byId, embeddedState, unitButtons, vsCodeApi, listenToHost } from "./page";
 

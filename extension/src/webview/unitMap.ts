@@ -2,7 +2,7 @@
 // rendered from panelHtml.ts; this script persists the state for the serializer, drives the
 // opacity slider, and turns button clicks into typed messages to the extension.
 
-import { DEFAULT_OPACITY, parseUnitMapPanelState, type HostToUnitMap, type UnitMapPanelState, type UnitMapToHost } from "../messages";
+import { DEFAULT_OPACITY, parseUnitMapPanelState, type HostToUnitMap, type UnitMapPanelState, type UnitMapToHost } from "../unitMapMessages";
 import { byId, opacitySlider, stateWithChosenOpacity, unitButtons, vsCodeApi, listenToHost } from "./page";
 
 const vscode = vsCodeApi<UnitMapToHost, UnitMapPanelState>();

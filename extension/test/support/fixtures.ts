@@ -1,4 +1,4 @@
-import type { UnitMapPanelState, UnitMapView } from "../../src/messages";
+import type { UnitMapPanelState, UnitMapView } from "../../src/unitMapMessages";
 import * as fs from "node:fs";
 import * as path from "node:path";
 

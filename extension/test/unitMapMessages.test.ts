@@ -1,5 +1,6 @@
 import * as assert from "node:assert/strict";
-import { isBase64, parseUnitMapMessage, parseUnitMapPanelState, validateUnitInput } from "../src/messages";
+import { isBase64 } from "../src/guards";
+import { parseUnitMapMessage, parseUnitMapPanelState, validateUnitInput } from "../src/unitMapMessages";
 import { state, TINY_PNG } from "./support/fixtures";
 
 describe("webview → host message validation", () => {

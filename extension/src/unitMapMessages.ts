@@ -1,9 +1,9 @@
-// Everything that crosses the boundary between the extension host and a webview, in one place:
-// the unit-map view model, the state a panel persists, and the typed message unions, with the
-// validation the host applies to whatever a webview sends. Pure: imported by the host and by the
-// webview script alike.
+// What crosses the boundary between the extension host and the unit-map webview: the unit-map
+// view model, the state the panel persists, and the typed message unions, with the validation the
+// host applies to whatever the webview sends (each other panel has its own *Messages.ts). Pure:
+// imported by the host and by the webview script alike.
 
-import { isIndex, isRecord } from "./guards";
+import { isBase64, isIndex, isRecord } from "./guards";
 import type { PreprocessingInfo } from "./protocol.generated";
 
 /** What the unit-map panel shows: one unit's map over one image, and where it came from. */
@@ -47,13 +47,6 @@ export type UnitMapToHost = { type: "showUnit"; unit: number } | { type: "pickUn
 export type HostToUnitMap = { type: "busy"; text: string } | { type: "error"; message: string };
 
 export const DEFAULT_OPACITY = 1;
-
-const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
-
-/** True for a non-empty standard base64 string (what may safely go into a data: URI). */
-export function isBase64(s: unknown): s is string {
-  return typeof s === "string" && s.length > 0 && s.length % 4 === 0 && BASE64.test(s);
-}
 
 /** A message a webview posted, checked field by field; undefined when it is not one we know. */
 export function parseUnitMapMessage(raw: unknown): UnitMapToHost | undefined {
