@@ -76,6 +76,10 @@ export const Methods = {
   CompareCheckpoints: "unitscope/compareCheckpoints",
   /** A training run as a timeline: per checkpoint (in training order) the layers' activation statistics, weight change and optionally labelled units; partial results per checkpoint. */
   Evolve: "unitscope/evolve",
+  /** A training run followed: its stored checkpoint summaries now, every other checkpoint summarised in the background at low priority once completely written. */
+  FollowRun: "unitscope/followRun",
+  /** Daemon → client: a followed run's checkpoint was summarised in the background. */
+  CheckpointSummarized: "unitscope/checkpointSummarized",
   /** GAN dissection of a generator layer: its units labelled by the concepts the segmenter finds where they are on, over seeded samples. */
   GanDissect: "unitscope/ganDissect",
   /** GAN intervention: a concept's units ablated (against random units) and forced on inside a region, measured by the segmenter. */
@@ -281,6 +285,15 @@ export interface CategoryInfo {
   name: string;
   /** CSS hex colour, `#rrggbb`. */
   color: string;
+}
+
+/** Daemon → client: a followed run's checkpoint was summarised in the background. */
+export interface CheckpointSummarizedParams {
+  /** The run as `unitscope/followRun` returned it. */
+  run: string;
+  /** The layers it follows. */
+  layers: string[];
+  checkpoint: CheckpointSummary;
 }
 
 /** One checkpoint of the run (files with identical bytes are summarised once and all named). */
@@ -653,6 +666,37 @@ export interface ExplanatoryGraphResult {
   chartWidth: number;
   chartHeight: number;
   cached: boolean;
+}
+
+/** `unitscope/followRun`: the summaries of a run's checkpoints that are already stored (found by content hash: no model runs, so reopening shows them at once), and every other checkpoint queued to be summarised in the background: at low priority (an interactive request such as a hover or a unit map always goes first; the summary hands the device over between its batches), one file at a time, each only once it is completely written (size unchanged for a moment and its structure whole). Each summary, when done, comes as a `unitscope/checkpointSummarized` notification and is stored under the same key `unitscope/evolve` uses. Call it again whenever the run's folder changes: what is stored or queued is not done twice. */
+export interface FollowRunParams {
+  /** A loaded model of the run's architecture (usually its newest checkpoint): the reference. */
+  modelId: string;
+  /** The run's folder (or a folder and a name pattern). */
+  run: string;
+  /** The layers to follow (at least one). */
+  layers: string[];
+  /** As EvolveParams: "probe" by default. */
+  dataset?: string;
+  /** As EvolveParams (default 64). */
+  maxImages?: number;
+  /** As EvolveParams (default 16). */
+  batchSize?: number;
+}
+
+/** What is known of a followed run now. */
+export interface FollowRunResult {
+  /** The run as the request named it, made absolute. */
+  run: string;
+  dataset: string;
+  images: number;
+  layers: string[];
+  /** Distinct checkpoints of the run now. */
+  checkpointCount: number;
+  /** The stored summaries, in training order (`cached` true). */
+  checkpoints: CheckpointSummary[];
+  /** Files queued for a background summary (each announced by a notification when done). */
+  pending: string[];
 }
 
 /** One of the unit's strongest activations, three ways. */
@@ -1757,6 +1801,7 @@ export interface RequestMap {
   "unitscope/attack": [AttackParams, AttackResult];
   "unitscope/compareCheckpoints": [CompareCheckpointsParams, CompareCheckpointsResult];
   "unitscope/evolve": [EvolveParams, EvolveResult];
+  "unitscope/followRun": [FollowRunParams, FollowRunResult];
   "unitscope/ganDissect": [GanDissectParams, GanDissectResult];
   "unitscope/ganEdit": [GanEditParams, GanEditResult];
 }
@@ -1771,6 +1816,7 @@ export interface NotificationMap {
   "textDocument/didOpen": DidOpenTextDocumentParams;
   "textDocument/didChange": DidChangeTextDocumentParams;
   "textDocument/didClose": DidCloseTextDocumentParams;
+  "unitscope/checkpointSummarized": CheckpointSummarizedParams;
 }
 
 export type RequestMethod = keyof RequestMap;

@@ -156,6 +156,14 @@ public static class Methods
     [Request(typeof(EvolveParams), typeof(EvolveResult))]
     public const string Evolve = "unitscope/evolve";
 
+    /// <summary>A training run followed: its stored checkpoint summaries now, every other checkpoint summarised in the background at low priority once completely written.</summary>
+    [Request(typeof(FollowRunParams), typeof(FollowRunResult))]
+    public const string FollowRun = "unitscope/followRun";
+
+    /// <summary>Daemon → client: a followed run's checkpoint was summarised in the background.</summary>
+    [Notification(typeof(CheckpointSummarizedParams), FromServer = true)]
+    public const string CheckpointSummarized = "unitscope/checkpointSummarized";
+
     /// <summary>GAN dissection of a generator layer: its units labelled by the concepts the segmenter finds where they are on, over seeded samples.</summary>
     [Request(typeof(GanDissectParams), typeof(GanDissectResult))]
     public const string GanDissect = "unitscope/ganDissect";

@@ -46,6 +46,13 @@ internal sealed class DaemonServices(
     public DeviceGates Devices { get; } = new();
     /// <summary>Layers being dissected now (hovers say so).</summary>
     public RunningDissections RunningDissections { get; } = new();
+    /// <summary>Background summaries of followed training runs (started on first use).</summary>
+    public RunFollower Follower
+    {
+        get { lock (_followerLock) return _follower ??= new RunFollower(this); }
+    }
+    private readonly Lock _followerLock = new();
+    private RunFollower? _follower;
 
     public static DaemonServices CreateDefault(DaemonLog log)
     {
@@ -55,5 +62,9 @@ internal sealed class DaemonServices(
             new EngineEvolution(log, dissection), new EngineGan(log));
     }
 
-    public void Dispose() => Models.Dispose();
+    public void Dispose()
+    {
+        lock (_followerLock) _follower?.Dispose();
+        Models.Dispose();
+    }
 }

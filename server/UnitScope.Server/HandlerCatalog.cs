@@ -48,6 +48,7 @@ internal static class HandlerCatalog
             new AttackHandler(c, s),
             new CompareCheckpointsHandler(c, s),
             new EvolveHandler(c, s),
+            new FollowRunHandler(c, s),
             new GanDissectHandler(c, s),
             new GanEditHandler(c, s),
             new WorkDoneProgressCancelHandler(c),

@@ -29,7 +29,7 @@ public class ContractTests
     public void Daemon_to_client_methods_are_marked_and_have_no_handler()
     {
         var fromServer = typeof(Methods).GetFields().Where(f => f.IsLiteral && FromServer(f)).Select(f => (string)f.GetRawConstantValue()!).ToList();
-        fromServer.Should().BeEquivalentTo(Methods.Progress, Methods.WorkDoneProgressCreate, Methods.CodeLensRefresh);
+        fromServer.Should().BeEquivalentTo(Methods.Progress, Methods.WorkDoneProgressCreate, Methods.CodeLensRefresh, Methods.CheckpointSummarized);
         HandlerTypes.Select(t => t.GetCustomAttribute<HandlesAttribute>()!.Method).Should().NotIntersectWith(fromServer);
     }
 

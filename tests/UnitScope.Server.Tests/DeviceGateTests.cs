@@ -92,6 +92,68 @@ public class DeviceGateTests
         (await gates.RunAsync("cpu", () => 2, default).WaitAsync(Quick)).Should().Be(2);
     }
 
+    [Fact]
+    public async Task Low_priority_work_waits_behind_later_work_and_does_not_take_the_device_from_long_work()
+    {
+        var gates = new DeviceGates();
+        var log = new List<string>();
+        var step = new SemaphoreSlim(0);
+        var started = new SemaphoreSlim(0);
+        // A dissection-like job holds the device and yields after each of its batches.
+        var longWork = Task.Run(() => gates.RunYieldingAsync("cpu", yieldDevice =>
+        {
+            for (var i = 0; i < 2; i++)
+            {
+                started.Release();
+                step.Wait(Quick);
+                lock (log) log.Add($"long {i}");
+                yieldDevice();
+            }
+            return 0;
+        }, default));
+        await started.WaitAsync(Quick);
+        // A background summary queues first, then a hover-like request.
+        var low = Task.Run(() => gates.RunLowPriorityAsync("cpu", _ => { lock (log) log.Add("low"); return 0; }, default));
+        await WaitUntil(() => gates.Waiting("cpu") == 1);
+        var hover = gates.RunAsync("cpu", () => { lock (log) log.Add("hover"); return 0; }, default);
+        await WaitUntil(() => gates.Waiting("cpu") == 2);
+        step.Release(); // long 0 ends and yields to the hover only: the summary waits
+        await hover.WaitAsync(Quick);
+        await started.WaitAsync(Quick);
+        step.Release();
+        await Task.WhenAll(longWork, low).WaitAsync(Quick);
+        log.Should().Equal("long 0", "hover", "long 1", "low");
+    }
+
+    [Fact]
+    public async Task Low_priority_work_hands_the_device_to_work_that_arrives_between_its_steps()
+    {
+        var gates = new DeviceGates();
+        var log = new List<string>();
+        var step = new SemaphoreSlim(0);
+        var started = new SemaphoreSlim(0);
+        var low = Task.Run(() => gates.RunLowPriorityAsync("cpu", yieldDevice =>
+        {
+            for (var i = 0; i < 2; i++)
+            {
+                started.Release();
+                step.Wait(Quick);
+                lock (log) log.Add($"low {i}");
+                yieldDevice();
+            }
+            return 0;
+        }, default));
+        await started.WaitAsync(Quick);
+        var map = gates.RunAsync("cpu", () => { lock (log) log.Add("unit map"); return 0; }, default);
+        await WaitUntil(() => gates.Waiting("cpu") == 1);
+        step.Release();
+        await map.WaitAsync(Quick);
+        step.Release();
+        await low.WaitAsync(Quick);
+        log.Should().Equal("low 0", "unit map", "low 1");
+        (await gates.RunAsync("cpu", () => 3, default).WaitAsync(Quick)).Should().Be(3, "the gate ends released");
+    }
+
     private static async Task WaitUntil(Func<bool> condition)
     {
         for (var i = 0; i < 500 && !condition(); i++) await Task.Delay(10);

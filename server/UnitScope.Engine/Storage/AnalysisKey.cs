@@ -230,13 +230,22 @@ public sealed record AnalysisKey
     /// it), <c>dataset:</c> (the image set's content hash), <c>layers:</c> (each length-prefixed).</summary>
     public static AnalysisKey Evolution(ModelSession model, string? previousHash, IImageSet set, IReadOnlyList<string> layers)
     {
+        ArgumentNullException.ThrowIfNull(model);
+        return Evolution(model.CheckpointHash, model.Input, previousHash, set, layers);
+    }
+
+    /// <summary>The same key from a checkpoint's hash and the input it is read with, without loading it: a run's
+    /// checkpoints are read as its reference model was, so a cache lookup needs no model.</summary>
+    public static AnalysisKey Evolution(string checkpointHash, InputSpec input, string? previousHash, IImageSet set, IReadOnlyList<string> layers)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(checkpointHash);
         ArgumentNullException.ThrowIfNull(set);
         ArgumentNullException.ThrowIfNull(layers);
-        var text = Head(EvolutionKind, model);
+        var text = Head(EvolutionKind, checkpointHash, input);
         Line(text, "previous", previousHash?.ToLowerInvariant() ?? "none");
         Line(text, "dataset", set.ContentHash);
         Line(text, "layers", string.Join(",", layers.Select(Text)));
-        return new AnalysisKey(EvolutionKind, model.CheckpointHash, text.ToString());
+        return new AnalysisKey(EvolutionKind, checkpointHash, text.ToString());
     }
 
     /// <summary>Fields: <c>segmenter:</c> (its identity), <c>layer:</c>, <c>samples:</c>, <c>seed:</c>, <c>quantile:</c>,
@@ -257,12 +266,13 @@ public sealed record AnalysisKey
         return new AnalysisKey(GanDissectionKind, generator.CheckpointHash, text.ToString());
     }
 
-    static StringBuilder Head(string kind, ModelSession model)
+    static StringBuilder Head(string kind, ModelSession model) => Head(kind, model.CheckpointHash, model.Input);
+
+    static StringBuilder Head(string kind, string checkpointHash, InputSpec input)
     {
         var text = new StringBuilder();
         text.Append("unitscope/").Append(kind).Append("/v").Append(Int(AlgorithmVersion)).Append('\n');
-        Line(text, "checkpoint", model.CheckpointHash.ToLowerInvariant());
-        var input = model.Input;
+        Line(text, "checkpoint", checkpointHash.ToLowerInvariant());
         Line(text, "input", $"{Int(input.Channels)}x{Int(input.Height)}x{Int(input.Width)}");
         // How images of another size reach the input size: PIL's resampling (Skia's, before, had no line).
         Line(text, "resampling", "pil-" + input.Resampling.Name());

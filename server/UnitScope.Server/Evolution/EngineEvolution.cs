@@ -2,6 +2,7 @@ using UnitScope.Engine;
 using UnitScope.Engine.Analysis;
 using UnitScope.Engine.Analysis.Dissection;
 using UnitScope.Engine.Analysis.Evolution;
+using UnitScope.Engine.Checkpoints;
 using UnitScope.Engine.Datasets;
 using UnitScope.Engine.Models;
 using UnitScope.Engine.Storage;
@@ -23,6 +24,7 @@ internal sealed class EngineEvolution(DaemonLog log, IDissectionEngine dissectio
     private const int ChartWidth = 720;
     private readonly AnalysisStore _store = new(cacheFolder);
     private readonly DissectionStore _dissections = new(cacheFolder);
+    private readonly FileHashes _hashes = new();
 
     public IComparisonImages OpenImages(DatasetSpec spec, int maxImages, IProgress<AnalysisProgress>? progress, CancellationToken ct)
     {
@@ -64,17 +66,7 @@ internal sealed class EngineEvolution(DaemonLog log, IDissectionEngine dissectio
     {
         var session = Session(reference);
         var opened = (OpenedImages)images;
-        // Every checkpoint is read as the reference was: the same architecture (when it is a zoo one; else detected, as
-        // the CLI does), input, normalisation and device.
-        var loadOptions = new ModelOptions
-        {
-            Architecture = ModelZoo.Names.Contains(session.Architecture) ? session.Architecture : null,
-            InputHeight = session.Input.Height,
-            InputWidth = session.Input.Width,
-            Mean = session.Input.Mean,
-            Std = session.Input.Std,
-            Device = session.DeviceName,
-        };
+        var loadOptions = LoadOptions(session);
         // The dissection goes over the same few images as the statistics: a run is summarised while the user waits, and a
         // full probe-set dissection per checkpoint would take minutes each.
         var options = new EvolutionOptions
@@ -94,6 +86,47 @@ internal sealed class EngineEvolution(DaemonLog log, IDissectionEngine dissectio
             [.. result.Checkpoints.Select((c, i) => Summary(i, c))],
             [.. result.Layers.Select(l => new P.RunChart(l, Convert.ToBase64String(EvolutionChart.RenderPng(result, l, ChartWidth)), ChartWidth, EvolutionChart.Height))]);
     }
+
+    public IReadOnlyList<RunMember> Members(IReadOnlyList<RunCheckpointFile> files, CancellationToken ct)
+    {
+        var hashed = new List<(RunCheckpointFile File, string Hash)>();
+        foreach (var file in files)
+            if (_hashes.Of(file.Path, ct) is { } hash) hashed.Add((file, hash));
+        return [.. hashed.GroupBy(h => h.Hash, StringComparer.Ordinal)
+            .Select(g => new RunMember(g.Key, [.. g.Select(m => m.File.Path)], g.First().File.Epoch, g.First().File.Step))];
+    }
+
+    public P.CheckpointSummary? StoredSummary(IModel reference, int index, RunMember member, RunMember? previous, IComparisonImages images, RunSettings settings) =>
+        TrainingRun.Stored(member.Hash, previous?.Hash, Session(reference).Input, ((OpenedImages)images).Set, settings.Layers, _store) is { } stored
+            ? Summary(index, new CheckpointSnapshot(member.Hash, member.Paths, member.Epoch, member.Step, stored.Layers) { Cached = true })
+            : null;
+
+    /// <summary>A second without a change: training frameworks write a checkpoint in one go, so a pause that long means done.</summary>
+    public bool IsComplete(string path, CancellationToken ct) => CheckpointCompleteness.IsComplete(path, TimeSpan.FromSeconds(1), ct);
+
+    public P.CheckpointSummary Summarise(IModel reference, int index, RunMember member, RunMember? previous, IComparisonImages images, RunSettings settings,
+        IProgress<RunProgress>? progress, CancellationToken ct)
+    {
+        var loadOptions = LoadOptions(Session(reference));
+        var relay = new SyncProgress<EvolutionProgress>(p => progress?.Report(new RunProgress(1, 1, p.ImagesDone, p.ImagesTotal)));
+        var snapshot = TrainingRun.Summarise(new RunCheckpoint(member.Paths[0], member.Epoch, member.Step),
+            previous is null ? null : new RunCheckpoint(previous.Paths[0], previous.Epoch, previous.Step),
+            path => ModelSession.Load(path, loadOptions, ct), ((OpenedImages)images).Set,
+            new EvolutionOptions { Layers = settings.Layers, BatchSize = settings.BatchSize }, _store, relay, m => log.Warn(m), ct);
+        return Summary(index, snapshot with { Paths = member.Paths });
+    }
+
+    /// <summary>Every checkpoint of a run is read as the reference was: the same architecture (when it is a zoo one; else
+    /// detected, as the CLI does), input, normalisation and device.</summary>
+    private static ModelOptions LoadOptions(ModelSession session) => new()
+    {
+        Architecture = ModelZoo.Names.Contains(session.Architecture) ? session.Architecture : null,
+        InputHeight = session.Input.Height,
+        InputWidth = session.Input.Width,
+        Mean = session.Input.Mean,
+        Std = session.Input.Std,
+        Device = session.DeviceName,
+    };
 
     /// <summary>The protocol's record of a checkpoint; a NaN (a weight that was all zeros before) is sent as unknown.</summary>
     private static P.CheckpointSummary Summary(int index, CheckpointSnapshot c) =>

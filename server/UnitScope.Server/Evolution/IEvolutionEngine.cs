@@ -53,10 +53,30 @@ internal interface IEvolutionEngine
     /// <exception cref="UnitScopeException">Loading errors naming the checkpoint; InvalidArgument.</exception>
     P.EvolveResult Evolve(IModel reference, string run, IReadOnlyList<RunCheckpointFile> checkpoints, IComparisonImages images, RunSettings settings,
         Action<P.CheckpointSummary>? completed, IProgress<RunProgress>? progress, CancellationToken ct);
+
+    /// <summary>A run's files grouped by their bytes (identical files: one member naming them all), in the files' order;
+    /// a file that cannot be read now (deleted meanwhile) is left out. Hashes are remembered by path, size and time.</summary>
+    IReadOnlyList<RunMember> Members(IReadOnlyList<RunCheckpointFile> files, CancellationToken ct);
+
+    /// <summary>The stored summary of <paramref name="member"/> after <paramref name="previous"/> (null: the first), or
+    /// null; runs no model.</summary>
+    P.CheckpointSummary? StoredSummary(IModel reference, int index, RunMember member, RunMember? previous, IComparisonImages images, RunSettings settings);
+
+    /// <summary>Whether training has finished writing the file (size steady, structure whole).</summary>
+    bool IsComplete(string path, CancellationToken ct);
+
+    /// <summary>One checkpoint summarised after <paramref name="previous"/> as <see cref="Evolve"/> would (the same stored
+    /// entry); progress after each batch, where the device may be handed over.</summary>
+    /// <exception cref="UnitScopeException">Loading errors naming the checkpoint (deleted, truncated, replaced meanwhile).</exception>
+    P.CheckpointSummary Summarise(IModel reference, int index, RunMember member, RunMember? previous, IComparisonImages images, RunSettings settings,
+        IProgress<RunProgress>? progress, CancellationToken ct);
 }
 
 /// <summary>A checkpoint file of a run and when in training it was written (null: its entries and name do not say).</summary>
 internal sealed record RunCheckpointFile(string Path, long? Epoch, long? Step);
+
+/// <summary>A distinct checkpoint of a run: its bytes' hash, every file with those bytes, and when it was written.</summary>
+internal sealed record RunMember(string Hash, IReadOnlyList<string> Paths, long? Epoch, long? Step);
 
 /// <summary>Stands in where no engine is wired: every run refused.</summary>
 internal sealed class UnavailableEvolutionEngine : IEvolutionEngine
@@ -77,4 +97,14 @@ internal sealed class UnavailableEvolutionEngine : IEvolutionEngine
 
     public P.EvolveResult Evolve(IModel reference, string run, IReadOnlyList<RunCheckpointFile> checkpoints, IComparisonImages images, RunSettings settings,
         Action<P.CheckpointSummary>? completed, IProgress<RunProgress>? progress, CancellationToken ct) => throw NotAvailable();
+
+    public IReadOnlyList<RunMember> Members(IReadOnlyList<RunCheckpointFile> files, CancellationToken ct) => throw NotAvailable();
+
+    public P.CheckpointSummary? StoredSummary(IModel reference, int index, RunMember member, RunMember? previous, IComparisonImages images, RunSettings settings) =>
+        throw NotAvailable();
+
+    public bool IsComplete(string path, CancellationToken ct) => throw NotAvailable();
+
+    public P.CheckpointSummary Summarise(IModel reference, int index, RunMember member, RunMember? previous, IComparisonImages images, RunSettings settings,
+        IProgress<RunProgress>? progress, CancellationToken ct) => throw NotAvailable();
 }

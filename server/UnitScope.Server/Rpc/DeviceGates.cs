@@ -55,18 +55,49 @@ internal sealed class DeviceGates
         }
     }
 
+    /// <summary>
+    /// Like <see cref="RunYieldingAsync{T}"/> but at low priority (background summaries): it gets the device only when no
+    /// other work is waiting for it, and at each yield hands it to any other work that queued meanwhile, so an
+    /// interactive request waits at most for one of its steps.
+    /// </summary>
+    public async Task<T> RunLowPriorityAsync<T>(string device, Func<Action, T> work, CancellationToken ct)
+    {
+        var gate = Gate(device);
+        await gate.EnterAsync(ct, low: true).ConfigureAwait(false);
+        var held = true;
+        try
+        {
+            ct.ThrowIfCancellationRequested();
+            return work(() =>
+            {
+                if (!gate.HasWaiters) return;
+                held = false;
+                gate.Exit();
+                gate.EnterAsync(ct, low: true).GetAwaiter().GetResult();
+                held = true;
+            });
+        }
+        finally
+        {
+            if (held) gate.Exit();
+        }
+    }
+
     /// <summary>How many are waiting for the device (for tests and logs).</summary>
     public int Waiting(string device) => Gate(device).WaiterCount;
 
     private FairGate Gate(string device) => _gates.GetOrAdd(device, _ => new FairGate());
 
-    /// <summary>A FIFO lock: <see cref="Exit"/> hands it straight to the longest waiter.</summary>
+    /// <summary>A FIFO lock: <see cref="Exit"/> hands it straight to the longest waiter, low-priority waiters only
+    /// when no other waits.</summary>
     private sealed class FairGate
     {
         private readonly Lock _lock = new();
         private readonly LinkedList<TaskCompletionSource> _waiters = [];
+        private readonly LinkedList<TaskCompletionSource> _lowWaiters = [];
         private bool _held;
 
+        /// <summary>Whether work other than low-priority work waits (what long work yields to).</summary>
         public bool HasWaiters
         {
             get { lock (_lock) return _waiters.Count > 0; }
@@ -74,10 +105,10 @@ internal sealed class DeviceGates
 
         public int WaiterCount
         {
-            get { lock (_lock) return _waiters.Count; }
+            get { lock (_lock) return _waiters.Count + _lowWaiters.Count; }
         }
 
-        public Task EnterAsync(CancellationToken ct)
+        public Task EnterAsync(CancellationToken ct, bool low = false)
         {
             TaskCompletionSource tcs;
             LinkedListNode<TaskCompletionSource> node;
@@ -90,7 +121,7 @@ internal sealed class DeviceGates
                 }
                 ct.ThrowIfCancellationRequested();
                 tcs = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                node = _waiters.AddLast(tcs);
+                node = (low ? _lowWaiters : _waiters).AddLast(tcs);
             }
             if (!ct.CanBeCanceled) return tcs.Task;
             var registration = ct.Register(() =>
@@ -99,8 +130,8 @@ internal sealed class DeviceGates
                 {
                     // Still waiting: leave the queue. Already handed the gate: the caller owns it
                     // and releases it (it sees the cancellation after entering).
-                    if (node.List is null) return;
-                    _waiters.Remove(node);
+                    if (node.List is not { } list) return;
+                    list.Remove(node);
                 }
                 tcs.TrySetCanceled(ct);
             });
@@ -124,9 +155,10 @@ internal sealed class DeviceGates
             TaskCompletionSource? next = null;
             lock (_lock)
             {
-                if (_waiters.First is { } first)
+                var queue = _waiters.Count > 0 ? _waiters : _lowWaiters;
+                if (queue.First is { } first)
                 {
-                    _waiters.RemoveFirst();
+                    queue.RemoveFirst();
                     next = first.Value; // the gate stays held: it passes to the waiter
                 }
                 else

@@ -78,6 +78,36 @@ public sealed class TrainingRunTests(TrainedDemo demo) : IDisposable
     }
 
     [Fact]
+    public void One_checkpoint_summarised_alone_is_the_entry_a_run_stores_and_finds()
+    {
+        var run = new[] { 1, 3, 5 }.Select(e => new RunCheckpoint(demo.Run[e], e, null)).ToList();
+        var store = new AnalysisStore(_folder + "-cache");
+        var images = ImageSet.Limit(ImageSet.FromBroden(demo.Probe), 11);
+        var options = new EvolutionOptions { Layers = Layers, BatchSize = 4 };
+        ModelSession Load(string path) => ModelSession.Load(path, DemoModel.ModelOptionsFor(demo.Probe, "cpu"));
+        var input = demo.Session.Input;
+        string Hash(int k) => UnitScope.Engine.Checkpoints.CheckpointReader.ComputeHash(run[k].Path);
+
+        // Epoch 3 lands after epoch 1: summarised alone, in the background's way.
+        TrainingRun.Stored(Hash(1), Hash(0), input, images, Layers, store).Should().BeNull();
+        var alone = TrainingRun.Summarise(run[1], run[0], Load, images, options, store);
+        alone.Cached.Should().BeFalse();
+        alone.CheckpointHash.Should().Be(Hash(1));
+        alone.Layers.Should().OnlyContain(l => l.WeightChange > 0, "epoch 3's weights differ from epoch 1's");
+        TrainingRun.Stored(Hash(1), Hash(0), input, images, [" features.13", "features.27", "features.13"], store)!.Layers
+            .Should().BeEquivalentTo(alone.Layers, "found by hash without loading, the layers named as a request names them");
+        TrainingRun.Stored(Hash(1), null, input, images, Layers, store).Should().BeNull("the weight change depends on the previous checkpoint");
+
+        // The whole run then finds epoch 3 stored and computes the same numbers for the others.
+        var result = TrainingRun.Evolve(run, Load, images, options, store);
+        result.Checkpoints.Select(c => c.Cached).Should().Equal(false, true, false);
+        result.Checkpoints[1].Layers.Should().BeEquivalentTo(alone.Layers);
+        var first = TrainingRun.Summarise(run[0], null, Load, images, options, store);
+        first.Cached.Should().BeTrue();
+        first.Layers.Should().OnlyContain(l => l.WeightChange == null);
+    }
+
+    [Fact]
     public void Statistics_match_a_direct_computation_on_the_same_images()
     {
         var images = ImageSet.Limit(ImageSet.FromBroden(demo.Probe), 9);

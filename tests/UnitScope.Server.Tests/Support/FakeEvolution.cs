@@ -79,6 +79,44 @@ internal sealed partial class FakeEvolution : IEvolutionEngine
             [.. settings.Layers.Select(l => new P.RunChart(l, ChartPng, 1, 1))]);
     }
 
+    /// <summary>Background summaries so far, by (hash, previous hash): what the store would hold.</summary>
+    public ConcurrentDictionary<(string Hash, string? Previous), P.CheckpointSummary> Stored { get; } = new();
+
+    /// <summary>What happened, in order: "summary batch N of FILE", "summarised FILE" (for ordering tests).</summary>
+    public ConcurrentQueue<string> Events { get; } = new();
+
+    /// <summary>A file's bytes are its hash here; identical files are one member.</summary>
+    public IReadOnlyList<RunMember> Members(IReadOnlyList<RunCheckpointFile> files, CancellationToken ct) =>
+        [.. files.Where(f => File.Exists(f.Path)).GroupBy(f => File.ReadAllText(f.Path), StringComparer.Ordinal)
+            .Select(g => new RunMember(g.Key, [.. g.Select(f => f.Path)], g.First().Epoch, g.First().Step))];
+
+    public P.CheckpointSummary? StoredSummary(IModel reference, int index, RunMember member, RunMember? previous, IComparisonImages images, RunSettings settings) =>
+        Stored.TryGetValue((member.Hash, previous?.Hash), out var s) ? s with { Index = index, Paths = member.Paths, Cached = true } : null;
+
+    /// <summary>A file still being written says so in its bytes.</summary>
+    public bool IsComplete(string path, CancellationToken ct) => File.Exists(path) && File.ReadAllText(path) != "writing";
+
+    public P.CheckpointSummary Summarise(IModel reference, int index, RunMember member, RunMember? previous, IComparisonImages images, RunSettings settings,
+        IProgress<RunProgress>? progress, CancellationToken ct)
+    {
+        string name = Path.GetFileName(member.Paths[0]);
+        for (int b = 1; b <= Batches; b++)
+        {
+            ct.ThrowIfCancellationRequested();
+            Events.Enqueue($"summary batch {b} of {name}");
+            BatchStarted.Release();
+            BatchGate?.Wait(ct);
+            progress?.Report(new RunProgress(1, 1, (long)images.Count * b / Batches, images.Count));
+        }
+        // The bytes as they are now (a file queued while being written has other bytes once complete), as loading reads them.
+        string hash = File.ReadAllText(member.Paths[0]);
+        var summary = new P.CheckpointSummary(index, hash, member.Paths,
+            [.. settings.Layers.Select(l => new P.LayerSummary(l, 4, 0.5 + index, 0.25, 0.5, l, 2.0, previous is null ? null : 0.1))], member.Epoch, member.Step);
+        Stored[(hash, previous?.Hash)] = summary;
+        Events.Enqueue($"summarised {name}");
+        return summary;
+    }
+
     /// <summary>A 1×1 PNG standing in for each layer's chart.</summary>
     public const string ChartPng = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==";
 

@@ -13,6 +13,8 @@ internal sealed class InProcessDaemon : IAsyncDisposable
     public FakeAnalysis Analysis { get; } = new();
     public FakeEvolution Evolution { get; } = new();
     public LspClient Client { get; }
+    /// <summary>The daemon's shared state (device gates, background summaries), for tests that watch it.</summary>
+    public DaemonServices Services { get; }
     public Task<int> ExitCode { get; }
     public string Log => _log.ToString();
     public string Directory { get; } = Path.Combine(Path.GetTempPath(), "unitscope-tests", Guid.NewGuid().ToString("N"));
@@ -21,7 +23,7 @@ internal sealed class InProcessDaemon : IAsyncDisposable
     {
         System.IO.Directory.CreateDirectory(Directory);
         var (serverSide, clientSide) = FullDuplexStream.CreatePair();
-        var services = new DaemonServices(new DaemonLog(TextWriter.Synchronized(_log), DaemonLogLevel.Debug), Engine, Engine, Engine, Dissection, Analysis, evolution: Evolution);
+        var services = Services = new DaemonServices(new DaemonLog(TextWriter.Synchronized(_log), DaemonLogLevel.Debug), Engine, Engine, Engine, Dissection, Analysis, evolution: Evolution);
         ExitCode = DaemonHost.RunAsync(serverSide, serverSide, services, _cts.Token);
         Client = new LspClient(clientSide, clientSide);
     }

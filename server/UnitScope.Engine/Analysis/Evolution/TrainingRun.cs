@@ -26,13 +26,7 @@ public static class TrainingRun
     {
         ArgumentNullException.ThrowIfNull(run);
         ArgumentNullException.ThrowIfNull(load);
-        ArgumentNullException.ThrowIfNull(images);
-        ArgumentNullException.ThrowIfNull(options);
-        ArgumentNullException.ThrowIfNull(store);
-        var layers = options.Layers.Select(l => l.Trim()).Where(l => l.Length > 0).Distinct(StringComparer.Ordinal).ToList();
-        if (layers.Count == 0) throw Invalid("Name at least one layer to follow (--layer).");
-        if (options.BatchSize < 1) throw Invalid($"The batch size must be at least 1, not {options.BatchSize}.");
-        if (images.Count == 0) throw Invalid($"The image set {images.Name} has no images.");
+        var layers = Check(images, options, store);
         if (options.Dissect && (dissection is null || probe is null)) throw Invalid("Dissecting along the run needs a probe set.");
 
         // Identical bytes: one summary, every name kept, at the first one's place in the order.
@@ -53,21 +47,8 @@ public static class TrainingRun
                 var weightLayers = layers.ToDictionary(l => l, l => WeightLayer(session, l), StringComparer.Ordinal);
                 var weights = Weights(session, weightLayers.Values.OfType<string>().Distinct());
                 int index = k + 1;
-                var key = AnalysisKey.Evolution(session, previousHash, images, layers);
-                var stats = store.GetOrCompute(key, () =>
-                {
-                    var measured = ActivationStatistics.Measure(session, images, layers, options.BatchSize,
-                        done => progress?.Report(new EvolutionProgress(index, groups.Count, done, images.Count)), ct);
-                    return new StoredSnapshot([.. layers.Select((layer, l) =>
-                    {
-                        string? w = weightLayers[layer];
-                        double? norm = w is null ? null : Norm(weights[w]);
-                        double? change = w is null || previousWeights is null || !previousWeights.TryGetValue(w, out var before) || !before.shape.SequenceEqual(weights[w].shape)
-                            ? null : Change(weights[w], before);
-                        var (units, mean, dead, saturated) = measured[l];
-                        return new LayerSnapshot(layer, units, mean, dead, saturated, w, norm, change);
-                    })]);
-                }, out bool cached, log);
+                var stats = Statistics(session, previousHash, previousWeights, weights, weightLayers, images, layers, options.BatchSize, store,
+                    done => progress?.Report(new EvolutionProgress(index, groups.Count, done, images.Count)), out bool cached, log, ct);
                 var layerSnapshots = stats.Layers;
                 if (options.Dissect)
                 {
@@ -95,6 +76,91 @@ public static class TrainingRun
         }
         return new EvolutionResult(images.ContentHash, images.Name, images.Count, layers, snapshots);
     }
+
+    /// <summary>
+    /// One checkpoint summarised as <see cref="Evolve"/> summarises it after <paramref name="previous"/> (the same stored
+    /// entry, so a later <see cref="Evolve"/> finds it, and this finds what one stored): what a background summary of a
+    /// checkpoint that just landed computes. The previous checkpoint is loaded only for its weights.
+    /// </summary>
+    /// <param name="previous">The run's checkpoint before it in training order (with other bytes); null for the first.</param>
+    /// <exception cref="UnitScopeException">As <see cref="Evolve"/> (dissection is not done here).</exception>
+    public static CheckpointSnapshot Summarise(RunCheckpoint checkpoint, RunCheckpoint? previous, Func<string, ModelSession> load, IImageSet images,
+        EvolutionOptions options, AnalysisStore store, IProgress<EvolutionProgress>? progress = null, Action<string>? log = null, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(checkpoint);
+        ArgumentNullException.ThrowIfNull(load);
+        var layers = Check(images, options, store);
+        Dictionary<string, Tensor>? previousWeights = null;
+        string? previousHash = null;
+        try
+        {
+            if (previous is not null)
+            {
+                using var before = Load(load, previous.Path);
+                previousHash = before.CheckpointHash;
+                previousWeights = Weights(before, layers.Select(l => WeightLayer(before, l)).OfType<string>().Distinct());
+            }
+            ct.ThrowIfCancellationRequested();
+            using var session = Load(load, checkpoint.Path);
+            var weightLayers = layers.ToDictionary(l => l, l => WeightLayer(session, l), StringComparer.Ordinal);
+            var weights = Weights(session, weightLayers.Values.OfType<string>().Distinct());
+            try
+            {
+                var stats = Statistics(session, previousHash, previousWeights, weights, weightLayers, images, layers, options.BatchSize, store,
+                    done => progress?.Report(new EvolutionProgress(1, 1, done, images.Count)), out bool cached, log, ct);
+                return new CheckpointSnapshot(session.CheckpointHash, [checkpoint.Path], checkpoint.Epoch, checkpoint.Step, stats.Layers) { Cached = cached };
+            }
+            finally
+            {
+                Dispose(weights);
+            }
+        }
+        finally
+        {
+            Dispose(previousWeights);
+        }
+    }
+
+    /// <summary>A checkpoint's stored statistics, found from its hash and the previous one's without loading anything
+    /// (its input is the reference's: a run's checkpoints are read as the reference was); null when not stored.</summary>
+    public static StoredSnapshot? Stored(string hash, string? previousHash, InputSpec input, IImageSet images, IReadOnlyList<string> layers, AnalysisStore store)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        return store.TryGet(AnalysisKey.Evolution(hash, input, previousHash, images, Normalise(layers)), out StoredSnapshot stored) ? stored : null;
+    }
+
+    /// <summary>One loaded checkpoint's statistics, stored under its hash and the previous one's (computed when missing).</summary>
+    static StoredSnapshot Statistics(ModelSession session, string? previousHash, Dictionary<string, Tensor>? previousWeights, Dictionary<string, Tensor> weights,
+        Dictionary<string, string?> weightLayers, IImageSet images, IReadOnlyList<string> layers, int batchSize, AnalysisStore store, Action<int> batchDone,
+        out bool cached, Action<string>? log, CancellationToken ct) =>
+        store.GetOrCompute(AnalysisKey.Evolution(session, previousHash, images, layers), () =>
+        {
+            var measured = ActivationStatistics.Measure(session, images, layers, batchSize, batchDone, ct);
+            return new StoredSnapshot([.. layers.Select((layer, l) =>
+            {
+                string? w = weightLayers[layer];
+                double? norm = w is null ? null : Norm(weights[w]);
+                double? change = w is null || previousWeights is null || !previousWeights.TryGetValue(w, out var before) || !before.shape.SequenceEqual(weights[w].shape)
+                    ? null : Change(weights[w], before);
+                var (units, mean, dead, saturated) = measured[l];
+                return new LayerSnapshot(layer, units, mean, dead, saturated, w, norm, change);
+            })]);
+        }, out cached, log);
+
+    /// <summary>The layers to follow (trimmed, each once), the options and set checked.</summary>
+    static List<string> Check(IImageSet images, EvolutionOptions options, AnalysisStore store)
+    {
+        ArgumentNullException.ThrowIfNull(images);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(store);
+        var layers = Normalise(options.Layers);
+        if (layers.Count == 0) throw Invalid("Name at least one layer to follow (--layer).");
+        if (options.BatchSize < 1) throw Invalid($"The batch size must be at least 1, not {options.BatchSize}.");
+        if (images.Count == 0) throw Invalid($"The image set {images.Name} has no images.");
+        return layers;
+    }
+
+    static List<string> Normalise(IReadOnlyList<string> layers) => layers.Select(l => l.Trim()).Where(l => l.Length > 0).Distinct(StringComparer.Ordinal).ToList();
 
     static List<UnitConcept> UnitConcepts(LayerDissection layer) =>
         [.. layer.Units.Where(u => u.Best is not null).Select(u => new UnitConcept(u.Unit, u.Best!.Concept, u.Best.Category, u.Best.Iou, u.Label is not null))];
