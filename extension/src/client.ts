@@ -22,7 +22,7 @@ import { daemonLogLine } from "./daemonLog";
 import { describeFailure, startFailureMessage } from "./errors";
 import { hoverTrust } from "./hoverTrust";
 import { INTERACTIVE_TIMEOUT_MS, TimeoutReporter, withTimeout, type InteractiveRequest } from "./requestTimeout";
-import type { InitializationOptions } from "./protocol.generated";
+import type { InitializationOptions, NotificationMethod, NotificationParams } from "./protocol.generated";
 import type { RequestFn } from "./rpc";
 import { describeSpec, type ServerSpec } from "./serverDiscovery";
 
@@ -217,6 +217,11 @@ export class DaemonClient implements vscode.Disposable {
   /** Subscribes to `$/progress` notifications on one token (work-done progress or partial results). */
   onProgress(token: string, handler: (value: unknown) => void): vscode.Disposable {
     return this.client.onProgress(new ProgressType<unknown>(), token, handler);
+  }
+
+  /** Subscribes to a notification the daemon sends (e.g. a followed run's checkpoint summarised). */
+  onNotification<M extends NotificationMethod>(method: M, handler: (params: NotificationParams<M>) => void): vscode.Disposable {
+    return this.client.onNotification(method, handler);
   }
 
   /** Shuts the daemon down (LSP shutdown + exit). */

@@ -13,7 +13,7 @@ import { currentInstallPlan, INSTALL_DAEMON_COMMAND } from "./daemonInstallRun";
 import { describeFailure } from "./errors";
 import { Jobs } from "./jobs";
 import { ModelSet, type LoadedModel } from "./modelSet";
-import type { LoadModelParams, ModelInfo, RequestParams, RequestResult } from "./protocol.generated";
+import type { CheckpointSummarizedParams, LoadModelParams, ModelInfo, RequestParams, RequestResult } from "./protocol.generated";
 import { RestartPolicy } from "./restartPolicy";
 import type { CancelToken, UnitScopeMethod } from "./rpc";
 import { describeSpec } from "./serverDiscovery";
@@ -55,13 +55,16 @@ export class Ctx implements vscode.Disposable {
   private readonly resultsChanged = new vscode.EventEmitter<string>();
   /** Results of a model's checkpoint changed (a dissection ended): the hash. */
   readonly onDidChangeResults = this.resultsChanged.event;
+  private readonly checkpointSummarized = new vscode.EventEmitter<CheckpointSummarizedParams>();
+  /** The daemon summarised a followed run's checkpoint in the background. */
+  readonly onDidSummarizeCheckpoint = this.checkpointSummarized.event;
   /** Models loaded in the daemon right now (false after a crash until they are reloaded). */
   private modelsLive = false;
   private readonly disposables: vscode.Disposable[] = [];
 
   constructor(readonly extension: vscode.ExtensionContext) {
     this.output = vscode.window.createOutputChannel("UnitScope", { log: true });
-    this.disposables.push(this.output, this.modelChanged, this.modelsChanged, this.statusChanged, this.resultsChanged);
+    this.disposables.push(this.output, this.modelChanged, this.modelsChanged, this.statusChanged, this.resultsChanged, this.checkpointSummarized);
   }
 
   /** Tells the view (and panels) that a checkpoint has new results. */
@@ -254,6 +257,7 @@ export class Ctx implements vscode.Disposable {
     }
     this.setDaemon({ state: "running", client });
     client.onDidChangeRunning((state) => this.onClientStateChanged(client, state));
+    client.onNotification("unitscope/checkpointSummarized", (p) => this.checkpointSummarized.fire(p));
     this.output.info(`The daemon is running${client.pid ? ` (pid ${client.pid})` : ""}.`);
     void this.reloadModel();
     return client;

@@ -11,6 +11,7 @@ import { registerDaemonInstall } from "./daemonInstallRun";
 import { DissectionPanel } from "./dissectionPanel";
 import { registerEditorCommands } from "./editorCommands";
 import { registerEvolution } from "./evolution/evolutionCommand";
+import { RunFollowing } from "./evolution/runFollowing";
 import { registerImportModel } from "./importModel";
 import { createStatusBar } from "./statusBar";
 import { UnitCardPanel } from "./unitCardPanel";
@@ -31,8 +32,10 @@ export interface UnitScopeApi {
 export function activate(context: vscode.ExtensionContext): UnitScopeApi {
   const c = new Ctx(context);
   ctx = c;
+  const following = new RunFollowing(c);
   context.subscriptions.push(
     c,
+    following,
     ...registerCommands(c),
     ...registerDaemonInstall(c),
     ...registerImportModel(c),
@@ -42,11 +45,11 @@ export function activate(context: vscode.ExtensionContext): UnitScopeApi {
     ...registerUnitViews(c),
     ...registerAdversarial(c),
     ...registerGan(c),
-    ...registerEvolution(c),
+    ...registerEvolution(c, following),
     ...registerEditorCommands(c),
     UnitCardPanel.registerSerializer(c),
     createStatusBar(c),
-    registerView(c),
+    registerView(c, following),
     restartOnServerSettings(c),
   );
   // Quiet: opening a Python file must not nag; commands report a missing daemon when used. (A daemon that

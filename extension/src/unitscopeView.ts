@@ -2,11 +2,14 @@
 // context menu: dissect, open dissection, ablate, unit map), the workspace's checkpoints matching
 // `unitscope.checkpointGlob` (click to load; a folder's checkpoints grouped as a training run, with
 // "Show training run" and "Compare with…" on the context menu; a file watcher refreshes the list as
-// training writes them), and running jobs with progress and a cancel action.
+// training writes them, and each checkpoint of a followed run shows its background summary), and
+// running jobs with progress and a cancel action.
 
 import * as path from "node:path";
 import * as vscode from "vscode";
+import type { RunFollowing } from "./evolution/runFollowing";
 import { groupRuns, type CheckpointFile, type CheckpointTreeItem } from "./evolution/runGroups";
+import { summaryText } from "./evolution/runSummaries";
 import { SECTION, readSettings } from "./config";
 import type { Ctx } from "./ctx";
 import { describeFailure } from "./errors";
@@ -84,7 +87,10 @@ class CheckpointsProvider implements vscode.TreeDataProvider<CheckpointTreeItem>
   private watcher: vscode.FileSystemWatcher | undefined;
   private timer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly ctx: Ctx) {
+  constructor(
+    private readonly ctx: Ctx,
+    private readonly following?: RunFollowing,
+  ) {
     this.watch();
   }
 
@@ -93,7 +99,10 @@ class CheckpointsProvider implements vscode.TreeDataProvider<CheckpointTreeItem>
     this.watcher?.dispose();
     const glob = readSettings().settings.checkpointGlob;
     this.watcher = vscode.workspace.createFileSystemWatcher(glob);
-    const later = () => this.refreshSoon();
+    const later = (uri: vscode.Uri) => {
+      this.refreshSoon();
+      this.following?.fileChanged(uri.fsPath);
+    };
     this.watcher.onDidCreate(later);
     this.watcher.onDidDelete(later);
     this.watcher.onDidChange(later);
@@ -117,7 +126,10 @@ class CheckpointsProvider implements vscode.TreeDataProvider<CheckpointTreeItem>
       const item = new vscode.TreeItem(vscode.workspace.asRelativePath(uri, true), vscode.TreeItemCollapsibleState.Expanded);
       item.id = `run:${node.folder}`;
       item.description = `${node.files.length} checkpoints · ${ago(Date.now() - node.mtime)}`;
-      item.tooltip = `${node.folder}\nA training run: ${node.files.length} checkpoints. Right-click: Show training run.`;
+      const followed = this.following?.runOf(node.folder);
+      item.tooltip =
+        `${node.folder}\nA training run: ${node.files.length} checkpoints. Right-click: Show training run.` +
+        (followed ? `\nFollowed: each new checkpoint is summarised in the background (${followed.layers.join(", ")}).` : "");
       item.contextValue = "checkpointRun";
       item.iconPath = new vscode.ThemeIcon("history");
       return item;
@@ -126,7 +138,12 @@ class CheckpointsProvider implements vscode.TreeDataProvider<CheckpointTreeItem>
     const loaded = this.ctx.loadedModels.some((m) => [m.info.path, ...(m.sameBytesAs ?? [])].some((p) => path.resolve(p) === node.path));
     const item = new vscode.TreeItem(vscode.workspace.asRelativePath(uri, true), vscode.TreeItemCollapsibleState.None);
     item.resourceUri = uri;
-    item.description = checkpointDescription(node.size, node.mtime, Date.now(), loaded);
+    const summary = this.following?.summaryOf(node.path);
+    const summarising = !summary && this.following?.isPending(node.path);
+    item.description = [
+      checkpointDescription(node.size, node.mtime, Date.now(), loaded),
+      ...(summary ? [summaryText(summary)] : summarising ? ["summarising…"] : []),
+    ].join(" · ");
     item.tooltip = `${node.path}\nClick to load it (architecture detected from its parameters). Right-click: Compare with…`;
     item.contextValue = "checkpoint";
     item.iconPath = new vscode.ThemeIcon(loaded ? "pass-filled" : "package");
@@ -183,9 +200,11 @@ class JobsProvider implements vscode.TreeDataProvider<Job> {
   }
 }
 
-export function registerView(ctx: Ctx): vscode.Disposable {
+export function registerView(ctx: Ctx, following?: RunFollowing): vscode.Disposable {
   const models = new ModelsProvider(ctx);
-  const checkpoints = new CheckpointsProvider(ctx);
+  const checkpoints = new CheckpointsProvider(ctx, following);
+  // A reopened workspace: the runs it follows show their stored summaries at once.
+  if (following && following.runs.length > 0) void following.listAll();
   const jobs = new JobsProvider(ctx);
   const jobsView = vscode.window.createTreeView(VIEW_IDS.jobs, { treeDataProvider: jobs });
   const updateJobsBadge = () => {
@@ -204,6 +223,7 @@ export function registerView(ctx: Ctx): vscode.Disposable {
     jobsView,
     checkpoints,
     { dispose: () => jobListener.dispose() },
+    ...(following ? [following.onDidChange(() => checkpoints.refresh())] : []),
     ctx.onDidChangeModels(() => {
       models.refresh();
       checkpoints.refresh();

@@ -76,6 +76,24 @@ public class EvolveRoundTripTests
             again.Checkpoints[0].Layers.Single(l => l.Layer == "conv1").UnitConcepts.Should().BeEquivalentTo(
                 again.Checkpoints[1].Layers.Single(l => l.Layer == "conv1").UnitConcepts, "conv1 is the same in both");
 
+            // Followed: what evolve stored is found by content hash (no model runs); a checkpoint that lands meanwhile is
+            // summarised in the background and announced.
+            var followed = await client.CallAsync<FollowRunResult>(Methods.FollowRun, new FollowRunParams(model.ModelId, run, ["conv1", "conv3"], MaxImages: 6), Slow);
+            followed.Pending.Should().BeEmpty();
+            followed.Checkpoints.Should().HaveCount(2).And.OnlyContain(c => c.Cached);
+            followed.Checkpoints[1].Layers.Single(l => l.Layer == "conv3").WeightChange.Should().Be(second["conv3"].WeightChange);
+            CompareRoundTripTests.NoisyCopy(sample, "conv1", Path.Combine(run, "epoch_12.safetensors"));
+            var landing = await client.CallAsync<FollowRunResult>(Methods.FollowRun, new FollowRunParams(model.ModelId, run, ["conv1", "conv3"], MaxImages: 6), Slow);
+            landing.Pending.Select(Path.GetFileName).Should().Equal("epoch_12.safetensors");
+            var announced = await client.WaitForNotificationAsync(n => n.GetProperty("method").GetString() == Methods.CheckpointSummarized, Slow);
+            var landed = announced.GetProperty("params").Deserialize<CheckpointSummarizedParams>(ProtocolJson.Options)!.Checkpoint;
+            landed.Index.Should().Be(2);
+            landed.Cached.Should().BeFalse();
+            landed.Layers.Single(l => l.Layer == "conv1").WeightChange.Should().BeGreaterThan(0.05, "epoch 12 has noise in conv1");
+            landed.Layers.Single(l => l.Layer == "conv3").WeightChange.Should().BeGreaterThan(0.05, "epoch 9 had noise in conv3");
+            (await client.CallAsync<FollowRunResult>(Methods.FollowRun, new FollowRunParams(model.ModelId, run, ["conv1", "conv3"], MaxImages: 6), Slow))
+                .Checkpoints.Should().HaveCount(3, "reopened: everything stored");
+
             var bad = await client.CallExpectingErrorAsync(Methods.Evolve, new EvolveParams(model.ModelId, run, ["conv9"]), Slow);
             bad.Code.Should().Be(ErrorCodes.UnknownLayer);
             bad.Message.Should().Contain("conv9");

@@ -16,12 +16,10 @@ import { loadCheckpointFile } from "../editorCommands";
 import type { CheckpointSummary, ModelInfo } from "../protocol.generated";
 import { ComparePanel, EvolutionPanel } from "./evolutionPanel";
 import { gatherCheckpoints, type ComparePanelState, type EvolutionPanelState } from "./evolutionMessages";
+import { newestCheckpoint, type RunFollowing } from "./runFollowing";
 import { checkpointPathOf, defaultRunLayers, runFolderOf } from "./runGroups";
 
 export const EvolutionCommands = { showTrainingRun: "unitscope.showTrainingRun", compareWith: "unitscope.compareWith" } as const;
-
-/** The files the daemon takes as a run's checkpoints when given its folder. */
-const CHECKPOINT_FILE = /\.(pth|pt|th|bin|safetensors|ckpt)$/i;
 
 const isDirectory = (p: string) => {
   try {
@@ -31,18 +29,9 @@ const isDirectory = (p: string) => {
   }
 };
 
-function newestCheckpoint(folder: string): string | undefined {
-  const files = fs
-    .readdirSync(folder)
-    .filter((f) => CHECKPOINT_FILE.test(f))
-    .map((f) => path.join(folder, f))
-    .filter((f) => fs.statSync(f).isFile());
-  return files.sort((a, b) => fs.statSync(b).mtimeMs - fs.statSync(a).mtimeMs)[0];
-}
-
 const ref = (m: ModelInfo) => ({ modelId: m.modelId, checkpointHash: m.checkpointHash, modelLabel: modelLabel(m) });
 
-export async function showTrainingRun(ctx: Ctx, raw?: unknown): Promise<EvolutionPanelState | undefined> {
+export async function showTrainingRun(ctx: Ctx, raw?: unknown, following?: RunFollowing): Promise<EvolutionPanelState | undefined> {
   if (!(await ctx.client())) return undefined;
   let folder = runFolderOf(raw, isDirectory);
   if (!folder) {
@@ -94,6 +83,8 @@ export async function showTrainingRun(ctx: Ctx, raw?: unknown): Promise<Evolutio
       result: { ...result, checkpoints: gatherCheckpoints([...partials, ...result.checkpoints]) },
     };
     EvolutionPanel.show(ctx, state);
+    // From now on each checkpoint that lands in the run is summarised in the background (the same layers and images).
+    void following?.follow(folder, request.layers, model);
     return state;
   } catch (e) {
     reportAnalysisFailure(ctx, `training run ${path.basename(folder)}`, e);
@@ -140,11 +131,12 @@ export async function compareWith(ctx: Ctx, raw?: unknown): Promise<ComparePanel
   }
 }
 
-export function registerEvolution(ctx: Ctx): vscode.Disposable[] {
+export function registerEvolution(ctx: Ctx, following?: RunFollowing): vscode.Disposable[] {
   return [
-    vscode.commands.registerCommand(EvolutionCommands.showTrainingRun, (arg?: unknown) => showTrainingRun(ctx, arg)),
+    vscode.commands.registerCommand(EvolutionCommands.showTrainingRun, (arg?: unknown) => showTrainingRun(ctx, arg, following)),
     vscode.commands.registerCommand(EvolutionCommands.compareWith, (arg?: unknown) => compareWith(ctx, arg)),
     EvolutionPanel.registerSerializer(ctx),
+    ctx.onDidSummarizeCheckpoint((p) => EvolutionPanel.checkpointLanded(p)),
     ComparePanel.registerSerializer(ctx),
   ];
 }

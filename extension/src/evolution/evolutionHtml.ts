@@ -130,6 +130,7 @@ export function buildEvolutionHtml(input: EvolutionHtmlInput): string {
 <h1>Training run <span class="model">${e(state.run)} · read as ${e(state.model.modelLabel)}</span></h1>
 <p class="meta">${r.checkpoints.length} checkpoints in training order (by their epoch/step entries, else their names) · ${r.images} images of ${e(r.dataset)}. Dead: units never above 0; saturated: activations at or below 0; weight change: ‖W − W_prev‖ / ‖W_prev‖ of the layer's convolution. Click a file name to load that checkpoint.</p>
 </header>
+${state.landed ? `<p class="meta evo-landed" role="status">${state.landed} checkpoint${state.landed === 1 ? "" : "s"} summarised in the background since the charts were drawn: their rows are in the tables; show the run again to redraw the charts.</p>` : ""}
 <div class="evo-tabs" role="tablist" aria-label="Layers">${tabs}</div>
 ${r.layers.map((l) => layerSection(state, l, l === shown)).join("\n")}
 <section id="evo-unit" class="evo-unit-detail" aria-live="polite"></section>`,

@@ -19,6 +19,8 @@ export interface EvolutionPanelState {
   /** The layer shown and the unit whose concepts are followed across the run. */
   layer?: string;
   unit?: number;
+  /** Checkpoints summarised in the background since the charts were drawn (their rows are in the tables). */
+  landed?: number;
 }
 
 export interface ComparePanelState {
@@ -142,7 +144,16 @@ export function parseEvolutionPanelState(raw: unknown): EvolutionPanelState | un
   if (!isRecord(raw) || raw.version !== 1 || !isModelRef(raw.model) || !isName(raw.run) || !isEvolveResult(raw.result)) return undefined;
   const layer = isName(raw.layer) && raw.result.layers.includes(raw.layer) ? raw.layer : undefined;
   const unit = isIndex(raw.unit) ? raw.unit : undefined;
-  return { version: 1, model: raw.model, run: raw.run, result: raw.result, ...(layer ? { layer } : {}), ...(unit !== undefined ? { unit } : {}) };
+  const landed = isIndex(raw.landed) && raw.landed > 0 ? raw.landed : undefined;
+  return {
+    version: 1,
+    model: raw.model,
+    run: raw.run,
+    result: raw.result,
+    ...(layer ? { layer } : {}),
+    ...(unit !== undefined ? { unit } : {}),
+    ...(landed !== undefined ? { landed } : {}),
+  };
 }
 
 export function parseComparePanelState(raw: unknown): ComparePanelState | undefined {

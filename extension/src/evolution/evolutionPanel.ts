@@ -5,9 +5,11 @@
 
 import * as vscode from "vscode";
 import type { Ctx } from "../ctx";
+import type { CheckpointSummarizedParams } from "../protocol.generated";
 import { PanelBase, PanelSlot } from "../webviewPanel";
 import { buildCompareHtml } from "./compareHtml";
 import { buildEvolutionHtml } from "./evolutionHtml";
+import { withLandedCheckpoint } from "./runSummaries";
 import { parseComparePanelState, parseEvolutionPanelState, parseEvolutionToHost, type ComparePanelState, type EvolutionPanelState } from "./evolutionMessages";
 
 export class EvolutionPanel extends PanelBase<never> {
@@ -32,6 +34,16 @@ export class EvolutionPanel extends PanelBase<never> {
 
   static registerSerializer(ctx: Ctx): vscode.Disposable {
     return EvolutionPanel.slot.registerSerializer(ctx, (panel, state) => new EvolutionPanel(panel, ctx, state));
+  }
+
+  /** A checkpoint of the run the open panel shows was summarised in the background: its row joins the tables. */
+  static checkpointLanded(p: CheckpointSummarizedParams): boolean {
+    const panel = EvolutionPanel.slot.current;
+    const next = panel && withLandedCheckpoint(panel.state, p);
+    if (!panel || !next) return false;
+    panel.state = next;
+    panel.render();
+    return true;
   }
 
   private static title(state: EvolutionPanelState): string {

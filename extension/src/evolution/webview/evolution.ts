@@ -7,7 +7,13 @@ import { byId, el, embeddedState, vsCodeApi } from "../../webview/page";
 import { checkpointName, parseEvolutionPanelState, type EvolutionPanelState, type EvolutionToHost } from "../evolutionMessages";
 
 const vscode = vsCodeApi<EvolutionToHost, EvolutionPanelState>();
-const state = parseEvolutionPanelState(vscode.getState()) ?? parseEvolutionPanelState(embeddedState());
+// The page is redrawn when a checkpoint lands: the run comes from the page as drawn, the layer and unit the user chose from the saved state.
+const saved = parseEvolutionPanelState(vscode.getState());
+const drawn = parseEvolutionPanelState(embeddedState());
+const state =
+  drawn && saved?.run === drawn.run
+    ? { ...drawn, ...(saved.layer ? { layer: saved.layer } : {}), ...(saved.unit !== undefined ? { unit: saved.unit } : {}) }
+    : (drawn ?? saved);
 const detail = byId<HTMLElement>("evo-unit");
 const tabs = [...document.querySelectorAll<HTMLButtonElement>("button.evo-tab")];
 
