@@ -17,23 +17,14 @@ namespace UnitScope.Server.Handlers;
 [Handles(Methods.Evolve, Execution.Background)]
 internal sealed class EvolveHandler(Connection connection, DaemonServices services) : IRequestHandler<EvolveParams, EvolveResult>
 {
-    /// <summary>Small and fixed: enough images for stable means, a pass per checkpoint that stays cheap.</summary>
-    private const int DefaultImages = 64, DefaultBatch = 16;
-
     public async Task<EvolveResult> HandleAsync(EvolveParams request, CancellationToken ct)
     {
-        if (string.IsNullOrWhiteSpace(request.Run)) throw RpcErrors.InvalidParams("run is empty: give the run's folder or a folder and a name pattern.");
-        var layers = (request.Layers ?? []).Select(l => l?.Trim() ?? "").Where(l => l.Length > 0).Distinct(StringComparer.Ordinal).ToList();
-        if (layers.Count == 0) throw RpcErrors.InvalidParams("layers is empty: name at least one layer to follow.");
-        var settings = new RunSettings(layers, request.Dissect ?? false, AnalysisChecks.BatchSize(request.BatchSize ?? DefaultBatch));
-        int maxImages = AnalysisChecks.MaxImages(request.MaxImages) ?? DefaultImages;
+        var (run, settings, maxImages) = RunRequest.Check(request.Run, request.Layers, request.Dissect ?? false, request.BatchSize, request.MaxImages);
+        var layers = settings.Layers;
         using var lease = services.Models.Lease(request.ModelId);
         var model = lease.Model;
         var engine = services.Evolution;
         engine.CheckRun(model, settings);
-        string run = Path.GetFullPath(request.Run.Trim());
-        // A remote client's run must lie in the server's roots (the Engine checks every file it reads too).
-        UserFile.RequireInside(Directory.Exists(run) ? run : Path.GetDirectoryName(run) ?? run, "Run");
         var spec = DatasetSpec.Parse(request.Dataset);
         services.Log.Info($"{connection.Name}: evolve {run} ({string.Join(", ", layers)}) as {request.ModelId} over {spec.Name}");
         return await AnalysisRun.RunAsync(connection, services, model,

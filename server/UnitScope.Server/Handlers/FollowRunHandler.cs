@@ -15,22 +15,13 @@ namespace UnitScope.Server.Handlers;
 [Handles(Methods.FollowRun, Execution.Background)]
 internal sealed class FollowRunHandler(Connection connection, DaemonServices services) : IRequestHandler<FollowRunParams, FollowRunResult>
 {
-    /// <summary>The same defaults as <c>unitscope/evolve</c>, so a run shown later finds what was summarised here.</summary>
-    private const int DefaultImages = 64, DefaultBatch = 16;
-
     public async Task<FollowRunResult> HandleAsync(FollowRunParams request, CancellationToken ct)
     {
-        if (string.IsNullOrWhiteSpace(request.Run)) throw RpcErrors.InvalidParams("run is empty: give the run's folder or a folder and a name pattern.");
-        var layers = (request.Layers ?? []).Select(l => l?.Trim() ?? "").Where(l => l.Length > 0).Distinct(StringComparer.Ordinal).ToList();
-        if (layers.Count == 0) throw RpcErrors.InvalidParams("layers is empty: name at least one layer to follow.");
-        var settings = new RunSettings(layers, false, AnalysisChecks.BatchSize(request.BatchSize ?? DefaultBatch));
-        int maxImages = AnalysisChecks.MaxImages(request.MaxImages) ?? DefaultImages;
+        var (run, settings, maxImages) = RunRequest.Check(request.Run, request.Layers, false, request.BatchSize, request.MaxImages);
         using var lease = services.Models.Lease(request.ModelId);
         var model = lease.Model;
         var engine = services.Evolution;
         engine.CheckRun(model, settings);
-        string run = Path.GetFullPath(request.Run.Trim());
-        UserFile.RequireInside(Directory.Exists(run) ? run : Path.GetDirectoryName(run) ?? run, "Run");
         var spec = DatasetSpec.Parse(request.Dataset);
         var (members, images) = await Task.Run(() =>
         {
@@ -46,7 +37,7 @@ internal sealed class FollowRunHandler(Connection connection, DaemonServices ser
             else pending.Add(new PendingSummary(connection, request.ModelId, run, images, settings, k, members[k], previous));
         }
         var queued = services.Follower.Enqueue(pending);
-        services.Log.Info($"{connection.Name}: follow {run} ({string.Join(", ", layers)}): {stored.Count} stored, {queued.Count} queued");
-        return new FollowRunResult(run, images.Name, images.Count, layers, members.Count, stored, queued);
+        services.Log.Info($"{connection.Name}: follow {run} ({string.Join(", ", settings.Layers)}): {stored.Count} stored, {queued.Count} queued");
+        return new FollowRunResult(run, images.Name, images.Count, settings.Layers, members.Count, stored, queued);
     }
 }

@@ -32,38 +32,19 @@ internal sealed class DeviceGates
     /// given at points where it holds no other lock (between batches): when others are waiting
     /// there, they run first and the call returns once the gate is back.
     /// </summary>
-    public async Task<T> RunYieldingAsync<T>(string device, Func<Action, T> work, CancellationToken ct)
-    {
-        var gate = Gate(device);
-        await gate.EnterAsync(ct).ConfigureAwait(false);
-        var held = true;
-        try
-        {
-            ct.ThrowIfCancellationRequested();
-            return work(() =>
-            {
-                if (!gate.HasWaiters) return;
-                held = false;
-                gate.Exit();
-                gate.EnterAsync(ct).GetAwaiter().GetResult();
-                held = true;
-            });
-        }
-        finally
-        {
-            if (held) gate.Exit();
-        }
-    }
+    public Task<T> RunYieldingAsync<T>(string device, Func<Action, T> work, CancellationToken ct) => RunHoldingAsync(device, work, low: false, ct);
 
     /// <summary>
     /// Like <see cref="RunYieldingAsync{T}"/> but at low priority (background summaries): it gets the device only when no
     /// other work is waiting for it, and at each yield hands it to any other work that queued meanwhile, so an
     /// interactive request waits at most for one of its steps.
     /// </summary>
-    public async Task<T> RunLowPriorityAsync<T>(string device, Func<Action, T> work, CancellationToken ct)
+    public Task<T> RunLowPriorityAsync<T>(string device, Func<Action, T> work, CancellationToken ct) => RunHoldingAsync(device, work, low: true, ct);
+
+    private async Task<T> RunHoldingAsync<T>(string device, Func<Action, T> work, bool low, CancellationToken ct)
     {
         var gate = Gate(device);
-        await gate.EnterAsync(ct, low: true).ConfigureAwait(false);
+        await gate.EnterAsync(ct, low).ConfigureAwait(false);
         var held = true;
         try
         {
@@ -73,7 +54,7 @@ internal sealed class DeviceGates
                 if (!gate.HasWaiters) return;
                 held = false;
                 gate.Exit();
-                gate.EnterAsync(ct, low: true).GetAwaiter().GetResult();
+                gate.EnterAsync(ct, low).GetAwaiter().GetResult();
                 held = true;
             });
         }
