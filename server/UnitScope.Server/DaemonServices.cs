@@ -46,6 +46,8 @@ internal sealed class DaemonServices(
     public DeviceGates Devices { get; } = new();
     /// <summary>Layers being dissected now (hovers say so).</summary>
     public RunningDissections RunningDissections { get; } = new();
+    /// <summary>The last checkpoint comparison (hovers of its layers show their CKA and label changes).</summary>
+    public LastComparison LastComparison { get; } = new();
     /// <summary>Background summaries of followed training runs (started on first use).</summary>
     public RunFollower Follower
     {

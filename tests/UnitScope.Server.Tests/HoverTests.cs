@@ -49,6 +49,30 @@ public class HoverTests
     }
 
     [Fact]
+    public async Task Hover_of_a_layer_in_the_last_comparison_shows_its_cka_rank_and_label_changes()
+    {
+        await using var d = await StartAsync();
+        var model = (await d.Client.CallAsync<ListModelsResult>(Methods.ListModels, new ListModelsParams())).Models.Single();
+        (await HoverAsync(d, 2, 15))!.Contents.Value.Should().NotContain("Compared with", "no comparison yet");
+
+        MatchedUnit Pair(int u, bool changed) => new(u, u, 0.9, "red", changed ? "blue" : "red", changed);
+        var result = new CompareCheckpointsResult("0000", model.CheckpointHash, "probe", 12,
+            [
+                new LayerChange("conv1", 4, 4, 4, [Pair(0, true), Pair(1, false), Pair(2, true), Pair(3, false)], Cka: 0.8345, LabelChanges: 2),
+                new LayerChange("fc", 3, 3, 3, [Pair(0, false)], Cka: 0.5),
+            ],
+            ["fc", "conv1"], "", 1, 1);
+        d.Services.LastComparison.Remember(result, "epoch_1.pth", "fake.pth");
+        (await HoverAsync(d, 2, 15))!.Contents.Value.Should()
+            .Contain("Compared with `epoch_1.pth`: CKA 0.83, the 2nd most changed of 2 layers; 2 of 4 matched units changed label.");
+        (await HoverAsync(d, 3, 14))!.Contents.Value.Should().Contain("CKA 0.50, the most changed of 2 layers; labels not compared");
+
+        // A later comparison of other checkpoints replaces it: this model's hovers say nothing of it.
+        d.Services.LastComparison.Remember(result with { CheckpointB = "1111" }, "a.pth", "b.pth");
+        (await HoverAsync(d, 2, 15))!.Contents.Value.Should().NotContain("Compared with");
+    }
+
+    [Fact]
     public async Task Hover_lists_suffix_matches()
     {
         await using var d = await StartAsync();

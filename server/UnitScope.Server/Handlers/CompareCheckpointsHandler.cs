@@ -10,7 +10,7 @@ namespace UnitScope.Server.Handlers;
 /// <c>unitscope/compareCheckpoints</c>: two loaded models compared layer by layer on the same images (CKA, matched
 /// units, label changes). The layers are checked against both models before anything starts; the dataset is opened off
 /// the device; the passes run with a lease on both models, on A's device (handed over between batches), with work-done
-/// progress and cancellation.
+/// progress and cancellation. The result is remembered for hovers (<see cref="LastComparison"/>).
 /// </summary>
 [Handles(Methods.CompareCheckpoints, Execution.Background)]
 internal sealed class CompareCheckpointsHandler(Connection connection, DaemonServices services) : IRequestHandler<CompareCheckpointsParams, CompareCheckpointsResult>
@@ -34,7 +34,9 @@ internal sealed class CompareCheckpointsHandler(Connection connection, DaemonSer
             async run =>
             {
                 var images = await run.OffDeviceAsync((progress, token) => engine.OpenImages(spec, maxImages, progress, token)).ConfigureAwait(false);
-                return await run.OnDeviceAsync(progress => engine.Compare(a, b, images, settings, progress, run.Token)).ConfigureAwait(false);
+                var result = await run.OnDeviceAsync(progress => engine.Compare(a, b, images, settings, progress, run.Token)).ConfigureAwait(false);
+                services.LastComparison.Remember(result, Path.GetFileName(leaseA.Loaded.Info.Path), Path.GetFileName(leaseB.Loaded.Info.Path));
+                return result;
             },
             r => $"{r.Layers.Count} layers on {r.Images} images; most changed: {string.Join(", ", r.RankedByChange.Take(3))}", ct).ConfigureAwait(false);
     }

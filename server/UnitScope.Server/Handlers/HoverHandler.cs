@@ -8,7 +8,8 @@ namespace UnitScope.Server.Handlers;
 /// <summary>
 /// <c>textDocument/hover</c>: the layer reference under the cursor (Python or C#), resolved against
 /// the active model's layer names, with the layer's cached dissection (this client's default
-/// dataset, default options) and its top units' top images, or a link to dissect the layer; null
+/// dataset, default options) and its top units' top images, or a link to dissect the layer, and how the layer moved in
+/// the last checkpoint comparison that involved this checkpoint; null
 /// when there is no active model or nothing resolves.
 /// </summary>
 [Handles(Methods.Hover, Execution.Reading)]
@@ -39,7 +40,7 @@ internal sealed class HoverHandler(Connection connection, DaemonServices service
         var label = spec.IsProbe ? DatasetSpec.ProbeName : Path.GetFileName(spec.Folder!.TrimEnd('/', '\\'));
         var markdown = HoverContent.Markdown(resolution, active.Info, layer => DefaultDissection(services, spec, hash, layer), strips, label,
             layer => services.RunningDissections.IsRunning(hash, spec, layer), active.Model.KnownReceptiveField,
-            active.Model.FirstLayerFiltersPng);
+            active.Model.FirstLayerFiltersPng, layer => services.LastComparison.HoverLine(hash, layer));
         return new Hover(new MarkupContent(MarkupKind.Markdown, markdown), resolution.Range);
     }
 

@@ -31,9 +31,10 @@ internal static class HoverContent
     /// <param name="dissecting">Whether a layer is being dissected now (its hover then says so instead of offering to dissect it).</param>
     /// <param name="receptiveFieldOf">A layer's receptive field in words, or null where it is not known (yet).</param>
     /// <param name="filtersOf">A base64 PNG of a layer's filters where they are pictures (the first convolution), else null.</param>
+    /// <param name="comparisonOf">A line on how the layer moved in the last checkpoint comparison, or null.</param>
     public static string Markdown(LayerResolution resolution, ModelInfo model, Func<string, E.LayerDissection?>? dissectionOf = null,
         IReadOnlyDictionary<int, string>? strips = null, string datasetLabel = "probe", Func<string, bool>? dissecting = null,
-        Func<string, string?>? receptiveFieldOf = null, Func<string, string?>? filtersOf = null)
+        Func<string, string?>? receptiveFieldOf = null, Func<string, string?>? filtersOf = null, Func<string, string?>? comparisonOf = null)
     {
         var byName = model.Layers.ToDictionary(l => l.Name, StringComparer.Ordinal);
         var sb = new StringBuilder();
@@ -46,6 +47,7 @@ internal static class HoverContent
             if (layer.OutputShape.Count == 3 && receptiveFieldOf?.Invoke(layer.Name) is { } field)
                 sb.Append($" · receptive field {Escape(field)}");
             sb.Append("\n\n");
+            if (comparisonOf?.Invoke(layer.Name) is { } compared) sb.Append(compared).Append("\n\n");
             if (filtersOf?.Invoke(layer.Name) is { } filters)
                 sb.Append($"![the {layer.Units} filters of {Escape(layer.Name)}](data:image/png;base64,{filters})\n\n");
             if (dissectionOf is not null && layer.OutputShape.Count == 3)
