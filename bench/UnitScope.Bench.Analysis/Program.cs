@@ -11,9 +11,9 @@ using static TorchSharp.torch;
 
 // bench/occlusion and bench/ablation: what occlusion and unit ranking cost against the forward passes they need.
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
-if (args.Length == 0 || args[0] is not ("occlusion" or "ablation" or "gallery" or "attack" or "graph" or "gan" or "visualize"))
+if (args.Length == 0 || args[0] is not ("occlusion" or "ablation" or "gallery" or "attack" or "graph" or "gan" or "visualize" or "evolution"))
 {
-    Console.Error.WriteLine("usage: UnitScope.Bench.Analysis occlusion|ablation|gallery|attack|graph|gan|visualize [options]  (see bench/occlusion, bench/ablation, bench/gallery, bench/attack, bench/graph, bench/gan, bench/visualize)");
+    Console.Error.WriteLine("usage: UnitScope.Bench.Analysis occlusion|ablation|gallery|attack|graph|gan|visualize|evolution [options]  (see bench/occlusion, bench/ablation, bench/gallery, bench/attack, bench/graph, bench/gan, bench/visualize, bench/evolution)");
     return 2;
 }
 var options = Options.Parse(args[1..]);
@@ -28,6 +28,7 @@ return args[0] switch
     "graph" => Graph(options, repo),
     "gan" => Gan(options, repo),
     "visualize" => VisualizeBench.Run(options, repo),
+    "evolution" => EvolutionBench.Run(options, repo),
     _ => Ablation(options, repo),
 };
 
