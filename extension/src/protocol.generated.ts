@@ -50,7 +50,7 @@ export const Methods = {
   UnitCard: "unitscope/unitCard",
   /** Occlusion sensitivity of one image (figure 7 of Zeiler and Fergus) with work-done progress and cancellation. */
   Occlude: "unitscope/occlude",
-  /** A unit's strongest activations over a dataset with their receptive-field patches and projections to the pixels (Zeiler and Fergus figure 2), with work-done progress and cancellation. */
+  /** A unit's strongest activations over a dataset with their receptive-field patches and projections to the pixels (Zeiler and Fergus figure 2), with work-done progress and cancellation; with cachedOnly, null unless the top-k pass is cached. */
   UnitGallery: "unitscope/unitGallery",
   /** Per-class accuracy before and after zeroing units of a layer, with a random control; the model is unchanged afterwards. */
   Ablate: "unitscope/ablate",
@@ -1566,6 +1566,8 @@ export interface UnitGalleryParams {
   batchSize?: number;
   /** LSP progress token (integer or string) for work-done progress. */
   workDoneToken?: unknown;
+  /** Answer only when the layer's top-k pass is cached (the unit's winners are then projected): null when it was never run over this dataset (no pass over the dataset is started). */
+  cachedOnly?: boolean;
 }
 
 /** A unit's gallery. */
@@ -1788,7 +1790,7 @@ export interface RequestMap {
   "unitscope/dissectedLayers": [DissectedLayersParams, DissectedLayersResult];
   "unitscope/unitCard": [UnitCardParams, UnitCardResult];
   "unitscope/occlude": [OccludeParams, OccludeResult];
-  "unitscope/unitGallery": [UnitGalleryParams, UnitGalleryResult];
+  "unitscope/unitGallery": [UnitGalleryParams, UnitGalleryResult | null];
   "unitscope/ablate": [AblateParams, AblateResult];
   "unitscope/rankUnits": [RankUnitsParams, RankUnitsResult];
   "unitscope/unitClassStats": [UnitClassStatsParams, UnitClassStatsResult];

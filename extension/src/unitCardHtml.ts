@@ -71,6 +71,7 @@ export function buildUnitCardHtml(input: UnitCardHtmlInput): string {
 <button id="ablate" type="button">Ablate this unit…</button>
 <button id="open-dissection" type="button">Open dissection</button>
 <button id="visualize" type="button">Visualize this unit…</button>
+<button id="gallery" type="button">Unit gallery…</button>
 </nav>
 <p id="status" class="status" role="status" aria-live="polite"></p>
 <section aria-labelledby="label-title">
@@ -87,6 +88,10 @@ ${scores}
 <section aria-labelledby="images-title">
 <h2 id="images-title">Top images</h2>
 <div id="card-frame" class="card">${card}</div>
+</section>
+<section aria-labelledby="projections-title">
+<h2 id="projections-title">Strongest activations</h2>
+<div id="projections-frame" class="projections"><p class="muted">Not searched yet (Unit gallery…).</p></div>
 </section>
 <section aria-labelledby="optimised-title">
 <h2 id="optimised-title">Optimised image</h2>

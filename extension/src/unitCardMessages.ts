@@ -37,13 +37,30 @@ export interface UnitCardPanelState {
   view: UnitCardView;
 }
 
-export type UnitCardToHost = { type: "showUnit"; unit: number } | { type: "unitMap" } | { type: "ablate" } | { type: "openDissection" } | { type: "visualize" };
+export type UnitCardToHost =
+  | { type: "showUnit"; unit: number }
+  | { type: "unitMap" }
+  | { type: "ablate" }
+  | { type: "openDissection" }
+  | { type: "visualize" }
+  | { type: "gallery" };
 
 export type HostToUnitCard =
   | { type: "cardError"; unit: number; message: string }
   | { type: "busy"; text: string }
   /** The unit's optimised image (activation maximisation with the default settings), when the cache has it. */
-  | { type: "optimised"; unit: number; png: string; width: number; height: number };
+  | { type: "optimised"; unit: number; png: string; width: number; height: number }
+  /** The unit's strongest activations as patches and their projections (Zeiler & Fergus), when the layer's top-k pass is cached. */
+  | { type: "projections"; unit: number; method: string; images: number; items: readonly CardProjection[] };
+
+/** One of a unit's strongest activations on its card: the patch under its receptive field and its projection to the pixels. */
+export interface CardProjection {
+  value: number;
+  patchPng: string;
+  projectionPng: string;
+  width: number;
+  height: number;
+}
 
 export function parseUnitCardMessage(raw: unknown): UnitCardToHost | undefined {
   if (!isRecord(raw)) return undefined;
@@ -54,6 +71,7 @@ export function parseUnitCardMessage(raw: unknown): UnitCardToHost | undefined {
     case "ablate":
     case "openDissection":
     case "visualize":
+    case "gallery":
       return { type: raw.type };
     default:
       return undefined;

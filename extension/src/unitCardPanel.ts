@@ -101,6 +101,7 @@ export class UnitCardPanel extends PanelBase<HostToUnitCard> {
     this.render();
     if (!state.view.card) void this.fetchCard();
     void this.fetchOptimised();
+    void this.fetchProjections();
   }
 
   private setView(view: UnitCardView): void {
@@ -109,6 +110,7 @@ export class UnitCardPanel extends PanelBase<HostToUnitCard> {
     this.render();
     if (!this.state.view.card) void this.fetchCard();
     void this.fetchOptimised();
+    void this.fetchProjections();
   }
 
   /** The unit's optimised image when the cache has it (default settings, nothing computed here); silent otherwise. */
@@ -121,6 +123,21 @@ export class UnitCardPanel extends PanelBase<HostToUnitCard> {
       this.post({ type: "optimised", unit, png: r.imagePng, width: r.width, height: r.height });
     } catch (e) {
       this.ctx.output.warn(`visualize (cached) ${v.layer}#${unit}: ${describeFailure(e).message}`);
+    }
+  }
+
+  /** The unit's strongest activations with their projections when the layer's top-k pass over the card's dataset is
+   * cached (only the winners are projected, no pass is started); silent otherwise. */
+  private async fetchProjections(): Promise<void> {
+    const v = this.state.view;
+    const unit = v.unit.unit;
+    try {
+      const r = await this.ctx.request("unitscope/unitGallery", { modelId: this.modelIdOf(v.model), layer: v.layer, unit, dataset: v.dataset, cachedOnly: true });
+      if (!r || this.state.view.layer !== v.layer || this.state.view.unit.unit !== unit) return;
+      const items = r.activations.map((a) => ({ value: a.value, patchPng: a.patchPng, projectionPng: a.projectionPng, width: a.box.width, height: a.box.height }));
+      this.post({ type: "projections", unit, method: r.method, images: r.images, items });
+    } catch (e) {
+      this.ctx.output.warn(`unit gallery (cached) ${v.layer}#${unit}: ${describeFailure(e).message}`);
     }
   }
 
@@ -178,6 +195,11 @@ export class UnitCardPanel extends PanelBase<HostToUnitCard> {
         return;
       case "visualize":
         await vscode.commands.executeCommand("unitscope.visualizeUnit", { ...args, unit: v.unit.unit });
+        return;
+      case "gallery":
+        // The command asks for the dataset and opens the gallery; once its pass is cached the card shows it too.
+        await vscode.commands.executeCommand("unitscope.unitGallery", { ...args, units: [v.unit.unit] });
+        await this.fetchProjections();
         return;
     }
   }

@@ -14,7 +14,7 @@ import { buildDissectionHtml } from "../src/dissectionHtml";
 import { defaultUi, type DissectionPanelState } from "../src/dissectionMessages";
 import type { UnitMapPanelState } from "../src/unitMapMessages";
 import { buildUnitMapHtml } from "../src/panelHtml";
-import type { LayerDissection, ModelInfo, UnitCardResult, UnitMapResult } from "../src/protocol.generated";
+import type { LayerDissection, ModelInfo, UnitCardResult, UnitGalleryResult, UnitMapResult } from "../src/protocol.generated";
 import { buildUnitCardHtml } from "../src/unitCardHtml";
 import type { UnitCardPanelState } from "../src/unitCardMessages";
 import { PAGE_READY, withPageNumber } from "../src/pageReady";
@@ -34,6 +34,7 @@ describe("panels in Chromium, from the real daemon's output", function () {
   let conv3: LayerDissection;
   const cards = new Map<string, UnitCardResult>();
   let unitMap: UnitMapResult;
+  let gallery: UnitGalleryResult;
   let top: number;
 
   const pages = withDaemonPages(
@@ -53,6 +54,11 @@ describe("panels in Chromium, from the real daemon's output", function () {
         }
       top = [...conv2.units].filter((u) => u.label).sort((a, b) => b.label!.iou - a.label!.iou)[0]!.unit;
       unitMap = await daemon.request("unitscope/unitMap", { modelId: model.modelId, layer: "conv2", unit: top, imagePath: IMAGE });
+      await daemon.request("unitscope/unitGallery", { modelId: model.modelId, layer: "conv2", unit: top, dataset: BRODEN_MINI });
+      // What the unit card asks for: the cached pass, the unit's winners projected.
+      const cached = await daemon.request("unitscope/unitGallery", { modelId: model.modelId, layer: "conv2", unit: top, dataset: BRODEN_MINI, cachedOnly: true });
+      assert.ok(cached, "the gallery's pass is cached for the card");
+      gallery = cached;
     },
   );
 
@@ -311,6 +317,30 @@ describe("panels in Chromium, from the real daemon's output", function () {
       await page.close();
     }
   });
+  it("unit card shows the strongest activations' patches and projections when the host sends them", async () => {
+    const page = await openPanel(pages.browser, buildUnitCardHtml({ cspSource: "file:", scriptUri: `${MEDIA}/unitCard.js`, baseStyleUri: `${MEDIA}/base.css`, styleUri: `${MEDIA}/unitCard.css`, state: unitCardState() }), "dark");
+    try {
+      assert.match((await page.locator("#projections-frame").textContent()) ?? "", /Not searched yet/);
+      const items = gallery.activations.map((a) => ({ value: a.value, patchPng: a.patchPng, projectionPng: a.projectionPng, width: a.box.width, height: a.box.height }));
+      const message = { type: "projections", unit: top, method: gallery.method, images: gallery.images, items };
+      await until(page, "window.__ready.length > 0");
+      await page.evaluate(`window.postMessage(${JSON.stringify(message)}, "*")`);
+      await waitForImages(page, ".projection-grid img", 2 * items.length);
+      assert.equal(await page.locator(".projection-grid li").count(), items.length);
+      const alts = await page.locator(".projection-grid img").evaluateAll((imgs) => imgs.map((i) => i.getAttribute("alt")));
+      assert.match(alts[1] ?? "", new RegExp(`Activation 1 of unit ${top} of conv2 .*${gallery.method} projection`));
+      const grid = await elementStats(page, ".projection-grid");
+      assert.ok(grid.lumaStdDev > 10 && grid.distinctColors > 30, `the grid holds pictures (σ ${grid.lumaStdDev.toFixed(1)})`);
+      // Another unit's projections are not this card's.
+      await page.evaluate(`window.postMessage(${JSON.stringify({ ...message, unit: top + 1, items: [] })}, "*")`);
+      await page.waitForTimeout(200);
+      assert.equal(await page.locator(".projection-grid li").count(), items.length);
+      assert.deepEqual(pageErrors(page), []);
+    } finally {
+      await page.close();
+    }
+  });
+
   it("a page reports that it listens with the number the host gave it, and then shows what the host posts", async () => {
     const html = withPageNumber(
       buildUnitCardHtml({

@@ -52,8 +52,9 @@ describe("unit card panel", () => {
       [...rows].sort((a, b) => b - a),
     );
     assert.match(page, /<rect width="100\.0" height="8" fill="#[0-9a-f]{6}"\/>/i, "the best one's bar is full width");
-    for (const id of ["prev", "next", "unit-map", "ablate", "open-dissection"]) assert.match(page, new RegExp(`<button id="${id}" type="button"`));
+    for (const id of ["prev", "next", "unit-map", "ablate", "open-dissection", "visualize", "gallery"]) assert.match(page, new RegExp(`<button id="${id}" type="button"`));
     assert.match(page, /Loading the top images…/);
+    assert.match(page, /<div id="projections-frame" class="projections"><p class="muted">Not searched yet \(Unit gallery…\)\.<\/p><\/div>/);
     assert.match(page, /Not measured yet\./);
   });
 
@@ -89,6 +90,7 @@ describe("unit card panel", () => {
     assert.equal(parseUnitCardMessage({ type: "showUnit", unit: -1 }), undefined);
     assert.equal(parseUnitCardMessage({ type: "runCommand", id: "x" }), undefined);
     assert.deepEqual(parseUnitCardMessage({ type: "ablate" }), { type: "ablate" });
+    assert.deepEqual(parseUnitCardMessage({ type: "gallery", unit: 9 }), { type: "gallery" });
     const state = unitCardState({ card: { png: TINY_PNG, width: 1, height: 1 } });
     assert.deepEqual(parseUnitCardPanelState(JSON.parse(JSON.stringify(state))), state);
     assert.equal(parseUnitCardPanelState({ ...state, version: 2 }), undefined);

@@ -104,8 +104,8 @@ public static class Methods
     [Request(typeof(OccludeParams), typeof(OccludeResult))]
     public const string Occlude = "unitscope/occlude";
 
-    /// <summary>A unit's strongest activations over a dataset with their receptive-field patches and projections to the pixels (Zeiler and Fergus figure 2), with work-done progress and cancellation.</summary>
-    [Request(typeof(UnitGalleryParams), typeof(UnitGalleryResult))]
+    /// <summary>A unit's strongest activations over a dataset with their receptive-field patches and projections to the pixels (Zeiler and Fergus figure 2), with work-done progress and cancellation; with cachedOnly, null unless the top-k pass is cached.</summary>
+    [Request(typeof(UnitGalleryParams), typeof(UnitGalleryResult), ResultNullable = true)]
     public const string UnitGallery = "unitscope/unitGallery";
 
     /// <summary>Per-class accuracy before and after zeroing units of a layer, with a random control; the model is unchanged afterwards.</summary>

@@ -18,6 +18,8 @@ namespace UnitScope.Protocol;
 /// where the layer is reached by a chain of modules it can run backwards, else guided backpropagation, else the gradient.</param>
 /// <param name="BatchSize">Images per forward pass of the top-k pass (1–1024, default 32); changes only the speed.</param>
 /// <param name="WorkDoneToken">LSP progress token (integer or string) for work-done progress.</param>
+/// <param name="CachedOnly">Answer only when the layer's top-k pass is cached (the unit's winners are then projected):
+/// null when it was never run over this dataset (no pass over the dataset is started).</param>
 public sealed record UnitGalleryParams(
     string ModelId,
     string Layer,
@@ -26,7 +28,8 @@ public sealed record UnitGalleryParams(
     int? K = null,
     string? Method = null,
     int? BatchSize = null,
-    JsonElement? WorkDoneToken = null);
+    JsonElement? WorkDoneToken = null,
+    bool? CachedOnly = null);
 
 /// <summary>A box in the model input's pixels (top, left, height, width), clipped to the input.</summary>
 public sealed record PixelBoxInfo(int Top, int Left, int Height, int Width);

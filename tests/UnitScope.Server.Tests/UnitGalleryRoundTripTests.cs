@@ -36,9 +36,13 @@ public class UnitGalleryRoundTripTests
             var broden = RepoPaths.Get("tests", "fixtures", "broden_mini");
             var wd = JsonSerializer.SerializeToElement("gallery");
 
+            // A unit card asks first whether the gallery is cached: nothing is, and no pass is started for it.
+            (await client.CallAsync<UnitGalleryResult?>(Methods.UnitGallery,
+                new UnitGalleryParams(model.ModelId, "conv3", 5, broden, K: 4, CachedOnly: true), Slow)).Should().BeNull(Context());
+
             var gallery = await client.CallAsync<UnitGalleryResult>(Methods.UnitGallery,
                 new UnitGalleryParams(model.ModelId, "conv3", 5, broden, K: 4, WorkDoneToken: wd), Slow);
-            gallery.Cached.Should().BeFalse();
+            gallery.Cached.Should().BeFalse("the cached-only request above ran and stored no pass");
             gallery.Method.Should().Be("deconvnet", gallery.MethodReason);
             gallery.MethodReason.Should().Contain("chain");
             gallery.Units.Should().Be(64);
@@ -65,6 +69,16 @@ public class UnitGalleryRoundTripTests
                 new UnitGalleryParams(model.ModelId, "conv3", 6, broden, K: 4, Method: "guided"), Slow);
             other.Cached.Should().BeTrue(Context());
             other.Method.Should().Be("guided");
+
+            // Now the card gets it from the cache: the same winners, projected.
+            var card = await client.CallAsync<UnitGalleryResult?>(Methods.UnitGallery,
+                new UnitGalleryParams(model.ModelId, "conv3", 5, broden, K: 4, CachedOnly: true), Slow);
+            card.Should().NotBeNull(Context());
+            card!.Cached.Should().BeTrue();
+            card.Activations.Select(a => (a.Image, a.Y, a.X, a.Value)).Should().Equal(gallery.Activations.Select(a => (a.Image, a.Y, a.X, a.Value)));
+            card.Activations.Select(a => a.ProjectionPng).Should().Equal(gallery.Activations.Select(a => a.ProjectionPng));
+            (await client.CallAsync<UnitGalleryResult?>(Methods.UnitGallery,
+                new UnitGalleryParams(model.ModelId, "conv2", 5, broden, K: 4, CachedOnly: true), Slow)).Should().BeNull("conv2 was never searched");
 
             // Errors name the problem, and the daemon serves on.
             (await client.CallExpectingErrorAsync(Methods.UnitGallery, new UnitGalleryParams(model.ModelId, "fc", 0, broden), Slow))

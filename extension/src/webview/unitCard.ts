@@ -16,6 +16,7 @@ byId("unit-map")?.addEventListener("click", () => vscode.postMessage({ type: "un
 byId("ablate")?.addEventListener("click", () => vscode.postMessage({ type: "ablate" }));
 byId("open-dissection")?.addEventListener("click", () => vscode.postMessage({ type: "openDissection" }));
 byId("visualize")?.addEventListener("click", () => vscode.postMessage({ type: "visualize" }));
+byId("gallery")?.addEventListener("click", () => vscode.postMessage({ type: "gallery" }));
 
 // Arrow keys move between units when no control has focus.
 document.addEventListener("keydown", (e) => {
@@ -46,6 +47,11 @@ listenToHost<HostToUnitCard>(vscode, (m) => {
       byId("optimised-frame")?.replaceChildren(img);
       break;
     }
+    case "projections": {
+      if (m.unit !== state.view.unit.unit) return;
+      byId("projections-frame")?.replaceChildren(projectionGrid(m, state.view.layer));
+      break;
+    }
     case "busy":
       if (status) {
         status.textContent = String(m.text);
@@ -54,3 +60,33 @@ listenToHost<HostToUnitCard>(vscode, (m) => {
       break;
   }
 });
+
+/** Zeiler & Fergus figure 2's two right-hand columns for one unit: each strongest activation's patch above its
+ * projection, enlarged by a whole factor to about 64 pixels. */
+function projectionGrid(m: Extract<HostToUnitCard, { type: "projections" }>, layer: string): HTMLElement {
+  const list = document.createElement("ol");
+  list.className = "projection-grid";
+  m.items.forEach((item, i) => {
+    if (!isBase64(item.patchPng) || !isBase64(item.projectionPng)) return;
+    const scale = Math.max(1, Math.floor(64 / Math.max(1, item.width, item.height)));
+    const li = document.createElement("li");
+    for (const [png, what] of [
+      [item.patchPng, "patch"],
+      [item.projectionPng, `${m.method} projection`],
+    ] as const) {
+      const img = document.createElement("img");
+      img.src = `data:image/png;base64,${png}`;
+      img.width = item.width * scale;
+      img.height = item.height * scale;
+      img.alt = `Activation ${i + 1} of unit ${m.unit} of ${layer} (${item.value.toPrecision(3)}): ${what}`;
+      li.append(img);
+    }
+    list.append(li);
+  });
+  const caption = document.createElement("p");
+  caption.className = "muted";
+  caption.textContent = `The ${m.items.length} strongest over ${m.images} images: each patch under the receptive field, and below it its ${m.method} projection to the pixels.`;
+  const box = document.createElement("div");
+  box.append(caption, list);
+  return box;
+}

@@ -10,15 +10,16 @@ namespace UnitScope.Server.Handlers;
 /// <summary>
 /// <c>unitscope/unitGallery</c>: a unit's strongest activations over a dataset with their patches and projections
 /// (Zeiler &amp; Fergus figure 2). The dataset is opened off the device; the top-k pass and the projections run with a
-/// lease on the model, on its device (handed over between batches), with work-done progress and cancellation.
+/// lease on the model, on its device (handed over between batches), with work-done progress and cancellation. With
+/// <c>cachedOnly</c> (a unit card) it answers only from a cached top-k pass, projecting the unit's winners, else null.
 /// </summary>
 [Handles(Methods.UnitGallery, Execution.Background)]
-internal sealed class UnitGalleryHandler(Connection connection, DaemonServices services) : IRequestHandler<UnitGalleryParams, UnitGalleryResult>
+internal sealed class UnitGalleryHandler(Connection connection, DaemonServices services) : IRequestHandler<UnitGalleryParams, UnitGalleryResult?>
 {
     private static readonly IReadOnlyList<(AnalysisPhase, int)> Plan =
         [(AnalysisPhase.Dataset, 10), (AnalysisPhase.TopActivations, 80), (AnalysisPhase.Projections, 10)];
 
-    public async Task<UnitGalleryResult> HandleAsync(UnitGalleryParams request, CancellationToken ct)
+    public async Task<UnitGalleryResult?> HandleAsync(UnitGalleryParams request, CancellationToken ct)
     {
         using var lease = services.Models.Lease(request.ModelId);
         var model = lease.Model;
@@ -27,6 +28,12 @@ internal sealed class UnitGalleryHandler(Connection connection, DaemonServices s
             AnalysisChecks.BatchSize(request.BatchSize));
         var spec = DatasetSpec.Parse(request.Dataset);
         var engine = services.Seeing;
+        if (request.CachedOnly == true)
+        {
+            var opened = await Task.Run(() => engine.OpenImages(spec, null, ct), ct).ConfigureAwait(false);
+            return await services.Devices.RunAsync(model.DeviceName, () => engine.CachedUnitGallery(model, opened, settings, ct), ct)
+                .ConfigureAwait(false);
+        }
         var title = $"Gallery of {layer.Name} unit {settings.Unit}";
         services.Log.Info($"{connection.Name}: unit gallery {layer.Name} unit {settings.Unit} with {request.ModelId} over {spec.Name}");
         return await AnalysisRun.RunAsync(connection, services, model, new AnalysisRequest(title, request.WorkDoneToken),

@@ -34,18 +34,35 @@ internal sealed class EngineSeeing(DaemonLog log, IDissectionEngine dissection, 
     public P.UnitGalleryResult UnitGallery(IModel model, IImageData images, GallerySettings settings, IProgress<AnalysisProgress>? progress,
         CancellationToken ct)
     {
-        var session = model is ISessionModel s ? s.Session : throw new InvalidOperationException($"{model.GetType().Name} is not backed by a ModelSession.");
+        var session = Session(model);
         var set = ((OpenedImages)images).Set;
-        var options = new UnitGalleryOptions
-        {
-            K = settings.K,
-            Method = settings.Method is null ? null : Enum.Parse<ProjectionMethod>(settings.Method),
-            BatchSize = settings.BatchSize,
-        };
         var relay = new SyncProgress<TopActivationProgress>(p => progress?.Report(new AnalysisProgress(p.Phase, p.Done, p.Total)));
-        var r = Engine.Analysis.Seeing.UnitGallery.Compute(_store, session, set, settings.Layer, settings.Unit, options, out bool cached, relay,
-            m => log.Warn(m), ct);
-        var pictures = Engine.Analysis.Seeing.UnitGallery.Pictures(session, set, r);
+        var r = Engine.Analysis.Seeing.UnitGallery.Compute(_store, session, set, settings.Layer, settings.Unit, Options(settings), out bool cached,
+            relay, m => log.Warn(m), ct);
+        return ToProtocol(session, images, r, cached);
+    }
+
+    public P.UnitGalleryResult? CachedUnitGallery(IModel model, IImageData images, GallerySettings settings, CancellationToken ct)
+    {
+        var session = Session(model);
+        var r = Engine.Analysis.Seeing.UnitGallery.FromStore(_store, session, ((OpenedImages)images).Set, settings.Layer, settings.Unit,
+            Options(settings), ct);
+        return r is null ? null : ToProtocol(session, images, r, cached: true);
+    }
+
+    static ModelSession Session(IModel model) =>
+        model is ISessionModel s ? s.Session : throw new InvalidOperationException($"{model.GetType().Name} is not backed by a ModelSession.");
+
+    static UnitGalleryOptions Options(GallerySettings settings) => new()
+    {
+        K = settings.K,
+        Method = settings.Method is null ? null : Enum.Parse<ProjectionMethod>(settings.Method),
+        BatchSize = settings.BatchSize,
+    };
+
+    static P.UnitGalleryResult ToProtocol(ModelSession session, IImageData images, Engine.Analysis.Seeing.UnitGalleryResult r, bool cached)
+    {
+        var pictures = Engine.Analysis.Seeing.UnitGallery.Pictures(session, ((OpenedImages)images).Set, r);
         var items = r.Projections.Items.Select((item, i) => new P.GalleryActivation(
             item.Activation.Image, r.ImagePaths[i], item.Activation.Y, item.Activation.X, item.Activation.Value,
             new P.PixelBoxInfo(item.Box.Top, item.Box.Left, item.Box.Height, item.Box.Width),

@@ -32,6 +32,10 @@ internal interface ISeeingEngine
     /// <exception cref="UnitScopeException">UnknownLayer, UnitOutOfRange, InvalidArgument (a method that does not apply, saying why).</exception>
     UnitGalleryResult UnitGallery(IModel model, IImageData images, GallerySettings settings, IProgress<AnalysisProgress>? progress,
         CancellationToken ct);
+
+    /// <summary>The gallery when the layer's top-k pass over the images is cached (only the winners are projected), else null.</summary>
+    /// <exception cref="UnitScopeException">As <see cref="UnitGallery"/>.</exception>
+    UnitGalleryResult? CachedUnitGallery(IModel model, IImageData images, GallerySettings settings, CancellationToken ct);
 }
 
 /// <summary>Stands in where no engine is wired: every run refused.</summary>
@@ -44,4 +48,7 @@ internal sealed class UnavailableSeeingEngine : ISeeingEngine
 
     public UnitGalleryResult UnitGallery(IModel model, IImageData images, GallerySettings settings, IProgress<AnalysisProgress>? progress,
         CancellationToken ct) => throw NotAvailable();
+
+    public UnitGalleryResult? CachedUnitGallery(IModel model, IImageData images, GallerySettings settings, CancellationToken ct) =>
+        throw NotAvailable();
 }

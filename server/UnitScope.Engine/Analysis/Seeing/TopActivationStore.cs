@@ -21,8 +21,7 @@ public static class TopActivationStore
         var missing = new List<string>();
         foreach (string layer in layers.Distinct())
         {
-            if (store.TryGet<LayerTopActivations>(AnalysisKey.TopActivations(model, images, layer, options.K), out var stored)
-                && stored.Units.Count == model.GetLayer(layer).Units)
+            if (Stored(store, model, images, layer, options.K) is { } stored)
                 found[layer] = stored;
             else
                 missing.Add(layer);
@@ -44,5 +43,14 @@ public static class TopActivationStore
             }
         }
         return [.. layers.Distinct().Select(l => found[l])];
+    }
+
+    /// <summary>The layer's top activations if the store has them (every unit), else null; runs no model.</summary>
+    public static LayerTopActivations? Stored(AnalysisStore store, ModelSession model, IImageSet images, string layer, int k)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(model);
+        return store.TryGet<LayerTopActivations>(AnalysisKey.TopActivations(model, images, layer, k), out var stored)
+            && stored.Units.Count == model.GetLayer(layer).Units ? stored : null;
     }
 }

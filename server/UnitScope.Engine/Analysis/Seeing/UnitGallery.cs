@@ -53,7 +53,31 @@ public static class UnitGallery
         var topOptions = new TopActivationOptions { K = options.K, BatchSize = options.BatchSize };
         var top = TopActivationStore.GetOrCollect(store, model, images, [layer], topOptions, out var cached, progress, log, ct).Single();
         topCached = cached.Count == 1;
+        return Project(model, images, top, info, unit, options, progress, ct);
+    }
 
+    /// <summary>The gallery when the store has the layer's top-k pass (only the unit's winners are projected), else
+    /// null: what a unit card shows without starting a pass over the dataset.</summary>
+    /// <exception cref="UnitScopeException">As <see cref="Compute"/>, before anything is read.</exception>
+    public static UnitGalleryResult? FromStore(AnalysisStore store, ModelSession model, IImageSet images, string layer, int unit,
+        UnitGalleryOptions options, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(images);
+        ArgumentNullException.ThrowIfNull(options);
+        var info = Projector.RequireUnit(model, layer, unit);
+        Projector.Choose(model, layer, options.Method);
+        TopActivations.Validate(model, images, [layer], new TopActivationOptions { K = options.K, BatchSize = options.BatchSize });
+        return TopActivationStore.Stored(store, model, images, layer, options.K) is { } top
+            ? Project(model, images, top, info, unit, options, null, ct)
+            : null;
+    }
+
+    static UnitGalleryResult Project(ModelSession model, IImageSet images, LayerTopActivations top, Layers.LayerInfo info, int unit,
+        UnitGalleryOptions options, IProgress<TopActivationProgress>? progress, CancellationToken ct)
+    {
+        string layer = info.Name;
         var winners = top.Units[unit];
         progress?.Report(new TopActivationProgress(AnalysisPhase.Projections, 0, winners.Count));
         ct.ThrowIfCancellationRequested();
