@@ -38,12 +38,7 @@ export interface UnitCardPanelState {
 }
 
 export type UnitCardToHost =
-  | { type: "showUnit"; unit: number }
-  | { type: "unitMap" }
-  | { type: "ablate" }
-  | { type: "openDissection" }
-  | { type: "visualize" }
-  | { type: "gallery" };
+  { type: "showUnit"; unit: number } | { type: "unitMap" } | { type: "ablate" } | { type: "openDissection" } | { type: "visualize" } | { type: "gallery" };
 
 export type HostToUnitCard =
   | { type: "cardError"; unit: number; message: string }

@@ -132,9 +132,21 @@ export class UnitCardPanel extends PanelBase<HostToUnitCard> {
     const v = this.state.view;
     const unit = v.unit.unit;
     try {
-      const r = await this.ctx.request("unitscope/unitGallery", { modelId: this.modelIdOf(v.model), layer: v.layer, unit, dataset: v.dataset, cachedOnly: true });
+      const r = await this.ctx.request("unitscope/unitGallery", {
+        modelId: this.modelIdOf(v.model),
+        layer: v.layer,
+        unit,
+        dataset: v.dataset,
+        cachedOnly: true,
+      });
       if (!r || this.state.view.layer !== v.layer || this.state.view.unit.unit !== unit) return;
-      const items = r.activations.map((a) => ({ value: a.value, patchPng: a.patchPng, projectionPng: a.projectionPng, width: a.box.width, height: a.box.height }));
+      const items = r.activations.map((a) => ({
+        value: a.value,
+        patchPng: a.patchPng,
+        projectionPng: a.projectionPng,
+        width: a.box.width,
+        height: a.box.height,
+      }));
       this.post({ type: "projections", unit, method: r.method, images: r.images, items });
     } catch (e) {
       this.ctx.output.warn(`unit gallery (cached) ${v.layer}#${unit}: ${describeFailure(e).message}`);

@@ -56,7 +56,13 @@ describe("panels in Chromium, from the real daemon's output", function () {
       unitMap = await daemon.request("unitscope/unitMap", { modelId: model.modelId, layer: "conv2", unit: top, imagePath: IMAGE });
       await daemon.request("unitscope/unitGallery", { modelId: model.modelId, layer: "conv2", unit: top, dataset: BRODEN_MINI });
       // What the unit card asks for: the cached pass, the unit's winners projected.
-      const cached = await daemon.request("unitscope/unitGallery", { modelId: model.modelId, layer: "conv2", unit: top, dataset: BRODEN_MINI, cachedOnly: true });
+      const cached = await daemon.request("unitscope/unitGallery", {
+        modelId: model.modelId,
+        layer: "conv2",
+        unit: top,
+        dataset: BRODEN_MINI,
+        cachedOnly: true,
+      });
       assert.ok(cached, "the gallery's pass is cached for the card");
       gallery = cached;
     },
@@ -318,10 +324,26 @@ describe("panels in Chromium, from the real daemon's output", function () {
     }
   });
   it("unit card shows the strongest activations' patches and projections when the host sends them", async () => {
-    const page = await openPanel(pages.browser, buildUnitCardHtml({ cspSource: "file:", scriptUri: `${MEDIA}/unitCard.js`, baseStyleUri: `${MEDIA}/base.css`, styleUri: `${MEDIA}/unitCard.css`, state: unitCardState() }), "dark");
+    const page = await openPanel(
+      pages.browser,
+      buildUnitCardHtml({
+        cspSource: "file:",
+        scriptUri: `${MEDIA}/unitCard.js`,
+        baseStyleUri: `${MEDIA}/base.css`,
+        styleUri: `${MEDIA}/unitCard.css`,
+        state: unitCardState(),
+      }),
+      "dark",
+    );
     try {
       assert.match((await page.locator("#projections-frame").textContent()) ?? "", /Not searched yet/);
-      const items = gallery.activations.map((a) => ({ value: a.value, patchPng: a.patchPng, projectionPng: a.projectionPng, width: a.box.width, height: a.box.height }));
+      const items = gallery.activations.map((a) => ({
+        value: a.value,
+        patchPng: a.patchPng,
+        projectionPng: a.projectionPng,
+        width: a.box.width,
+        height: a.box.height,
+      }));
       const message = { type: "projections", unit: top, method: gallery.method, images: gallery.images, items };
       await until(page, "window.__ready.length > 0");
       await page.evaluate(`window.postMessage(${JSON.stringify(message)}, "*")`);

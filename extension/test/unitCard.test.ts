@@ -52,7 +52,8 @@ describe("unit card panel", () => {
       [...rows].sort((a, b) => b - a),
     );
     assert.match(page, /<rect width="100\.0" height="8" fill="#[0-9a-f]{6}"\/>/i, "the best one's bar is full width");
-    for (const id of ["prev", "next", "unit-map", "ablate", "open-dissection", "visualize", "gallery"]) assert.match(page, new RegExp(`<button id="${id}" type="button"`));
+    for (const id of ["prev", "next", "unit-map", "ablate", "open-dissection", "visualize", "gallery"])
+      assert.match(page, new RegExp(`<button id="${id}" type="button"`));
     assert.match(page, /Loading the top images…/);
     assert.match(page, /<div id="projections-frame" class="projections"><p class="muted">Not searched yet \(Unit gallery…\)\.<\/p><\/div>/);
     assert.match(page, /Not measured yet\./);

@@ -15,7 +15,12 @@ import { galleryParams, type GalleryRequest } from "./galleryMessages";
 /** Runs one gallery with a progress notification; rejects as the request did. */
 export function galleryRunner(ctx: Ctx): GalleryRunner {
   return async (modelId, layer, dataset, request) => {
-    const result = await runAnalysisJob(ctx, `UnitScope: gallery of ${layer} unit ${request.unit}`, "unitscope/unitGallery", galleryParams(modelId, layer, dataset, request));
+    const result = await runAnalysisJob(
+      ctx,
+      `UnitScope: gallery of ${layer} unit ${request.unit}`,
+      "unitscope/unitGallery",
+      galleryParams(modelId, layer, dataset, request),
+    );
     // Only a cached-only request (a unit card's) is answered with null; this one runs the pass.
     if (!result) throw new Error(`The daemon sent no gallery for ${layer} unit ${request.unit}.`);
     return result;

@@ -91,6 +91,9 @@ internal sealed class DissectionProgressText(IReadOnlyList<string> layers) : IPr
                 break;
         }
         _percentage = Math.Max(_percentage, Math.Min(percentage, 100));
+        // A pass's last report ("40/40 images") is its own stage, so it is always sent: with a layer's small share of
+        // the bar it often adds no percent, and the frame drops such reports when they come fast.
+        if (p.ImagesTotal > 0 && p.ImagesDone >= p.ImagesTotal) stage += " done";
         return new ProgressLine(message, _percentage, stage);
     }
 
