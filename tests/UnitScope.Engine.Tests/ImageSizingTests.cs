@@ -12,6 +12,8 @@ namespace UnitScope.Engine.Tests;
 /// sized image is what predictions, unit maps and occlusion see, and what occlusion's cache key hashes. The
 /// models are byte-identical copies of the sample SmallCNN (64×64 input), one with a description, one without.
 /// </summary>
+// Compares a described model's passes with a plain one's bit for bit: apart from tests that switch oneDNN.
+[Collection(ExactNumerics.Name)]
 public sealed class ImageSizingTests : IDisposable
 {
     readonly Storage.StoreSamples.TempFolder _temp = new();

@@ -12,6 +12,8 @@ namespace UnitScope.Engine.Tests.Maximization;
 /// ONNX graph, a user's TorchSharp class), reproducibility, the model left as it was, and the errors that name the
 /// argument. Small models with untrained weights: what is checked holds whatever the weights.
 /// </summary>
+// Compares forward passes bit for bit (before/after, the model run directly): apart from tests that switch oneDNN.
+[Collection(ExactNumerics.Name)]
 public class MaximizationTests
 {
     static readonly MaximizationOptions Short = new() { Rounds = 3, StepsPerRound = 6, Seed = 4 };

@@ -6,6 +6,8 @@ using UnitScope.Engine.Tests.Onnx;
 namespace UnitScope.Engine.Tests.ModelDescription;
 
 /// <summary>NAME.unitscope.json: read strictly (errors name the field), written atomically, applied by ModelSession.Load under explicit options.</summary>
+// Compares forward passes bit for bit (before/after, the model run directly): apart from tests that switch oneDNN.
+[Collection(ExactNumerics.Name)]
 public class ModelDescriptionFileTests : IDisposable
 {
     readonly OnnxFixtures.TempFolder _temp = new();

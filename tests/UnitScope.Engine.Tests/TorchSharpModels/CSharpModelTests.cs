@@ -11,6 +11,8 @@ namespace UnitScope.Engine.Tests.TorchSharpModels;
 /// compiled assembly (tests/fixtures/torchsharp_models, built by the test) or from its single
 /// source file, with a .dat written by TorchSharp's own <c>Module.save</c>.
 /// </summary>
+// Compares forward passes bit for bit (before/after, the model run directly): apart from tests that switch oneDNN.
+[Collection(ExactNumerics.Name)]
 public sealed class CSharpModelTests : IDisposable
 {
     public CSharpModelTests() => UnitScope.Engine.Runtime.TorchRuntime.EnsureLoaded();
