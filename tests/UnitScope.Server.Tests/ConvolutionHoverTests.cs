@@ -5,7 +5,7 @@ namespace UnitScope.Server.Tests;
 
 /// <summary>
 /// A conv layer's hover names its receptive field (Zeiler and Fergus' patches are cut by it), worked out in the background
-/// after the load has answered, so the first hovers may come without it; the first convolution's hover shows its filters.
+/// from the first hover on, so the first hovers may come without it; the first convolution's hover shows its filters.
 /// </summary>
 public class ConvolutionHoverTests
 {

@@ -1,5 +1,6 @@
 using UnitScope.Protocol;
 using UnitScope.Server.Dissection;
+using UnitScope.Server.Models;
 using UnitScope.Server.References;
 using UnitScope.Server.Rpc;
 
@@ -37,6 +38,8 @@ internal sealed class HoverHandler(Connection connection, DaemonServices service
             strips = await Strips.GetValue(services, s => new HoverStrips(s))
                 .GetAsync(active.Id, dataset, d, HoverContent.TopLabelledUnits(d), ct).ConfigureAwait(false);
         }
+        if (resolution.Layers.Count == 1 && active.Model.KnownReceptiveField(resolution.Layers[0]) is null)
+            BackgroundReceptiveFields.Start(services, active); // shown by a later hover
         var label = spec.IsProbe ? DatasetSpec.ProbeName : Path.GetFileName(spec.Folder!.TrimEnd('/', '\\'));
         var markdown = HoverContent.Markdown(resolution, active.Info, layer => DefaultDissection(services, spec, hash, layer), strips, label,
             layer => services.RunningDissections.IsRunning(hash, spec, layer), active.Model.KnownReceptiveField,

@@ -52,40 +52,7 @@ internal sealed class LoadModelHandler(Connection connection, DaemonServices ser
         }
         var entry = services.Models.Add(model, key);
         services.Log.Info($"loadModel: {path} → {entry.Id} ({model.Architecture}, {model.Layers.Count} layers, {model.DeviceName}) in {watch.ElapsedMilliseconds} ms");
-        if (model is ISessionModel) ComputeReceptiveFieldsInBackground(entry.Id);
         return entry.Info;
-    }
-
-    /// <summary>
-    /// Hovers show a layer's receptive field, which takes a few passes to work out (measured, for residual nets): it is
-    /// done after the load has answered, under a lease so that an unload meanwhile waits for it. Only for engine models:
-    /// a fake has none to work out, and its lease would only delay an unload's disposal.
-    /// </summary>
-    void ComputeReceptiveFieldsInBackground(string modelId)
-    {
-        ModelLease lease;
-        try
-        {
-            lease = services.Models.Lease(modelId);
-        }
-        catch (StreamJsonRpc.LocalRpcException)
-        {
-            return; // unloaded already
-        }
-        _ = Task.Run(() =>
-        {
-            using (lease)
-            {
-                try
-                {
-                    lease.Loaded.Model.ComputeReceptiveFields();
-                }
-                catch (Exception e)
-                {
-                    services.Log.Warn($"receptive fields of {modelId} could not be worked out: {e.Message}");
-                }
-            }
-        });
     }
 
     internal static ModelOptions Options(LoadModelParams p)

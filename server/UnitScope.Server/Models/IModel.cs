@@ -83,7 +83,12 @@ internal sealed class EngineModelLoader : IModelLoader
         public InputPreprocessing ImagePreprocessing => session.Preprocessing(session.ImageSizing());
         public Prediction Predict(RgbImage image, int top) => session.Predict(image, top);
         public UnitMap ComputeUnitMap(RgbImage image, string layer, int unit) => session.ComputeUnitMap(image, layer, unit);
-        public void ComputeReceptiveFields() => _ = session.ReceptiveFields;
+        // A generator's input is a latent vector: its layers have no receptive field in pixels, and measuring one
+        // (passes on ever larger inputs, under the model's lock) would hold up its analyses.
+        public void ComputeReceptiveFields()
+        {
+            if (!session.IsGenerator) _ = session.ReceptiveFields;
+        }
         public string? KnownReceptiveField(string layer) =>
             session.ReceptiveFieldsIfKnown?.FirstOrDefault(f => f.Layer == layer)?.Field?.ToString();
         public string? FirstLayerFiltersPng(string layer) => _filters.Value is { } f && f.Layer == layer ? f.Png : null;
