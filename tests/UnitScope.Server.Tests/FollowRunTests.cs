@@ -80,7 +80,9 @@ public class FollowRunTests
         (await d.Client.CallAsync<FollowRunResult>(Methods.FollowRun, new FollowRunParams(m.ModelId, run, ["conv1"]))).Pending
             .Select(Path.GetFileName).Should().Equal("epoch_2.pth");
 
-        File.WriteAllText(Path.Combine(run, "epoch_2.pth"), "b");
+        // Finished as a training script's save does it: written beside, then moved into place.
+        File.WriteAllText(Path.Combine(run, "epoch_2.pth.tmp"), "b");
+        File.Move(Path.Combine(run, "epoch_2.pth.tmp"), Path.Combine(run, "epoch_2.pth"), overwrite: true);
         var done = Summary(await Announced(d, "epoch_2.pth"));
         done.CheckpointHash.Should().Be("b", "the summary reads the finished file");
         d.Evolution.Events.Count(e => e == "summarised epoch_2.pth").Should().Be(1);

@@ -94,7 +94,8 @@ internal sealed partial class FakeEvolution : IEvolutionEngine
         Stored.TryGetValue((member.Hash, previous?.Hash), out var s) ? s with { Index = index, Paths = member.Paths, Cached = true } : null;
 
     /// <summary>A file still being written says so in its bytes.</summary>
-    public bool IsComplete(string path, CancellationToken ct) => File.Exists(path) && File.ReadAllText(path) != "writing";
+    // An empty file is incomplete too, as for the real check (no checkpoint structure): File.WriteAllText truncates first.
+    public bool IsComplete(string path, CancellationToken ct) => File.Exists(path) && File.ReadAllText(path) is not ("writing" or "");
 
     public P.CheckpointSummary Summarise(IModel reference, int index, RunMember member, RunMember? previous, IComparisonImages images, RunSettings settings,
         IProgress<RunProgress>? progress, CancellationToken ct)
